@@ -1,0 +1,1 @@
+"""Reusable constructs of the two-region database DR deployment, one per module."""

@@ -1,0 +1,219 @@
+"""AuroraRegionalCluster: one region's member of an Aurora global database.
+
+Deploys the cluster parameter group (TLS enforced), the log groups the cluster exports to
+(created first so they are KMS-encrypted and expire, instead of the unencrypted,
+never-expiring groups RDS would create), the enhanced-monitoring role, the cluster and its
+instances with Performance Insights under the regional key.
+
+The primary member is created with the master credentials; a secondary member joins the
+global cluster with no credentials of its own. Both ignore the membership attributes that
+AWS rewrites after a switchover or failover (terraform-provider-aws #40921, #42919), so a
+plan after a role change never detaches or replaces a cluster.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from constructs import Construct
+from cdktf import ITerraformDependable, TerraformResourceLifecycle
+from cdktf_cdktf_provider_aws.cloudwatch_log_group import CloudwatchLogGroup
+from cdktf_cdktf_provider_aws.data_aws_iam_policy_document import (
+    DataAwsIamPolicyDocument,
+    DataAwsIamPolicyDocumentStatement as Statement,
+    DataAwsIamPolicyDocumentStatementCondition as Condition,
+    DataAwsIamPolicyDocumentStatementPrincipals as Principals,
+)
+from cdktf_cdktf_provider_aws.iam_role import IamRole
+from cdktf_cdktf_provider_aws.iam_role_policy_attachment import IamRolePolicyAttachment
+from cdktf_cdktf_provider_aws.provider import AwsProvider
+from cdktf_cdktf_provider_aws.rds_cluster import RdsCluster
+from cdktf_cdktf_provider_aws.rds_cluster_instance import RdsClusterInstance
+from cdktf_cdktf_provider_aws.rds_cluster_parameter_group import (
+    RdsClusterParameterGroup,
+    RdsClusterParameterGroupParameter as Parameter,
+)
+
+from .naming import Namer
+from .regional_key import RegionalKey
+from .regional_vpc import RegionalVpc
+
+# Attributes AWS changes on member clusters when the writer moves between regions.
+MEMBERSHIP_DRIFT = ["global_cluster_identifier", "replication_source_identifier"]
+AUDIT_PARAMETERS = {
+    "aurora-postgresql": {"log_connections": "1", "log_disconnections": "1"},
+    "aurora-mysql": {"server_audit_logging": "1",
+                     "server_audit_events": "CONNECT,QUERY_DCL,QUERY_DDL"},
+}
+
+
+@dataclass(frozen=True, kw_only=True)
+class AuroraClusterSettings:
+    """Engine and operations settings shared by both regions (one engine version for both:
+    minor upgrades fail while a replica runs a lower version, provider #29487)."""
+
+    engine: str
+    engine_version: str
+    parameter_family: str
+    tls_parameter: tuple[str, str]
+    log_exports: tuple[str, ...]
+    instance_class: str
+    # Default: 7 days, enough for point-in-time recovery across a weekend.
+    backup_retention_days: int = 7
+    preferred_backup_window: str = "03:00-04:00"
+    # Default: off, so an environment can be destroyed; production turns it on.
+    deletion_protection: bool = False
+    # Default: on, so destroy leaves nothing behind; production takes a final snapshot.
+    skip_final_snapshot: bool = True
+    # Default: 60 s enhanced monitoring; 0 turns it off.
+    monitoring_interval_seconds: int = 60
+    log_retention_days: int = 365
+
+
+@dataclass(frozen=True)
+class MasterCredentials:
+    """The primary's master user; the password is a write-only argument fed from an
+    ephemeral read of an existing secret, so it is never stored in plan or state."""
+
+    username: str
+    password_wo: str
+    password_version: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class AuroraRegionalClusterProps:
+    provider: AwsProvider
+    region: str
+    namer: Namer
+    settings: AuroraClusterSettings
+    vpc: RegionalVpc
+    key: RegionalKey
+    global_cluster_id: str
+    instance_count: int
+    # Set on the primary member only.
+    credentials: MasterCredentials | None = None
+    database_name: str | None = None
+    # Set on secondary members: the region replicated from, and what must exist first.
+    source_region: str | None = None
+    depends_on: tuple[ITerraformDependable, ...] = ()
+
+
+class AuroraRegionalCluster(Construct):
+    """Cluster, instances, parameter group, log groups and monitoring role of one region."""
+
+    def __init__(self, scope: Construct, id: str, props: AuroraRegionalClusterProps) -> None:
+        super().__init__(scope, id)
+        _validate(props)
+        s, provider, namer, region, key = (props.settings, props.provider, props.namer,
+                                           props.region, props.key)
+        self.region = region
+        self.provider = provider
+        self.is_primary = props.credentials is not None
+        self.identifier = namer.name("cluster", region)
+
+        parameters = dict(AUDIT_PARAMETERS[s.engine])
+        parameters[s.tls_parameter[0]] = s.tls_parameter[1]
+        self.parameter_group = RdsClusterParameterGroup(
+            self, "ParameterGroup", provider=provider,
+            name=namer.name("cluster-params", region), family=s.parameter_family,
+            description="TLS enforced, connection audit logging",
+            parameter=[Parameter(name=k, value=v, apply_method="pending-reboot")
+                       for k, v in sorted(parameters.items())])
+
+        self.log_groups = [
+            CloudwatchLogGroup(self, f"LogGroup-{export}", provider=provider,
+                               name=f"/aws/rds/cluster/{self.identifier}/{export}",
+                               retention_in_days=s.log_retention_days, kms_key_id=key.arn)
+            for export in s.log_exports]
+
+        monitoring_role = self._monitoring_role(props)
+        credentials = props.credentials
+        self.cluster = RdsCluster(
+            self, "Resource", provider=provider,
+            cluster_identifier=self.identifier,
+            global_cluster_identifier=props.global_cluster_id,
+            engine=s.engine, engine_version=s.engine_version, engine_mode="provisioned",
+            database_name=props.database_name,
+            master_username=credentials.username if credentials else None,
+            master_password_wo=credentials.password_wo if credentials else None,
+            master_password_wo_version=credentials.password_version if credentials else None,
+            source_region=props.source_region,
+            db_subnet_group_name=props.vpc.subnet_group_name,
+            vpc_security_group_ids=[props.vpc.security_group_id],
+            port=props.vpc.port,
+            db_cluster_parameter_group_name=self.parameter_group.name,
+            storage_encrypted=True, kms_key_id=key.arn,
+            iam_database_authentication_enabled=True,
+            backup_retention_period=s.backup_retention_days,
+            preferred_backup_window=s.preferred_backup_window,
+            copy_tags_to_snapshot=True,
+            deletion_protection=s.deletion_protection,
+            skip_final_snapshot=s.skip_final_snapshot,
+            final_snapshot_identifier=(None if s.skip_final_snapshot
+                                       else namer.name("final", region)),
+            enabled_cloudwatch_logs_exports=list(s.log_exports),
+            depends_on=[*self.log_groups, *props.depends_on],
+            lifecycle=TerraformResourceLifecycle(ignore_changes=MEMBERSHIP_DRIFT),
+        )
+        self.cluster_id = self.cluster.cluster_identifier
+        self.arn = self.cluster.arn
+        self.endpoint = self.cluster.endpoint
+        self.reader_endpoint = self.cluster.reader_endpoint
+
+        self.instances = [
+            RdsClusterInstance(
+                self, f"Instance{i}", provider=provider,
+                identifier=namer.name("instance", region, index=i),
+                cluster_identifier=self.cluster.id,
+                engine=s.engine, engine_version=s.engine_version,
+                instance_class=s.instance_class,
+                db_subnet_group_name=props.vpc.subnet_group_name,
+                publicly_accessible=False,
+                # Minor versions move together in both regions, on purpose (pitfall 7).
+                auto_minor_version_upgrade=False,
+                promotion_tier=i,
+                monitoring_interval=s.monitoring_interval_seconds,
+                monitoring_role_arn=monitoring_role.arn if monitoring_role else None,
+                performance_insights_enabled=True,
+                performance_insights_kms_key_id=key.arn,
+                performance_insights_retention_period=7,
+                copy_tags_to_snapshot=True,
+            )
+            for i in range(props.instance_count)]
+
+    def _monitoring_role(self, props: AuroraRegionalClusterProps) -> IamRole | None:
+        if props.settings.monitoring_interval_seconds == 0:
+            return None
+        assume = DataAwsIamPolicyDocument(
+            self, "MonitoringAssume", provider=props.provider, statement=[Statement(
+                actions=["sts:AssumeRole"],
+                principals=[Principals(type="Service",
+                                       identifiers=["monitoring.rds.amazonaws.com"])],
+                condition=[Condition(test="StringEquals", variable="aws:SourceAccount",
+                                     values=[props.key.account_id])])])
+        role = IamRole(self, "MonitoringRole", provider=props.provider,
+                       name=props.namer.name("monitoring", props.region),
+                       assume_role_policy=assume.json)
+        IamRolePolicyAttachment(
+            self, "MonitoringPolicy", provider=props.provider, role=role.name,
+            policy_arn=(f"arn:{props.key.partition}:iam::aws:policy/service-role/"
+                        "AmazonRDSEnhancedMonitoringRole"))
+        return role
+
+
+def _validate(props: AuroraRegionalClusterProps) -> None:
+    s = props.settings
+    if s.engine not in AUDIT_PARAMETERS:
+        raise ValueError(f"engine must be one of {', '.join(AUDIT_PARAMETERS)}, got {s.engine!r}")
+    if not 1 <= s.backup_retention_days <= 35:
+        raise ValueError(f"backup_retention_days must be 1..35, got {s.backup_retention_days}")
+    if s.monitoring_interval_seconds not in (0, 1, 5, 10, 15, 30, 60):
+        raise ValueError("monitoring_interval_seconds must be 0, 1, 5, 10, 15, 30 or 60, "
+                         f"got {s.monitoring_interval_seconds}")
+    low = 1 if props.credentials else 0
+    if not low <= props.instance_count <= 15:
+        raise ValueError(f"instance_count must be {low}..15 for a "
+                         f"{'primary' if props.credentials else 'secondary'} member, "
+                         f"got {props.instance_count}")
+    if props.credentials is None and props.source_region is None:
+        raise ValueError("a secondary member needs source_region (the primary's region)")

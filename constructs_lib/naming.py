@@ -1,0 +1,113 @@
+"""Physical names and tags shared by every construct.
+
+Every physical name is ``<project>-<role>[-<region code>]-<environment_suffix>``. The roles
+the app derives are registered in ``ROLES`` so configuration can be checked against the
+AWS limits of the longest derived name *before* any construct is created, and so a
+construct cannot invent a name that nobody validated.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+# AWS limits per kind of name. RDS identifiers: 1-63 chars, lowercase letters, digits and
+# hyphens, start with a letter, no "--", no trailing hyphen (RDS user guide, "Naming
+# constraints"). IAM role names: 64 chars. Everything else we name allows >= 255.
+LIMITS = {"rds": 63, "iam": 64, "generic": 255}
+
+# role -> (kind, regional). Regional names carry the region code (at most 6 chars).
+ROLES: dict[str, tuple[str, bool]] = {
+    "global": ("rds", False),
+    "cluster": ("rds", True),
+    "instance": ("rds", True),  # the instance index is appended: "-instance-use1-0-<suffix>"
+    "cluster-params": ("rds", True),
+    "final": ("rds", True),  # final snapshot identifier
+    "subnets": ("rds", True),
+    "monitoring": ("iam", True),
+    "flow-logs": ("iam", True),
+    "db": ("generic", True),  # database security group
+    "vpc": ("generic", True),
+    "key": ("generic", True),
+    "alerts": ("generic", True),
+    "writer-health": ("generic", True),  # alarm Route 53 watches
+    "cpu": ("generic", True),
+    "memory": ("generic", True),
+    "local-storage": ("generic", True),
+    "connections": ("generic", True),
+    "replication-lag": ("generic", True),
+    "rpo-lag": ("generic", True),
+    "writer": ("generic", False),  # Route 53 health check of the primary writer
+}
+INSTANCE_INDEX_MAX = 2  # up to 15 instances per cluster
+
+_DIRECTIONS = {
+    "north": "n", "south": "s", "east": "e", "west": "w", "central": "c",
+    "northeast": "ne", "northwest": "nw", "southeast": "se", "southwest": "sw",
+}
+_RDS_NAME = re.compile(r"^[a-z](?!.*--)[a-z0-9-]*[a-z0-9]$")
+
+
+def region_code(region: str) -> str:
+    """Short, stable code for a region: us-east-1 -> use1, ap-southeast-2 -> apse2."""
+    parts = region.split("-")
+    words = [_DIRECTIONS.get(p, p[:1]) for p in parts[1:-1]]
+    return parts[0] + "".join(words) + parts[-1]
+
+
+def check_name(name: str, kind: str) -> str:
+    """Return ``name`` if it satisfies the AWS rules for ``kind``, else raise ValueError."""
+    limit = LIMITS[kind]
+    if len(name) > limit:
+        raise ValueError(f"name {name!r} is {len(name)} characters; AWS allows {limit}")
+    if kind == "rds" and not _RDS_NAME.match(name):
+        raise ValueError(
+            f"name {name!r} must be lowercase letters, digits and single hyphens, "
+            "starting with a letter"
+        )
+    return name
+
+
+@dataclass(frozen=True)
+class Namer:
+    """Builds the physical names of one deployment."""
+
+    project: str
+    suffix: str
+
+    def name(self, role: str, region: str | None = None, index: int | None = None) -> str:
+        kind, regional = ROLES[role]
+        if regional != (region is not None):
+            raise ValueError(f"role {role!r} is {'regional' if regional else 'global'}")
+        parts = [self.project, role]
+        if region is not None:
+            parts.append(region_code(region))
+        if index is not None:
+            parts.append(str(index))
+        parts.append(self.suffix)
+        return check_name("-".join(parts), kind)
+
+    def longest_names(self, regions: tuple[str, ...]) -> list[tuple[str, str]]:
+        """The longest form of every registered name in these regions, with its kind,
+        for validation before synthesis."""
+        code = max((region_code(r) for r in regions), key=len)
+        names = []
+        for role, (kind, regional) in ROLES.items():
+            parts = [self.project, role] + ([code] if regional else [])
+            if role == "instance":
+                parts.append("9" * INSTANCE_INDEX_MAX)
+            names.append(("-".join(parts + [self.suffix]), kind))
+        return names
+
+
+def required_tags(*, environment: str, project: str, cost_center: str,
+                  extra: dict[str, str]) -> dict[str, str]:
+    """Tags every taggable resource carries, through the providers' ``default_tags``."""
+    tags = dict(extra)
+    tags.update({
+        "Environment": environment,
+        "Project": project,
+        "CostCenter": cost_center,
+        "DisasterRecovery": "enabled",
+    })
+    return tags

@@ -1,0 +1,102 @@
+"""RegionalKey: the customer-managed KMS key of one region.
+
+Every encrypted resource of a region (Aurora storage, Performance Insights, log groups, SNS
+topics) uses this key. An encrypted cross-region Aurora secondary must be given the key of
+its own region: KMS keys never leave their region (terraform-provider-aws #13715).
+
+The key policy gives the account root the usual administrative delegation (so IAM policies
+govern who may administer the key) and lets exactly three services use it: RDS through
+``kms:ViaService``, CloudWatch Logs for this region's log groups, and CloudWatch / SNS to
+deliver alarm notifications to encrypted topics.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from constructs import Construct
+from cdktf_cdktf_provider_aws.data_aws_caller_identity import DataAwsCallerIdentity
+from cdktf_cdktf_provider_aws.data_aws_iam_policy_document import (
+    DataAwsIamPolicyDocument,
+    DataAwsIamPolicyDocumentStatement as Statement,
+    DataAwsIamPolicyDocumentStatementCondition as Condition,
+    DataAwsIamPolicyDocumentStatementPrincipals as Principals,
+)
+from cdktf_cdktf_provider_aws.data_aws_partition import DataAwsPartition
+from cdktf_cdktf_provider_aws.kms_alias import KmsAlias
+from cdktf_cdktf_provider_aws.kms_key import KmsKey
+from cdktf_cdktf_provider_aws.provider import AwsProvider
+
+from .naming import Namer
+
+_USE = ["kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*",
+        "kms:DescribeKey"]
+
+
+@dataclass(frozen=True, kw_only=True)
+class RegionalKeyProps:
+    provider: AwsProvider
+    region: str
+    namer: Namer
+    # Default: 7 days, the shortest AWS allows, so a destroyed test environment does not
+    # keep keys around; a production profile may raise it to 30.
+    deletion_window_days: int = 7
+
+
+class RegionalKey(Construct):
+    """A rotating customer-managed key with an alias, scoped to this account's services."""
+
+    def __init__(self, scope: Construct, id: str, props: RegionalKeyProps) -> None:
+        super().__init__(scope, id)
+        if not 7 <= props.deletion_window_days <= 30:
+            raise ValueError(
+                f"deletion_window_days must be 7..30, got {props.deletion_window_days}")
+        self.region = props.region
+        provider = props.provider
+        identity = DataAwsCallerIdentity(self, "Account", provider=provider)
+        partition = DataAwsPartition(self, "Partition", provider=provider)
+        self.account_id = identity.account_id
+        self.partition = partition.partition
+        root = f"arn:{self.partition}:iam::{self.account_id}:root"
+        account = Condition(test="StringEquals", variable="aws:SourceAccount",
+                            values=[self.account_id])
+
+        policy = DataAwsIamPolicyDocument(self, "Policy", provider=provider, statement=[
+            Statement(sid="AccountAdministration", actions=["kms:*"], resources=["*"],
+                      principals=[Principals(type="AWS", identifiers=[root])]),
+            Statement(
+                sid="RdsInThisAccount",
+                actions=_USE + ["kms:CreateGrant", "kms:ListGrants"], resources=["*"],
+                principals=[Principals(type="AWS", identifiers=["*"])],
+                condition=[
+                    Condition(test="StringEquals", variable="kms:CallerAccount",
+                              values=[self.account_id]),
+                    Condition(test="StringEquals", variable="kms:ViaService",
+                              values=[f"rds.{props.region}.amazonaws.com"]),
+                ]),
+            Statement(
+                sid="CloudWatchLogsOfThisRegion", actions=_USE, resources=["*"],
+                principals=[Principals(type="Service",
+                                       identifiers=[f"logs.{props.region}.amazonaws.com"])],
+                condition=[Condition(
+                    test="ArnLike", variable="kms:EncryptionContext:aws:logs:arn",
+                    values=[f"arn:{self.partition}:logs:{props.region}:{self.account_id}:*"])]),
+            Statement(
+                sid="AlarmDeliveryToEncryptedTopics",
+                actions=["kms:Decrypt", "kms:GenerateDataKey*"], resources=["*"],
+                principals=[Principals(type="Service", identifiers=[
+                    "cloudwatch.amazonaws.com", "sns.amazonaws.com"])],
+                condition=[account]),
+        ])
+
+        self.key = KmsKey(
+            self, "Resource", provider=provider,
+            description=f"{props.namer.name('key', props.region)}: database, logs and alerts",
+            enable_key_rotation=True,
+            deletion_window_in_days=props.deletion_window_days,
+            policy=policy.json,
+        )
+        self.alias = KmsAlias(self, "Alias", provider=provider,
+                              name=f"alias/{props.namer.name('key', props.region)}",
+                              target_key_id=self.key.key_id)
+        self.arn = self.key.arn

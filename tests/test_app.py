@@ -1,0 +1,213 @@
+"""The whole app: both regions wired, providers and tags, outputs, backend, Terraform
+validation with the real AWS provider, and the entry points (plain Python and cdktf CLI)."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT
+from tools import terraform
+
+REGIONAL_TYPES = {  # resource type -> count per region with the default configuration
+    "aws_kms_key": 1, "aws_kms_alias": 1, "aws_vpc": 1, "aws_subnet": 3,
+    "aws_route_table": 3, "aws_route_table_association": 3, "aws_db_subnet_group": 1,
+    "aws_security_group": 1, "aws_vpc_security_group_ingress_rule": 1,
+    "aws_default_security_group": 1, "aws_flow_log": 1, "aws_rds_cluster": 1,
+    "aws_rds_cluster_parameter_group": 1, "aws_sns_topic": 1,
+}
+
+
+def _all_blocks(doc: dict):
+    for kind in ("resource", "data"):
+        for rtype, blocks in doc.get(kind, {}).items():
+            for name, body in blocks.items():
+                yield kind, rtype, name, body
+
+
+def test_every_resource_and_data_source_names_its_regions_provider(default_app):
+    providers = {(kind, rtype, name): body.get("provider")
+                 for kind, rtype, name, body in _all_blocks(default_app.doc)}
+    assert len(providers) > 60
+    assert set(providers.values()) == {"aws.primary", "aws.secondary"}
+
+
+def test_both_regions_get_the_same_regional_building_blocks(default_app):
+    per_region = Counter((rtype, body["provider"])
+                         for kind, rtype, _, body in _all_blocks(default_app.doc)
+                         if kind == "resource")
+    for rtype, count in REGIONAL_TYPES.items():
+        assert per_region[(rtype, "aws.primary")] == count, rtype
+        assert per_region[(rtype, "aws.secondary")] == count, rtype
+    assert per_region[("aws_rds_cluster_instance", "aws.primary")] == 2
+    assert per_region[("aws_rds_cluster_instance", "aws.secondary")] == 1
+    assert per_region[("aws_rds_global_cluster", "aws.primary")] == 1
+    assert per_region[("aws_route53_zone", "aws.primary")] == 1
+    assert per_region[("aws_route53_record", "aws.primary")] == 3
+    assert per_region[("aws_route53_health_check", "aws.primary")] == 1
+    assert per_region[("aws_cloudwatch_metric_alarm", "aws.primary")] == 5
+    assert per_region[("aws_cloudwatch_metric_alarm", "aws.secondary")] == 6
+
+
+def test_providers_are_aliased_per_region_with_required_default_tags(default_app):
+    providers = {p["alias"]: p for p in default_app.doc["provider"]["aws"]}
+    assert {a: p["region"] for a, p in providers.items()} == {
+        "primary": "us-east-1", "secondary": "us-west-2"}
+    for provider in providers.values():
+        (tags,) = provider["default_tags"]
+        assert tags["tags"] == {"Environment": "dev", "Project": "dbdr",
+                                "CostCenter": "platform", "DisasterRecovery": "enabled"}
+
+
+def test_variant_configuration_moves_regions_engine_and_backend(variant_app):
+    doc = variant_app.doc
+    providers = {p["alias"]: p["region"] for p in doc["provider"]["aws"]}
+    assert providers == {"primary": "us-east-2", "secondary": "eu-west-1"}
+    clusters = {c["provider"]: c for c in doc["resource"]["aws_rds_cluster"].values()}
+    assert clusters["aws.primary"]["cluster_identifier"] == "dbdr-cluster-use2-qa2"
+    assert clusters["aws.secondary"]["cluster_identifier"] == "dbdr-cluster-euw1-qa2"
+    assert {c["engine"] for c in clusters.values()} == {"aurora-mysql"}
+    assert {c["port"] for c in clusters.values()} == {3306}
+    assert clusters["aws.primary"]["deletion_protection"] is True
+    assert clusters["aws.primary"]["final_snapshot_identifier"] == "dbdr-final-use2-qa2"
+    instances = doc["resource"]["aws_rds_cluster_instance"].values()
+    assert [i["provider"] for i in instances] == ["aws.primary"]  # headless secondary
+    assert len(doc["resource"]["aws_subnet"]) == 4  # two AZs per region
+    assert len(doc["resource"]["aws_sns_topic_subscription"]) == 2
+    rules = doc["resource"]["aws_vpc_security_group_ingress_rule"].values()
+    assert Counter(r["provider"] for r in rules) == {"aws.primary": 3, "aws.secondary": 2}
+    backend = doc["terraform"]["backend"]["s3"]
+    assert backend == {"bucket": "dbdr-state-example", "key": "dbdr/qa2/terraform.tfstate",
+                       "region": "us-east-2", "encrypt": True, "use_lockfile": True}
+    zone = next(iter(doc["resource"]["aws_route53_zone"].values()))
+    assert zone["name"] == "db-qa2.internal"
+
+
+def test_default_backend_is_a_local_file_per_environment(default_app):
+    assert default_app.doc["terraform"]["backend"] == {"local": {"path": "terraform.dev.tfstate"}}
+
+
+def test_outputs_cover_both_regions_and_never_a_secret_value(default_app):
+    outputs = default_app.doc["output"]
+    expected = {"global_cluster_id", "writer_dns_name", "reader_dns_name", "hosted_zone_id",
+                "master_secret_arn"}
+    for role in ("primary", "secondary"):
+        expected |= {f"{role}_{n}" for n in ("writer_endpoint", "reader_endpoint",
+                                               "cluster_id", "kms_key_arn",
+                                               "alerts_topic_arn", "vpc_id")}
+    assert set(outputs) == expected
+    assert all(o.get("description") for o in outputs.values())
+    assert outputs["writer_dns_name"]["value"] == "writer.db-dev.internal"
+    assert outputs["master_secret_arn"]["value"].endswith(".arn}")
+    assert "secret_string" not in json.dumps(outputs)
+
+
+def test_every_physical_name_carries_the_suffix(variant_app):
+    names = []
+    for kind, rtype, _, body in _all_blocks(variant_app.doc):
+        for attr in ("name", "cluster_identifier", "identifier", "global_cluster_identifier",
+                     "alarm_name"):
+            value = body.get(attr)
+            if kind == "resource" and isinstance(value, str) and "${" not in value:
+                names.append(value)
+    assert len(names) > 25
+    assert [n for n in names if "qa2" not in n] == []
+
+
+def _validate(stack_dir: Path, tmp_path: Path) -> subprocess.CompletedProcess:
+    workdir = tmp_path / stack_dir.parent.parent.name
+    shutil.copytree(stack_dir, workdir)
+    terraform.run(workdir, "init", "-backend=false", "-input=false")
+    return terraform.run(workdir, "validate", check=False)
+
+
+@pytest.mark.parametrize("which", ["default_app", "variant_app"])
+def test_terraform_validate_with_the_real_aws_provider(which, request, tmp_path):
+    app = request.getfixturevalue(which)
+    result = _validate(app.stack_dir, tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "The configuration is valid" in result.stdout
+    lock = (tmp_path / app.stack_dir.parent.parent.name / ".terraform.lock.hcl").read_text()
+    assert 'provider "registry.terraform.io/hashicorp/aws"' in lock
+    assert 'version     = "5.100.0"' in lock
+
+
+def test_terraform_validate_catches_a_broken_stack(default_app, tmp_path):
+    # The validation test above can fail: a stack with an unknown argument is rejected.
+    broken = tmp_path / "broken" / "stacks" / "dbdr"
+    shutil.copytree(default_app.stack_dir, broken)
+    doc = json.loads((broken / "cdk.tf.json").read_text())
+    next(iter(doc["resource"]["aws_rds_global_cluster"].values()))["no_such_argument"] = 1
+    (broken / "cdk.tf.json").write_text(json.dumps(doc))
+    result = _validate(broken, tmp_path / "run")
+    assert result.returncode != 0 and "no_such_argument" in result.stderr
+
+
+# Entry points -----------------------------------------------------------------------------
+
+def _run_main(env_overrides: dict[str, str], cwd: Path) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith("DR_") and k != "ENVIRONMENT_SUFFIX"}
+    env.update(env_overrides)
+    return subprocess.run([sys.executable, str(ROOT / "main.py")], cwd=cwd, env=env,
+                          capture_output=True, text=True, timeout=300)
+
+
+BAD_INPUTS = [
+    ({"DR_PRIMARY_REGION": "mars-north-1"}, "primary_region"),
+    ({"DR_SECONDARY_REGION": "us-east-1"}, "secondary_region"),
+    ({"DR_PRIMARY_VPC_CIDR": "10.0.0.0/16", "DR_SECONDARY_VPC_CIDR": "10.0.128.0/17"},
+     "secondary_vpc_cidr"),
+    ({"ENVIRONMENT_SUFFIX": "Prod!"}, "environment_suffix"),
+    ({"ENVIRONMENT_SUFFIX": "s" * 39}, "environment_suffix"),
+    ({"DR_PRIMARY_INSTANCE_COUNT": "0"}, "primary_instance_count"),
+    ({"DR_SECONDARY_INSTANCE_COUNT": "-2"}, "secondary_instance_count"),
+    ({"DR_BACKUP_RETENTION_DAYS": "40"}, "backup_retention_days"),
+    ({"DR_RPO_LAG_THRESHOLD_MS": "0"}, "rpo_lag_threshold_ms"),
+    ({"DR_MASTER_SECRET": "arn:aws:secretsmanager:nope"}, "master_secret"),
+    ({"DR_ENGINE": "aurora"}, "engine"),
+    ({"DR_ALLOWED_CIDRS": "0.0.0.0/0"}, "allowed_cidrs"),
+]
+
+
+@pytest.mark.parametrize("env, setting", BAD_INPUTS, ids=[f"{s}-{i}" for i, (_, s) in enumerate(BAD_INPUTS)])
+def test_bad_input_exits_nonzero_with_one_line_and_writes_nothing(env, setting, tmp_path):
+    result = _run_main(env, tmp_path)
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"error: invalid {setting}=")
+    assert "Traceback" not in result.stderr + result.stdout
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_plain_entry_point_synthesizes_and_reports_per_region(tmp_path):
+    result = _run_main({"ENVIRONMENT_SUFFIX": "cli"}, tmp_path)
+    assert result.returncode == 0, result.stderr
+    synthesized = tmp_path / "cdktf.out" / "stacks" / "dbdr" / "cdk.tf.json"
+    doc = json.loads(synthesized.read_text())
+    (cluster,) = doc["resource"]["aws_rds_global_cluster"].values()
+    assert cluster["global_cluster_identifier"] == "dbdr-global-cli"
+    primary = sum(1 for kind, _, _, body in _all_blocks(doc)
+                  if kind == "resource" and body["provider"] == "aws.primary")
+    assert f"{primary} resources in us-east-1 (primary)" in result.stdout
+
+
+def test_cdktf_cli_synth_produces_the_same_stack(default_app, tmp_path):
+    cli = ROOT / "node_modules" / ".bin" / "cdktf"
+    assert cli.exists(), "cdktf CLI missing: run the README's install command (npm ci)"
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith("DR_") and k != "ENVIRONMENT_SUFFIX"}
+    env.update(CHECKPOINT_DISABLE="1", JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION="20")
+    result = subprocess.run([str(cli), "synth", "--skip-provider-lock", "--output",
+                             str(tmp_path / "out")], cwd=ROOT, env=env, capture_output=True,
+                            text=True, timeout=600)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    doc = json.loads((tmp_path / "out" / "stacks" / "dbdr" / "cdk.tf.json").read_text())
+    assert doc["resource"] == default_app.doc["resource"]

@@ -1,0 +1,80 @@
+"""RegionalVpc: private subnets per AZ, DB subnet group, locked-down security groups, flow logs."""
+
+import ipaddress
+
+import pytest
+
+from constructs_lib.regional_key import RegionalKey, RegionalKeyProps
+from constructs_lib.regional_vpc import RegionalVpc, RegionalVpcProps
+from helpers import NAMER, PRIMARY, data_sources, new_stack, only, resources
+
+
+def _vpc(**overrides):
+    t = new_stack()
+    key = RegionalKey(t.stack, "Key", RegionalKeyProps(provider=t.primary, region=PRIMARY,
+                                                       namer=NAMER))
+    props = dict(provider=t.primary, region=PRIMARY, namer=NAMER, key=key,
+                 cidr="10.10.0.0/16", port=5432)
+    props.update(overrides)
+    RegionalVpc(t.stack, "Vpc", RegionalVpcProps(**props))
+    return t.synth()
+
+
+def test_defaults_three_private_subnets_in_distinct_zones_inside_the_vpc():
+    doc = _vpc()
+    vpc = only(doc, "aws_vpc")
+    assert vpc["cidr_block"] == "10.10.0.0/16"
+    assert vpc["enable_dns_support"] is True and vpc["enable_dns_hostnames"] is True
+    subnets = list(resources(doc, "aws_subnet").values())
+    assert len(subnets) == 3
+    blocks = [ipaddress.ip_network(s["cidr_block"]) for s in subnets]
+    assert all(b.subnet_of(ipaddress.ip_network("10.10.0.0/16")) for b in blocks)
+    assert len(set(blocks)) == 3
+    (zones,) = data_sources(doc, "aws_availability_zones")
+    assert [s["availability_zone"] for s in subnets] == [
+        f"${{element(data.aws_availability_zones.{zones}.names, {i})}}" for i in range(3)]
+    assert all(s["map_public_ip_on_launch"] is False for s in subnets)
+    assert len(resources(doc, "aws_route_table")) == 3
+    assert len(resources(doc, "aws_route_table_association")) == 3
+    group = only(doc, "aws_db_subnet_group")
+    assert group["name"] == "dbdr-subnets-use1-test" and len(group["subnet_ids"]) == 3
+
+
+def test_database_port_open_only_to_the_vpc_itself_by_default():
+    doc = _vpc()
+    (rule,) = resources(doc, "aws_vpc_security_group_ingress_rule").values()
+    assert (rule["from_port"], rule["to_port"], rule["cidr_ipv4"]) == (5432, 5432, "10.10.0.0/16")
+    default_sg = only(doc, "aws_default_security_group")
+    assert default_sg["ingress"] == [] and default_sg["egress"] == []
+
+
+def test_declared_clients_replace_the_default_and_security_groups_are_admitted():
+    doc = _vpc(client_cidrs=("10.30.0.0/16", "192.168.1.0/24"),
+               client_security_group_ids=("sg-0123456789abcdef0",))
+    rules = list(resources(doc, "aws_vpc_security_group_ingress_rule").values())
+    assert sorted(r.get("cidr_ipv4", "") for r in rules) == ["", "10.30.0.0/16", "192.168.1.0/24"]
+    assert [r["referenced_security_group_id"] for r in rules
+            if "referenced_security_group_id" in r] == ["sg-0123456789abcdef0"]
+
+
+def test_flow_logs_go_to_an_encrypted_log_group_with_retention_through_a_scoped_role():
+    doc = _vpc()
+    group = only(doc, "aws_cloudwatch_log_group")
+    assert group["retention_in_days"] == 365
+    assert group["kms_key_id"].startswith("${aws_kms_key.")
+    flow = only(doc, "aws_flow_log")
+    assert flow["traffic_type"] == "ALL" and flow["log_destination_type"] == "cloud-watch-logs"
+    role = only(doc, "aws_iam_role")
+    assert role["name"] == "dbdr-flow-logs-use1-test"
+
+
+@pytest.mark.parametrize("overrides, message", [
+    ({"cidr": "10.10.0.0/8"}, "cidr must be an IPv4 network"),
+    ({"cidr": "10.0.0.0/12"}, "prefix must be /16../24"),
+    ({"az_count": 1}, "az_count must be 2..8, got 1"),
+    ({"port": 0}, "port must be 1..65535, got 0"),
+    ({"client_cidrs": ("0.0.0.0/0",)}, "must not open the database to the internet"),
+])
+def test_invalid_props_are_rejected(overrides, message):
+    with pytest.raises(ValueError, match=message):
+        _vpc(**overrides)

@@ -1,0 +1,1 @@
+"""Project tooling: Terraform runner, local AWS emulator, end-to-end drill."""

@@ -1,0 +1,72 @@
+"""Run Terraform against a synthesized stack, offline when a provider mirror is on disk.
+
+The AWS provider comes from a filesystem mirror when one is found (``DR_PROVIDER_MIRROR``,
+else the usual locations), so ``init`` needs no internet; with no mirror Terraform
+downloads the provider from the public registry as usual.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+PROVIDER = "registry.terraform.io/hashicorp/aws"
+MIRROR_CANDIDATES = ("/opt/tf-plugins", "/usr/share/terraform/plugins",
+                     "~/.terraform.d/plugins", "~/.local/share/terraform/plugins")
+
+
+def find_mirror() -> Path | None:
+    """The directory that holds ``registry.terraform.io/hashicorp/aws``, or None."""
+    configured = os.environ.get("DR_PROVIDER_MIRROR", "").strip()
+    candidates = [configured] if configured else list(MIRROR_CANDIDATES)
+    for candidate in candidates:
+        root = Path(candidate).expanduser()
+        if (root / PROVIDER).is_dir():
+            return root
+    if configured:
+        raise FileNotFoundError(
+            f"DR_PROVIDER_MIRROR={configured} does not contain {PROVIDER}")
+    return None
+
+
+def cli_config(directory: Path) -> Path:
+    """Write a Terraform CLI config that installs the AWS provider from the mirror."""
+    mirror = find_mirror()
+    path = directory / "terraform.tfrc"
+    if mirror is None:
+        path.write_text("")
+    else:
+        path.write_text(
+            "provider_installation {\n"
+            f'  filesystem_mirror {{\n    path = {json.dumps(str(mirror))}\n'
+            f'    include = ["{PROVIDER}"]\n  }}\n'
+            f'  direct {{\n    exclude = ["{PROVIDER}"]\n  }}\n'
+            "}\n")
+    return path
+
+
+def terraform_env(workdir: Path, extra: dict[str, str] | None = None) -> dict[str, str]:
+    env = dict(os.environ)
+    env["TF_CLI_CONFIG_FILE"] = str(cli_config(workdir))
+    env["TF_IN_AUTOMATION"] = "1"
+    env["CHECKPOINT_DISABLE"] = "1"
+    env.update(extra or {})
+    return env
+
+
+def run(workdir: Path, *args: str, env: dict[str, str] | None = None,
+        check: bool = True) -> subprocess.CompletedProcess:
+    """Run ``terraform <args>`` in ``workdir``; raise with its output on failure."""
+    binary = shutil.which("terraform")
+    if binary is None:
+        raise FileNotFoundError("terraform is not on PATH (Terraform >= 1.10 is required)")
+    result = subprocess.run([binary, args[0], "-no-color", *args[1:]], cwd=workdir,
+                            env=env or terraform_env(workdir),
+                            capture_output=True, text=True)
+    if check and result.returncode != 0:
+        raise RuntimeError(f"terraform {args[0]} failed in {workdir}:\n"
+                           f"{result.stdout[-4000:]}\n{result.stderr[-4000:]}")
+    return result
