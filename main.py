@@ -31,7 +31,6 @@ def build_app(config: DrConfig, outdir: str | None = None):
 
 def build_stack(app, config: DrConfig):
     from cdktf import LocalBackend, S3Backend, TerraformOutput, TerraformStack
-    from cdktf_cdktf_provider_aws.provider import AwsProvider, AwsProviderDefaultTags
 
     from constructs_lib.aurora_global_cluster import (
         AuroraGlobalCluster, AuroraGlobalClusterProps, AuroraRegion)
@@ -39,6 +38,7 @@ def build_stack(app, config: DrConfig):
     from constructs_lib.failover_dns import FailoverDns, FailoverDnsProps
     from constructs_lib.lag_alarms import AlarmThresholds, LagAlarms, LagAlarmsProps
     from constructs_lib.regional_key import RegionalKey, RegionalKeyProps
+    from constructs_lib.regional_provider import regional_provider
     from constructs_lib.regional_vpc import RegionalVpc, RegionalVpcProps
 
     c, namer = config, config.namer
@@ -56,10 +56,9 @@ def build_stack(app, config: DrConfig):
 
     # One provider per region; every resource names the one it belongs to.
     regions = {"primary": c.primary_region, "secondary": c.secondary_region}
-    providers = {
-        role: AwsProvider(stack, f"Aws{role.capitalize()}", alias=role, region=region,
-                          default_tags=[AwsProviderDefaultTags(tags=c.required_tags)])
-        for role, region in regions.items()}
+    providers = {role: regional_provider(stack, role, region, c.required_tags,
+                                         c.emulator_endpoint)
+                 for role, region in regions.items()}
 
     keys, vpcs = {}, {}
     for role, region in regions.items():

@@ -116,6 +116,8 @@ class DrConfig:
     state_key: str = ""
     state_region: str = ""
     state_lock: bool = True
+    # Offline deploys: the loopback URL of a local AWS emulator (see regional_provider.py).
+    emulator_endpoint: str = ""
 
     # Derived values -------------------------------------------------------------------
     @property
@@ -400,6 +402,12 @@ def _bucket(value: str, _: DrConfig) -> str | None:
     return None if value == "" or _BUCKET.match(value) else "must be an S3 bucket name or empty"
 
 
+def _loopback_url(value: str, _: DrConfig) -> str | None:
+    if value == "" or re.fullmatch(r"http://(127\.\d{1,3}\.\d{1,3}\.\d{1,3}|localhost|\[::1\]):\d{1,5}", value):
+        return None
+    return "must be empty or a loopback URL such as http://127.0.0.1:5000"
+
+
 def _tags(value: dict, _: DrConfig) -> str | None:
     for key, val in value.items():
         if not 1 <= len(key) <= 128 or len(val) > 256 or key.lower().startswith("aws:"):
@@ -446,6 +454,7 @@ _CHECKS: list[tuple[str, Callable[[Any, DrConfig], str | None]]] = [
     ("alert_email", _email),
     ("state_bucket", _bucket),
     ("state_region", _region),
+    ("emulator_endpoint", _loopback_url),
 ]
 
 

@@ -66,3 +66,9 @@ def default_app(outdir_root) -> Synthesized:
 @pytest.fixture(scope="session")
 def variant_app(outdir_root) -> Synthesized:
     return Synthesized(VARIANT_ENV, outdir_root / "variant")
+
+
+@pytest.fixture(scope="session")
+def emulator_app(outdir_root) -> Synthesized:
+    return Synthesized({"DR_EMULATOR_ENDPOINT": "http://127.0.0.1:4566"},
+                       outdir_root / "emulator")

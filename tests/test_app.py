@@ -211,3 +211,19 @@ def test_cdktf_cli_synth_produces_the_same_stack(default_app, tmp_path):
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     doc = json.loads((tmp_path / "out" / "stacks" / "dbdr" / "cdk.tf.json").read_text())
     assert doc["resource"] == default_app.doc["resource"]
+
+
+def test_emulator_setting_changes_only_the_providers_connection(default_app, emulator_app):
+    assert emulator_app.doc["resource"] == default_app.doc["resource"]
+    assert emulator_app.doc["data"] == default_app.doc["data"]
+    assert emulator_app.doc["ephemeral"] == default_app.doc["ephemeral"]
+    for plain, emulated in zip(default_app.doc["provider"]["aws"],
+                               emulator_app.doc["provider"]["aws"]):
+        added = {k: v for k, v in emulated.items() if k not in plain}
+        assert set(added) == {"endpoints", "access_key", "secret_key",
+                              "skip_credentials_validation", "skip_requesting_account_id",
+                              "skip_metadata_api_check", "s3_use_path_style"}
+        (endpoints,) = added["endpoints"]
+        assert set(endpoints.values()) == {"http://127.0.0.1:4566"}
+        assert {"rds", "ec2", "route53", "kms", "sts", "secretsmanager"} <= set(endpoints)
+        assert {k: emulated[k] for k in plain} == plain

@@ -98,6 +98,7 @@ BAD = [
     ({"DR_STATE_BUCKET": "Bad_Bucket"}, "state_bucket", "S3 bucket"),
     ({"DR_TAGS": "nokeyvalue"}, "tags", "key=value"),
     ({"DR_AZ_COUNT": "1"}, "az_count", "2..6"),
+    ({"DR_EMULATOR_ENDPOINT": "http://10.0.0.5:4566"}, "emulator_endpoint", "loopback"),
     ({"DR_BACKUP_RETENTON_DAYS": "7"}, "backup_retenton_days", "not a setting"),
 ]
 

@@ -12,6 +12,7 @@ import os
 import shutil
 import subprocess
 from pathlib import Path
+from typing import Callable
 
 PROVIDER = "registry.terraform.io/hashicorp/aws"
 MIRROR_CANDIDATES = ("/opt/tf-plugins", "/usr/share/terraform/plugins",
@@ -58,14 +59,28 @@ def terraform_env(workdir: Path, extra: dict[str, str] | None = None) -> dict[st
 
 
 def run(workdir: Path, *args: str, env: dict[str, str] | None = None,
-        check: bool = True) -> subprocess.CompletedProcess:
-    """Run ``terraform <args>`` in ``workdir``; raise with its output on failure."""
+        check: bool = True, progress: Callable[[str], None] | None = None
+        ) -> subprocess.CompletedProcess:
+    """Run ``terraform <args>`` in ``workdir``; raise with its output on failure.
+
+    ``progress``, when given, receives each output line as Terraform prints it.
+    """
     binary = shutil.which("terraform")
     if binary is None:
         raise FileNotFoundError("terraform is not on PATH (Terraform >= 1.10 is required)")
-    result = subprocess.run([binary, args[0], "-no-color", *args[1:]], cwd=workdir,
-                            env=env or terraform_env(workdir),
-                            capture_output=True, text=True)
+    command = [binary, args[0], "-no-color", *args[1:]]
+    env = env or terraform_env(workdir)
+    if progress is None:
+        result = subprocess.run(command, cwd=workdir, env=env, capture_output=True, text=True)
+    else:
+        with subprocess.Popen(command, cwd=workdir, env=env, stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True) as process:
+            lines = []
+            for line in process.stdout:
+                lines.append(line)
+                progress(line.rstrip("\n"))
+            stderr = process.stderr.read()
+        result = subprocess.CompletedProcess(command, process.returncode, "".join(lines), stderr)
     if check and result.returncode != 0:
         raise RuntimeError(f"terraform {args[0]} failed in {workdir}:\n"
                            f"{result.stdout[-4000:]}\n{result.stderr[-4000:]}")

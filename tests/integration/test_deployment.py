@@ -1,0 +1,53 @@
+"""What a deployed environment offers its users, read from its flat outputs."""
+
+import pytest
+
+
+def test_outputs_name_both_regions_and_the_shared_parts(outputs, regions):
+    assert regions["primary"] != regions["secondary"]
+    for role in ("primary", "secondary"):
+        assert outputs[f"{role}_writer_endpoint"] and outputs[f"{role}_reader_endpoint"]
+    assert outputs["writer_dns_name"].startswith("writer.")
+    assert outputs["master_secret_arn"].startswith("arn:")
+
+
+def test_global_cluster_has_one_writer_in_the_primary_region(outputs, aws, regions):
+    (gc,) = aws("rds").describe_global_clusters(
+        GlobalClusterIdentifier=outputs["global_cluster_id"])["GlobalClusters"]
+    writers = [m["DBClusterArn"] for m in gc["GlobalClusterMembers"] if m["IsWriter"]]
+    assert len(writers) == 1 and writers[0].split(":")[3] == regions["primary"]
+    assert writers[0].endswith(":" + outputs["primary_cluster_id"])
+
+
+@pytest.mark.parametrize("role", ["primary", "secondary"])
+def test_endpoints_in_outputs_are_the_clusters_endpoints(outputs, aws, role):
+    (cluster,) = aws("rds", role).describe_db_clusters(
+        DBClusterIdentifier=outputs[f"{role}_cluster_id"])["DBClusters"]
+    assert cluster["Endpoint"] == outputs[f"{role}_writer_endpoint"]
+    assert cluster["ReaderEndpoint"] == outputs[f"{role}_reader_endpoint"]
+    assert cluster["Status"] == "available"
+
+
+@pytest.mark.parametrize("role", ["primary", "secondary"])
+def test_regional_keys_are_enabled_and_rotating(outputs, aws, role):
+    kms = aws("kms", role)
+    key = kms.describe_key(KeyId=outputs[f"{role}_kms_key_arn"])["KeyMetadata"]
+    assert key["Enabled"] and key["KeyManager"] == "CUSTOMER"
+    assert kms.get_key_rotation_status(KeyId=key["KeyId"])["KeyRotationEnabled"]
+
+
+def test_writer_name_routes_to_the_primary_while_its_health_check_is_healthy(outputs, aws):
+    r53 = aws("route53")
+    records = r53.list_resource_record_sets(HostedZoneId=outputs["hosted_zone_id"])
+    writer = {r["Failover"]: r for r in records["ResourceRecordSets"]
+              if r["Name"].rstrip(".") == outputs["writer_dns_name"]}
+    primary = writer["PRIMARY"]
+    assert primary["ResourceRecords"] == [{"Value": outputs["primary_writer_endpoint"]}]
+    status = r53.get_health_check_status(HealthCheckId=primary["HealthCheckId"])
+    observations = status["HealthCheckObservations"]
+    assert observations and all("Success" in o["StatusReport"]["Status"] for o in observations)
+
+
+def test_master_secret_output_is_the_existing_secret(outputs, aws):
+    secret = aws("secretsmanager").describe_secret(SecretId=outputs["master_secret_arn"])
+    assert secret["ARN"] == outputs["master_secret_arn"]

@@ -1,0 +1,480 @@
+"""Deploy, verify, fail over and destroy the whole stack against a local AWS emulator.
+
+    ./run e2e                      # defaults: us-east-1 -> us-west-2, suffix "e2e"
+    ENVIRONMENT_SUFFIX=e2eb DR_PRIMARY_REGION=us-east-1 DR_SECONDARY_REGION=eu-west-1 ./run e2e
+
+Phases: start the emulator (moto server on 127.0.0.1, with the fixes in
+``tools/emulator.py``), synthesize the app through its real entry point with the emulator
+setting, create the stack's inputs (the master credentials secret), ``terraform init`` from
+the offline provider mirror and ``apply``, verify the result through the AWS API with boto3,
+write ``cfn-outputs/flat-outputs.json`` and run ``tests/integration`` against it, fail the
+global cluster over to the secondary region and check that a new plan replaces nothing,
+``destroy``, and verify through the API that nothing the stack created is left.
+
+Every phase prints what it does; a summary table of durations and counts closes the run.
+A failed phase is named and makes the exit code 1. The emulator always stops.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from constructs_lib.config import ConfigError, DrConfig, load_config, read_context  # noqa: E402
+from tools import terraform  # noqa: E402
+from tools.emulator import Emulator  # noqa: E402
+
+DEFAULT_SUFFIX = "e2e"
+REQUIRED_TAGS = ("Environment", "Project", "CostCenter", "DisasterRecovery")
+
+
+class CheckFailed(AssertionError):
+    """A verification found the deployment different from what the stack declares."""
+
+
+@dataclass
+class Phase:
+    name: str
+    seconds: float = 0.0
+    count: str = ""
+    ok: bool = False
+
+
+@dataclass
+class Run:
+    config: DrConfig
+    workdir: Path
+    emulator: Emulator
+    phases: list[Phase] = field(default_factory=list)
+    outputs: dict[str, Any] = field(default_factory=dict)
+    applied: list[dict] = field(default_factory=list)  # state resources after apply
+    checks: int = 0
+    failures: list[str] = field(default_factory=list)
+    aliases: dict[str, str] = field(default_factory=dict)  # resource address -> provider alias
+
+    @property
+    def stack_dir(self) -> Path:
+        return self.workdir / "cdktf.out" / "stacks" / "dbdr"
+
+    def aws(self, service: str, role: str = "primary"):
+        region = self.config.primary_region if role == "primary" else self.config.secondary_region
+        return self.emulator.client(service, region)
+
+    def check(self, condition: bool, what: str) -> None:
+        """Record one verification; a phase fails after it has run all of its checks."""
+        if condition:
+            self.checks += 1
+        else:
+            self.failures.append(what)
+            print(f"    CHECK FAILED: {what}", flush=True)
+
+    def tf(self, *args: str, show_progress: bool = False) -> subprocess.CompletedProcess:
+        return terraform.run(self.stack_dir, *args,
+                             progress=_progress_printer() if show_progress else None)
+
+
+def _progress_printer() -> Callable[[str], None]:
+    """Print one line per finished resource (Terraform's own progress is one per 10 s)."""
+    done = 0
+
+    def show(line: str) -> None:
+        nonlocal done
+        finished = "Creation complete after" in line or "Destruction complete after" in line
+        if finished or line.startswith("Error"):
+            done += finished
+            print(f"    [{done:3d}] {line.strip()}", flush=True)
+    return show
+
+
+def phase(run: Run, name: str, action: Callable[[], str]) -> None:
+    print(f"\n==> {name}", flush=True)
+    record = Phase(name)
+    run.phases.append(record)
+    start = time.perf_counter()
+    failures_before = len(run.failures)
+    try:
+        record.count = action() or ""
+        failed = run.failures[failures_before:]
+        if failed:
+            raise CheckFailed(f"{len(failed)} check(s) failed: " + "; ".join(failed))
+        record.ok = True
+    finally:
+        record.seconds = time.perf_counter() - start
+        status = "ok" if record.ok else "FAILED"
+        print(f"    {status} in {record.seconds:.1f} s {('- ' + record.count) if record.count else ''}",
+              flush=True)
+
+
+# Phases ---------------------------------------------------------------------------------
+
+def synthesize(run: Run) -> str:
+    env = {k: v for k, v in os.environ.items()}
+    env.update(ENVIRONMENT_SUFFIX=run.config.environment_suffix,
+               DR_EMULATOR_ENDPOINT=run.emulator.endpoint,
+               CDKTF_OUTDIR=str(run.workdir / "cdktf.out"),
+               JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION="20")
+    result = subprocess.run([sys.executable, str(ROOT / "main.py")], cwd=run.workdir, env=env,
+                            capture_output=True, text=True)
+    if result.returncode != 0:
+        raise RuntimeError(f"synth failed:\n{result.stdout}\n{result.stderr}")
+    print("    " + result.stdout.strip().splitlines()[-1])
+    doc = json.loads((run.stack_dir / "cdk.tf.json").read_text())
+    return f"{sum(len(v) for v in doc['resource'].values())} resources declared"
+
+
+def create_inputs(run: Run) -> str:
+    """The stack references an existing secret; a real account has it, the emulator not."""
+    password = secrets.token_urlsafe(24)
+    run.aws("secretsmanager").create_secret(
+        Name=run.config.master_secret,
+        SecretString=json.dumps({"username": run.config.master_username, "password": password}))
+    run.password = password  # kept only to prove later that it never reached the state
+    return "1 secret"
+
+
+def apply(run: Run) -> str:
+    print("    terraform init (offline provider mirror)", flush=True)
+    run.tf("init", "-input=false")
+    print("    terraform apply", flush=True)
+    run.tf("apply", "-auto-approve", "-input=false", "-parallelism=20", show_progress=True)
+    state = json.loads(run.tf("show", "-json").stdout)
+    run.applied = [r for r in state["values"]["root_module"]["resources"]
+                   if r["mode"] == "managed"]
+    outputs = json.loads(run.tf("output", "-json").stdout)
+    run.outputs = {name: o["value"] for name, o in outputs.items()}
+    return f"{len(run.applied)} resources applied"
+
+
+def verify(run: Run) -> str:
+    c, o = run.config, run.outputs
+    before = run.checks
+    rds = {role: run.aws("rds", role) for role in ("primary", "secondary")}
+    (gc,) = rds["primary"].describe_global_clusters(
+        GlobalClusterIdentifier=o["global_cluster_id"])["GlobalClusters"]
+    run.check(gc["StorageEncrypted"], "global cluster is encrypted")
+    members = {m["DBClusterArn"].split(":")[3]: m for m in gc["GlobalClusterMembers"]}
+    run.check(set(members) == {c.primary_region, c.secondary_region},
+              f"global cluster has members in both regions, got {sorted(members)}")
+    run.check(members[c.primary_region]["IsWriter"], "the writer is in the primary region")
+    run.check(not members[c.secondary_region]["IsWriter"], "the secondary is a reader")
+
+    for role, region in (("primary", c.primary_region), ("secondary", c.secondary_region)):
+        (cluster,) = rds[role].describe_db_clusters(
+            DBClusterIdentifier=o[f"{role}_cluster_id"])["DBClusters"]
+        run.check(cluster["StorageEncrypted"], f"{role} cluster is encrypted")
+        run.check(cluster["KmsKeyId"] == o[f"{role}_kms_key_arn"],
+                  f"{role} cluster uses its own region's key, got {cluster['KmsKeyId']}")
+        run.check(o[f"{role}_kms_key_arn"].split(":")[3] == region,
+                  f"{role} key lives in {region}")
+        count = c.primary_instance_count if role == "primary" else c.secondary_instance_count
+        run.check(len(cluster["DBClusterMembers"]) == count,
+                  f"{role} cluster has {count} instances, got {len(cluster['DBClusterMembers'])}")
+        _verify_alarms(run, role, region)
+
+    _verify_dns(run)
+    _verify_tags(run)
+    _verify_names(run)
+    _verify_no_secret_in_state(run)
+    return f"{run.checks - before} checks passed"
+
+
+def _verify_alarms(run: Run, role: str, region: str) -> None:
+    topic = run.outputs[f"{role}_alerts_topic_arn"]
+    run.check(topic.split(":")[3] == region, f"{role} topic lives in {region}")
+    attributes = run.aws("sns", role).get_topic_attributes(TopicArn=topic)["Attributes"]
+    run.check(bool(attributes.get("KmsMasterKeyId")), f"{role} topic is KMS-encrypted")
+    alarms = run.aws("cloudwatch", role).describe_alarms(
+        AlarmNamePrefix=f"{run.config.project_name}-")["MetricAlarms"]
+    expected = 5 if role == "primary" else (6 if run.config.secondary_instance_count else 2)
+    run.check(len(alarms) == expected, f"{expected} alarms in {region}, got {len(alarms)}")
+    for alarm in alarms:
+        run.check(alarm["AlarmActions"] == [topic],
+                  f"alarm {alarm['AlarmName']} notifies the {role} topic")
+
+
+def _verify_dns(run: Run) -> None:
+    c, o = run.config, run.outputs
+    r53 = run.aws("route53")
+    zone = r53.get_hosted_zone(Id=o["hosted_zone_id"])
+    run.check(zone["HostedZone"]["Config"]["PrivateZone"], "the zone is private")
+    regions = sorted(v["VPCRegion"] for v in zone["VPCs"])
+    run.check(regions == sorted([c.primary_region, c.secondary_region]),
+              f"the zone is associated with both VPCs, got {regions}")
+    records = r53.list_resource_record_sets(HostedZoneId=o["hosted_zone_id"])["ResourceRecordSets"]
+    writer = {r.get("Failover"): r for r in records
+              if r["Name"].rstrip(".") == o["writer_dns_name"]}
+    run.check(set(writer) == {"PRIMARY", "SECONDARY"}, f"writer failover records, got {set(writer)}")
+    run.check(writer["PRIMARY"]["ResourceRecords"][0]["Value"] == o["primary_writer_endpoint"],
+              "PRIMARY points at the primary cluster endpoint")
+    run.check(writer["SECONDARY"]["ResourceRecords"][0]["Value"] == o["secondary_writer_endpoint"],
+              "SECONDARY points at the secondary cluster endpoint")
+    run.check("HealthCheckId" not in writer["SECONDARY"], "only PRIMARY is health-checked")
+    check = r53.get_health_check(HealthCheckId=writer["PRIMARY"]["HealthCheckId"])["HealthCheck"]
+    config = check["HealthCheckConfig"]
+    run.check(config["Type"] == "CLOUDWATCH_METRIC", "the health check is alarm-based")
+    identifier = config.get("AlarmIdentifier", {})
+    run.check(identifier.get("Region") == c.primary_region,
+              f"the health check watches an alarm in {c.primary_region}")
+    alarms = run.aws("cloudwatch").describe_alarms(AlarmNames=[identifier["Name"]])["MetricAlarms"]
+    run.check(len(alarms) == 1 and alarms[0]["MetricName"] == "EngineUptime",
+              f"the health check's alarm {identifier['Name']} exists")
+    reader = [r for r in records if r["Name"].rstrip(".") == o["reader_dns_name"]]
+    run.check(len(reader) == 1 and
+              reader[0]["ResourceRecords"][0]["Value"] == o["secondary_reader_endpoint"],
+              "reader record points at the secondary reader endpoint")
+
+
+def _tags_of(run: Run, resource: dict) -> dict[str, str] | None:
+    """The tags AWS reports for one state resource, or None if its type is not taggable here."""
+    rtype, values = resource["type"], resource["values"]
+    aws = lambda service: run.aws(service, _role_of(run, resource))  # noqa: E731
+    pairs = lambda items, k="Key", v="Value": {i[k]: i[v] for i in items}  # noqa: E731
+    if rtype in ("aws_vpc", "aws_subnet", "aws_route_table", "aws_security_group",
+                 "aws_default_security_group", "aws_flow_log",
+                 "aws_vpc_security_group_ingress_rule"):
+        rid = values.get("security_group_rule_id") or values["id"]
+        return pairs(aws("ec2").describe_tags(
+            Filters=[{"Name": "resource-id", "Values": [rid]}])["Tags"])
+    if rtype in ("aws_rds_cluster", "aws_rds_cluster_instance", "aws_rds_cluster_parameter_group",
+                 "aws_db_subnet_group", "aws_rds_global_cluster"):
+        return pairs(aws("rds").list_tags_for_resource(ResourceName=values["arn"])["TagList"])
+    if rtype == "aws_kms_key":
+        return pairs(aws("kms").list_resource_tags(KeyId=values["key_id"])["Tags"],
+                     "TagKey", "TagValue")
+    if rtype == "aws_sns_topic":
+        return pairs(aws("sns").list_tags_for_resource(ResourceArn=values["arn"])["Tags"])
+    if rtype == "aws_cloudwatch_metric_alarm":
+        return pairs(aws("cloudwatch").list_tags_for_resource(ResourceARN=values["arn"])["Tags"])
+    if rtype == "aws_cloudwatch_log_group":
+        return aws("logs").list_tags_for_resource(resourceArn=values["arn"].removesuffix(":*"))["tags"]
+    if rtype == "aws_iam_role":
+        return pairs(aws("iam").list_role_tags(RoleName=values["name"])["Tags"])
+    if rtype in ("aws_route53_zone", "aws_route53_health_check"):
+        kind = "hostedzone" if rtype == "aws_route53_zone" else "healthcheck"
+        rid = values.get("zone_id") or values["id"]
+        tags = aws("route53").list_tags_for_resource(ResourceType=kind, ResourceId=rid)
+        return pairs(tags["ResourceTagSet"]["Tags"])
+    return None
+
+
+def _role_of(run: Run, resource: dict) -> str:
+    """Which regional provider a state resource belongs to (the state JSON names no alias)."""
+    if not run.aliases:
+        doc = json.loads((run.stack_dir / "cdk.tf.json").read_text())
+        run.aliases = {f"{rtype}.{name}": body["provider"].split(".")[1]
+                       for rtype, blocks in doc["resource"].items()
+                       for name, body in blocks.items()}
+    return run.aliases[f"{resource['type']}.{resource['name']}"]
+
+
+# Types whose resources cannot carry tags in AWS (no tags argument in the provider schema).
+UNTAGGABLE = {"aws_kms_alias", "aws_route_table_association", "aws_route53_record",
+              "aws_iam_role_policy", "aws_iam_role_policy_attachment",
+              "aws_sns_topic_subscription"}
+
+
+def _verify_tags(run: Run) -> None:
+    expected = {k: run.config.required_tags[k] for k in REQUIRED_TAGS}
+    unverified = []
+    for resource in run.applied:
+        if resource["type"] in UNTAGGABLE:
+            continue
+        tags = _tags_of(run, resource)
+        if tags is None:
+            unverified.append(resource["type"])
+            continue
+        missing = {k: v for k, v in expected.items() if tags.get(k) != v}
+        run.check(not missing, f"{resource['address']} carries the required tags; "
+                               f"missing or wrong: {missing}, AWS reports {tags}")
+    run.check(not unverified, f"no tag verifier for {sorted(set(unverified))}")
+
+
+def _verify_names(run: Run) -> None:
+    suffix = run.config.environment_suffix
+    names: list[str] = []
+    for role in ("primary", "secondary"):
+        rds = run.aws("rds", role)
+        names += [x["DBClusterIdentifier"] for x in rds.describe_db_clusters()["DBClusters"]]
+        names += [x["DBInstanceIdentifier"] for x in rds.describe_db_instances()["DBInstances"]]
+        names += [x["DBSubnetGroupName"] for x in rds.describe_db_subnet_groups()["DBSubnetGroups"]]
+        names += [x["AlarmName"] for x in run.aws("cloudwatch", role).describe_alarms()["MetricAlarms"]]
+        names += [t["TopicArn"].rsplit(":", 1)[1] for t in run.aws("sns", role).list_topics()["Topics"]]
+        names += [g["logGroupName"] for g in run.aws("logs", role).describe_log_groups()["logGroups"]]
+        names += [a["AliasName"] for a in run.aws("kms", role).list_aliases()["Aliases"]
+                  if not a["AliasName"].startswith("alias/aws/")]
+        names += [g["GroupName"] for g in run.aws("ec2", role).describe_security_groups()["SecurityGroups"]
+                  if g["GroupName"] != "default"]
+    names += [g["GlobalClusterIdentifier"] for g in
+              run.aws("rds").describe_global_clusters()["GlobalClusters"]]
+    names += [r["RoleName"] for r in run.aws("iam").list_roles()["Roles"]]
+    names += [z["Name"] for z in run.aws("route53").list_hosted_zones()["HostedZones"]]
+    run.check(len(names) > 20, f"found the stack's names ({len(names)})")
+    unsuffixed = [n for n in names if suffix not in n]
+    run.check(not unsuffixed, f"every name carries the suffix {suffix!r}; these do not: {unsuffixed}")
+
+
+def _verify_no_secret_in_state(run: Run) -> None:
+    state_files = list(run.stack_dir.glob("*.tfstate"))
+    run.check(len(state_files) == 1, f"one local state file, got {state_files}")
+    text = state_files[0].read_text()
+    run.check(run.password not in text, "the master password is not in the Terraform state")
+
+
+def integration_tests(run: Run) -> str:
+    flat = ROOT / "cfn-outputs" / "flat-outputs.json"
+    flat.parent.mkdir(exist_ok=True)
+    flat.write_text(json.dumps(run.outputs, indent=2, sort_keys=True) + "\n")
+    print(f"    wrote {flat.relative_to(ROOT)} ({len(run.outputs)} outputs)")
+    env = dict(os.environ, AWS_ENDPOINT_URL=run.emulator.endpoint, AWS_ACCESS_KEY_ID="testing",
+               AWS_SECRET_ACCESS_KEY="testing", DR_INTEGRATION_PRIMARY_REGION=run.config.primary_region,
+               DR_INTEGRATION_SECONDARY_REGION=run.config.secondary_region)
+    result = subprocess.run([sys.executable, "-m", "pytest", "tests/integration", "-q",
+                             "-p", "no:cacheprovider", "-o", "addopts="],
+                            cwd=ROOT, env=env, capture_output=True, text=True)
+    summary = result.stdout.strip().splitlines()[-1] if result.stdout.strip() else ""
+    if result.returncode != 0:
+        raise RuntimeError(f"integration tests failed:\n{result.stdout[-6000:]}\n{result.stderr[-2000:]}")
+    return summary
+
+
+def failover_drill(run: Run) -> str:
+    """Move the writer to the secondary region with the same call the failover automation
+    makes (moto lacks it; tools/emulator.py supplies it following the AWS API), then check
+    that Terraform accepts the new roles without replacing or deleting anything."""
+    c, o = run.config, run.outputs
+    secondary_rds = run.aws("rds", "secondary")
+    (cluster,) = secondary_rds.describe_db_clusters(
+        DBClusterIdentifier=o["secondary_cluster_id"])["DBClusters"]
+    start = time.perf_counter()
+    secondary_rds.failover_global_cluster(GlobalClusterIdentifier=o["global_cluster_id"],
+                                          TargetDbClusterIdentifier=cluster["DBClusterArn"],
+                                          AllowDataLoss=True)
+    (gc,) = run.aws("rds").describe_global_clusters(
+        GlobalClusterIdentifier=o["global_cluster_id"])["GlobalClusters"]
+    writer = [m["DBClusterArn"] for m in gc["GlobalClusterMembers"] if m["IsWriter"]]
+    run.check(writer == [cluster["DBClusterArn"]],
+              f"the writer moved to {c.secondary_region}, got {writer}")
+    promoted = time.perf_counter() - start
+    run.tf("plan", "-input=false", "-out=drill.tfplan")
+    plan = json.loads(run.tf("show", "-json", "drill.tfplan").stdout)
+    changed = [r for r in plan.get("resource_changes", []) if r["change"]["actions"] != ["no-op"]]
+    changes = [(r["address"], r["change"]["actions"]) for r in changed]
+    destructive = [(a, x) for a, x in changes if "delete" in x]
+    run.check(not destructive, f"the plan after failover destroys or replaces nothing, got {destructive}")
+    cluster_changes = [(a, x) for a, x in changes if "aws_rds" in a]
+    run.check(not cluster_changes, f"no change to any database resource, got {cluster_changes}")
+    for r in changed:
+        before, after = r["change"]["before"] or {}, r["change"]["after"] or {}
+        attributes = sorted(k for k in set(before) | set(after) if before.get(k) != after.get(k))
+        print(f"    plan after failover: {'/'.join(r['change']['actions'])} {r['address']} "
+              f"({', '.join(attributes)})")
+    return (f"writer moved in {promoted:.2f} s; plan: 0 destroy/replace, "
+            f"{len(changes)} in-place update(s) outside the database")
+
+
+def destroy(run: Run) -> str:
+    run.tf("destroy", "-auto-approve", "-input=false", "-parallelism=20", show_progress=True)
+    state = json.loads(run.tf("show", "-json").stdout)
+    left = [r["address"] for r in state.get("values", {}).get("root_module", {}).get("resources", [])
+            if r["mode"] == "managed"]
+    run.check(not left, f"Terraform state is empty after destroy, still has {left}")
+    return f"{len(run.applied)} resources destroyed"
+
+
+def verify_nothing_left(run: Run) -> str:
+    c, o = run.config, run.outputs
+    before = run.checks
+    run.check(not run.aws("rds").describe_global_clusters()["GlobalClusters"],
+              "no global cluster left")
+    for role in ("primary", "secondary"):
+        rds = run.aws("rds", role)
+        run.check(not rds.describe_db_clusters()["DBClusters"], f"no {role} cluster left")
+        run.check(not rds.describe_db_instances()["DBInstances"], f"no {role} instance left")
+        run.check(not rds.describe_db_subnet_groups()["DBSubnetGroups"], f"no {role} subnet group left")
+        run.check(not run.aws("cloudwatch", role).describe_alarms()["MetricAlarms"],
+                  f"no {role} alarm left")
+        run.check(not run.aws("sns", role).list_topics()["Topics"], f"no {role} topic left")
+        ec2 = run.aws("ec2", role)
+        left = [v["VpcId"] for v in ec2.describe_vpcs()["Vpcs"] if not v["IsDefault"]]
+        run.check(not left, f"no {role} VPC left, got {left}")
+        groups = [g["logGroupName"] for g in run.aws("logs", role).describe_log_groups()["logGroups"]]
+        run.check(not groups, f"no {role} log group left, got {groups}")
+        key = run.aws("kms", role).describe_key(KeyId=o[f"{role}_kms_key_arn"])["KeyMetadata"]
+        run.check(key["KeyState"] == "PendingDeletion", f"{role} key is pending deletion")
+    run.check(not run.aws("route53").list_hosted_zones()["HostedZones"], "no hosted zone left")
+    run.check(not run.aws("route53").list_health_checks()["HealthChecks"], "no health check left")
+    roles = [r["RoleName"] for r in run.aws("iam").list_roles()["Roles"]]
+    run.check(not roles, f"no IAM role left, got {roles}")
+    return f"{run.checks - before} checks passed, 0 leftovers"
+
+
+# Driver ---------------------------------------------------------------------------------
+
+def summary_table(run: Run) -> str:
+    rows = ["| phase | result | seconds | counts |", "|---|---|---:|---|"]
+    for p in run.phases:
+        rows.append(f"| {p.name} | {'ok' if p.ok else 'FAILED'} | {p.seconds:.1f} | {p.count} |")
+    total = sum(p.seconds for p in run.phases)
+    rows.append(f"| total | | {total:.1f} | |")
+    return "\n".join(rows)
+
+
+def main() -> int:
+    environ = dict(os.environ)
+    environ.setdefault("ENVIRONMENT_SUFFIX", DEFAULT_SUFFIX)
+    environ.pop("DR_EMULATOR_ENDPOINT", None)
+    try:
+        config = load_config(environ, read_context(ROOT))
+    except ConfigError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    workdir = ROOT / ".e2e" / config.environment_suffix
+    if workdir.exists():
+        import shutil
+        shutil.rmtree(workdir)
+    workdir.mkdir(parents=True)
+    print(f"e2e: {config.primary_region} -> {config.secondary_region}, "
+          f"suffix {config.environment_suffix!r}, workdir {workdir.relative_to(ROOT)}")
+    failed = None
+    emulator = Emulator()
+    run = Run(config=config, workdir=workdir, emulator=emulator)
+    try:
+        phase(run, "start emulator", lambda: (emulator.start(), f"moto at {emulator.endpoint}")[1])
+        for name, step in (("synthesize", synthesize), ("create inputs", create_inputs),
+                           ("init + apply", apply), ("verify through the AWS API", verify),
+                           ("integration tests", integration_tests),
+                           ("failover drill", failover_drill), ("destroy", destroy),
+                           ("verify nothing left", verify_nothing_left)):
+            phase(run, name, lambda step=step: step(run))
+    except (Exception, KeyboardInterrupt) as err:  # report the phase, then stop cleanly
+        failed = run.phases[-1].name if run.phases else "setup"
+        print(f"\nFAILED in phase '{failed}': {err}", file=sys.stderr)
+    finally:
+        emulator.stop()
+    table = summary_table(run)
+    print("\n" + table)
+    (workdir / "summary.md").write_text(table + "\n")
+    (workdir / "summary.json").write_text(json.dumps({
+        "suffix": config.environment_suffix, "primary_region": config.primary_region,
+        "secondary_region": config.secondary_region, "failed_phase": failed,
+        "phases": [p.__dict__ for p in run.phases]}, indent=2))
+    if failed:
+        print(f"\ne2e FAILED in phase '{failed}'", file=sys.stderr)
+        return 1
+    print(f"\ne2e passed: {len(run.applied)} resources applied, {run.checks} checks, "
+          "0 leftovers")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,626 @@
+"""A local AWS endpoint for tests: moto's server, with in-process fixes for its Aurora gaps.
+
+``with Emulator() as emu:`` runs moto (``moto[server]``) in a thread of this process on a free
+loopback port; ``emu.endpoint`` is what Terraform's ``endpoints { ... }`` overrides and boto3's
+``endpoint_url`` point at, and ``emu.client("rds", "us-west-2")`` is a ready boto3 client.
+``python -m tools.emulator`` does the same from a shell and runs until Ctrl-C.
+
+Why patches exist
+-----------------
+The product deploys an Aurora Global Database across two regions and drills a regional failover.
+moto 5.2.5 gets three things wrong on that path (checked in ``moto/rds/models.py`` and
+``moto/rds/responses.py``):
+
+a. Membership across regions. moto keeps every global cluster in its us-east-1 RDS backend
+   (``RDSResponse.global_backend``), while each member DB cluster lives in its own region's
+   backend. ``create_db_cluster`` searches all regions to *join* a global cluster, but
+   ``delete_db_cluster`` and ``remove_from_global_cluster`` search only the caller's region, so a
+   us-west-2 member that is deleted or removed stays listed as a member forever, and
+   ``DeleteGlobalCluster`` then refuses ("not empty") until Terraform times out.
+b. ``FailoverGlobalCluster`` and ``SwitchoverGlobalCluster`` are not implemented (HTTP 500), so
+   a failover drill cannot run at all.
+c. Look-ups by identifier: ``DescribeGlobalClusters`` ignores ``GlobalClusterIdentifier`` (it
+   lists every global cluster) and an unknown identifier in ``DescribeGlobalClusters`` or
+   ``DeleteGlobalCluster`` is not ``GlobalClusterNotFoundFault`` (the delete fails with HTTP 500).
+
+:func:`apply_patches` fixes these in-process before the server starts, each following the
+documented AWS behaviour (AWS RDS API Reference). The fixes live here, in the test harness:
+the product never changes to please the emulator. Where the emulator is still more lenient than
+AWS (see the notes on each patch), tests of the product must not rely on it to catch mistakes.
+
+moto's state is process-wide (module-level backends): run one :class:`Emulator` at a time per
+process. Each one starts from an empty state.
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import json
+import logging
+import os
+import signal
+import threading
+import time
+import urllib.error
+import urllib.request
+import warnings
+from typing import Any
+
+import boto3
+import moto
+from moto.moto_server.threaded_moto_server import ThreadedMotoServer
+from moto.core.responses import ActionResult
+from moto.rds.exceptions import (DBClusterNotFoundError, InvalidParameterCombination,
+                                 InvalidParameterValue, RDSClientError)
+from moto.rds.models import DBCluster, GlobalCluster, RDSBackend, rds_backends
+from moto.rds.responses import RDSResponse
+
+TEST_CREDENTIALS = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
+STARTUP_TIMEOUT_SECONDS = 30.0
+# The moto release whose source these patches were written against.
+MOTO_VERSION_CHECKED = "5.2.5"
+
+
+class Emulator:
+    """moto's server on ``host`` (loopback by default), started and always stopped as a context.
+
+    ``port=0`` (the default) lets the operating system pick a free port at bind time, so there is
+    no window in which another process can take it.
+    """
+
+    def __init__(self, host: str = "127.0.0.1", port: int = 0,
+                 startup_timeout: float = STARTUP_TIMEOUT_SECONDS,
+                 log_requests: bool = False) -> None:
+        self.host = host
+        self.port = port
+        self.startup_timeout = startup_timeout
+        self.log_requests = log_requests
+        self._server: ThreadedMotoServer | None = None
+        self._running = False
+        self._bound_port = 0  # the port actually bound, known once started
+
+    # -- lifecycle -------------------------------------------------------------------------
+
+    def __enter__(self) -> Emulator:
+        return self.start()
+
+    def __exit__(self, *exc_info: object) -> None:
+        # Runs for normal exit, exceptions and KeyboardInterrupt alike; never swallows them.
+        self.stop()
+
+    def start(self) -> Emulator:
+        """Apply the patches, start the server and wait (bounded) until it answers."""
+        if self._running:
+            return self
+        apply_patches()
+        # The server logs one line per request through werkzeug's logger (INFO): hundreds of
+        # lines for a Terraform run. Errors still reach the client in the responses.
+        logging.getLogger("werkzeug").setLevel(logging.INFO if self.log_requests
+                                               else logging.WARNING)
+        deadline = time.monotonic() + self.startup_timeout
+        server = ThreadedMotoServer(ip_address=self.host, port=self.port, verbose=False)
+        # ThreadedMotoServer.start() waits without a timeout for the bind to succeed (and waits
+        # forever if it fails), so call it from a helper thread and bound the wait here.
+        starter = threading.Thread(target=server.start, name="moto-start", daemon=True)
+        starter.start()
+        try:
+            starter.join(self.startup_timeout)
+            if starter.is_alive():
+                raise RuntimeError(f"moto server did not bind {self.host}:{self.port} within "
+                                   f"{self.startup_timeout:.0f} s")
+            self._server, self._running = server, True
+            self._bound_port = server.get_host_and_port()[1]
+            self._wait_until_answering(deadline)
+            self.reset()
+        except BaseException:  # including KeyboardInterrupt while waiting
+            if not starter.is_alive():  # the server is bound and serving: stop it
+                self._server, self._running = server, True
+            self.stop()
+            raise
+        return self
+
+    def stop(self) -> None:
+        """Stop the server if it runs; safe to call more than once."""
+        if self._running and self._server is not None:
+            self._running = False
+            self._server.stop()
+        self._server = None
+
+    def _wait_until_answering(self, deadline: float) -> None:
+        last_error: Exception | None = None
+        while time.monotonic() < deadline:
+            try:
+                with urllib.request.urlopen(f"{self.endpoint}/moto-api/", timeout=2):
+                    return
+            except urllib.error.HTTPError:
+                return  # any HTTP answer means the server is up
+            except OSError as error:  # refused, reset, timed out
+                last_error = error
+                time.sleep(0.05)
+        raise RuntimeError(f"moto server at {self.endpoint} did not answer: {last_error}")
+
+    # -- use -------------------------------------------------------------------------------
+
+    @property
+    def endpoint(self) -> str:
+        if not self._running:
+            raise RuntimeError("the emulator is not running")
+        return f"http://{self.host}:{self._bound_port}"
+
+    def client(self, service: str, region: str = "us-east-1", **kwargs: Any) -> Any:
+        """A boto3 client for ``service`` in ``region`` that talks to this emulator."""
+        return boto3.client(service, region_name=region, endpoint_url=self.endpoint,
+                            **TEST_CREDENTIALS, **kwargs)
+
+    def reset(self) -> None:
+        """Forget every resource in every service and region (moto's ``/moto-api/reset``)."""
+        request = urllib.request.Request(f"{self.endpoint}/moto-api/reset", data=b"",
+                                         method="POST")
+        with urllib.request.urlopen(request, timeout=10) as response:
+            if response.status != 200:
+                raise RuntimeError(f"moto reset answered HTTP {response.status}")
+
+
+# ------------------------------------------------------------------------------------------
+# Patches
+# ------------------------------------------------------------------------------------------
+
+_patch_lock = threading.Lock()
+_patched = False
+
+
+def apply_patches() -> None:
+    """Fix moto's Aurora global-database gaps in this process. Idempotent."""
+    global _patched
+    with _patch_lock:
+        if _patched:
+            return
+        if moto.__version__ != MOTO_VERSION_CHECKED:
+            warnings.warn(f"tools.emulator patches were checked against moto "
+                          f"{MOTO_VERSION_CHECKED}, this is moto {moto.__version__}",
+                          stacklevel=2)
+        _patch_cross_region_membership()
+        _patch_global_failover_and_switchover()
+        _patch_global_cluster_lookup()
+        _patch_private_zone_from_vpc()
+        _patch_alarm_based_health_checks()
+        _patch_global_cluster_tags()
+        _patch_cluster_reporting()
+        # e. AWS managed IAM policies exist in every real account (the stack attaches
+        # AmazonRDSEnhancedMonitoringRole); moto creates them only when this is set, and its
+        # /moto-api/config endpoint cannot set it. Read when an account's IAM backend is made.
+        os.environ["MOTO_IAM_LOAD_MANAGED_POLICIES"] = "true"
+        _patched = True
+
+
+class GlobalClusterNotFoundFault(RDSClientError):
+    """AWS's error for an unknown ``GlobalClusterIdentifier`` (HTTP 404); moto has none."""
+
+    def __init__(self, identifier: str) -> None:
+        super().__init__("GlobalClusterNotFoundFault", f"Global cluster {identifier} not found.")
+
+
+class InvalidGlobalClusterStateFault(RDSClientError):
+    """moto's class of this name has a fixed "is not empty" message; this one takes any."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__("InvalidGlobalClusterStateFault", message)
+
+
+def _regional_backends(account_id: str) -> list[RDSBackend]:
+    """Every RDS backend of the account that exists (one per region that was used)."""
+    return list(rds_backends[account_id].values())
+
+
+def _global_clusters(account_id: str) -> list[GlobalCluster]:
+    """Every global cluster of the account, whichever regional backend stores it."""
+    return [global_cluster for backend in _regional_backends(account_id)
+            for global_cluster in list(backend.global_clusters.values())]
+
+
+def _find_global_cluster(account_id: str, identifier: str) -> GlobalCluster | None:
+    """The global cluster named by identifier or ARN (both case-insensitive), or None."""
+    wanted = identifier.lower()
+    for global_cluster in _global_clusters(account_id):
+        if wanted in (global_cluster.global_cluster_identifier,
+                      global_cluster.global_cluster_arn.lower()):
+            return global_cluster
+    return None
+
+
+def _names(cluster: DBCluster, caller_region: str, wanted: str) -> bool:
+    """Whether ``wanted`` names ``cluster``: its ARN, or its identifier in the caller's region.
+
+    AWS asks for the ARN in the global-database calls "so that Aurora can locate the cluster in
+    its AWS Region"; a bare identifier can only mean a cluster in the caller's region.
+    """
+    wanted = wanted.lower()
+    if wanted.startswith("arn:"):
+        return cluster.db_cluster_arn.lower() == wanted
+    return cluster.region == caller_region and cluster.db_cluster_identifier == wanted
+
+
+def _find_member(global_cluster: GlobalCluster, identifier: str,
+                 caller_region: str) -> DBCluster | None:
+    return next((member for member in global_cluster.members
+                 if _names(member, caller_region, identifier)), None)
+
+
+def _cluster_exists(account_id: str, identifier: str, caller_region: str) -> bool:
+    return any(_names(cluster, caller_region, identifier)
+               for backend in _regional_backends(account_id)
+               for cluster in list(backend.clusters.values()))
+
+
+def _patch_cross_region_membership() -> None:
+    """Patch (a): a member leaves its global cluster wherever the global cluster is stored.
+
+    moto gets wrong: ``RDSBackend.delete_db_cluster`` only removes the cluster from a global
+    cluster when that global cluster is in the *caller's* regional backend
+    (``global_id in self.global_clusters``), and ``RDSBackend.remove_from_global_cluster`` looks
+    the global cluster up in ``self.global_clusters`` and swallows the KeyError. Global clusters
+    are stored in the us-east-1 backend, so for a member in any other region both calls leave
+    it listed in ``GlobalClusterMembers``, and ``DeleteGlobalCluster`` refuses forever.
+    AWS does: a secondary cluster that is deleted, or removed with ``RemoveFromGlobalCluster``
+    (called in the member's region, with the member's ARN), stops being a member; a removed
+    cluster becomes a standalone cluster (no ``GlobalClusterIdentifier``).
+    Still more lenient than AWS: AWS refuses to delete or remove the primary while secondaries
+    remain (InvalidGlobalClusterStateFault); moto allows it.
+    """
+    original_delete = RDSBackend.delete_db_cluster
+
+    def delete_db_cluster(self: RDSBackend, cluster_identifier: str,
+                          snapshot_name: str | None = None) -> DBCluster:
+        # moto's own checks (deletion protection, remaining instances) run first and raise
+        # before anything changes; only a cluster that really was deleted leaves its global
+        # cluster, searched for in every regional backend of the account.
+        cluster = original_delete(self, cluster_identifier, snapshot_name)
+        for global_cluster in _global_clusters(self.account_id):
+            global_cluster.members[:] = [member for member in global_cluster.members
+                                         if member is not cluster]
+        return cluster
+
+    def remove_from_global_cluster(self: RDSBackend, global_cluster_identifier: str,
+                                   db_cluster_identifier: str) -> GlobalCluster | None:
+        # Same contract as moto's version (None when either is not found: moto's own
+        # delete_db_cluster relies on that), but the global cluster is looked up in every
+        # regional backend and the member by ARN in any region (or identifier in this one).
+        global_cluster = _find_global_cluster(self.account_id, global_cluster_identifier)
+        if global_cluster is None:
+            return None
+        member = _find_member(global_cluster, db_cluster_identifier, self.region_name)
+        if member is None:
+            return None
+        global_cluster.members.remove(member)
+        member.global_cluster_identifier = None
+        member.is_writer = False
+        return global_cluster
+
+    RDSBackend.delete_db_cluster = delete_db_cluster  # type: ignore[method-assign]
+    RDSBackend.remove_from_global_cluster = remove_from_global_cluster  # type: ignore[method-assign]
+
+
+def _patch_global_failover_and_switchover() -> None:
+    """Patch (b): implement ``FailoverGlobalCluster`` and ``SwitchoverGlobalCluster``.
+
+    moto gets wrong: neither action exists in ``RDSResponse``, so both answer HTTP 500
+    ("not implemented").
+    AWS does (API Reference, FailoverGlobalCluster / SwitchoverGlobalCluster): promote the
+    secondary named by ``TargetDbClusterIdentifier`` (its ARN; a bare identifier means the
+    caller's region) to primary and demote the former primary to a read-only secondary; the
+    topology is kept and the former primary now replicates from the new one. In
+    ``DescribeGlobalClusters`` the target is the member with ``IsWriter`` true and the writer's
+    ``Readers`` lists the other members. ``FailoverGlobalCluster`` with ``AllowDataLoss`` is a
+    failover, otherwise (``Switchover``, or neither) a switchover; giving both is refused.
+    Errors: unknown global cluster -> GlobalClusterNotFoundFault; target that is not a cluster
+    -> DBClusterNotFoundFault; a cluster that is not a member -> InvalidParameterValue; the
+    target is already the primary -> InvalidGlobalClusterStateFault (AWS documents the error
+    codes, not which condition maps to which; these are the closest documented ones).
+    On AWS the change is asynchronous: the call returns the global cluster with ``Status``
+    "failing-over"/"switching-over" and a ``FailoverState`` (Status "pending", From/To ARNs,
+    IsDataLossAllowed), and both clear when the operation completes (FailoverState has no
+    "completed" status). Here it completes at once: the response shows the transitional status
+    and FailoverState, and every later read shows "available" and the new roles.
+    Not modelled: moto keeps no ``ReplicationSourceIdentifier`` on global-cluster secondaries,
+    so none is set here either; member clusters are not checked to be "available".
+    """
+
+    def change_global_writer(backend: RDSBackend, global_cluster_identifier: str,
+                             target_db_cluster_identifier: str,
+                             allow_data_loss: bool) -> GlobalCluster:
+        global_cluster = _find_global_cluster(backend.account_id, global_cluster_identifier)
+        if global_cluster is None:
+            raise GlobalClusterNotFoundFault(global_cluster_identifier)
+        target = _find_member(global_cluster, target_db_cluster_identifier, backend.region_name)
+        if target is None:
+            if not _cluster_exists(backend.account_id, target_db_cluster_identifier,
+                                   backend.region_name):
+                raise DBClusterNotFoundError(target_db_cluster_identifier)
+            raise InvalidParameterValue(
+                f"The cluster {target_db_cluster_identifier} is not a member of global cluster "
+                f"{global_cluster.global_cluster_identifier}.")
+        if target.is_writer:
+            raise InvalidGlobalClusterStateFault(
+                f"The cluster {target.db_cluster_arn} is already the primary cluster of global "
+                f"cluster {global_cluster.global_cluster_identifier}.")
+        former = next((member for member in global_cluster.members if member.is_writer), None)
+        # The roles live on the member clusters (in their own regions' backends);
+        # GlobalCluster.global_cluster_members / readers derive IsWriter and Readers from them.
+        for member in global_cluster.members:
+            member.is_writer = member is target
+        in_progress = copy.copy(global_cluster)  # the answer to this call only
+        in_progress.status = "failing-over" if allow_data_loss else "switching-over"
+        in_progress.failover_state = {  # type: ignore[attr-defined]
+            "Status": "pending",
+            "FromDbClusterArn": former.db_cluster_arn if former is not None else None,
+            "ToDbClusterArn": target.db_cluster_arn,
+            "IsDataLossAllowed": bool(allow_data_loss),
+        }
+        return in_progress
+
+    def failover_global_cluster(self: RDSBackend, global_cluster_identifier: str,
+                                target_db_cluster_identifier: str,
+                                allow_data_loss: bool | None = None,
+                                switchover: bool | None = None) -> GlobalCluster:
+        if allow_data_loss is not None and switchover is not None:
+            raise InvalidParameterCombination(
+                "AllowDataLoss and Switchover cannot be specified together.")
+        return change_global_writer(self, global_cluster_identifier,
+                                    target_db_cluster_identifier, bool(allow_data_loss))
+
+    def switchover_global_cluster(self: RDSBackend, global_cluster_identifier: str,
+                                  target_db_cluster_identifier: str) -> GlobalCluster:
+        return change_global_writer(self, global_cluster_identifier,
+                                    target_db_cluster_identifier, False)
+
+    def failover_global_cluster_response(self: RDSResponse) -> ActionResult:
+        params = self.params
+        global_cluster = self.backend.failover_global_cluster(
+            global_cluster_identifier=params["GlobalClusterIdentifier"],
+            target_db_cluster_identifier=params["TargetDbClusterIdentifier"],
+            allow_data_loss=params.get("AllowDataLoss"),
+            switchover=params.get("Switchover"),
+        )
+        return ActionResult({"GlobalCluster": global_cluster})
+
+    def switchover_global_cluster_response(self: RDSResponse) -> ActionResult:
+        params = self.params
+        global_cluster = self.backend.switchover_global_cluster(
+            global_cluster_identifier=params["GlobalClusterIdentifier"],
+            target_db_cluster_identifier=params["TargetDbClusterIdentifier"],
+        )
+        return ActionResult({"GlobalCluster": global_cluster})
+
+    RDSBackend.failover_global_cluster = failover_global_cluster  # type: ignore[attr-defined]
+    RDSBackend.switchover_global_cluster = switchover_global_cluster  # type: ignore[attr-defined]
+    # moto dispatches an action to the RDSResponse method of the same name in snake_case.
+    RDSResponse.failover_global_cluster = failover_global_cluster_response  # type: ignore[attr-defined]
+    RDSResponse.switchover_global_cluster = switchover_global_cluster_response  # type: ignore[attr-defined]
+
+
+def _patch_global_cluster_lookup() -> None:
+    """Patch (c): global clusters are found by identifier, and an unknown one is an error.
+
+    moto gets wrong: ``DescribeGlobalClusters`` ignores ``GlobalClusterIdentifier`` and returns
+    every global cluster; ``DeleteGlobalCluster`` of an unknown identifier raises a KeyError
+    (HTTP 500).
+    AWS does: ``DescribeGlobalClusters`` with ``GlobalClusterIdentifier`` returns that global
+    cluster only, and an unknown identifier in either call is GlobalClusterNotFoundFault (404).
+    ``Filters`` stay unsupported, as in moto.
+    """
+    original_delete = RDSBackend.delete_global_cluster
+
+    def delete_global_cluster(self: RDSBackend,
+                              global_cluster_identifier: str) -> GlobalCluster:
+        global_cluster = _find_global_cluster(self.account_id, global_cluster_identifier)
+        if global_cluster is None:
+            raise GlobalClusterNotFoundFault(global_cluster_identifier)
+        # moto's own version (refuses while members remain), on the backend that stores it.
+        return original_delete(global_cluster.backend,
+                               global_cluster.global_cluster_identifier)
+
+    def describe_global_clusters_response(self: RDSResponse) -> ActionResult:
+        identifier = self.params.get("GlobalClusterIdentifier")
+        if identifier:
+            global_cluster = _find_global_cluster(self.current_account, identifier)
+            if global_cluster is None:
+                raise GlobalClusterNotFoundFault(identifier)
+            global_clusters = [global_cluster]
+        else:
+            global_clusters = _global_clusters(self.current_account)
+        return ActionResult({"GlobalClusters": global_clusters})
+
+    RDSBackend.delete_global_cluster = delete_global_cluster  # type: ignore[method-assign]
+    RDSResponse.describe_global_clusters = describe_global_clusters_response  # type: ignore[method-assign]
+
+
+def _patch_private_zone_from_vpc() -> None:
+    """d. Private hosted zones created the way the Terraform provider creates them.
+
+    AWS: ``CreateHostedZone`` with a ``VPC`` creates a *private* zone
+    (``HostedZoneConfig.PrivateZone`` is optional). moto reads the VPC only when
+    ``PrivateZone=true`` is also sent, so the provider's zone becomes public and the next
+    ``AssociateVPCWithHostedZone`` fails with ``PublicZoneVPCAssociation``. After moto's own
+    handler runs, a zone created with a VPC is made private and given that VPC.
+    """
+    from moto.route53.responses import Route53
+
+    original = Route53.create_hosted_zone
+
+    def create_hosted_zone(self: Route53) -> Any:
+        result = original(self)
+        vpc_id, vpc_region = self._get_param("VPC.VPCId"), self._get_param("VPC.VPCRegion")
+        if vpc_id:
+            name = self._get_param("Name")
+            name = name if name.endswith(".") else name + "."
+            caller_reference = self._get_param("CallerReference")
+            for zone in self.backend.zones.values():
+                if zone.name == name and zone.caller_reference == caller_reference \
+                        and not zone.private_zone:
+                    zone.private_zone = True
+                    zone.add_vpc(vpc_id, vpc_region)
+        return result
+
+    Route53.create_hosted_zone = create_hosted_zone  # type: ignore[method-assign]
+
+
+def _patch_alarm_based_health_checks() -> None:
+    """f. Route 53 health checks of type CLOUDWATCH_METRIC.
+
+    AWS stores ``AlarmIdentifier`` (region and name of the alarm watched) and
+    ``InsufficientDataHealthStatus``, and reports neither an IP address, port, request
+    interval nor failure threshold for an alarm-based check. moto drops the first two and
+    invents the others (port 80, interval 30 s), so the alarm a check watches cannot be
+    verified and every plan shows an update. After moto's handlers run, the alarm settings
+    are recorded on its model, and the model reports an alarm-based check as AWS does.
+    """
+    from moto.route53.models import HealthCheck
+    from moto.route53.responses import Route53
+
+    original_config = HealthCheck.health_check_config.fget
+    original_create, original_update = Route53.create_health_check, Route53.update_health_check
+
+    def health_check_config(self: HealthCheck) -> dict[str, Any]:
+        config = original_config(self)
+        if self.type_ == "CLOUDWATCH_METRIC":
+            for key in ("IPAddress", "Port", "RequestInterval", "FailureThreshold",
+                        "MeasureLatency"):
+                config.pop(key, None)
+            config["AlarmIdentifier"] = getattr(self, "alarm_identifier", None)
+            config["InsufficientDataHealthStatus"] = getattr(
+                self, "insufficient_data_health_status", None)
+        return config
+
+    def record(check: HealthCheck, alarm: dict | None, insufficient: str | None) -> None:
+        if alarm:
+            check.alarm_identifier = {"Region": alarm.get("Region"), "Name": alarm.get("Name")}
+        if insufficient:
+            check.insufficient_data_health_status = insufficient
+
+    def create_health_check(self: Route53) -> Any:
+        result = original_create(self)
+        config = self._get_param("HealthCheckConfig") or {}
+        reference = self._get_param("CallerReference")
+        for check in self.backend.health_checks.values():
+            if check.caller_reference == reference:
+                record(check, config.get("AlarmIdentifier"),
+                       config.get("InsufficientDataHealthStatus"))
+        return result
+
+    def update_health_check(self: Route53) -> Any:
+        result = original_update(self)
+        check = self.backend.health_checks.get(self._get_param("HealthCheckId"))
+        if check is not None:
+            record(check, self._get_param("AlarmIdentifier"),
+                   self._get_param("InsufficientDataHealthStatus"))
+        return result
+
+    HealthCheck.health_check_config = property(health_check_config)  # type: ignore[method-assign]
+    Route53.create_health_check = create_health_check  # type: ignore[method-assign]
+    Route53.update_health_check = update_health_check  # type: ignore[method-assign]
+
+
+def _patch_global_cluster_tags() -> None:
+    """g. Tags on global clusters.
+
+    AWS: ``CreateGlobalCluster`` takes ``Tags``, and ``ListTagsForResource`` /
+    ``AddTagsToResource`` / ``RemoveTagsFromResource`` accept a global cluster's region-less
+    ARN (``arn:aws:rds::<account>:global-cluster:<id>``). moto drops the tags at create and
+    rejects that ARN ("Invalid resource name"), so Terraform's tag refresh fails and the
+    required tags cannot be verified. The tags are kept, and the ARN resolves to the global
+    cluster wherever it is stored.
+    """
+    import re
+
+    pattern = re.compile(r"^arn:[\w-]+:rds::\d{12}:global-cluster:(?P<id>[\w-]+)$")
+    original_lookup = RDSBackend._get_resource_for_tagging
+    original_create = RDSResponse.create_global_cluster
+
+    def get_resource_for_tagging(self: RDSBackend, arn: str) -> Any:
+        match = pattern.match(arn)
+        if match:
+            global_cluster = _find_global_cluster(self.account_id, match["id"])
+            if global_cluster is None:
+                raise GlobalClusterNotFoundFault(match["id"])
+            return global_cluster
+        return original_lookup(self, arn)
+
+    def create_global_cluster(self: RDSResponse) -> ActionResult:
+        result = original_create(self)
+        tags = self.params.get("Tags") or []
+        if tags:
+            global_cluster = _find_global_cluster(self.current_account,
+                                                  self.params["GlobalClusterIdentifier"])
+            if global_cluster is not None:
+                global_cluster.add_tags(tags)
+        return result
+
+    RDSBackend._get_resource_for_tagging = get_resource_for_tagging  # type: ignore[method-assign]
+    RDSResponse.create_global_cluster = create_global_cluster  # type: ignore[method-assign]
+
+
+def _patch_cluster_reporting() -> None:
+    """h. What DescribeDBClusters / DescribeDBInstances report for provisioned Aurora.
+
+    AWS reports ``ScalingConfigurationInfo`` only for Serverless v1 clusters, and reports
+    an instance's Performance Insights settings (enabled, KMS key, retention) as created.
+    moto reports an empty scaling configuration for every cluster and drops Performance
+    Insights, so every plan after apply shows updates to every cluster and instance: the
+    drill could not tell a real drift from the emulator's. Both are reported as AWS does.
+    """
+    from moto.rds.models import DBInstance
+
+    original_init = DBInstance.__init__
+
+    def scaling_configuration_info(self: DBCluster) -> dict[str, Any] | None:
+        if self.engine_mode != "serverless":
+            return None
+        configuration = self.scaling_configuration or {}
+        return {"MinCapacity": configuration.get("min_capacity"),
+                "MaxCapacity": configuration.get("max_capacity"),
+                "AutoPause": configuration.get("auto_pause"),
+                "SecondsUntilAutoPause": configuration.get("seconds_until_auto_pause"),
+                "TimeoutAction": configuration.get("timeout_action"),
+                "SecondsBeforeTimeout": configuration.get("seconds_before_timeout")}
+
+    def init(self: DBInstance, *args: Any, **kwargs: Any) -> None:
+        original_init(self, *args, **kwargs)
+        self.performance_insights_enabled = bool(kwargs.get("enable_performance_insights"))
+        if self.performance_insights_enabled:
+            self.performance_insights_kms_key_id = kwargs.get("performance_insights_kms_key_id")
+            self.performance_insights_retention_period = int(
+                kwargs.get("performance_insights_retention_period") or 7)
+
+    DBCluster.scaling_configuration_info = property(scaling_configuration_info)  # type: ignore[method-assign]
+    DBInstance.__init__ = init  # type: ignore[method-assign]
+
+
+# ------------------------------------------------------------------------------------------
+# Command line
+# ------------------------------------------------------------------------------------------
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m tools.emulator [--host H] [--port P]``: serve until Ctrl-C."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=0, help="0 (default): any free port")
+    args = parser.parse_args(argv)
+
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    # `kill PID` stops the server the same way Ctrl-C does.
+    signal.signal(signal.SIGTERM, interrupt)
+    with Emulator(host=args.host, port=args.port, log_requests=True) as emulator:
+        print(emulator.endpoint, flush=True)
+        try:
+            while True:
+                time.sleep(3600)
+        except KeyboardInterrupt:
+            pass
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
