@@ -63,7 +63,8 @@ def build_stack(app, config: DrConfig):
     keys, vpcs = {}, {}
     for role, region in regions.items():
         keys[role] = RegionalKey(stack, f"{role.capitalize()}Key", RegionalKeyProps(
-            provider=providers[role], region=region, namer=namer))
+            provider=providers[role], region=region, namer=namer,
+            deletion_window_days=c.key_deletion_window_days))
         vpcs[role] = RegionalVpc(stack, f"{role.capitalize()}Vpc", RegionalVpcProps(
             provider=providers[role], region=region, namer=namer, key=keys[role],
             cidr=getattr(c, f"{role}_vpc_cidr"), port=c.port, az_count=c.az_count,
@@ -142,6 +143,10 @@ def main() -> int:
     except ConfigError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
+    if config.legacy_tls_optional:
+        print(f"warning: legacy_tls_optional=true: {config.tls_parameter[0]}="
+              f"{config.tls_parameter[1]}, the database accepts unencrypted connections; "
+              "use it only for clients that cannot use TLS", file=sys.stderr)
     app = build_app(config)
     app.synth()
     print(summary(Path(app.outdir) / "stacks" / STACK_ID / "cdk.tf.json", config))

@@ -34,6 +34,7 @@ from cdktf_cdktf_provider_aws.rds_cluster_parameter_group import (
     RdsClusterParameterGroupParameter as Parameter,
 )
 
+from .checks import skip_checks
 from .naming import Namer
 from .regional_key import RegionalKey
 from .regional_vpc import RegionalVpc
@@ -41,7 +42,9 @@ from .regional_vpc import RegionalVpc
 # Attributes AWS changes on member clusters when the writer moves between regions.
 MEMBERSHIP_DRIFT = ["global_cluster_identifier", "replication_source_identifier"]
 AUDIT_PARAMETERS = {
-    "aurora-postgresql": {"log_connections": "1", "log_disconnections": "1"},
+    # Connections, schema changes (DDL) and statements slower than 1 s are logged.
+    "aurora-postgresql": {"log_connections": "1", "log_disconnections": "1",
+                          "log_statement": "ddl", "log_min_duration_statement": "1000"},
     "aurora-mysql": {"server_audit_logging": "1",
                      "server_audit_events": "CONNECT,QUERY_DCL,QUERY_DDL"},
 }
@@ -116,7 +119,8 @@ class AuroraRegionalCluster(Construct):
         self.parameter_group = RdsClusterParameterGroup(
             self, "ParameterGroup", provider=provider,
             name=namer.name("cluster-params", region), family=s.parameter_family,
-            description="TLS enforced, connection audit logging",
+            description=("TLS enforced" if s.tls_parameter[1] in ("1", "ON")
+                         else "TLS optional (legacy clients)") + ", audit logging",
             parameter=[Parameter(name=k, value=v, apply_method="pending-reboot")
                        for k, v in sorted(parameters.items())])
 
@@ -155,6 +159,13 @@ class AuroraRegionalCluster(Construct):
             depends_on=[*self.log_groups, *props.depends_on],
             lifecycle=TerraformResourceLifecycle(ignore_changes=MEMBERSHIP_DRIFT),
         )
+        skip_checks(self.cluster, {
+            "CKV2_AWS_8": "point-in-time recovery comes from the cluster's automated backups "
+                          "(backup_retention_period) and the global secondary's copy",
+            **({} if s.deletion_protection else {
+                "CKV_AWS_139": "the default profile is destroyable by design; the production "
+                               "profile turns deletion protection on"}),
+        })
         self.cluster_id = self.cluster.cluster_identifier
         self.arn = self.cluster.arn
         self.endpoint = self.cluster.endpoint
@@ -180,6 +191,11 @@ class AuroraRegionalCluster(Construct):
                 copy_tags_to_snapshot=True,
             )
             for i in range(props.instance_count)]
+        for instance in self.instances:
+            skip_checks(instance, {
+                "CKV_AWS_226": "a global database upgrades its minor version in both regions "
+                               "together; automatic upgrades in one region break replication "
+                               "(terraform-provider-aws #29487)"})
 
     def _monitoring_role(self, props: AuroraRegionalClusterProps) -> IamRole | None:
         if props.settings.monitoring_interval_seconds == 0:

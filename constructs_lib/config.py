@@ -38,6 +38,8 @@ ENGINES = {
 LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096,
                       1827, 2192, 2557, 2922, 3288, 3653)
 MONITORING_INTERVALS = (0, 1, 5, 10, 15, 30, 60)
+PROFILES = ("default", "production")
+PRODUCTION = {"deletion_protection": True, "skip_final_snapshot": False}
 # Environment variables that belong to the project's tools, not to the deployment.
 TOOL_VARIABLES = frozenset({"DR_PROVIDER_MIRROR", "DR_KEEP_WORKDIR"})
 
@@ -68,6 +70,9 @@ class ConfigError(ValueError):
 class DrConfig:
     """Everything one environment of the deployment is built from."""
 
+    # "default": destroyable (no deletion protection, no final snapshot);
+    # "production": deletion protection, final snapshots and 30-day key deletion windows.
+    profile: str = "default"
     # Naming and tagging
     environment_suffix: str = "dev"
     project_name: str = "dbdr"
@@ -98,6 +103,8 @@ class DrConfig:
     skip_final_snapshot: bool = True
     monitoring_interval_seconds: int = 60
     log_retention_days: int = 365
+    # Some legacy applications cannot use TLS: true stops enforcing it (with a warning).
+    legacy_tls_optional: bool = False
     # DNS
     dns_zone_name: str = ""
     dns_ttl_seconds: int = 30
@@ -137,7 +144,14 @@ class DrConfig:
 
     @property
     def tls_parameter(self) -> tuple[str, str]:
-        return ENGINES[self.engine][2]
+        name, enforced = ENGINES[self.engine][2]
+        if self.legacy_tls_optional:
+            return name, {"1": "0", "ON": "OFF"}[enforced]
+        return name, enforced
+
+    @property
+    def key_deletion_window_days(self) -> int:
+        return 30 if self.profile == "production" else 7
 
     @property
     def log_exports(self) -> tuple[str, ...]:
@@ -229,6 +243,13 @@ def load_config(environ: Mapping[str, str], context: Mapping[str, Any]) -> DrCon
         elif name in context:
             values[name] = _parse(name, kinds[name], context[name], "cdktf.json context")
             sources[name] = "cdktf.json context"
+    if values.get("profile") == "production":
+        for setting, required in PRODUCTION.items():
+            if setting in values and values[setting] != required:
+                raise ConfigError(setting, values[setting],
+                                  f"must be {str(required).lower()} in the production profile",
+                                  sources[setting])
+            values[setting] = required
     config = DrConfig(**values)
     config = _apply_derived_defaults(config)
     validate(config, sources)
@@ -416,6 +437,7 @@ def _tags(value: dict, _: DrConfig) -> str | None:
 
 
 _CHECKS: list[tuple[str, Callable[[Any, DrConfig], str | None]]] = [
+    ("profile", _one_of(PROFILES)),
     ("project_name", _name_rule),
     ("environment_suffix", _fits_longest_name),
     ("cost_center", lambda v, c: None if 1 <= len(v) <= 256 else "must be 1-256 characters"),

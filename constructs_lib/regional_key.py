@@ -12,16 +12,11 @@ deliver alarm notifications to encrypted topics.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 
 from constructs import Construct
 from cdktf_cdktf_provider_aws.data_aws_caller_identity import DataAwsCallerIdentity
-from cdktf_cdktf_provider_aws.data_aws_iam_policy_document import (
-    DataAwsIamPolicyDocument,
-    DataAwsIamPolicyDocumentStatement as Statement,
-    DataAwsIamPolicyDocumentStatementCondition as Condition,
-    DataAwsIamPolicyDocumentStatementPrincipals as Principals,
-)
 from cdktf_cdktf_provider_aws.data_aws_partition import DataAwsPartition
 from cdktf_cdktf_provider_aws.kms_alias import KmsAlias
 from cdktf_cdktf_provider_aws.kms_key import KmsKey
@@ -58,45 +53,40 @@ class RegionalKey(Construct):
         self.account_id = identity.account_id
         self.partition = partition.partition
         root = f"arn:{self.partition}:iam::{self.account_id}:root"
-        account = Condition(test="StringEquals", variable="aws:SourceAccount",
-                            values=[self.account_id])
 
-        policy = DataAwsIamPolicyDocument(self, "Policy", provider=provider, statement=[
-            Statement(sid="AccountAdministration", actions=["kms:*"], resources=["*"],
-                      principals=[Principals(type="AWS", identifiers=[root])]),
-            Statement(
-                sid="RdsInThisAccount",
-                actions=_USE + ["kms:CreateGrant", "kms:ListGrants"], resources=["*"],
-                principals=[Principals(type="AWS", identifiers=["*"])],
-                condition=[
-                    Condition(test="StringEquals", variable="kms:CallerAccount",
-                              values=[self.account_id]),
-                    Condition(test="StringEquals", variable="kms:ViaService",
-                              values=[f"rds.{props.region}.amazonaws.com"]),
-                ]),
-            Statement(
-                sid="CloudWatchLogsOfThisRegion", actions=_USE, resources=["*"],
-                principals=[Principals(type="Service",
-                                       identifiers=[f"logs.{props.region}.amazonaws.com"])],
-                condition=[Condition(
-                    test="ArnLike", variable="kms:EncryptionContext:aws:logs:arn",
-                    values=[f"arn:{self.partition}:logs:{props.region}:{self.account_id}:*"])]),
-            Statement(
-                sid="AlarmDeliveryToEncryptedTopics",
-                actions=["kms:Decrypt", "kms:GenerateDataKey*"], resources=["*"],
-                principals=[Principals(type="Service", identifiers=[
-                    "cloudwatch.amazonaws.com", "sns.amazonaws.com"])],
-                condition=[account]),
-        ])
-
+        # A key policy (not an IAM policy): "Resource": "*" in it means this key only
+        # (AWS KMS developer guide, key-policy-overview).
+        self.policy_document = {"Version": "2012-10-17", "Statement": [
+            _statement("AccountAdministration", {"AWS": root}, ["kms:*"]),
+            _statement("RdsInThisAccount", {"AWS": root}, _USE + ["kms:CreateGrant", "kms:ListGrants"],
+                       {"StringEquals": {"kms:CallerAccount": self.account_id,
+                                         "kms:ViaService": f"rds.{props.region}.amazonaws.com"}}),
+            _statement("CloudWatchLogsOfThisRegion",
+                       {"Service": f"logs.{props.region}.amazonaws.com"}, _USE,
+                       {"ArnLike": {"kms:EncryptionContext:aws:logs:arn":
+                                    f"arn:{self.partition}:logs:{props.region}:{self.account_id}:*"}}),
+            _statement("AlarmDeliveryToEncryptedTopics",
+                       {"Service": ["cloudwatch.amazonaws.com", "sns.amazonaws.com"]},
+                       ["kms:Decrypt", "kms:GenerateDataKey*"],
+                       {"StringEquals": {"aws:SourceAccount": self.account_id}}),
+        ]}
         self.key = KmsKey(
             self, "Resource", provider=provider,
             description=f"{props.namer.name('key', props.region)}: database, logs and alerts",
             enable_key_rotation=True,
             deletion_window_in_days=props.deletion_window_days,
-            policy=policy.json,
+            policy=json.dumps(self.policy_document),
         )
         self.alias = KmsAlias(self, "Alias", provider=provider,
                               name=f"alias/{props.namer.name('key', props.region)}",
                               target_key_id=self.key.key_id)
         self.arn = self.key.arn
+
+
+def _statement(sid: str, principal: dict, actions: list[str],
+               condition: dict | None = None) -> dict:
+    statement = {"Sid": sid, "Effect": "Allow", "Principal": principal, "Action": actions,
+                 "Resource": "*"}
+    if condition:
+        statement["Condition"] = condition
+    return statement

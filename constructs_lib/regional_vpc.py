@@ -46,6 +46,7 @@ from cdktf_cdktf_provider_aws.vpc_security_group_ingress_rule import (
 from .naming import Namer
 from .regional_key import RegionalKey
 
+ZONE_LETTERS = "abcdef"
 SUBNET_NEWBITS = 3  # room for 8 subnets: the private tier plus later tiers
 
 
@@ -88,10 +89,14 @@ class RegionalVpc(Construct):
         DefaultSecurityGroup(self, "DefaultSecurityGroup", provider=provider,
                              vpc_id=self.vpc.id, ingress=[], egress=[])
 
+        # The zone set is closed (letters a-f of this region): an AZ that AWS adds later
+        # cannot appear in the list and shift which zone a subnet index maps to.
         zones = DataAwsAvailabilityZones(
             self, "Zones", provider=provider, state="available",
             filter=[DataAwsAvailabilityZonesFilter(name="opt-in-status",
-                                                   values=["opt-in-not-required"])])
+                                                   values=["opt-in-not-required"]),
+                    DataAwsAvailabilityZonesFilter(name="zone-name", values=[
+                        f"{region}{letter}" for letter in ZONE_LETTERS])])
         blocks = list(network.subnets(new_prefix=network.prefixlen + SUBNET_NEWBITS))
         self.subnets: list[Subnet] = []
         self.route_tables: list[RouteTable] = []
@@ -173,8 +178,8 @@ def _validate(props: RegionalVpcProps) -> ipaddress.IPv4Network:
                          f"got {props.cidr!r}") from None
     if not 16 <= network.prefixlen <= 24:
         raise ValueError(f"cidr prefix must be /16../24, got {props.cidr}")
-    if not 2 <= props.az_count <= 2 ** SUBNET_NEWBITS:
-        raise ValueError(f"az_count must be 2..{2 ** SUBNET_NEWBITS}, got {props.az_count}")
+    if not 2 <= props.az_count <= len(ZONE_LETTERS):
+        raise ValueError(f"az_count must be 2..{len(ZONE_LETTERS)}, got {props.az_count}")
     if not 1 <= props.port <= 65535:
         raise ValueError(f"port must be 1..65535, got {props.port}")
     for cidr in props.client_cidrs:

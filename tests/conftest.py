@@ -72,3 +72,24 @@ def variant_app(outdir_root) -> Synthesized:
 def emulator_app(outdir_root) -> Synthesized:
     return Synthesized({"DR_EMULATOR_ENDPOINT": "http://127.0.0.1:4566"},
                        outdir_root / "emulator")
+
+
+@pytest.fixture(scope="session")
+def production_app(outdir_root) -> Synthesized:
+    return Synthesized({"DR_PROFILE": "production", "ENVIRONMENT_SUFFIX": "prod"},
+                       outdir_root / "production")
+
+
+@pytest.fixture(scope="session")
+def provider_schema(default_app, outdir_root) -> dict:
+    """The schema of the AWS provider the app pins, read from the real provider binary."""
+    from tools import terraform
+
+    workdir = outdir_root / "schema"
+    workdir.mkdir()
+    pin = default_app.doc["terraform"]["required_providers"]
+    (workdir / "main.tf.json").write_text(json.dumps({"terraform": {"required_providers": pin}}))
+    terraform.run(workdir, "init", "-input=false")
+    schema = json.loads(terraform.run(workdir, "providers", "schema", "-json").stdout)
+    (aws,) = [p for name, p in schema["provider_schemas"].items() if name.endswith("/aws")]
+    return aws

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from conftest import ROOT
+from test_config import BAD
 from tools import terraform
 
 REGIONAL_TYPES = {  # resource type -> count per region with the default configuration
@@ -160,25 +161,13 @@ def _run_main(env_overrides: dict[str, str], cwd: Path) -> subprocess.CompletedP
                           capture_output=True, text=True, timeout=300)
 
 
-BAD_INPUTS = [
-    ({"DR_PRIMARY_REGION": "mars-north-1"}, "primary_region"),
-    ({"DR_SECONDARY_REGION": "us-east-1"}, "secondary_region"),
-    ({"DR_PRIMARY_VPC_CIDR": "10.0.0.0/16", "DR_SECONDARY_VPC_CIDR": "10.0.128.0/17"},
-     "secondary_vpc_cidr"),
-    ({"ENVIRONMENT_SUFFIX": "Prod!"}, "environment_suffix"),
-    ({"ENVIRONMENT_SUFFIX": "s" * 39}, "environment_suffix"),
-    ({"DR_PRIMARY_INSTANCE_COUNT": "0"}, "primary_instance_count"),
-    ({"DR_SECONDARY_INSTANCE_COUNT": "-2"}, "secondary_instance_count"),
-    ({"DR_BACKUP_RETENTION_DAYS": "40"}, "backup_retention_days"),
-    ({"DR_RPO_LAG_THRESHOLD_MS": "0"}, "rpo_lag_threshold_ms"),
-    ({"DR_MASTER_SECRET": "arn:aws:secretsmanager:nope"}, "master_secret"),
-    ({"DR_ENGINE": "aurora"}, "engine"),
-    ({"DR_ALLOWED_CIDRS": "0.0.0.0/0"}, "allowed_cidrs"),
-]
+# Every invalid configuration of the configuration tests, through the real entry point.
+BAD_INPUTS = [(env, setting) for env, setting, _ in BAD]
 
 
 @pytest.mark.parametrize("env, setting", BAD_INPUTS, ids=[f"{s}-{i}" for i, (_, s) in enumerate(BAD_INPUTS)])
 def test_bad_input_exits_nonzero_with_one_line_and_writes_nothing(env, setting, tmp_path):
+    assert len(BAD_INPUTS) >= 20
     result = _run_main(env, tmp_path)
     assert result.returncode == 2
     lines = result.stderr.strip().splitlines()
@@ -227,3 +216,17 @@ def test_emulator_setting_changes_only_the_providers_connection(default_app, emu
         assert set(endpoints.values()) == {"http://127.0.0.1:4566"}
         assert {"rds", "ec2", "route53", "kms", "sts", "secretsmanager"} <= set(endpoints)
         assert {k: emulated[k] for k in plain} == plain
+
+
+def test_legacy_tls_optional_stops_enforcing_tls_and_warns_at_synth(tmp_path):
+    result = _run_main({"DR_LEGACY_TLS_OPTIONAL": "true", "ENVIRONMENT_SUFFIX": "legacy"}, tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "warning: legacy_tls_optional=true: rds.force_ssl=0" in result.stderr
+    doc = json.loads((tmp_path / "cdktf.out" / "stacks" / "dbdr" / "cdk.tf.json").read_text())
+    groups = doc["resource"]["aws_rds_cluster_parameter_group"].values()
+    assert [{p["name"]: p["value"] for p in g["parameter"]}["rds.force_ssl"] for g in groups] == ["0", "0"]
+
+
+def test_tls_is_enforced_by_default(default_app):
+    groups = default_app.doc["resource"]["aws_rds_cluster_parameter_group"].values()
+    assert [{p["name"]: p["value"] for p in g["parameter"]}["rds.force_ssl"] for g in groups] == ["1", "1"]

@@ -98,6 +98,12 @@ BAD = [
     ({"DR_STATE_BUCKET": "Bad_Bucket"}, "state_bucket", "S3 bucket"),
     ({"DR_TAGS": "nokeyvalue"}, "tags", "key=value"),
     ({"DR_AZ_COUNT": "1"}, "az_count", "2..6"),
+    ({"DR_PROFILE": "staging"}, "profile", "production"),
+    ({"DR_PROFILE": "production", "DR_DELETION_PROTECTION": "false"}, "deletion_protection",
+     "production profile"),
+    ({"DR_PROFILE": "production", "DR_SKIP_FINAL_SNAPSHOT": "true"}, "skip_final_snapshot",
+     "production profile"),
+    ({"DR_LEGACY_TLS_OPTIONAL": "sometimes"}, "legacy_tls_optional", "true or false"),
     ({"DR_EMULATOR_ENDPOINT": "http://10.0.0.5:4566"}, "emulator_endpoint", "loopback"),
     ({"DR_BACKUP_RETENTON_DAYS": "7"}, "backup_retenton_days", "not a setting"),
 ]
@@ -128,3 +134,16 @@ def test_readme_documents_every_setting_with_its_default():
     table = readme.split("## Configuration", 1)[1].split("## Deploying", 1)[0]
     missing = [f.name for f in dataclasses.fields(DrConfig) if f"| `{f.name}`" not in table]
     assert missing == []
+
+
+def test_production_profile_turns_protection_and_final_snapshots_on():
+    config = load_config({"DR_PROFILE": "production"}, {})
+    assert (config.deletion_protection, config.skip_final_snapshot) == (True, False)
+    assert config.key_deletion_window_days == 30
+    assert load_config({}, {}).key_deletion_window_days == 7
+
+
+def test_legacy_tls_optional_turns_the_engines_tls_parameter_off():
+    assert load_config({"DR_LEGACY_TLS_OPTIONAL": "true"}, {}).tls_parameter == ("rds.force_ssl", "0")
+    mysql = load_config({"DR_LEGACY_TLS_OPTIONAL": "true", "DR_ENGINE": "aurora-mysql"}, {})
+    assert mysql.tls_parameter == ("require_secure_transport", "OFF")

@@ -5,7 +5,7 @@ import json
 import pytest
 
 from constructs_lib.regional_key import RegionalKey, RegionalKeyProps
-from helpers import NAMER, PRIMARY, data_sources, new_stack, only
+from helpers import NAMER, PRIMARY, new_stack, only
 
 
 def _key(**overrides):
@@ -29,21 +29,22 @@ def test_defaults_rotating_key_with_alias_and_short_deletion_window():
 
 def test_policy_lets_rds_logs_and_alarm_delivery_use_the_key_and_nothing_broader():
     doc = _key()
-    (policy,) = data_sources(doc, "aws_iam_policy_document").values()
-    statements = {s["sid"]: s for s in policy["statement"]}
+    policy = json.loads(only(doc, "aws_kms_key")["policy"])
+    statements = {s["Sid"]: s for s in policy["Statement"]}
     assert set(statements) == {"AccountAdministration", "RdsInThisAccount",
                                "CloudWatchLogsOfThisRegion", "AlarmDeliveryToEncryptedTopics"}
     rds = statements["RdsInThisAccount"]
-    conditions = {c["variable"]: c["values"] for c in rds["condition"]}
-    assert conditions["kms:ViaService"] == ["rds.us-east-1.amazonaws.com"]
-    assert "kms:CallerAccount" in conditions
+    assert rds["Condition"]["StringEquals"]["kms:ViaService"] == "rds.us-east-1.amazonaws.com"
+    assert "kms:CallerAccount" in rds["Condition"]["StringEquals"]
+    assert rds["Principal"]["AWS"].endswith(":root")  # this account only, never "*"
     logs = statements["CloudWatchLogsOfThisRegion"]
-    assert logs["principals"][0]["identifiers"] == ["logs.us-east-1.amazonaws.com"]
-    # every statement other than the root delegation is conditioned
-    assert all(s.get("condition") for sid, s in statements.items()
-               if sid != "AccountAdministration")
-    assert "kms:*" not in json.dumps([s["actions"] for sid, s in statements.items()
-                                      if sid != "AccountAdministration"])
+    assert logs["Principal"] == {"Service": "logs.us-east-1.amazonaws.com"}
+    # every statement other than the root delegation is conditioned and uses no kms:*
+    for sid, statement in statements.items():
+        if sid != "AccountAdministration":
+            assert statement["Condition"] and "kms:*" not in statement["Action"]
+    assert all(s["Principal"] != "*" and s["Principal"].get("AWS") != "*"
+               for s in statements.values())
 
 
 @pytest.mark.parametrize("days", [6, 31])

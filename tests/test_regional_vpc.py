@@ -71,7 +71,7 @@ def test_flow_logs_go_to_an_encrypted_log_group_with_retention_through_a_scoped_
 @pytest.mark.parametrize("overrides, message", [
     ({"cidr": "10.10.0.0/8"}, "cidr must be an IPv4 network"),
     ({"cidr": "10.0.0.0/12"}, "prefix must be /16../24"),
-    ({"az_count": 1}, "az_count must be 2..8, got 1"),
+    ({"az_count": 1}, "az_count must be 2..6, got 1"),
     ({"port": 0}, "port must be 1..65535, got 0"),
     ({"client_cidrs": ("0.0.0.0/0",)}, "must not open the database to the internet"),
 ])

@@ -31,7 +31,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from constructs_lib.config import ConfigError, DrConfig, load_config, read_context  # noqa: E402
-from tools import terraform  # noqa: E402
+from tools import checkov_gate, terraform  # noqa: E402
 from tools.emulator import Emulator  # noqa: E402
 
 DEFAULT_SUFFIX = "e2e"
@@ -142,11 +142,30 @@ def create_inputs(run: Run) -> str:
     return "1 secret"
 
 
-def apply(run: Run) -> str:
+def plan_and_scan(run: Run) -> str:
+    """The plan a reviewer would see, scanned by checkov like the synthesized JSON."""
     print("    terraform init (offline provider mirror)", flush=True)
     run.tf("init", "-input=false")
+    print("    terraform plan", flush=True)
+    run.tf("plan", "-input=false", "-out=apply.tfplan")
+    plan_json = run.stack_dir / "plan.json"
+    plan_json.write_text(run.tf("show", "-json", "apply.tfplan").stdout)
+    planned = [r for r in json.loads(plan_json.read_text())["resource_changes"]
+               if r["change"]["actions"] == ["create"]]
+    run.check(run.password not in plan_json.read_text(), "the master password is not in the plan")
+    synthesized = json.loads((run.stack_dir / "cdk.tf.json").read_text())
+    result = checkov_gate.gate(checkov_gate.scan(plan_json, "terraform_plan"),
+                               checkov_gate.inline_skips(synthesized))
+    for check_id, resource, name in result.failed:
+        print(f"    checkov FAILED {check_id} on {resource}: {name}")
+    run.check(result.passed > 100, f"checkov ran on the plan ({result.passed} checks passed)")
+    run.check(not result.failed, f"checkov: {len(result.failed)} failed check(s) on the plan")
+    return f"{len(planned)} to create; {result.summary()}"
+
+
+def apply(run: Run) -> str:
     print("    terraform apply", flush=True)
-    run.tf("apply", "-auto-approve", "-input=false", "-parallelism=20", show_progress=True)
+    run.tf("apply", "-input=false", "-parallelism=20", "apply.tfplan", show_progress=True)
     state = json.loads(run.tf("show", "-json").stdout)
     run.applied = [r for r in state["values"]["root_module"]["resources"]
                    if r["mode"] == "managed"]
@@ -185,6 +204,7 @@ def verify(run: Run) -> str:
     _verify_tags(run)
     _verify_names(run)
     _verify_no_secret_in_state(run)
+    run.check(run.password not in json.dumps(run.outputs), "the master password is not in the outputs")
     return f"{run.checks - before} checks passed"
 
 
@@ -451,7 +471,7 @@ def main() -> int:
     try:
         phase(run, "start emulator", lambda: (emulator.start(), f"moto at {emulator.endpoint}")[1])
         for name, step in (("synthesize", synthesize), ("create inputs", create_inputs),
-                           ("init + apply", apply), ("verify through the AWS API", verify),
+                           ("plan + checkov", plan_and_scan), ("apply", apply), ("verify through the AWS API", verify),
                            ("integration tests", integration_tests),
                            ("failover drill", failover_drill), ("destroy", destroy),
                            ("verify nothing left", verify_nothing_left)):

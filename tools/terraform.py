@@ -68,7 +68,9 @@ def run(workdir: Path, *args: str, env: dict[str, str] | None = None,
     binary = shutil.which("terraform")
     if binary is None:
         raise FileNotFoundError("terraform is not on PATH (Terraform >= 1.10 is required)")
-    command = [binary, args[0], "-no-color", *args[1:]]
+    # -no-color goes after the (sub)command words, before the first option.
+    words = next((i for i, a in enumerate(args) if a.startswith("-")), len(args))
+    command = [binary, *args[:words], "-no-color", *args[words:]]
     env = env or terraform_env(workdir)
     if progress is None:
         result = subprocess.run(command, cwd=workdir, env=env, capture_output=True, text=True)

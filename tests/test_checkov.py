@@ -1,0 +1,46 @@
+"""checkov over the synthesized Terraform JSON: zero failures that are not skipped inline
+with a reason on the resource, no stale skip, and proof that checks actually ran."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tools.checkov_gate import gate, inline_skips, scan
+
+
+@pytest.fixture(scope="module", params=["default_app", "production_app"])
+def scanned(request):
+    app = request.getfixturevalue(request.param)
+    path = app.stack_dir / "cdk.tf.json"
+    return app, gate(scan(path, "terraform_json"), inline_skips(app.doc))
+
+
+def test_checkov_finds_nothing_that_is_not_skipped_inline_with_a_reason(scanned):
+    app, result = scanned
+    assert result.passed > 150, "checkov ran too few checks (bridgecrewio/checkov #7454)"
+    assert result.failed == []
+    assert result.unused_skips == []
+    assert all(len(reason) > 20 for _, _, reason in result.skipped)
+
+
+def test_deletion_protection_is_skipped_only_where_the_profile_is_destroyable(
+        default_app, production_app):
+    def skipped_139(app):
+        return sorted(n for n, checks in inline_skips(app.doc).items() if "CKV_AWS_139" in checks)
+    assert len(skipped_139(default_app)) == 2  # the two clusters
+    assert skipped_139(production_app) == []
+
+
+def test_the_gate_fails_on_an_unencrypted_topic_and_on_a_scan_that_ran_nothing(default_app, tmp_path):
+    doc = json.loads(json.dumps(default_app.doc))
+    for topic in doc["resource"]["aws_sns_topic"].values():
+        del topic["kms_master_key_id"]
+    path = tmp_path / "cdk.tf.json"
+    path.write_text(json.dumps(doc, indent=2))
+    result = gate(scan(path, "terraform_json"), inline_skips(doc))
+    assert not result.ok
+    assert {check for check, _, _ in result.failed} == {"CKV_AWS_26"}
+    empty = gate({"summary": {"passed": 0}, "results": {}}, {})
+    assert not empty.ok
