@@ -35,7 +35,10 @@ def build_stack(app, config: DrConfig):
     from constructs_lib.aurora_global_cluster import (
         AuroraGlobalCluster, AuroraGlobalClusterProps, AuroraRegion)
     from constructs_lib.aurora_regional_cluster import AuroraClusterSettings
-    from constructs_lib.failover_dns import FailoverDns, FailoverDnsProps
+    from constructs_lib.connectivity_canary import ConnectivityCanary, ConnectivityCanaryProps
+    from constructs_lib.failover_automation import (
+        FailoverAutomation, FailoverAutomationProps, RegionSide)
+    from constructs_lib.failover_dns import DnsRegion, FailoverDns, FailoverDnsProps
     from constructs_lib.lag_alarms import AlarmThresholds, LagAlarms, LagAlarmsProps
     from constructs_lib.regional_key import RegionalKey, RegionalKeyProps
     from constructs_lib.regional_provider import regional_provider
@@ -108,12 +111,40 @@ def build_stack(app, config: DrConfig):
             cluster=clusters[role], thresholds=thresholds, alert_email=c.alert_email))
         for role, region in regions.items()}
 
+    canaries = {
+        role: ConnectivityCanary(stack, f"{role.capitalize()}Canary", ConnectivityCanaryProps(
+            provider=providers[role], region=region, namer=namer, key=keys[role],
+            vpc=vpcs[role], engine=c.engine, endpoint=clusters[role].endpoint,
+            cluster_id=clusters[role].identifier, database_name=c.database_name,
+            secret_id=c.secret_in(region),
+            secret_arn_pattern=_secret_arn_pattern(c, region, keys[role]),
+            alarm_topic_arn=alarms[role].topic_arn, log_retention_days=c.log_retention_days))
+        for role, region in regions.items()}
+
     dns = FailoverDns(stack, "Dns", FailoverDnsProps(
         provider=providers["primary"], namer=namer, zone_name=c.dns_zone_name,
-        primary_vpc=vpcs["primary"], secondary_vpc=vpcs["secondary"],
-        primary=database.primary, secondary=database.secondary,
-        primary_health_alarm=alarms["primary"].writer_health_alarm,
-        primary_region=c.primary_region, ttl_seconds=c.dns_ttl_seconds))
+        routing=c.dns_routing, ttl_seconds=c.dns_ttl_seconds,
+        **{role: DnsRegion(region=region, vpc=vpcs[role], cluster=clusters[role],
+                           health_alarms=(canaries[role].connectivity_alarm,
+                                          canaries[role].writer_alarm))
+           for role, region in regions.items()}))
+
+    sides = {role: RegionSide(provider=providers[role], region=region, key=keys[role],
+                              cluster=clusters[role], topic_arn=alarms[role].topic_arn,
+                              writer_alarm=canaries[role].writer_alarm)
+             for role, region in regions.items()}
+    automation = {
+        role: FailoverAutomation(stack, f"{role.capitalize()}Failover", FailoverAutomationProps(
+            namer=namer, home=role, primary=sides["primary"], secondary=sides["secondary"],
+            global_cluster_id=database.global_cluster_id,
+            global_cluster_arn=database.global_cluster.arn,
+            hosted_zone_id=dns.zone_id, hosted_zone_arn=dns.zone_arn,
+            writer_record_name=dns.writer_name, dns_mode=c.dns_routing,
+            rpo_seconds=c.rpo_seconds, automatic=c.automatic_failover,
+            primary_down_alarms=(canaries["primary"].connectivity_alarm,
+                                 alarms["primary"].writer_health_alarm),
+            log_retention_days=c.log_retention_days))
+        for role in regions}
 
     # Outputs (never a secret value).
     def output(name: str, value, description: str) -> None:
@@ -128,6 +159,10 @@ def build_stack(app, config: DrConfig):
         output(f"{role}_kms_key_arn", keys[role].arn, f"Customer-managed key in {region}")
         output(f"{role}_alerts_topic_arn", alarms[role].topic_arn, f"Alert topic in {region}")
         output(f"{role}_vpc_id", vpcs[role].vpc_id, f"VPC in {region}")
+        output(f"{role}_orchestrator_function", automation[role].function_name,
+               f"Failover orchestrator in {region} (promotes the {region} member)")
+        output(f"{role}_canary_function", canaries[role].function.function_name,
+               f"Connectivity canary in {region}")
     output("global_cluster_id", database.global_cluster_id, "Aurora global cluster")
     output("writer_dns_name", dns.writer_name, "Private DNS name that follows the writer")
     output("reader_dns_name", dns.reader_name, "Private DNS name of the secondary readers")
@@ -135,6 +170,14 @@ def build_stack(app, config: DrConfig):
     output("master_secret_arn", database.master_secret_arn,
            "Secret holding the master credentials (its ARN, never its value)")
     return stack
+
+
+def _secret_arn_pattern(config: DrConfig, region: str, key) -> str:
+    """IAM resource of the master secret (or its replica) in ``region``."""
+    if config.master_secret.startswith("arn:"):
+        return config.secret_in(region)
+    return (f"arn:{key.partition}:secretsmanager:{region}:{key.account_id}:secret:"
+            f"{config.master_secret}-??????")
 
 
 def main() -> int:

@@ -108,6 +108,11 @@ class DrConfig:
     # DNS
     dns_zone_name: str = ""
     dns_ttl_seconds: int = 30
+    # "failover": PRIMARY/SECONDARY records; "weighted": 100/0 records the orchestrator flips.
+    dns_routing: str = "failover"
+    # Failover automation
+    automatic_failover: bool = True
+    rpo_seconds: int = 60
     # Alarms
     replication_lag_threshold_ms: int = 5000
     rpo_lag_threshold_ms: int = 30000
@@ -148,6 +153,15 @@ class DrConfig:
         if self.legacy_tls_optional:
             return name, {"1": "0", "ON": "OFF"}[enforced]
         return name, enforced
+
+    def secret_in(self, region: str) -> str:
+        """The master secret as read in ``region``: a replica keeps the name (and, in an
+        ARN, everything but the region)."""
+        if self.master_secret.startswith("arn:"):
+            parts = self.master_secret.split(":")
+            parts[3] = region
+            return ":".join(parts)
+        return self.master_secret
 
     @property
     def key_deletion_window_days(self) -> int:
@@ -465,6 +479,8 @@ _CHECKS: list[tuple[str, Callable[[Any, DrConfig], str | None]]] = [
     ("log_retention_days", _one_of(LOG_RETENTION_DAYS)),
     ("dns_zone_name", _zone),
     ("dns_ttl_seconds", _between(1, 60)),
+    ("dns_routing", _one_of(("failover", "weighted"))),
+    ("rpo_seconds", _between(1, 86400)),
     ("replication_lag_threshold_ms", _positive),
     ("rpo_lag_threshold_ms", _positive),
     ("cpu_threshold_percent", _between(1, 100)),

@@ -37,6 +37,17 @@ ROLES: dict[str, tuple[str, bool]] = {
     "connections": ("generic", True),
     "replication-lag": ("generic", True),
     "rpo-lag": ("generic", True),
+    "endpoints": ("generic", True),  # interface endpoints' security group
+    "canary": ("iam", True),  # function, role, security group, schedule
+    "canary-dlq": ("generic", True),
+    "connectivity": ("generic", True),  # canary alarms
+    "is-writer": ("generic", True),
+    "orchestrator": ("iam", True),
+    "orchestrator-dlq": ("generic", True),
+    "failover-lock": ("generic", True),
+    "watchdog": ("generic", True),
+    "primary-down": ("generic", True),
+    "health": ("generic", True),  # Route 53 calculated health checks
     "writer": ("generic", False),  # Route 53 health check of the primary writer
 }
 INSTANCE_INDEX_MAX = 2  # up to 15 instances per cluster

@@ -39,6 +39,7 @@ from cdktf_cdktf_provider_aws.route_table_association import RouteTableAssociati
 from cdktf_cdktf_provider_aws.security_group import SecurityGroup
 from cdktf_cdktf_provider_aws.subnet import Subnet
 from cdktf_cdktf_provider_aws.vpc import Vpc
+from cdktf_cdktf_provider_aws.vpc_endpoint import VpcEndpoint
 from cdktf_cdktf_provider_aws.vpc_security_group_ingress_rule import (
     VpcSecurityGroupIngressRule,
 )
@@ -68,6 +69,9 @@ class RegionalVpcProps:
     client_security_group_ids: tuple[str, ...] = ()
     # Default: 365 days of flow logs, a year of network forensics.
     log_retention_days: int = 365
+    # Default: Secrets Manager and CloudWatch, what the connectivity canary calls. The
+    # private subnets have no route to the internet; interface endpoints carry the calls.
+    interface_endpoints: tuple[str, ...] = ("secretsmanager", "monitoring")
 
 
 class RegionalVpc(Construct):
@@ -142,6 +146,29 @@ class RegionalVpc(Construct):
                 description=f"Database clients in {group_id}")
 
         self._flow_logs(props)
+        self._interface_endpoints(props)
+
+    def _interface_endpoints(self, props: RegionalVpcProps) -> None:
+        if not props.interface_endpoints:
+            return
+        provider, region = props.provider, props.region
+        group = SecurityGroup(
+            self, "EndpointSecurityGroup", provider=provider,
+            name=props.namer.name("endpoints", region),
+            description="HTTPS to AWS API interface endpoints from inside the VPC",
+            vpc_id=self.vpc.id)
+        VpcSecurityGroupIngressRule(
+            self, "EndpointHttps", provider=provider, security_group_id=group.id,
+            ip_protocol="tcp", from_port=443, to_port=443, cidr_ipv4=props.cidr,
+            description="HTTPS from the VPC")
+        self.endpoints = {
+            service: VpcEndpoint(
+                self, f"Endpoint-{service}", provider=provider, vpc_id=self.vpc.id,
+                service_name=f"com.amazonaws.{region}.{service}",
+                vpc_endpoint_type="Interface", private_dns_enabled=True,
+                subnet_ids=self.private_subnet_ids, security_group_ids=[group.id],
+                tags={"Name": f"{props.namer.name('endpoints', region)}-{service}"})
+            for service in props.interface_endpoints}
 
     def _flow_logs(self, props: RegionalVpcProps) -> None:
         provider, namer, region, key = props.provider, props.namer, props.region, props.key

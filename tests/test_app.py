@@ -20,9 +20,12 @@ from tools import terraform
 REGIONAL_TYPES = {  # resource type -> count per region with the default configuration
     "aws_kms_key": 1, "aws_kms_alias": 1, "aws_vpc": 1, "aws_subnet": 3,
     "aws_route_table": 3, "aws_route_table_association": 3, "aws_db_subnet_group": 1,
-    "aws_security_group": 1, "aws_vpc_security_group_ingress_rule": 1,
+    "aws_security_group": 3, "aws_vpc_security_group_ingress_rule": 3,
+    "aws_vpc_security_group_egress_rule": 2, "aws_vpc_endpoint": 2,
     "aws_default_security_group": 1, "aws_flow_log": 1, "aws_rds_cluster": 1,
-    "aws_rds_cluster_parameter_group": 1, "aws_sns_topic": 1,
+    "aws_rds_cluster_parameter_group": 1, "aws_sns_topic": 1, "aws_lambda_function": 2,
+    "aws_dynamodb_table": 1, "aws_sqs_queue": 2, "aws_cloudwatch_log_group": 4,
+    "aws_iam_role": 4,
 }
 
 
@@ -52,9 +55,14 @@ def test_both_regions_get_the_same_regional_building_blocks(default_app):
     assert per_region[("aws_rds_global_cluster", "aws.primary")] == 1
     assert per_region[("aws_route53_zone", "aws.primary")] == 1
     assert per_region[("aws_route53_record", "aws.primary")] == 3
-    assert per_region[("aws_route53_health_check", "aws.primary")] == 1
-    assert per_region[("aws_cloudwatch_metric_alarm", "aws.primary")] == 5
-    assert per_region[("aws_cloudwatch_metric_alarm", "aws.secondary")] == 6
+    # per region: two alarm-based children and one CALCULATED parent
+    assert per_region[("aws_route53_health_check", "aws.primary")] == 6
+    assert per_region[("aws_cloudwatch_metric_alarm", "aws.primary")] == 7
+    assert per_region[("aws_cloudwatch_metric_alarm", "aws.secondary")] == 8
+    assert per_region[("aws_cloudwatch_composite_alarm", "aws.primary")] == 1
+    # the watchdog schedule runs only the secondary's orchestrator
+    assert per_region[("aws_cloudwatch_event_rule", "aws.primary")] == 1
+    assert per_region[("aws_cloudwatch_event_rule", "aws.secondary")] == 2
 
 
 def test_providers_are_aliased_per_region_with_required_default_tags(default_app):
@@ -81,9 +89,11 @@ def test_variant_configuration_moves_regions_engine_and_backend(variant_app):
     instances = doc["resource"]["aws_rds_cluster_instance"].values()
     assert [i["provider"] for i in instances] == ["aws.primary"]  # headless secondary
     assert len(doc["resource"]["aws_subnet"]) == 4  # two AZs per region
-    assert len(doc["resource"]["aws_sns_topic_subscription"]) == 2
+    subscriptions = doc["resource"]["aws_sns_topic_subscription"].values()
+    assert sorted(s["protocol"] for s in subscriptions) == ["email", "email", "lambda"]
     rules = doc["resource"]["aws_vpc_security_group_ingress_rule"].values()
-    assert Counter(r["provider"] for r in rules) == {"aws.primary": 3, "aws.secondary": 2}
+    # clients (2 CIDRs + 1 security group in the primary), endpoints' HTTPS, the canary
+    assert Counter(r["provider"] for r in rules) == {"aws.primary": 5, "aws.secondary": 4}
     backend = doc["terraform"]["backend"]["s3"]
     assert backend == {"bucket": "dbdr-state-example", "key": "dbdr/qa2/terraform.tfstate",
                        "region": "us-east-2", "encrypt": True, "use_lockfile": True}
@@ -102,7 +112,8 @@ def test_outputs_cover_both_regions_and_never_a_secret_value(default_app):
     for role in ("primary", "secondary"):
         expected |= {f"{role}_{n}" for n in ("writer_endpoint", "reader_endpoint",
                                                "cluster_id", "kms_key_arn",
-                                               "alerts_topic_arn", "vpc_id")}
+                                               "alerts_topic_arn", "vpc_id",
+                                               "orchestrator_function", "canary_function")}
     assert set(outputs) == expected
     assert all(o.get("description") for o in outputs.values())
     assert outputs["writer_dns_name"]["value"] == "writer.db-dev.internal"

@@ -1,23 +1,29 @@
-"""FailoverDns: private zone on both VPCs, PRIMARY/SECONDARY writer records, alarm-based health."""
+"""FailoverDns: private zone on both VPCs, writer records guarded by writer-aware CALCULATED
+health checks over alarm-based children, failover or weighted routing."""
 
 import pytest
 
-from constructs_lib.failover_dns import FailoverDns, FailoverDnsProps
-from constructs_lib.lag_alarms import LagAlarms, LagAlarmsProps
-from helpers import NAMER, PRIMARY, global_database, new_stack, only, regional_base, resources
+from constructs_lib.connectivity_canary import ConnectivityCanary, ConnectivityCanaryProps
+from constructs_lib.failover_dns import DnsRegion, FailoverDns, FailoverDnsProps
+from helpers import NAMER, global_database, new_stack, only, regional_base, resources
 
 
 def _dns(**overrides):
     t = new_stack()
     base = regional_base(t)
     database = global_database(t, base)
-    provider, region, key, _ = base["primary"]
-    alarms = LagAlarms(t.stack, "Alarms", LagAlarmsProps(
-        provider=provider, region=region, namer=NAMER, key=key, cluster=database.primary))
-    props = dict(provider=t.primary, namer=NAMER, zone_name="db-test.internal",
-                 primary_vpc=base["primary"][3], secondary_vpc=base["secondary"][3],
-                 primary=database.primary, secondary=database.secondary,
-                 primary_health_alarm=alarms.writer_health_alarm, primary_region=PRIMARY)
+    sides = {}
+    for role, cluster in (("primary", database.primary), ("secondary", database.secondary)):
+        provider, region, key, vpc = base[role]
+        canary = ConnectivityCanary(t.stack, f"{role}Canary", ConnectivityCanaryProps(
+            provider=provider, region=region, namer=NAMER, key=key, vpc=vpc,
+            engine="aurora-postgresql", endpoint=cluster.endpoint, cluster_id=cluster.identifier,
+            database_name="appdb", secret_id="dbdr/test/master-credentials",
+            secret_arn_pattern="arn:aws:secretsmanager:*:*:secret:dbdr/test/master-credentials-??????",
+            alarm_topic_arn="arn:aws:sns:us-east-1:123456789012:alerts"))
+        sides[role] = DnsRegion(region=region, vpc=vpc, cluster=cluster,
+                                health_alarms=(canary.connectivity_alarm, canary.writer_alarm))
+    props = dict(provider=t.primary, namer=NAMER, zone_name="db-test.internal", **sides)
     props.update(overrides)
     FailoverDns(t.stack, "Dns", FailoverDnsProps(**props))
     return t.synth()
@@ -28,40 +34,58 @@ def doc():
     return _dns()
 
 
+def _writers(doc):
+    return {r["set_identifier"]: r for r in resources(doc, "aws_route53_record").values()
+            if r["name"].startswith("writer.")}
+
+
 def test_private_zone_is_associated_with_both_regions_vpcs(doc):
     zone = only(doc, "aws_route53_zone")
     assert zone["name"] == "db-test.internal"
     assert sorted(v["vpc_region"] for v in zone["vpc"]) == ["us-east-1", "us-west-2"]
-    assert all(v["vpc_id"].startswith("${aws_vpc.") for v in zone["vpc"])
 
 
-def test_writer_fails_over_from_primary_to_secondary_cluster_endpoint(doc):
-    records = {r.get("set_identifier", "reader"): r for r in resources(doc, "aws_route53_record").values()}
-    primary, secondary = records["primary"], records["secondary"]
-    assert primary["name"] == secondary["name"] == "writer.db-test.internal"
-    assert primary["failover_routing_policy"]["type"] == "PRIMARY"
-    assert secondary["failover_routing_policy"]["type"] == "SECONDARY"
-    assert primary["records"] == ["${aws_rds_cluster.Database_Primary_EDE0B3D0.endpoint}"]
-    assert secondary["records"][0].startswith("${aws_rds_cluster.Database_Secondary_")
-    assert primary["health_check_id"].startswith("${aws_route53_health_check.")
-    assert "health_check_id" not in secondary
-    assert all(r["ttl"] <= 60 for r in records.values())
-    reader = records["reader"]
-    assert reader["name"] == "reader.db-test.internal"
+def test_writer_fails_over_between_the_regional_cluster_endpoints(doc):
+    writers = _writers(doc)
+    assert writers["primary"]["failover_routing_policy"]["type"] == "PRIMARY"
+    assert writers["secondary"]["failover_routing_policy"]["type"] == "SECONDARY"
+    assert writers["primary"]["records"] == ["${aws_rds_cluster.Database_Primary_EDE0B3D0.endpoint}"]
+    assert writers["secondary"]["records"][0].startswith("${aws_rds_cluster.Database_Secondary_")
+    assert all(r["ttl"] <= 60 for r in resources(doc, "aws_route53_record").values())
+    (reader,) = [r for r in resources(doc, "aws_route53_record").values()
+                 if r["name"] == "reader.db-test.internal"]
     assert reader["records"][0].endswith(".reader_endpoint}")
 
 
-def test_health_check_is_alarm_based_because_route53_cannot_probe_private_ips(doc):
-    check = only(doc, "aws_route53_health_check")
-    assert check["type"] == "CLOUDWATCH_METRIC"
-    assert check["cloudwatch_alarm_region"] == "us-east-1"
-    assert check["cloudwatch_alarm_name"].startswith("${aws_cloudwatch_metric_alarm.")
-    assert check["insufficient_data_health_status"] == "LastKnownStatus"
+def test_each_writer_record_needs_connectivity_and_writability_of_its_region(doc):
+    checks = resources(doc, "aws_route53_health_check")
+    writers = _writers(doc)
+    for role, region in (("primary", "us-east-1"), ("secondary", "us-west-2")):
+        calculated = checks[writers[role]["health_check_id"].split(".")[1]]
+        assert calculated["type"] == "CALCULATED"
+        children = [checks[ref.split(".")[1]] for ref in calculated["child_healthchecks"]]
+        assert calculated["child_health_threshold"] == len(children) == 2  # all must be healthy
+        for child in children:
+            assert child["type"] == "CLOUDWATCH_METRIC"
+            assert child["cloudwatch_alarm_region"] == region
+            assert child["insufficient_data_health_status"] == "Unhealthy"
+        alarms = resources(doc, "aws_cloudwatch_metric_alarm")
+        watched = {alarms[c["cloudwatch_alarm_name"].split(".")[1]]["metric_name"] for c in children}
+        assert watched == {"ConnectivityOk", "IsWriter"}
+
+
+def test_weighted_mode_gives_100_0_weights_that_terraform_leaves_to_the_orchestrator():
+    writers = _writers(_dns(routing="weighted"))
+    assert writers["primary"]["weighted_routing_policy"]["weight"] == 100
+    assert writers["secondary"]["weighted_routing_policy"]["weight"] == 0
+    assert all(r["lifecycle"]["ignore_changes"] == ["weighted_routing_policy"]
+               and r["health_check_id"] for r in writers.values())
 
 
 @pytest.mark.parametrize("overrides, message", [
     ({"ttl_seconds": 61}, "ttl_seconds must be 1..60, got 61"),
     ({"insufficient_data_health_status": "Maybe"}, "insufficient_data_health_status must be one of"),
+    ({"routing": "latency"}, "routing must be one of failover, weighted, got 'latency'"),
 ])
 def test_invalid_props_are_rejected(overrides, message):
     with pytest.raises(ValueError, match=message):

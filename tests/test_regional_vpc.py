@@ -42,8 +42,11 @@ def test_defaults_three_private_subnets_in_distinct_zones_inside_the_vpc():
 
 def test_database_port_open_only_to_the_vpc_itself_by_default():
     doc = _vpc()
-    (rule,) = resources(doc, "aws_vpc_security_group_ingress_rule").values()
+    (rule,) = _database_rules(doc)
     assert (rule["from_port"], rule["to_port"], rule["cidr_ipv4"]) == (5432, 5432, "10.10.0.0/16")
+    (https,) = [r for r in resources(doc, "aws_vpc_security_group_ingress_rule").values()
+                if r not in _database_rules(doc)]
+    assert (https["from_port"], https["cidr_ipv4"]) == (443, "10.10.0.0/16")  # endpoints only
     default_sg = only(doc, "aws_default_security_group")
     assert default_sg["ingress"] == [] and default_sg["egress"] == []
 
@@ -51,10 +54,15 @@ def test_database_port_open_only_to_the_vpc_itself_by_default():
 def test_declared_clients_replace_the_default_and_security_groups_are_admitted():
     doc = _vpc(client_cidrs=("10.30.0.0/16", "192.168.1.0/24"),
                client_security_group_ids=("sg-0123456789abcdef0",))
-    rules = list(resources(doc, "aws_vpc_security_group_ingress_rule").values())
+    rules = _database_rules(doc)
     assert sorted(r.get("cidr_ipv4", "") for r in rules) == ["", "10.30.0.0/16", "192.168.1.0/24"]
     assert [r["referenced_security_group_id"] for r in rules
             if "referenced_security_group_id" in r] == ["sg-0123456789abcdef0"]
+
+
+def _database_rules(doc):
+    return [r for r in resources(doc, "aws_vpc_security_group_ingress_rule").values()
+            if r["security_group_id"].startswith("${aws_security_group.Vpc_SecurityGroup_")]
 
 
 def test_flow_logs_go_to_an_encrypted_log_group_with_retention_through_a_scoped_role():

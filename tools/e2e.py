@@ -135,11 +135,14 @@ def synthesize(run: Run) -> str:
 def create_inputs(run: Run) -> str:
     """The stack references an existing secret; a real account has it, the emulator not."""
     password = secrets.token_urlsafe(24)
-    run.aws("secretsmanager").create_secret(
-        Name=run.config.master_secret,
-        SecretString=json.dumps({"username": run.config.master_username, "password": password}))
+    value = json.dumps({"username": run.config.master_username, "password": password})
+    # The secret lives in the primary region with a replica in the secondary (what the
+    # secondary's canary reads when the primary region is gone).
+    for role in ("primary", "secondary"):
+        run.aws("secretsmanager", role).create_secret(Name=run.config.master_secret,
+                                                      SecretString=value)
     run.password = password  # kept only to prove later that it never reached the state
-    return "1 secret"
+    return "1 secret and its replica"
 
 
 def plan_and_scan(run: Run) -> str:
@@ -201,6 +204,7 @@ def verify(run: Run) -> str:
         _verify_alarms(run, role, region)
 
     _verify_dns(run)
+    _verify_functions(run)
     _verify_tags(run)
     _verify_names(run)
     _verify_no_secret_in_state(run)
@@ -213,9 +217,13 @@ def _verify_alarms(run: Run, role: str, region: str) -> None:
     run.check(topic.split(":")[3] == region, f"{role} topic lives in {region}")
     attributes = run.aws("sns", role).get_topic_attributes(TopicArn=topic)["Attributes"]
     run.check(bool(attributes.get("KmsMasterKeyId")), f"{role} topic is KMS-encrypted")
-    alarms = run.aws("cloudwatch", role).describe_alarms(
-        AlarmNamePrefix=f"{run.config.project_name}-")["MetricAlarms"]
-    expected = 5 if role == "primary" else (6 if run.config.secondary_instance_count else 2)
+    answer = run.aws("cloudwatch", role).describe_alarms(
+        AlarmNamePrefix=f"{run.config.project_name}-", AlarmTypes=["MetricAlarm", "CompositeAlarm"])
+    alarms = answer["MetricAlarms"] + answer.get("CompositeAlarms", [])
+    # capacity (4 where instances exist), writer health or replication (1 or 2), canary (2),
+    # and in the primary the primary-down composite the orchestrator listens to
+    expected = 4 + 1 + 2 + 1 if role == "primary" else \
+        (4 if run.config.secondary_instance_count else 0) + 2 + 2
     run.check(len(alarms) == expected, f"{expected} alarms in {region}, got {len(alarms)}")
     for alarm in alarms:
         run.check(alarm["AlarmActions"] == [topic],
@@ -238,20 +246,43 @@ def _verify_dns(run: Run) -> None:
               "PRIMARY points at the primary cluster endpoint")
     run.check(writer["SECONDARY"]["ResourceRecords"][0]["Value"] == o["secondary_writer_endpoint"],
               "SECONDARY points at the secondary cluster endpoint")
-    run.check("HealthCheckId" not in writer["SECONDARY"], "only PRIMARY is health-checked")
-    check = r53.get_health_check(HealthCheckId=writer["PRIMARY"]["HealthCheckId"])["HealthCheck"]
-    config = check["HealthCheckConfig"]
-    run.check(config["Type"] == "CLOUDWATCH_METRIC", "the health check is alarm-based")
-    identifier = config.get("AlarmIdentifier", {})
-    run.check(identifier.get("Region") == c.primary_region,
-              f"the health check watches an alarm in {c.primary_region}")
-    alarms = run.aws("cloudwatch").describe_alarms(AlarmNames=[identifier["Name"]])["MetricAlarms"]
-    run.check(len(alarms) == 1 and alarms[0]["MetricName"] == "EngineUptime",
-              f"the health check's alarm {identifier['Name']} exists")
+    for failover, region in (("PRIMARY", c.primary_region), ("SECONDARY", c.secondary_region)):
+        check = r53.get_health_check(HealthCheckId=writer[failover]["HealthCheckId"])["HealthCheck"]
+        config = check["HealthCheckConfig"]
+        children = config.get("ChildHealthChecks") or []
+        run.check(config["Type"] == "CALCULATED" and len(children) == 2
+                  and config.get("HealthThreshold") == 2,
+                  f"{failover} is guarded by a CALCULATED check needing both children, got {config}")
+        metrics = set()
+        for child_id in children:
+            child = r53.get_health_check(HealthCheckId=child_id)["HealthCheck"]["HealthCheckConfig"]
+            identifier = child.get("AlarmIdentifier") or {}
+            run.check(child["Type"] == "CLOUDWATCH_METRIC" and identifier.get("Region") == region,
+                      f"{failover} child watches an alarm in {region}, got {child}")
+            alarms = run.aws("cloudwatch", "primary" if region == c.primary_region else "secondary") \
+                .describe_alarms(AlarmNames=[identifier.get("Name", "?")])["MetricAlarms"]
+            metrics |= {a["MetricName"] for a in alarms}
+        run.check(metrics == {"ConnectivityOk", "IsWriter"},
+                  f"{failover} health = connectivity AND writer, got {metrics}")
     reader = [r for r in records if r["Name"].rstrip(".") == o["reader_dns_name"]]
     run.check(len(reader) == 1 and
               reader[0]["ResourceRecords"][0]["Value"] == o["secondary_reader_endpoint"],
               "reader record points at the secondary reader endpoint")
+
+
+def _verify_functions(run: Run) -> None:
+    for role in ("primary", "secondary"):
+        lam = run.aws("lambda", role)
+        canary = lam.get_function_configuration(FunctionName=run.outputs[f"{role}_canary_function"])
+        run.check(canary["Handler"] == "dr_lambdas.canary.handler.lambda_handler"
+                  and len(canary.get("VpcConfig", {}).get("SubnetIds", [])) == run.config.az_count,
+                  f"{role} canary runs in the private subnets")
+        orchestrator = lam.get_function_configuration(
+            FunctionName=run.outputs[f"{role}_orchestrator_function"])
+        env = orchestrator["Environment"]["Variables"]
+        region = run.config.primary_region if role == "primary" else run.config.secondary_region
+        run.check(env["HOME_REGION"] == region and orchestrator["Timeout"] == 300,
+                  f"{role} orchestrator promotes {region} within 300 s")
 
 
 def _tags_of(run: Run, resource: dict) -> dict[str, str] | None:
@@ -260,8 +291,8 @@ def _tags_of(run: Run, resource: dict) -> dict[str, str] | None:
     aws = lambda service: run.aws(service, _role_of(run, resource))  # noqa: E731
     pairs = lambda items, k="Key", v="Value": {i[k]: i[v] for i in items}  # noqa: E731
     if rtype in ("aws_vpc", "aws_subnet", "aws_route_table", "aws_security_group",
-                 "aws_default_security_group", "aws_flow_log",
-                 "aws_vpc_security_group_ingress_rule"):
+                 "aws_default_security_group", "aws_flow_log", "aws_vpc_endpoint",
+                 "aws_vpc_security_group_ingress_rule", "aws_vpc_security_group_egress_rule"):
         rid = values.get("security_group_rule_id") or values["id"]
         return pairs(aws("ec2").describe_tags(
             Filters=[{"Name": "resource-id", "Values": [rid]}])["Tags"])
@@ -273,7 +304,15 @@ def _tags_of(run: Run, resource: dict) -> dict[str, str] | None:
                      "TagKey", "TagValue")
     if rtype == "aws_sns_topic":
         return pairs(aws("sns").list_tags_for_resource(ResourceArn=values["arn"])["Tags"])
-    if rtype == "aws_cloudwatch_metric_alarm":
+    if rtype == "aws_lambda_function":
+        return aws("lambda").list_tags(Resource=values["arn"])["Tags"]
+    if rtype == "aws_sqs_queue":
+        return aws("sqs").list_queue_tags(QueueUrl=values["url"]).get("Tags", {})
+    if rtype == "aws_dynamodb_table":
+        return pairs(aws("dynamodb").list_tags_of_resource(ResourceArn=values["arn"])["Tags"])
+    if rtype == "aws_cloudwatch_event_rule":
+        return pairs(aws("events").list_tags_for_resource(ResourceARN=values["arn"])["Tags"])
+    if rtype in ("aws_cloudwatch_metric_alarm", "aws_cloudwatch_composite_alarm"):
         return pairs(aws("cloudwatch").list_tags_for_resource(ResourceARN=values["arn"])["Tags"])
     if rtype == "aws_cloudwatch_log_group":
         return aws("logs").list_tags_for_resource(resourceArn=values["arn"].removesuffix(":*"))["tags"]
@@ -300,7 +339,8 @@ def _role_of(run: Run, resource: dict) -> str:
 # Types whose resources cannot carry tags in AWS (no tags argument in the provider schema).
 UNTAGGABLE = {"aws_kms_alias", "aws_route_table_association", "aws_route53_record",
               "aws_iam_role_policy", "aws_iam_role_policy_attachment",
-              "aws_sns_topic_subscription"}
+              "aws_sns_topic_subscription", "aws_lambda_permission",
+              "aws_cloudwatch_event_target"}
 
 
 def _verify_tags(run: Run) -> None:
@@ -367,24 +407,76 @@ def integration_tests(run: Run) -> str:
     return summary
 
 
+def _invoke_orchestrator(run: Run, role: str, event: dict) -> dict:
+    """Run the deployed orchestrator's handler in this process, with the environment the
+    deployment gave the function (moto stores functions but runs code only in Docker)."""
+    from dr_lambdas.orchestrator import handler
+
+    name = run.outputs[f"{role}_orchestrator_function"]
+    env = run.aws("lambda", role).get_function_configuration(
+        FunctionName=name)["Environment"]["Variables"]
+    saved = dict(os.environ)
+    os.environ.update(env, AWS_ENDPOINT_URL=run.emulator.endpoint, AWS_ACCESS_KEY_ID="testing",
+                      AWS_SECRET_ACCESS_KEY="testing")
+    try:
+        answer = handler.lambda_handler(event, None)
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+    print(f"    orchestrator ({role}) {json.dumps(event)} -> {answer['status']}: "
+          f"{answer.get('decision')} ({answer.get('reason')})", flush=True)
+    return answer
+
+
+def _canary_reports(run: Run, role: str, connectivity: int, is_writer: int) -> None:
+    """What the canary would publish (moto does not run the deployed canary)."""
+    cluster = run.outputs[f"{role}_cluster_id"]
+    run.aws("cloudwatch", role).put_metric_data(Namespace="DatabaseDR", MetricData=[
+        {"MetricName": name, "Value": value, "Unit": "Count",
+         "Dimensions": [{"Name": "DBClusterIdentifier", "Value": cluster}]}
+        for name, value in (("ConnectivityOk", connectivity), ("IsWriter", is_writer))])
+
+
 def failover_drill(run: Run) -> str:
-    """Move the writer to the secondary region with the same call the failover automation
-    makes (moto lacks it; tools/emulator.py supplies it following the AWS API), then check
-    that Terraform accepts the new roles without replacing or deleting anything."""
+    """Drive the deployed orchestrator through a regional failure: healthy primary (nothing
+    to do), a dry run, the primary going silent with lag inside the RPO (failover), and a
+    repeated trigger (nothing to do); then check Terraform accepts the new roles without
+    replacing or deleting anything. moto lacks the global failover calls; tools/emulator.py
+    supplies them following the RDS API reference."""
     c, o = run.config, run.outputs
-    secondary_rds = run.aws("rds", "secondary")
-    (cluster,) = secondary_rds.describe_db_clusters(
-        DBClusterIdentifier=o["secondary_cluster_id"])["DBClusters"]
+    _canary_reports(run, "primary", connectivity=1, is_writer=1)
+    _canary_reports(run, "secondary", connectivity=1, is_writer=0)
+    run.aws("cloudwatch", "secondary").put_metric_data(Namespace="AWS/RDS", MetricData=[{
+        "MetricName": "AuroraGlobalDBReplicationLag", "Value": 800, "Unit": "Milliseconds",
+        "Dimensions": [{"Name": "DBClusterIdentifier", "Value": o["secondary_cluster_id"]}]}])
+    healthy = _invoke_orchestrator(run, "secondary", {"action": "evaluate"})
+    run.check(healthy["status"] == "noop", "a healthy primary is left alone")
+    dry = _invoke_orchestrator(run, "secondary", {"action": "failover", "dry_run": True})
+    run.check(dry["status"] == "dry_run" and dry["decision"] == "switchover",
+              f"a dry run plans a switchover of a healthy primary, got {dry['decision']}")
+
+    _canary_reports(run, "primary", connectivity=0, is_writer=0)  # the primary goes dark
     start = time.perf_counter()
-    secondary_rds.failover_global_cluster(GlobalClusterIdentifier=o["global_cluster_id"],
-                                          TargetDbClusterIdentifier=cluster["DBClusterArn"],
-                                          AllowDataLoss=True)
+    moved = _invoke_orchestrator(run, "secondary", {"action": "evaluate"})
+    drill_seconds = time.perf_counter() - start
+    run.check(moved["status"] == "completed" and moved["decision"] == "failover",
+              f"the orchestrator failed over, got {moved['status']} / {moved.get('decision')}")
     (gc,) = run.aws("rds").describe_global_clusters(
         GlobalClusterIdentifier=o["global_cluster_id"])["GlobalClusters"]
     writer = [m["DBClusterArn"] for m in gc["GlobalClusterMembers"] if m["IsWriter"]]
-    run.check(writer == [cluster["DBClusterArn"]],
+    run.check(len(writer) == 1 and writer[0].split(":")[3] == c.secondary_region,
               f"the writer moved to {c.secondary_region}, got {writer}")
-    promoted = time.perf_counter() - start
+    if c.dns_routing == "failover":
+        states = {a["AlarmName"]: a["StateValue"] for a in run.aws("cloudwatch").describe_alarms(
+            AlarmNames=[c.namer.name("is-writer", c.primary_region)])["MetricAlarms"]}
+        run.check(set(states.values()) == {"ALARM"},
+                  f"the old writer's IsWriter alarm is in ALARM, so DNS leaves it: {states}")
+    again = _invoke_orchestrator(run, "secondary", {"action": "evaluate"})
+    run.check(again["status"] == "noop", "a repeated trigger does nothing")
+    durations = run.aws("cloudwatch", "secondary").list_metrics(
+        Namespace="DatabaseDR", MetricName="FailoverDurationSeconds")["Metrics"]
+    run.check(bool(durations), "FailoverDurationSeconds was published")
+
     run.tf("plan", "-input=false", "-out=drill.tfplan")
     plan = json.loads(run.tf("show", "-json", "drill.tfplan").stdout)
     changed = [r for r in plan.get("resource_changes", []) if r["change"]["actions"] != ["no-op"]]
@@ -398,8 +490,8 @@ def failover_drill(run: Run) -> str:
         attributes = sorted(k for k in set(before) | set(after) if before.get(k) != after.get(k))
         print(f"    plan after failover: {'/'.join(r['change']['actions'])} {r['address']} "
               f"({', '.join(attributes)})")
-    return (f"writer moved in {promoted:.2f} s; plan: 0 destroy/replace, "
-            f"{len(changes)} in-place update(s) outside the database")
+    return (f"orchestrator failed over in {drill_seconds:.2f} s; plan after: "
+            f"0 destroy/replace, {len(changes)} update(s)")
 
 
 def destroy(run: Run) -> str:
@@ -429,6 +521,16 @@ def verify_nothing_left(run: Run) -> str:
         run.check(not left, f"no {role} VPC left, got {left}")
         groups = [g["logGroupName"] for g in run.aws("logs", role).describe_log_groups()["logGroups"]]
         run.check(not groups, f"no {role} log group left, got {groups}")
+        functions = [f["FunctionName"] for f in run.aws("lambda", role).list_functions()["Functions"]]
+        run.check(not functions, f"no {role} function left, got {functions}")
+        tables = run.aws("dynamodb", role).list_tables()["TableNames"]
+        run.check(not tables, f"no {role} lock table left, got {tables}")
+        queues = run.aws("sqs", role).list_queues().get("QueueUrls", [])
+        run.check(not queues, f"no {role} queue left, got {queues}")
+        rules = [r["Name"] for r in run.aws("events", role).list_rules()["Rules"]]
+        run.check(not rules, f"no {role} schedule left, got {rules}")
+        endpoints = ec2.describe_vpc_endpoints()["VpcEndpoints"]
+        run.check(not endpoints, f"no {role} VPC endpoint left, got {len(endpoints)}")
         key = run.aws("kms", role).describe_key(KeyId=o[f"{role}_kms_key_arn"])["KeyMetadata"]
         run.check(key["KeyState"] == "PendingDeletion", f"{role} key is pending deletion")
     run.check(not run.aws("route53").list_hosted_zones()["HostedZones"], "no hosted zone left")

@@ -1,0 +1,149 @@
+"""ConnectivityCanary: proves every minute that a region's cluster answers, and whether it
+is the writer, as an application in that region would see it.
+
+A Lambda function in the region's private subnets with its own security group (admitted by
+the database security group on the engine port) reads the credentials from Secrets Manager
+in its own region, connects with TLS, runs ``SELECT 1`` and asks whether the cluster
+accepts writes. It publishes ``ConnectivityOk``, ``IsWriter``, ``LatencyMs`` and, on a
+replica, ``ReplicationLagMs`` (namespace ``DatabaseDR``). Two alarms turn them into the
+signals DNS and the orchestrator use; both treat missing data as breaching, because a
+silent region must count as unhealthy:
+
+- ``connectivity``: ConnectivityOk below 1;
+- ``is-writer``: IsWriter below 1 (after a failover the old primary stays in ALARM even
+  once it is reachable again, so DNS never sends writers back to a read-only cluster).
+
+The private subnets have no route to the internet: the VPC's interface endpoints for
+Secrets Manager and CloudWatch (``RegionalVpc``) carry the canary's API calls.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from constructs import Construct
+from cdktf_cdktf_provider_aws.cloudwatch_event_rule import CloudwatchEventRule
+from cdktf_cdktf_provider_aws.cloudwatch_event_target import CloudwatchEventTarget
+from cdktf_cdktf_provider_aws.cloudwatch_metric_alarm import CloudwatchMetricAlarm
+from cdktf_cdktf_provider_aws.lambda_permission import LambdaPermission
+from cdktf_cdktf_provider_aws.provider import AwsProvider
+from cdktf_cdktf_provider_aws.security_group import SecurityGroup
+from cdktf_cdktf_provider_aws.vpc_security_group_egress_rule import VpcSecurityGroupEgressRule
+from cdktf_cdktf_provider_aws.vpc_security_group_ingress_rule import (
+    VpcSecurityGroupIngressRule,
+)
+
+from .naming import Namer
+from .python_function import PythonFunction, PythonFunctionProps
+from .regional_key import RegionalKey
+from .regional_vpc import RegionalVpc
+
+NAMESPACE = "DatabaseDR"
+DRIVERS = {"aurora-postgresql": ("pg8000", "scramp", "asn1crypto", "python-dateutil", "six"),
+           "postgres": ("pg8000", "scramp", "asn1crypto", "python-dateutil", "six"),
+           "aurora-mysql": ("PyMySQL",)}
+
+
+@dataclass(frozen=True, kw_only=True)
+class ConnectivityCanaryProps:
+    provider: AwsProvider
+    region: str
+    namer: Namer
+    key: RegionalKey
+    vpc: RegionalVpc
+    engine: str
+    # The regional endpoint probed (the cluster endpoint) and its identifier (dimension).
+    endpoint: str
+    cluster_id: str
+    database_name: str
+    # Secret in THIS region (a replica of the master secret outside the primary region).
+    secret_id: str
+    secret_arn_pattern: str
+    alarm_topic_arn: str
+    # Default: every minute, the finest EventBridge schedule; RDS metrics are per minute too.
+    schedule: str = "rate(1 minute)"
+    # Default: 2 one-minute periods before connectivity / writer alarms fire.
+    evaluation_periods: int = 2
+    log_retention_days: int = 365
+
+
+class ConnectivityCanary(Construct):
+    """Canary function, its schedule, its network access and the two alarms it feeds."""
+
+    def __init__(self, scope: Construct, id: str, props: ConnectivityCanaryProps) -> None:
+        super().__init__(scope, id)
+        if props.engine not in DRIVERS:
+            raise ValueError(f"engine must be one of {', '.join(DRIVERS)}, got {props.engine!r}")
+        if not 1 <= props.evaluation_periods <= 10:
+            raise ValueError(f"evaluation_periods must be 1..10, got {props.evaluation_periods}")
+        provider, namer, region, vpc = props.provider, props.namer, props.region, props.vpc
+
+        self.security_group = SecurityGroup(
+            self, "SecurityGroup", provider=provider, name=namer.name("canary", region),
+            description="Connectivity canary: database port and AWS API endpoints only",
+            vpc_id=vpc.vpc_id)
+        for rule_id, port, description in (("Database", vpc.port, "the database"),
+                                           ("Endpoints", 443, "AWS API interface endpoints")):
+            VpcSecurityGroupEgressRule(
+                self, f"To{rule_id}", provider=provider,
+                security_group_id=self.security_group.id, ip_protocol="tcp",
+                from_port=port, to_port=port, cidr_ipv4=vpc.cidr,
+                description=f"To {description} inside the VPC")
+        VpcSecurityGroupIngressRule(
+            self, "AdmittedByDatabase", provider=provider,
+            security_group_id=vpc.security_group_id, ip_protocol="tcp",
+            from_port=vpc.port, to_port=vpc.port,
+            referenced_security_group_id=self.security_group.id,
+            description="Connectivity canary")
+
+        self.function = PythonFunction(self, "Function", PythonFunctionProps(
+            provider=provider, region=region, namer=namer, key=props.key,
+            function="canary", role="canary",
+            description=f"Connectivity canary for {props.cluster_id}",
+            distributions=DRIVERS[props.engine],
+            environment={"DB_ENGINE": props.engine, "DB_HOST": props.endpoint,
+                         "DB_PORT": str(vpc.port), "DB_NAME": props.database_name,
+                         "SECRET_ID": props.secret_id, "CLUSTER_ID": props.cluster_id,
+                         "METRIC_NAMESPACE": NAMESPACE, "CONNECT_TIMEOUT_SECONDS": "5"},
+            statements=[
+                {"Sid": "ReadDatabaseCredentials", "Action": ["secretsmanager:GetSecretValue"],
+                 "Resource": props.secret_arn_pattern},
+                # PutMetricData supports no resource-level permission; the condition limits
+                # it to this product's namespace.
+                {"Sid": "PublishCanaryMetrics", "Action": ["cloudwatch:PutMetricData"],
+                 "Resource": "*",
+                 "Condition": {"StringEquals": {"cloudwatch:namespace": NAMESPACE}}},
+            ],
+            managed_policies=("AWSLambdaVPCAccessExecutionRole",),
+            timeout_seconds=30, log_retention_days=props.log_retention_days,
+            subnet_ids=vpc.private_subnet_ids, security_group_ids=[self.security_group.id]))
+
+        rule = CloudwatchEventRule(self, "Schedule", provider=provider,
+                                   name=namer.name("canary", region),
+                                   description="Run the connectivity canary",
+                                   schedule_expression=props.schedule)
+        CloudwatchEventTarget(self, "Target", provider=provider, rule=rule.name,
+                              arn=self.function.arn)
+        LambdaPermission(self, "AllowSchedule", provider=provider,
+                         statement_id="AllowEventBridgeSchedule", action="lambda:InvokeFunction",
+                         function_name=self.function.function_name,
+                         principal="events.amazonaws.com", source_arn=rule.arn)
+
+        def alarm(role: str, metric: str, description: str) -> CloudwatchMetricAlarm:
+            return CloudwatchMetricAlarm(
+                self, "".join(p.capitalize() for p in role.split("-")) + "Alarm",
+                provider=provider, alarm_name=namer.name(role, region),
+                alarm_description=description, namespace=NAMESPACE, metric_name=metric,
+                dimensions={"DBClusterIdentifier": props.cluster_id}, statistic="Minimum",
+                period=60, evaluation_periods=props.evaluation_periods,
+                datapoints_to_alarm=props.evaluation_periods,
+                comparison_operator="LessThanThreshold", threshold=1,
+                treat_missing_data="breaching",
+                alarm_actions=[props.alarm_topic_arn], ok_actions=[props.alarm_topic_arn])
+
+        self.connectivity_alarm = alarm(
+            "connectivity", "ConnectivityOk",
+            f"The canary cannot connect to {props.cluster_id} (or stopped reporting)")
+        self.writer_alarm = alarm(
+            "is-writer", "IsWriter",
+            f"{props.cluster_id} does not accept writes (or the canary stopped reporting)")

@@ -1,0 +1,202 @@
+"""FailoverAutomation: the orchestrator that moves the writer into its own region.
+
+One copy per region. The copy in the **secondary** region is the automatic one: the primary
+may be down, so nothing it needs lives only there. It runs on
+
+- an EventBridge schedule (every minute, ``{"action": "evaluate"}``): the watchdog that
+  notices a *silent* primary region, whose own alarms cannot fire;
+- the primary region's ``primary-down`` composite alarm, delivered through the primary's
+  alert topic (cross-region SNS subscription): the fast path while the primary region's
+  control plane still works.
+
+The copy in the primary region has no triggers: it exists for the deliberate switch-back
+(a planned switchover, invoked by hand). Both share the decision code
+(``dr_lambdas/orchestrator``): switchover when the writer is healthy, failover that allows
+data loss only within the RPO (or with ``force``), nothing when the region already holds the
+writer. A DynamoDB lock with expiry makes concurrent triggers produce one failover.
+
+The role can act only on this deployment's global cluster, its two member clusters, its
+zone, its two writer alarms, its two topics, its two keys and its own lock table.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from constructs import Construct
+from cdktf_cdktf_provider_aws.cloudwatch_composite_alarm import CloudwatchCompositeAlarm
+from cdktf_cdktf_provider_aws.cloudwatch_event_rule import CloudwatchEventRule
+from cdktf_cdktf_provider_aws.cloudwatch_event_target import CloudwatchEventTarget
+from cdktf_cdktf_provider_aws.cloudwatch_metric_alarm import CloudwatchMetricAlarm
+from cdktf_cdktf_provider_aws.dynamodb_table import (
+    DynamodbTable,
+    DynamodbTableAttribute,
+    DynamodbTablePointInTimeRecovery,
+    DynamodbTableServerSideEncryption,
+    DynamodbTableTtl,
+)
+from cdktf_cdktf_provider_aws.lambda_permission import LambdaPermission
+from cdktf_cdktf_provider_aws.provider import AwsProvider
+from cdktf_cdktf_provider_aws.sns_topic_subscription import SnsTopicSubscription
+
+from .aurora_regional_cluster import AuroraRegionalCluster
+from .connectivity_canary import NAMESPACE
+from .naming import Namer
+from .python_function import PythonFunction, PythonFunctionProps
+from .regional_key import RegionalKey
+
+DNS_MODES = ("failover", "weighted")
+
+
+@dataclass(frozen=True, kw_only=True)
+class RegionSide:
+    """What the orchestrator needs to know about one region of the deployment."""
+
+    provider: AwsProvider
+    region: str
+    key: RegionalKey
+    cluster: AuroraRegionalCluster
+    topic_arn: str
+    writer_alarm: CloudwatchMetricAlarm
+
+
+@dataclass(frozen=True, kw_only=True)
+class FailoverAutomationProps:
+    namer: Namer
+    home: str  # "primary" or "secondary": where this copy runs and which member it promotes
+    primary: RegionSide
+    secondary: RegionSide
+    global_cluster_id: str
+    global_cluster_arn: str
+    hosted_zone_id: str
+    hosted_zone_arn: str
+    writer_record_name: str
+    dns_mode: str = "failover"
+    # Default: 60 s. An unplanned failover that could lose more than this is refused
+    # unless invoked with force=true.
+    rpo_seconds: int = 60
+    # Default: on for the secondary copy (schedule + primary-down alarm), off for the
+    # primary copy, which only performs deliberate switch-backs.
+    automatic: bool = True
+    # Alarms whose ALARM state means "the primary is down" (composite, primary region).
+    primary_down_alarms: tuple[CloudwatchMetricAlarm, ...] = ()
+    log_retention_days: int = 365
+
+
+class FailoverAutomation(Construct):
+    """Orchestrator function, lock table and (for the automatic copy) its triggers."""
+
+    def __init__(self, scope: Construct, id: str, props: FailoverAutomationProps) -> None:
+        super().__init__(scope, id)
+        if props.home not in ("primary", "secondary"):
+            raise ValueError(f"home must be primary or secondary, got {props.home!r}")
+        if props.dns_mode not in DNS_MODES:
+            raise ValueError(f"dns_mode must be one of {', '.join(DNS_MODES)}, got {props.dns_mode!r}")
+        if props.rpo_seconds < 1:
+            raise ValueError(f"rpo_seconds must be >= 1, got {props.rpo_seconds}")
+        if props.automatic and props.home == "secondary" and not props.primary_down_alarms:
+            raise ValueError("an automatic secondary copy needs primary_down_alarms")
+        home = props.primary if props.home == "primary" else props.secondary
+        provider, namer, region, key = home.provider, props.namer, home.region, home.key
+
+        self.lock_table = DynamodbTable(
+            self, "LockTable", provider=provider, name=namer.name("failover-lock", region),
+            billing_mode="PAY_PER_REQUEST", hash_key="pk",
+            attribute=[DynamodbTableAttribute(name="pk", type="S")],
+            ttl=DynamodbTableTtl(attribute_name="ttl", enabled=True),
+            point_in_time_recovery=DynamodbTablePointInTimeRecovery(enabled=True),
+            server_side_encryption=DynamodbTableServerSideEncryption(
+                enabled=True, kms_key_arn=key.arn))
+
+        sides = {"PRIMARY": props.primary, "SECONDARY": props.secondary}
+        environment = {
+            "DR_MODE": "aurora-global", "HOME_REGION": region,
+            "GLOBAL_CLUSTER_ID": props.global_cluster_id,
+            "HOSTED_ZONE_ID": props.hosted_zone_id,
+            "WRITER_RECORD_NAME": props.writer_record_name, "DNS_MODE": props.dns_mode,
+            "LOCK_TABLE": self.lock_table.name, "LOCK_TTL_SECONDS": "600",
+            "RPO_SECONDS": str(props.rpo_seconds), "HEALTH_WINDOW_SECONDS": "120",
+            "WAIT_TIMEOUT_SECONDS": "240", "POLL_SECONDS": "5", "METRIC_NAMESPACE": NAMESPACE,
+        }
+        for label, side in sides.items():
+            environment.update({
+                f"{label}_REGION": side.region,
+                f"{label}_CLUSTER_ARN": side.cluster.arn,
+                f"{label}_CLUSTER_ID": side.cluster.identifier,
+                f"{label}_TOPIC_ARN": side.topic_arn,
+                f"{label}_WRITER_ALARM": side.writer_alarm.alarm_name,
+            })
+        statements = [
+            {"Sid": "MoveTheWriter",
+             "Action": ["rds:SwitchoverGlobalCluster", "rds:FailoverGlobalCluster"],
+             "Resource": [props.global_cluster_arn] + [s.cluster.arn for s in sides.values()]},
+            {"Sid": "ReadTheDatabase",
+             "Action": ["rds:DescribeGlobalClusters", "rds:DescribeDBClusters"],
+             "Resource": [props.global_cluster_arn] + [s.cluster.arn for s in sides.values()]},
+            {"Sid": "MoveDns", "Action": ["route53:ChangeResourceRecordSets",
+                                          "route53:ListResourceRecordSets"],
+             "Resource": props.hosted_zone_arn},
+            {"Sid": "MarkWriterAlarms", "Action": ["cloudwatch:SetAlarmState"],
+             "Resource": [s.writer_alarm.arn for s in sides.values()]},
+            # GetMetricData and PutMetricData support no resource-level permissions
+            # (Service Authorization Reference, Amazon CloudWatch).
+            {"Sid": "ReadHealthMetrics", "Action": ["cloudwatch:GetMetricData",
+                                                    "cloudwatch:GetMetricStatistics"],
+             "Resource": "*"},
+            {"Sid": "PublishFailoverMetric", "Action": ["cloudwatch:PutMetricData"],
+             "Resource": "*",
+             "Condition": {"StringEquals": {"cloudwatch:namespace": NAMESPACE}}},
+            {"Sid": "Notify", "Action": ["sns:Publish"],
+             "Resource": [s.topic_arn for s in sides.values()]},
+            {"Sid": "EncryptedTopics", "Action": ["kms:GenerateDataKey", "kms:Decrypt"],
+             "Resource": [s.key.arn for s in sides.values()]},
+            {"Sid": "Lock", "Action": ["dynamodb:PutItem", "dynamodb:DeleteItem",
+                                       "dynamodb:GetItem"],
+             "Resource": self.lock_table.arn},
+        ]
+        self.function = PythonFunction(self, "Function", PythonFunctionProps(
+            provider=provider, region=region, namer=namer, key=key,
+            function="orchestrator", role="orchestrator",
+            description=f"Moves the writer of {props.global_cluster_id} to {region}",
+            environment=environment, statements=statements, timeout_seconds=300,
+            log_retention_days=props.log_retention_days,
+            check_skips={"CKV_AWS_117": "the orchestrator must reach RDS, Route 53, SNS and "
+                                        "CloudWatch in both regions, including a failed one, "
+                                        "without depending on this region's VPC"}))
+        self.function_name = self.function.function_name
+        self.arn = self.function.arn
+
+        if props.automatic and props.home == "secondary":
+            self._triggers(props, home)
+
+    def _triggers(self, props: FailoverAutomationProps, home: RegionSide) -> None:
+        provider, namer, region = home.provider, props.namer, home.region
+        rule = CloudwatchEventRule(self, "Watchdog", provider=provider,
+                                   name=namer.name("watchdog", region),
+                                   description="Evaluate the writer's health every minute",
+                                   schedule_expression="rate(1 minute)")
+        CloudwatchEventTarget(self, "WatchdogTarget", provider=provider, rule=rule.name,
+                              arn=self.arn, input='{"action": "evaluate"}')
+        LambdaPermission(self, "AllowWatchdog", provider=provider,
+                         statement_id="AllowEventBridgeWatchdog", action="lambda:InvokeFunction",
+                         function_name=self.function_name, principal="events.amazonaws.com",
+                         source_arn=rule.arn)
+
+        primary = props.primary
+        rule_text = " OR ".join(f'ALARM("{a.alarm_name}")' for a in props.primary_down_alarms)
+        self.primary_down = CloudwatchCompositeAlarm(
+            self, "PrimaryDown", provider=primary.provider,
+            alarm_name=namer.name("primary-down", primary.region),
+            alarm_description="The primary writer is unreachable or down: the orchestrator "
+                              f"in {region} evaluates a failover",
+            alarm_rule=rule_text, alarm_actions=[primary.topic_arn])
+        SnsTopicSubscription(
+            self, "PrimaryDownSubscription", provider=primary.provider,
+            topic_arn=primary.topic_arn, protocol="lambda", endpoint=self.arn,
+            filter_policy_scope="MessageBody",
+            filter_policy=('{"AlarmName": ["' + self.primary_down.alarm_name + '"], '
+                           '"NewStateValue": ["ALARM"]}'))
+        LambdaPermission(self, "AllowPrimaryDown", provider=provider,
+                         statement_id="AllowPrimaryDownAlarm", action="lambda:InvokeFunction",
+                         function_name=self.function_name, principal="sns.amazonaws.com",
+                         source_arn=primary.topic_arn)

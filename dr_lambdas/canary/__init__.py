@@ -1,0 +1,1 @@
+"""The connectivity canary: connects to the regional cluster and publishes metrics."""

@@ -1,0 +1,138 @@
+"""The canary function: read the credentials, probe the local cluster, publish metrics.
+
+Runs every minute in each region against that region's cluster. It publishes (namespace
+``METRIC_NAMESPACE``, dimension ``DBClusterIdentifier=CLUSTER_ID``):
+
+- ``ConnectivityOk`` 1/0, always: a probe that fails for any reason, including a secret
+  that cannot be read, is a 0, never a crashed invocation with no data point;
+- ``IsWriter`` 1/0 and ``LatencyMs`` only when connected (an unreachable cluster is neither
+  a writer nor a reader, and has no latency);
+- ``ReplicationLagMs`` only when the replica could tell.
+
+It logs one JSON line per invocation and returns what it published. Configuration errors
+(a missing environment variable, an unknown engine) raise: they are deploy bugs, and the
+function's ``Errors`` metric is the place to see them.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import replace
+from typing import Any
+
+from dr_lambdas.canary.probe import ProbeResult, ProbeSettings, probe
+from dr_lambdas.common import env_int, env_str, log
+
+DEFAULT_NAMESPACE = "DatabaseDR"
+DIMENSION = "DBClusterIdentifier"
+
+# Clients are created on first use and kept for the life of the execution environment.
+# Created lazily, not at import, so tests can start moto (and set the region) first; keyed
+# by service and region so a changed region gets a fresh client.
+_CLIENTS: dict[tuple[str, str | None], Any] = {}
+
+
+def _client(service: str) -> Any:
+    # Lambda sets AWS_REGION to the function's own region: the secret is read there.
+    region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")
+    key = (service, region)
+    if key not in _CLIENTS:
+        import boto3
+        from botocore.config import Config
+
+        _CLIENTS[key] = boto3.client(service, region_name=region, config=Config(
+            connect_timeout=5, read_timeout=10,
+            retries={"max_attempts": 3, "mode": "standard"}))
+    return _CLIENTS[key]
+
+
+class SecretError(Exception):
+    """The secret could not be read or does not hold a JSON username and password."""
+
+
+def read_credentials(secret_id: str) -> tuple[str, str]:
+    """``(username, password)`` from a Secrets Manager JSON secret (as RDS writes them).
+
+    Read on every invocation, not cached: RDS rotates managed master passwords, and one
+    GetSecretValue a minute is cheap next to a canary that keeps failing after a rotation.
+    """
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    try:
+        response = _client("secretsmanager").get_secret_value(SecretId=secret_id)
+    except (BotoCoreError, ClientError) as exc:
+        raise SecretError(f"cannot read secret {secret_id!r}: {exc}") from exc
+    try:
+        document = json.loads(response["SecretString"])
+        username, password = document["username"], document["password"]
+    except (KeyError, TypeError, ValueError) as exc:
+        # The exception text could quote the secret: name only the exception type.
+        raise SecretError(f"secret {secret_id!r} is not JSON with string username and "
+                          f"password ({type(exc).__name__})") from None
+    if not isinstance(username, str) or not isinstance(password, str):
+        raise SecretError(f"secret {secret_id!r} is not JSON with string username and password")
+    return username, password
+
+
+def metrics_for(result: ProbeResult) -> dict[str, tuple[float, str]]:
+    """Metric name -> (value, CloudWatch unit) for one probe result."""
+    metrics: dict[str, tuple[float, str]] = {
+        "ConnectivityOk": (1 if result.connected else 0, "Count")}
+    if result.connected:
+        if result.is_writer is not None:
+            metrics["IsWriter"] = (1 if result.is_writer else 0, "Count")
+        if result.latency_ms is not None:
+            metrics["LatencyMs"] = (result.latency_ms, "Milliseconds")
+    if result.replication_lag_ms is not None:
+        metrics["ReplicationLagMs"] = (result.replication_lag_ms, "Milliseconds")
+    return metrics
+
+
+def lambda_handler(event: Any, context: Any) -> dict:
+    env = os.environ
+    engine = env_str(env, "DB_ENGINE")
+    # Validated before the secret is read: a wrong engine or port is a deploy bug, not a
+    # connectivity failure. The credentials are filled in below.
+    settings = ProbeSettings(
+        engine=engine,
+        host=env_str(env, "DB_HOST"),
+        port=env_int(env, "DB_PORT", 3306 if engine == "aurora-mysql" else 5432),
+        database=env_str(env, "DB_NAME"),
+        user="",
+        password="",
+        connect_timeout_seconds=env_int(env, "CONNECT_TIMEOUT_SECONDS", 5),
+        ca_bundle=env.get("CA_BUNDLE") or None,
+    )
+    secret_id = env_str(env, "SECRET_ID")
+    cluster_id = env_str(env, "CLUSTER_ID")
+    namespace = env_str(env, "METRIC_NAMESPACE", DEFAULT_NAMESPACE)
+
+    try:
+        username, password = read_credentials(secret_id)
+    except SecretError as exc:
+        result = ProbeResult(connected=False, error_kind="secret", error=str(exc))
+    else:
+        result = probe(replace(settings, user=username, password=password))
+
+    metrics = metrics_for(result)
+    published = {name: value for name, (value, _) in metrics.items()}
+    log("canary.probe", cluster_id=cluster_id, engine=settings.engine, host=settings.host,
+        port=settings.port, tls_verified=settings.ca_bundle is not None,
+        connected=result.connected, is_writer=result.is_writer,
+        latency_ms=result.latency_ms, replication_lag_ms=result.replication_lag_ms,
+        error_kind=result.error_kind, error=result.error, metrics=published)
+    dimensions = [{"Name": DIMENSION, "Value": cluster_id}]
+    try:
+        _client("cloudwatch").put_metric_data(Namespace=namespace, MetricData=[
+            {"MetricName": name, "Dimensions": dimensions, "Value": float(value), "Unit": unit}
+            for name, (value, unit) in metrics.items()
+        ])
+    except Exception as exc:
+        # No data point is published: the alarms treat missing data as breaching, and the
+        # failed invocation shows in the function's Errors metric.
+        log("canary.publish_failed", cluster_id=cluster_id, namespace=namespace,
+            error=f"{type(exc).__name__}: {exc}")
+        raise
+    return {"namespace": namespace, "dimensions": {DIMENSION: cluster_id},
+            "metrics": published, "error_kind": result.error_kind, "error": result.error}

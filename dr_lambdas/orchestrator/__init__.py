@@ -1,0 +1,1 @@
+"""The failover orchestrator: decides and performs a switchover or failover, moves DNS."""

@@ -1,0 +1,99 @@
+"""ConnectivityCanary: in-VPC function on a schedule, scoped role, admitted by the database,
+two alarms that treat silence as failure."""
+
+import json
+
+import pytest
+
+from constructs_lib.connectivity_canary import ConnectivityCanary, ConnectivityCanaryProps
+from helpers import NAMER, global_database, new_stack, only, regional_base, resources
+
+SECRET_PATTERN = "arn:aws:secretsmanager:us-east-1:123456789012:secret:dbdr/test/master-credentials-??????"
+
+
+def _canary(**overrides):
+    t = new_stack()
+    base = regional_base(t)
+    database = global_database(t, base)
+    provider, region, key, vpc = base["primary"]
+    props = dict(provider=provider, region=region, namer=NAMER, key=key, vpc=vpc,
+                 engine="aurora-postgresql", endpoint=database.primary.endpoint,
+                 cluster_id=database.primary.identifier, database_name="appdb",
+                 secret_id="dbdr/test/master-credentials", secret_arn_pattern=SECRET_PATTERN,
+                 alarm_topic_arn="arn:aws:sns:us-east-1:123456789012:alerts")
+    props.update(overrides)
+    ConnectivityCanary(t.stack, "Canary", ConnectivityCanaryProps(**props))
+    return t.synth()
+
+
+@pytest.fixture(scope="module")
+def doc():
+    return _canary()
+
+
+def test_function_runs_in_the_private_subnets_with_its_own_security_group(doc):
+    function = only(doc, "aws_lambda_function")
+    assert function["function_name"] == "dbdr-canary-use1-test"
+    assert function["handler"] == "dr_lambdas.canary.handler.lambda_handler"
+    assert len(function["vpc_config"]["subnet_ids"]) == 3
+    (group_ref,) = function["vpc_config"]["security_group_ids"]
+    assert group_ref.startswith("${aws_security_group.Canary_SecurityGroup")
+    env = function["environment"]["variables"]
+    assert env["DB_ENGINE"] == "aurora-postgresql" and env["DB_PORT"] == "5432"
+    assert env["SECRET_ID"] == "dbdr/test/master-credentials"
+    assert env["CLUSTER_ID"] == "dbdr-cluster-use1-test"
+    assert function["tracing_config"]["mode"] == "Active"
+    assert function["kms_key_arn"].startswith("${aws_kms_key.")
+    assert function["dead_letter_config"]["target_arn"].startswith("${aws_sqs_queue.")
+
+
+def test_database_admits_the_canary_and_the_canary_reaches_only_the_vpc(doc):
+    ingress = [r for r in resources(doc, "aws_vpc_security_group_ingress_rule").values()
+               if r.get("description") == "Connectivity canary"]
+    assert len(ingress) == 1 and ingress[0]["from_port"] == 5432
+    assert ingress[0]["referenced_security_group_id"].startswith("${aws_security_group.Canary_")
+    egress = list(resources(doc, "aws_vpc_security_group_egress_rule").values())
+    assert sorted(r["to_port"] for r in egress) == [443, 5432]
+    assert {r["cidr_ipv4"] for r in egress} == {"10.10.0.0/16"}
+
+
+def test_role_reads_only_the_secret_and_publishes_only_its_namespace(doc):
+    policies = [json.loads(p["policy"]) for p in resources(doc, "aws_iam_role_policy").values()
+                if "canary" in p["name"]]
+    (policy,) = policies
+    statements = {s["Sid"]: s for s in policy["Statement"]}
+    assert statements["ReadDatabaseCredentials"]["Resource"] == SECRET_PATTERN
+    assert statements["PublishCanaryMetrics"]["Condition"] == {
+        "StringEquals": {"cloudwatch:namespace": "DatabaseDR"}}
+    attachments = {a["policy_arn"].rsplit("/", 1)[1]
+                   for a in resources(doc, "aws_iam_role_policy_attachment").values()}
+    assert "AWSLambdaVPCAccessExecutionRole" in attachments
+
+
+def test_every_minute_and_alarms_treat_silence_as_failure(doc):
+    (rule,) = [r for r in resources(doc, "aws_cloudwatch_event_rule").values()]
+    assert rule["schedule_expression"] == "rate(1 minute)"
+    assert only(doc, "aws_lambda_permission")["principal"] == "events.amazonaws.com"
+    alarms = {a["metric_name"]: a for a in resources(doc, "aws_cloudwatch_metric_alarm").values()
+              if a["namespace"] == "DatabaseDR"}
+    assert set(alarms) == {"ConnectivityOk", "IsWriter"}
+    for alarm in alarms.values():
+        assert alarm["treat_missing_data"] == "breaching"
+        assert (alarm["comparison_operator"], alarm["threshold"]) == ("LessThanThreshold", 1)
+        assert alarm["dimensions"] == {"DBClusterIdentifier": "dbdr-cluster-use1-test"}
+
+
+def test_the_vpc_has_interface_endpoints_for_the_canarys_api_calls(doc):
+    endpoints = resources(doc, "aws_vpc_endpoint").values()
+    assert sorted(e["service_name"] for e in endpoints if e["provider"] == "aws.primary") == [
+        "com.amazonaws.us-east-1.monitoring", "com.amazonaws.us-east-1.secretsmanager"]
+    assert all(e["private_dns_enabled"] and e["vpc_endpoint_type"] == "Interface" for e in endpoints)
+
+
+@pytest.mark.parametrize("overrides, message", [
+    ({"engine": "oracle"}, "engine must be one of"),
+    ({"evaluation_periods": 0}, "evaluation_periods must be 1..10, got 0"),
+])
+def test_invalid_props_are_rejected(overrides, message):
+    with pytest.raises(ValueError, match=message):
+        _canary(**overrides)
