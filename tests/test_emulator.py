@@ -292,3 +292,146 @@ def test_provisioned_cluster_reports_no_serverless_scaling_and_instances_keep_in
             instance["PerformanceInsightsRetentionPeriod"]) == (True, "key-1", 7)
     rds.delete_db_instance(DBInstanceIdentifier="pi-instance")
     rds.delete_db_cluster(DBClusterIdentifier="pi-cluster", SkipFinalSnapshot=True)
+
+
+# -- CloudWatch composite alarms (patch i) -------------------------------------------------
+
+TOPIC = "arn:aws:sns:us-east-1:123456789012:dr-alerts"
+COMPOSITE = "writer-unhealthy"
+
+
+@pytest.fixture()
+def cloudwatch(emulator):
+    """A CloudWatch client, and two metric alarms for composite alarms to watch."""
+    emulator.reset()
+    client = emulator.client("cloudwatch", PRIMARY)
+    for name in ("writer-cpu", "writer-lag"):
+        client.put_metric_alarm(
+            AlarmName=name, Namespace="AWS/RDS", MetricName="CPUUtilization",
+            Dimensions=[{"Name": "DBClusterIdentifier", "Value": PRIMARY_ID}],
+            Statistic="Average", Period=60, EvaluationPeriods=1, Threshold=90.0,
+            ComparisonOperator="GreaterThanThreshold")
+    return client
+
+
+def composite(client, name: str = COMPOSITE) -> dict:
+    answer = client.describe_alarms(AlarmNames=[name], AlarmTypes=["CompositeAlarm"])
+    assert answer["MetricAlarms"] == []
+    (alarm,) = answer["CompositeAlarms"]
+    return alarm
+
+
+def test_composite_alarm_round_trips_as_the_terraform_provider_reads_it(cloudwatch):
+    rule = "ALARM(writer-cpu) OR ALARM(writer-lag)"
+    cloudwatch.put_composite_alarm(
+        AlarmName=COMPOSITE, AlarmRule=rule, AlarmDescription="writer is unhealthy",
+        ActionsEnabled=True, AlarmActions=[TOPIC], OKActions=[TOPIC],
+        InsufficientDataActions=[], Tags=[{"Key": "Project", "Value": "dbdr"}])
+    alarm = composite(cloudwatch)
+    arn = f"arn:aws:cloudwatch:{PRIMARY}:123456789012:alarm:{COMPOSITE}"
+    assert {key: alarm[key] for key in (
+        "AlarmName", "AlarmArn", "AlarmRule", "AlarmDescription", "ActionsEnabled",
+        "AlarmActions", "OKActions", "InsufficientDataActions", "StateValue")} == {
+        "AlarmName": COMPOSITE, "AlarmArn": arn, "AlarmRule": rule,
+        "AlarmDescription": "writer is unhealthy", "ActionsEnabled": True,
+        "AlarmActions": [TOPIC], "OKActions": [TOPIC], "InsufficientDataActions": [],
+        "StateValue": "INSUFFICIENT_DATA"}  # AWS: a new composite alarm's state
+    assert alarm["StateReason"] and alarm["StateUpdatedTimestamp"]
+    assert alarm["AlarmConfigurationUpdatedTimestamp"]
+
+    # Without AlarmTypes AWS describes metric alarms only; each type on request.
+    everything = cloudwatch.describe_alarms()
+    assert everything["CompositeAlarms"] == []
+    assert sorted(a["AlarmName"] for a in everything["MetricAlarms"]) == [
+        "writer-cpu", "writer-lag"]
+    both = cloudwatch.describe_alarms(AlarmTypes=["MetricAlarm", "CompositeAlarm"],
+                                      AlarmNamePrefix="writer-")
+    assert len(both["MetricAlarms"]) == 2 and len(both["CompositeAlarms"]) == 1
+    assert cloudwatch.describe_alarms(AlarmTypes=["MetricAlarm"],
+                                      AlarmNames=[COMPOSITE])["MetricAlarms"] == []
+
+    def tags() -> dict[str, str]:
+        found = cloudwatch.list_tags_for_resource(ResourceARN=arn)["Tags"]
+        return {tag["Key"]: tag["Value"] for tag in found}
+
+    assert tags() == {"Project": "dbdr"}
+    cloudwatch.tag_resource(ResourceARN=arn, Tags=[{"Key": "Environment", "Value": "t"}])
+    cloudwatch.untag_resource(ResourceARN=arn, TagKeys=["Project"])
+    assert tags() == {"Environment": "t"}
+
+    cloudwatch.set_alarm_state(AlarmName=COMPOSITE, StateValue="ALARM", StateReason="drill")
+    assert composite(cloudwatch)["StateValue"] == "ALARM"
+    in_alarm = cloudwatch.describe_alarms(AlarmTypes=["CompositeAlarm"], StateValue="ALARM")
+    assert [a["AlarmName"] for a in in_alarm["CompositeAlarms"]] == [COMPOSITE]
+    assert cloudwatch.describe_alarms(AlarmTypes=["CompositeAlarm"], AlarmNames=[COMPOSITE],
+                                      StateValue="OK")["CompositeAlarms"] == []
+
+    # An update overwrites the configuration, keeps the state and ignores Tags (AWS).
+    cloudwatch.put_composite_alarm(AlarmName=COMPOSITE, AlarmRule="ALARM(writer-cpu)",
+                                   AlarmActions=[TOPIC],
+                                   Tags=[{"Key": "Ignored", "Value": "on-update"}])
+    alarm = composite(cloudwatch)
+    assert (alarm["AlarmRule"], alarm["StateValue"], alarm["OKActions"]) == (
+        "ALARM(writer-cpu)", "ALARM", [])
+    assert "AlarmDescription" not in alarm
+    assert tags() == {"Environment": "t"}
+
+    cloudwatch.delete_alarms(AlarmNames=[COMPOSITE])
+    assert cloudwatch.describe_alarms(AlarmNames=[COMPOSITE],
+                                      AlarmTypes=["CompositeAlarm"])["CompositeAlarms"] == []
+    assert tags() == {}  # a deleted alarm's tags go with it
+
+
+def test_composite_alarm_needs_its_alarms_and_protects_them_from_deletion(cloudwatch):
+    with pytest.raises(ClientError) as excinfo:
+        cloudwatch.put_composite_alarm(AlarmName=COMPOSITE,
+                                       AlarmRule="ALARM(writer-cpu) AND ALARM(no-such-alarm)")
+    assert error_code(excinfo) == "ValidationError"
+    assert "no-such-alarm" in str(excinfo.value)
+    assert cloudwatch.describe_alarms(AlarmTypes=["CompositeAlarm"])["CompositeAlarms"] == []
+
+    lag_arn = f"arn:aws:cloudwatch:{PRIMARY}:123456789012:alarm:writer-lag"
+    cloudwatch.put_composite_alarm(AlarmName=COMPOSITE,
+                                   AlarmRule=f'ALARM("writer-cpu") OR OK({lag_arn})')
+    for doomed in (["writer-cpu"], ["writer-lag", "writer-cpu"]):
+        with pytest.raises(ClientError) as excinfo:
+            cloudwatch.delete_alarms(AlarmNames=doomed)
+        assert error_code(excinfo) == "ValidationError"
+        assert "composite alarm(s) depending on" in str(excinfo.value)
+    assert len(cloudwatch.describe_alarms()["MetricAlarms"]) == 2  # nothing was deleted
+    # The composite alarm first (as Terraform destroys it), then what it watched.
+    cloudwatch.delete_alarms(AlarmNames=[COMPOSITE])
+    cloudwatch.delete_alarms(AlarmNames=["writer-cpu", "writer-lag"])
+    left = cloudwatch.describe_alarms(AlarmTypes=["MetricAlarm", "CompositeAlarm"])
+    assert (left["MetricAlarms"], left["CompositeAlarms"]) == ([], [])
+
+
+def test_composite_alarm_over_the_query_protocol_the_terraform_provider_uses(emulator,
+                                                                             cloudwatch):
+    import urllib.parse
+    import xml.etree.ElementTree as ElementTree
+
+    def call(action: str, **params: str) -> ElementTree.Element:
+        body = urllib.parse.urlencode({"Action": action, "Version": "2010-08-01", **params})
+        request = urllib.request.Request(
+            f"{emulator.endpoint}/", data=body.encode(), method="POST", headers={
+                "Content-Type": "application/x-www-form-urlencoded; charset=utf-8",
+                "Authorization": "AWS4-HMAC-SHA256 Credential=testing/20250101/us-east-1/"
+                                 "monitoring/aws4_request, SignedHeaders=host, Signature=0"})
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return ElementTree.fromstring(response.read())
+
+    call("PutCompositeAlarm", AlarmName=COMPOSITE, AlarmRule="ALARM(writer-cpu)",
+         ActionsEnabled="true", **{"AlarmActions.member.1": TOPIC,
+                                   "Tags.member.1.Key": "Project",
+                                   "Tags.member.1.Value": "dbdr"})
+    answer = call("DescribeAlarms", **{"AlarmNames.member.1": COMPOSITE,
+                                       "AlarmTypes.member.1": "CompositeAlarm"})
+    namespace = {"cw": "http://monitoring.amazonaws.com/doc/2010-08-01/"}
+    (alarm,) = answer.findall(".//cw:CompositeAlarms/cw:member", namespace)
+    assert alarm.findtext("cw:AlarmName", namespaces=namespace) == COMPOSITE
+    assert alarm.findtext("cw:AlarmRule", namespaces=namespace) == "ALARM(writer-cpu)"
+    assert alarm.findtext("cw:StateValue", namespaces=namespace) == "INSUFFICIENT_DATA"
+    assert [a.text for a in alarm.findall("cw:AlarmActions/cw:member", namespace)] == [TOPIC]
+    assert answer.findall(".//cw:MetricAlarms/cw:member", namespace) == []
+    assert composite(cloudwatch)["AlarmArn"].endswith(f":alarm:{COMPOSITE}")

@@ -25,8 +25,11 @@ c. Look-ups by identifier: ``DescribeGlobalClusters`` ignores ``GlobalClusterIde
 
 :func:`apply_patches` fixes these in-process before the server starts, each following the
 documented AWS behaviour (AWS RDS API Reference). The fixes live here, in the test harness:
-the product never changes to please the emulator. Where the emulator is still more lenient than
-AWS (see the notes on each patch), tests of the product must not rely on it to catch mistakes.
+the product never changes to please the emulator. Patches d-i fix, the same way, gaps of the
+other services the stack uses (Route 53, IAM, RDS tags and reporting, CloudWatch composite
+alarms); each one's docstring says what AWS does and what moto gets wrong. Where the emulator is
+still more lenient than AWS (see the notes on each patch), tests of the product must not rely on
+it to catch mistakes.
 
 moto's state is process-wide (module-level backends): run one :class:`Emulator` at a time per
 process. Each one starts from an empty state.
@@ -50,7 +53,7 @@ from typing import Any
 import boto3
 import moto
 from moto.moto_server.threaded_moto_server import ThreadedMotoServer
-from moto.core.responses import ActionResult
+from moto.core.responses import ActionResult, EmptyResult
 from moto.rds.exceptions import (DBClusterNotFoundError, InvalidParameterCombination,
                                  InvalidParameterValue, RDSClientError)
 from moto.rds.models import DBCluster, GlobalCluster, RDSBackend, rds_backends
@@ -187,6 +190,7 @@ def apply_patches() -> None:
         _patch_alarm_based_health_checks()
         _patch_global_cluster_tags()
         _patch_cluster_reporting()
+        _patch_composite_alarms()
         # e. AWS managed IAM policies exist in every real account (the stack attaches
         # AmazonRDSEnhancedMonitoringRole); moto creates them only when this is set, and its
         # /moto-api/config endpoint cannot set it. Read when an account's IAM backend is made.
@@ -594,6 +598,180 @@ def _patch_cluster_reporting() -> None:
 
     DBCluster.scaling_configuration_info = property(scaling_configuration_info)  # type: ignore[method-assign]
     DBInstance.__init__ = init  # type: ignore[method-assign]
+
+
+def _alarm_rule_references(rule: str) -> list[str]:
+    """The alarms that ``ALARM(...)``, ``OK(...)`` and ``INSUFFICIENT_DATA(...)`` in an alarm
+    rule name (by name or ARN, optionally in double quotes), in order of appearance.
+
+    ``AT_LEAST(M, STATE, (alarm, ...))`` lists are not read: their alarms are not checked.
+    """
+    import re
+
+    return [(quoted or bare).strip() for quoted, bare in re.findall(
+        r'\b(?:ALARM|OK|INSUFFICIENT_DATA)\(\s*(?:"([^"]*)"|([^()"]+?))\s*\)', rule or "")]
+
+
+def _patch_composite_alarms() -> None:
+    """i. CloudWatch composite alarms (``aws_cloudwatch_composite_alarm``).
+
+    AWS (CloudWatch API Reference, PutCompositeAlarm / DescribeAlarms / DeleteAlarms):
+    ``PutCompositeAlarm`` creates or replaces an alarm whose state follows an ``AlarmRule`` over
+    other alarms; its ARN is ``arn:aws:cloudwatch:<region>:<account>:alarm:<name>``. A new one
+    starts in INSUFFICIENT_DATA; an update keeps the state and overwrites the whole
+    configuration, and ``Tags`` count only at creation (later tags go through TagResource).
+    Every alarm the rule names must exist ("Could not save the composite alarm as alarms [...]
+    in the alarm rule do not exist"). ``DescribeAlarms`` returns composite alarms (under
+    ``CompositeAlarms``) only when ``AlarmTypes`` includes ``CompositeAlarm``, and metric alarms
+    only when it includes ``MetricAlarm`` or is omitted; ``AlarmNames``/``AlarmNamePrefix``,
+    ``StateValue`` and ``ActionPrefix`` all apply. ``DeleteAlarms`` refuses, deleting nothing,
+    while a composite alarm that is not deleted too names one of the alarms (ValidationError
+    "Cannot delete <names> as there are composite alarm(s) depending on it/them."); a deleted
+    alarm's tags go with it.
+    moto gets wrong: ``PutCompositeAlarm`` is not implemented (HTTP 500), so the Terraform
+    provider cannot create one. moto's model already keeps composite alarms (an ``Alarm`` with
+    a ``rule``, serialised under ``CompositeAlarms``), and tags, SetAlarmState and DeleteAlarms
+    work on them by name and ARN; but ``DescribeAlarms`` ignores ``AlarmTypes`` (it would
+    answer the provider's composite-only read with the metric alarms of the same name too),
+    applies only the first of its filters and, filtering by ``StateValue``, never returns a
+    composite alarm; and ``DeleteAlarms`` keeps the deleted alarms' tags (a re-created alarm of
+    the same name would inherit them). These are fixed; a metric alarm is reported as moto
+    reports it.
+    Served for every protocol moto parses (boto3 speaks smithy-rpc-v2-cbor to CloudWatch, the
+    Terraform provider 5.100.0 the query protocol): the handlers only read parameters and
+    return model objects, which moto serialises per request protocol.
+    Still more lenient than AWS: the rule's grammar is not checked and ``AT_LEAST`` lists are
+    not resolved; the state is never evaluated from the rule (it changes only through
+    SetAlarmState, as metric alarms' do in moto); DeleteAlarms accepts more than one composite
+    alarm per call; ``ChildrenOfAlarmName``/``ParentsOfAlarmName``, ``MaxRecords`` and
+    ``ActionConfiguration`` are ignored; ``StateTransitionedTimestamp`` and
+    ``ActionsSuppressedBy`` are not reported.
+    """
+    from moto.cloudwatch.exceptions import ValidationError as CloudWatchValidationError
+    from moto.cloudwatch.models import Alarm, CloudWatchBackend
+    from moto.cloudwatch.responses import CloudWatchResponse
+
+    original_delete = CloudWatchBackend.delete_alarms
+
+    def find_alarm(backend: CloudWatchBackend, reference: str) -> Alarm | None:
+        if reference.startswith("arn:"):
+            return next((alarm for alarm in backend.alarms.values()
+                         if alarm.alarm_arn == reference), None)
+        return backend.alarms.get(reference)
+
+    def put_composite_alarm(self: CloudWatchBackend, name: str, rule: str,
+                            description: str | None = None, actions_enabled: bool | None = None,
+                            alarm_actions: list[str] | None = None,
+                            ok_actions: list[str] | None = None,
+                            insufficient_data_actions: list[str] | None = None,
+                            tags: list[dict[str, str]] | None = None,
+                            actions_suppressor: str | None = None,
+                            actions_suppressor_wait_period: int | None = None,
+                            actions_suppressor_extension_period: int | None = None) -> Alarm:
+        for key, value in (("alarmName", name), ("alarmRule", rule)):
+            if not value:
+                raise CloudWatchValidationError(
+                    f"1 validation error detected: Value null at '{key}' failed to satisfy "
+                    f"constraint: Member must not be null")
+        missing = [reference for reference in _alarm_rule_references(rule)
+                   if find_alarm(self, reference) is None]
+        if missing:
+            raise CloudWatchValidationError(
+                f"Could not save the composite alarm as alarms [{', '.join(missing)}] in the "
+                f"alarm rule do not exist")
+        alarm = Alarm(
+            account_id=self.account_id, region_name=self.region_name, name=name,
+            namespace=None, metric_name=None, metric_data_queries=None,  # type: ignore[arg-type]
+            comparison_operator=None, evaluation_periods=None,  # type: ignore[arg-type]
+            datapoints_to_alarm=None, period=None, threshold=None,  # type: ignore[arg-type]
+            statistic=None, extended_statistic=None,  # type: ignore[arg-type]
+            description=description, dimensions=[],  # type: ignore[arg-type]
+            alarm_actions=list(alarm_actions or []), ok_actions=list(ok_actions or []),
+            insufficient_data_actions=list(insufficient_data_actions or []), unit=None,
+            actions_enabled=True if actions_enabled is None else actions_enabled,
+            treat_missing_data=None, evaluate_low_sample_count_percentile=None,
+            threshold_metric_id=None, rule=rule)
+        alarm.actions_suppressor = actions_suppressor  # type: ignore[attr-defined]
+        alarm.actions_suppressor_wait_period = actions_suppressor_wait_period  # type: ignore[attr-defined]
+        alarm.actions_suppressor_extension_period = actions_suppressor_extension_period  # type: ignore[attr-defined]
+        previous = self.alarms.get(name)
+        if previous is not None and previous.rule is not None:
+            # An update: the state (and its history) carries over, the configuration does not.
+            for attribute in ("state_value", "state_reason", "state_reason_data",
+                              "state_updated_timestamp", "history"):
+                setattr(alarm, attribute, getattr(previous, attribute))
+        else:
+            alarm.state_value = "INSUFFICIENT_DATA"
+            if tags:
+                self.tagger.tag_resource(alarm.alarm_arn, tags)
+        self.alarms[name] = alarm
+        return alarm
+
+    def delete_alarms(self: CloudWatchBackend, alarm_names: list[str]) -> None:
+        doomed = {name: self.alarms[name] for name in alarm_names if name in self.alarms}
+        depended_on = [
+            name for name, alarm in doomed.items()
+            if any(parent.rule is not None and parent.name not in doomed
+                   and {name, alarm.alarm_arn} & set(_alarm_rule_references(parent.rule))
+                   for parent in self.alarms.values())]
+        if depended_on:
+            raise CloudWatchValidationError(
+                f"Cannot delete {','.join(depended_on)} as there are composite alarm(s) "
+                f"depending on {'it' if len(depended_on) == 1 else 'them'}.")
+        original_delete(self, alarm_names)
+        for alarm in doomed.values():
+            self.tagger.delete_all_tags_for_resource(alarm.alarm_arn)
+
+    def put_composite_alarm_response(self: CloudWatchResponse) -> ActionResult:
+        def optional_int(key: str) -> int | None:
+            value = self._get_param(key)
+            return None if value is None else int(value)
+
+        self.cloudwatch_backend.put_composite_alarm(
+            name=self._get_param("AlarmName"),
+            rule=self._get_param("AlarmRule"),
+            description=self._get_param("AlarmDescription"),
+            actions_enabled=self._get_bool_param("ActionsEnabled"),
+            alarm_actions=self._get_param("AlarmActions", []),
+            ok_actions=self._get_param("OKActions", []),
+            insufficient_data_actions=self._get_param("InsufficientDataActions", []),
+            tags=self._get_param("Tags", []),
+            actions_suppressor=self._get_param("ActionsSuppressor"),
+            actions_suppressor_wait_period=optional_int("ActionsSuppressorWaitPeriod"),
+            actions_suppressor_extension_period=optional_int(
+                "ActionsSuppressorExtensionPeriod"),
+        )
+        return EmptyResult()
+
+    def describe_alarms_response(self: CloudWatchResponse) -> ActionResult:
+        # moto's handler applies only the first filter given, splits by type whatever
+        # AlarmTypes asks for, and loses the composite alarms when filtering by StateValue
+        # (it reads a one-shot iterator twice): the alarms are selected here instead.
+        types = self._get_param("AlarmTypes") or ["MetricAlarm"]
+        names = self._get_param("AlarmNames") or []
+        prefix = self._get_param("AlarmNamePrefix")
+        state = self._get_param("StateValue")
+        action_prefix = self._get_param("ActionPrefix")
+
+        def wanted(alarm: Alarm) -> bool:
+            return ((not names or alarm.name in names)
+                    and (not prefix or alarm.name.startswith(prefix))
+                    and (not state or alarm.state_value == state)
+                    and (not action_prefix
+                         or any(action.startswith(action_prefix)
+                                for action in alarm.alarm_actions or [])))
+
+        alarms = [alarm for alarm in self.cloudwatch_backend.alarms.values() if wanted(alarm)]
+        return ActionResult({
+            "MetricAlarms": [alarm for alarm in alarms if alarm.rule is None]
+            if "MetricAlarm" in types else [],
+            "CompositeAlarms": [alarm for alarm in alarms if alarm.rule is not None]
+            if "CompositeAlarm" in types else []})
+
+    CloudWatchBackend.put_composite_alarm = put_composite_alarm  # type: ignore[attr-defined]
+    CloudWatchBackend.delete_alarms = delete_alarms  # type: ignore[method-assign]
+    CloudWatchResponse.put_composite_alarm = put_composite_alarm_response  # type: ignore[attr-defined]
+    CloudWatchResponse.describe_alarms = describe_alarms_response  # type: ignore[method-assign]
 
 
 # ------------------------------------------------------------------------------------------
