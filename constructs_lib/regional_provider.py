@@ -32,7 +32,10 @@ def regional_provider(scope: Construct, role: str, region: str, tags: dict[str, 
         emulator = dict(
             endpoints=[AwsProviderEndpoints(**{s: emulator_endpoint for s in SERVICES})],
             access_key="testing", secret_key="testing",
-            skip_credentials_validation=True, skip_requesting_account_id=True,
+            # The emulator answers sts:GetCallerIdentity, so the provider learns the account
+            # as it does on AWS (without it, same-account security group references plan
+            # as "<account>/sg-..." changes).
+            skip_credentials_validation=True, skip_requesting_account_id=False,
             skip_metadata_api_check="true", s3_use_path_style=True)
     return AwsProvider(scope, f"Aws{role.capitalize()}", alias=role, region=region,
                        default_tags=[AwsProviderDefaultTags(tags=tags)], **emulator)

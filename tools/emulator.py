@@ -25,11 +25,11 @@ c. Look-ups by identifier: ``DescribeGlobalClusters`` ignores ``GlobalClusterIde
 
 :func:`apply_patches` fixes these in-process before the server starts, each following the
 documented AWS behaviour (AWS RDS API Reference). The fixes live here, in the test harness:
-the product never changes to please the emulator. Patches d-i fix, the same way, gaps of the
+the product never changes to please the emulator. Patches d-k fix, the same way, gaps of the
 other services the stack uses (Route 53, IAM, RDS tags and reporting, CloudWatch composite
-alarms); each one's docstring says what AWS does and what moto gets wrong. Where the emulator is
-still more lenient than AWS (see the notes on each patch), tests of the product must not rely on
-it to catch mistakes.
+alarms, Lambda dead-letter queues, EC2 security group rule descriptions); each one's docstring
+says what AWS does and what moto gets wrong. Where the emulator is still more lenient than
+AWS (see the notes on each patch), tests of the product must not rely on it to catch mistakes.
 
 moto's state is process-wide (module-level backends): run one :class:`Emulator` at a time per
 process. Each one starts from an empty state.
@@ -191,6 +191,8 @@ def apply_patches() -> None:
         _patch_global_cluster_tags()
         _patch_cluster_reporting()
         _patch_composite_alarms()
+        _patch_lambda_function_configuration()
+        _patch_security_group_rule_descriptions()
         # e. AWS managed IAM policies exist in every real account (the stack attaches
         # AmazonRDSEnhancedMonitoringRole); moto creates them only when this is set, and its
         # /moto-api/config endpoint cannot set it. Read when an account's IAM backend is made.
@@ -772,6 +774,122 @@ def _patch_composite_alarms() -> None:
     CloudWatchBackend.delete_alarms = delete_alarms  # type: ignore[method-assign]
     CloudWatchResponse.put_composite_alarm = put_composite_alarm_response  # type: ignore[attr-defined]
     CloudWatchResponse.describe_alarms = describe_alarms_response  # type: ignore[method-assign]
+
+
+def _patch_lambda_function_configuration() -> None:
+    """j. A Lambda function's dead-letter queue, and the settings an update may change.
+
+    AWS (Lambda API Reference, CreateFunction / UpdateFunctionConfiguration /
+    FunctionConfiguration): a function created or updated with ``DeadLetterConfig``
+    (``{"TargetArn": <SQS queue or SNS topic ARN>}``) reports it as ``DeadLetterConfig`` in its
+    configuration (GetFunction, GetFunctionConfiguration, ListFunctions, the answers to Create
+    and Update, published versions); an update with an empty ``TargetArn`` removes it, and a
+    function without one reports none. ``UpdateFunctionConfiguration`` changes
+    ``TracingConfig`` and ``KMSKeyArn`` too (an empty ARN goes back to the AWS managed key, and
+    no ``KMSKeyArn`` is reported).
+    moto gets wrong: ``LambdaFunction`` never reads ``DeadLetterConfig``, so no configuration
+    reports one and every plan after apply wants to add the dead-letter queue of every
+    ``aws_lambda_function`` that has one; ``update_configuration`` ignores
+    ``DeadLetterConfig``, ``TracingConfig`` and ``KMSKeyArn``, so a change to any of them would
+    be lost. The dead-letter target is kept and reported, and updates apply all three.
+    Still more lenient than AWS: the target is not checked to exist, to be an SQS queue or SNS
+    topic, or to be writable by the function's role (AWS refuses such a function with
+    InvalidParameterValueException).
+    """
+    from moto.awslambda.models import LambdaFunction
+
+    original_init = LambdaFunction.__init__
+    original_configuration = LambdaFunction.get_configuration
+    original_update = LambdaFunction.update_configuration
+
+    def target_of(dead_letter_config: dict[str, Any] | None) -> str | None:
+        return (dead_letter_config or {}).get("TargetArn") or None
+
+    def init(self: LambdaFunction, account_id: str, spec: dict[str, Any], region: str,
+             version: str | int = 1) -> None:
+        original_init(self, account_id, spec, region, version)
+        self.dead_letter_target_arn = target_of(spec.get("DeadLetterConfig"))  # type: ignore[attr-defined]
+
+    def get_configuration(self: LambdaFunction, on_create: bool = False) -> dict[str, Any]:
+        config = original_configuration(self, on_create)
+        target = getattr(self, "dead_letter_target_arn", None)
+        if target:
+            config["DeadLetterConfig"] = {"TargetArn": target}
+        return config
+
+    def update_configuration(self: LambdaFunction,
+                             config_updates: dict[str, Any]) -> dict[str, Any]:
+        # Applied before moto's own update, which answers with the whole configuration.
+        if "DeadLetterConfig" in config_updates:
+            self.dead_letter_target_arn = target_of(config_updates["DeadLetterConfig"])  # type: ignore[attr-defined]
+        mode = (config_updates.get("TracingConfig") or {}).get("Mode")
+        if mode:
+            self.tracing_config = {"Mode": mode}
+        if "KMSKeyArn" in config_updates:
+            self.kms_key_arn = config_updates["KMSKeyArn"] or None
+        return original_update(self, config_updates)
+
+    LambdaFunction.__init__ = init  # type: ignore[method-assign]
+    LambdaFunction.get_configuration = get_configuration  # type: ignore[method-assign]
+    LambdaFunction.update_configuration = update_configuration  # type: ignore[method-assign]
+
+
+def _patch_security_group_rule_descriptions() -> None:
+    """k. The description of a security group rule that references another security group.
+
+    AWS (EC2 API Reference, DescribeSecurityGroupRules / SecurityGroupRule): every rule
+    reports its ``Description``, whatever its source; a rule whose source is a security group
+    reports it as ``ReferencedGroupInfo`` (``GroupId`` and the owner's account as ``UserId``).
+    ``ModifySecurityGroupRules`` sets a rule's description and, for such a rule, the
+    referenced group (``ReferencedGroupId``).
+    moto gets wrong: ``SecurityGroupRule.description`` reads only the CIDR range, while the
+    description of a group-referencing rule is stored with the referenced group, so
+    DescribeSecurityGroupRules reports none and every plan after apply wants to add the
+    ``description`` of each ``aws_vpc_security_group_ingress_rule`` with a
+    ``referenced_security_group_id`` (CIDR rules are right). ``ModifySecurityGroupRules`` writes
+    the new description where such a rule never reads it and ignores ``ReferencedGroupId``.
+    The description is read from, and written to, the referenced group's entry, which
+    DescribeSecurityGroups (``UserIdGroupPairs``) reports too; a new ``ReferencedGroupId``
+    must name an existing group (InvalidGroup.NotFound) and replaces the reference.
+    ``ReferencedGroupInfo`` itself is already as AWS reports it for a group of the same
+    account (GroupId, UserId). The Terraform provider reads it back as ``<UserId>/<GroupId>``
+    whenever ``UserId`` differs from the account it knows, and with
+    ``skip_requesting_account_id`` it knows none: such a provider plans
+    ``referenced_security_group_id = "<account>/sg-..." -> "sg-..."`` on AWS too. That is the
+    provider configuration's doing, not the emulator's (moto's STS answers GetCallerIdentity).
+    Not changed: a prefix-list rule's description is still dropped (the stack has none).
+    """
+    from moto.ec2.exceptions import InvalidSecurityGroupNotFoundError
+    from moto.ec2.models.security_groups import SecurityGroupBackend, SecurityGroupRule
+
+    original_modify = SecurityGroupBackend.modify_security_group_rules
+
+    def description(self: SecurityGroupRule) -> str | None:
+        if self.source_group:
+            return self.source_group.get("Description")
+        return self.ip_range.get("Description")
+
+    def modify_security_group_rules(self: SecurityGroupBackend, group_id: str,
+                                    rules: dict[str, dict[str, Any]]) -> None:
+        group = self.get_security_group_by_name_or_id(group_id)
+        for new_rule in rules.values():  # checked before anything changes, as moto does
+            referenced = new_rule.get("ReferencedGroupId")
+            if referenced and self.get_security_group_by_name_or_id(referenced) is None:
+                raise InvalidSecurityGroupNotFoundError(referenced)
+        original_modify(self, group_id, rules)  # validates; sets protocol, ports, CIDR
+        for rule_id, new_rule in rules.items():
+            rule = group.get_rule(rule_id) if group is not None else None
+            if rule is None or not rule.source_group:
+                continue
+            # moto put the description in the rule's (empty) CIDR range: move it.
+            new_description = rule.ip_range.pop("Description", None)
+            if new_description is not None:
+                rule.source_group["Description"] = new_description
+            if new_rule.get("ReferencedGroupId"):
+                rule.source_group["GroupId"] = new_rule["ReferencedGroupId"]
+
+    SecurityGroupRule.description = property(description)  # type: ignore[method-assign,assignment]
+    SecurityGroupBackend.modify_security_group_rules = modify_security_group_rules  # type: ignore[method-assign]
 
 
 # ------------------------------------------------------------------------------------------
