@@ -93,3 +93,20 @@ def global_database(t: TestStack, base: dict, *, settings=None, primary_instance
                  master_secret="dbdr/test/master-credentials")
     props.update(overrides)
     return AuroraGlobalCluster(t.stack, "Database", AuroraGlobalClusterProps(**props))
+
+
+def canary(t: TestStack, base: dict, role: str, cluster, *, id: str | None = None,
+           topic_arn: str = "arn:aws:sns:us-east-1:123456789012:alerts", **overrides):
+    """A ConnectivityCanary for ``role``'s region, probing ``cluster``."""
+    from constructs_lib.connectivity_canary import ConnectivityCanary, ConnectivityCanaryProps
+
+    provider, region, key, vpc = base[role]
+    props = dict(provider=provider, region=region, namer=NAMER, key=key, vpc=vpc,
+                 engine="aurora-postgresql", endpoint=cluster.endpoint,
+                 cluster_id=cluster.identifier, database_name="appdb",
+                 secret_id="dbdr/test/master-credentials",
+                 secret_arn_pattern=("arn:aws:secretsmanager:us-east-1:123456789012:secret:"
+                                     "dbdr/test/master-credentials-??????"),
+                 alarm_topic_arn=topic_arn)
+    props.update(overrides)
+    return ConnectivityCanary(t.stack, id or f"{role}Canary", ConnectivityCanaryProps(**props))

@@ -5,8 +5,7 @@ import json
 
 import pytest
 
-from constructs_lib.connectivity_canary import ConnectivityCanary, ConnectivityCanaryProps
-from helpers import NAMER, global_database, new_stack, only, regional_base, resources
+from helpers import canary, global_database, new_stack, only, regional_base, resources
 
 SECRET_PATTERN = "arn:aws:secretsmanager:us-east-1:123456789012:secret:dbdr/test/master-credentials-??????"
 
@@ -15,14 +14,7 @@ def _canary(**overrides):
     t = new_stack()
     base = regional_base(t)
     database = global_database(t, base)
-    provider, region, key, vpc = base["primary"]
-    props = dict(provider=provider, region=region, namer=NAMER, key=key, vpc=vpc,
-                 engine="aurora-postgresql", endpoint=database.primary.endpoint,
-                 cluster_id=database.primary.identifier, database_name="appdb",
-                 secret_id="dbdr/test/master-credentials", secret_arn_pattern=SECRET_PATTERN,
-                 alarm_topic_arn="arn:aws:sns:us-east-1:123456789012:alerts")
-    props.update(overrides)
-    ConnectivityCanary(t.stack, "Canary", ConnectivityCanaryProps(**props))
+    canary(t, base, "primary", database.primary, id="Canary", **overrides)
     return t.synth()
 
 

@@ -5,12 +5,11 @@ import json
 
 import pytest
 
-from constructs_lib.connectivity_canary import ConnectivityCanary, ConnectivityCanaryProps
 from constructs_lib.failover_automation import (
     FailoverAutomation, FailoverAutomationProps, RegionSide)
 from constructs_lib.failover_dns import DnsRegion, FailoverDns, FailoverDnsProps
 from constructs_lib.lag_alarms import LagAlarms, LagAlarmsProps
-from helpers import NAMER, global_database, new_stack, regional_base, resources
+from helpers import NAMER, canary, global_database, new_stack, regional_base, resources
 
 
 def _automation(**overrides):
@@ -22,11 +21,7 @@ def _automation(**overrides):
         provider, region, key, vpc = base[role]
         alarms[role] = LagAlarms(t.stack, f"{role}Alarms", LagAlarmsProps(
             provider=provider, region=region, namer=NAMER, key=key, cluster=cluster))
-        canaries[role] = ConnectivityCanary(t.stack, f"{role}Canary", ConnectivityCanaryProps(
-            provider=provider, region=region, namer=NAMER, key=key, vpc=vpc,
-            engine="aurora-postgresql", endpoint=cluster.endpoint, cluster_id=cluster.identifier,
-            database_name="appdb", secret_id="s", secret_arn_pattern="arn:aws:secretsmanager:x",
-            alarm_topic_arn=alarms[role].topic_arn))
+        canaries[role] = canary(t, base, role, cluster, topic_arn=alarms[role].topic_arn)
         sides[role] = RegionSide(provider=provider, region=region, key=key, cluster=cluster,
                                  topic_arn=alarms[role].topic_arn,
                                  writer_alarm=canaries[role].writer_alarm)

@@ -3,9 +3,8 @@ health checks over alarm-based children, failover or weighted routing."""
 
 import pytest
 
-from constructs_lib.connectivity_canary import ConnectivityCanary, ConnectivityCanaryProps
 from constructs_lib.failover_dns import DnsRegion, FailoverDns, FailoverDnsProps
-from helpers import NAMER, global_database, new_stack, only, regional_base, resources
+from helpers import NAMER, canary, global_database, new_stack, only, regional_base, resources
 
 
 def _dns(**overrides):
@@ -14,15 +13,9 @@ def _dns(**overrides):
     database = global_database(t, base)
     sides = {}
     for role, cluster in (("primary", database.primary), ("secondary", database.secondary)):
-        provider, region, key, vpc = base[role]
-        canary = ConnectivityCanary(t.stack, f"{role}Canary", ConnectivityCanaryProps(
-            provider=provider, region=region, namer=NAMER, key=key, vpc=vpc,
-            engine="aurora-postgresql", endpoint=cluster.endpoint, cluster_id=cluster.identifier,
-            database_name="appdb", secret_id="dbdr/test/master-credentials",
-            secret_arn_pattern="arn:aws:secretsmanager:*:*:secret:dbdr/test/master-credentials-??????",
-            alarm_topic_arn="arn:aws:sns:us-east-1:123456789012:alerts"))
-        sides[role] = DnsRegion(region=region, vpc=vpc, cluster=cluster,
-                                health_alarms=(canary.connectivity_alarm, canary.writer_alarm))
+        probe = canary(t, base, role, cluster)
+        sides[role] = DnsRegion(region=base[role][1], vpc=base[role][3], cluster=cluster,
+                                health_alarms=(probe.connectivity_alarm, probe.writer_alarm))
     props = dict(provider=t.primary, namer=NAMER, zone_name="db-test.internal", **sides)
     props.update(overrides)
     FailoverDns(t.stack, "Dns", FailoverDnsProps(**props))
