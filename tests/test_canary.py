@@ -266,6 +266,7 @@ def canary_env(cluster, monkeypatch):
     for name, value in env.items():
         monkeypatch.setenv(name, value)
     monkeypatch.delenv("METRIC_NAMESPACE", raising=False)
+    monkeypatch.delenv("METRIC_DIMENSION", raising=False)
     return env
 
 
@@ -361,3 +362,21 @@ def test_handler_publishes_failure_kind_when_the_database_is_unreachable(aws, ca
 
     assert (answer["metrics"], answer["error_kind"]) == ({"ConnectivityOk": 0}, "refused")
     assert published(aws) == {"ConnectivityOk": 0}
+
+
+def test_handler_publishes_under_the_configured_dimension_name(aws, monkeypatch):
+    # An RDS DB instance deployment names its metrics by DBInstanceIdentifier (no database
+    # server is needed: the secret does not exist, so the probe fails before connecting)
+    for name, value in {"DB_ENGINE": "postgres", "DB_HOST": UNKNOWN_HOST, "DB_NAME": "app",
+                        "SECRET_ID": SECRET_ID, "CLUSTER_ID": "dbdr-test-instance",
+                        "METRIC_DIMENSION": "DBInstanceIdentifier"}.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.delenv("METRIC_NAMESPACE", raising=False)
+
+    answer = handler.lambda_handler({}, None)
+
+    assert answer["dimensions"] == {"DBInstanceIdentifier": "dbdr-test-instance"}
+    (metric,) = aws.client("cloudwatch").list_metrics(Namespace="DatabaseDR")["Metrics"]
+    assert metric["MetricName"] == "ConnectivityOk"
+    assert metric["Dimensions"] == [{"Name": "DBInstanceIdentifier",
+                                     "Value": "dbdr-test-instance"}]

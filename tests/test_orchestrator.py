@@ -1,106 +1,60 @@
-"""The failover orchestrator (dr_lambdas/orchestrator) against moto, in process.
+"""The failover orchestrator (dr_lambdas/orchestrator) in DR_MODE=aurora-global, against moto.
 
 Each test builds a realistic two-region deployment with ``moto.mock_aws``: an Aurora global
-database (writer in us-east-1, secondary in us-west-2), a DynamoDB lock table, an SNS topic
-per region with an SQS queue subscribed (to read what was published), a private hosted zone
-with the writer's failover (or weighted) records, the ``IsWriter`` alarms behind the DNS
-health check, and the canary and RDS metrics the orchestrator reads. The orchestrator runs
-in the secondary region (the automatic copy) unless a test says otherwise.
+database (writer ``orch-primary`` in us-east-1, secondary ``orch-secondary`` in us-west-2)
+and, around it, the world of orchestrator_world.py: per region a DynamoDB lock table, an SNS
+topic with an SQS queue subscribed (to read what was published) and the canary's
+``IsWriter`` alarm, and a private hosted zone with the writer's failover (or weighted)
+records, each guarded by a ``CLOUDWATCH_METRIC`` health check on its region's ``IsWriter``
+alarm. The canary and RDS metrics the orchestrator reads use the dimension
+``DBClusterIdentifier``. The orchestrator runs in the secondary region (the automatic copy)
+unless a test says otherwise, and its waits run on a fake clock: no test sleeps.
 
-``tools.emulator.apply_patches()`` supplies what moto lacks (global failover / switchover,
-cross-region membership). Waits run on a fake clock: no test sleeps.
+``tools.emulator.apply_patches()`` (applied by orchestrator_world) supplies what moto lacks
+(global failover / switchover, cross-region membership). ``writer_calls`` records every
+switchover / failover that reaches moto's RDS backend.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-import functools
 import json
 import subprocess
 import sys
 import threading
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
-from botocore.exceptions import EndpointConnectionError
 from moto import mock_aws
+from moto.rds.models import RDSBackend
 
 from dr_lambdas.orchestrator import handler
 from dr_lambdas.orchestrator.config import OrchestratorConfig
 from dr_lambdas.orchestrator.lock import Lock
-from tools.emulator import apply_patches
-
-apply_patches()  # before any moto backend is used: it patches moto's classes
-
-from moto.rds.models import RDSBackend  # noqa: E402 - after the patches on purpose
+from orchestrator_world import (  # noqa: F401 - fast_moto is a fixture
+    ACCOUNT, PRIMARY, REGIONS, RPO_SECONDS, SECONDARY, DeadRegion, Deployment, aws, changed,
+    fast_moto, static_env,
+)
+from orchestrator_world import World as BaseWorld
 
 ROOT = Path(__file__).resolve().parents[1]
-PRIMARY, SECONDARY = "us-east-1", "us-west-2"
-REGIONS = (PRIMARY, SECONDARY)
-ROLE = {PRIMARY: "primary", SECONDARY: "secondary"}
 GLOBAL_ID = "orch-global"
 CLUSTER_ID = {PRIMARY: "orch-primary", SECONDARY: "orch-secondary"}
-ZONE = "db-orch.internal"
-WRITER_NAME = f"writer.{ZONE}"
-LOCK_TABLE = "orch-lock"
-LOCK_KEY = f"failover#{GLOBAL_ID}"
 ALARM = {PRIMARY: "orch-writer-primary", SECONDARY: "orch-writer-secondary"}
 ENGINE, ENGINE_VERSION = "aurora-postgresql", "15.10"
-RPO_SECONDS = 60
+AURORA = Deployment(
+    zone="db-orch.internal", topic="orch-alerts", lock_table="orch-lock",
+    lock_key=f"failover#{GLOBAL_ID}", member_id=CLUSTER_ID, dimension="DBClusterIdentifier",
+    alarms={region: {"IsWriter": ALARM[region]} for region in REGIONS},
+    calculated_health_checks=False)
+LOCK_TABLE, LOCK_KEY = AURORA.lock_table, AURORA.lock_key
 
 
-@functools.cache
-def aws(service: str, region: str) -> Any:
-    """A boto3 client for the test's own reads and writes, made once per session (making
-    clients costs more than moto's calls); moto intercepts it whenever a mock is active."""
-    return boto3.client(service, region_name=region)
+class World(BaseWorld):
+    """The Aurora deployment in moto, and what the tests read back from it."""
 
-
-class FakeClock:
-    """A monotonic clock that only moves when the code under test sleeps."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-        self.sleeps: list[float] = []
-        self.on_sleep: list[Any] = []  # callbacks run after each sleep, with its index
-
-    def monotonic(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.now += seconds
-        self.sleeps.append(seconds)
-        for callback in self.on_sleep:
-            callback(len(self.sleeps))
-
-
-@dataclass
-class World:
-    """The deployment in moto, and what the tests read back from it."""
-
-    dns_mode: str
-    env: dict[str, str]
-    zone_id: str
-    target: dict[str, str]  # the record target (cluster endpoint) per region
-    queues: dict[str, str]  # SQS queue URL per region, subscribed to that region's topic
-    clock: FakeClock = field(default_factory=FakeClock)
-
-    def config(self, **env: str) -> OrchestratorConfig:
-        return OrchestratorConfig.from_env({**self.env, **env})
-
-    def invoke(self, event: Any, *, home: str = SECONDARY, **kwargs: Any) -> dict[str, Any]:
-        config = self.config(HOME_REGION=home)
-        kwargs.setdefault("clock", self.clock.monotonic)
-        kwargs.setdefault("sleep", self.clock.sleep)
-        answer = handler.run(event, config, **kwargs)
-        json.dumps(answer)  # the answer must be JSON-able as it is
-        return answer
-
-    # -- the world's state -----------------------------------------------------------------
+    alarm_states = BaseWorld.writer_alarm_states  # one alarm per region: the writer's
 
     def writer_region(self) -> str:
         (global_cluster,) = aws("rds", SECONDARY).describe_global_clusters(
@@ -110,159 +64,37 @@ class World:
         assert len(writers) == 1
         return writers[0].split(":")[3]
 
-    def alarm_states(self) -> dict[str, str]:
-        return {region: aws("cloudwatch", region).describe_alarms(
-            AlarmNames=[ALARM[region]])["MetricAlarms"][0]["StateValue"] for region in REGIONS}
-
-    def weighted(self) -> dict[str, tuple[int, str]]:
-        """Set identifier -> (weight, target) of the writer name's records."""
-        records = aws("route53", PRIMARY).list_resource_record_sets(
-            HostedZoneId=self.zone_id)["ResourceRecordSets"]
-        return {r["SetIdentifier"]: (r["Weight"], r["ResourceRecords"][0]["Value"])
-                for r in records if r["Name"] == WRITER_NAME + "." and "Weight" in r}
-
-    def notifications(self) -> dict[str, list[dict[str, Any]]]:
-        """Messages published to each region's topic since the last call, decoded."""
-        found: dict[str, list[dict[str, Any]]] = {}
-        for region, url in self.queues.items():
-            sqs = aws("sqs", region)
-            found[region] = []
-            while True:
-                batch = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get(
-                    "Messages", [])
-                if not batch:
-                    break
-                for message in batch:
-                    envelope = json.loads(message["Body"])
-                    found[region].append(json.loads(envelope["Message"]))
-                    sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
-        return found
-
-    def lock_items(self, region: str = SECONDARY) -> list[dict[str, Any]]:
-        return aws("dynamodb", region).scan(TableName=LOCK_TABLE)["Items"]
-
-    def duration_metrics(self, region: str = SECONDARY) -> list[float]:
-        end = dt.datetime.now(dt.timezone.utc) + dt.timedelta(minutes=1)
-        points = aws("cloudwatch", region).get_metric_statistics(
-            Namespace="DatabaseDR", MetricName="FailoverDurationSeconds",
-            Dimensions=[{"Name": "DBClusterIdentifier", "Value": CLUSTER_ID[region]}],
-            StartTime=end - dt.timedelta(minutes=10), EndTime=end, Period=60,
-            Statistics=["Maximum", "SampleCount"])["Datapoints"]
-        return [p["Maximum"] for p in points]
-
-    # -- what the canary and RDS report ----------------------------------------------------
-
-    def canary(self, region: str, value: float, seconds_ago: int = 30) -> None:
-        put_metric(region, "DatabaseDR", "ConnectivityOk", value, CLUSTER_ID[region],
-                   "Count", seconds_ago)
-
     def lag_ms(self, value: float, seconds_ago: int = 60) -> None:
-        put_metric(SECONDARY, "AWS/RDS", "AuroraGlobalDBReplicationLag", value,
-                   CLUSTER_ID[SECONDARY], "Milliseconds", seconds_ago)
-
-
-def put_metric(region: str, namespace: str, name: str, value: float, cluster_id: str,
-               unit: str, seconds_ago: int) -> None:
-    aws("cloudwatch", region).put_metric_data(Namespace=namespace, MetricData=[{
-        "MetricName": name, "Value": value, "Unit": unit,
-        "Timestamp": dt.datetime.now(dt.timezone.utc) - dt.timedelta(seconds=seconds_ago),
-        "Dimensions": [{"Name": "DBClusterIdentifier", "Value": cluster_id}]}])
+        self.put_metric(SECONDARY, "AWS/RDS", "AuroraGlobalDBReplicationLag", value,
+                        "Milliseconds", seconds_ago)
 
 
 def build_world(dns_mode: str) -> World:
+    """The global database (a writer instance in the primary cluster, a reader in the
+    secondary), then the world around it."""
     rds = {region: aws("rds", region) for region in REGIONS}
     rds[PRIMARY].create_global_cluster(GlobalClusterIdentifier=GLOBAL_ID, Engine=ENGINE,
                                        EngineVersion=ENGINE_VERSION)
-    clusters = {PRIMARY: rds[PRIMARY].create_db_cluster(
-        DBClusterIdentifier=CLUSTER_ID[PRIMARY], Engine=ENGINE, EngineVersion=ENGINE_VERSION,
-        GlobalClusterIdentifier=GLOBAL_ID, MasterUsername="dbadmin",
-        MasterUserPassword="not-a-real-secret")["DBCluster"]}
-    rds[PRIMARY].create_db_instance(
-        DBInstanceIdentifier=f"{CLUSTER_ID[PRIMARY]}-1", DBClusterIdentifier=CLUSTER_ID[PRIMARY],
-        Engine=ENGINE, DBInstanceClass="db.r6g.large")
-    clusters[SECONDARY] = rds[SECONDARY].create_db_cluster(
-        DBClusterIdentifier=CLUSTER_ID[SECONDARY], Engine=ENGINE, EngineVersion=ENGINE_VERSION,
-        GlobalClusterIdentifier=GLOBAL_ID)["DBCluster"]
-    rds[SECONDARY].create_db_instance(
-        DBInstanceIdentifier=f"{CLUSTER_ID[SECONDARY]}-1",
-        DBClusterIdentifier=CLUSTER_ID[SECONDARY], Engine=ENGINE,
-        DBInstanceClass="db.r6g.large")
-
-    topics, queues, vpcs = {}, {}, {}
+    clusters = {}
     for region in REGIONS:
-        aws("dynamodb", region).create_table(
-            TableName=LOCK_TABLE, BillingMode="PAY_PER_REQUEST",
-            KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
-            AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}])
-        sns, sqs = aws("sns", region), aws("sqs", region)
-        topics[region] = sns.create_topic(Name="orch-alerts")["TopicArn"]
-        queues[region] = sqs.create_queue(QueueName="orch-alerts-inbox")["QueueUrl"]
-        queue_arn = sqs.get_queue_attributes(QueueUrl=queues[region], AttributeNames=[
-            "QueueArn"])["Attributes"]["QueueArn"]
-        sns.subscribe(TopicArn=topics[region], Protocol="sqs", Endpoint=queue_arn)
-        # The canary's IsWriter alarm: ALARM when the local cluster does not accept writes.
-        aws("cloudwatch", region).put_metric_alarm(
-            AlarmName=ALARM[region], Namespace="DatabaseDR", MetricName="IsWriter",
-            Dimensions=[{"Name": "DBClusterIdentifier", "Value": CLUSTER_ID[region]}],
-            Statistic="Minimum", Period=60, EvaluationPeriods=1, Threshold=1,
-            ComparisonOperator="LessThanThreshold", TreatMissingData="breaching")
-        # What the canaries report before any failover: the primary accepts writes.
-        aws("cloudwatch", region).set_alarm_state(
-            AlarmName=ALARM[region], StateValue="OK" if region == PRIMARY else "ALARM",
-            StateReason="canary: IsWriter")
-        vpcs[region] = aws("ec2", region).create_vpc(
-            CidrBlock="10.10.0.0/16" if region == PRIMARY else "10.20.0.0/16")["Vpc"]["VpcId"]
-
-    route53 = aws("route53", PRIMARY)
-    zone_id = route53.create_hosted_zone(
-        Name=ZONE, CallerReference="orch-zone", HostedZoneConfig={"PrivateZone": True},
-        VPC={"VPCRegion": PRIMARY, "VPCId": vpcs[PRIMARY]})["HostedZone"]["Id"].split("/")[-1]
-    route53.associate_vpc_with_hosted_zone(
-        HostedZoneId=zone_id, VPC={"VPCRegion": SECONDARY, "VPCId": vpcs[SECONDARY]})
-    # Each writer record is guarded by its region's IsWriter alarm (alarm-based checks:
-    # Route 53 cannot probe private endpoints).
-    health_checks = {region: route53.create_health_check(
-        CallerReference=f"orch-writer-{region}", HealthCheckConfig={
-            "Type": "CLOUDWATCH_METRIC", "InsufficientDataHealthStatus": "Unhealthy",
-            "AlarmIdentifier": {"Region": region, "Name": ALARM[region]}})["HealthCheck"]["Id"]
-        for region in REGIONS}
-    targets = {region: clusters[region]["Endpoint"] for region in REGIONS}
-    changes = []
-    for region in REGIONS:
-        record: dict[str, Any] = {"Name": WRITER_NAME, "Type": "CNAME", "TTL": 30,
-                                  "SetIdentifier": ROLE[region],
-                                  "HealthCheckId": health_checks[region],
-                                  "ResourceRecords": [{"Value": targets[region]}]}
-        if dns_mode == "failover":
-            record["Failover"] = ROLE[region].upper()
-        else:
-            record["Weight"] = 100 if region == PRIMARY else 0
-        changes.append({"Action": "CREATE", "ResourceRecordSet": record})
-    route53.change_resource_record_sets(HostedZoneId=zone_id, ChangeBatch={"Changes": changes})
-
-    env = {
-        "DR_MODE": "aurora-global", "HOME_REGION": SECONDARY,
-        "PRIMARY_REGION": PRIMARY, "SECONDARY_REGION": SECONDARY,
-        "GLOBAL_CLUSTER_ID": GLOBAL_ID,
-        "PRIMARY_CLUSTER_ARN": clusters[PRIMARY]["DBClusterArn"],
-        "SECONDARY_CLUSTER_ARN": clusters[SECONDARY]["DBClusterArn"],
-        "PRIMARY_CLUSTER_ID": CLUSTER_ID[PRIMARY], "SECONDARY_CLUSTER_ID": CLUSTER_ID[SECONDARY],
-        "HOSTED_ZONE_ID": zone_id, "WRITER_RECORD_NAME": WRITER_NAME, "DNS_MODE": dns_mode,
-        "PRIMARY_WRITER_ALARM": ALARM[PRIMARY], "SECONDARY_WRITER_ALARM": ALARM[SECONDARY],
-        "PRIMARY_TOPIC_ARN": topics[PRIMARY], "SECONDARY_TOPIC_ARN": topics[SECONDARY],
-        "LOCK_TABLE": LOCK_TABLE, "LOCK_TTL_SECONDS": "600", "RPO_SECONDS": str(RPO_SECONDS),
-        "HEALTH_WINDOW_SECONDS": "180", "WAIT_TIMEOUT_SECONDS": "240", "POLL_SECONDS": "5",
-        "METRIC_NAMESPACE": "DatabaseDR",
-    }
-    return World(dns_mode=dns_mode, env=env, zone_id=zone_id, target=targets, queues=queues)
-
-
-@pytest.fixture()
-def fast_moto(monkeypatch):
-    """moto without what these tests never read: AWS managed IAM policies (turned on by
-    apply_patches for Terraform) and EC2's default AMIs, loaded per backend at ~0.2 s each."""
-    monkeypatch.setenv("MOTO_IAM_LOAD_MANAGED_POLICIES", "false")
-    monkeypatch.setenv("MOTO_EC2_LOAD_DEFAULT_AMIS", "false")
+        credentials = ({"MasterUsername": "dbadmin", "MasterUserPassword": "not-a-real-secret"}
+                       if region == PRIMARY else {})
+        clusters[region] = rds[region].create_db_cluster(
+            DBClusterIdentifier=CLUSTER_ID[region], Engine=ENGINE,
+            EngineVersion=ENGINE_VERSION, GlobalClusterIdentifier=GLOBAL_ID,
+            **credentials)["DBCluster"]
+        rds[region].create_db_instance(
+            DBInstanceIdentifier=f"{CLUSTER_ID[region]}-1",
+            DBClusterIdentifier=CLUSTER_ID[region], Engine=ENGINE,
+            DBInstanceClass="db.r6g.large")
+    return World.build(
+        AURORA, dns_mode, target={region: clusters[region]["Endpoint"] for region in REGIONS},
+        member_env={
+            "DR_MODE": "aurora-global", "GLOBAL_CLUSTER_ID": GLOBAL_ID,
+            "PRIMARY_CLUSTER_ARN": clusters[PRIMARY]["DBClusterArn"],
+            "SECONDARY_CLUSTER_ARN": clusters[SECONDARY]["DBClusterArn"],
+            "PRIMARY_CLUSTER_ID": CLUSTER_ID[PRIMARY],
+            "SECONDARY_CLUSTER_ID": CLUSTER_ID[SECONDARY]})
 
 
 @pytest.fixture()
@@ -292,27 +124,6 @@ def writer_calls(monkeypatch):
 
         monkeypatch.setattr(RDSBackend, name, wrapper)
     return calls
-
-
-class DeadRegion:
-    """Clients for which every call into ``region`` (only to ``services`` when given) fails
-    as if the region's endpoints were gone."""
-
-    def __init__(self, region: str, services: tuple[str, ...] = ()) -> None:
-        self.region, self.services = region, services
-        self._clients = handler.Clients()
-        self.refused: list[str] = []
-
-    def __call__(self, service: str, region: str) -> Any:
-        client = self._clients(service, region)
-        if region == self.region and (not self.services or service in self.services):
-            def unreachable(model, **_: Any) -> None:
-                self.refused.append(f"{service}:{model.name}")
-                raise EndpointConnectionError(
-                    endpoint_url=f"https://{service}.{region}.amazonaws.com")
-
-            client.meta.events.register("before-call", unreachable)
-        return client
 
 
 # -- planned and unplanned --------------------------------------------------------------------
@@ -562,10 +373,7 @@ def test_looks_again_under_the_lock(world, writer_calls, monkeypatch):
 def test_expired_lock_of_a_crashed_run_is_taken_over(world, writer_calls):
     world.canary(PRIMARY, 0)
     world.lag_ms(1000)
-    expired = int(time.time()) - 5
-    aws("dynamodb", SECONDARY).put_item(TableName=LOCK_TABLE, Item={
-        "pk": {"S": LOCK_KEY}, "holder": {"S": "crashed-run"},
-        "expires_at": {"N": str(expired)}, "ttl": {"N": str(expired)}})
+    world.put_lock("crashed-run", expires_at=int(time.time()) - 5)
     answer = world.invoke({"action": "evaluate"})
     assert answer["status"] == "completed"
     assert len(writer_calls) == 1
@@ -575,10 +383,7 @@ def test_expired_lock_of_a_crashed_run_is_taken_over(world, writer_calls):
 def test_live_lock_of_another_run_blocks(world, writer_calls):
     world.canary(PRIMARY, 0)
     world.lag_ms(1000)
-    live = int(time.time()) + 300
-    aws("dynamodb", SECONDARY).put_item(TableName=LOCK_TABLE, Item={
-        "pk": {"S": LOCK_KEY}, "holder": {"S": "other-run"},
-        "expires_at": {"N": str(live)}, "ttl": {"N": str(live)}})
+    world.put_lock("other-run", expires_at=int(time.time()) + 300)
     answer = world.invoke({"action": "evaluate"})
     assert (answer["decision"], answer["status"]) == ("failover", "locked")
     assert answer["held_by"] == "other-run"
@@ -620,22 +425,17 @@ def test_weighted_records_are_flipped_with_their_targets_kept(weighted_world, wr
     weighted_world.lag_ms(1000)
     assert weighted_world.weighted() == {"primary": (100, weighted_world.target[PRIMARY]),
                                          "secondary": (0, weighted_world.target[SECONDARY])}
-    before = writer_records(weighted_world.zone_id)
+    before = weighted_world.writer_records()
     answer = weighted_world.invoke({"action": "evaluate"})
     assert answer["status"] == "completed"
     assert answer["dns"]["weights"] == {"primary": 0, "secondary": 100}
     assert weighted_world.weighted() == {"primary": (0, weighted_world.target[PRIMARY]),
                                          "secondary": (100, weighted_world.target[SECONDARY])}
     # Everything but the weight is as it was: targets, TTL, health checks
-    after = writer_records(weighted_world.zone_id)
+    after = weighted_world.writer_records()
     assert {k: {**r, "Weight": None} for k, r in after.items()} == {
         k: {**r, "Weight": None} for k, r in before.items()}
     assert all(r["HealthCheckId"] for r in after.values())
-
-
-def writer_records(zone_id: str) -> dict[str, dict[str, Any]]:
-    return {r["SetIdentifier"]: r for r in aws("route53", PRIMARY).list_resource_record_sets(
-        HostedZoneId=zone_id)["ResourceRecordSets"] if r["Name"] == WRITER_NAME + "."}
 
 
 def test_failover_mode_marks_the_writer_alarms(world, writer_calls):
@@ -783,13 +583,16 @@ def test_invalid_events_answer_an_error(world, writer_calls, event, message):
     assert world.writer_region() == PRIMARY
 
 
-def test_rds_replica_mode_is_refused_not_guessed(world, writer_calls):
-    world.canary(PRIMARY, 0)
-    world.lag_ms(1000)
-    answer = handler.run({"action": "failover"}, world.config(DR_MODE="rds-replica"),
-                         sleep=world.clock.sleep, clock=world.clock.monotonic)
-    assert answer["status"] == "error"
-    assert "DR_MODE rds-replica is not supported" in answer["reason"]
+def test_rds_replica_mode_never_reads_the_aurora_settings(world, writer_calls):
+    # An Aurora environment switched to DR_MODE=rds-replica is a configuration error: the
+    # instance settings are not guessed from the cluster ones (rds-replica mode itself is
+    # tested in test_orchestrator_rds.py)
+    with pytest.raises(KeyError, match="PRIMARY_HEALTH_CHECK_ID is required"):
+        world.config(DR_MODE="rds-replica")
+    env = {**world.env, "DR_MODE": "rds-replica", "PRIMARY_HEALTH_CHECK_ID": "hc-1",
+           "SECONDARY_HEALTH_CHECK_ID": "hc-2"}
+    with pytest.raises(KeyError, match="PRIMARY_INSTANCE_ARN is required"):
+        OrchestratorConfig.from_env(env)
     assert writer_calls == []
 
 
@@ -810,24 +613,15 @@ def test_lambda_handler_reads_its_environment(world, writer_calls, monkeypatch):
 
 # -- configuration ----------------------------------------------------------------------------
 
-def static_env() -> dict[str, str]:
+def aurora_static_env() -> dict[str, str]:
     """A complete environment whose values need no AWS (the same shape build_world makes)."""
-    account = "123456789012"
-    env = {"DR_MODE": "aurora-global", "HOME_REGION": SECONDARY, "PRIMARY_REGION": PRIMARY,
-           "SECONDARY_REGION": SECONDARY, "GLOBAL_CLUSTER_ID": GLOBAL_ID,
-           "HOSTED_ZONE_ID": "Z0123456789ABCDEFGHIJ", "WRITER_RECORD_NAME": WRITER_NAME,
-           "DNS_MODE": "failover", "LOCK_TABLE": LOCK_TABLE}
-    for region in REGIONS:
-        role = ROLE[region].upper()
-        env.update({
-            f"{role}_CLUSTER_ARN": f"arn:aws:rds:{region}:{account}:cluster:{CLUSTER_ID[region]}",
-            f"{role}_CLUSTER_ID": CLUSTER_ID[region], f"{role}_WRITER_ALARM": ALARM[region],
-            f"{role}_TOPIC_ARN": f"arn:aws:sns:{region}:{account}:orch-alerts"})
-    return env
+    return static_env(AURORA, "aurora-global", "failover", lambda region: {
+        "CLUSTER_ARN": f"arn:aws:rds:{region}:{ACCOUNT}:cluster:{CLUSTER_ID[region]}",
+        "CLUSTER_ID": CLUSTER_ID[region]}) | {"GLOBAL_CLUSTER_ID": GLOBAL_ID}
 
 
 def test_config_defaults():
-    env = static_env()
+    env = aurora_static_env()
     assert not set(env) & {
         "LOCK_TTL_SECONDS", "RPO_SECONDS", "HEALTH_WINDOW_SECONDS", "WAIT_TIMEOUT_SECONDS",
         "POLL_SECONDS", "METRIC_NAMESPACE"}
@@ -861,11 +655,8 @@ def test_config_defaults():
      "SECONDARY_TOPIC_ARN must be in SECONDARY_REGION"),
 ])
 def test_config_validation(change, error, message):
-    env = {**static_env(), **{k: v for k, v in change.items() if v is not None}}
-    for name in [k for k, v in change.items() if v is None]:
-        env.pop(name)
     with pytest.raises(error, match=message):
-        OrchestratorConfig.from_env(env)
+        OrchestratorConfig.from_env(changed(aurora_static_env(), change))
 
 
 def test_importing_the_handler_does_not_import_boto3():

@@ -1,7 +1,9 @@
 """The canary function: read the credentials, probe the local cluster, publish metrics.
 
-Runs every minute in each region against that region's cluster. It publishes (namespace
-``METRIC_NAMESPACE``, dimension ``DBClusterIdentifier=CLUSTER_ID``):
+Runs every minute in each region against that region's database. It publishes (namespace
+``METRIC_NAMESPACE``, dimension ``METRIC_DIMENSION=CLUSTER_ID``; the dimension name is
+``DBClusterIdentifier`` by default, for an Aurora cluster, and a deployment of RDS DB
+instances sets ``DBInstanceIdentifier``):
 
 - ``ConnectivityOk`` 1/0, always: a probe that fails for any reason, including a secret
   that cannot be read, is a 0, never a crashed invocation with no data point;
@@ -25,7 +27,7 @@ from dr_lambdas.canary.probe import ProbeResult, ProbeSettings, probe
 from dr_lambdas.common import env_int, env_str, log
 
 DEFAULT_NAMESPACE = "DatabaseDR"
-DIMENSION = "DBClusterIdentifier"
+DEFAULT_DIMENSION = "DBClusterIdentifier"
 
 # Clients are created on first use and kept for the life of the execution environment.
 # Created lazily, not at import, so tests can start moto (and set the region) first; keyed
@@ -107,6 +109,7 @@ def lambda_handler(event: Any, context: Any) -> dict:
     secret_id = env_str(env, "SECRET_ID")
     cluster_id = env_str(env, "CLUSTER_ID")
     namespace = env_str(env, "METRIC_NAMESPACE", DEFAULT_NAMESPACE)
+    dimension = env_str(env, "METRIC_DIMENSION", DEFAULT_DIMENSION)
 
     try:
         username, password = read_credentials(secret_id)
@@ -122,7 +125,7 @@ def lambda_handler(event: Any, context: Any) -> dict:
         connected=result.connected, is_writer=result.is_writer,
         latency_ms=result.latency_ms, replication_lag_ms=result.replication_lag_ms,
         error_kind=result.error_kind, error=result.error, metrics=published)
-    dimensions = [{"Name": DIMENSION, "Value": cluster_id}]
+    dimensions = [{"Name": dimension, "Value": cluster_id}]
     try:
         _client("cloudwatch").put_metric_data(Namespace=namespace, MetricData=[
             {"MetricName": name, "Dimensions": dimensions, "Value": float(value), "Unit": unit}
@@ -134,5 +137,5 @@ def lambda_handler(event: Any, context: Any) -> dict:
         log("canary.publish_failed", cluster_id=cluster_id, namespace=namespace,
             error=f"{type(exc).__name__}: {exc}")
         raise
-    return {"namespace": namespace, "dimensions": {DIMENSION: cluster_id},
+    return {"namespace": namespace, "dimensions": {dimension: cluster_id},
             "metrics": published, "error_kind": result.error_kind, "error": result.error}

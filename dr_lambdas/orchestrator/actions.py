@@ -1,12 +1,24 @@
 """What the orchestrator does: move the writer, wait for it, move DNS, tell people.
 
-- Move: ``SwitchoverGlobalCluster`` (planned, RPO 0) or ``FailoverGlobalCluster`` with
-  ``AllowDataLoss`` (unplanned, RPO = lag at failure time), both through the *home* region's
-  RDS endpoint and naming the home member by ARN (RDS API Reference: the ARN lets Aurora
-  locate the cluster in its region). The home region is alive: this code runs there.
-- Wait: both calls return at once and complete asynchronously; poll until
-  ``DescribeGlobalClusters`` shows the home member as the writer and ``DescribeDBClusters``
-  shows it ``available``, bounded by ``WAIT_TIMEOUT_SECONDS``.
+- Move, ``aurora-global``: ``SwitchoverGlobalCluster`` (planned, RPO 0) or
+  ``FailoverGlobalCluster`` with ``AllowDataLoss`` (unplanned, RPO = lag at failure time),
+  both through the *home* region's RDS endpoint and naming the home member by ARN (RDS API
+  Reference: the ARN lets Aurora locate the cluster in its region). The home region is
+  alive: this code runs there.
+- Move, ``rds-replica``: ``PromoteReadReplica`` of the home instance in the home region, for
+  a planned and an unplanned move alike (there is no RPO-0 variant). A ``complete`` decision
+  (the replica was promoted by an earlier run) makes no RDS call.
+- Wait: every call returns at once and completes asynchronously; poll, bounded by
+  ``WAIT_TIMEOUT_SECONDS``, until the home member is the available writer: in
+  ``DescribeGlobalClusters`` + ``DescribeDBClusters`` (Aurora), or in ``DescribeDBInstances``
+  with no ``ReadReplicaSourceDBInstanceIdentifier`` left and status ``available`` (RDS: a
+  promotion takes "several minutes or longer" and reboots the instance, USER_ReadRepl.Promote).
+- Fence, ``rds-replica`` only, before any record changes: the old primary comes back as a
+  *writable* standalone instance (unlike an Aurora secondary), so its region's CALCULATED
+  writer health check gets ``HealthThreshold`` = number of children + 1. "If you specify a
+  number greater than the number of child health checks, Route 53 always considers this
+  health check to be unhealthy" (API Reference, UpdateHealthCheck): DNS never sends writers
+  there again until an operator lifts the fence.
 - DNS, ``failover`` mode: Route 53 health checks of private endpoints are alarm-based
   (CLOUDWATCH_METRIC). ``SetAlarmState`` puts the old writer's ``IsWriter`` alarm in ALARM so
   Route 53 stops answering with it now instead of after the alarm's own periods; the canary
@@ -15,6 +27,8 @@
 - DNS, ``weighted`` mode: UPSERT the two weighted records of the writer name (set
   identifiers ``primary`` / ``secondary``) to 100 for the new writer and 0 for the other,
   copying every other field of the existing records (targets, TTL, health checks).
+- Hand over, ``rds-replica`` only: when the wait runs out, invoke this function again
+  (asynchronously) to carry on, see ``hand_over``.
 - Tell: JSON messages to both regions' topics (one region may be dead: its failure is
   logged, nothing stops) and ``FailoverDurationSeconds`` in the home region.
 """
@@ -29,16 +43,19 @@ from typing import Any, Callable
 
 from dr_lambdas.common import log
 from dr_lambdas.orchestrator.config import ROLES, OrchestratorConfig, arn_region
-from dr_lambdas.orchestrator.decision import Decision
-from dr_lambdas.orchestrator.observe import ClientFactory
+from dr_lambdas.orchestrator.decision import Decision, Request
+from dr_lambdas.orchestrator.observe import (WEIGHT_STANDBY, WEIGHT_WRITER, ClientFactory,
+                                             is_fenced, weighted_records)
 
 DURATION_METRIC = "FailoverDurationSeconds"
-WEIGHT_WRITER, WEIGHT_STANDBY = 100, 0
+PROMOTE = "PromoteReadReplica"
 
 
 # -- the writer -------------------------------------------------------------------------------
 
-def operation_for(decision: Decision) -> str:
+def operation_for(decision: Decision, dr_mode: str = "aurora-global") -> str:
+    if decision.changes_writer and dr_mode == "rds-replica":
+        return PROMOTE
     if decision.kind == "switchover":
         return "SwitchoverGlobalCluster"
     if decision.kind == "failover":
@@ -46,18 +63,33 @@ def operation_for(decision: Decision) -> str:
     raise ValueError(f"decision {decision.kind!r} does not move the writer")
 
 
+def writer_change_arguments(config: OrchestratorConfig, decision: Decision) -> dict[str, Any]:
+    """The arguments of ``operation_for(decision)``, as the API names them."""
+    if config.dr_mode == "rds-replica":
+        # The deployment's retention, explicitly: the API's default is 1 day.
+        return {"DBInstanceIdentifier": config.target_member_id,
+                "BackupRetentionPeriod": config.backup_retention_days}
+    arguments: dict[str, Any] = {"GlobalClusterIdentifier": config.global_cluster_id,
+                                 "TargetDbClusterIdentifier": config.target_member_arn}
+    if decision.kind == "failover":
+        arguments["AllowDataLoss"] = True
+    return arguments
+
+
 def change_writer(config: OrchestratorConfig, clients: ClientFactory,
                   decision: Decision) -> dict[str, Any]:
-    """Start the switchover or failover; returns what RDS answered about the global cluster."""
+    """Start the move; returns what RDS answered about the global cluster or the instance."""
     rds = clients("rds", config.home_region)
-    arguments = {"GlobalClusterIdentifier": config.global_cluster_id,
-                 "TargetDbClusterIdentifier": config.target_cluster_arn}
-    operation = operation_for(decision)
+    operation = operation_for(decision, config.dr_mode)
+    arguments = writer_change_arguments(config, decision)
     log("writer_change_started", operation=operation, **arguments)
+    if operation == PROMOTE:
+        instance = rds.promote_read_replica(**arguments).get("DBInstance", {})
+        return {"operation": operation, "status": instance.get("DBInstanceStatus")}
     if operation == "SwitchoverGlobalCluster":
         answer = rds.switchover_global_cluster(**arguments)
     else:
-        answer = rds.failover_global_cluster(AllowDataLoss=True, **arguments)
+        answer = rds.failover_global_cluster(**arguments)
     global_cluster = answer.get("GlobalCluster", {})
     return {"operation": operation, "status": global_cluster.get("Status"),
             "failover_state": global_cluster.get("FailoverState")}
@@ -98,23 +130,41 @@ def wait_for_writer(config: OrchestratorConfig, clients: ClientFactory, *,
 
 
 def _writer_ready(config: OrchestratorConfig, rds: Any) -> tuple[bool, str]:
+    if config.dr_mode == "rds-replica":
+        return _instance_ready(config, rds)
     (global_cluster,) = rds.describe_global_clusters(
         GlobalClusterIdentifier=config.global_cluster_id)["GlobalClusters"]
     writers = [member["DBClusterArn"] for member in global_cluster.get("GlobalClusterMembers", [])
                if member.get("IsWriter")]
-    if writers != [config.target_cluster_arn]:
+    if writers != [config.target_member_arn]:
         return False, f"writer is {writers or 'none'}, global status {global_cluster.get('Status')}"
     (cluster,) = rds.describe_db_clusters(
-        DBClusterIdentifier=config.target_cluster_id)["DBClusters"]
+        DBClusterIdentifier=config.target_member_id)["DBClusters"]
     status = cluster.get("Status")
-    return status == "available", f"{config.target_cluster_id} is the writer, status {status}"
+    return status == "available", f"{config.target_member_id} is the writer, status {status}"
+
+
+def _instance_ready(config: OrchestratorConfig, rds: Any) -> tuple[bool, str]:
+    (instance,) = rds.describe_db_instances(
+        DBInstanceIdentifier=config.target_member_id)["DBInstances"]
+    status = instance.get("DBInstanceStatus")
+    source = instance.get("ReadReplicaSourceDBInstanceIdentifier")
+    if source:
+        return False, f"{config.target_member_id} still replicates from {source}, status {status}"
+    return status == "available", f"{config.target_member_id} is standalone, status {status}"
 
 
 # -- DNS --------------------------------------------------------------------------------------
 
 def move_dns(config: OrchestratorConfig, clients: ClientFactory,
              new_writer_region: str) -> dict[str, Any]:
-    """Point the writer name at ``new_writer_region``; ``ok`` tells whether every step took."""
+    """Point the writer name at ``new_writer_region``; ``ok`` tells whether every step took.
+
+    rds-replica: the old primary's region is fenced first, then the records move; a failed
+    fence does not stop the records (the new writer is the writer regardless)."""
+    fence = None
+    if config.dr_mode == "rds-replica":
+        fence = fence_writer_check(config, clients, _old_writer_role(config, new_writer_region))
     try:
         if config.dns_mode == "failover":
             result = _mark_writer_alarms(config, clients, new_writer_region)
@@ -122,8 +172,42 @@ def move_dns(config: OrchestratorConfig, clients: ClientFactory,
             result = _weigh_writer_records(config, clients, new_writer_region)
     except Exception as error:  # noqa: BLE001 - reported, the writer has moved regardless
         result = {"mode": config.dns_mode, "ok": False, "error": str(error)}
+    if fence is not None:
+        result = {**result, "fence": fence, "ok": result["ok"] and fence["ok"]}
     log("dns_moved" if result["ok"] else "dns_move_failed", **result)
     return result
+
+
+def fence_writer_check(config: OrchestratorConfig, clients: ClientFactory,
+                       role: str) -> dict[str, Any]:
+    """Make ``role``'s CALCULATED writer health check always unhealthy (see the module
+    docstring); nothing to do when it already is. Never raises: the step reports."""
+    check_id = config.health_check_of(role)
+    step: dict[str, Any] = {"health_check": check_id, "region": config.region_of(role)}
+    route53 = clients("route53", config.home_region)
+    try:
+        current = route53.get_health_check(
+            HealthCheckId=check_id)["HealthCheck"]["HealthCheckConfig"]
+        if current.get("Type") != "CALCULATED":
+            raise ValueError(f"health check {check_id} is {current.get('Type')}, not "
+                             "CALCULATED: it cannot be fenced by its threshold")
+        children = list(current.get("ChildHealthChecks") or [])
+        if is_fenced(current):
+            step.update(ok=True, changed=False, children=len(children),
+                        health_threshold=current.get("HealthThreshold"))
+            return step
+        threshold = len(children) + 1
+        # The children go along unchanged, so the threshold exceeds exactly the list counted.
+        route53.update_health_check(HealthCheckId=check_id, HealthThreshold=threshold,
+                                    ChildHealthChecks=children)
+        step.update(ok=True, changed=True, children=len(children), health_threshold=threshold)
+    except Exception as error:  # noqa: BLE001 - reported by move_dns
+        step.update(ok=False, error=str(error))
+    return step
+
+
+def _old_writer_role(config: OrchestratorConfig, new_writer_region: str) -> str:
+    return "secondary" if config.region_of("primary") == new_writer_region else "primary"
 
 
 def _mark_writer_alarms(config: OrchestratorConfig, clients: ClientFactory,
@@ -135,7 +219,7 @@ def _mark_writer_alarms(config: OrchestratorConfig, clients: ClientFactory,
         is_new_writer = region == new_writer_region
         state = "OK" if is_new_writer else "ALARM"
         reason = (f"DR orchestrator: {config.home_region} is the writer of "
-                  f"{config.global_cluster_id}; "
+                  f"{config.protected_id}; "
                   + ("this region now holds the writer" if is_new_writer
                      else "this region no longer holds the writer"))
         step: dict[str, Any] = {"alarm": alarm, "region": region, "state": state}
@@ -152,7 +236,7 @@ def _mark_writer_alarms(config: OrchestratorConfig, clients: ClientFactory,
 def _weigh_writer_records(config: OrchestratorConfig, clients: ClientFactory,
                           new_writer_region: str) -> dict[str, Any]:
     route53 = clients("route53", config.home_region)
-    records = _weighted_records(route53, config.hosted_zone_id, config.writer_record_name)
+    records = weighted_records(route53, config.hosted_zone_id, config.writer_record_name)
     missing = [role for role in ROLES if role not in records]
     if missing:
         raise LookupError(f"no weighted record {config.writer_record_name} with set identifier "
@@ -172,42 +256,24 @@ def _weigh_writer_records(config: OrchestratorConfig, clients: ClientFactory,
             "weights": weights, "change_id": answer.get("ChangeInfo", {}).get("Id")}
 
 
-def _weighted_records(route53: Any, zone_id: str, name: str) -> dict[str, dict[str, Any]]:
-    """The weighted CNAME records of ``name`` by set identifier."""
-    wanted = _fqdn(name)
-    found: dict[str, dict[str, Any]] = {}
-    arguments = {"HostedZoneId": zone_id, "StartRecordName": wanted, "StartRecordType": "CNAME"}
-    while True:
-        page = route53.list_resource_record_sets(**arguments)
-        records = page.get("ResourceRecordSets", [])
-        for record in records:
-            if (_fqdn(record["Name"]) == wanted and record["Type"] == "CNAME"
-                    and "Weight" in record and record.get("SetIdentifier") in ROLES):
-                found[record["SetIdentifier"]] = record
-        # Records come sorted by name: stop at the last page or once past the name.
-        if not page.get("IsTruncated") or not records or _fqdn(records[-1]["Name"]) != wanted:
-            return found
-        arguments = {"HostedZoneId": zone_id, "StartRecordName": page["NextRecordName"],
-                     "StartRecordType": page["NextRecordType"]}
-        if page.get("NextRecordIdentifier"):
-            arguments["StartRecordIdentifier"] = page["NextRecordIdentifier"]
-
-
-def _fqdn(name: str) -> str:
-    return name.lower().rstrip(".") + "."
-
-
 def dns_plan(config: OrchestratorConfig, new_writer_region: str) -> dict[str, Any]:
     """What ``move_dns`` would change, without reading or writing anything."""
     if config.dns_mode == "failover":
-        return {"mode": "failover", "alarms": [
+        plan: dict[str, Any] = {"mode": "failover", "alarms": [
             {"alarm": config.writer_alarm_of(role), "region": config.region_of(role),
              "state": "OK" if config.region_of(role) == new_writer_region else "ALARM"}
             for role in ROLES]}
-    return {"mode": "weighted", "record": config.writer_record_name,
-            "zone": config.hosted_zone_id,
-            "weights": {role: WEIGHT_WRITER if config.region_of(role) == new_writer_region
-                        else WEIGHT_STANDBY for role in ROLES}}
+    else:
+        plan = {"mode": "weighted", "record": config.writer_record_name,
+                "zone": config.hosted_zone_id,
+                "weights": {role: WEIGHT_WRITER if config.region_of(role) == new_writer_region
+                            else WEIGHT_STANDBY for role in ROLES}}
+    if config.dr_mode == "rds-replica":
+        old_role = _old_writer_role(config, new_writer_region)
+        plan["fence"] = {"health_check": config.health_check_of(old_role),
+                         "region": config.region_of(old_role),
+                         "health_threshold": "number of child health checks + 1"}
+    return plan
 
 
 # -- telling people ---------------------------------------------------------------------------
@@ -216,7 +282,7 @@ def notify(config: OrchestratorConfig, clients: ClientFactory,
            message: dict[str, Any]) -> list[dict[str, Any]]:
     """Publish ``message`` (JSON) to both topics; a topic that fails does not stop the rest."""
     subject = (f"DR {message.get('phase', 'event')}: {message.get('decision', '')} "
-               f"{config.global_cluster_id} -> {config.home_region}")[:100]
+               f"{config.protected_id} -> {config.home_region}")[:100]
     body = json.dumps(message, default=str, sort_keys=True)
     results = []
     for topic in config.topic_arns:
@@ -232,16 +298,41 @@ def notify(config: OrchestratorConfig, clients: ClientFactory,
 
 def publish_duration(config: OrchestratorConfig, clients: ClientFactory,
                      seconds: float) -> bool:
-    """``FailoverDurationSeconds`` for the promoted cluster, in the home region."""
+    """``FailoverDurationSeconds`` for the promoted member, in the home region, under the
+    canary's dimension name (``METRIC_DIMENSION``)."""
     try:
         clients("cloudwatch", config.home_region).put_metric_data(
             Namespace=config.metric_namespace,
             MetricData=[{"MetricName": DURATION_METRIC, "Unit": "Seconds",
                          "Value": float(seconds),
-                         "Dimensions": [{"Name": "DBClusterIdentifier",
-                                         "Value": config.target_cluster_id}]}])
+                         "Dimensions": [{"Name": config.metric_dimension,
+                                         "Value": config.target_member_id}]}])
     except Exception as error:  # noqa: BLE001
         log("duration_metric_failed", error=repr(error))
         return False
     return True
 
+
+# -- handing over -----------------------------------------------------------------------------
+
+def hand_over(config: OrchestratorConfig, clients: ClientFactory,
+              request: Request) -> dict[str, Any]:
+    """rds-replica: ask a fresh invocation of this function to finish the failover.
+
+    A promotion can outlast one invocation (Lambda's limit is 900 s, this function's 300 s).
+    The follow-up is an asynchronous invocation (``InvocationType=Event``: Lambda queues it
+    and retries it on errors) of the same request with ``handover`` one higher; it takes the
+    lock and looks again like any run, and its decision is ``complete`` while the replica is
+    still being promoted: it never promotes twice."""
+    payload = {"action": request.action, "force": request.force,
+               "handover": request.handover + 1}
+    step: dict[str, Any] = {"function": config.function_name, "payload": payload}
+    try:
+        answer = clients("lambda", config.home_region).invoke(
+            FunctionName=config.function_name, InvocationType="Event",
+            Payload=json.dumps(payload).encode())
+        step.update(ok=True, status_code=answer.get("StatusCode"))
+    except Exception as error:  # noqa: BLE001 - reported: the run then ends in "timeout"
+        step.update(ok=False, error=str(error))
+    log("handed_over" if step["ok"] else "hand_over_failed", **step)
+    return step

@@ -3,6 +3,16 @@
 Every variable is described in ``dr_lambdas/README.md``. Validation happens here, in one
 place, before any AWS call: a missing variable is a ``KeyError`` naming it, a bad value a
 ``ValueError`` naming the variable, the value received and what is allowed.
+
+Two modes (``DR_MODE``) protect two shapes of database; the code calls each region's copy of
+the database its *member*:
+
+- ``aurora-global``: an Aurora global database; a member is an Aurora DB **cluster**
+  (``GLOBAL_CLUSTER_ID``, ``<ROLE>_CLUSTER_ARN``, ``<ROLE>_CLUSTER_ID``).
+- ``rds-replica``: an RDS DB **instance** in the primary region and its cross-region read
+  replica in the secondary region; a member is a DB instance (``<ROLE>_INSTANCE_ARN``,
+  ``<ROLE>_INSTANCE_ID``), and the Route 53 health checks of the writer records
+  (``<ROLE>_HEALTH_CHECK_ID``) are needed to fence the old primary.
 """
 
 from __future__ import annotations
@@ -15,6 +25,8 @@ from dr_lambdas.common import env_int, env_str
 DR_MODES = ("aurora-global", "rds-replica")
 DNS_MODES = ("failover", "weighted")
 ROLES = ("primary", "secondary")
+# What a member is in each mode: the word in its variable names and in messages.
+MEMBER_KINDS = {"aurora-global": "cluster", "rds-replica": "instance"}
 
 
 def arn_region(arn: str) -> str:
@@ -28,22 +40,28 @@ def arn_region(arn: str) -> str:
 @dataclass(frozen=True, kw_only=True)
 class OrchestratorConfig:
     dr_mode: str
-    # Where this copy runs; it only ever promotes the member cluster of this region.
+    # Where this copy runs; it only ever promotes the member of this region.
     home_region: str
     primary_region: str
     secondary_region: str
-    global_cluster_id: str
-    primary_cluster_arn: str
-    secondary_cluster_arn: str
-    primary_cluster_id: str
-    secondary_cluster_id: str
+    # The member per region: an Aurora cluster (aurora-global) or a DB instance (rds-replica).
+    primary_member_arn: str
+    secondary_member_arn: str
+    primary_member_id: str
+    secondary_member_id: str
+    # aurora-global only: the global database the two clusters belong to.
+    global_cluster_id: str = ""
     dns_mode: str
-    # Needed for DNS_MODE=weighted (the records flipped); unused in failover mode.
+    # Needed for DNS_MODE=weighted and in rds-replica mode (the records flipped).
     hosted_zone_id: str = ""
     writer_record_name: str = ""
     # Needed for DNS_MODE=failover (the IsWriter alarms behind the health checks).
     primary_writer_alarm: str = ""
     secondary_writer_alarm: str = ""
+    # rds-replica only: the CALCULATED health check of each region's writer record (fenced
+    # on the old primary's side after a promotion).
+    primary_health_check_id: str = ""
+    secondary_health_check_id: str = ""
     primary_topic_arn: str
     secondary_topic_arn: str
     lock_table: str
@@ -55,38 +73,64 @@ class OrchestratorConfig:
     # Default: 180 s. The writer is healthy when its canary's latest datapoint in this
     # window is 1 (three one-minute canary periods).
     health_window_seconds: int = 180
-    # Default: 240 s. How long to wait for the promoted cluster to be the available writer.
+    # Default: 240 s. How long to wait for the promoted member to be the available writer.
     wait_timeout_seconds: int = 240
-    # Default: 5 s between two looks at the global cluster while waiting.
+    # Default: 5 s between two looks at the promoted member while waiting.
     poll_seconds: int = 5
     # Default: DatabaseDR, where the canary publishes ConnectivityOk / IsWriter.
     metric_namespace: str = "DatabaseDR"
+    # Default: DBClusterIdentifier. The dimension name of the canary's metrics, whose value
+    # is the member id (a deployment in rds-replica mode sets DBInstanceIdentifier).
+    metric_dimension: str = "DBClusterIdentifier"
+    # Default: 3. rds-replica only: how many times a run whose wait timed out hands the
+    # rest of the failover to a fresh invocation of this function (a promotion takes
+    # "several minutes or longer", more than one Lambda run).
+    max_handovers: int = 3
+    # Default: 7. rds-replica only: the automated-backup retention the promoted instance
+    # keeps. PromoteReadReplica documents "Default: 1" for BackupRetentionPeriod, so the
+    # deployment's value is passed explicitly (and a plan after failover stays empty).
+    backup_retention_days: int = 7
+    # AWS_LAMBDA_FUNCTION_NAME, set by the Lambda runtime: the function a hand-over invokes.
+    # Default: empty (outside Lambda), and then a timed-out wait is reported, not handed over.
+    function_name: str = ""
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> OrchestratorConfig:
+        dr_mode = env_str(environ, "DR_MODE")
+        _check_choice("DR_MODE", dr_mode, DR_MODES)
         dns_mode = env_str(environ, "DNS_MODE")
         optional = {name: environ.get(name, "") or "" for name in (
             "HOSTED_ZONE_ID", "WRITER_RECORD_NAME", "PRIMARY_WRITER_ALARM",
-            "SECONDARY_WRITER_ALARM")}
+            "SECONDARY_WRITER_ALARM", "PRIMARY_HEALTH_CHECK_ID", "SECONDARY_HEALTH_CHECK_ID")}
         needed = {"weighted": ("HOSTED_ZONE_ID", "WRITER_RECORD_NAME"),
                   "failover": ("PRIMARY_WRITER_ALARM", "SECONDARY_WRITER_ALARM")}
-        for name in needed.get(dns_mode, ()):
+        required = list(needed.get(dns_mode, ()))
+        if dr_mode == "rds-replica":
+            # The fence and the DNS convergence check read the health checks and the
+            # weighted records whatever DNS_MODE is.
+            required += ["PRIMARY_HEALTH_CHECK_ID", "SECONDARY_HEALTH_CHECK_ID",
+                         "HOSTED_ZONE_ID", "WRITER_RECORD_NAME"]
+        for name in required:
             env_str(environ, name)  # KeyError naming the variable when it is missing
+        kind = MEMBER_KINDS[dr_mode].upper()
         config = cls(
-            dr_mode=env_str(environ, "DR_MODE"),
+            dr_mode=dr_mode,
             home_region=env_str(environ, "HOME_REGION"),
             primary_region=env_str(environ, "PRIMARY_REGION"),
             secondary_region=env_str(environ, "SECONDARY_REGION"),
-            global_cluster_id=env_str(environ, "GLOBAL_CLUSTER_ID"),
-            primary_cluster_arn=env_str(environ, "PRIMARY_CLUSTER_ARN"),
-            secondary_cluster_arn=env_str(environ, "SECONDARY_CLUSTER_ARN"),
-            primary_cluster_id=env_str(environ, "PRIMARY_CLUSTER_ID"),
-            secondary_cluster_id=env_str(environ, "SECONDARY_CLUSTER_ID"),
+            global_cluster_id=(env_str(environ, "GLOBAL_CLUSTER_ID")
+                               if dr_mode == "aurora-global" else ""),
+            primary_member_arn=env_str(environ, f"PRIMARY_{kind}_ARN"),
+            secondary_member_arn=env_str(environ, f"SECONDARY_{kind}_ARN"),
+            primary_member_id=env_str(environ, f"PRIMARY_{kind}_ID"),
+            secondary_member_id=env_str(environ, f"SECONDARY_{kind}_ID"),
             dns_mode=dns_mode,
             hosted_zone_id=optional["HOSTED_ZONE_ID"],
             writer_record_name=optional["WRITER_RECORD_NAME"],
             primary_writer_alarm=optional["PRIMARY_WRITER_ALARM"],
             secondary_writer_alarm=optional["SECONDARY_WRITER_ALARM"],
+            primary_health_check_id=optional["PRIMARY_HEALTH_CHECK_ID"],
+            secondary_health_check_id=optional["SECONDARY_HEALTH_CHECK_ID"],
             primary_topic_arn=env_str(environ, "PRIMARY_TOPIC_ARN"),
             secondary_topic_arn=env_str(environ, "SECONDARY_TOPIC_ARN"),
             lock_table=env_str(environ, "LOCK_TABLE"),
@@ -96,16 +140,17 @@ class OrchestratorConfig:
             wait_timeout_seconds=_int(environ, "WAIT_TIMEOUT_SECONDS", 240),
             poll_seconds=_int(environ, "POLL_SECONDS", 5),
             metric_namespace=env_str(environ, "METRIC_NAMESPACE", "DatabaseDR"),
+            metric_dimension=env_str(environ, "METRIC_DIMENSION", "DBClusterIdentifier"),
+            max_handovers=_int(environ, "MAX_HANDOVERS", 3),
+            backup_retention_days=_int(environ, "BACKUP_RETENTION_DAYS", 7),
+            function_name=environ.get("AWS_LAMBDA_FUNCTION_NAME", "") or "",
         )
         config.validate()
         return config
 
     def validate(self) -> None:
-        if self.dr_mode not in DR_MODES:
-            raise ValueError(f"DR_MODE must be one of {', '.join(DR_MODES)}, got {self.dr_mode!r}")
-        if self.dns_mode not in DNS_MODES:
-            raise ValueError(f"DNS_MODE must be one of {', '.join(DNS_MODES)}, "
-                             f"got {self.dns_mode!r}")
+        _check_choice("DR_MODE", self.dr_mode, DR_MODES)
+        _check_choice("DNS_MODE", self.dns_mode, DNS_MODES)
         if self.primary_region == self.secondary_region:
             raise ValueError("PRIMARY_REGION and SECONDARY_REGION must differ, got "
                              f"{self.primary_region!r} for both")
@@ -113,8 +158,9 @@ class OrchestratorConfig:
             raise ValueError(f"HOME_REGION must be PRIMARY_REGION ({self.primary_region}) or "
                              f"SECONDARY_REGION ({self.secondary_region}), "
                              f"got {self.home_region!r}")
+        member = self.member_kind.upper()
         for role in ROLES:
-            for kind, arn in (("CLUSTER_ARN", self.cluster_arn_of(role)),
+            for kind, arn in ((f"{member}_ARN", self.member_arn_of(role)),
                               ("TOPIC_ARN", self._topic_of(role))):
                 name = f"{role.upper()}_{kind}"
                 try:
@@ -124,11 +170,21 @@ class OrchestratorConfig:
                 if region != self.region_of(role):
                     raise ValueError(f"{name} must be in {role.upper()}_REGION "
                                      f"({self.region_of(role)}), got {arn!r}")
+            if self.dr_mode == "rds-replica":
+                # A DB instance ARN ends in db:<identifier> (RDS user guide, ARNs).
+                expected = f"db:{self.member_id_of(role)}"
+                if self.member_arn_of(role).split(":", 5)[5] != expected:
+                    raise ValueError(f"{role.upper()}_INSTANCE_ARN must be the ARN of DB "
+                                     f"instance {role.upper()}_INSTANCE_ID "
+                                     f"({self.member_id_of(role)}), ending in {expected}, "
+                                     f"got {self.member_arn_of(role)!r}")
         for name, value, low in (("LOCK_TTL_SECONDS", self.lock_ttl_seconds, 1),
                                  ("RPO_SECONDS", self.rpo_seconds, 0),
                                  ("HEALTH_WINDOW_SECONDS", self.health_window_seconds, 60),
                                  ("WAIT_TIMEOUT_SECONDS", self.wait_timeout_seconds, 1),
-                                 ("POLL_SECONDS", self.poll_seconds, 1)):
+                                 ("POLL_SECONDS", self.poll_seconds, 1),
+                                 ("MAX_HANDOVERS", self.max_handovers, 0),
+                                 ("BACKUP_RETENTION_DAYS", self.backup_retention_days, 1)):
             if value < low:
                 raise ValueError(f"{name} must be >= {low}, got {value}")
         if self.lock_ttl_seconds <= self.wait_timeout_seconds:
@@ -140,14 +196,18 @@ class OrchestratorConfig:
     # -- look-ups by role or region ---------------------------------------------------------
 
     @property
+    def member_kind(self) -> str:
+        """"cluster" (aurora-global) or "instance" (rds-replica)."""
+        return MEMBER_KINDS[self.dr_mode]
+
+    @property
     def regions(self) -> tuple[str, str]:
         return (self.primary_region, self.secondary_region)
 
     @property
     def other_region(self) -> str:
         """The region that is not home."""
-        return self.region_of("secondary" if self.home_region == self.primary_region
-                              else "primary")
+        return self.region_of(self.other_role)
 
     def region_of(self, role: str) -> str:
         return self.primary_region if role == "primary" else self.secondary_region
@@ -157,14 +217,18 @@ class OrchestratorConfig:
         return {self.primary_region: "primary",
                 self.secondary_region: "secondary"}.get(region)
 
-    def cluster_arn_of(self, role: str) -> str:
-        return self.primary_cluster_arn if role == "primary" else self.secondary_cluster_arn
+    def member_arn_of(self, role: str) -> str:
+        return self.primary_member_arn if role == "primary" else self.secondary_member_arn
 
-    def cluster_id_of(self, role: str) -> str:
-        return self.primary_cluster_id if role == "primary" else self.secondary_cluster_id
+    def member_id_of(self, role: str) -> str:
+        return self.primary_member_id if role == "primary" else self.secondary_member_id
 
     def writer_alarm_of(self, role: str) -> str:
         return self.primary_writer_alarm if role == "primary" else self.secondary_writer_alarm
+
+    def health_check_of(self, role: str) -> str:
+        return (self.primary_health_check_id if role == "primary"
+                else self.secondary_health_check_id)
 
     def _topic_of(self, role: str) -> str:
         return self.primary_topic_arn if role == "primary" else self.secondary_topic_arn
@@ -178,17 +242,38 @@ class OrchestratorConfig:
         return "primary" if self.home_region == self.primary_region else "secondary"
 
     @property
-    def target_cluster_arn(self) -> str:
-        """The member this copy promotes: the one in its own region."""
-        return self.cluster_arn_of(self.home_role)
+    def other_role(self) -> str:
+        return "secondary" if self.home_role == "primary" else "primary"
 
     @property
-    def target_cluster_id(self) -> str:
-        return self.cluster_id_of(self.home_role)
+    def target_member_arn(self) -> str:
+        """The member this copy promotes: the one in its own region."""
+        return self.member_arn_of(self.home_role)
+
+    @property
+    def target_member_id(self) -> str:
+        return self.member_id_of(self.home_role)
+
+    # The names from before rds-replica mode, when every member was a cluster.
+    target_cluster_arn = target_member_arn
+    target_cluster_id = target_member_id
+
+    @property
+    def protected_id(self) -> str:
+        """What this orchestrator protects, for messages and the lock: the global cluster
+        (aurora-global) or the configured primary DB instance (rds-replica)."""
+        if self.dr_mode == "aurora-global":
+            return self.global_cluster_id
+        return self.primary_member_id
 
     @property
     def lock_key(self) -> str:
-        return f"failover#{self.global_cluster_id}"
+        return f"failover#{self.protected_id}"
+
+
+def _check_choice(name: str, value: str, allowed: tuple[str, ...]) -> None:
+    if value not in allowed:
+        raise ValueError(f"{name} must be one of {', '.join(allowed)}, got {value!r}")
 
 
 def _int(environ: Mapping[str, str], name: str, default: int) -> int:

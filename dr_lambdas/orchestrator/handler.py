@@ -3,25 +3,28 @@
 Events (``dr_lambdas/README.md``):
 
 - manual: ``{"action": "switchover" | "failover" | "evaluate", "dry_run": false,
-  "force": false}`` (every key optional; unknown keys are refused, so a misspelt
-  ``dry_run`` never turns into a real failover);
+  "force": false, "handover": 0}`` (every key optional; unknown keys are refused, so a
+  misspelt ``dry_run`` never turns into a real failover; ``handover`` is set by the
+  orchestrator itself when it hands a failover over to a fresh invocation);
 - an SNS-delivered CloudWatch alarm (``Records[].Sns.Message``) or an EventBridge alarm
   state change: ``evaluate`` when the new state is ALARM, nothing otherwise;
 - an EventBridge schedule: ``evaluate``.
 
 A run observes and decides (``decision.decide``). A dry run stops there and returns the
-plan. A run that would move the writer takes the lock, observes again under it (a trigger
-repeated after a completed failover now sees this region as the writer and does nothing),
-acts, and releases the lock. The answer is a JSON object::
+plan. A run that would act takes the lock, observes again under it (a trigger repeated after
+a completed failover now sees this region as the writer and does nothing), acts, and
+releases the lock. The answer is a JSON object::
 
     {"trigger", "action", "dry_run", "force", "decision", "reason", "status",
      "observation", "timings", "dns", ...}
 
 ``status``: ``ignored`` (alarm not in ALARM), ``noop`` (nothing to do), ``refused``
-(unhealthy writer, lag beyond the RPO or unknown), ``dry_run`` (with ``plan``),
-``locked`` (another run holds the lock), ``completed`` (writer moved and DNS moved),
-``dns_failed`` (writer moved, some DNS step failed), ``timeout`` (the new writer was not
-available in time; DNS untouched), ``error`` (bad event, or an AWS call failed).
+(unhealthy writer, lag beyond the RPO or unknown; in rds-replica mode also a planned
+promotion without a known lag within the RPO), ``dry_run`` (with ``plan``), ``locked``
+(another run holds the lock), ``completed`` (writer moved and DNS moved), ``dns_failed``
+(writer moved, some DNS step failed), ``timeout`` (the new writer was not available in time;
+DNS untouched), ``handed_over`` (rds-replica: the same, and a fresh invocation carries on,
+with ``handover``), ``error`` (bad event, or an AWS call failed).
 
 Only the standard library is imported at module level (plus this package); boto3 is
 imported when the first client is made, so importing the module stays cheap.
@@ -49,7 +52,7 @@ from dr_lambdas.orchestrator.observe import ClientFactory, Snapshot, observe
 CONNECT_TIMEOUT_SECONDS = 3
 READ_TIMEOUT_SECONDS = 10
 MAX_ATTEMPTS = 2
-MANUAL_KEYS = frozenset({"action", "dry_run", "force"})
+MANUAL_KEYS = frozenset({"action", "dry_run", "force", "handover"})
 
 
 _session_lock = threading.Lock()
@@ -110,7 +113,8 @@ def parse_event(event: Any) -> Trigger:
     unknown = sorted(set(event) - MANUAL_KEYS)
     if unknown:
         raise ValueError(f"unknown event keys {', '.join(map(repr, unknown))}; a manual event "
-                         f"has only action ({' | '.join(ACTIONS)}), dry_run and force")
+                         f"has only action ({' | '.join(ACTIONS)}), dry_run, force and "
+                         "handover")
     action = event.get("action", "evaluate")
     if action not in ACTIONS:
         raise ValueError(f"action must be one of {', '.join(ACTIONS)}, got {action!r}")
@@ -120,7 +124,8 @@ def parse_event(event: Any) -> Trigger:
         if not isinstance(value, bool):
             raise ValueError(f"{name} must be true or false, got {value!r}")
         flags[name] = value
-    return Trigger("manual", Request(action=action, **flags))
+    # Request checks handover (a non-negative integer) with a ValueError too.
+    return Trigger("manual", Request(action=action, handover=event.get("handover", 0), **flags))
 
 
 def _sns_alarm(records: list[Any]) -> Trigger:
@@ -190,15 +195,12 @@ def run(event: Any, config: OrchestratorConfig, *, clients: ClientFactory | None
         return answer("error", reason=f"invalid event: {error}")
     if trigger.ignored:
         return answer("ignored", reason=trigger.ignored)
-    if config.dr_mode != "aurora-global":
-        return answer("error", reason=f"DR_MODE {config.dr_mode} is not supported by this "
-                                      "orchestrator yet (only aurora-global)")
 
     clients = clients or Clients()
     request = trigger.request
     mark = clock()
     snapshot = observe(config, clients, now)
-    decision = decide(snapshot.observation, request, config.rpo_seconds)
+    decision = decide(snapshot.observation, request, config.rpo_seconds, config.dr_mode)
     mark = lap("observe", mark)
     log("decided", decision=decision.kind, reason=decision.reason, dry_run=request.dry_run)
 
@@ -207,7 +209,7 @@ def run(event: Any, config: OrchestratorConfig, *, clients: ClientFactory | None
     if decision.kind == "refuse":
         return answer("refused", decision,
                       notifications=_tell(config, clients, "refused", decision, snapshot))
-    if not decision.changes_writer:
+    if not decision.acts:
         return answer("noop", decision)
 
     lock = Lock(clients("dynamodb", config.home_region), table=config.lock_table,
@@ -226,40 +228,55 @@ def run(event: Any, config: OrchestratorConfig, *, clients: ClientFactory | None
         # Again under the lock: the world may have changed since the first look (another
         # run may have finished this very failover).
         snapshot = observe(config, clients, now)
-        decision = decide(snapshot.observation, request, config.rpo_seconds)
+        decision = decide(snapshot.observation, request, config.rpo_seconds, config.dr_mode)
         mark = lap("reobserve", mark)
         log("decided_under_lock", decision=decision.kind, reason=decision.reason)
         if decision.kind == "refuse":
             return answer("refused", decision,
                           notifications=_tell(config, clients, "refused", decision, snapshot))
-        if not decision.changes_writer:
+        if not decision.acts:
             return answer("noop", decision)
-        return _move_writer(config, clients, decision, snapshot, answer, lap, mark,
-                            started, clock, sleep)
+        return _move_writer(config, clients, request, decision, snapshot, answer, lap, mark,
+                            started, clock, sleep, lock)
     finally:
-        lock.release()
+        lock.release()  # a no-op when _move_writer released it already
 
 
-def _move_writer(config: OrchestratorConfig, clients: ClientFactory, decision: Decision,
-                 snapshot: Snapshot, answer: Callable[..., dict[str, Any]],
+def _move_writer(config: OrchestratorConfig, clients: ClientFactory, request: Request,
+                 decision: Decision, snapshot: Snapshot, answer: Callable[..., dict[str, Any]],
                  lap: Callable[[str, float], float], mark: float, started: float,
-                 clock: Callable[[], float], sleep: Callable[[float], None]) -> dict[str, Any]:
+                 clock: Callable[[], float], sleep: Callable[[float], None],
+                 lock: Lock) -> dict[str, Any]:
     notifications = _tell(config, clients, "started", decision, snapshot)
-    try:
-        change = actions.change_writer(config, clients, decision)
-    except Exception as error:  # noqa: BLE001 - botocore errors: report, notify, unlock
-        log("writer_change_failed", error=repr(error))
-        lap("change", mark)
-        notifications += _tell(config, clients, "failed", decision, snapshot,
-                               error=str(error))
-        return answer("error", decision, error=f"{actions.operation_for(decision)}: {error}",
-                      notifications=notifications)
+    if decision.changes_writer:
+        try:
+            change = actions.change_writer(config, clients, decision)
+        except Exception as error:  # noqa: BLE001 - botocore errors: report, notify, unlock
+            log("writer_change_failed", error=repr(error))
+            lap("change", mark)
+            notifications += _tell(config, clients, "failed", decision, snapshot,
+                                   error=str(error))
+            operation = actions.operation_for(decision, config.dr_mode)
+            return answer("error", decision, error=f"{operation}: {error}",
+                          notifications=notifications)
+    else:  # "complete": an earlier run promoted the replica; only wait and move DNS
+        change = {"operation": None, "skipped": "the promotion was started by an earlier run"}
     mark = lap("change", mark)
     waited = actions.wait_for_writer(config, clients, clock=clock, sleep=sleep)
     mark = lap("wait", mark)
     if not waited.done:
-        error = (f"{config.target_cluster_id} was not the available writer after "
+        error = (f"{config.target_member_id} was not the available writer after "
                  f"{config.wait_timeout_seconds} s ({waited.last}); DNS left unchanged")
+        if config.dr_mode == "rds-replica":
+            handed = _hand_over(config, clients, request, lock)
+            if handed is not None and handed["ok"]:
+                number = handed["payload"]["handover"]
+                notifications += _tell(config, clients, "handed_over", decision, snapshot,
+                                       error=error, handover=number)
+                return answer("handed_over", decision, change=change, error=error,
+                              handover=number, follow_up=handed, notifications=notifications)
+            if handed is not None:
+                error += f"; the hand-over failed: {handed['error']}"
         notifications += _tell(config, clients, "timeout", decision, snapshot, error=error)
         return answer("timeout", decision, change=change, error=error,
                       notifications=notifications)
@@ -274,23 +291,44 @@ def _move_writer(config: OrchestratorConfig, clients: ClientFactory, decision: D
                   duration_metric_published=metric, notifications=notifications)
 
 
+def _hand_over(config: OrchestratorConfig, clients: ClientFactory, request: Request,
+               lock: Lock) -> dict[str, Any] | None:
+    """Invoke the follow-up run, or None when this run may not (outside Lambda, or the
+    chain is at MAX_HANDOVERS)."""
+    if not config.function_name or request.handover >= config.max_handovers:
+        log("no_hand_over", function=config.function_name or None,
+            handover=request.handover, max_handovers=config.max_handovers)
+        return None
+    # Released before the follow-up is invoked: an asynchronous invocation can start within
+    # a second, and would otherwise find this run's lock and stop as "locked".
+    lock.release()
+    return actions.hand_over(config, clients, request)
+
+
 def _tell(config: OrchestratorConfig, clients: ClientFactory, phase: str, decision: Decision,
           snapshot: Snapshot, **details: Any) -> list[dict[str, Any]]:
+    kind = config.member_kind
+    protected = ({"global_cluster": config.global_cluster_id} if kind == "cluster"
+                 else {"dr_mode": config.dr_mode, "primary_instance": config.primary_member_id})
     message = {"phase": phase, "decision": decision.kind, "reason": decision.reason,
-               "global_cluster": config.global_cluster_id,
-               "target_region": config.home_region,
-               "target_cluster_arn": config.target_cluster_arn,
+               **protected, "target_region": config.home_region,
+               f"target_{kind}_arn": config.target_member_arn,
                "observation": snapshot.as_dict(), **details}
     return [{"phase": phase, **result} for result in actions.notify(config, clients, message)]
 
 
 def _plan(config: OrchestratorConfig, decision: Decision) -> dict[str, Any] | None:
-    if not decision.changes_writer:
+    if not decision.acts:
         return None
-    arguments: dict[str, Any] = {"GlobalClusterIdentifier": config.global_cluster_id,
-                                 "TargetDbClusterIdentifier": config.target_cluster_arn}
-    if decision.kind == "failover":
-        arguments["AllowDataLoss"] = True
-    return {"operation": actions.operation_for(decision), "region": config.home_region,
-            "arguments": arguments, "dns": actions.dns_plan(config, config.home_region),
-            "notify": list(config.topic_arns)}
+    plan: dict[str, Any] = {"region": config.home_region}
+    if decision.changes_writer:
+        plan.update(operation=actions.operation_for(decision, config.dr_mode),
+                    arguments=actions.writer_change_arguments(config, decision))
+    else:
+        plan.update(operation=None, skipped="the promotion was started by an earlier run")
+    if config.dr_mode == "rds-replica":
+        plan["wait"] = (f"until {config.target_member_id} has no read-replica source and is "
+                        f"available, at most {config.wait_timeout_seconds} s")
+    plan.update(dns=actions.dns_plan(config, config.home_region),
+                notify=list(config.topic_arns))
+    return plan
