@@ -1,5 +1,9 @@
 #!/usr/bin/env python
-"""Active-passive, two-region Aurora Global Database with DNS failover: the cdktf app.
+"""Active-passive, two-region database with DNS failover: the cdktf app.
+
+The database is an Aurora Global Database (``database_mode=aurora-global``, default) or an
+RDS PostgreSQL primary with a cross-region read replica (``rds-replica``); everything around
+it (networks, keys, alarms, canaries, DNS, failover automation) is the same.
 
 Reads like a picture of the deployment: load the configuration, declare one AWS provider
 per region, instantiate each regional construct once per region, wire them, declare the
@@ -32,9 +36,6 @@ def build_app(config: DrConfig, outdir: str | None = None):
 def build_stack(app, config: DrConfig):
     from cdktf import LocalBackend, S3Backend, TerraformOutput, TerraformStack
 
-    from constructs_lib.aurora_global_cluster import (
-        AuroraGlobalCluster, AuroraGlobalClusterProps, AuroraRegion)
-    from constructs_lib.aurora_regional_cluster import AuroraClusterSettings
     from constructs_lib.connectivity_canary import ConnectivityCanary, ConnectivityCanaryProps
     from constructs_lib.failover_automation import (
         FailoverAutomation, FailoverAutomationProps, RegionSide)
@@ -75,47 +76,31 @@ def build_stack(app, config: DrConfig):
             client_security_group_ids=getattr(c, f"{role}_client_security_group_ids"),
             log_retention_days=c.log_retention_days))
 
-    database = AuroraGlobalCluster(stack, "Database", AuroraGlobalClusterProps(
-        namer=namer,
-        settings=AuroraClusterSettings(
-            engine=c.engine, engine_version=c.engine_version,
-            parameter_family=c.parameter_family, tls_parameter=c.tls_parameter,
-            log_exports=c.log_exports, instance_class=c.instance_class,
-            backup_retention_days=c.backup_retention_days,
-            preferred_backup_window=c.preferred_backup_window,
-            deletion_protection=c.deletion_protection,
-            skip_final_snapshot=c.skip_final_snapshot,
-            monitoring_interval_seconds=c.monitoring_interval_seconds,
-            log_retention_days=c.log_retention_days),
-        primary=AuroraRegion(provider=providers["primary"], region=c.primary_region,
-                             vpc=vpcs["primary"], key=keys["primary"],
-                             instance_count=c.primary_instance_count),
-        secondary=AuroraRegion(provider=providers["secondary"], region=c.secondary_region,
-                               vpc=vpcs["secondary"], key=keys["secondary"],
-                               instance_count=c.secondary_instance_count),
-        master_secret=c.master_secret, master_username=c.master_username,
-        master_password_version=c.master_password_version,
-        database_name=c.database_name))
-    clusters = {"primary": database.primary, "secondary": database.secondary}
+    database = _database(stack, c, providers, keys, vpcs)
+    members = {"primary": database.primary, "secondary": database.secondary}
+    aurora = c.database_mode == "aurora-global"
 
     thresholds = AlarmThresholds(
         replication_lag_ms=c.replication_lag_threshold_ms, rpo_lag_ms=c.rpo_lag_threshold_ms,
         cpu_percent=c.cpu_threshold_percent,
         freeable_memory_mib=c.freeable_memory_threshold_mib,
         free_local_storage_mib=c.free_local_storage_threshold_mib,
+        free_storage_mib=c.free_storage_threshold_mib,
+        replica_lag_seconds=c.replica_lag_threshold_seconds,
         connections=c.connections_threshold, period_seconds=c.alarm_period_seconds,
         evaluation_periods=c.alarm_evaluation_periods)
     alarms = {
         role: LagAlarms(stack, f"{role.capitalize()}Alarms", LagAlarmsProps(
             provider=providers[role], region=region, namer=namer, key=keys[role],
-            cluster=clusters[role], thresholds=thresholds, alert_email=c.alert_email))
+            database=members[role], thresholds=thresholds, alert_email=c.alert_email))
         for role, region in regions.items()}
 
     canaries = {
         role: ConnectivityCanary(stack, f"{role.capitalize()}Canary", ConnectivityCanaryProps(
             provider=providers[role], region=region, namer=namer, key=keys[role],
-            vpc=vpcs[role], engine=c.engine, endpoint=clusters[role].endpoint,
-            cluster_id=clusters[role].identifier, database_name=c.database_name,
+            vpc=vpcs[role], engine=c.engine, endpoint=members[role].endpoint,
+            database_id=members[role].identifier, dimension=members[role].dimension,
+            database_name=c.database_name,
             secret_id=c.secret_in(region),
             secret_arn_pattern=_secret_arn_pattern(c, region, keys[role]),
             alarm_topic_arn=alarms[role].topic_arn, log_retention_days=c.log_retention_days))
@@ -124,38 +109,42 @@ def build_stack(app, config: DrConfig):
     dns = FailoverDns(stack, "Dns", FailoverDnsProps(
         provider=providers["primary"], namer=namer, zone_name=c.dns_zone_name,
         routing=c.dns_routing, ttl_seconds=c.dns_ttl_seconds,
-        **{role: DnsRegion(region=region, vpc=vpcs[role], cluster=clusters[role],
+        **{role: DnsRegion(region=region, vpc=vpcs[role], database=members[role],
                            health_alarms=(canaries[role].connectivity_alarm,
                                           canaries[role].writer_alarm))
            for role, region in regions.items()}))
 
     sides = {role: RegionSide(provider=providers[role], region=region, key=keys[role],
-                              cluster=clusters[role], topic_arn=alarms[role].topic_arn,
-                              writer_alarm=canaries[role].writer_alarm)
+                              database=members[role], topic_arn=alarms[role].topic_arn,
+                              writer_alarm=canaries[role].writer_alarm,
+                              health_check=dns.health_checks[role])
              for role, region in regions.items()}
     automation = {
         role: FailoverAutomation(stack, f"{role.capitalize()}Failover", FailoverAutomationProps(
             namer=namer, home=role, primary=sides["primary"], secondary=sides["secondary"],
-            global_cluster_id=database.global_cluster_id,
-            global_cluster_arn=database.global_cluster.arn,
+            global_cluster_id=database.global_cluster_id if aurora else "",
+            global_cluster_arn=database.global_cluster.arn if aurora else "",
             hosted_zone_id=dns.zone_id, hosted_zone_arn=dns.zone_arn,
             writer_record_name=dns.writer_name, dns_mode=c.dns_routing,
             rpo_seconds=c.rpo_seconds, automatic=c.automatic_failover,
             primary_down_alarms=(canaries["primary"].connectivity_alarm,
                                  alarms["primary"].writer_health_alarm),
-            log_retention_days=c.log_retention_days))
+            log_retention_days=c.log_retention_days,
+            backup_retention_days=c.backup_retention_days))
         for role in regions}
 
     # Outputs (never a secret value).
     def output(name: str, value, description: str) -> None:
         TerraformOutput(stack, name, value=value, description=description)
 
+    kind = "cluster" if aurora else "instance"
     for role, region in regions.items():
-        output(f"{role}_writer_endpoint", clusters[role].endpoint,
-               f"Cluster (writer) endpoint in {region}; use for TLS verify-full clients")
-        output(f"{role}_reader_endpoint", clusters[role].reader_endpoint,
+        output(f"{role}_writer_endpoint", members[role].endpoint,
+               f"Writer endpoint in {region} (the {kind}'s own name); use for TLS "
+               "verify-full clients")
+        output(f"{role}_reader_endpoint", members[role].reader_endpoint,
                f"Reader endpoint in {region}")
-        output(f"{role}_cluster_id", clusters[role].cluster_id, f"Cluster in {region}")
+        output(f"{role}_{kind}_id", members[role].identifier, f"Database {kind} in {region}")
         output(f"{role}_kms_key_arn", keys[role].arn, f"Customer-managed key in {region}")
         output(f"{role}_alerts_topic_arn", alarms[role].topic_arn, f"Alert topic in {region}")
         output(f"{role}_vpc_id", vpcs[role].vpc_id, f"VPC in {region}")
@@ -163,13 +152,62 @@ def build_stack(app, config: DrConfig):
                f"Failover orchestrator in {region} (promotes the {region} member)")
         output(f"{role}_canary_function", canaries[role].function.function_name,
                f"Connectivity canary in {region}")
-    output("global_cluster_id", database.global_cluster_id, "Aurora global cluster")
+        output(f"{role}_health_check_id", dns.health_checks[role].id,
+               f"Calculated Route 53 health check of the {region} writer record")
+    output("database_mode", c.database_mode, "Database mode of this deployment")
+    if aurora:
+        output("global_cluster_id", database.global_cluster_id, "Aurora global cluster")
     output("writer_dns_name", dns.writer_name, "Private DNS name that follows the writer")
     output("reader_dns_name", dns.reader_name, "Private DNS name of the secondary readers")
     output("hosted_zone_id", dns.zone_id, "Private hosted zone of the database names")
     output("master_secret_arn", database.master_secret_arn,
            "Secret holding the master credentials (its ARN, never its value)")
     return stack
+
+
+def _database(stack, c: DrConfig, providers: dict, keys: dict, vpcs: dict):
+    """The mode's database construct; ``.primary`` / ``.secondary`` are DatabaseMembers."""
+    # What both database constructs take the same way.
+    settings = dict(
+        engine_version=c.engine_version, parameter_family=c.parameter_family,
+        tls_parameter=c.tls_parameter, log_exports=c.log_exports,
+        instance_class=c.instance_class, backup_retention_days=c.backup_retention_days,
+        preferred_backup_window=c.preferred_backup_window,
+        deletion_protection=c.deletion_protection, skip_final_snapshot=c.skip_final_snapshot,
+        monitoring_interval_seconds=c.monitoring_interval_seconds,
+        log_retention_days=c.log_retention_days)
+    master_user = dict(master_secret=c.master_secret, master_username=c.master_username,
+                       master_password_version=c.master_password_version,
+                       database_name=c.database_name)
+    regions = {"primary": c.primary_region, "secondary": c.secondary_region}
+
+    def where(role: str) -> dict:
+        return dict(provider=providers[role], region=regions[role], vpc=vpcs[role],
+                    key=keys[role])
+
+    if c.database_mode == "rds-replica":
+        from constructs_lib.rds_regional_instance import RdsInstanceSettings
+        from constructs_lib.rds_replica_database import (
+            RdsRegion, RdsReplicaDatabase, RdsReplicaDatabaseProps)
+
+        return RdsReplicaDatabase(stack, "Database", RdsReplicaDatabaseProps(
+            namer=c.namer, **master_user,
+            settings=RdsInstanceSettings(
+                **settings, allocated_storage_gib=c.allocated_storage_gib,
+                max_allocated_storage_gib=c.max_allocated_storage_gib,
+                replica_multi_az=c.replica_multi_az),
+            **{role: RdsRegion(**where(role)) for role in regions}))
+
+    from constructs_lib.aurora_global_cluster import (
+        AuroraGlobalCluster, AuroraGlobalClusterProps, AuroraRegion)
+    from constructs_lib.aurora_regional_cluster import AuroraClusterSettings
+
+    return AuroraGlobalCluster(stack, "Database", AuroraGlobalClusterProps(
+        namer=c.namer, **master_user,
+        settings=AuroraClusterSettings(engine=c.engine, **settings),
+        **{role: AuroraRegion(**where(role),
+                              instance_count=getattr(c, f"{role}_instance_count"))
+           for role in regions}))
 
 
 def _secret_arn_pattern(config: DrConfig, region: str, key) -> str:

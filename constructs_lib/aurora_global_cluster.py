@@ -5,10 +5,9 @@ secondary joins only after every primary instance exists (AWS rejects a secondar
 primary has no available writer, provider #13715 / #16362) and is encrypted with its own
 region's key.
 
-The master password is read from an *existing* Secrets Manager secret through an ephemeral
-resource and passed as the write-only ``master_password_wo``: it reaches the RDS API but
-never the plan, the state or the synthesized JSON. RDS-managed master passwords are not an
-option here: AWS does not support them for global clusters (rds-secrets-manager.html).
+The master password is read from an *existing* Secrets Manager secret
+(:mod:`constructs_lib.master_secret`) and passed as the write-only ``master_password_wo``: it
+never reaches the plan, the state or the synthesized JSON.
 
 The global cluster sets no ``database_name`` or other force-new attribute that could
 replace it and kick out its members (provider #39368, #28187); ``force_destroy`` is on
@@ -20,10 +19,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from constructs import Construct
-from cdktf import TerraformStack
-from cdktf_cdktf_provider_aws.data_aws_secretsmanager_secret import (
-    DataAwsSecretsmanagerSecret,
-)
 from cdktf_cdktf_provider_aws.provider import AwsProvider
 from cdktf_cdktf_provider_aws.rds_global_cluster import RdsGlobalCluster
 
@@ -33,6 +28,7 @@ from .aurora_regional_cluster import (
     AuroraRegionalClusterProps,
     MasterCredentials,
 )
+from .master_secret import MasterUserProps, master_password_from_secret
 from .naming import Namer
 from .regional_key import RegionalKey
 from .regional_vpc import RegionalVpc
@@ -50,20 +46,11 @@ class AuroraRegion:
 
 
 @dataclass(frozen=True, kw_only=True)
-class AuroraGlobalClusterProps:
+class AuroraGlobalClusterProps(MasterUserProps):
     namer: Namer
     settings: AuroraClusterSettings
     primary: AuroraRegion
     secondary: AuroraRegion
-    # Name or ARN of an existing secret in the primary region holding JSON with a
-    # "password" key (the RDS secret format). Never created by this construct.
-    master_secret: str
-    # Default: "dbadmin". The user name is not secret; the password is.
-    master_username: str = "dbadmin"
-    # Default: 1. Raise it to push a rotated password from the secret to the cluster.
-    master_password_version: int = 1
-    # Default: "appdb", created in the primary and replicated.
-    database_name: str = "appdb"
 
 
 class AuroraGlobalCluster(Construct):
@@ -74,9 +61,7 @@ class AuroraGlobalCluster(Construct):
         if props.primary.region == props.secondary.region:
             raise ValueError(f"secondary region must differ from the primary, got "
                              f"{props.secondary.region} twice")
-        if props.master_password_version < 1:
-            raise ValueError(f"master_password_version must be >= 1, "
-                             f"got {props.master_password_version}")
+        props.validate_master_user()
         s, namer = props.settings, props.namer
         self.global_cluster = RdsGlobalCluster(
             self, "Resource", provider=props.primary.provider,
@@ -88,9 +73,12 @@ class AuroraGlobalCluster(Construct):
         )
         self.global_cluster_id = self.global_cluster.global_cluster_identifier
 
+        password = master_password_from_secret(self, provider=props.primary.provider,
+                                               master_secret=props.master_secret)
+        self.master_secret_arn = password.secret_arn
         credentials = MasterCredentials(
             username=props.master_username,
-            password_wo=self._password_from_secret(props),
+            password_wo=password.expression,
             password_version=props.master_password_version,
         )
         self.primary = AuroraRegionalCluster(self, "Primary", AuroraRegionalClusterProps(
@@ -106,24 +94,3 @@ class AuroraGlobalCluster(Construct):
             instance_count=props.secondary.instance_count,
             source_region=props.primary.region,
             depends_on=tuple(self.primary.instances)))
-
-    def _password_from_secret(self, props: AuroraGlobalClusterProps) -> str:
-        """Declare an ephemeral read of the secret and return a reference to its password.
-
-        cdktf 0.21 has no binding for ephemeral resources, so the block is added as raw
-        Terraform JSON; Terraform >= 1.10 evaluates it at plan/apply time only.
-        """
-        # Metadata only (ARN, name): the plan fails early if the secret does not exist.
-        by_arn = props.master_secret.startswith("arn:")
-        secret = DataAwsSecretsmanagerSecret(
-            self, "MasterSecret", provider=props.primary.provider,
-            arn=props.master_secret if by_arn else None,
-            name=None if by_arn else props.master_secret)
-        self.master_secret_arn = secret.arn
-        name = "master_credentials"
-        TerraformStack.of(self).add_override(
-            f"ephemeral.aws_secretsmanager_secret_version.{name}",
-            {"provider": f"aws.{props.primary.provider.alias}",
-             "secret_id": secret.arn})
-        return ("${jsondecode(ephemeral.aws_secretsmanager_secret_version."
-                f'{name}.secret_string)["password"]}}')

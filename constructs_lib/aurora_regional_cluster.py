@@ -17,15 +17,6 @@ from dataclasses import dataclass
 
 from constructs import Construct
 from cdktf import ITerraformDependable, TerraformResourceLifecycle
-from cdktf_cdktf_provider_aws.cloudwatch_log_group import CloudwatchLogGroup
-from cdktf_cdktf_provider_aws.data_aws_iam_policy_document import (
-    DataAwsIamPolicyDocument,
-    DataAwsIamPolicyDocumentStatement as Statement,
-    DataAwsIamPolicyDocumentStatementCondition as Condition,
-    DataAwsIamPolicyDocumentStatementPrincipals as Principals,
-)
-from cdktf_cdktf_provider_aws.iam_role import IamRole
-from cdktf_cdktf_provider_aws.iam_role_policy_attachment import IamRolePolicyAttachment
 from cdktf_cdktf_provider_aws.provider import AwsProvider
 from cdktf_cdktf_provider_aws.rds_cluster import RdsCluster
 from cdktf_cdktf_provider_aws.rds_cluster_instance import RdsClusterInstance
@@ -35,6 +26,8 @@ from cdktf_cdktf_provider_aws.rds_cluster_parameter_group import (
 )
 
 from .checks import skip_checks
+from .database_member import AURORA_CLUSTER, DIMENSIONS
+from .rds_telemetry import enhanced_monitoring_role, export_log_groups
 from .naming import Namer
 from .regional_key import RegionalKey
 from .regional_vpc import RegionalVpc
@@ -102,7 +95,13 @@ class AuroraRegionalClusterProps:
 
 
 class AuroraRegionalCluster(Construct):
-    """Cluster, instances, parameter group, log groups and monitoring role of one region."""
+    """Cluster, instances, parameter group, log groups and monitoring role of one region.
+
+    It is the region's :class:`~constructs_lib.database_member.DatabaseMember`.
+    """
+
+    kind = AURORA_CLUSTER
+    dimension = DIMENSIONS[AURORA_CLUSTER]
 
     def __init__(self, scope: Construct, id: str, props: AuroraRegionalClusterProps) -> None:
         super().__init__(scope, id)
@@ -124,13 +123,13 @@ class AuroraRegionalCluster(Construct):
             parameter=[Parameter(name=k, value=v, apply_method="pending-reboot")
                        for k, v in sorted(parameters.items())])
 
-        self.log_groups = [
-            CloudwatchLogGroup(self, f"LogGroup-{export}", provider=provider,
-                               name=f"/aws/rds/cluster/{self.identifier}/{export}",
-                               retention_in_days=s.log_retention_days, kms_key_id=key.arn)
-            for export in s.log_exports]
+        self.log_groups = export_log_groups(
+            self, provider=provider, path=f"/aws/rds/cluster/{self.identifier}",
+            exports=s.log_exports, retention_days=s.log_retention_days, key=key)
 
-        monitoring_role = self._monitoring_role(props)
+        monitoring_role = enhanced_monitoring_role(
+            self, provider=provider, namer=namer, region=region, key=key,
+            interval_seconds=s.monitoring_interval_seconds)
         credentials = props.credentials
         self.cluster = RdsCluster(
             self, "Resource", provider=provider,
@@ -165,6 +164,10 @@ class AuroraRegionalCluster(Construct):
             **({} if s.deletion_protection else {
                 "CKV_AWS_139": "the default profile is destroyable by design; the production "
                                "profile turns deletion protection on"}),
+            **({} if s.engine != "aurora-mysql" else {
+                "CKV_AWS_326": "Aurora MySQL backtracking is not available for clusters in a "
+                               "global database (Aurora user guide, AuroraMySQL.Managing."
+                               "Backtrack); point-in-time restore covers the same need"}),
         })
         self.cluster_id = self.cluster.cluster_identifier
         self.arn = self.cluster.arn
@@ -191,30 +194,16 @@ class AuroraRegionalCluster(Construct):
                 copy_tags_to_snapshot=True,
             )
             for i in range(props.instance_count)]
+        self.has_instances = bool(self.instances)
         for instance in self.instances:
             skip_checks(instance, {
                 "CKV_AWS_226": "a global database upgrades its minor version in both regions "
                                "together; automatic upgrades in one region break replication "
-                               "(terraform-provider-aws #29487)"})
-
-    def _monitoring_role(self, props: AuroraRegionalClusterProps) -> IamRole | None:
-        if props.settings.monitoring_interval_seconds == 0:
-            return None
-        assume = DataAwsIamPolicyDocument(
-            self, "MonitoringAssume", provider=props.provider, statement=[Statement(
-                actions=["sts:AssumeRole"],
-                principals=[Principals(type="Service",
-                                       identifiers=["monitoring.rds.amazonaws.com"])],
-                condition=[Condition(test="StringEquals", variable="aws:SourceAccount",
-                                     values=[props.key.account_id])])])
-        role = IamRole(self, "MonitoringRole", provider=props.provider,
-                       name=props.namer.name("monitoring", props.region),
-                       assume_role_policy=assume.json)
-        IamRolePolicyAttachment(
-            self, "MonitoringPolicy", provider=props.provider, role=role.name,
-            policy_arn=(f"arn:{props.key.partition}:iam::aws:policy/service-role/"
-                        "AmazonRDSEnhancedMonitoringRole"))
-        return role
+                               "(terraform-provider-aws #29487)",
+                **({} if s.monitoring_interval_seconds else {
+                    "CKV_AWS_118": "monitoring_interval_seconds=0 was chosen: enhanced "
+                                   "monitoring is off; CloudWatch and Performance Insights "
+                                   "still report"})})
 
 
 def _validate(props: AuroraRegionalClusterProps) -> None:

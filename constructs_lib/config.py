@@ -18,6 +18,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
+from .instance_classes import (
+    AURORA_INSTANCE_CLASS,
+    AURORA_INSTANCE_CLASS_RULE,
+    RDS_INSTANCE_CLASS,
+    RDS_INSTANCE_CLASS_RULE,
+)
 from .naming import LIMITS, Namer
 
 # Commercial regions that offer Aurora Global Database and RDS cross-region replicas.
@@ -34,6 +40,12 @@ ENGINES = {
     "aurora-postgresql": ("15.10", 5432, ("rds.force_ssl", "1"), ("postgresql",)),
     "aurora-mysql": ("8.0.mysql_aurora.3.08.0", 3306, ("require_secure_transport", "ON"),
                      ("audit", "error", "slowquery")),
+    "postgres": ("15.12", 5432, ("rds.force_ssl", "1"), ("postgresql", "upgrade")),
+}
+# database mode: (engines it runs, default engine, default DNS routing)
+DATABASE_MODES = {
+    "aurora-global": (("aurora-postgresql", "aurora-mysql"), "aurora-postgresql", "failover"),
+    "rds-replica": (("postgres",), "postgres", "weighted"),
 }
 LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096,
                       1827, 2192, 2557, 2922, 3288, 3653)
@@ -54,6 +66,7 @@ _ZONE = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{
 _BUCKET = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
 _BACKUP_WINDOW = re.compile(r"^([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d$")
 _PG_VERSION = re.compile(r"^(?P<major>1[1-9]|[2-9]\d)\.\d+$")
+_RDS_PG_VERSION = re.compile(r"^(?P<major>1[5-7])\.\d+$")
 _MYSQL_VERSION = re.compile(r"^(?P<major>8\.0)\.mysql_aurora\.3\.\d{2}\.\d+$")
 
 
@@ -87,12 +100,19 @@ class DrConfig:
     allowed_cidrs: tuple = ()
     primary_client_security_group_ids: tuple = ()
     secondary_client_security_group_ids: tuple = ()
-    # Database
-    engine: str = "aurora-postgresql"
+    # Database. "aurora-global": Aurora Global Database; "rds-replica": RDS PostgreSQL
+    # Multi-AZ primary with a promotable cross-region read replica.
+    database_mode: str = "aurora-global"
+    engine: str = ""  # default: the mode's engine (aurora-postgresql / postgres)
     engine_version: str = ""
     instance_class: str = "db.r6g.large"
+    # Aurora only: instances per member cluster.
     primary_instance_count: int = 2
     secondary_instance_count: int = 1
+    # RDS only: gp3 storage that grows up to the maximum (0: no growth); replica Multi-AZ.
+    allocated_storage_gib: int = 100
+    max_allocated_storage_gib: int = 500
+    replica_multi_az: bool = True
     database_name: str = "appdb"
     master_username: str = "dbadmin"
     master_secret: str = ""
@@ -109,7 +129,8 @@ class DrConfig:
     dns_zone_name: str = ""
     dns_ttl_seconds: int = 30
     # "failover": PRIMARY/SECONDARY records; "weighted": 100/0 records the orchestrator flips.
-    dns_routing: str = "failover"
+    # Default: failover for aurora-global, weighted for rds-replica.
+    dns_routing: str = ""
     # Failover automation
     automatic_failover: bool = True
     rpo_seconds: int = 60
@@ -119,6 +140,8 @@ class DrConfig:
     cpu_threshold_percent: int = 80
     freeable_memory_threshold_mib: int = 256
     free_local_storage_threshold_mib: int = 5120
+    free_storage_threshold_mib: int = 10240
+    replica_lag_threshold_seconds: int = 60
     connections_threshold: int = 500
     alarm_period_seconds: int = 60
     alarm_evaluation_periods: int = 3
@@ -145,6 +168,8 @@ class DrConfig:
         major = self.engine_version.split(".")[0]
         if self.engine == "aurora-mysql":
             return "aurora-mysql8.0"
+        if self.engine == "postgres":
+            return f"postgres{major}"
         return f"aurora-postgresql{major}"
 
     @property
@@ -277,8 +302,12 @@ def _kind(f: dataclasses.Field) -> type:
 
 def _apply_derived_defaults(config: DrConfig) -> DrConfig:
     suffix, project = config.environment_suffix, config.project_name
+    _, mode_engine, mode_routing = DATABASE_MODES.get(config.database_mode, ((), "", ""))
+    if config.engine == "" and mode_engine:
+        config = dataclasses.replace(config, engine=mode_engine)
     derived = {
         "engine_version": ENGINES.get(config.engine, ("",))[0],
+        "dns_routing": mode_routing,
         "master_secret": f"{project}/{suffix}/master-credentials",
         "dns_zone_name": f"db-{suffix}.internal",
         "state_key": f"{project}/{suffix}/terraform.tfstate",
@@ -365,11 +394,16 @@ def _sg_ids(value: tuple, _: DrConfig) -> str | None:
     return f"{bad[0]!r} is not a security group id (sg-...)" if bad else None
 
 
-def _engine(value: str, _: DrConfig) -> str | None:
-    return None if value in ENGINES else f"must be one of {', '.join(ENGINES)}"
+def _engine(value: str, config: DrConfig) -> str | None:
+    engines = DATABASE_MODES[config.database_mode][0]
+    if value not in engines:
+        return f"must be one of {', '.join(engines)} in database_mode {config.database_mode}"
+    return None
 
 
 def _engine_version(value: str, config: DrConfig) -> str | None:
+    if config.engine == "postgres" and not _RDS_PG_VERSION.match(value):
+        return "must be an RDS PostgreSQL version 15 or later such as 15.12"
     if config.engine == "aurora-postgresql" and not _PG_VERSION.match(value):
         return "must be an Aurora PostgreSQL version such as 15.10 (major 11 or later)"
     if config.engine == "aurora-mysql" and not _MYSQL_VERSION.match(value):
@@ -377,10 +411,17 @@ def _engine_version(value: str, config: DrConfig) -> str | None:
     return None
 
 
-def _instance_class(value: str, _: DrConfig) -> str | None:
-    if not re.fullmatch(r"db\.(r|x)\d+[a-z]*\.[0-9]*x?large", value):
-        return "must be a memory-optimized class that Aurora Global Database supports, such as db.r6g.large"
-    return None
+def _instance_class(value: str, config: DrConfig) -> str | None:
+    pattern, rule = ((RDS_INSTANCE_CLASS, RDS_INSTANCE_CLASS_RULE)
+                     if config.database_mode == "rds-replica"
+                     else (AURORA_INSTANCE_CLASS, AURORA_INSTANCE_CLASS_RULE))
+    return None if pattern.match(value) else f"must be {rule}"
+
+
+def _max_storage(value: int, config: DrConfig) -> str | None:
+    if value == 0 or config.allocated_storage_gib <= value <= 65536:
+        return None
+    return f"must be 0 (no storage growth) or {config.allocated_storage_gib}..65536 (>= allocated_storage_gib)"
 
 
 def _between(low: int, high: int) -> Callable[[int, DrConfig], str | None]:
@@ -464,11 +505,14 @@ _CHECKS: list[tuple[str, Callable[[Any, DrConfig], str | None]]] = [
     ("allowed_cidrs", _client_cidrs),
     ("primary_client_security_group_ids", _sg_ids),
     ("secondary_client_security_group_ids", _sg_ids),
+    ("database_mode", _one_of(tuple(DATABASE_MODES))),
     ("engine", _engine),
     ("engine_version", _engine_version),
     ("instance_class", _instance_class),
     ("primary_instance_count", _between(1, 15)),
     ("secondary_instance_count", _between(0, 15)),
+    ("allocated_storage_gib", _between(20, 65536)),
+    ("max_allocated_storage_gib", _max_storage),
     ("database_name", _db_ident),
     ("master_username", _db_ident),
     ("master_secret", _secret),
@@ -486,6 +530,8 @@ _CHECKS: list[tuple[str, Callable[[Any, DrConfig], str | None]]] = [
     ("cpu_threshold_percent", _between(1, 100)),
     ("freeable_memory_threshold_mib", _positive),
     ("free_local_storage_threshold_mib", _positive),
+    ("free_storage_threshold_mib", _positive),
+    ("replica_lag_threshold_seconds", _positive),
     ("connections_threshold", _positive),
     ("alarm_period_seconds", _alarm_period),
     ("alarm_evaluation_periods", _between(1, 100)),

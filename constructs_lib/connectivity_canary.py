@@ -1,17 +1,21 @@
-"""ConnectivityCanary: proves every minute that a region's cluster answers, and whether it
+"""ConnectivityCanary: proves every minute that a region's database answers, and whether it
 is the writer, as an application in that region would see it.
 
 A Lambda function in the region's private subnets with its own security group (admitted by
 the database security group on the engine port) reads the credentials from Secrets Manager
-in its own region, connects with TLS, runs ``SELECT 1`` and asks whether the cluster
+in its own region, connects with TLS, runs ``SELECT 1`` and asks whether the database
 accepts writes. It publishes ``ConnectivityOk``, ``IsWriter``, ``LatencyMs`` and, on a
 replica, ``ReplicationLagMs`` (namespace ``DatabaseDR``). Two alarms turn them into the
 signals DNS and the orchestrator use; both treat missing data as breaching, because a
 silent region must count as unhealthy:
 
 - ``connectivity``: ConnectivityOk below 1;
-- ``is-writer``: IsWriter below 1 (after a failover the old primary stays in ALARM even
-  once it is reachable again, so DNS never sends writers back to a read-only cluster).
+- ``is-writer``: IsWriter below 1 (after an Aurora failover the old primary stays in ALARM
+  even once it is reachable again, so DNS never sends writers back to a read-only cluster;
+  an old RDS primary comes back writable, so the orchestrator fences it in DNS instead).
+
+Metrics carry the database's own dimension (``DBClusterIdentifier`` for an Aurora cluster,
+``DBInstanceIdentifier`` for an RDS instance).
 
 The private subnets have no route to the internet: the VPC's interface endpoints for
 Secrets Manager and CloudWatch (``RegionalVpc``) carry the canary's API calls.
@@ -52,9 +56,11 @@ class ConnectivityCanaryProps:
     key: RegionalKey
     vpc: RegionalVpc
     engine: str
-    # The regional endpoint probed (the cluster endpoint) and its identifier (dimension).
+    # The regional endpoint probed (the cluster endpoint or the instance address), the
+    # database's identifier and the dimension name its metrics carry
+    # (DatabaseMember.dimension: DBClusterIdentifier or DBInstanceIdentifier).
     endpoint: str
-    cluster_id: str
+    database_id: str
     database_name: str
     # Secret in THIS region (a replica of the master secret outside the primary region).
     secret_id: str
@@ -65,6 +71,7 @@ class ConnectivityCanaryProps:
     # Default: 2 one-minute periods before connectivity / writer alarms fire.
     evaluation_periods: int = 2
     log_retention_days: int = 365
+    dimension: str = "DBClusterIdentifier"
 
 
 class ConnectivityCanary(Construct):
@@ -99,11 +106,12 @@ class ConnectivityCanary(Construct):
         self.function = PythonFunction(self, "Function", PythonFunctionProps(
             provider=provider, region=region, namer=namer, key=props.key,
             function="canary", role="canary",
-            description=f"Connectivity canary for {props.cluster_id}",
+            description=f"Connectivity canary for {props.database_id}",
             distributions=DRIVERS[props.engine],
             environment={"DB_ENGINE": props.engine, "DB_HOST": props.endpoint,
                          "DB_PORT": str(vpc.port), "DB_NAME": props.database_name,
-                         "SECRET_ID": props.secret_id, "CLUSTER_ID": props.cluster_id,
+                         "SECRET_ID": props.secret_id, "CLUSTER_ID": props.database_id,
+                         "METRIC_DIMENSION": props.dimension,
                          "METRIC_NAMESPACE": NAMESPACE, "CONNECT_TIMEOUT_SECONDS": "5"},
             statements=[
                 {"Sid": "ReadDatabaseCredentials", "Action": ["secretsmanager:GetSecretValue"],
@@ -134,7 +142,7 @@ class ConnectivityCanary(Construct):
                 self, "".join(p.capitalize() for p in role.split("-")) + "Alarm",
                 provider=provider, alarm_name=namer.name(role, region),
                 alarm_description=description, namespace=NAMESPACE, metric_name=metric,
-                dimensions={"DBClusterIdentifier": props.cluster_id}, statistic="Minimum",
+                dimensions={props.dimension: props.database_id}, statistic="Minimum",
                 period=60, evaluation_periods=props.evaluation_periods,
                 datapoints_to_alarm=props.evaluation_periods,
                 comparison_operator="LessThanThreshold", threshold=1,
@@ -143,7 +151,7 @@ class ConnectivityCanary(Construct):
 
         self.connectivity_alarm = alarm(
             "connectivity", "ConnectivityOk",
-            f"The canary cannot connect to {props.cluster_id} (or stopped reporting)")
+            f"The canary cannot connect to {props.database_id} (or stopped reporting)")
         self.writer_alarm = alarm(
             "is-writer", "IsWriter",
-            f"{props.cluster_id} does not accept writes (or the canary stopped reporting)")
+            f"{props.database_id} does not accept writes (or the canary stopped reporting)")

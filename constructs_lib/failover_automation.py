@@ -15,8 +15,18 @@ The copy in the primary region has no triggers: it exists for the deliberate swi
 data loss only within the RPO (or with ``force``), nothing when the region already holds the
 writer. A DynamoDB lock with expiry makes concurrent triggers produce one failover.
 
-The role can act only on this deployment's global cluster, its two member clusters, its
-zone, its two writer alarms, its two topics, its two keys and its own lock table.
+The database mode follows from the databases it is given:
+
+- ``aurora-global``: ``SwitchoverGlobalCluster`` / ``FailoverGlobalCluster``. The role can
+  act only on this deployment's global cluster and its two member clusters.
+- ``rds-replica``: ``PromoteReadReplica`` on the replica of its own region, then it fences
+  the old primary's calculated health check (see ``failover_dns``) and moves the weights. A
+  promotion that outlasts the wait hands over to a follow-up invocation of the same
+  function. The role can promote only its own region's instance, describe the two
+  instances and update the two calculated health checks.
+
+In both modes the role also reaches only its zone, its two writer alarms, its two topics,
+its two keys and its own lock table.
 """
 
 from __future__ import annotations
@@ -39,13 +49,19 @@ from cdktf_cdktf_provider_aws.lambda_permission import LambdaPermission
 from cdktf_cdktf_provider_aws.provider import AwsProvider
 from cdktf_cdktf_provider_aws.sns_topic_subscription import SnsTopicSubscription
 
-from .aurora_regional_cluster import AuroraRegionalCluster
+from cdktf_cdktf_provider_aws.route53_health_check import Route53HealthCheck
+
 from .connectivity_canary import NAMESPACE
+from .database_member import AURORA_CLUSTER, RDS_INSTANCE, DatabaseMember
 from .naming import Namer
 from .python_function import PythonFunction, PythonFunctionProps
 from .regional_key import RegionalKey
 
 DNS_MODES = ("failover", "weighted")
+DR_MODES = {AURORA_CLUSTER: "aurora-global", RDS_INSTANCE: "rds-replica"}
+# The orchestrator waits at most WAIT_TIMEOUT_SECONDS for the new writer and hands over to
+# a follow-up invocation beyond that, so it always answers within its 300 s timeout.
+TIMEOUT_SECONDS, WAIT_TIMEOUT_SECONDS = 300, 240
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -55,9 +71,12 @@ class RegionSide:
     provider: AwsProvider
     region: str
     key: RegionalKey
-    cluster: AuroraRegionalCluster
+    # The region's database: an Aurora member cluster or an RDS instance.
+    database: DatabaseMember
     topic_arn: str
     writer_alarm: CloudwatchMetricAlarm
+    # The calculated health check of the region's writer record (fenced in rds-replica mode).
+    health_check: Route53HealthCheck | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -66,11 +85,12 @@ class FailoverAutomationProps:
     home: str  # "primary" or "secondary": where this copy runs and which member it promotes
     primary: RegionSide
     secondary: RegionSide
-    global_cluster_id: str
-    global_cluster_arn: str
     hosted_zone_id: str
     hosted_zone_arn: str
     writer_record_name: str
+    # The Aurora global cluster (aurora-global mode only).
+    global_cluster_id: str = ""
+    global_cluster_arn: str = ""
     dns_mode: str = "failover"
     # Default: 60 s. An unplanned failover that could lose more than this is refused
     # unless invoked with force=true.
@@ -81,6 +101,9 @@ class FailoverAutomationProps:
     # Alarms whose ALARM state means "the primary is down" (composite, primary region).
     primary_down_alarms: tuple[CloudwatchMetricAlarm, ...] = ()
     log_retention_days: int = 365
+    # Default: 7, rds-replica only: the automated-backup days the promoted replica keeps
+    # (the deployment's backup_retention_days; PromoteReadReplica would default to 1).
+    backup_retention_days: int = 7
 
 
 class FailoverAutomation(Construct):
@@ -96,6 +119,17 @@ class FailoverAutomation(Construct):
             raise ValueError(f"rpo_seconds must be >= 1, got {props.rpo_seconds}")
         if props.automatic and props.home == "secondary" and not props.primary_down_alarms:
             raise ValueError("an automatic secondary copy needs primary_down_alarms")
+        kinds = {props.primary.database.kind, props.secondary.database.kind}
+        if len(kinds) != 1 or not kinds <= set(DR_MODES):
+            raise ValueError(f"both regions need the same kind of database "
+                             f"({', '.join(DR_MODES)}), got {', '.join(sorted(kinds))}")
+        self.dr_mode = DR_MODES[kinds.pop()]
+        if self.dr_mode == "aurora-global" and not props.global_cluster_id:
+            raise ValueError("aurora-global mode needs global_cluster_id and global_cluster_arn")
+        if self.dr_mode == "rds-replica" and not (props.primary.health_check
+                                                  and props.secondary.health_check):
+            raise ValueError("rds-replica mode needs the health_check of both regions "
+                             "(the orchestrator fences the old primary's)")
         home = props.primary if props.home == "primary" else props.secondary
         provider, namer, region, key = home.provider, props.namer, home.region, home.key
 
@@ -110,29 +144,56 @@ class FailoverAutomation(Construct):
 
         sides = {"PRIMARY": props.primary, "SECONDARY": props.secondary}
         environment = {
-            "DR_MODE": "aurora-global", "HOME_REGION": region,
-            "GLOBAL_CLUSTER_ID": props.global_cluster_id,
+            "DR_MODE": self.dr_mode, "HOME_REGION": region,
             "HOSTED_ZONE_ID": props.hosted_zone_id,
             "WRITER_RECORD_NAME": props.writer_record_name, "DNS_MODE": props.dns_mode,
             "LOCK_TABLE": self.lock_table.name, "LOCK_TTL_SECONDS": "600",
             "RPO_SECONDS": str(props.rpo_seconds), "HEALTH_WINDOW_SECONDS": "120",
-            "WAIT_TIMEOUT_SECONDS": "240", "POLL_SECONDS": "5", "METRIC_NAMESPACE": NAMESPACE,
+            "WAIT_TIMEOUT_SECONDS": str(WAIT_TIMEOUT_SECONDS), "POLL_SECONDS": "5",
+            "METRIC_NAMESPACE": NAMESPACE, "METRIC_DIMENSION": home.database.dimension,
         }
         for label, side in sides.items():
             environment.update({
                 f"{label}_REGION": side.region,
-                f"{label}_CLUSTER_ARN": side.cluster.arn,
-                f"{label}_CLUSTER_ID": side.cluster.identifier,
                 f"{label}_TOPIC_ARN": side.topic_arn,
                 f"{label}_WRITER_ALARM": side.writer_alarm.alarm_name,
             })
+        if self.dr_mode == "aurora-global":
+            environment["GLOBAL_CLUSTER_ID"] = props.global_cluster_id
+            for label, side in sides.items():
+                environment[f"{label}_CLUSTER_ARN"] = side.database.arn
+                environment[f"{label}_CLUSTER_ID"] = side.database.identifier
+            members = [props.global_cluster_arn] + [s.database.arn for s in sides.values()]
+            database_statements = [
+                {"Sid": "MoveTheWriter",
+                 "Action": ["rds:SwitchoverGlobalCluster", "rds:FailoverGlobalCluster"],
+                 "Resource": members},
+                {"Sid": "ReadTheDatabase",
+                 "Action": ["rds:DescribeGlobalClusters", "rds:DescribeDBClusters"],
+                 "Resource": members}]
+        else:
+            environment["MAX_HANDOVERS"] = "3"
+            environment["BACKUP_RETENTION_DAYS"] = str(props.backup_retention_days)
+            for label, side in sides.items():
+                environment[f"{label}_INSTANCE_ARN"] = side.database.arn
+                environment[f"{label}_INSTANCE_ID"] = side.database.identifier
+                environment[f"{label}_HEALTH_CHECK_ID"] = side.health_check.id
+            own_function = (f"arn:{key.partition}:lambda:{region}:{key.account_id}:function:"
+                            f"{namer.name('orchestrator', region)}")
+            database_statements = [
+                {"Sid": "PromoteTheLocalReplica", "Action": ["rds:PromoteReadReplica"],
+                 "Resource": home.database.arn},
+                {"Sid": "ReadTheDatabase", "Action": ["rds:DescribeDBInstances"],
+                 "Resource": [s.database.arn for s in sides.values()]},
+                {"Sid": "FenceTheOldPrimary",
+                 "Action": ["route53:GetHealthCheck", "route53:UpdateHealthCheck"],
+                 "Resource": [f"arn:{key.partition}:route53:::healthcheck/{s.health_check.id}"
+                              for s in sides.values()]},
+                # A promotion that outlasts the wait continues in a follow-up invocation.
+                {"Sid": "HandOver", "Action": ["lambda:InvokeFunction"],
+                 "Resource": own_function}]
         statements = [
-            {"Sid": "MoveTheWriter",
-             "Action": ["rds:SwitchoverGlobalCluster", "rds:FailoverGlobalCluster"],
-             "Resource": [props.global_cluster_arn] + [s.cluster.arn for s in sides.values()]},
-            {"Sid": "ReadTheDatabase",
-             "Action": ["rds:DescribeGlobalClusters", "rds:DescribeDBClusters"],
-             "Resource": [props.global_cluster_arn] + [s.cluster.arn for s in sides.values()]},
+            *database_statements,
             {"Sid": "MoveDns", "Action": ["route53:ChangeResourceRecordSets",
                                           "route53:ListResourceRecordSets"],
              "Resource": props.hosted_zone_arn},
@@ -157,8 +218,8 @@ class FailoverAutomation(Construct):
         self.function = PythonFunction(self, "Function", PythonFunctionProps(
             provider=provider, region=region, namer=namer, key=key,
             function="orchestrator", role="orchestrator",
-            description=f"Moves the writer of {props.global_cluster_id} to {region}",
-            environment=environment, statements=statements, timeout_seconds=300,
+            description=f"Moves the writer of the {self.dr_mode} database to {region}",
+            environment=environment, statements=statements, timeout_seconds=TIMEOUT_SECONDS,
             log_retention_days=props.log_retention_days,
             check_skips={"CKV_AWS_117": "the orchestrator must reach RDS, Route 53, SNS and "
                                         "CloudWatch in both regions, including a failed one, "

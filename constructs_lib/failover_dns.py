@@ -10,12 +10,19 @@ A private hosted zone associated with both regions' VPCs holds:
 
 Each writer record carries its region's health check: a CALCULATED check that is healthy
 only when **all** of its alarm-based children are (the canary can connect **and** the
-cluster accepts writes). Route 53 health checkers live on the internet and cannot probe a
+database accepts writes). Route 53 health checkers live on the internet and cannot probe a
 private endpoint (dns-failover-private-hosted-zones), so every child is of type
 CLOUDWATCH_METRIC. Because "accepts writes" is part of health, DNS never sends writers to a
-read-only cluster: after a failover the old primary, even once reachable again as a
-secondary, stays unhealthy and cannot win the record back; switching back is a deliberate
-planned switchover.
+read-only database: after an Aurora failover the old primary, even once reachable again as
+a secondary, stays unhealthy and cannot win the record back; switching back is a
+deliberate planned switchover.
+
+An RDS primary that comes back after its replica was promoted is *writable* (it is a
+standalone instance now), so "accepts writes" cannot keep it out. In the ``rds-replica``
+mode the orchestrator therefore *fences* it: it raises the old primary's calculated check's
+threshold above its number of children, which Route 53 always treats as unhealthy
+(Route 53 API, UpdateHealthCheck ``HealthThreshold``). Terraform ignores that threshold in
+this mode, so no plan un-fences it; routing back is a deliberate action (README, runbook).
 
 ``insufficient_data_health_status`` is ``Unhealthy``: a new alarm-based check is healthy
 until data arrives, and a region that stops reporting must count as down, not up.
@@ -41,7 +48,7 @@ from cdktf_cdktf_provider_aws.route53_record import (
 )
 from cdktf_cdktf_provider_aws.route53_zone import Route53Zone, Route53ZoneVpc
 
-from .aurora_regional_cluster import AuroraRegionalCluster
+from .database_member import RDS_INSTANCE, DatabaseMember
 from .naming import Namer
 from .regional_vpc import RegionalVpc
 
@@ -55,7 +62,7 @@ class DnsRegion:
 
     region: str
     vpc: RegionalVpc
-    cluster: AuroraRegionalCluster
+    database: DatabaseMember
     health_alarms: tuple[CloudwatchMetricAlarm, ...]
 
 
@@ -112,11 +119,14 @@ class FailoverDns(Construct):
                     insufficient_data_health_status=props.insufficient_data_health_status,
                     tags={"Name": f"{props.namer.name('health', side.region)}-{i}"})
                 for i, alarm in enumerate(side.health_alarms)]
+            fenced_by_orchestrator = side.database.kind == RDS_INSTANCE
             check = Route53HealthCheck(
                 self, f"{label}Health", provider=provider, type="CALCULATED",
                 child_healthchecks=[c.id for c in children],
                 child_health_threshold=len(children),
-                tags={"Name": props.namer.name("health", side.region)})
+                tags={"Name": props.namer.name("health", side.region)},
+                lifecycle=(TerraformResourceLifecycle(ignore_changes=["child_health_threshold"])
+                           if fenced_by_orchestrator else None))
             self.health_checks[role] = check
             routing = (
                 {"failover_routing_policy": Route53RecordFailoverRoutingPolicy(type=role.upper())}
@@ -129,9 +139,9 @@ class FailoverDns(Construct):
             self.writer_records.append(Route53Record(
                 self, f"Writer{label}", provider=provider, zone_id=self.zone.zone_id,
                 name=self.writer_name, type="CNAME", ttl=props.ttl_seconds,
-                records=[side.cluster.endpoint], set_identifier=role,
+                records=[side.database.endpoint], set_identifier=role,
                 health_check_id=check.id, **routing))
         self.reader_record = Route53Record(
             self, "Reader", provider=provider, zone_id=self.zone.zone_id,
             name=self.reader_name, type="CNAME", ttl=props.ttl_seconds,
-            records=[props.secondary.cluster.reader_endpoint])
+            records=[props.secondary.database.reader_endpoint])

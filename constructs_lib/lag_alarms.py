@@ -1,11 +1,17 @@
 """LagAlarms: one region's CloudWatch alarms and the SNS topic they notify.
 
-Per cluster: CPUUtilization, FreeableMemory, FreeLocalStorage and DatabaseConnections (only
-where the cluster has instances: a headless secondary publishes none of them). On a
-secondary: ``AuroraGlobalDBReplicationLag`` and ``AuroraGlobalDBRPOLag``. On the primary: a
-writer-health alarm that Route 53 watches, because Route 53 health checkers cannot reach
-private endpoints (dns-failover-private-hosted-zones): when the writer stops publishing
-``EngineUptime`` the alarm fires (missing data is breaching) and DNS fails over.
+The same construct serves both database modes; the database member decides which metrics
+exist (dimension ``DBClusterIdentifier`` or ``DBInstanceIdentifier``):
+
+- Aurora cluster: CPUUtilization, FreeableMemory, FreeLocalStorage and DatabaseConnections
+  (only where the cluster has instances: a headless secondary publishes none of them). On a
+  secondary: ``AuroraGlobalDBReplicationLag`` and ``AuroraGlobalDBRPOLag``.
+- RDS instance: CPUUtilization, FreeableMemory, FreeStorageSpace and DatabaseConnections. On
+  the replica: ``ReplicaLag`` (seconds).
+- On the primary: a writer-health alarm, because Route 53 health checkers cannot reach
+  private endpoints (dns-failover-private-hosted-zones): when the writer stops publishing
+  (``EngineUptime`` of the Aurora writer; any ``CPUUtilization`` sample of the RDS
+  instance) the alarm fires (missing data is breaching).
 
 RDS publishes these metrics at 1-minute granularity, so an alarm reacts after
 ``period x evaluation_periods`` seconds at best.
@@ -21,7 +27,7 @@ from cdktf_cdktf_provider_aws.provider import AwsProvider
 from cdktf_cdktf_provider_aws.sns_topic import SnsTopic
 from cdktf_cdktf_provider_aws.sns_topic_subscription import SnsTopicSubscription
 
-from .aurora_regional_cluster import AuroraRegionalCluster
+from .database_member import AURORA_CLUSTER, DatabaseMember
 from .naming import Namer
 from .regional_key import RegionalKey
 
@@ -37,6 +43,11 @@ class AlarmThresholds:
     cpu_percent: int = 80
     freeable_memory_mib: int = 256
     free_local_storage_mib: int = 5120
+    # Default: 10 GiB of free storage left on an RDS instance (storage grows automatically
+    # up to its maximum; this warns before that maximum is reached).
+    free_storage_mib: int = 10240
+    # Default: 60 s, the seed RPO: an RDS replica further behind would lose more on failover.
+    replica_lag_seconds: int = 60
     connections: int = 500
     # Default: 60 s x 3; RDS metrics have 1-minute granularity.
     period_seconds: int = 60
@@ -49,7 +60,8 @@ class LagAlarmsProps:
     region: str
     namer: Namer
     key: RegionalKey
-    cluster: AuroraRegionalCluster
+    # The region's database: an Aurora member cluster or an RDS instance.
+    database: DatabaseMember
     thresholds: AlarmThresholds = AlarmThresholds()
     # Default: none. When set, the topic mails this address (AWS asks it to confirm).
     alert_email: str = ""
@@ -72,8 +84,9 @@ class LagAlarms(Construct):
                                  topic_arn=self.topic.arn, protocol="email",
                                  endpoint=props.alert_email)
 
-        cluster = props.cluster
-        dimensions = {"DBClusterIdentifier": cluster.identifier}
+        database = props.database
+        name = database.identifier
+        dimensions = {database.dimension: name}
         self.alarms: dict[str, CloudwatchMetricAlarm] = {}
 
         def alarm(role: str, metric: str, statistic: str, comparison: str, threshold: float,
@@ -90,32 +103,47 @@ class LagAlarms(Construct):
                 treat_missing_data=missing,
                 alarm_actions=[self.topic.arn], ok_actions=[self.topic.arn])
 
-        if cluster.instances:
+        aurora = database.kind == AURORA_CLUSTER
+        if database.has_instances:
             alarm("cpu", "CPUUtilization", "Maximum", "GreaterThanThreshold", t.cpu_percent,
-                  f"CPU above {t.cpu_percent}% on {cluster.identifier}")
+                  f"CPU above {t.cpu_percent}% on {name}")
             alarm("memory", "FreeableMemory", "Minimum", "LessThanThreshold",
                   t.freeable_memory_mib * MIB,
-                  f"Freeable memory below {t.freeable_memory_mib} MiB on {cluster.identifier}")
-            alarm("local-storage", "FreeLocalStorage", "Minimum", "LessThanThreshold",
-                  t.free_local_storage_mib * MIB,
-                  f"Free local storage below {t.free_local_storage_mib} MiB on "
-                  f"{cluster.identifier}")
+                  f"Freeable memory below {t.freeable_memory_mib} MiB on {name}")
+            if aurora:
+                alarm("local-storage", "FreeLocalStorage", "Minimum", "LessThanThreshold",
+                      t.free_local_storage_mib * MIB,
+                      f"Free local storage below {t.free_local_storage_mib} MiB on {name}")
+            else:
+                alarm("free-storage", "FreeStorageSpace", "Minimum", "LessThanThreshold",
+                      t.free_storage_mib * MIB,
+                      f"Free storage below {t.free_storage_mib} MiB on {name}")
             alarm("connections", "DatabaseConnections", "Maximum", "GreaterThanThreshold",
-                  t.connections, f"More than {t.connections} connections on "
-                  f"{cluster.identifier}")
-        if cluster.is_primary:
-            alarm("writer-health", "EngineUptime", "Minimum", "LessThanOrEqualToThreshold", 0,
-                  f"The writer of {cluster.identifier} is down or not reporting; Route 53 "
-                  "fails the writer record over while this alarm is in ALARM",
-                  missing="breaching", extra_dimensions={"Role": "WRITER"})
-        else:
+                  t.connections, f"More than {t.connections} connections on {name}")
+        if database.is_primary:
+            # The Aurora writer publishes EngineUptime with Role=WRITER; an RDS instance
+            # publishes CPUUtilization every minute while it runs.
+            metric, statistic, extra = (("EngineUptime", "Minimum", {"Role": "WRITER"}) if aurora
+                                        else ("CPUUtilization", "SampleCount", None))
+            alarm("writer-health", metric, statistic,
+                  "LessThanOrEqualToThreshold" if aurora else "LessThanThreshold",
+                  0 if aurora else 1,
+                  f"The writer {name} is down or not reporting; DNS fails the writer "
+                  "record over while this alarm is in ALARM",
+                  missing="breaching", extra_dimensions=extra)
+        elif aurora:
             alarm("replication-lag", "AuroraGlobalDBReplicationLag", "Maximum",
                   "GreaterThanThreshold", t.replication_lag_ms,
-                  f"Global replication into {cluster.identifier} lags more than "
+                  f"Global replication into {name} lags more than "
                   f"{t.replication_lag_ms} ms", missing="missing")
             alarm("rpo-lag", "AuroraGlobalDBRPOLag", "Maximum", "GreaterThanThreshold",
-                  t.rpo_lag_ms, f"Recovery point of {cluster.identifier} lags more than "
+                  t.rpo_lag_ms, f"Recovery point of {name} lags more than "
                   f"{t.rpo_lag_ms} ms", missing="missing")
+        else:
+            alarm("replica-lag", "ReplicaLag", "Maximum", "GreaterThanThreshold",
+                  t.replica_lag_seconds, f"The read replica {name} lags more than "
+                  f"{t.replica_lag_seconds} s behind its primary: a failover now would lose "
+                  "more than that", missing="missing")
         self.writer_health_alarm = self.alarms.get("writer-health")
 
 
@@ -125,7 +153,8 @@ def _construct_id(role: str) -> str:
 
 def _validate(t: AlarmThresholds) -> None:
     for field in ("replication_lag_ms", "rpo_lag_ms", "freeable_memory_mib",
-                  "free_local_storage_mib", "connections", "evaluation_periods"):
+                  "free_local_storage_mib", "free_storage_mib", "replica_lag_seconds",
+                  "connections", "evaluation_periods"):
         if getattr(t, field) <= 0:
             raise ValueError(f"{field} must be greater than 0, got {getattr(t, field)}")
     if not 1 <= t.cpu_percent <= 100:

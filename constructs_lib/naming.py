@@ -23,6 +23,8 @@ ROLES: dict[str, tuple[str, bool]] = {
     "instance": ("rds", True),  # the instance index is appended: "-instance-use1-0-<suffix>"
     "cluster-params": ("rds", True),
     "final": ("rds", True),  # final snapshot identifier
+    "database": ("rds", True),  # RDS instance (rds-replica mode)
+    "params": ("rds", True),  # its DB parameter group
     "subnets": ("rds", True),
     "monitoring": ("iam", True),
     "flow-logs": ("iam", True),
@@ -37,6 +39,8 @@ ROLES: dict[str, tuple[str, bool]] = {
     "connections": ("generic", True),
     "replication-lag": ("generic", True),
     "rpo-lag": ("generic", True),
+    "replica-lag": ("generic", True),  # RDS ReplicaLag (rds-replica mode)
+    "free-storage": ("generic", True),
     "endpoints": ("generic", True),  # interface endpoints' security group
     "canary": ("iam", True),  # function, role, security group, schedule
     "canary-dlq": ("generic", True),

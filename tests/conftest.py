@@ -38,6 +38,23 @@ VARIANT_ENV = {
 }
 
 
+# The rds-replica mode with its defaults, and with every switch it has turned the other way.
+RDS_ENV = {"DR_DATABASE_MODE": "rds-replica", "ENVIRONMENT_SUFFIX": "rds"}
+RDS_VARIANT_ENV = {
+    "DR_DATABASE_MODE": "rds-replica",
+    "ENVIRONMENT_SUFFIX": "rdsprod",
+    "DR_PROFILE": "production",
+    "DR_PRIMARY_REGION": "us-east-2",
+    "DR_SECONDARY_REGION": "eu-west-1",
+    "DR_DNS_ROUTING": "failover",
+    "DR_REPLICA_MULTI_AZ": "false",
+    "DR_MAX_ALLOCATED_STORAGE_GIB": "0",
+    "DR_MONITORING_INTERVAL_SECONDS": "0",
+    "DR_INSTANCE_CLASS": "db.r7g.2xlarge",
+    "DR_REPLICA_LAG_THRESHOLD_SECONDS": "30",
+}
+
+
 class Synthesized:
     """One synthesized app: its Terraform JSON, where it was written, and its config."""
 
@@ -78,6 +95,16 @@ def emulator_app(outdir_root) -> Synthesized:
 def production_app(outdir_root) -> Synthesized:
     return Synthesized({"DR_PROFILE": "production", "ENVIRONMENT_SUFFIX": "prod"},
                        outdir_root / "production")
+
+
+@pytest.fixture(scope="session")
+def rds_app(outdir_root) -> Synthesized:
+    return Synthesized(RDS_ENV, outdir_root / "rds")
+
+
+@pytest.fixture(scope="session")
+def rds_variant_app(outdir_root) -> Synthesized:
+    return Synthesized(RDS_VARIANT_ENV, outdir_root / "rds-variant")
 
 
 @pytest.fixture(scope="session")

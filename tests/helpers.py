@@ -103,10 +103,34 @@ def canary(t: TestStack, base: dict, role: str, cluster, *, id: str | None = Non
     provider, region, key, vpc = base[role]
     props = dict(provider=provider, region=region, namer=NAMER, key=key, vpc=vpc,
                  engine="aurora-postgresql", endpoint=cluster.endpoint,
-                 cluster_id=cluster.identifier, database_name="appdb",
+                 database_id=cluster.identifier, database_name="appdb",
                  secret_id="dbdr/test/master-credentials",
                  secret_arn_pattern=("arn:aws:secretsmanager:us-east-1:123456789012:secret:"
                                      "dbdr/test/master-credentials-??????"),
                  alarm_topic_arn=topic_arn)
     props.update(overrides)
     return ConnectivityCanary(t.stack, id or f"{role}Canary", ConnectivityCanaryProps(**props))
+
+
+def rds_settings(**overrides):
+    from constructs_lib.rds_regional_instance import RdsInstanceSettings
+
+    values = dict(engine_version="15.12", parameter_family="postgres15",
+                  tls_parameter=("rds.force_ssl", "1"))
+    values.update(overrides)
+    return RdsInstanceSettings(**values)
+
+
+def rds_database(t: TestStack, base: dict, *, settings=None, **overrides):
+    """An RdsReplicaDatabase: primary in PRIMARY, read replica in SECONDARY."""
+    from constructs_lib.rds_replica_database import (
+        RdsRegion, RdsReplicaDatabase, RdsReplicaDatabaseProps)
+
+    def region(role):
+        provider, name, key, vpc = base[role]
+        return RdsRegion(provider=provider, region=name, vpc=vpc, key=key)
+
+    props = dict(namer=NAMER, settings=settings or rds_settings(), primary=region("primary"),
+                 secondary=region("secondary"), master_secret="dbdr/test/master-credentials")
+    props.update(overrides)
+    return RdsReplicaDatabase(t.stack, "Database", RdsReplicaDatabaseProps(**props))

@@ -108,12 +108,13 @@ def test_default_backend_is_a_local_file_per_environment(default_app):
 def test_outputs_cover_both_regions_and_never_a_secret_value(default_app):
     outputs = default_app.doc["output"]
     expected = {"global_cluster_id", "writer_dns_name", "reader_dns_name", "hosted_zone_id",
-                "master_secret_arn"}
+                "master_secret_arn", "database_mode"}
     for role in ("primary", "secondary"):
         expected |= {f"{role}_{n}" for n in ("writer_endpoint", "reader_endpoint",
                                                "cluster_id", "kms_key_arn",
                                                "alerts_topic_arn", "vpc_id",
-                                               "orchestrator_function", "canary_function")}
+                                               "orchestrator_function", "canary_function",
+                                               "health_check_id")}
     assert set(outputs) == expected
     assert all(o.get("description") for o in outputs.values())
     assert outputs["writer_dns_name"]["value"] == "writer.db-dev.internal"
@@ -140,7 +141,7 @@ def _validate(stack_dir: Path, tmp_path: Path) -> subprocess.CompletedProcess:
     return terraform.run(workdir, "validate", check=False)
 
 
-@pytest.mark.parametrize("which", ["default_app", "variant_app"])
+@pytest.mark.parametrize("which", ["default_app", "variant_app", "rds_app", "rds_variant_app"])
 def test_terraform_validate_with_the_real_aws_provider(which, request, tmp_path):
     app = request.getfixturevalue(which)
     result = _validate(app.stack_dir, tmp_path)

@@ -10,7 +10,8 @@ import pytest
 from tools.checkov_gate import gate, inline_skips, scan
 
 
-@pytest.fixture(scope="module", params=["default_app", "production_app"])
+@pytest.fixture(scope="module", params=["default_app", "production_app", "variant_app", "rds_app",
+                                                 "rds_variant_app"])
 def scanned(request):
     app = request.getfixturevalue(request.param)
     path = app.stack_dir / "cdk.tf.json"

@@ -32,6 +32,19 @@ def test_environment_beats_context_beats_default():
     assert config.connections_threshold == DrConfig().connections_threshold
 
 
+def test_rds_replica_mode_derives_engine_version_family_and_weighted_dns():
+    config = load_config({"DR_DATABASE_MODE": "rds-replica"}, {})
+    assert (config.engine, config.engine_version, config.parameter_family) == (
+        "postgres", "15.12", "postgres15")
+    assert config.dns_routing == "weighted"
+    assert config.log_exports == ("postgresql", "upgrade")
+    assert config.tls_parameter == ("rds.force_ssl", "1")
+    # Failover records stay available on request; Aurora keeps failover records by default.
+    assert load_config({"DR_DATABASE_MODE": "rds-replica", "DR_DNS_ROUTING": "failover"},
+                       {}).dns_routing == "failover"
+    assert load_config({}, {}).dns_routing == "failover"
+
+
 def test_mysql_engine_derives_its_own_version_port_family_and_tls_parameter():
     config = load_config({"DR_ENGINE": "aurora-mysql"}, {})
     assert config.engine_version.startswith("8.0.mysql_aurora.3.")
@@ -70,6 +83,23 @@ BAD = [
     ({"DR_PROJECT_NAME": "a-very-long-project1", "ENVIRONMENT_SUFFIX": "x" * 23},
      "environment_suffix", "too long"),
     ({"DR_PRIMARY_INSTANCE_COUNT": "0"}, "primary_instance_count", "1..15"),
+    ({"DR_DATABASE_MODE": "multi-master"}, "database_mode", "aurora-global, rds-replica"),
+    ({"DR_DATABASE_MODE": "rds-replica", "DR_INSTANCE_CLASS": "db.t3.medium"},
+     "instance_class", "at least db.r6g.large"),
+    ({"DR_DATABASE_MODE": "rds-replica", "DR_INSTANCE_CLASS": "db.r6g.medium"},
+     "instance_class", "size large or bigger"),
+    ({"DR_DATABASE_MODE": "rds-replica", "DR_ENGINE": "aurora-postgresql"}, "engine",
+     "postgres in database_mode rds-replica"),
+    ({"DR_ENGINE": "postgres"}, "engine", "in database_mode aurora-global"),
+    ({"DR_DATABASE_MODE": "rds-replica", "DR_ENGINE_VERSION": "14.9"}, "engine_version",
+     "15 or later"),
+    ({"DR_DATABASE_MODE": "rds-replica", "DR_ALLOCATED_STORAGE_GIB": "10"},
+     "allocated_storage_gib", "20..65536"),
+    ({"DR_DATABASE_MODE": "rds-replica", "DR_MAX_ALLOCATED_STORAGE_GIB": "50"},
+     "max_allocated_storage_gib", ">= allocated_storage_gib"),
+    ({"DR_REPLICA_LAG_THRESHOLD_SECONDS": "0"}, "replica_lag_threshold_seconds",
+     "greater than 0"),
+    ({"DR_REPLICA_MULTI_AZ": "maybe"}, "replica_multi_az", "true or false"),
     ({"DR_SECONDARY_INSTANCE_COUNT": "-1"}, "secondary_instance_count", "0..15"),
     ({"DR_BACKUP_RETENTION_DAYS": "0"}, "backup_retention_days", "1..35"),
     ({"DR_BACKUP_RETENTION_DAYS": "36"}, "backup_retention_days", "1..35"),

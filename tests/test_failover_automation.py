@@ -20,15 +20,15 @@ def _automation(**overrides):
     for role, cluster in (("primary", database.primary), ("secondary", database.secondary)):
         provider, region, key, vpc = base[role]
         alarms[role] = LagAlarms(t.stack, f"{role}Alarms", LagAlarmsProps(
-            provider=provider, region=region, namer=NAMER, key=key, cluster=cluster))
+            provider=provider, region=region, namer=NAMER, key=key, database=cluster))
         canaries[role] = canary(t, base, role, cluster, topic_arn=alarms[role].topic_arn)
-        sides[role] = RegionSide(provider=provider, region=region, key=key, cluster=cluster,
+        sides[role] = RegionSide(provider=provider, region=region, key=key, database=cluster,
                                  topic_arn=alarms[role].topic_arn,
                                  writer_alarm=canaries[role].writer_alarm)
     dns = FailoverDns(t.stack, "Dns", FailoverDnsProps(
         provider=t.primary, namer=NAMER, zone_name="db-test.internal",
         **{role: DnsRegion(region=base[role][1], vpc=base[role][3],
-                           cluster=getattr(database, role),
+                           database=getattr(database, role),
                            health_alarms=(canaries[role].connectivity_alarm,
                                           canaries[role].writer_alarm))
            for role in ("primary", "secondary")}))
@@ -118,3 +118,31 @@ def test_role_acts_only_on_this_deployments_resources(doc):
 def test_invalid_props_are_rejected(overrides, message):
     with pytest.raises(ValueError, match=message):
         _automation(**overrides)
+
+
+def test_database_mode_needs_matching_members_and_its_own_inputs():
+    with pytest.raises(ValueError, match="rds-replica mode needs the health_check of both"):
+        _rds_automation_without_health_checks()
+    with pytest.raises(ValueError, match="aurora-global mode needs global_cluster_id"):
+        _automation(global_cluster_id="")
+
+
+def _rds_automation_without_health_checks():
+    from helpers import rds_database
+
+    t = new_stack()
+    base = regional_base(t)
+    database = rds_database(t, base)
+    sides = {}
+    for role in ("primary", "secondary"):
+        provider, region, key, _ = base[role]
+        member = getattr(database, role)
+        alarms = LagAlarms(t.stack, f"{role}Alarms", LagAlarmsProps(
+            provider=provider, region=region, namer=NAMER, key=key, database=member))
+        probe = canary(t, base, role, member, topic_arn=alarms.topic_arn, engine="postgres",
+                       dimension=member.dimension)
+        sides[role] = RegionSide(provider=provider, region=region, key=key, database=member,
+                                 topic_arn=alarms.topic_arn, writer_alarm=probe.writer_alarm)
+    FailoverAutomation(t.stack, "secondaryFailover", FailoverAutomationProps(
+        namer=NAMER, home="secondary", hosted_zone_id="Z1", hosted_zone_arn="arn:zone",
+        writer_record_name="writer.db-test.internal", automatic=False, **sides))

@@ -14,7 +14,7 @@ def _dns(**overrides):
     sides = {}
     for role, cluster in (("primary", database.primary), ("secondary", database.secondary)):
         probe = canary(t, base, role, cluster)
-        sides[role] = DnsRegion(region=base[role][1], vpc=base[role][3], cluster=cluster,
+        sides[role] = DnsRegion(region=base[role][1], vpc=base[role][3], database=cluster,
                                 health_alarms=(probe.connectivity_alarm, probe.writer_alarm))
     props = dict(provider=t.primary, namer=NAMER, zone_name="db-test.internal", **sides)
     props.update(overrides)

@@ -14,7 +14,7 @@ def _alarms(secondary_instances=1, email="", **thresholds):
     for role, cluster in (("primary", database.primary), ("secondary", database.secondary)):
         provider, region, key, _ = base[role]
         LagAlarms(t.stack, f"{role}Alarms", LagAlarmsProps(
-            provider=provider, region=region, namer=NAMER, key=key, cluster=cluster,
+            provider=provider, region=region, namer=NAMER, key=key, database=cluster,
             thresholds=AlarmThresholds(**thresholds), alert_email=email))
     return t.synth()
 
@@ -84,3 +84,28 @@ def test_headless_secondary_gets_only_replication_alarms():
 def test_invalid_thresholds_are_rejected(thresholds, message):
     with pytest.raises(ValueError, match=message):
         _alarms(**thresholds)
+
+
+def test_rds_instances_get_free_storage_and_replica_lag_in_seconds_instead():
+    from helpers import rds_database
+
+    t = new_stack()
+    base = regional_base(t)
+    database = rds_database(t, base)
+    for role in ("primary", "secondary"):
+        provider, region, key, _ = base[role]
+        LagAlarms(t.stack, f"{role}Alarms", LagAlarmsProps(
+            provider=provider, region=region, namer=NAMER, key=key,
+            database=getattr(database, role),
+            thresholds=AlarmThresholds(replica_lag_seconds=45, free_storage_mib=2048)))
+    alarms = _by_name(t.synth())
+    assert {n: a["metric_name"] for n, a in alarms.items()
+            if a["provider"] == "aws.secondary"} == {
+        "dbdr-cpu-usw2-test": "CPUUtilization", "dbdr-memory-usw2-test": "FreeableMemory",
+        "dbdr-free-storage-usw2-test": "FreeStorageSpace",
+        "dbdr-connections-usw2-test": "DatabaseConnections",
+        "dbdr-replica-lag-usw2-test": "ReplicaLag"}
+    assert alarms["dbdr-replica-lag-usw2-test"]["threshold"] == 45
+    assert alarms["dbdr-free-storage-use1-test"]["threshold"] == 2048 * 2**20
+    assert alarms["dbdr-writer-health-use1-test"]["dimensions"] == {
+        "DBInstanceIdentifier": "dbdr-database-use1-test"}

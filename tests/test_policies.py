@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-APPS = ["default_app", "production_app", "variant_app"]
+APPS = ["default_app", "production_app", "variant_app", "rds_app", "rds_variant_app"]
 NAMING_ARGUMENTS = {"name", "identifier", "cluster_identifier", "global_cluster_identifier",
                     "function_name", "alarm_name", "bucket", "final_snapshot_identifier",
                     "name_prefix", "role_name", "topic_name", "queue_name", "table_name"}
@@ -19,6 +19,8 @@ ENCRYPTION_EXEMPT = {
     ("aws_rds_cluster", "performance_insights_kms_key_id"):
         "cluster-level Performance Insights is for Multi-AZ DB clusters; Aurora enables it "
         "per instance, where the same policy checks the key",
+    ("aws_db_instance", "master_user_secret_kms_key_id"):
+        "only used by RDS-managed master passwords, which cross-region replicas cannot use",
 }
 # IAM / key policy statements allowed to name Resource "*", with the AWS reason.
 STAR_RESOURCE_ALLOWLIST = {
@@ -142,17 +144,27 @@ def test_production_profile_protects_and_snapshots(production_app):
 
 
 def managed_password_violations(doc) -> list[str]:
-    """Clusters in a global database or a cross-region replica that ask RDS to manage the
-    master password: AWS refuses this (rds-secrets-manager.html); moto does not."""
-    return [name for name, body in doc["resource"].get("aws_rds_cluster", {}).items()
-            if (body.get("global_cluster_identifier") or body.get("replication_source_identifier"))
-            and body.get("manage_master_user_password")]
+    """Clusters in a global database, and instances in a cross-region replication pair, that
+    ask RDS to manage the master password: AWS refuses both (rds-secrets-manager.html,
+    limitations); moto does not."""
+    resources = doc["resource"]
+    clusters = [name for name, body in resources.get("aws_rds_cluster", {}).items()
+                if (body.get("global_cluster_identifier")
+                    or body.get("replication_source_identifier"))
+                and body.get("manage_master_user_password")]
+    replicated = bool(any(b.get("replicate_source_db")
+                          for b in resources.get("aws_db_instance", {}).values()))
+    instances = [name for name, body in resources.get("aws_db_instance", {}).items()
+                 if replicated and body.get("manage_master_user_password")]
+    return clusters + instances
 
 
-def test_no_rds_managed_password_on_global_members_and_the_guard_can_fail(app):
+def test_no_rds_managed_password_on_replicated_databases_and_the_guard_can_fail(app):
     assert managed_password_violations(app.doc) == []
     doctored = json.loads(json.dumps(app.doc))
-    next(iter(doctored["resource"]["aws_rds_cluster"].values()))["manage_master_user_password"] = True
+    database_type = ("aws_rds_cluster" if "aws_rds_cluster" in doctored["resource"]
+                     else "aws_db_instance")
+    next(iter(doctored["resource"][database_type].values()))["manage_master_user_password"] = True
     assert len(managed_password_violations(doctored)) == 1
 
 

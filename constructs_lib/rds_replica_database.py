@@ -1,0 +1,73 @@
+"""RdsReplicaDatabase: an RDS PostgreSQL primary with a promotable cross-region replica.
+
+The ``rds-replica`` database mode, for teams that cannot use Aurora (cost, engine features,
+an existing RDS fleet). One :class:`RdsRegionalInstance` per region: the Multi-AZ primary,
+created with the master password read from the existing secret
+(:mod:`constructs_lib.master_secret`), and a read replica in the secondary region that the
+failover orchestrator promotes with ``PromoteReadReplica``.
+
+Replication is asynchronous: RPO is the replica's ``ReplicaLag`` at failure time, and
+promotion takes "several minutes or longer" (USER_ReadRepl.Promote), so this mode trades a
+longer RTO and no planned zero-loss switchover for a standard RDS engine.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from constructs import Construct
+from cdktf_cdktf_provider_aws.provider import AwsProvider
+
+from .aurora_regional_cluster import MasterCredentials
+from .master_secret import MasterUserProps, master_password_from_secret
+from .naming import Namer
+from .rds_regional_instance import (
+    RdsInstanceSettings,
+    RdsRegionalInstance,
+    RdsRegionalInstanceProps,
+)
+from .regional_key import RegionalKey
+from .regional_vpc import RegionalVpc
+
+
+@dataclass(frozen=True, kw_only=True)
+class RdsRegion:
+    """Where one instance lives: its provider, network and key."""
+
+    provider: AwsProvider
+    region: str
+    vpc: RegionalVpc
+    key: RegionalKey
+
+
+@dataclass(frozen=True, kw_only=True)
+class RdsReplicaDatabaseProps(MasterUserProps):
+    namer: Namer
+    settings: RdsInstanceSettings
+    primary: RdsRegion
+    secondary: RdsRegion
+
+
+class RdsReplicaDatabase(Construct):
+    """The primary instance and its cross-region read replica."""
+
+    def __init__(self, scope: Construct, id: str, props: RdsReplicaDatabaseProps) -> None:
+        super().__init__(scope, id)
+        if props.primary.region == props.secondary.region:
+            raise ValueError(f"secondary region must differ from the primary, got "
+                             f"{props.secondary.region} twice")
+        props.validate_master_user()
+        password = master_password_from_secret(self, provider=props.primary.provider,
+                                               master_secret=props.master_secret)
+        self.master_secret_arn = password.secret_arn
+
+        def instance(label: str, side: RdsRegion, **role) -> RdsRegionalInstance:
+            return RdsRegionalInstance(self, label, RdsRegionalInstanceProps(
+                provider=side.provider, region=side.region, namer=props.namer,
+                settings=props.settings, vpc=side.vpc, key=side.key, **role))
+
+        self.primary = instance("Primary", props.primary, credentials=MasterCredentials(
+            username=props.master_username, password_wo=password.expression,
+            password_version=props.master_password_version),
+            database_name=props.database_name)
+        self.secondary = instance("Secondary", props.secondary, source_arn=self.primary.arn)
