@@ -8,8 +8,10 @@ Phases: start the emulator (moto server on 127.0.0.1, with the fixes in
 setting, create the stack's inputs (the master credentials secret), ``terraform init`` from
 the offline provider mirror and ``apply``, verify the result through the AWS API with boto3,
 write ``cfn-outputs/flat-outputs.json`` and run ``tests/integration`` against it, fail the
-global cluster over to the secondary region and check that a new plan replaces nothing,
-``destroy``, and verify through the API that nothing the stack created is left.
+database over to the secondary region through the deployed orchestrator and check that a new
+plan replaces nothing, ``destroy``, and verify through the API that nothing the stack
+created is left. ``DR_DATABASE_MODE=rds-replica ./run e2e`` runs the same phases for the
+RDS primary + cross-region read replica mode.
 
 Every phase prints what it does; a summary table of durations and counts closes the run.
 A failed phase is named and makes the exit code 1. The emulator always stops.
@@ -61,6 +63,18 @@ class Run:
     checks: int = 0
     failures: list[str] = field(default_factory=list)
     aliases: dict[str, str] = field(default_factory=dict)  # resource address -> provider alias
+
+    @property
+    def aurora(self) -> bool:
+        return self.config.database_mode == "aurora-global"
+
+    def member_id(self, role: str) -> str:
+        """The identifier of a region's database (an Aurora cluster or an RDS instance)."""
+        return self.outputs[f"{role}_{'cluster' if self.aurora else 'instance'}_id"]
+
+    @property
+    def dimension(self) -> str:
+        return "DBClusterIdentifier" if self.aurora else "DBInstanceIdentifier"
 
     @property
     def stack_dir(self) -> Path:
@@ -178,29 +192,15 @@ def apply(run: Run) -> str:
 
 
 def verify(run: Run) -> str:
-    c, o = run.config, run.outputs
     before = run.checks
-    rds = {role: run.aws("rds", role) for role in ("primary", "secondary")}
-    (gc,) = rds["primary"].describe_global_clusters(
-        GlobalClusterIdentifier=o["global_cluster_id"])["GlobalClusters"]
-    run.check(gc["StorageEncrypted"], "global cluster is encrypted")
-    members = {m["DBClusterArn"].split(":")[3]: m for m in gc["GlobalClusterMembers"]}
-    run.check(set(members) == {c.primary_region, c.secondary_region},
-              f"global cluster has members in both regions, got {sorted(members)}")
-    run.check(members[c.primary_region]["IsWriter"], "the writer is in the primary region")
-    run.check(not members[c.secondary_region]["IsWriter"], "the secondary is a reader")
-
-    for role, region in (("primary", c.primary_region), ("secondary", c.secondary_region)):
-        (cluster,) = rds[role].describe_db_clusters(
-            DBClusterIdentifier=o[f"{role}_cluster_id"])["DBClusters"]
-        run.check(cluster["StorageEncrypted"], f"{role} cluster is encrypted")
-        run.check(cluster["KmsKeyId"] == o[f"{role}_kms_key_arn"],
-                  f"{role} cluster uses its own region's key, got {cluster['KmsKeyId']}")
-        run.check(o[f"{role}_kms_key_arn"].split(":")[3] == region,
+    if run.aurora:
+        _verify_global_database(run)
+    else:
+        _verify_replicated_instances(run)
+    for role, region in (("primary", run.config.primary_region),
+                         ("secondary", run.config.secondary_region)):
+        run.check(run.outputs[f"{role}_kms_key_arn"].split(":")[3] == region,
                   f"{role} key lives in {region}")
-        count = c.primary_instance_count if role == "primary" else c.secondary_instance_count
-        run.check(len(cluster["DBClusterMembers"]) == count,
-                  f"{role} cluster has {count} instances, got {len(cluster['DBClusterMembers'])}")
         _verify_alarms(run, role, region)
 
     _verify_dns(run)
@@ -212,6 +212,71 @@ def verify(run: Run) -> str:
     return f"{run.checks - before} checks passed"
 
 
+def _verify_global_database(run: Run) -> None:
+    c, o = run.config, run.outputs
+    rds = {role: run.aws("rds", role) for role in ("primary", "secondary")}
+    (gc,) = rds["primary"].describe_global_clusters(
+        GlobalClusterIdentifier=o["global_cluster_id"])["GlobalClusters"]
+    run.check(gc["StorageEncrypted"], "global cluster is encrypted")
+    members = {m["DBClusterArn"].split(":")[3]: m for m in gc["GlobalClusterMembers"]}
+    run.check(set(members) == {c.primary_region, c.secondary_region},
+              f"global cluster has members in both regions, got {sorted(members)}")
+    run.check(members[c.primary_region]["IsWriter"], "the writer is in the primary region")
+    run.check(not members[c.secondary_region]["IsWriter"], "the secondary is a reader")
+    for role in ("primary", "secondary"):
+        (cluster,) = rds[role].describe_db_clusters(
+            DBClusterIdentifier=o[f"{role}_cluster_id"])["DBClusters"]
+        run.check(cluster["StorageEncrypted"], f"{role} cluster is encrypted")
+        run.check(cluster["KmsKeyId"] == o[f"{role}_kms_key_arn"],
+                  f"{role} cluster uses its own region's key, got {cluster['KmsKeyId']}")
+        count = c.primary_instance_count if role == "primary" else c.secondary_instance_count
+        run.check(len(cluster["DBClusterMembers"]) == count,
+                  f"{role} cluster has {count} instances, got {len(cluster['DBClusterMembers'])}")
+
+
+def _verify_replicated_instances(run: Run) -> None:
+    c, o = run.config, run.outputs
+    instances = {}
+    for role in ("primary", "secondary"):
+        (instance,) = run.aws("rds", role).describe_db_instances(
+            DBInstanceIdentifier=o[f"{role}_instance_id"])["DBInstances"]
+        instances[role] = instance
+        run.check(instance["Engine"] == "postgres", f"{role} runs RDS PostgreSQL")
+        run.check(instance["StorageEncrypted"] and instance["KmsKeyId"] == o[f"{role}_kms_key_arn"],
+                  f"{role} instance is encrypted with its own region's key, got "
+                  f"{instance.get('KmsKeyId')}")
+        run.check(instance["PerformanceInsightsEnabled"]
+                  and instance.get("PerformanceInsightsKMSKeyId") == o[f"{role}_kms_key_arn"],
+                  f"{role} Performance Insights uses the regional key")
+        run.check(instance["BackupRetentionPeriod"] == c.backup_retention_days,
+                  f"{role} keeps {c.backup_retention_days} days of its own backups, got "
+                  f"{instance['BackupRetentionPeriod']}")
+        run.check(instance["MultiAZ"] is (True if role == "primary" else c.replica_multi_az),
+                  f"{role} Multi-AZ is {instance['MultiAZ']}")
+        run.check(sorted(instance.get("EnabledCloudwatchLogsExports", [])) == sorted(c.log_exports),
+                  f"{role} exports {c.log_exports}, got {instance.get('EnabledCloudwatchLogsExports')}")
+        run.check(instance["Endpoint"]["Address"] == o[f"{role}_writer_endpoint"],
+                  f"{role} writer endpoint output is the instance address")
+        run.check(not instance["PubliclyAccessible"], f"{role} instance is private")
+    primary, replica = instances["primary"], instances["secondary"]
+    run.check(replica.get("ReadReplicaSourceDBInstanceIdentifier") == primary["DBInstanceArn"],
+              f"the replica follows the primary's ARN, got "
+              f"{replica.get('ReadReplicaSourceDBInstanceIdentifier')}")
+    run.check(replica["DBInstanceArn"] in primary.get("ReadReplicaDBInstanceIdentifiers", []),
+              f"the primary lists its cross-region replica, got "
+              f"{primary.get('ReadReplicaDBInstanceIdentifiers')}")
+    run.check(not primary.get("ReadReplicaSourceDBInstanceIdentifier"), "the primary is standalone")
+    for role in ("primary", "secondary"):
+        (group,) = instances[role]["DBParameterGroups"]
+        parameters = {p["ParameterName"]: p.get("ParameterValue")
+                      for p in run.aws("rds", role).describe_db_parameters(
+                          DBParameterGroupName=group["DBParameterGroupName"],
+                          Source="user")["Parameters"]}
+        run.check(parameters.get("log_statement") == "all"
+                  and parameters.get(c.tls_parameter[0]) == c.tls_parameter[1],
+                  f"{role} parameter group audits every statement and sets TLS, got {parameters}")
+
+
 def _verify_alarms(run: Run, role: str, region: str) -> None:
     topic = run.outputs[f"{role}_alerts_topic_arn"]
     run.check(topic.split(":")[3] == region, f"{role} topic lives in {region}")
@@ -220,10 +285,12 @@ def _verify_alarms(run: Run, role: str, region: str) -> None:
     answer = run.aws("cloudwatch", role).describe_alarms(
         AlarmNamePrefix=f"{run.config.project_name}-", AlarmTypes=["MetricAlarm", "CompositeAlarm"])
     alarms = answer["MetricAlarms"] + answer.get("CompositeAlarms", [])
-    # capacity (4 where instances exist), writer health or replication (1 or 2), canary (2),
-    # and in the primary the primary-down composite the orchestrator listens to
+    # capacity (4 where instances exist), writer health or replication (Aurora: lag and RPO
+    # lag; RDS: ReplicaLag), canary (2), and in the primary the primary-down composite the
+    # orchestrator listens to
+    instances = not run.aurora or run.config.secondary_instance_count
     expected = 4 + 1 + 2 + 1 if role == "primary" else \
-        (4 if run.config.secondary_instance_count else 0) + 2 + 2
+        (4 if instances else 0) + (2 if run.aurora else 1) + 2
     run.check(len(alarms) == expected, f"{expected} alarms in {region}, got {len(alarms)}")
     for alarm in alarms:
         run.check(alarm["AlarmActions"] == [topic],
@@ -239,15 +306,24 @@ def _verify_dns(run: Run) -> None:
     run.check(regions == sorted([c.primary_region, c.secondary_region]),
               f"the zone is associated with both VPCs, got {regions}")
     records = r53.list_resource_record_sets(HostedZoneId=o["hosted_zone_id"])["ResourceRecordSets"]
-    writer = {r.get("Failover"): r for r in records
+    writer = {r.get("SetIdentifier"): r for r in records
               if r["Name"].rstrip(".") == o["writer_dns_name"]}
-    run.check(set(writer) == {"PRIMARY", "SECONDARY"}, f"writer failover records, got {set(writer)}")
-    run.check(writer["PRIMARY"]["ResourceRecords"][0]["Value"] == o["primary_writer_endpoint"],
-              "PRIMARY points at the primary cluster endpoint")
-    run.check(writer["SECONDARY"]["ResourceRecords"][0]["Value"] == o["secondary_writer_endpoint"],
-              "SECONDARY points at the secondary cluster endpoint")
-    for failover, region in (("PRIMARY", c.primary_region), ("SECONDARY", c.secondary_region)):
-        check = r53.get_health_check(HealthCheckId=writer[failover]["HealthCheckId"])["HealthCheck"]
+    run.check(set(writer) == {"primary", "secondary"}, f"two writer records, got {set(writer)}")
+    if c.dns_routing == "failover":
+        routing = {role: r.get("Failover") for role, r in writer.items()}
+        expected = {"primary": "PRIMARY", "secondary": "SECONDARY"}
+    else:
+        routing = {role: r.get("Weight") for role, r in writer.items()}
+        expected = {"primary": 100, "secondary": 0}
+    run.check(routing == expected, f"{c.dns_routing} writer records {expected}, got {routing}")
+    for role in ("primary", "secondary"):
+        run.check(writer[role]["ResourceRecords"][0]["Value"] == o[f"{role}_writer_endpoint"],
+                  f"the {role} writer record points at the {role} writer endpoint")
+    for role, region in (("primary", c.primary_region), ("secondary", c.secondary_region)):
+        failover = role.upper()
+        run.check(writer[role]["HealthCheckId"] == o[f"{role}_health_check_id"],
+                  f"the {role} record carries the {role} health check")
+        check = r53.get_health_check(HealthCheckId=writer[role]["HealthCheckId"])["HealthCheck"]
         config = check["HealthCheckConfig"]
         children = config.get("ChildHealthChecks") or []
         run.check(config["Type"] == "CALCULATED" and len(children) == 2
@@ -297,7 +373,8 @@ def _tags_of(run: Run, resource: dict) -> dict[str, str] | None:
         return pairs(aws("ec2").describe_tags(
             Filters=[{"Name": "resource-id", "Values": [rid]}])["Tags"])
     if rtype in ("aws_rds_cluster", "aws_rds_cluster_instance", "aws_rds_cluster_parameter_group",
-                 "aws_db_subnet_group", "aws_rds_global_cluster"):
+                 "aws_db_subnet_group", "aws_rds_global_cluster", "aws_db_instance",
+                 "aws_db_parameter_group"):
         return pairs(aws("rds").list_tags_for_resource(ResourceName=values["arn"])["TagList"])
     if rtype == "aws_kms_key":
         return pairs(aws("kms").list_resource_tags(KeyId=values["key_id"])["Tags"],
@@ -430,30 +507,41 @@ def _invoke_orchestrator(run: Run, role: str, event: dict) -> dict:
 
 def _canary_reports(run: Run, role: str, connectivity: int, is_writer: int) -> None:
     """What the canary would publish (moto does not run the deployed canary)."""
-    cluster = run.outputs[f"{role}_cluster_id"]
     run.aws("cloudwatch", role).put_metric_data(Namespace="DatabaseDR", MetricData=[
         {"MetricName": name, "Value": value, "Unit": "Count",
-         "Dimensions": [{"Name": "DBClusterIdentifier", "Value": cluster}]}
+         "Dimensions": [{"Name": run.dimension, "Value": run.member_id(role)}]}
         for name, value in (("ConnectivityOk", connectivity), ("IsWriter", is_writer))])
+
+
+def _lag_reports(run: Run, seconds: float) -> None:
+    """The replication lag RDS would publish for the secondary (moto publishes none):
+    ``AuroraGlobalDBReplicationLag`` in ms, or the RDS replica's ``ReplicaLag`` in seconds."""
+    metric, value, unit = (("AuroraGlobalDBReplicationLag", seconds * 1000, "Milliseconds")
+                           if run.aurora else ("ReplicaLag", seconds, "Seconds"))
+    run.aws("cloudwatch", "secondary").put_metric_data(Namespace="AWS/RDS", MetricData=[{
+        "MetricName": metric, "Value": value, "Unit": unit,
+        "Dimensions": [{"Name": run.dimension, "Value": run.member_id("secondary")}]}])
 
 
 def failover_drill(run: Run) -> str:
     """Drive the deployed orchestrator through a regional failure: healthy primary (nothing
     to do), a dry run, the primary going silent with lag inside the RPO (failover), and a
     repeated trigger (nothing to do); then check Terraform accepts the new roles without
-    replacing or deleting anything. moto lacks the global failover calls; tools/emulator.py
-    supplies them following the RDS API reference."""
-    c, o = run.config, run.outputs
+    replacing or deleting anything. moto lacks the global failover calls and parts of
+    replica promotion; tools/emulator.py supplies them following the RDS API reference."""
+    c = run.config
     _canary_reports(run, "primary", connectivity=1, is_writer=1)
     _canary_reports(run, "secondary", connectivity=1, is_writer=0)
-    run.aws("cloudwatch", "secondary").put_metric_data(Namespace="AWS/RDS", MetricData=[{
-        "MetricName": "AuroraGlobalDBReplicationLag", "Value": 800, "Unit": "Milliseconds",
-        "Dimensions": [{"Name": "DBClusterIdentifier", "Value": o["secondary_cluster_id"]}]}])
+    _lag_reports(run, seconds=0.8 if run.aurora else 1)
     healthy = _invoke_orchestrator(run, "secondary", {"action": "evaluate"})
     run.check(healthy["status"] == "noop", "a healthy primary is left alone")
     dry = _invoke_orchestrator(run, "secondary", {"action": "failover", "dry_run": True})
     run.check(dry["status"] == "dry_run" and dry["decision"] == "switchover",
               f"a dry run plans a switchover of a healthy primary, got {dry['decision']}")
+    operation = (dry.get("plan") or {}).get("operation")
+    expected_operation = "SwitchoverGlobalCluster" if run.aurora else "PromoteReadReplica"
+    run.check(operation == expected_operation,
+              f"the plan's operation is {expected_operation}, got {operation}")
 
     _canary_reports(run, "primary", connectivity=0, is_writer=0)  # the primary goes dark
     start = time.perf_counter()
@@ -461,16 +549,22 @@ def failover_drill(run: Run) -> str:
     drill_seconds = time.perf_counter() - start
     run.check(moved["status"] == "completed" and moved["decision"] == "failover",
               f"the orchestrator failed over, got {moved['status']} / {moved.get('decision')}")
-    (gc,) = run.aws("rds").describe_global_clusters(
-        GlobalClusterIdentifier=o["global_cluster_id"])["GlobalClusters"]
-    writer = [m["DBClusterArn"] for m in gc["GlobalClusterMembers"] if m["IsWriter"]]
-    run.check(len(writer) == 1 and writer[0].split(":")[3] == c.secondary_region,
-              f"the writer moved to {c.secondary_region}, got {writer}")
+    if run.aurora:
+        _check_global_writer_moved(run)
+    else:
+        _check_replica_promoted_and_old_primary_fenced(run)
     if c.dns_routing == "failover":
         states = {a["AlarmName"]: a["StateValue"] for a in run.aws("cloudwatch").describe_alarms(
             AlarmNames=[c.namer.name("is-writer", c.primary_region)])["MetricAlarms"]}
         run.check(set(states.values()) == {"ALARM"},
                   f"the old writer's IsWriter alarm is in ALARM, so DNS leaves it: {states}")
+    else:
+        records = run.aws("route53").list_resource_record_sets(
+            HostedZoneId=run.outputs["hosted_zone_id"])["ResourceRecordSets"]
+        weights = {r["SetIdentifier"]: r.get("Weight") for r in records
+                   if r["Name"].rstrip(".") == run.outputs["writer_dns_name"]}
+        run.check(weights == {"primary": 0, "secondary": 100},
+                  f"the writer weights moved to 0/100, got {weights}")
     again = _invoke_orchestrator(run, "secondary", {"action": "evaluate"})
     run.check(again["status"] == "noop", "a repeated trigger does nothing")
     durations = run.aws("cloudwatch", "secondary").list_metrics(
@@ -483,8 +577,12 @@ def failover_drill(run: Run) -> str:
     changes = [(r["address"], r["change"]["actions"]) for r in changed]
     destructive = [(a, x) for a, x in changes if "delete" in x]
     run.check(not destructive, f"the plan after failover destroys or replaces nothing, got {destructive}")
-    cluster_changes = [(a, x) for a, x in changes if "aws_rds" in a]
-    run.check(not cluster_changes, f"no change to any database resource, got {cluster_changes}")
+    # The new roles (membership, a promoted replica, the fence, the weights) are AWS's now.
+    owned_by_failover = ("aws_rds", "aws_db_instance", "aws_route53_health_check",
+                         "aws_route53_record")
+    database_changes = [(a, x) for a, x in changes if any(t in a for t in owned_by_failover)]
+    run.check(not database_changes,
+              f"no change to any database or DNS resource, got {database_changes}")
     for r in changed:
         before, after = r["change"]["before"] or {}, r["change"]["after"] or {}
         attributes = sorted(k for k in set(before) | set(after) if before.get(k) != after.get(k))
@@ -492,6 +590,33 @@ def failover_drill(run: Run) -> str:
               f"({', '.join(attributes)})")
     return (f"orchestrator failed over in {drill_seconds:.2f} s; plan after: "
             f"0 destroy/replace, {len(changes)} update(s)")
+
+
+def _check_global_writer_moved(run: Run) -> None:
+    (gc,) = run.aws("rds").describe_global_clusters(
+        GlobalClusterIdentifier=run.outputs["global_cluster_id"])["GlobalClusters"]
+    writer = [m["DBClusterArn"] for m in gc["GlobalClusterMembers"] if m["IsWriter"]]
+    run.check(len(writer) == 1 and writer[0].split(":")[3] == run.config.secondary_region,
+              f"the writer moved to {run.config.secondary_region}, got {writer}")
+
+
+def _check_replica_promoted_and_old_primary_fenced(run: Run) -> None:
+    (replica,) = run.aws("rds", "secondary").describe_db_instances(
+        DBInstanceIdentifier=run.member_id("secondary"))["DBInstances"]
+    run.check(not replica.get("ReadReplicaSourceDBInstanceIdentifier")
+              and replica["DBInstanceStatus"] == "available",
+              f"the replica is a standalone, available writer, got "
+              f"{replica.get('ReadReplicaSourceDBInstanceIdentifier')} / {replica['DBInstanceStatus']}")
+    (primary,) = run.aws("rds", "primary").describe_db_instances(
+        DBInstanceIdentifier=run.member_id("primary"))["DBInstances"]
+    run.check(replica["DBInstanceArn"] not in primary.get("ReadReplicaDBInstanceIdentifiers", []),
+              "the old primary no longer lists the promoted replica")
+    r53 = run.aws("route53")
+    config = r53.get_health_check(
+        HealthCheckId=run.outputs["primary_health_check_id"])["HealthCheck"]["HealthCheckConfig"]
+    run.check(config["HealthThreshold"] > len(config.get("ChildHealthChecks") or []),
+              f"the old primary's health check is fenced (always unhealthy), got "
+              f"threshold {config['HealthThreshold']} of {len(config.get('ChildHealthChecks') or [])}")
 
 
 def destroy(run: Run) -> str:

@@ -11,21 +11,35 @@ def test_outputs_name_both_regions_and_the_shared_parts(outputs, regions):
     assert outputs["master_secret_arn"].startswith("arn:")
 
 
-def test_global_cluster_has_one_writer_in_the_primary_region(outputs, aws, regions):
-    (gc,) = aws("rds").describe_global_clusters(
-        GlobalClusterIdentifier=outputs["global_cluster_id"])["GlobalClusters"]
-    writers = [m["DBClusterArn"] for m in gc["GlobalClusterMembers"] if m["IsWriter"]]
-    assert len(writers) == 1 and writers[0].split(":")[3] == regions["primary"]
-    assert writers[0].endswith(":" + outputs["primary_cluster_id"])
+def test_the_writer_is_in_the_primary_region(outputs, aws, regions):
+    if outputs["database_mode"] == "aurora-global":
+        (gc,) = aws("rds").describe_global_clusters(
+            GlobalClusterIdentifier=outputs["global_cluster_id"])["GlobalClusters"]
+        writers = [m["DBClusterArn"] for m in gc["GlobalClusterMembers"] if m["IsWriter"]]
+        assert len(writers) == 1 and writers[0].split(":")[3] == regions["primary"]
+        assert writers[0].endswith(":" + outputs["primary_cluster_id"])
+    else:
+        (replica,) = aws("rds", "secondary").describe_db_instances(
+            DBInstanceIdentifier=outputs["secondary_instance_id"])["DBInstances"]
+        source = replica["ReadReplicaSourceDBInstanceIdentifier"]
+        assert source.split(":")[3] == regions["primary"]
+        assert source.endswith(":db:" + outputs["primary_instance_id"])
 
 
 @pytest.mark.parametrize("role", ["primary", "secondary"])
-def test_endpoints_in_outputs_are_the_clusters_endpoints(outputs, aws, role):
-    (cluster,) = aws("rds", role).describe_db_clusters(
-        DBClusterIdentifier=outputs[f"{role}_cluster_id"])["DBClusters"]
-    assert cluster["Endpoint"] == outputs[f"{role}_writer_endpoint"]
-    assert cluster["ReaderEndpoint"] == outputs[f"{role}_reader_endpoint"]
-    assert cluster["Status"] == "available"
+def test_endpoints_in_outputs_are_the_databases_endpoints(outputs, aws, role):
+    if outputs["database_mode"] == "aurora-global":
+        (cluster,) = aws("rds", role).describe_db_clusters(
+            DBClusterIdentifier=outputs[f"{role}_cluster_id"])["DBClusters"]
+        assert cluster["Endpoint"] == outputs[f"{role}_writer_endpoint"]
+        assert cluster["ReaderEndpoint"] == outputs[f"{role}_reader_endpoint"]
+        assert cluster["Status"] == "available"
+    else:
+        (instance,) = aws("rds", role).describe_db_instances(
+            DBInstanceIdentifier=outputs[f"{role}_instance_id"])["DBInstances"]
+        assert instance["Endpoint"]["Address"] == outputs[f"{role}_writer_endpoint"]
+        assert instance["Endpoint"]["Address"] == outputs[f"{role}_reader_endpoint"]
+        assert instance["DBInstanceStatus"] == "available"
 
 
 @pytest.mark.parametrize("role", ["primary", "secondary"])
@@ -39,10 +53,13 @@ def test_regional_keys_are_enabled_and_rotating(outputs, aws, role):
 def test_writer_name_routes_to_the_primary_while_its_health_check_is_healthy(outputs, aws):
     r53 = aws("route53")
     records = r53.list_resource_record_sets(HostedZoneId=outputs["hosted_zone_id"])
-    writer = {r["Failover"]: r for r in records["ResourceRecordSets"]
+    writer = {r["SetIdentifier"]: r for r in records["ResourceRecordSets"]
               if r["Name"].rstrip(".") == outputs["writer_dns_name"]}
-    primary = writer["PRIMARY"]
+    primary = writer["primary"]
+    assert primary.get("Failover", "PRIMARY") == "PRIMARY"
+    assert primary.get("Weight", 100) == 100 and writer["secondary"].get("Weight", 0) == 0
     assert primary["ResourceRecords"] == [{"Value": outputs["primary_writer_endpoint"]}]
+    assert primary["HealthCheckId"] == outputs["primary_health_check_id"]
     status = r53.get_health_check_status(HealthCheckId=primary["HealthCheckId"])
     observations = status["HealthCheckObservations"]
     assert observations and all("Success" in o["StatusReport"]["Status"] for o in observations)
