@@ -14,7 +14,7 @@ from dataclasses import dataclass
 # AWS limits per kind of name. RDS identifiers: 1-63 chars, lowercase letters, digits and
 # hyphens, start with a letter, no "--", no trailing hyphen (RDS user guide, "Naming
 # constraints"). IAM role names: 64 chars. Everything else we name allows >= 255.
-LIMITS = {"rds": 63, "iam": 64, "generic": 255}
+LIMITS = {"rds": 63, "iam": 64, "generic": 255, "s3": 63}
 
 # role -> (kind, regional). Regional names carry the region code (at most 6 chars).
 ROLES: dict[str, tuple[str, bool]] = {
@@ -53,6 +53,15 @@ ROLES: dict[str, tuple[str, bool]] = {
     "primary-down": ("generic", True),
     "health": ("generic", True),  # Route 53 calculated health checks
     "writer": ("generic", False),  # Route 53 health check of the primary writer
+    # Data-protection extras
+    "peering": ("generic", False),  # VPC peering connection between the two regions
+    "backups": ("s3", True),  # backup bucket per region (S3 names are global, 3-63 chars)
+    "backup-replication": ("iam", False),  # S3 replication role
+    "vault": ("generic", True),  # AWS Backup vault per region
+    "backup-plan": ("generic", False),
+    "backup": ("iam", False),  # AWS Backup service role
+    "db-events": ("generic", True),  # RDS event subscription per region
+    "dashboard": ("generic", False),  # CloudWatch dashboard (both regions)
 }
 INSTANCE_INDEX_MAX = 2  # up to 15 instances per cluster
 
@@ -75,7 +84,7 @@ def check_name(name: str, kind: str) -> str:
     limit = LIMITS[kind]
     if len(name) > limit:
         raise ValueError(f"name {name!r} is {len(name)} characters; AWS allows {limit}")
-    if kind == "rds" and not _RDS_NAME.match(name):
+    if kind in ("rds", "s3") and not _RDS_NAME.match(name):
         raise ValueError(
             f"name {name!r} must be lowercase letters, digits and single hyphens, "
             "starting with a letter"
