@@ -133,6 +133,9 @@ def build_stack(app, config: DrConfig):
             backup_retention_days=c.backup_retention_days))
         for role in regions}
 
+    extras = _data_protection(stack, c, providers, keys, vpcs, members, alarms, dns,
+                              database.master_secret_arn)
+
     # Outputs (never a secret value).
     def output(name: str, value, description: str) -> None:
         TerraformOutput(stack, name, value=value, description=description)
@@ -162,7 +165,80 @@ def build_stack(app, config: DrConfig):
     output("hosted_zone_id", dns.zone_id, "Private hosted zone of the database names")
     output("master_secret_arn", database.master_secret_arn,
            "Secret holding the master credentials (its ARN, never its value)")
+    for name, (value, description) in extras.items():
+        output(name, value, description)
     return stack
+
+
+def _data_protection(stack, c: DrConfig, providers: dict, keys: dict, vpcs: dict,
+                     members: dict, alarms: dict, dns, secret_arn: str) -> dict:
+    """The data-protection extras, each behind its flag; returns their outputs."""
+    from constructs_lib.regional_key import KeyedRegion
+
+    namer, outputs = c.namer, {}
+    regions = {"primary": c.primary_region, "secondary": c.secondary_region}
+    keyed = {role: KeyedRegion(provider=providers[role], region=region, key=keys[role])
+             for role, region in regions.items()}
+    destroyable = not c.deletion_protection
+
+    if c.vpc_peering:
+        from constructs_lib.vpc_peering import VpcPeering, VpcPeeringProps
+
+        peering = VpcPeering(stack, "Peering", VpcPeeringProps(
+            namer=namer, primary=vpcs["primary"], secondary=vpcs["secondary"]))
+        outputs["vpc_peering_connection_id"] = (peering.connection_id,
+                                                "VPC peering between the two regions")
+    if c.backup_buckets:
+        from constructs_lib.backup_buckets import BackupBuckets, BackupBucketsProps
+
+        buckets = BackupBuckets(stack, "BackupBuckets", BackupBucketsProps(
+            namer=namer, **keyed, expiration_days=c.backup_object_expiration_days,
+            force_destroy=destroyable))
+        for role, region in regions.items():
+            outputs[f"{role}_backup_bucket"] = (
+                buckets.bucket_names[role],
+                f"Backup bucket in {region}" + (" (replicated to the secondary)"
+                                                if role == "primary" else " (replica)"))
+    if c.aws_backup:
+        from constructs_lib.backup_plan import DatabaseBackups, DatabaseBackupsProps
+
+        backups = DatabaseBackups(stack, "Backups", DatabaseBackupsProps(
+            namer=namer, **keyed, database_arn=members["primary"].arn,
+            retention_days=c.aws_backup_retention_days,
+            copy_retention_days=c.aws_backup_copy_retention_days,
+            force_destroy=destroyable))
+        outputs["backup_plan_id"] = (backups.plan.id, "AWS Backup plan of the primary database")
+        for role, region in regions.items():
+            outputs[f"{role}_backup_vault_arn"] = (backups.vaults[role].arn,
+                                                   f"AWS Backup vault in {region}")
+    if c.endpoint_parameters:
+        from constructs_lib.endpoint_parameters import (
+            EndpointParameters, EndpointParametersProps)
+
+        parameters = EndpointParameters(stack, "EndpointParameters", EndpointParametersProps(
+            namer=namer, path=f"/{c.project_name}/{c.environment_suffix}",
+            regions=list(keyed.values()), writer_dns_name=dns.writer_name,
+            reader_dns_name=dns.reader_name, primary=members["primary"],
+            secondary=members["secondary"], port=c.port, secret_arn=secret_arn))
+        outputs["endpoint_parameter_path"] = (
+            parameters.path, "SSM Parameter Store path of the endpoints, in both regions")
+    if c.event_subscriptions:
+        from constructs_lib.database_events import DatabaseEvents, DatabaseEventsProps
+
+        for role, region in regions.items():
+            DatabaseEvents(stack, f"{role.capitalize()}Events", DatabaseEventsProps(
+                provider=providers[role], region=region, namer=namer,
+                topic_arn=alarms[role].topic_arn, database=members[role]))
+    if c.dashboard:
+        from constructs_lib.dr_dashboard import DrDashboard, DrDashboardProps
+
+        dashboard = DrDashboard(stack, "Dashboard", DrDashboardProps(
+            provider=providers["primary"], namer=namer, primary=members["primary"],
+            secondary=members["secondary"],
+            health_check_ids={role: dns.health_checks[role].id for role in regions}))
+        outputs["dashboard_name"] = (dashboard.dashboard_name,
+                                     "CloudWatch dashboard of both regions")
+    return outputs
 
 
 def _database(stack, c: DrConfig, providers: dict, keys: dict, vpcs: dict):
@@ -204,7 +280,8 @@ def _database(stack, c: DrConfig, providers: dict, keys: dict, vpcs: dict):
 
     return AuroraGlobalCluster(stack, "Database", AuroraGlobalClusterProps(
         namer=c.namer, **master_user,
-        settings=AuroraClusterSettings(engine=c.engine, **settings),
+        settings=AuroraClusterSettings(engine=c.engine, aws_backup_plan=c.aws_backup,
+                                       **settings),
         **{role: AuroraRegion(**where(role),
                               instance_count=getattr(c, f"{role}_instance_count"))
            for role in regions}))

@@ -64,6 +64,8 @@ class AuroraClusterSettings:
     # Default: 60 s enhanced monitoring; 0 turns it off.
     monitoring_interval_seconds: int = 60
     log_retention_days: int = 365
+    # Default: off. On when the deployment's AWS Backup plan selects the primary cluster.
+    aws_backup_plan: bool = False
 
 
 @dataclass(frozen=True)
@@ -158,9 +160,12 @@ class AuroraRegionalCluster(Construct):
             depends_on=[*self.log_groups, *props.depends_on],
             lifecycle=TerraformResourceLifecycle(ignore_changes=MEMBERSHIP_DRIFT),
         )
+        covered = s.aws_backup_plan and self.is_primary
         skip_checks(self.cluster, {
-            "CKV2_AWS_8": "point-in-time recovery comes from the cluster's automated backups "
-                          "(backup_retention_period) and the global secondary's copy",
+            **({} if covered else {
+                "CKV2_AWS_8": "point-in-time recovery comes from the cluster's automated "
+                              "backups (backup_retention_period) and the global secondary's "
+                              "copy; the AWS Backup plan (when on) selects the primary"}),
             **({} if s.deletion_protection else {
                 "CKV_AWS_139": "the default profile is destroyable by design; the production "
                                "profile turns deletion protection on"}),

@@ -146,6 +146,16 @@ class DrConfig:
     alarm_period_seconds: int = 60
     alarm_evaluation_periods: int = 3
     alert_email: str = ""
+    # Data-protection extras (each on by default; README, Data protection)
+    vpc_peering: bool = True
+    backup_buckets: bool = True
+    backup_object_expiration_days: int = 30
+    aws_backup: bool = True
+    aws_backup_retention_days: int = 35
+    aws_backup_copy_retention_days: int = 35
+    endpoint_parameters: bool = True
+    event_subscriptions: bool = True
+    dashboard: bool = True
     # Terraform state
     state_bucket: str = ""
     state_key: str = ""
@@ -536,6 +546,9 @@ _CHECKS: list[tuple[str, Callable[[Any, DrConfig], str | None]]] = [
     ("alarm_period_seconds", _alarm_period),
     ("alarm_evaluation_periods", _between(1, 100)),
     ("alert_email", _email),
+    ("backup_object_expiration_days", _between(1, 3650)),
+    ("aws_backup_retention_days", _between(1, 36500)),
+    ("aws_backup_copy_retention_days", _between(1, 36500)),
     ("state_bucket", _bucket),
     ("state_region", _region),
     ("emulator_endpoint", _loopback_url),

@@ -65,8 +65,11 @@ class RegionalKey(Construct):
                        {"Service": f"logs.{props.region}.amazonaws.com"}, _USE,
                        {"ArnLike": {"kms:EncryptionContext:aws:logs:arn":
                                     f"arn:{self.partition}:logs:{props.region}:{self.account_id}:*"}}),
-            _statement("AlarmDeliveryToEncryptedTopics",
-                       {"Service": ["cloudwatch.amazonaws.com", "sns.amazonaws.com"]},
+            _statement("DeliveryToEncryptedTopics",
+                       # Alarms, and RDS event notifications (USER_Events, "encrypted
+                       # topics"), publish to the KMS-encrypted alert topics.
+                       {"Service": ["cloudwatch.amazonaws.com", "events.rds.amazonaws.com",
+                                    "sns.amazonaws.com"]},
                        ["kms:Decrypt", "kms:GenerateDataKey*"],
                        {"StringEquals": {"aws:SourceAccount": self.account_id}}),
         ]}
@@ -90,3 +93,13 @@ def _statement(sid: str, principal: dict, actions: list[str],
     if condition:
         statement["Condition"] = condition
     return statement
+
+
+@dataclass(frozen=True, kw_only=True)
+class KeyedRegion:
+    """A region as the data-protection constructs see it: its provider, its name and the
+    customer-managed key that encrypts what they create there."""
+
+    provider: AwsProvider
+    region: str
+    key: RegionalKey

@@ -20,13 +20,23 @@ from tools import terraform
 REGIONAL_TYPES = {  # resource type -> count per region with the default configuration
     "aws_kms_key": 1, "aws_kms_alias": 1, "aws_vpc": 1, "aws_subnet": 3,
     "aws_route_table": 3, "aws_route_table_association": 3, "aws_db_subnet_group": 1,
-    "aws_security_group": 3, "aws_vpc_security_group_ingress_rule": 3,
+    "aws_security_group": 3, "aws_vpc_security_group_ingress_rule": 4,
     "aws_vpc_security_group_egress_rule": 2, "aws_vpc_endpoint": 2,
     "aws_default_security_group": 1, "aws_flow_log": 1, "aws_rds_cluster": 1,
     "aws_rds_cluster_parameter_group": 1, "aws_sns_topic": 1, "aws_lambda_function": 2,
     "aws_dynamodb_table": 1, "aws_sqs_queue": 2, "aws_cloudwatch_log_group": 4,
-    "aws_iam_role": 4,
+    # data-protection extras: peering routes, backup bucket, vault, parameters, events
+    "aws_route": 3, "aws_s3_bucket": 1, "aws_s3_bucket_versioning": 1,
+    "aws_s3_bucket_lifecycle_configuration": 1, "aws_backup_vault": 1,
+    "aws_ssm_parameter": 6, "aws_db_event_subscription": 1,
 }
+# Made once, through the primary provider: peering requester, replication, backup plan,
+# dashboard (and the two IAM roles of replication and backup).
+PRIMARY_ONLY = {"aws_vpc_peering_connection": 1, "aws_s3_bucket_replication_configuration": 1,
+                "aws_backup_plan": 1, "aws_backup_selection": 1, "aws_cloudwatch_dashboard": 1}
+EXTRA_TYPES = ("aws_vpc_peering_connection", "aws_vpc_peering_connection_accepter",
+               "aws_route", "aws_s3_bucket", "aws_backup_vault", "aws_backup_plan",
+               "aws_ssm_parameter", "aws_db_event_subscription", "aws_cloudwatch_dashboard")
 
 
 def _all_blocks(doc: dict):
@@ -63,6 +73,24 @@ def test_both_regions_get_the_same_regional_building_blocks(default_app):
     # the watchdog schedule runs only the secondary's orchestrator
     assert per_region[("aws_cloudwatch_event_rule", "aws.primary")] == 1
     assert per_region[("aws_cloudwatch_event_rule", "aws.secondary")] == 2
+    for rtype, count in PRIMARY_ONLY.items():
+        assert (per_region[(rtype, "aws.primary")], per_region[(rtype, "aws.secondary")]) == (
+            count, 0), rtype
+    assert per_region[("aws_vpc_peering_connection_accepter", "aws.secondary")] == 1
+    assert (per_region[("aws_iam_role", "aws.primary")],
+            per_region[("aws_iam_role", "aws.secondary")]) == (6, 4)
+
+
+def test_each_data_protection_extra_is_behind_its_flag(tmp_path):
+    flags = ("VPC_PEERING", "BACKUP_BUCKETS", "AWS_BACKUP", "ENDPOINT_PARAMETERS",
+             "EVENT_SUBSCRIPTIONS", "DASHBOARD")
+    result = _run_main({**{f"DR_{flag}": "false" for flag in flags},
+                        "ENVIRONMENT_SUFFIX": "bare"}, tmp_path)
+    assert result.returncode == 0, result.stderr
+    doc = json.loads((tmp_path / "cdktf.out" / "stacks" / "dbdr" / "cdk.tf.json").read_text())
+    assert [t for t in EXTRA_TYPES if t in doc["resource"]] == []
+    assert not {"vpc_peering_connection_id", "backup_plan_id", "dashboard_name",
+                "endpoint_parameter_path", "primary_backup_bucket"} & set(doc["output"])
 
 
 def test_providers_are_aliased_per_region_with_required_default_tags(default_app):
@@ -92,8 +120,9 @@ def test_variant_configuration_moves_regions_engine_and_backend(variant_app):
     subscriptions = doc["resource"]["aws_sns_topic_subscription"].values()
     assert sorted(s["protocol"] for s in subscriptions) == ["email", "email", "lambda"]
     rules = doc["resource"]["aws_vpc_security_group_ingress_rule"].values()
-    # clients (2 CIDRs + 1 security group in the primary), endpoints' HTTPS, the canary
-    assert Counter(r["provider"] for r in rules) == {"aws.primary": 5, "aws.secondary": 4}
+    # clients (2 CIDRs + 1 security group in the primary), endpoints' HTTPS, the canary,
+    # the peer region's CIDR over the VPC peering
+    assert Counter(r["provider"] for r in rules) == {"aws.primary": 6, "aws.secondary": 5}
     backend = doc["terraform"]["backend"]["s3"]
     assert backend == {"bucket": "dbdr-state-example", "key": "dbdr/qa2/terraform.tfstate",
                        "region": "us-east-2", "encrypt": True, "use_lockfile": True}
@@ -108,13 +137,15 @@ def test_default_backend_is_a_local_file_per_environment(default_app):
 def test_outputs_cover_both_regions_and_never_a_secret_value(default_app):
     outputs = default_app.doc["output"]
     expected = {"global_cluster_id", "writer_dns_name", "reader_dns_name", "hosted_zone_id",
-                "master_secret_arn", "database_mode"}
+                "master_secret_arn", "database_mode", "vpc_peering_connection_id",
+                "backup_plan_id", "endpoint_parameter_path", "dashboard_name"}
     for role in ("primary", "secondary"):
         expected |= {f"{role}_{n}" for n in ("writer_endpoint", "reader_endpoint",
                                                "cluster_id", "kms_key_arn",
                                                "alerts_topic_arn", "vpc_id",
                                                "orchestrator_function", "canary_function",
-                                               "health_check_id")}
+                                               "health_check_id", "backup_bucket",
+                                               "backup_vault_arn")}
     assert set(outputs) == expected
     assert all(o.get("description") for o in outputs.values())
     assert outputs["writer_dns_name"]["value"] == "writer.db-dev.internal"

@@ -27,18 +27,21 @@ def test_defaults_rotating_key_with_alias_and_short_deletion_window():
     assert alias["target_key_id"].startswith("${aws_kms_key.")
 
 
-def test_policy_lets_rds_logs_and_alarm_delivery_use_the_key_and_nothing_broader():
+def test_policy_lets_rds_logs_alarm_and_event_delivery_use_the_key_and_nothing_broader():
     doc = _key()
     policy = json.loads(only(doc, "aws_kms_key")["policy"])
     statements = {s["Sid"]: s for s in policy["Statement"]}
     assert set(statements) == {"AccountAdministration", "RdsInThisAccount",
-                               "CloudWatchLogsOfThisRegion", "AlarmDeliveryToEncryptedTopics"}
+                               "CloudWatchLogsOfThisRegion", "DeliveryToEncryptedTopics"}
     rds = statements["RdsInThisAccount"]
     assert rds["Condition"]["StringEquals"]["kms:ViaService"] == "rds.us-east-1.amazonaws.com"
     assert "kms:CallerAccount" in rds["Condition"]["StringEquals"]
     assert rds["Principal"]["AWS"].endswith(":root")  # this account only, never "*"
     logs = statements["CloudWatchLogsOfThisRegion"]
     assert logs["Principal"] == {"Service": "logs.us-east-1.amazonaws.com"}
+    delivery = statements["DeliveryToEncryptedTopics"]
+    assert sorted(delivery["Principal"]["Service"]) == [
+        "cloudwatch.amazonaws.com", "events.rds.amazonaws.com", "sns.amazonaws.com"]
     # every statement other than the root delegation is conditioned and uses no kms:*
     for sid, statement in statements.items():
         if sid != "AccountAdministration":
