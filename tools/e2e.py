@@ -204,6 +204,7 @@ def verify(run: Run) -> str:
         _verify_alarms(run, role, region)
 
     _verify_dns(run)
+    _verify_data_protection(run)
     _verify_functions(run)
     _verify_tags(run)
     _verify_names(run)
@@ -346,6 +347,103 @@ def _verify_dns(run: Run) -> None:
               "reader record points at the secondary reader endpoint")
 
 
+def _verify_data_protection(run: Run) -> None:
+    """The data-protection extras (each behind its flag), read back through the AWS API."""
+    c, o = run.config, run.outputs
+    regions = {"primary": c.primary_region, "secondary": c.secondary_region}
+    if c.vpc_peering:
+        (peering,) = run.aws("ec2").describe_vpc_peering_connections(
+            VpcPeeringConnectionIds=[o["vpc_peering_connection_id"]])["VpcPeeringConnections"]
+        run.check(peering["Status"]["Code"] == "active",
+                  f"the VPC peering is active, got {peering['Status']}")
+        run.check(peering["AccepterVpcInfo"].get("Region") == c.secondary_region,
+                  f"the peering's accepter is in {c.secondary_region}")
+        for role, other in (("primary", "secondary"), ("secondary", "primary")):
+            tables = run.aws("ec2", role).describe_route_tables(
+                Filters=[{"Name": "vpc-id", "Values": [o[f"{role}_vpc_id"]]}])["RouteTables"]
+            peer_cidr = getattr(c, f"{other}_vpc_cidr")
+            private = [t for t in tables if not any(a.get("Main") for a in t["Associations"])]
+            routed = [t for t in private if any(
+                r.get("DestinationCidrBlock") == peer_cidr
+                and r.get("VpcPeeringConnectionId") == o["vpc_peering_connection_id"]
+                for r in t["Routes"])]
+            run.check(len(private) == c.az_count and len(routed) == len(private),
+                      f"every {role} private route table routes {peer_cidr} through the "
+                      f"peering ({len(routed)} of {len(private)})")
+    if c.backup_buckets:
+        s3 = run.aws("s3")
+        source = o["primary_backup_bucket"]
+        rules = s3.get_bucket_replication(Bucket=source)["ReplicationConfiguration"]["Rules"]
+        (rule,) = rules
+        destination = rule["Destination"]
+        run.check(destination["Bucket"].endswith(":" + o["secondary_backup_bucket"])
+                  and destination.get("ReplicationTime", {}).get("Status") == "Enabled"
+                  and destination.get("Metrics", {}).get("Status") == "Enabled",
+                  f"the primary bucket replicates to the secondary with RTC and metrics, got {rule}")
+        for role in regions:
+            bucket = o[f"{role}_backup_bucket"]
+            client = run.aws("s3", role)
+            run.check(client.get_bucket_versioning(Bucket=bucket).get("Status") == "Enabled",
+                      f"{role} backup bucket is versioned")
+            (sse,) = client.get_bucket_encryption(Bucket=bucket)[
+                "ServerSideEncryptionConfiguration"]["Rules"]
+            run.check(sse["ApplyServerSideEncryptionByDefault"].get("KMSMasterKeyID")
+                      == o[f"{role}_kms_key_arn"], f"{role} backup bucket uses its region's key")
+            block = client.get_public_access_block(Bucket=bucket)["PublicAccessBlockConfiguration"]
+            run.check(all(block.values()), f"{role} backup bucket blocks public access")
+            lifecycle = client.get_bucket_lifecycle_configuration(Bucket=bucket)["Rules"]
+            days = c.backup_object_expiration_days
+            run.check(any(r.get("Expiration", {}).get("Days") == days
+                          and r.get("NoncurrentVersionExpiration", {}).get("NoncurrentDays") == days
+                          for r in lifecycle),
+                      f"{role} backup objects expire after {days} days, current and noncurrent")
+            policy = json.loads(client.get_bucket_policy(Bucket=bucket)["Policy"])
+            run.check("aws:SecureTransport" in json.dumps(policy), f"{role} bucket is TLS-only")
+    if c.aws_backup:
+        backup = run.aws("backup")
+        plan = backup.get_backup_plan(BackupPlanId=o["backup_plan_id"])["BackupPlan"]
+        (rule,) = plan["Rules"]
+        copies = rule.get("CopyActions", [])
+        run.check(len(copies) == 1 and copies[0]["DestinationBackupVaultArn"]
+                  == o["secondary_backup_vault_arn"],
+                  f"the daily backup is copied to the secondary vault, got {copies}")
+        selections = backup.list_backup_selections(BackupPlanId=o["backup_plan_id"])[
+            "BackupSelectionsList"]
+        run.check(len(selections) == 1, f"one backup selection, got {len(selections)}")
+        for role in regions:
+            vault = run.aws("backup", role).describe_backup_vault(
+                BackupVaultName=o[f"{role}_backup_vault_arn"].rsplit(":", 1)[1])
+            run.check(vault.get("EncryptionKeyArn") == o[f"{role}_kms_key_arn"],
+                      f"{role} vault is encrypted with its region's key")
+    if c.endpoint_parameters:
+        path = o["endpoint_parameter_path"]
+        for role in regions:
+            found = run.aws("ssm", role).get_parameters_by_path(
+                Path=path, WithDecryption=True)["Parameters"]
+            values = {p["Name"].rsplit("/", 1)[1]: p for p in found}
+            run.check(values.get("writer-dns-name", {}).get("Value") == o["writer_dns_name"]
+                      and values.get("port", {}).get("Value") == str(c.port),
+                      f"the endpoint parameters are readable in {role}, got {sorted(values)}")
+            run.check(values.get("master-secret-arn", {}).get("Type") == "SecureString",
+                      f"the secret's ARN is a SecureString in {role}")
+    if c.event_subscriptions:
+        for role in regions:
+            subscriptions = run.aws("rds", role).describe_event_subscriptions()[
+                "EventSubscriptionsList"]
+            mine = [e for e in subscriptions if e["SnsTopicArn"] == o[f"{role}_alerts_topic_arn"]]
+            run.check(len(mine) == 1 and mine[0]["Enabled"]
+                      and "failover" in mine[0].get("EventCategoriesList", []),
+                      f"{role} RDS events (failover, failure, ...) reach the {role} topic, "
+                      f"got {mine}")
+    if c.dashboard:
+        body = json.loads(run.aws("cloudwatch").get_dashboard(
+            DashboardName=o["dashboard_name"])["DashboardBody"])
+        shown = json.dumps(body)
+        run.check(all(region in shown for region in regions.values())
+                  and ("ReplicaLag" in shown or "AuroraGlobalDBReplicationLag" in shown),
+                  "the dashboard shows replication lag for both regions")
+
+
 def _verify_functions(run: Run) -> None:
     for role in ("primary", "secondary"):
         lam = run.aws("lambda", role)
@@ -368,13 +466,14 @@ def _tags_of(run: Run, resource: dict) -> dict[str, str] | None:
     pairs = lambda items, k="Key", v="Value": {i[k]: i[v] for i in items}  # noqa: E731
     if rtype in ("aws_vpc", "aws_subnet", "aws_route_table", "aws_security_group",
                  "aws_default_security_group", "aws_flow_log", "aws_vpc_endpoint",
+                 "aws_vpc_peering_connection", "aws_vpc_peering_connection_accepter",
                  "aws_vpc_security_group_ingress_rule", "aws_vpc_security_group_egress_rule"):
         rid = values.get("security_group_rule_id") or values["id"]
         return pairs(aws("ec2").describe_tags(
             Filters=[{"Name": "resource-id", "Values": [rid]}])["Tags"])
     if rtype in ("aws_rds_cluster", "aws_rds_cluster_instance", "aws_rds_cluster_parameter_group",
                  "aws_db_subnet_group", "aws_rds_global_cluster", "aws_db_instance",
-                 "aws_db_parameter_group"):
+                 "aws_db_parameter_group", "aws_db_event_subscription"):
         return pairs(aws("rds").list_tags_for_resource(ResourceName=values["arn"])["TagList"])
     if rtype == "aws_kms_key":
         return pairs(aws("kms").list_resource_tags(KeyId=values["key_id"])["Tags"],
@@ -393,6 +492,13 @@ def _tags_of(run: Run, resource: dict) -> dict[str, str] | None:
         return pairs(aws("cloudwatch").list_tags_for_resource(ResourceARN=values["arn"])["Tags"])
     if rtype == "aws_cloudwatch_log_group":
         return aws("logs").list_tags_for_resource(resourceArn=values["arn"].removesuffix(":*"))["tags"]
+    if rtype == "aws_s3_bucket":
+        return pairs(aws("s3").get_bucket_tagging(Bucket=values["bucket"])["TagSet"])
+    if rtype in ("aws_backup_vault", "aws_backup_plan"):
+        return aws("backup").list_tags(ResourceArn=values["arn"])["Tags"]
+    if rtype == "aws_ssm_parameter":
+        return pairs(aws("ssm").list_tags_for_resource(
+            ResourceType="Parameter", ResourceId=values["name"])["TagList"])
     if rtype == "aws_iam_role":
         return pairs(aws("iam").list_role_tags(RoleName=values["name"])["Tags"])
     if rtype in ("aws_route53_zone", "aws_route53_health_check"):
@@ -417,7 +523,12 @@ def _role_of(run: Run, resource: dict) -> str:
 UNTAGGABLE = {"aws_kms_alias", "aws_route_table_association", "aws_route53_record",
               "aws_iam_role_policy", "aws_iam_role_policy_attachment",
               "aws_sns_topic_subscription", "aws_lambda_permission",
-              "aws_cloudwatch_event_target"}
+              "aws_cloudwatch_event_target", "aws_route", "aws_cloudwatch_dashboard",
+              "aws_backup_selection", "aws_s3_bucket_versioning",
+              "aws_s3_bucket_server_side_encryption_configuration",
+              "aws_s3_bucket_public_access_block", "aws_s3_bucket_ownership_controls",
+              "aws_s3_bucket_policy", "aws_s3_bucket_lifecycle_configuration",
+              "aws_s3_bucket_replication_configuration"}
 
 
 def _verify_tags(run: Run) -> None:
@@ -660,6 +771,23 @@ def verify_nothing_left(run: Run) -> str:
         run.check(not endpoints, f"no {role} VPC endpoint left, got {endpoints}")
         key = run.aws("kms", role).describe_key(KeyId=o[f"{role}_kms_key_arn"])["KeyMetadata"]
         run.check(key["KeyState"] == "PendingDeletion", f"{role} key is pending deletion")
+    for role in ("primary", "secondary"):
+        vaults = [v["BackupVaultName"] for v in
+                  run.aws("backup", role).list_backup_vaults()["BackupVaultList"]]
+        run.check(not vaults, f"no {role} backup vault left, got {vaults}")
+        parameters = run.aws("ssm", role).describe_parameters()["Parameters"]
+        run.check(not parameters, f"no {role} parameter left, got {[p['Name'] for p in parameters]}")
+        events = run.aws("rds", role).describe_event_subscriptions()["EventSubscriptionsList"]
+        run.check(not events, f"no {role} event subscription left")
+    plans = run.aws("backup").list_backup_plans()["BackupPlansList"]
+    run.check(not plans, f"no backup plan left, got {plans}")
+    buckets = [b["Name"] for b in run.aws("s3").list_buckets()["Buckets"]]
+    run.check(not buckets, f"no bucket left, got {buckets}")
+    dashboards = run.aws("cloudwatch").list_dashboards()["DashboardEntries"]
+    run.check(not dashboards, f"no dashboard left, got {dashboards}")
+    peerings = [p["VpcPeeringConnectionId"] for p in run.aws("ec2").describe_vpc_peering_connections()[
+        "VpcPeeringConnections"] if p["Status"]["Code"] not in ("deleted", "rejected")]
+    run.check(not peerings, f"no VPC peering left, got {peerings}")
     run.check(not run.aws("route53").list_hosted_zones()["HostedZones"], "no hosted zone left")
     run.check(not run.aws("route53").list_health_checks()["HealthChecks"], "no health check left")
     roles = [r["RoleName"] for r in run.aws("iam").list_roles()["Roles"]]
