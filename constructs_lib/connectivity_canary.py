@@ -41,6 +41,8 @@ from .naming import Namer
 from .python_function import PythonFunction, PythonFunctionProps
 from .regional_key import RegionalKey
 from .regional_vpc import RegionalVpc
+from .timings import (CANARY_ALARM_PERIOD_SECONDS, CANARY_ALARM_PERIODS,
+                      CANARY_CONNECT_TIMEOUT_SECONDS, CANARY_PERIOD_SECONDS, rate)
 
 NAMESPACE = "DatabaseDR"
 DRIVERS = {"aurora-postgresql": ("pg8000", "scramp", "asn1crypto", "python-dateutil", "six"),
@@ -67,9 +69,9 @@ class ConnectivityCanaryProps:
     secret_arn_pattern: str
     alarm_topic_arn: str
     # Default: every minute, the finest EventBridge schedule; RDS metrics are per minute too.
-    schedule: str = "rate(1 minute)"
+    schedule: str = rate(CANARY_PERIOD_SECONDS)
     # Default: 2 one-minute periods before connectivity / writer alarms fire.
-    evaluation_periods: int = 2
+    evaluation_periods: int = CANARY_ALARM_PERIODS
     log_retention_days: int = 365
     dimension: str = "DBClusterIdentifier"
 
@@ -112,7 +114,7 @@ class ConnectivityCanary(Construct):
                          "DB_PORT": str(vpc.port), "DB_NAME": props.database_name,
                          "SECRET_ID": props.secret_id, "CLUSTER_ID": props.database_id,
                          "METRIC_DIMENSION": props.dimension,
-                         "METRIC_NAMESPACE": NAMESPACE, "CONNECT_TIMEOUT_SECONDS": "5"},
+                         "METRIC_NAMESPACE": NAMESPACE, "CONNECT_TIMEOUT_SECONDS": str(CANARY_CONNECT_TIMEOUT_SECONDS)},
             statements=[
                 {"Sid": "ReadDatabaseCredentials", "Action": ["secretsmanager:GetSecretValue"],
                  "Resource": props.secret_arn_pattern},
@@ -143,7 +145,7 @@ class ConnectivityCanary(Construct):
                 provider=provider, alarm_name=namer.name(role, region),
                 alarm_description=description, namespace=NAMESPACE, metric_name=metric,
                 dimensions={props.dimension: props.database_id}, statistic="Minimum",
-                period=60, evaluation_periods=props.evaluation_periods,
+                period=CANARY_ALARM_PERIOD_SECONDS, evaluation_periods=props.evaluation_periods,
                 datapoints_to_alarm=props.evaluation_periods,
                 comparison_operator="LessThanThreshold", threshold=1,
                 treat_missing_data="breaching",

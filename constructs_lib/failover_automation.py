@@ -56,12 +56,11 @@ from .database_member import AURORA_CLUSTER, RDS_INSTANCE, DatabaseMember
 from .naming import Namer
 from .python_function import PythonFunction, PythonFunctionProps
 from .regional_key import RegionalKey
+from .timings import (HEALTH_WINDOW_SECONDS, MAX_HANDOVERS, ORCHESTRATOR_TIMEOUT_SECONDS,
+                      WAIT_TIMEOUT_SECONDS, WATCHDOG_PERIOD_SECONDS, WRITER_POLL_SECONDS, rate)
 
 DNS_MODES = ("failover", "weighted")
 DR_MODES = {AURORA_CLUSTER: "aurora-global", RDS_INSTANCE: "rds-replica"}
-# The orchestrator waits at most WAIT_TIMEOUT_SECONDS for the new writer and hands over to
-# a follow-up invocation beyond that, so it always answers within its 300 s timeout.
-TIMEOUT_SECONDS, WAIT_TIMEOUT_SECONDS = 300, 240
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -77,6 +76,11 @@ class RegionSide:
     writer_alarm: CloudwatchMetricAlarm
     # The calculated health check of the region's writer record (fenced in rds-replica mode).
     health_check: Route53HealthCheck | None = None
+    # The region's connectivity canary. Default: none. When given, the orchestrator runs it
+    # right after the writer moved here, so the new writer's IsWriter=1 reaches the metric
+    # stream Route 53 health checks read now rather than at the canary's next scheduled run.
+    canary_function_name: str = ""
+    canary_function_arn: str = ""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -148,8 +152,10 @@ class FailoverAutomation(Construct):
             "HOSTED_ZONE_ID": props.hosted_zone_id,
             "WRITER_RECORD_NAME": props.writer_record_name, "DNS_MODE": props.dns_mode,
             "LOCK_TABLE": self.lock_table.name, "LOCK_TTL_SECONDS": "600",
-            "RPO_SECONDS": str(props.rpo_seconds), "HEALTH_WINDOW_SECONDS": "120",
-            "WAIT_TIMEOUT_SECONDS": str(WAIT_TIMEOUT_SECONDS), "POLL_SECONDS": "5",
+            "RPO_SECONDS": str(props.rpo_seconds),
+            "HEALTH_WINDOW_SECONDS": str(HEALTH_WINDOW_SECONDS),
+            "WAIT_TIMEOUT_SECONDS": str(WAIT_TIMEOUT_SECONDS),
+            "POLL_SECONDS": str(WRITER_POLL_SECONDS),
             "METRIC_NAMESPACE": NAMESPACE, "METRIC_DIMENSION": home.database.dimension,
         }
         for label, side in sides.items():
@@ -172,7 +178,7 @@ class FailoverAutomation(Construct):
                  "Action": ["rds:DescribeGlobalClusters", "rds:DescribeDBClusters"],
                  "Resource": members}]
         else:
-            environment["MAX_HANDOVERS"] = "3"
+            environment["MAX_HANDOVERS"] = str(MAX_HANDOVERS)
             environment["BACKUP_RETENTION_DAYS"] = str(props.backup_retention_days)
             for label, side in sides.items():
                 environment[f"{label}_INSTANCE_ARN"] = side.database.arn
@@ -192,6 +198,11 @@ class FailoverAutomation(Construct):
                 # A promotion that outlasts the wait continues in a follow-up invocation.
                 {"Sid": "HandOver", "Action": ["lambda:InvokeFunction"],
                  "Resource": own_function}]
+        if home.canary_function_name:
+            environment["CANARY_FUNCTION"] = home.canary_function_name
+            database_statements.append(
+                {"Sid": "RefreshWriterHealth", "Action": ["lambda:InvokeFunction"],
+                 "Resource": home.canary_function_arn})
         statements = [
             *database_statements,
             {"Sid": "MoveDns", "Action": ["route53:ChangeResourceRecordSets",
@@ -219,7 +230,8 @@ class FailoverAutomation(Construct):
             provider=provider, region=region, namer=namer, key=key,
             function="orchestrator", role="orchestrator",
             description=f"Moves the writer of the {self.dr_mode} database to {region}",
-            environment=environment, statements=statements, timeout_seconds=TIMEOUT_SECONDS,
+            environment=environment, statements=statements,
+            timeout_seconds=ORCHESTRATOR_TIMEOUT_SECONDS,
             log_retention_days=props.log_retention_days,
             check_skips={"CKV_AWS_117": "the orchestrator must reach RDS, Route 53, SNS and "
                                         "CloudWatch in both regions, including a failed one, "
@@ -235,7 +247,7 @@ class FailoverAutomation(Construct):
         rule = CloudwatchEventRule(self, "Watchdog", provider=provider,
                                    name=namer.name("watchdog", region),
                                    description="Evaluate the writer's health every minute",
-                                   schedule_expression="rate(1 minute)")
+                                   schedule_expression=rate(WATCHDOG_PERIOD_SECONDS))
         CloudwatchEventTarget(self, "WatchdogTarget", provider=provider, rule=rule.name,
                               arn=self.arn, input='{"action": "evaluate"}')
         LambdaPermission(self, "AllowWatchdog", provider=provider,

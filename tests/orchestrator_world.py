@@ -364,3 +364,33 @@ def changed(env: dict[str, str], change: dict[str, str | None]) -> dict[str, str
     """``env`` with ``change`` applied: a value of None removes the setting."""
     return {**{k: v for k, v in env.items() if k not in change},
             **{k: v for k, v in change.items() if v is not None}}
+
+
+class RecordingClients:
+    """The orchestrator's clients, except Lambda: a recording stand-in, because the function
+    a hand-over invokes does not exist in moto. ``on_invoke`` runs at the moment of each
+    invoke (to look at the world then)."""
+
+    def __init__(self, fail: bool = False, on_invoke: Any = None) -> None:
+        self._clients = handler.Clients()
+        self.invokes: list[dict[str, Any]] = []
+        self.fail, self.on_invoke = fail, on_invoke
+
+    def __call__(self, service: str, region: str) -> Any:
+        if service == "lambda":
+            return _LambdaStandIn(self, region)
+        return self._clients(service, region)
+
+
+class _LambdaStandIn:
+    def __init__(self, owner: RecordingClients, region: str) -> None:
+        self.owner, self.region = owner, region
+
+    def invoke(self, **kwargs: Any) -> dict[str, Any]:
+        if self.owner.fail:
+            raise RuntimeError("Lambda is unreachable")
+        self.owner.invokes.append({"region": self.region, **kwargs,
+                                   "Payload": json.loads(kwargs["Payload"])})
+        if self.owner.on_invoke:
+            self.owner.on_invoke()
+        return {"StatusCode": 202}

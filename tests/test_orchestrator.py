@@ -33,8 +33,8 @@ from dr_lambdas.orchestrator import handler
 from dr_lambdas.orchestrator.config import OrchestratorConfig
 from dr_lambdas.orchestrator.lock import Lock
 from orchestrator_world import (  # noqa: F401 - fast_moto is a fixture
-    ACCOUNT, PRIMARY, REGIONS, RPO_SECONDS, SECONDARY, DeadRegion, Deployment, aws, changed,
-    fast_moto, static_env,
+    ACCOUNT, PRIMARY, REGIONS, RPO_SECONDS, SECONDARY, DeadRegion, Deployment,
+    RecordingClients, aws, changed, fast_moto, static_env,
 )
 from orchestrator_world import World as BaseWorld
 
@@ -663,3 +663,37 @@ def test_importing_the_handler_does_not_import_boto3():
     code = ("import sys, dr_lambdas.orchestrator.handler; "
             "sys.exit(1 if 'boto3' in sys.modules or 'botocore' in sys.modules else 0)")
     assert subprocess.run([sys.executable, "-c", code], cwd=ROOT).returncode == 0
+
+
+# -- the new writer's health, refreshed at once -----------------------------------------------
+
+CANARY = "dbdr-canary-usw2-dev"
+
+
+def test_completed_failover_runs_the_new_writers_canary_at_once(world, writer_calls):
+    # Route 53 reads the IsWriter metric stream, not the alarm state: the home canary runs now
+    world.lag_ms(800)
+    clients = RecordingClients()
+    answer = world.invoke({"action": "evaluate"}, env={"CANARY_FUNCTION": CANARY},
+                          clients=clients)
+    assert (answer["decision"], answer["status"]) == ("failover", "completed")
+    assert answer["health_refresh"] == {"function": CANARY, "region": SECONDARY, "ok": True}
+    assert [(i["region"], i["FunctionName"], i["InvocationType"]) for i in clients.invokes] == [
+        (SECONDARY, CANARY, "Event")]
+
+
+def test_a_canary_that_cannot_be_run_does_not_fail_the_failover(world, writer_calls):
+    world.lag_ms(800)
+    answer = world.invoke({"action": "evaluate"}, env={"CANARY_FUNCTION": CANARY},
+                          clients=RecordingClients(fail=True))
+    assert answer["status"] == "completed" and world.writer_region() == SECONDARY
+    assert answer["health_refresh"]["ok"] is False
+    assert "unreachable" in answer["health_refresh"]["error"]
+
+
+def test_without_a_canary_nothing_is_run(world, writer_calls):
+    world.lag_ms(800)
+    clients = RecordingClients()
+    answer = world.invoke({"action": "evaluate"}, clients=clients)
+    assert answer["status"] == "completed" and answer["health_refresh"] is None
+    assert clients.invokes == []

@@ -34,8 +34,8 @@ from dr_lambdas.orchestrator import handler
 from dr_lambdas.orchestrator.config import OrchestratorConfig
 from dr_lambdas.orchestrator.decision import Observation, Request, decide
 from orchestrator_world import (  # noqa: F401 - fast_moto is a fixture
-    ACCOUNT, PRIMARY, REGIONS, ROLE, RPO_SECONDS, SECONDARY, DeadRegion, Deployment, aws, changed,
-    fast_moto, static_env,
+    ACCOUNT, PRIMARY, REGIONS, ROLE, RPO_SECONDS, SECONDARY, DeadRegion, Deployment,
+    RecordingClients, aws, changed, fast_moto, static_env,
 )
 from orchestrator_world import World as BaseWorld
 
@@ -152,36 +152,6 @@ def promotions(monkeypatch):
     monkeypatch.setattr(RDSBackend, "promote_read_replica",
                         lambda self, db_kwargs: recorder(self, db_kwargs))
     return recorder
-
-
-class RecordingClients:
-    """The orchestrator's clients, except Lambda: a recording stand-in, because the function
-    a hand-over invokes does not exist in moto. ``on_invoke`` runs at the moment of each
-    invoke (to look at the world then)."""
-
-    def __init__(self, fail: bool = False, on_invoke: Any = None) -> None:
-        self._clients = handler.Clients()
-        self.invokes: list[dict[str, Any]] = []
-        self.fail, self.on_invoke = fail, on_invoke
-
-    def __call__(self, service: str, region: str) -> Any:
-        if service == "lambda":
-            return _LambdaStandIn(self, region)
-        return self._clients(service, region)
-
-
-class _LambdaStandIn:
-    def __init__(self, owner: RecordingClients, region: str) -> None:
-        self.owner, self.region = owner, region
-
-    def invoke(self, **kwargs: Any) -> dict[str, Any]:
-        if self.owner.fail:
-            raise RuntimeError("Lambda is unreachable")
-        self.owner.invokes.append({"region": self.region, **kwargs,
-                                   "Payload": json.loads(kwargs["Payload"])})
-        if self.owner.on_invoke:
-            self.owner.on_invoke()
-        return {"StatusCode": 202}
 
 
 def finish_after_sleeps(world: World, promotions: Promotions, sleeps: int) -> None:

@@ -24,6 +24,12 @@
   Route 53 stops answering with it now instead of after the alarm's own periods; the canary
   then keeps it there (the demoted cluster reports IsWriter=0). The new writer's alarm is
   set to OK. Each alarm is set in its own region; a dead region's failure is reported.
+  Route 53 health checks read the alarm's *metric data stream*, not its state: "you can't
+  force the status of a health check to change by using the CloudWatch SetAlarmState API
+  operation" (Route 53 developer guide, dns-failover-determining-health-of-endpoints). So
+  the alarms set here are for people and the composite alarm; what moves the record is the
+  canary's IsWriter datapoint, and ``refresh_writer_health`` runs the home region's canary
+  at once instead of waiting up to a minute for its schedule.
 - DNS, ``weighted`` mode: UPSERT the two weighted records of the writer name (set
   identifiers ``primary`` / ``secondary``) to 100 for the new writer and 0 for the other,
   copying every other field of the existing records (targets, TTL, health checks).
@@ -176,6 +182,24 @@ def move_dns(config: OrchestratorConfig, clients: ClientFactory,
         result = {**result, "fence": fence, "ok": result["ok"] and fence["ok"]}
     log("dns_moved" if result["ok"] else "dns_move_failed", **result)
     return result
+
+
+def refresh_writer_health(config: OrchestratorConfig,
+                          clients: ClientFactory) -> dict[str, Any] | None:
+    """Run the home region's canary now (asynchronously), so the new writer's IsWriter=1
+    and ConnectivityOk=1 are published within seconds. None when no canary is configured;
+    never raises: a failure only means the scheduled run publishes them instead."""
+    if not config.canary_function:
+        return None
+    step: dict[str, Any] = {"function": config.canary_function, "region": config.home_region}
+    try:
+        clients("lambda", config.home_region).invoke(
+            FunctionName=config.canary_function, InvocationType="Event", Payload=b"{}")
+        step["ok"] = True
+    except Exception as error:  # noqa: BLE001 - the schedule runs the canary anyway
+        step.update(ok=False, error=str(error))
+    log("writer_health_refreshed" if step["ok"] else "writer_health_refresh_failed", **step)
+    return step
 
 
 def fence_writer_check(config: OrchestratorConfig, clients: ClientFactory,

@@ -93,6 +93,9 @@ class OrchestratorConfig:
     # AWS_LAMBDA_FUNCTION_NAME, set by the Lambda runtime: the function a hand-over invokes.
     # Default: empty (outside Lambda), and then a timed-out wait is reported, not handed over.
     function_name: str = ""
+    # CANARY_FUNCTION: the home region's connectivity canary, run once the writer moved here
+    # (see actions.refresh_writer_health). Default: empty, nothing is run.
+    canary_function: str = ""
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> OrchestratorConfig:
@@ -144,6 +147,7 @@ class OrchestratorConfig:
             max_handovers=_int(environ, "MAX_HANDOVERS", 3),
             backup_retention_days=_int(environ, "BACKUP_RETENTION_DAYS", 7),
             function_name=environ.get("AWS_LAMBDA_FUNCTION_NAME", "") or "",
+            canary_function=environ.get("CANARY_FUNCTION", "") or "",
         )
         config.validate()
         return config

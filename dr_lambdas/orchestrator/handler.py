@@ -281,6 +281,7 @@ def _move_writer(config: OrchestratorConfig, clients: ClientFactory, request: Re
         return answer("timeout", decision, change=change, error=error,
                       notifications=notifications)
     dns = actions.move_dns(config, clients, config.home_region)
+    refreshed = actions.refresh_writer_health(config, clients)
     lap("dns", mark)
     duration = round(clock() - started, 3)
     status = "completed" if dns["ok"] else "dns_failed"
@@ -288,7 +289,8 @@ def _move_writer(config: OrchestratorConfig, clients: ClientFactory, request: Re
     notifications += _tell(config, clients, status, decision, snapshot,
                            duration_seconds=duration, dns=dns)
     return answer(status, decision, change=change, dns=dns, duration_seconds=duration,
-                  duration_metric_published=metric, notifications=notifications)
+                  duration_metric_published=metric, health_refresh=refreshed,
+                  notifications=notifications)
 
 
 def _hand_over(config: OrchestratorConfig, clients: ClientFactory, request: Request,
