@@ -117,7 +117,9 @@ def build_stack(app, config: DrConfig):
     sides = {role: RegionSide(provider=providers[role], region=region, key=keys[role],
                               database=members[role], topic_arn=alarms[role].topic_arn,
                               writer_alarm=canaries[role].writer_alarm,
-                              health_check=dns.health_checks[role])
+                              health_check=dns.health_checks[role],
+                              canary_function_name=canaries[role].function.function_name,
+                              canary_function_arn=canaries[role].function.arn)
              for role, region in regions.items()}
     automation = {
         role: FailoverAutomation(stack, f"{role.capitalize()}Failover", FailoverAutomationProps(
@@ -281,6 +283,7 @@ def _database(stack, c: DrConfig, providers: dict, keys: dict, vpcs: dict):
     return AuroraGlobalCluster(stack, "Database", AuroraGlobalClusterProps(
         namer=c.namer, **master_user,
         settings=AuroraClusterSettings(engine=c.engine, aws_backup_plan=c.aws_backup,
+                                       global_db_rpo_seconds=c.global_db_rpo_seconds,
                                        **settings),
         **{role: AuroraRegion(**where(role),
                               instance_count=getattr(c, f"{role}_instance_count"))
@@ -305,6 +308,15 @@ def main() -> int:
         print(f"warning: legacy_tls_optional=true: {config.tls_parameter[0]}="
               f"{config.tls_parameter[1]}, the database accepts unencrypted connections; "
               "use it only for clients that cannot use TLS", file=sys.stderr)
+    from constructs_lib.recovery_budget import recovery_budget, render_text
+
+    # The objectives are checked before anything is written.
+    budget = recovery_budget(config)
+    print(render_text(budget))
+    if not budget.meets_objectives:
+        print("error: the configuration cannot meet its recovery objectives: "
+              + "; ".join(budget.problems()), file=sys.stderr)
+        return 2
     app = build_app(config)
     app.synth()
     print(summary(Path(app.outdir) / "stacks" / STACK_ID / "cdk.tf.json", config))

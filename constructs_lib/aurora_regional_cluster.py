@@ -26,6 +26,7 @@ from cdktf_cdktf_provider_aws.rds_cluster_parameter_group import (
 )
 
 from .checks import skip_checks
+from .config import GLOBAL_DB_RPO_MINIMUM_SECONDS
 from .database_member import AURORA_CLUSTER, DIMENSIONS
 from .rds_telemetry import enhanced_monitoring_role, export_log_groups
 from .naming import Namer
@@ -41,6 +42,8 @@ AUDIT_PARAMETERS = {
     "aurora-mysql": {"server_audit_logging": "1",
                      "server_audit_events": "CONNECT,QUERY_DCL,QUERY_DDL"},
 }
+# Aurora PostgreSQL only; a dynamic parameter.
+GLOBAL_DB_RPO = "rds.global_db_rpo"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -66,6 +69,9 @@ class AuroraClusterSettings:
     log_retention_days: int = 365
     # Default: off. On when the deployment's AWS Backup plan selects the primary cluster.
     aws_backup_plan: bool = False
+    # Aurora PostgreSQL rds.global_db_rpo in seconds (>= 20), on both members' parameter
+    # groups so it holds whichever region is primary. Default: 0, not set.
+    global_db_rpo_seconds: int = 0
 
 
 @dataclass(frozen=True)
@@ -123,7 +129,7 @@ class AuroraRegionalCluster(Construct):
             description=("TLS enforced" if s.tls_parameter[1] in ("1", "ON")
                          else "TLS optional (legacy clients)") + ", audit logging",
             parameter=[Parameter(name=k, value=v, apply_method="pending-reboot")
-                       for k, v in sorted(parameters.items())])
+                       for k, v in sorted(parameters.items())] + _rpo_cap(s))
 
         self.log_groups = export_log_groups(
             self, provider=provider, path=f"/aws/rds/cluster/{self.identifier}",
@@ -227,3 +233,16 @@ def _validate(props: AuroraRegionalClusterProps) -> None:
                          f"got {props.instance_count}")
     if props.credentials is None and props.source_region is None:
         raise ValueError("a secondary member needs source_region (the primary's region)")
+    if s.global_db_rpo_seconds and (s.engine != "aurora-postgresql" or
+                                    s.global_db_rpo_seconds < GLOBAL_DB_RPO_MINIMUM_SECONDS):
+        raise ValueError(f"global_db_rpo_seconds needs aurora-postgresql and at least "
+                         f"{GLOBAL_DB_RPO_MINIMUM_SECONDS} s, got {s.global_db_rpo_seconds} "
+                         f"for {s.engine}")
+
+
+def _rpo_cap(settings: AuroraClusterSettings) -> list[Parameter]:
+    """The rds.global_db_rpo parameter when a cap is set; it applies without a reboot."""
+    if not settings.global_db_rpo_seconds:
+        return []
+    return [Parameter(name=GLOBAL_DB_RPO, value=str(settings.global_db_rpo_seconds),
+                      apply_method="immediate")]

@@ -69,6 +69,10 @@ _PG_VERSION = re.compile(r"^(?P<major>1[1-9]|[2-9]\d)\.\d+$")
 _RDS_PG_VERSION = re.compile(r"^(?P<major>1[5-7])\.\d+$")
 _MYSQL_VERSION = re.compile(r"^(?P<major>8\.0)\.mysql_aurora\.3\.\d{2}\.\d+$")
 
+# Aurora PostgreSQL accepts rds.global_db_rpo from 20 s (Aurora user guide,
+# aurora-global-database-disaster-recovery, "Managing RPOs").
+GLOBAL_DB_RPO_MINIMUM_SECONDS = 20
+
 
 class ConfigError(ValueError):
     """An invalid setting. ``str(err)`` is the one line shown to the user."""
@@ -134,6 +138,12 @@ class DrConfig:
     # Failover automation
     automatic_failover: bool = True
     rpo_seconds: int = 60
+    # Recovery objective: the worst-case RTO (recovery_budget.py) must not exceed it, or
+    # synthesis stops. 0: no objective, the budget is only reported.
+    rto_seconds: int = 300
+    # Aurora PostgreSQL rds.global_db_rpo: primary commits pause while the secondary lags
+    # beyond it. Default: 0, not set (a lagging or lost secondary never stalls the primary).
+    global_db_rpo_seconds: int = 0
     # Alarms
     replication_lag_threshold_ms: int = 5000
     rpo_lag_threshold_ms: int = 30000
@@ -480,6 +490,18 @@ def _alarm_period(value: int, _: DrConfig) -> str | None:
         "must be 10, 30 or a multiple of 60"
 
 
+def _global_db_rpo(value: int, config: DrConfig) -> str | None:
+    if value == 0:
+        return None
+    if config.engine != "aurora-postgresql":
+        return (f"must be 0: rds.global_db_rpo exists only for aurora-postgresql, "
+                f"not {config.engine}")
+    if not GLOBAL_DB_RPO_MINIMUM_SECONDS <= value <= 2_147_483_647:
+        return (f"must be 0 (not set) or {GLOBAL_DB_RPO_MINIMUM_SECONDS}..2147483647 "
+                "seconds")
+    return None
+
+
 def _email(value: str, _: DrConfig) -> str | None:
     return None if value == "" or _EMAIL.match(value) else "must be an e-mail address or empty"
 
@@ -535,6 +557,9 @@ _CHECKS: list[tuple[str, Callable[[Any, DrConfig], str | None]]] = [
     ("dns_ttl_seconds", _between(1, 60)),
     ("dns_routing", _one_of(("failover", "weighted"))),
     ("rpo_seconds", _between(1, 86400)),
+    ("rto_seconds", lambda v, c: None if 0 <= v <= 86400
+     else "must be 0 (no objective) or 1..86400"),
+    ("global_db_rpo_seconds", _global_db_rpo),
     ("replication_lag_threshold_ms", _positive),
     ("rpo_lag_threshold_ms", _positive),
     ("cpu_threshold_percent", _between(1, 100)),

@@ -146,7 +146,23 @@ def test_mysql_enforces_tls_with_its_own_parameter():
         assert params["server_audit_logging"] == "1"
 
 
+def test_rpo_cap_is_set_on_both_members_and_applies_without_a_reboot(default_doc):
+    doc, _ = _synth(settings=postgres_settings(global_db_rpo_seconds=45))
+    for group in resources(doc, "aws_rds_cluster_parameter_group").values():
+        (cap,) = [p for p in group["parameter"] if p["name"] == "rds.global_db_rpo"]
+        assert (cap["value"], cap["apply_method"]) == ("45", "immediate")
+    for group in resources(default_doc, "aws_rds_cluster_parameter_group").values():
+        assert "rds.global_db_rpo" not in {p["name"] for p in group["parameter"]}
+
+
 @pytest.mark.parametrize("kwargs, message", [
+    ({"settings": postgres_settings(global_db_rpo_seconds=19)},
+     "global_db_rpo_seconds needs aurora-postgresql and at least 20 s, got 19"),
+    ({"settings": postgres_settings(
+        engine="aurora-mysql", engine_version="8.0.mysql_aurora.3.08.0",
+        parameter_family="aurora-mysql8.0", tls_parameter=("require_secure_transport", "ON"),
+        log_exports=("audit",), global_db_rpo_seconds=30)},
+     "global_db_rpo_seconds needs aurora-postgresql .* for aurora-mysql"),
     ({"primary_instances": 0}, "instance_count must be 1..15 for a primary member, got 0"),
     ({"secondary_instances": 16}, "instance_count must be 0..15 for a secondary member, got 16"),
     ({"settings": postgres_settings(backup_retention_days=0)}, "backup_retention_days must be 1..35, got 0"),

@@ -1,0 +1,294 @@
+"""RecoveryBudget: the worst-case RTO and RPO a configuration can promise, before deploying.
+
+Users declare ``rto_seconds`` and ``rpo_seconds``; this adds up, from the settings the
+constructs synthesize (timings.py and the configuration), what the failover path needs in
+the worst case, and says whether the objectives hold. Synthesis prints the table and stops
+when they do not (main.py). No cdktf import: it runs before the provider bindings load.
+
+RTO, an unplanned failover of the writer's region, worst case over three failures:
+
+- *region lost* (nothing in the primary region answers): the secondary's watchdog runs
+  within ``WATCHDOG_PERIOD_SECONDS``, and its calls to the dead region give up after the
+  orchestrator's client timeouts (``UNREACHABLE_REGION_SECONDS``);
+- *database down* (the canary connects and fails): the failed probe is published within one
+  canary period plus its connect timeout; then the first of the watchdog's next run or the
+  canary's connectivity alarm (``CANARY_ALARM_PERIODS`` breaching periods) delivered through
+  the ``primary-down`` composite alarm and SNS;
+- *silent writer* (nothing is published, CloudWatch answers): the first of the watchdog
+  (``HEALTH_WINDOW_SECONDS`` of silence, then its next run) and the alarms, where missing
+  data is breaching (the canary's connectivity alarm, the writer-health alarm of
+  ``alarm_period_seconds x alarm_evaluation_periods``).
+
+then the promotion (per mode, AWS's figure or our allowance, plus one poll of the wait),
+then DNS: with ``failover`` records Route 53 follows the new writer once its health check's
+*metric stream* shows IsWriter=1 (the orchestrator runs the canary at once, and the health
+check reads the next one-minute datapoint); with ``weighted`` records the orchestrator's
+change propagates to the Route 53 name servers; and finally clients' caches expire
+(``dns_ttl_seconds``).
+
+RPO, data an automatic failover may lose: ``rds.global_db_rpo`` (Aurora PostgreSQL) caps the
+lag itself (primary commits pause beyond it); without it the orchestrator refuses an
+unplanned failover whose measured lag exceeds ``rpo_seconds``, and the lag alarm tells
+people first, which only helps if it fires below the objective.
+
+The AWS figures and our allowances are listed with their sources in DESIGN.md ("Recovery
+budget"); each constant below names its source.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .config import DrConfig
+from .timings import (CANARY_ALARM_PERIOD_SECONDS, CANARY_ALARM_PERIODS,
+                      CANARY_CONNECT_TIMEOUT_SECONDS, CANARY_PERIOD_SECONDS,
+                      HEALTH_WINDOW_SECONDS, WATCHDOG_PERIOD_SECONDS, WRITER_POLL_SECONDS)
+
+# Aurora: promoting a secondary of a global database takes "under a minute" (Aurora user
+# guide, aurora-global-database-disaster-recovery).
+AURORA_PROMOTION_SECONDS = 60
+# RDS: a read-replica promotion "takes several minutes or longer" and reboots the instance
+# (RDS user guide, USER_ReadRepl.Promote). AWS gives no bound: 10 minutes is our allowance.
+RDS_PROMOTION_SECONDS = 600
+PROMOTION_SECONDS = {"aurora-global": AURORA_PROMOTION_SECONDS,
+                     "rds-replica": RDS_PROMOTION_SECONDS}
+PROMOTION_SOURCE = {
+    "aurora-global": 'FailoverGlobalCluster: "under a minute" (Aurora user guide)',
+    "rds-replica": 'PromoteReadReplica: "several minutes or longer"; allowance 600 s',
+}
+# The orchestrator's clients connect within 3 s, 2 attempts (dr_lambdas/orchestrator/
+# handler.py): a dead region's CloudWatch is "unhealthy" after at most this long.
+UNREACHABLE_REGION_SECONDS = 6
+# CloudWatch alarm -> composite alarm -> SNS -> Lambda: seconds; our allowance.
+ALARM_DELIVERY_SECONDS = 10
+# Route 53 alarm-based health checks read the alarm's metric data stream, not its state
+# (Route 53 developer guide, dns-failover-determining-health-of-endpoints): the new
+# writer's datapoint counts once its one-minute period is in the stream.
+HEALTH_CHECK_STREAM_SECONDS = 60
+# "Changes generally propagate to all Route 53 name servers within 60 seconds" (Route 53
+# API reference, GetChange / ChangeResourceRecordSets).
+RECORD_PROPAGATION_SECONDS = 60
+
+
+@dataclass(frozen=True)
+class Step:
+    """One contribution to a worst case: what it is, how long, and where it comes from."""
+
+    name: str
+    seconds: float
+    source: str
+
+
+@dataclass(frozen=True)
+class Check:
+    """One RPO condition: holds or not, and why."""
+
+    name: str
+    seconds: float | None  # None: not set
+    holds: bool
+    source: str
+
+
+@dataclass(frozen=True)
+class RecoveryBudget:
+    database_mode: str
+    dns_routing: str
+    automatic: bool
+    rto_objective: int  # 0: no objective, report only
+    rpo_objective: int
+    rto_steps: tuple[Step, ...]
+    rpo_checks: tuple[Check, ...]
+    rpo_worst_seconds: float
+
+    @property
+    def rto_worst_seconds(self) -> float | None:
+        """None when failover waits for a person (automatic_failover=false)."""
+        if not self.automatic:
+            return None
+        return sum(step.seconds for step in self.rto_steps)
+
+    @property
+    def meets_rto(self) -> bool:
+        if self.rto_objective == 0:
+            return True
+        worst = self.rto_worst_seconds
+        return worst is not None and worst <= self.rto_objective
+
+    @property
+    def meets_rpo(self) -> bool:
+        return self.rpo_worst_seconds <= self.rpo_objective and all(
+            check.holds for check in self.rpo_checks)
+
+    @property
+    def meets_objectives(self) -> bool:
+        return self.meets_rto and self.meets_rpo
+
+    def largest_steps(self, count: int = 3) -> list[Step]:
+        return sorted(self.rto_steps, key=lambda step: -step.seconds)[:count]
+
+    def problems(self) -> list[str]:
+        """One sentence per objective that cannot be met, with what would change it."""
+        found = []
+        if not self.meets_rto:
+            if self.rto_worst_seconds is None:
+                found.append(f"automatic_failover=false: failover waits for a person, so no "
+                             f"worst case can be promised for rto_seconds {self.rto_objective} "
+                             "(set automatic_failover=true, or rto_seconds=0 for no objective)")
+            else:
+                largest = ", ".join(f"{s.name} {_s(s.seconds)}" for s in self.largest_steps())
+                hint = ("; the rds-replica promotion alone needs "
+                        f"{RDS_PROMOTION_SECONDS} s: raise rto_seconds or use aurora-global"
+                        if self.database_mode == "rds-replica" else "")
+                found.append(f"worst-case RTO {_s(self.rto_worst_seconds)} exceeds rto_seconds "
+                             f"{self.rto_objective} (largest: {largest}){hint}")
+        for check in self.rpo_checks:
+            if not check.holds:
+                found.append(f"{check.name} {_s(check.seconds)} exceeds rpo_seconds "
+                             f"{self.rpo_objective} ({check.source})")
+        return found
+
+
+def recovery_budget(config: DrConfig) -> RecoveryBudget:
+    """The worst-case RTO and RPO of ``config``."""
+    return RecoveryBudget(
+        database_mode=config.database_mode, dns_routing=config.dns_routing,
+        automatic=config.automatic_failover, rto_objective=config.rto_seconds,
+        rpo_objective=config.rpo_seconds, rto_steps=tuple(_rto_steps(config)),
+        rpo_checks=tuple(_rpo_checks(config)), rpo_worst_seconds=_rpo_worst(config))
+
+
+def detection_scenarios(config: DrConfig) -> dict[str, float]:
+    """Failure -> seconds until the secondary's orchestrator starts moving the writer."""
+    canary_alarm = CANARY_ALARM_PERIODS * CANARY_ALARM_PERIOD_SECONDS + ALARM_DELIVERY_SECONDS
+    writer_health_alarm = (config.alarm_period_seconds * config.alarm_evaluation_periods
+                           + ALARM_DELIVERY_SECONDS)
+    failed_probe = CANARY_PERIOD_SECONDS + CANARY_CONNECT_TIMEOUT_SECONDS
+    return {
+        "region lost": WATCHDOG_PERIOD_SECONDS + UNREACHABLE_REGION_SECONDS,
+        "database down": min(
+            failed_probe + WATCHDOG_PERIOD_SECONDS,
+            failed_probe + (CANARY_ALARM_PERIODS - 1) * CANARY_ALARM_PERIOD_SECONDS
+            + ALARM_DELIVERY_SECONDS),
+        "silent writer": min(HEALTH_WINDOW_SECONDS + WATCHDOG_PERIOD_SECONDS,
+                             canary_alarm, writer_health_alarm),
+    }
+
+
+def _rto_steps(config: DrConfig) -> list[Step]:
+    scenarios = detection_scenarios(config)
+    worst = max(scenarios, key=lambda name: scenarios[name])
+    steps = [
+        Step("detection", scenarios[worst],
+             f"worst: {worst}; " + ", ".join(f"{name} {_s(seconds)}"
+                                             for name, seconds in scenarios.items())),
+        Step("promotion", PROMOTION_SECONDS[config.database_mode] + WRITER_POLL_SECONDS,
+             f"{PROMOTION_SOURCE[config.database_mode]}, + one {WRITER_POLL_SECONDS} s poll"),
+    ]
+    if config.dns_routing == "failover":
+        steps.append(Step(
+            "DNS health", CANARY_CONNECT_TIMEOUT_SECONDS + HEALTH_CHECK_STREAM_SECONDS,
+            "the orchestrator runs the new writer's canary; Route 53 reads the next "
+            "one-minute datapoint of its metric stream"))
+    else:
+        steps.append(Step("DNS change", RECORD_PROPAGATION_SECONDS,
+                          "weights 0/100 reach every Route 53 name server"))
+    steps.append(Step("DNS TTL", config.dns_ttl_seconds, "dns_ttl_seconds: client caches"))
+    return steps
+
+
+def _lag_alarm(config: DrConfig) -> tuple[float, str]:
+    if config.database_mode == "rds-replica":
+        return config.replica_lag_threshold_seconds, "ReplicaLag alarm"
+    if config.engine == "aurora-postgresql":
+        return config.rpo_lag_threshold_ms / 1000, "AuroraGlobalDBRPOLag alarm"
+    return config.replication_lag_threshold_ms / 1000, "AuroraGlobalDBReplicationLag alarm"
+
+
+def _rpo_checks(config: DrConfig) -> list[Check]:
+    threshold, name = _lag_alarm(config)
+    checks = [Check(f"{name} threshold", threshold, threshold <= config.rpo_seconds,
+                    "people are told of the lag before it exceeds the RPO")]
+    if config.global_db_rpo_seconds:
+        checks.append(Check("rds.global_db_rpo", config.global_db_rpo_seconds,
+                            config.global_db_rpo_seconds <= config.rpo_seconds,
+                            "primary commits pause while the secondary lags beyond it"))
+    return checks
+
+
+def _rpo_worst(config: DrConfig) -> float:
+    """Data an automatic failover may lose: the hard cap when set, else the guard."""
+    return float(config.global_db_rpo_seconds or config.rpo_seconds)
+
+
+def _s(seconds: float | None) -> str:
+    if seconds is None:
+        return "not set"
+    return f"{seconds:g} s"
+
+
+# -- rendering --------------------------------------------------------------------------------
+
+def _title(budget: RecoveryBudget) -> str:
+    trigger = "automatic failover" if budget.automatic else "manual failover"
+    return f"{budget.database_mode}, {budget.dns_routing} DNS, {trigger}"
+
+
+def _rto_verdict(budget: RecoveryBudget) -> str:
+    worst = budget.rto_worst_seconds
+    if budget.rto_objective == 0:
+        return "no objective (rto_seconds=0): reported only"
+    if worst is None:
+        return f"rto_seconds {budget.rto_objective}: NOT MET (failover waits for a person)"
+    spare = budget.rto_objective - worst
+    verdict = f"met, {_s(spare)} to spare" if spare >= 0 else f"NOT MET by {_s(-spare)}"
+    return f"rto_seconds {budget.rto_objective}: {verdict}"
+
+
+def _rpo_verdict(budget: RecoveryBudget) -> str:
+    return f"rpo_seconds {budget.rpo_objective}: " + ("met" if budget.meets_rpo else "NOT MET")
+
+
+def _rpo_rows(budget: RecoveryBudget) -> list[tuple[str, str, str]]:
+    rows = [(check.name, _s(check.seconds), ("ok: " if check.holds else "too high: ")
+             + check.source) for check in budget.rpo_checks]
+    capped = any(check.name == "rds.global_db_rpo" for check in budget.rpo_checks)
+    if not capped:
+        rows.append(("rds.global_db_rpo", "not set",
+                     "no hard cap: lag is bounded by the guard below"
+                     if budget.database_mode == "aurora-global"
+                     else "not available for RDS PostgreSQL"))
+    rows.append(("failover guard", _s(budget.rpo_objective),
+                 "an unplanned failover with more measured lag is refused unless forced"))
+    return rows
+
+
+def render_text(budget: RecoveryBudget) -> str:
+    """The table synthesis prints."""
+    lines = [f"recovery budget ({_title(budget)})", "  RTO"]
+    for step in budget.rto_steps:
+        lines.append(f"    {step.name:<36}{_s(step.seconds):>9}  {step.source}")
+    worst = budget.rto_worst_seconds
+    lines.append(f"    {'worst case':<36}{(_s(worst) if worst is not None else 'unbounded'):>9}"
+                 f"  {_rto_verdict(budget)}")
+    lines.append("  RPO")
+    for name, seconds, source in _rpo_rows(budget):
+        lines.append(f"    {name:<36}{seconds:>9}  {source}")
+    lines.append(f"    {'worst case':<36}{_s(budget.rpo_worst_seconds):>9}  "
+                 f"{_rpo_verdict(budget)}")
+    return "\n".join(lines)
+
+
+def render_markdown(budget: RecoveryBudget) -> str:
+    """The same budget as Markdown tables (DR report, README)."""
+    worst = budget.rto_worst_seconds
+    lines = [f"**Recovery budget** ({_title(budget)})", "",
+             "| RTO step | seconds | from |", "|---|---:|---|"]
+    lines += [f"| {s.name} | {s.seconds:g} | {s.source} |" for s in budget.rto_steps]
+    lines += [f"| **worst case** | **{worst:g}** | {_rto_verdict(budget)} |" if worst is not None
+              else f"| **worst case** | unbounded | {_rto_verdict(budget)} |", "",
+              "| RPO guard | seconds | why |", "|---|---:|---|"]
+    lines += [f"| {name} | {seconds.removesuffix(' s')} | {source} |"
+              for name, seconds, source in _rpo_rows(budget)]
+    lines.append(f"| **worst case** | **{budget.rpo_worst_seconds:g}** | "
+                 f"{_rpo_verdict(budget)} |")
+    return "\n".join(lines)
