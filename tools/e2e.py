@@ -844,7 +844,9 @@ def main() -> int:
     (workdir / "summary.md").write_text(table + "\n")
     (workdir / "summary.json").write_text(json.dumps({
         "suffix": config.environment_suffix, "primary_region": config.primary_region,
-        "secondary_region": config.secondary_region, "failed_phase": failed,
+        "secondary_region": config.secondary_region, "database_mode": config.database_mode,
+        "dns_routing": config.dns_routing, "failed_phase": failed,
+        "finished_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "phases": [p.__dict__ for p in run.phases]}, indent=2))
     if failed:
         print(f"\ne2e FAILED in phase '{failed}'", file=sys.stderr)
