@@ -33,7 +33,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from constructs_lib.config import ConfigError, DrConfig, load_config, read_context  # noqa: E402
-from tools import checkov_gate, terraform  # noqa: E402
+from tools import checkov_gate, plan_review, terraform  # noqa: E402
 from tools.emulator import Emulator  # noqa: E402
 
 DEFAULT_SUFFIX = "e2e"
@@ -694,13 +694,19 @@ def failover_drill(run: Run) -> str:
     database_changes = [(a, x) for a, x in changes if any(t in a for t in owned_by_failover)]
     run.check(not database_changes,
               f"no change to any database or DNS resource, got {database_changes}")
+    # What a reviewer would see for the next pull request after a failover.
+    reviewed = plan_review.review(plan)
+    (run.workdir / "plan-review-after-failover.md").write_text(plan_review.render(reviewed))
+    run.check(reviewed.level == "none",
+              f"the plan review after failover finds no risk, got {reviewed.level}: "
+              f"{[f.why for f in reviewed.findings]}")
     for r in changed:
         before, after = r["change"]["before"] or {}, r["change"]["after"] or {}
         attributes = sorted(k for k in set(before) | set(after) if before.get(k) != after.get(k))
         print(f"    plan after failover: {'/'.join(r['change']['actions'])} {r['address']} "
               f"({', '.join(attributes)})")
     return (f"orchestrator failed over in {drill_seconds:.2f} s; plan after: "
-            f"0 destroy/replace, {len(changes)} update(s)")
+            f"0 destroy/replace, {len(changes)} update(s), review risk {reviewed.level}")
 
 
 def _check_global_writer_moved(run: Run) -> None:
