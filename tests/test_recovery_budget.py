@@ -114,7 +114,8 @@ def test_rpo_problems_name_the_setting_and_its_value():
 
 def test_tables_show_every_step_and_the_verdicts():
     text = render_text(budget())
-    assert text.splitlines()[0] == "recovery budget (aurora-global, failover DNS, automatic failover)"
+    assert text.splitlines()[0] == ("recovery budget (aurora-global, failover DNS, "
+                                    "automatic failover)")
     for fragment in ("detection", "130 s", "promotion", "DNS health", "DNS TTL",
                      "rto_seconds 300: met, 10 s to spare", "rpo_seconds 60: met"):
         assert fragment in text
