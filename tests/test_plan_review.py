@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from tools.plan_review import EXIT_CODES, PlanError, load_plan, render, review
+from tools.plan_review import EXIT_CODES, Finding, PlanError, load_plan, render, review
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "tests" / "fixtures" / "plans"
@@ -33,6 +33,8 @@ EXPECTED_LEVEL = {
     "rename-database": "high",
     "drop-backup-buckets": "high",
     "iam-widening": "high",
+    "bucket-policy-opened": "high",
+    "invoke-from-anyone": "high",
 }
 
 
@@ -137,6 +139,25 @@ def test_iam_widening_names_the_policy_and_the_wildcard_grant():
     assert widened.level == "high"
     assert widened.address.startswith("aws_iam_role_policy.SecondaryFailover_Function_Policy")
     assert widened.why == "policy grants `rds:*` on `*`: a wildcard action on every resource"
+
+
+def test_bucket_policy_opened_names_the_public_grant_and_the_lost_tls_rule():
+    opened = [f for f in findings("bucket-policy-opened") if f.level != "low"]
+    assert {f.address for f in opened} == {
+        "aws_s3_bucket_policy.BackupBuckets_Primary_Policy_7D594998"}
+    (public,) = [f for f in opened if f.level == "high"]
+    assert public.why.startswith("policy grants `s3:GetObject` on `arn:aws:s3:::")
+    assert public.why.endswith("/*` to `*`: anyone may use it")
+    (lost,) = [f for f in opened if f.level == "medium"]
+    assert lost.why.startswith("policy no longer denies `s3:*` on `arn:aws:s3:::")
+    assert "(with a condition)" in lost.why
+
+
+def test_invoke_from_anyone_names_the_replaced_permission():
+    (opened,) = [f for f in findings("invoke-from-anyone") if f.level != "low"]
+    assert opened == Finding(
+        "high", "aws_lambda_permission.SecondaryFailover_AllowPrimaryDown_223C4B3A",
+        "anyone may call `lambda:InvokeFunction` (principal `*`, no source condition)")
 
 
 def test_markdown_puts_the_header_then_risk_before_the_counts():
@@ -380,3 +401,78 @@ def test_hand_built_managed_policy_attachments(arn, role_is_new, level):
         changes.append(change("aws_iam_role", ["create"], None, {"name": "app"}, name="app"))
     result = review(plan(*changes))
     assert [f.level for f in result.findings] == ([level] if level else [])
+
+
+TLS_ONLY = {"Effect": "Deny", "Principal": "*", "Action": "s3:*",
+            "Resource": ["arn:aws:s3:::b", "arn:aws:s3:::b/*"],
+            "Condition": {"Bool": {"aws:SecureTransport": "false"}}}
+REPLICATION = {"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::111122223333:root"},
+               "Action": "s3:ReplicateObject", "Resource": "arn:aws:s3:::b/*"}
+
+
+@pytest.mark.parametrize("statement, level, why", [
+    ({**REPLICATION, "Principal": {"AWS": "*"}}, "high", "to `*`: anyone may use it"),
+    ({**REPLICATION, "Principal": {"AWS": "arn:aws:iam::444455556666:root"}}, "medium",
+     "grants `s3:ReplicateObject` on `arn:aws:s3:::b/*` to `AWS:arn:aws:iam::444455556666"),
+    ({**REPLICATION, "Action": "s3:*", "Resource": "*"}, "medium", "`s3:*` on `*`"),
+])
+def test_hand_built_bucket_policy_widening(statement, level, why):
+    result = review(plan(change("aws_s3_bucket_policy", ["update"],
+                                {"bucket": "b", "policy": policy(TLS_ONLY, REPLICATION)},
+                                {"bucket": "b", "policy": policy(TLS_ONLY, REPLICATION,
+                                                                  statement)})))
+    found_level, found_why = only(result)
+    assert found_level == level and why in found_why, found_why
+
+
+def test_hand_built_removed_tls_rule_on_a_topic_is_medium():
+    tls_only = {**TLS_ONLY, "Action": "sns:Publish", "Resource": "arn:aws:sns:x"}
+    result = review(plan(change("aws_sns_topic_policy", ["update"],
+                                {"arn": "arn:aws:sns:x", "policy": policy(tls_only)},
+                                {"arn": "arn:aws:sns:x", "policy": policy()})))
+    assert only(result) == ("medium", "policy no longer denies `sns:Publish` on "
+                            "`arn:aws:sns:x` to `*` (with a condition)")
+
+
+def test_hand_built_policy_of_a_new_bucket_is_nothing_unless_public():
+    bucket = change("aws_s3_bucket", ["create"], None, {"bucket": "b"}, name="b")
+    grant = change("aws_s3_bucket_policy", ["create"], None,
+                   {"bucket": "b", "policy": policy(TLS_ONLY, REPLICATION)})
+    public = change("aws_s3_bucket_policy", ["create"], None,
+                    {"bucket": "b", "policy": policy({**REPLICATION, "Principal": "*"})},
+                    name="public")
+    assert not review(plan(bucket, grant)).findings
+    assert [f.level for f in review(plan(bucket, public)).findings] == ["high"]
+    # The same grant on a bucket that already exists is new access to existing data.
+    assert [f.level for f in review(plan(grant)).findings] == ["medium"]
+
+
+PERMISSION = {"function_name": "orchestrator", "statement_id": "AllowAlarm",
+              "action": "lambda:InvokeFunction", "principal": "sns.amazonaws.com",
+              "source_arn": "arn:aws:sns:us-east-1:111122223333:alarms"}
+
+
+@pytest.mark.parametrize("after, function_is_new, level, why", [
+    ({**PERMISSION, "principal": "*", "source_arn": None}, True, "high",
+     "anyone may call `lambda:InvokeFunction` (principal `*`, no source condition)"),
+    (PERMISSION, False, "medium", "lets `sns.amazonaws.com` call `lambda:InvokeFunction` on "
+     "existing function `orchestrator`"),
+    ({**PERMISSION, "source_arn": None}, False, "medium", "existing function `orchestrator` "
+     "from any source"),
+    (PERMISSION, True, None, None),
+    ({**PERMISSION, "principal": "*"}, True, None, None),  # scoped to the topic: not anyone
+])
+def test_hand_built_lambda_permissions(after, function_is_new, level, why):
+    changes = [change("aws_lambda_permission", ["create"], None, after)]
+    if function_is_new:
+        changes.append(change("aws_lambda_function", ["create"], None,
+                              {"function_name": "orchestrator"}, name="fn"))
+    result = review(plan(*changes))
+    assert [(f.level, why in f.why) for f in result.findings] == ([(level, True)] if level
+                                                                   else [])
+
+
+def test_hand_built_unchanged_callers_of_a_replaced_permission_are_nothing():
+    result = review(plan(change("aws_lambda_permission", ["delete", "create"], PERMISSION,
+                                {**PERMISSION, "statement_id": "Renamed"})))
+    assert not result.findings

@@ -56,6 +56,12 @@ WIDENED_POLICY_PATH = "dbdr/SecondaryFailover/Function/Policy"
 WIDENED_STATEMENT = "MoveTheWriter"
 
 
+def _resource(document: dict, type_: str, path: str) -> dict:
+    (body,) = [b for b in document["resource"][type_].values()
+               if b["//"]["metadata"]["path"] == path]
+    return body
+
+
 def widen_orchestrator_policy(document: dict) -> None:
     """Simulate a hand edit of the synthesized JSON that review must catch.
 
@@ -64,13 +70,34 @@ def widen_orchestrator_policy(document: dict) -> None:
     secondary orchestrator's ``MoveTheWriter`` statement goes from the two global failover
     calls on the database's ARNs to ``rds:*`` on ``*``. Terraform then plans it for real.
     """
-    policies = document["resource"]["aws_iam_role_policy"]
-    (body,) = [b for b in policies.values()
-               if b["//"]["metadata"]["path"] == WIDENED_POLICY_PATH]
+    body = _resource(document, "aws_iam_role_policy", WIDENED_POLICY_PATH)
     policy = json.loads(body["policy"])
     (statement,) = [s for s in policy["Statement"] if s.get("Sid") == WIDENED_STATEMENT]
     statement["Action"], statement["Resource"] = "rds:*", "*"
     body["policy"] = json.dumps(policy)
+
+
+OPENED_BUCKET_POLICY_PATH = "dbdr/BackupBuckets/Primary/Policy"
+OPENED_PERMISSION_PATH = "dbdr/SecondaryFailover/AllowPrimaryDown"
+
+
+def open_backup_bucket(document: dict) -> None:
+    """Simulate a hand edit: the primary backup bucket's policy loses its TLS-only Deny and
+    lets anyone read objects (no setting can do this: the policy is not configurable)."""
+    body = _resource(document, "aws_s3_bucket_policy", OPENED_BUCKET_POLICY_PATH)
+    policy = json.loads(body["policy"])
+    (deny,) = policy["Statement"]
+    policy["Statement"] = [{"Sid": "PublicRead", "Effect": "Allow", "Principal": "*",
+                            "Action": "s3:GetObject", "Resource": deny["Resource"][1]}]
+    body["policy"] = json.dumps(policy)
+
+
+def invoke_orchestrator_from_anyone(document: dict) -> None:
+    """Simulate a hand edit: the permission that lets the primary's alarm topic start the
+    secondary orchestrator admits any principal from any source."""
+    body = _resource(document, "aws_lambda_permission", OPENED_PERMISSION_PATH)
+    body["principal"] = "*"
+    del body["source_arn"]
 
 
 @dataclass(frozen=True)
@@ -101,6 +128,13 @@ SCENARIOS = (
     Scenario("iam-widening", "the synthesized JSON edited by hand (simulated in "
              "`tools/plan_fixtures.py`): the secondary orchestrator's policy allows `rds:*` "
              "on `*`", edit=widen_orchestrator_policy),
+    Scenario("bucket-policy-opened", "the synthesized JSON edited by hand (simulated in "
+             "`tools/plan_fixtures.py`): the primary backup bucket's policy drops its TLS-only "
+             "Deny and lets anyone read objects", edit=open_backup_bucket),
+    Scenario("invoke-from-anyone", "the synthesized JSON edited by hand (simulated in "
+             "`tools/plan_fixtures.py`): anyone may invoke the secondary orchestrator (the "
+             "alarm topic's permission loses its principal and source)",
+             edit=invoke_orchestrator_from_anyone),
 )
 
 

@@ -25,15 +25,19 @@ Rules (each a small function below; they read ``resource_changes[].change``):
   a member leaving the global database);
 - ingress that admits 0.0.0.0/0 or ::/0: high; any other wider source or port range on an
   existing security group: medium;
-- IAM and key policies: a grant that was not there before: medium; ``*`` actions, a
-  wildcard action on all resources, or ``Principal: *`` without a condition: high;
-  a new managed-policy attachment to an existing role: medium (administrator-grade
-  policies: high); a policy that is unknown until apply: low;
+- IAM, key and resource policies (bucket, topic, queue and secret policies): a grant that
+  was not there before, or a Deny that is gone (a bucket's TLS-only rule): medium; ``*``
+  actions, a wildcard action on all resources (in IAM policies), or ``Principal: *``
+  without a condition: high; a new managed-policy attachment to an existing role: medium
+  (administrator-grade policies: high); a policy that is unknown until apply: low;
+- Lambda permissions: anyone (``*``) may invoke without a source condition: high; a new
+  caller of an existing function: medium;
 - any other in-place update of a stateful resource: low.
 
-A resource created in the same plan (a new security group, a new role and its policies) is
-not "widened": only what would be high on its own is reported for it, so the plan of a
-first deploy is not a wall of findings.
+A resource created in the same plan (a new security group, a new role and its policies, a
+new bucket and its policy, a new function and its permissions) is not "widened": only what
+would be high on its own is reported for it, so the plan of a first deploy is not a wall of
+findings.
 """
 
 from __future__ import annotations
@@ -89,13 +93,36 @@ POLICY_DOCUMENTS = {
     "aws_iam_policy": ("policy",),
     "aws_iam_role": ("assume_role_policy", "inline_policy"),
     "aws_kms_key": ("policy",),
+    "aws_s3_bucket_policy": ("policy",),
+    "aws_sns_topic_policy": ("policy",),
+    "aws_sns_topic": ("policy",),
+    "aws_sqs_queue_policy": ("policy",),
+    "aws_sqs_queue": ("policy",),
+    "aws_secretsmanager_secret_policy": ("policy",),
+    "aws_secretsmanager_secret": ("policy",),
 }
-# Resource type -> the attribute naming the identity a policy or attachment belongs to.
+# Policies attached to one resource: there "Resource": "*" means that resource.
+RESOURCE_POLICIES = {"aws_kms_key", "aws_s3_bucket_policy", "aws_sns_topic_policy",
+                     "aws_sns_topic", "aws_sqs_queue_policy", "aws_sqs_queue",
+                     "aws_secretsmanager_secret_policy", "aws_secretsmanager_secret"}
+# Policies that are part of the resource itself: new with it.
+OWN_POLICIES = {"aws_iam_policy", "aws_kms_key", "aws_sns_topic", "aws_sqs_queue",
+                "aws_secretsmanager_secret"}
+# Resource type -> the attribute naming what a policy, attachment or permission belongs to
+# (the kind of owner has the same name; an owner unknown until apply is a new one).
 POLICY_OWNERS = {
     "aws_iam_role_policy": "role", "aws_iam_role_policy_attachment": "role",
     "aws_iam_user_policy": "user", "aws_iam_user_policy_attachment": "user",
     "aws_iam_group_policy": "group", "aws_iam_group_policy_attachment": "group",
+    "aws_s3_bucket_policy": "bucket", "aws_sns_topic_policy": "arn",
+    "aws_sqs_queue_policy": "queue_url", "aws_secretsmanager_secret_policy": "secret_arn",
+    "aws_lambda_permission": "function_name",
 }
+# Resource type -> (kind of owner, the attribute holding its name) for owners the plan
+# creates: their policies and permissions are new, not widened.
+OWNERS = {"aws_iam_role": ("role", "name"), "aws_iam_user": ("user", "name"),
+          "aws_iam_group": ("group", "name"), "aws_s3_bucket": ("bucket", "bucket"),
+          "aws_lambda_function": ("function_name", "function_name")}
 IDENTITIES = {"aws_iam_role": "role", "aws_iam_user": "user", "aws_iam_group": "group"}
 UNKNOWN = object()  # a value Terraform knows only after apply
 REASONS = {
@@ -196,13 +223,13 @@ class Change:
 
 @dataclass(frozen=True)
 class Context:
-    """What the whole plan says about the identities a rule's resource belongs to."""
+    """What the whole plan says about the owners (roles, buckets, functions) of a resource."""
 
-    created_identities: frozenset[tuple[str, str]]  # ("role", name) created in this plan
+    created_owners: frozenset[tuple[str, str]]  # ("role", name) created in this plan
 
     def is_new(self, kind: str | None, name: Any) -> bool:
-        """Whether an identity is created by this plan (an unknown name is a new one)."""
-        return name is UNKNOWN or (kind, name) in self.created_identities
+        """Whether an owner is created by this plan (an unknown name is a new one)."""
+        return name is UNKNOWN or (kind, name) in self.created_owners
 
 
 # Reading ----------------------------------------------------------------------------------
@@ -534,15 +561,15 @@ def _grant_covers(old: Grant, new: Grant) -> bool:
             and old.condition in ("", new.condition))
 
 
-def too_broad(grant: Grant, key_policy: bool) -> str | None:
+def too_broad(grant: Grant, resource_policy: bool) -> str | None:
     """Why a grant is administrator-grade (high), or None for an ordinary grant (medium)."""
     if grant.principal == "*" and not grant.condition:
         return "anyone may use it"
     if grant.action == "*":
         return "every action"
-    # In a key policy "Resource": "*" means the key itself, not every resource.
+    # In a key or resource policy "Resource": "*" means that resource, not every resource.
     wildcard_action = "*" in grant.action or grant.action.startswith("not ")
-    if wildcard_action and grant.resource == "*" and not key_policy:
+    if wildcard_action and grant.resource == "*" and not resource_policy:
         return "a wildcard action on every resource"
     return None
 
@@ -567,8 +594,7 @@ def policy_risk(c: Change, context: Context) -> list[Finding]:
         return []
     owner = POLICY_OWNERS.get(c.type)
     brand_new = not c.existed and (
-        c.type in IDENTITIES or c.type in ("aws_iam_policy", "aws_kms_key")
-        or context.is_new(owner, c.new(owner)))
+        c.type in IDENTITIES or c.type in OWN_POLICIES or context.is_new(owner, c.new(owner)))
     before = _documents(c, c.before, None) if c.existed else {}
     findings = []
     for name, document in _documents(c, c.after, c.after_unknown).items():
@@ -585,8 +611,9 @@ def policy_risk(c: Change, context: Context) -> list[Finding]:
             continue
         added = sorted((g for g in new if g.effect == "Allow"
                         and not any(_grant_covers(o, g) for o in old)), key=Grant.text)
-        removed_denies = sorted(g for g in old if g.effect == "Deny" and g not in new)
-        broad = {g: too_broad(g, c.type == "aws_kms_key") for g in added}
+        removed_denies = sorted((g for g in old if g.effect == "Deny" and g not in new),
+                                key=Grant.text)
+        broad = {g: too_broad(g, c.type in RESOURCE_POLICIES) for g in added}
         if brand_new:
             added = [g for g in added if broad[g]]
             removed_denies = []
@@ -624,6 +651,27 @@ def attachment_risk(c: Change, context: Context) -> list[Finding]:
                     f"{c.shown(owner, c.new(owner))}")]
 
 
+def permission_risk(c: Change, context: Context) -> list[Finding]:
+    """Who may invoke a function: a Lambda permission created, replaced or changed."""
+    if c.type != "aws_lambda_permission" or c.kind not in ("create", "update", "replace"):
+        return []
+    who = ("principal", "action", "source_arn", "source_account", "principal_org_id",
+           "function_url_auth_type")
+    if c.existed and not any(c.changed(a) for a in who):
+        return []
+    principal, action = c.new("principal"), c.new("action")
+    unscoped = all(c.new(a) in (None, "") for a in who[2:5])
+    caller = c.shown("principal", principal)
+    if principal == "*" and unscoped:
+        return [Finding("high", c.address, f"anyone may call {c.shown('action', action)} "
+                        "(principal `*`, no source condition)")]
+    if context.is_new("function_name", c.new("function_name")):
+        return []
+    return [Finding("medium", c.address, f"lets {caller} call {c.shown('action', action)} "
+                    f"on existing function {c.shown('function_name', c.new('function_name'))}"
+                    + (" from any source" if unscoped else ""))]
+
+
 # Rules: anything else ---------------------------------------------------------------------
 
 def update_risk(c: Change) -> list[Finding]:
@@ -640,7 +688,7 @@ def update_risk(c: Change) -> list[Finding]:
 
 RULES: tuple[Callable[[Change, Context], list[Finding]], ...] = (
     lifecycle_risk, protection_risk, engine_risk, membership_risk, network_risk,
-    policy_risk, attachment_risk)
+    policy_risk, attachment_risk, permission_risk)
 
 
 # Review and render ------------------------------------------------------------------------
@@ -650,9 +698,9 @@ def review(plan: dict) -> Review:
     check_plan(plan)
     entries = plan.get("resource_changes", [])
     changes = [to_change(e) for e in entries if e.get("mode", "managed") == "managed"]
-    context = Context(created_identities=frozenset(
-        (IDENTITIES[c.type], c.after.get("name")) for c in changes
-        if c.type in IDENTITIES and c.kind in ("create", "replace")))
+    context = Context(created_owners=frozenset(
+        (OWNERS[c.type][0], c.after.get(OWNERS[c.type][1])) for c in changes
+        if c.type in OWNERS and c.kind in ("create", "replace")))
     findings: list[Finding] = []
     for change in changes:
         found = [f for rule in RULES for f in rule(change, context)]
