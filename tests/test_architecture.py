@@ -207,6 +207,9 @@ def test_alerts_reach_the_orchestrator_which_acts_on_the_database_and_dns(defaul
     for alias, canary in canaries.items():
         assert (canary, _address(doc, "aws_rds_cluster", alias), "connects to endpoint",
                 None) in control
+        # After moving the writer, each orchestrator runs its own region's canary.
+        assert (orchestrator[alias], canary, "runs the canary", None) in control
+    assert sum(label == "runs the canary" for _, _, label, _ in control) == 2
 
 
 @pytest.mark.parametrize("app", ["default_app", "rds_app", "variant_app", "rds_variant_app"])

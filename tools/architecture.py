@@ -680,8 +680,11 @@ class _Builder:
     def _control_edges(self) -> None:
         """What the functions act on: the canary connects to its database; the orchestrator
         moves the writer (the global database, or its own region's replica), moves the
-        writer's DNS name and takes its lock."""
-        for function in self.stack.of_type("aws_lambda_function"):
+        writer's DNS name, takes its lock and runs its own region's canary (named in its
+        environment, so Route 53 sees the new writer's health at once)."""
+        functions = self.stack.of_type("aws_lambda_function")
+        by_name = {f.get("function_name"): f for f in functions}
+        for function in functions:
             kind = self.graph.nodes[function.address].kind
             databases = self.stack.referenced_by(function, *DATABASE_TYPES)
             for table, _ in self.stack.referenced_by(function, "aws_dynamodb_table"):
@@ -701,6 +704,10 @@ class _Builder:
             for zone, _ in self.stack.referenced_by(function, "aws_route53_zone"):
                 self._edge(function, zone, "moves the writer name", "control",
                            lhead=_zone_cluster(zone))
+            for environment in _blocks(function.get("environment")):
+                canary = by_name.get((environment.get("variables") or {}).get("CANARY_FUNCTION"))
+                if canary is not None:
+                    self._edge(function, canary, "runs the canary", "control")
 
     def _peering_edges(self) -> None:
         """VPC peering, drawn between the database security groups that admit the peer
