@@ -85,6 +85,10 @@ MEMBERSHIP = ("global_cluster_identifier", "replication_source_identifier",
               "replicate_source_db")
 WORLD = (ipaddress.ip_network("0.0.0.0/0"), ipaddress.ip_network("::/0"))
 ADMIN_POLICIES = ("AdministratorAccess", "PowerUserAccess", "IAMFullAccess")
+# Policies attached to one resource (in ``policy``): there "Resource": "*" means that resource.
+RESOURCE_POLICIES = {"aws_kms_key", "aws_s3_bucket_policy", "aws_sns_topic_policy",
+                     "aws_sns_topic", "aws_sqs_queue_policy", "aws_sqs_queue",
+                     "aws_secretsmanager_secret_policy", "aws_secretsmanager_secret"}
 # Resource type -> the attributes holding policy documents.
 POLICY_DOCUMENTS = {
     "aws_iam_role_policy": ("policy",),
@@ -92,22 +96,11 @@ POLICY_DOCUMENTS = {
     "aws_iam_group_policy": ("policy",),
     "aws_iam_policy": ("policy",),
     "aws_iam_role": ("assume_role_policy", "inline_policy"),
-    "aws_kms_key": ("policy",),
-    "aws_s3_bucket_policy": ("policy",),
-    "aws_sns_topic_policy": ("policy",),
-    "aws_sns_topic": ("policy",),
-    "aws_sqs_queue_policy": ("policy",),
-    "aws_sqs_queue": ("policy",),
-    "aws_secretsmanager_secret_policy": ("policy",),
-    "aws_secretsmanager_secret": ("policy",),
+    **dict.fromkeys(RESOURCE_POLICIES, ("policy",)),
 }
-# Policies attached to one resource: there "Resource": "*" means that resource.
-RESOURCE_POLICIES = {"aws_kms_key", "aws_s3_bucket_policy", "aws_sns_topic_policy",
-                     "aws_sns_topic", "aws_sqs_queue_policy", "aws_sqs_queue",
-                     "aws_secretsmanager_secret_policy", "aws_secretsmanager_secret"}
 # Policies that are part of the resource itself: new with it.
-OWN_POLICIES = {"aws_iam_policy", "aws_kms_key", "aws_sns_topic", "aws_sqs_queue",
-                "aws_secretsmanager_secret"}
+OWN_POLICIES = {"aws_iam_role", "aws_iam_policy", "aws_kms_key", "aws_sns_topic",
+                "aws_sqs_queue", "aws_secretsmanager_secret"}
 # Resource type -> the attribute naming what a policy, attachment or permission belongs to
 # (the kind of owner has the same name; an owner unknown until apply is a new one).
 POLICY_OWNERS = {
@@ -123,7 +116,6 @@ POLICY_OWNERS = {
 OWNERS = {"aws_iam_role": ("role", "name"), "aws_iam_user": ("user", "name"),
           "aws_iam_group": ("group", "name"), "aws_s3_bucket": ("bucket", "bucket"),
           "aws_lambda_function": ("function_name", "function_name")}
-IDENTITIES = {"aws_iam_role": "role", "aws_iam_user": "user", "aws_iam_group": "group"}
 UNKNOWN = object()  # a value Terraform knows only after apply
 REASONS = {
     "replace_because_tainted": "the object is tainted",
@@ -594,7 +586,7 @@ def policy_risk(c: Change, context: Context) -> list[Finding]:
         return []
     owner = POLICY_OWNERS.get(c.type)
     brand_new = not c.existed and (
-        c.type in IDENTITIES or c.type in OWN_POLICIES or context.is_new(owner, c.new(owner)))
+        c.type in OWN_POLICIES or context.is_new(owner, c.new(owner)))
     before = _documents(c, c.before, None) if c.existed else {}
     findings = []
     for name, document in _documents(c, c.after, c.after_unknown).items():
@@ -655,19 +647,19 @@ def permission_risk(c: Change, context: Context) -> list[Finding]:
     """Who may invoke a function: a Lambda permission created, replaced or changed."""
     if c.type != "aws_lambda_permission" or c.kind not in ("create", "update", "replace"):
         return []
-    who = ("principal", "action", "source_arn", "source_account", "principal_org_id",
-           "function_url_auth_type")
+    sources = ("source_arn", "source_account", "principal_org_id")
+    who = ("principal", "action", *sources, "function_url_auth_type")
     if c.existed and not any(c.changed(a) for a in who):
         return []
     principal, action = c.new("principal"), c.new("action")
-    unscoped = all(c.new(a) in (None, "") for a in who[2:5])
-    caller = c.shown("principal", principal)
+    unscoped = all(c.new(a) in (None, "") for a in sources)
     if principal == "*" and unscoped:
         return [Finding("high", c.address, f"anyone may call {c.shown('action', action)} "
                         "(principal `*`, no source condition)")]
     if context.is_new("function_name", c.new("function_name")):
         return []
-    return [Finding("medium", c.address, f"lets {caller} call {c.shown('action', action)} "
+    return [Finding("medium", c.address, f"lets {c.shown('principal', principal)} call "
+                    f"{c.shown('action', action)} "
                     f"on existing function {c.shown('function_name', c.new('function_name'))}"
                     + (" from any source" if unscoped else ""))]
 
