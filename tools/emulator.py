@@ -68,6 +68,8 @@ from moto.rds.exceptions import (DBClusterNotFoundError, InvalidParameterCombina
 from moto.rds.models import DBCluster, GlobalCluster, RDSBackend, rds_backends
 from moto.rds.responses import RDSResponse
 
+from tools import emulator_rules
+
 TEST_CREDENTIALS = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
 STARTUP_TIMEOUT_SECONDS = 30.0
 # The moto release whose source these patches were written against.
@@ -83,9 +85,13 @@ class Emulator:
 
     def __init__(self, host: str = "127.0.0.1", port: int = 0,
                  startup_timeout: float = STARTUP_TIMEOUT_SECONDS,
-                 log_requests: bool = False) -> None:
+                 log_requests: bool = False,
+                 lambda_concurrency_quota: int | None = None) -> None:
         self.host = host
         self.port = port
+        # The account's Lambda concurrency quota (None: not enforced). A new AWS account's
+        # is 10, all of it the unreserved minimum (tools/emulator_rules.py, rule 4).
+        self.lambda_concurrency_quota = lambda_concurrency_quota
         self.startup_timeout = startup_timeout
         self.log_requests = log_requests
         self._server: ThreadedMotoServer | None = None
@@ -106,6 +112,10 @@ class Emulator:
         if self._running:
             return self
         apply_patches()
+        if self.lambda_concurrency_quota is None:
+            os.environ.pop(emulator_rules.QUOTA_VARIABLE, None)
+        else:
+            os.environ[emulator_rules.QUOTA_VARIABLE] = str(self.lambda_concurrency_quota)
         # The server logs one line per request through werkzeug's logger (INFO): hundreds of
         # lines for a Terraform run. Errors still reach the client in the responses.
         logging.getLogger("werkzeug").setLevel(logging.INFO if self.log_requests
@@ -137,6 +147,8 @@ class Emulator:
         if self._running and self._server is not None:
             self._running = False
             self._server.stop()
+            if self.lambda_concurrency_quota is not None:
+                os.environ.pop(emulator_rules.QUOTA_VARIABLE, None)
         self._server = None
 
     def _wait_until_answering(self, deadline: float) -> None:
@@ -212,6 +224,8 @@ def apply_patches() -> None:
         _patch_backup_plan_update()
         _patch_backup_plan_names()
         _patch_bucket_replication_rules()
+        # Strictness: refuse what AWS refuses (tools/emulator_rules.py), after the fixes.
+        emulator_rules.apply()
         # e. AWS managed IAM policies exist in every real account (the stack attaches
         # AmazonRDSEnhancedMonitoringRole); moto creates them only when this is set, and its
         # /moto-api/config endpoint cannot set it. Read when an account's IAM backend is made.
@@ -290,8 +304,9 @@ def _patch_cross_region_membership() -> None:
     AWS does: a secondary cluster that is deleted, or removed with ``RemoveFromGlobalCluster``
     (called in the member's region, with the member's ARN), stops being a member; a removed
     cluster becomes a standalone cluster (no ``GlobalClusterIdentifier``).
-    Still more lenient than AWS: AWS refuses to delete or remove the primary while secondaries
-    remain (InvalidGlobalClusterStateFault); moto allows it.
+    AWS refuses to delete the primary, or its last instance, while secondaries remain:
+    ``tools/emulator_rules.py`` (rules 2 and 3) refuses the same way. Still more lenient than
+    AWS: removing the primary from its global cluster while secondaries remain is allowed.
     """
     original_delete = RDSBackend.delete_db_cluster
 
