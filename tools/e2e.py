@@ -33,10 +33,12 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from constructs_lib.config import ConfigError, DrConfig, load_config, read_context  # noqa: E402
-from tools import checkov_gate, plan_review, terraform  # noqa: E402
+from tools import checkov_gate, plan_review, teardown, terraform  # noqa: E402
 from tools.emulator import Emulator  # noqa: E402
+from tools.teardown import region_of  # noqa: E402
 
 DEFAULT_SUFFIX = "e2e"
+NEW_ACCOUNT_CONCURRENCY = 10
 REQUIRED_TAGS = ("Environment", "Project", "CostCenter", "DisasterRecovery")
 
 
@@ -737,12 +739,24 @@ def _check_replica_promoted_and_old_primary_fenced(run: Run) -> None:
 
 
 def destroy(run: Run) -> str:
-    run.tf("destroy", "-auto-approve", "-input=false", "-parallelism=20", show_progress=True)
+    """The project's teardown (``./run destroy``), which works whichever region writes: after
+    the drill the writer is in the secondary region, where a plain ``terraform destroy``
+    fails (the emulator refuses like AWS, tools/emulator_rules.py rule 2)."""
+    detached = teardown.teardown(run.config, run.stack_dir,
+                                 lambda region: run.emulator.client("rds", region),
+                                 say=lambda line: print(line, flush=True), poll=0.5)
+    if run.aurora:
+        run.check(detached.writer is not None
+                  and region_of(detached.writer) == run.config.secondary_region
+                  and [region_of(arn) for arn in detached.detached]
+                  == [run.config.primary_region],
+                  f"the teardown detached the old primary and kept the new writer, got "
+                  f"{detached.summary()}")
     state = json.loads(run.tf("show", "-json").stdout)
     left = [r["address"] for r in state.get("values", {}).get("root_module", {}).get("resources", [])
             if r["mode"] == "managed"]
     run.check(not left, f"Terraform state is empty after destroy, still has {left}")
-    return f"{len(run.applied)} resources destroyed"
+    return f"{len(run.applied)} resources destroyed; {detached.summary()}"
 
 
 def verify_nothing_left(run: Run) -> str:
@@ -830,7 +844,9 @@ def main() -> int:
     print(f"e2e: {config.primary_region} -> {config.secondary_region}, "
           f"suffix {config.environment_suffix!r}, workdir {workdir.relative_to(ROOT)}")
     failed = None
-    emulator = Emulator()
+    # A new account's Lambda concurrency quota (10): any reserved concurrency is refused, as
+    # on such an account (tools/emulator_rules.py, rule 4).
+    emulator = Emulator(lambda_concurrency_quota=NEW_ACCOUNT_CONCURRENCY)
     run = Run(config=config, workdir=workdir, emulator=emulator)
     try:
         phase(run, "start emulator", lambda: (emulator.start(), f"moto at {emulator.endpoint}")[1])
