@@ -5,9 +5,22 @@ topics) uses this key. An encrypted cross-region Aurora secondary must be given 
 its own region: KMS keys never leave their region (terraform-provider-aws #13715).
 
 The key policy gives the account root the usual administrative delegation (so IAM policies
-govern who may administer the key) and lets exactly three services use it: RDS through
-``kms:ViaService``, CloudWatch Logs for this region's log groups, and CloudWatch / SNS to
-deliver alarm notifications to encrypted topics.
+govern who may administer the key) and lets exactly these services use it: RDS through
+``kms:ViaService``, CloudWatch Logs for this region's log groups, and the two AWS services
+that publish to the encrypted alert topics: CloudWatch alarms and RDS event notifications.
+
+A publisher to a KMS-encrypted topic needs ``kms:GenerateDataKey*`` and ``kms:Decrypt`` on
+the topic's key; for an AWS service the key policy must grant them to the service principal
+(SNS developer guide, sns-key-management.html, "Enable compatibility between event sources
+from AWS services and encrypted topics": ``cloudwatch.amazonaws.com`` for alarms,
+``events.rds.amazonaws.com`` for RDS events). A publisher that cannot use the key has its
+notifications dropped without any error to the sender, which here would silence the
+alarm -> topic -> orchestrator fast path. So each statement uses the documented principal
+and actions, and the confused-deputy conditions that guide recommends
+(``aws:SourceAccount``, ``aws:SourceArn``) are ``...IfExists``: they refuse a request from
+another account or source that carries them, and never a delivery in which the service does
+not pass them (AWS documents them as unsupported for some sources, e.g. EventBridge). SNS
+itself needs no grant: the guide lists only the publishing service.
 """
 
 from __future__ import annotations
@@ -26,6 +39,8 @@ from .naming import Namer
 
 _USE = ["kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*",
         "kms:DescribeKey"]
+# What a publisher to an encrypted SNS topic needs (sns-key-management.html).
+TOPIC_PUBLISHER = ["kms:GenerateDataKey*", "kms:Decrypt"]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -65,13 +80,18 @@ class RegionalKey(Construct):
                        {"Service": f"logs.{props.region}.amazonaws.com"}, _USE,
                        {"ArnLike": {"kms:EncryptionContext:aws:logs:arn":
                                     f"arn:{self.partition}:logs:{props.region}:{self.account_id}:*"}}),
-            _statement("DeliveryToEncryptedTopics",
-                       # Alarms, and RDS event notifications (USER_Events, "encrypted
-                       # topics"), publish to the KMS-encrypted alert topics.
-                       {"Service": ["cloudwatch.amazonaws.com", "events.rds.amazonaws.com",
-                                    "sns.amazonaws.com"]},
-                       ["kms:Decrypt", "kms:GenerateDataKey*"],
-                       {"StringEquals": {"aws:SourceAccount": self.account_id}}),
+            # sns-key-management.html#compatibility-with-aws-services, step 2 (grant) and
+            # step 3 (confused-deputy conditions); see the module docstring.
+            _statement("AlarmsToEncryptedTopics", {"Service": "cloudwatch.amazonaws.com"},
+                       TOPIC_PUBLISHER,
+                       _source(self.account_id,
+                               f"arn:{self.partition}:cloudwatch:{props.region}:"
+                               f"{self.account_id}:alarm:*")),
+            # USER_Events.html ("encrypted topics") points to the same section.
+            _statement("RdsEventsToEncryptedTopics", {"Service": "events.rds.amazonaws.com"},
+                       TOPIC_PUBLISHER,
+                       _source(self.account_id,
+                               f"arn:{self.partition}:rds:{props.region}:{self.account_id}:*")),
         ]}
         self.key = KmsKey(
             self, "Resource", provider=provider,
@@ -84,6 +104,12 @@ class RegionalKey(Construct):
                               name=f"alias/{props.namer.name('key', props.region)}",
                               target_key_id=self.key.key_id)
         self.arn = self.key.arn
+
+
+def _source(account_id: str, source_arn: str) -> dict:
+    """Confused-deputy conditions that hold whenever the service passes the keys."""
+    return {"StringEqualsIfExists": {"aws:SourceAccount": account_id},
+            "ArnLikeIfExists": {"aws:SourceArn": source_arn}}
 
 
 def _statement(sid: str, principal: dict, actions: list[str],

@@ -27,7 +27,8 @@ STAR_RESOURCE_ALLOWLIST = {
     ("aws_kms_key", "AccountAdministration"): "key policy: Resource * is this key only",
     ("aws_kms_key", "RdsInThisAccount"): "key policy: Resource * is this key only",
     ("aws_kms_key", "CloudWatchLogsOfThisRegion"): "key policy: Resource * is this key only",
-    ("aws_kms_key", "DeliveryToEncryptedTopics"): "key policy: Resource * is this key only",
+    ("aws_kms_key", "AlarmsToEncryptedTopics"): "key policy: Resource * is this key only",
+    ("aws_kms_key", "RdsEventsToEncryptedTopics"): "key policy: Resource * is this key only",
     ("aws_iam_role_policy", "PublishCanaryMetrics"):
         "cloudwatch:PutMetricData has no resource-level permissions; limited by namespace",
     ("aws_iam_role_policy", "PublishFailoverMetric"):
