@@ -180,7 +180,7 @@ class AuroraRegionalCluster(Construct):
                                "global database (Aurora user guide, AuroraMySQL.Managing."
                                "Backtrack); point-in-time restore covers the same need"}),
         })
-        self.cluster_id = self.cluster.cluster_identifier
+        self.cluster_id = self.identifier_reference = self.cluster.cluster_identifier
         self.arn = self.cluster.arn
         self.endpoint = self.cluster.endpoint
         self.reader_endpoint = self.cluster.reader_endpoint

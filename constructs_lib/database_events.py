@@ -26,7 +26,7 @@ The alert topics are encrypted with the region's customer-managed key. RDS publi
 service principal ``events.rds.amazonaws.com``, which needs ``kms:GenerateDataKey*`` and
 ``kms:Decrypt`` on that key (SNS developer guide, sns-key-management, "Enable compatibility
 between event sources from AWS services and encrypted topics"); RegionalKey's key policy
-grants it. The topic's default access policy already lets RDS in the same account publish
+grants it (statement ``RdsEventsToEncryptedTopics``). The topic's default access policy already lets RDS in the same account publish
 (USER_Events.GrantingPermissions).
 """
 
@@ -87,7 +87,10 @@ class DatabaseEvents(Construct):
         self.subscription = DbEventSubscription(
             self, "Resource", provider=props.provider,
             name=props.namer.name("db-events", props.region), sns_topic=props.topic_arn,
-            source_type=self.source_type, source_ids=[props.database.identifier],
+            # A reference, not the literal name: AWS refuses a subscription whose source
+            # does not exist yet (SourceNotFound) and the provider does not retry, so the
+            # database must be created first.
+            source_type=self.source_type, source_ids=[props.database.identifier_reference],
             event_categories=self.event_categories, enabled=True)
         self.arn = self.subscription.arn
 

@@ -27,6 +27,10 @@ class DatabaseMember(Protocol):
     is_primary: bool
     # Physical identifier, known at synth time (names alarms' dimensions and metrics).
     identifier: str
+    # The same identifier as a reference to the database resource: what a resource that
+    # AWS checks against the database at creation (an RDS event subscription's source)
+    # must use, so Terraform creates the database first.
+    identifier_reference: str
     arn: str
     # Host name that takes writes in this region (the cluster endpoint, or the instance
     # address) and the one for reads.

@@ -53,7 +53,11 @@ def test_each_region_subscribes_its_own_cluster_to_its_own_topic(aurora_doc):
         assert subscription["name"] == f"dbdr-db-events-{code}-test"
         assert subscription["sns_topic"] == _topic(region)
         assert subscription["source_type"] == "db-cluster"
-        assert subscription["source_ids"] == [f"dbdr-cluster-{code}-test"]
+        # The source is the cluster resource's attribute, so Terraform creates the cluster
+        # first (AWS answers SourceNotFound to a subscription naming a missing source).
+        (cluster,) = [name for name, body in resources(aurora_doc, "aws_rds_cluster").items()
+                      if body["cluster_identifier"] == f"dbdr-cluster-{code}-test"]
+        assert subscription["source_ids"] == [f"${{aws_rds_cluster.{cluster}.cluster_identifier}}"]
         assert subscription["enabled"] is True
 
 
@@ -68,7 +72,9 @@ def test_rds_instances_get_instance_events_including_read_replica_and_low_storag
     for alias, code in (("aws.primary", "use1"), ("aws.secondary", "usw2")):
         subscription = subscriptions[alias]
         assert subscription["source_type"] == "db-instance"
-        assert subscription["source_ids"] == [f"dbdr-database-{code}-test"]
+        (instance,) = [name for name, body in resources(rds_doc, "aws_db_instance").items()
+                       if body["identifier"] == f"dbdr-database-{code}-test"]
+        assert subscription["source_ids"] == [f"${{aws_db_instance.{instance}.identifier}}"]
         assert sorted(subscription["event_categories"]) == [
             "availability", "failover", "failure", "low storage", "notification",
             "read replica", "recovery"]
