@@ -6,8 +6,14 @@ engine port only from declared client networks and security groups, a default se
 group stripped of all rules, and VPC flow logs to a KMS-encrypted log group.
 
 Subnets are carved from the VPC range in Python (``/prefix+3`` each), so the plan shows
-literal CIDRs a reviewer can check; availability zones come from the region itself, so the
-construct works in any region and account.
+literal CIDRs a reviewer can check. They are placed by availability-zone **ID**
+(``use1-az1``), which names the same physical zone in every account, unlike a zone name
+(``us-east-1a``), which AWS maps to a different zone per account
+(https://docs.aws.amazon.com/ram/latest/userguide/working-with-az-ids.html). The IDs are
+either given (``zone_ids``) or read from the region: its available standard zones
+``<code>-az1`` .. ``az6`` that need no opt-in (a closed set, so Local and Wavelength Zones
+never enter it, nor does a zone AWS adds later). The plan stops with a message naming the
+region when it has fewer such zones than ``az_count``.
 """
 
 from __future__ import annotations
@@ -16,7 +22,7 @@ import ipaddress
 from dataclasses import dataclass
 
 from constructs import Construct
-from cdktf import Fn
+from cdktf import Fn, Postcondition, TerraformResourceLifecycle
 from cdktf_cdktf_provider_aws.cloudwatch_log_group import CloudwatchLogGroup
 from cdktf_cdktf_provider_aws.data_aws_availability_zones import (
     DataAwsAvailabilityZones,
@@ -44,10 +50,11 @@ from cdktf_cdktf_provider_aws.vpc_security_group_ingress_rule import (
     VpcSecurityGroupIngressRule,
 )
 
+from .config import zone_id_prefix, zone_ids_problem
 from .naming import Namer
 from .regional_key import RegionalKey
 
-ZONE_LETTERS = "abcdef"
+MAX_ZONES = 6
 SUBNET_NEWBITS = 3  # room for 8 subnets: the private tier plus later tiers
 
 
@@ -62,6 +69,9 @@ class RegionalVpcProps:
     # Default: 3 availability zones, so the cluster survives the loss of one AZ with room
     # for its replicas; 2 is the minimum a DB subnet group accepts.
     az_count: int = 3
+    # Default: none, the region's first az_count available zones that need no opt-in, by
+    # ID. Give az_count IDs of this region (e.g. "use1-az1") to choose them.
+    zone_ids: tuple[str, ...] = ()
     # Default: empty, which admits the VPC's own range only (the applications and canaries
     # that live in it). Never 0.0.0.0/0.
     client_cidrs: tuple[str, ...] = ()
@@ -93,21 +103,33 @@ class RegionalVpc(Construct):
         DefaultSecurityGroup(self, "DefaultSecurityGroup", provider=provider,
                              vpc_id=self.vpc.id, ingress=[], egress=[])
 
-        # The zone set is closed (letters a-f of this region): an AZ that AWS adds later
-        # cannot appear in the list and shift which zone a subnet index maps to.
-        zones = DataAwsAvailabilityZones(
-            self, "Zones", provider=provider, state="available",
-            filter=[DataAwsAvailabilityZonesFilter(name="opt-in-status",
-                                                   values=["opt-in-not-required"]),
-                    DataAwsAvailabilityZonesFilter(name="zone-name", values=[
-                        f"{region}{letter}" for letter in ZONE_LETTERS])])
+        zone_ids = list(props.zone_ids)
+        if not zone_ids:
+            # A closed set, by ID: the region's standard zones <code>-az1..az6 that need
+            # no opt-in (never a Local or Wavelength Zone, whose IDs differ). A zone AWS
+            # adds later cannot enter the list and shift the zone of a subnet index (which
+            # would replace the subnet). The plan fails here, naming the region, when there
+            # are too few.
+            zones = DataAwsAvailabilityZones(
+                self, "Zones", provider=provider, state="available",
+                filter=[DataAwsAvailabilityZonesFilter(name="opt-in-status",
+                                                       values=["opt-in-not-required"]),
+                        DataAwsAvailabilityZonesFilter(name="zone-id", values=[
+                            f"{zone_id_prefix(region)}-az{n}"
+                            for n in range(1, MAX_ZONES + 1)])],
+                lifecycle=TerraformResourceLifecycle(postcondition=[Postcondition(
+                    condition=f"${{length(self.zone_ids) >= {props.az_count}}}",
+                    error_message=(f"{region} has fewer than {props.az_count} available "
+                                   "availability zones that need no opt-in: lower az_count "
+                                   "or choose zones with the region's zone_ids setting"))]))
+            zone_ids = [Fn.element(Fn.sort(zones.zone_ids), i) for i in range(props.az_count)]
         blocks = list(network.subnets(new_prefix=network.prefixlen + SUBNET_NEWBITS))
         self.subnets: list[Subnet] = []
         self.route_tables: list[RouteTable] = []
         for i in range(props.az_count):
             subnet = Subnet(self, f"PrivateSubnet{i}", provider=provider,
                             vpc_id=self.vpc.id, cidr_block=str(blocks[i]),
-                            availability_zone=Fn.element(zones.names, i),
+                            availability_zone_id=zone_ids[i],
                             map_public_ip_on_launch=False,
                             tags={"Name": f"{namer.name('vpc', region)}-private-{i}",
                                   "Tier": "private"})
@@ -176,19 +198,32 @@ class RegionalVpc(Construct):
             self, "FlowLogGroup", provider=provider,
             name=f"/aws/vpc/flow-logs/{namer.name('vpc', region)}",
             retention_in_days=props.log_retention_days, kms_key_id=key.arn)
+        # What the VPC user guide lists for delivery to CloudWatch Logs (flow-logs-cwl.html,
+        # "IAM role for publishing flow logs to CloudWatch Logs"): the trust policy with the
+        # recommended aws:SourceAccount / aws:SourceArn conditions, and CreateLogGroup,
+        # CreateLogStream, PutLogEvents, DescribeLogGroups and DescribeLogStreams. The guide
+        # grants them on "*"; here they are scoped to this region's log groups, and the
+        # writes to this flow log's own group.
         assume = DataAwsIamPolicyDocument(self, "FlowLogAssume", provider=provider, statement=[
             Statement(actions=["sts:AssumeRole"],
                       principals=[Principals(type="Service",
                                              identifiers=["vpc-flow-logs.amazonaws.com"])],
                       condition=[Condition(test="StringEquals", variable="aws:SourceAccount",
-                                           values=[key.account_id])])])
+                                           values=[key.account_id]),
+                                 Condition(test="ArnLike", variable="aws:SourceArn", values=[
+                                     f"arn:{key.partition}:ec2:{region}:{key.account_id}:"
+                                     "vpc-flow-log/*"])])])
         role = IamRole(self, "FlowLogRole", provider=provider,
                        name=namer.name("flow-logs", region),
                        assume_role_policy=assume.json)
+        groups = f"arn:{key.partition}:logs:{region}:{key.account_id}:log-group:*"
         access = DataAwsIamPolicyDocument(self, "FlowLogAccess", provider=provider, statement=[
-            Statement(actions=["logs:CreateLogStream", "logs:PutLogEvents",
-                               "logs:DescribeLogStreams"],
-                      resources=[f"{self.flow_log_group.arn}:*"])])
+            Statement(sid="DeliverToTheFlowLogGroup",
+                      actions=["logs:CreateLogGroup", "logs:CreateLogStream",
+                               "logs:PutLogEvents", "logs:DescribeLogStreams"],
+                      resources=[self.flow_log_group.arn, f"{self.flow_log_group.arn}:*"]),
+            Statement(sid="FindLogGroups", actions=["logs:DescribeLogGroups"],
+                      resources=[groups])])
         IamRolePolicy(self, "FlowLogPolicy", provider=provider, role=role.id,
                       name=namer.name("flow-logs", region), policy=access.json)
         FlowLog(self, "FlowLog", provider=provider, vpc_id=self.vpc.id, traffic_type="ALL",
@@ -205,8 +240,11 @@ def _validate(props: RegionalVpcProps) -> ipaddress.IPv4Network:
                          f"got {props.cidr!r}") from None
     if not 16 <= network.prefixlen <= 24:
         raise ValueError(f"cidr prefix must be /16../24, got {props.cidr}")
-    if not 2 <= props.az_count <= len(ZONE_LETTERS):
-        raise ValueError(f"az_count must be 2..{len(ZONE_LETTERS)}, got {props.az_count}")
+    if not 2 <= props.az_count <= MAX_ZONES:
+        raise ValueError(f"az_count must be 2..{MAX_ZONES}, got {props.az_count}")
+    problem = zone_ids_problem(props.zone_ids, props.region, props.az_count)
+    if problem:
+        raise ValueError(f"zone_ids {problem}, got {', '.join(props.zone_ids)}")
     if not 1 <= props.port <= 65535:
         raise ValueError(f"port must be 1..65535, got {props.port}")
     for cidr in props.client_cidrs:

@@ -30,9 +30,20 @@ def test_defaults_three_private_subnets_in_distinct_zones_inside_the_vpc():
     blocks = [ipaddress.ip_network(s["cidr_block"]) for s in subnets]
     assert all(b.subnet_of(ipaddress.ip_network("10.10.0.0/16")) for b in blocks)
     assert len(set(blocks)) == 3
-    (zones,) = data_sources(doc, "aws_availability_zones")
-    assert [s["availability_zone"] for s in subnets] == [
-        f"${{element(data.aws_availability_zones.{zones}.names, {i})}}" for i in range(3)]
+    # Placed by zone ID (the same physical zone in every account), from the region's
+    # standard zones: no opt-in, so never a Local or Wavelength Zone
+    (name, zones), = data_sources(doc, "aws_availability_zones").items()
+    assert [s["availability_zone_id"] for s in subnets] == [
+        f"${{element(sort(data.aws_availability_zones.{name}.zone_ids), {i})}}"
+        for i in range(3)]
+    assert all("availability_zone" not in s for s in subnets)
+    assert zones["state"] == "available"
+    assert {f["name"]: f["values"] for f in zones["filter"]} == {
+        "opt-in-status": ["opt-in-not-required"],
+        "zone-id": [f"use1-az{n}" for n in range(1, 7)]}  # closed: no zone added later
+    (check,) = zones["lifecycle"]["postcondition"]
+    assert check["condition"] == "${length(self.zone_ids) >= 3}"
+    assert "us-east-1 has fewer than 3" in check["error_message"]
     assert all(s["map_public_ip_on_launch"] is False for s in subnets)
     assert len(resources(doc, "aws_route_table")) == 3
     assert len(resources(doc, "aws_route_table_association")) == 3
@@ -76,7 +87,38 @@ def test_flow_logs_go_to_an_encrypted_log_group_with_retention_through_a_scoped_
     assert role["name"] == "dbdr-flow-logs-use1-test"
 
 
+def test_chosen_zone_ids_place_the_subnets_without_looking_zones_up():
+    doc = _vpc(az_count=2, zone_ids=("use1-az4", "use1-az6"))
+    assert [s["availability_zone_id"] for s in resources(doc, "aws_subnet").values()] == [
+        "use1-az4", "use1-az6"]
+    assert data_sources(doc, "aws_availability_zones") == {}
+
+
+def test_flow_log_role_has_what_the_vpc_guide_lists_scoped_to_this_region():
+    doc = _vpc()
+    policies = {name: body for name, body in
+                data_sources(doc, "aws_iam_policy_document").items()}
+    (assume,) = [p for n, p in policies.items() if "FlowLogAssume" in n]
+    (trust,) = assume["statement"]
+    assert trust["principals"] == [{"type": "Service",
+                                    "identifiers": ["vpc-flow-logs.amazonaws.com"]}]
+    conditions = {c["variable"]: (c["test"], c["values"]) for c in trust["condition"]}
+    assert conditions["aws:SourceArn"][0] == "ArnLike"
+    assert conditions["aws:SourceArn"][1][0].endswith(":vpc-flow-log/*")
+    assert ":ec2:us-east-1:" in conditions["aws:SourceArn"][1][0]
+    assert conditions["aws:SourceAccount"][0] == "StringEquals"
+    (access,) = [p for n, p in policies.items() if "FlowLogAccess" in n]
+    granted = {a for statement in access["statement"] for a in statement["actions"]}
+    assert granted == {"logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents",
+                       "logs:DescribeLogGroups", "logs:DescribeLogStreams"}
+    assert all("*" != r for statement in access["statement"] for r in statement["resources"])
+
+
 @pytest.mark.parametrize("overrides, message", [
+    ({"az_count": 2, "zone_ids": ("use1-az1",)}, "exactly az_count"),
+    ({"az_count": 2, "zone_ids": ("use1-az1", "use1-az1")}, "must not repeat"),
+    ({"az_count": 2, "zone_ids": ("use1-az1", "usw2-az1")}, "IDs of us-east-1 such as use1-az1"),
+    ({"az_count": 2, "zone_ids": ("us-east-1a", "us-east-1b")}, "'us-east-1a' is not"),
     ({"cidr": "10.10.0.0/8"}, "cidr must be an IPv4 network"),
     ({"cidr": "10.0.0.0/12"}, "prefix must be /16../24"),
     ({"az_count": 1}, "az_count must be 2..6, got 1"),
