@@ -67,7 +67,7 @@ def run(workdir: Path, *args: str, env: dict[str, str] | None = None,
     """
     binary = shutil.which("terraform")
     if binary is None:
-        raise FileNotFoundError("terraform is not on PATH (Terraform >= 1.10 is required)")
+        raise FileNotFoundError("terraform is not on PATH (Terraform >= 1.11 is required)")
     # -no-color goes after the (sub)command words, before the first option.
     words = next((i for i, a in enumerate(args) if a.startswith("-")), len(args))
     command = [binary, *args[:words], "-no-color", *args[words:]]
