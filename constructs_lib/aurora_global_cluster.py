@@ -5,9 +5,10 @@ secondary joins only after every primary instance exists (AWS rejects a secondar
 primary has no available writer, provider #13715 / #16362) and is encrypted with its own
 region's key.
 
-The master password is read from an *existing* Secrets Manager secret
-(:mod:`constructs_lib.master_secret`) and passed as the write-only ``master_password_wo``: it
-never reaches the plan, the state or the synthesized JSON.
+The master password comes from Secrets Manager (:mod:`constructs_lib.master_secret`: an
+existing secret, or one the stack creates with a generated password) and is passed as the
+write-only ``master_password_wo``: it never reaches the plan, the state or the synthesized
+JSON.
 
 The global cluster sets no ``database_name`` or other force-new attribute that could
 replace it and kick out its members (provider #39368, #28187); ``force_destroy`` is on
@@ -28,9 +29,9 @@ from .aurora_regional_cluster import (
     AuroraRegionalClusterProps,
     MasterCredentials,
 )
-from .master_secret import MasterUserProps, master_password_from_secret
+from .master_secret import MasterSecret, MasterSecretProps, MasterUserProps
 from .naming import Namer
-from .regional_key import RegionalKey
+from .regional_key import KeyedRegion, RegionalKey
 from .regional_vpc import RegionalVpc
 
 
@@ -43,6 +44,10 @@ class AuroraRegion:
     vpc: RegionalVpc
     key: RegionalKey
     instance_count: int
+
+    @property
+    def keyed(self) -> KeyedRegion:
+        return KeyedRegion(provider=self.provider, region=self.region, key=self.key)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -73,12 +78,13 @@ class AuroraGlobalCluster(Construct):
         )
         self.global_cluster_id = self.global_cluster.global_cluster_identifier
 
-        password = master_password_from_secret(self, provider=props.primary.provider,
-                                               master_secret=props.master_secret)
-        self.master_secret_arn = password.secret_arn
+        self.master_secret = MasterSecret(self, "MasterSecret", MasterSecretProps(
+            primary=props.primary.keyed, secondary=props.secondary.keyed, user=props,
+            destroyable=not s.deletion_protection))
+        self.master_secret_arn = self.master_secret.arn
         credentials = MasterCredentials(
             username=props.master_username,
-            password_wo=password.expression,
+            password_wo=self.master_secret.password_wo,
             password_version=props.master_password_version,
         )
         self.primary = AuroraRegionalCluster(self, "Primary", AuroraRegionalClusterProps(
@@ -86,7 +92,8 @@ class AuroraGlobalCluster(Construct):
             settings=s, vpc=props.primary.vpc, key=props.primary.key,
             global_cluster_id=self.global_cluster.id,
             instance_count=props.primary.instance_count,
-            credentials=credentials, database_name=props.database_name))
+            credentials=credentials, database_name=props.database_name,
+            depends_on=self.master_secret.ready))
         self.secondary = AuroraRegionalCluster(self, "Secondary", AuroraRegionalClusterProps(
             provider=props.secondary.provider, region=props.secondary.region, namer=namer,
             settings=s, vpc=props.secondary.vpc, key=props.secondary.key,

@@ -64,9 +64,10 @@ class ConnectivityCanaryProps:
     endpoint: str
     database_id: str
     database_name: str
-    # Secret in THIS region (a replica of the master secret outside the primary region).
+    # Secret in THIS region (a replica of the master secret outside the primary region),
+    # and the IAM statements that read it there (MasterSecret.read_statements).
     secret_id: str
-    secret_arn_pattern: str
+    secret_statements: list[dict]
     alarm_topic_arn: str
     # Default: every minute, the finest EventBridge schedule; RDS metrics are per minute too.
     schedule: str = rate(CANARY_PERIOD_SECONDS)
@@ -74,6 +75,8 @@ class ConnectivityCanaryProps:
     evaluation_periods: int = CANARY_ALARM_PERIODS
     log_retention_days: int = 365
     dimension: str = "DBClusterIdentifier"
+    # Default: none (see PythonFunctionProps.reserved_concurrency).
+    reserved_concurrency: int | None = None
 
 
 class ConnectivityCanary(Construct):
@@ -116,8 +119,7 @@ class ConnectivityCanary(Construct):
                          "METRIC_DIMENSION": props.dimension,
                          "METRIC_NAMESPACE": NAMESPACE, "CONNECT_TIMEOUT_SECONDS": str(CANARY_CONNECT_TIMEOUT_SECONDS)},
             statements=[
-                {"Sid": "ReadDatabaseCredentials", "Action": ["secretsmanager:GetSecretValue"],
-                 "Resource": props.secret_arn_pattern},
+                *props.secret_statements,
                 # PutMetricData supports no resource-level permission; the condition limits
                 # it to this product's namespace.
                 {"Sid": "PublishCanaryMetrics", "Action": ["cloudwatch:PutMetricData"],
@@ -126,6 +128,7 @@ class ConnectivityCanary(Construct):
             ],
             managed_policies=("AWSLambdaVPCAccessExecutionRole",),
             timeout_seconds=30, log_retention_days=props.log_retention_days,
+            reserved_concurrency=props.reserved_concurrency,
             subnet_ids=vpc.private_subnet_ids, security_group_ids=[self.security_group.id]))
 
         rule = CloudwatchEventRule(self, "Schedule", provider=provider,

@@ -22,7 +22,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from constructs import Construct
-from cdktf import TerraformResourceLifecycle
+from cdktf import ITerraformDependable, TerraformResourceLifecycle
 from cdktf_cdktf_provider_aws.db_instance import DbInstance
 from cdktf_cdktf_provider_aws.db_parameter_group import (
     DbParameterGroup,
@@ -88,6 +88,8 @@ class RdsRegionalInstanceProps:
     database_name: str | None = None
     # The replica: ARN of the primary it replicates (cross-region needs the ARN).
     source_arn: str | None = None
+    # What must exist first (a generated master secret's version, for the primary).
+    depends_on: tuple[ITerraformDependable, ...] = ()
 
 
 class RdsRegionalInstance(Construct):
@@ -162,7 +164,7 @@ class RdsRegionalInstance(Construct):
             skip_final_snapshot=s.skip_final_snapshot,
             final_snapshot_identifier=(None if s.skip_final_snapshot
                                        else namer.name("final", region)),
-            depends_on=list(self.log_groups),
+            depends_on=[*self.log_groups, *props.depends_on],
             **role_specific)
         skip_checks(self.instance, {
             "CKV_AWS_226": "the primary and its replica upgrade their minor version together, "
@@ -177,6 +179,7 @@ class RdsRegionalInstance(Construct):
                 "CKV_AWS_157": "replica_multi_az=false was chosen to save cost; the replica "
                                "is single-AZ until promoted"}),
         })
+        self.identifier_reference = self.instance.identifier
         self.arn = self.instance.arn
         self.endpoint = self.instance.address
         self.reader_endpoint = self.instance.address

@@ -2,7 +2,7 @@
 
 The ``rds-replica`` database mode, for teams that cannot use Aurora (cost, engine features,
 an existing RDS fleet). One :class:`RdsRegionalInstance` per region: the Multi-AZ primary,
-created with the master password read from the existing secret
+created with the master password from Secrets Manager
 (:mod:`constructs_lib.master_secret`), and a read replica in the secondary region that the
 failover orchestrator promotes with ``PromoteReadReplica``.
 
@@ -19,14 +19,14 @@ from constructs import Construct
 from cdktf_cdktf_provider_aws.provider import AwsProvider
 
 from .aurora_regional_cluster import MasterCredentials
-from .master_secret import MasterUserProps, master_password_from_secret
+from .master_secret import MasterSecret, MasterSecretProps, MasterUserProps
 from .naming import Namer
 from .rds_regional_instance import (
     RdsInstanceSettings,
     RdsRegionalInstance,
     RdsRegionalInstanceProps,
 )
-from .regional_key import RegionalKey
+from .regional_key import KeyedRegion, RegionalKey
 from .regional_vpc import RegionalVpc
 
 
@@ -38,6 +38,10 @@ class RdsRegion:
     region: str
     vpc: RegionalVpc
     key: RegionalKey
+
+    @property
+    def keyed(self) -> KeyedRegion:
+        return KeyedRegion(provider=self.provider, region=self.region, key=self.key)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -57,9 +61,10 @@ class RdsReplicaDatabase(Construct):
             raise ValueError(f"secondary region must differ from the primary, got "
                              f"{props.secondary.region} twice")
         props.validate_master_user()
-        password = master_password_from_secret(self, provider=props.primary.provider,
-                                               master_secret=props.master_secret)
-        self.master_secret_arn = password.secret_arn
+        self.master_secret = MasterSecret(self, "MasterSecret", MasterSecretProps(
+            primary=props.primary.keyed, secondary=props.secondary.keyed, user=props,
+            destroyable=not props.settings.deletion_protection))
+        self.master_secret_arn = self.master_secret.arn
 
         def instance(label: str, side: RdsRegion, **role) -> RdsRegionalInstance:
             return RdsRegionalInstance(self, label, RdsRegionalInstanceProps(
@@ -67,7 +72,7 @@ class RdsReplicaDatabase(Construct):
                 settings=props.settings, vpc=side.vpc, key=side.key, **role))
 
         self.primary = instance("Primary", props.primary, credentials=MasterCredentials(
-            username=props.master_username, password_wo=password.expression,
+            username=props.master_username, password_wo=self.master_secret.password_wo,
             password_version=props.master_password_version),
-            database_name=props.database_name)
+            database_name=props.database_name, depends_on=self.master_secret.ready)
         self.secondary = instance("Secondary", props.secondary, source_arn=self.primary.arn)

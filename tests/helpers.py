@@ -105,8 +105,11 @@ def canary(t: TestStack, base: dict, role: str, cluster, *, id: str | None = Non
                  engine="aurora-postgresql", endpoint=cluster.endpoint,
                  database_id=cluster.identifier, database_name="appdb",
                  secret_id="dbdr/test/master-credentials",
-                 secret_arn_pattern=("arn:aws:secretsmanager:us-east-1:123456789012:secret:"
-                                     "dbdr/test/master-credentials-??????"),
+                 secret_statements=[{
+                     "Sid": "ReadDatabaseCredentials",
+                     "Action": ["secretsmanager:GetSecretValue"],
+                     "Resource": ("arn:aws:secretsmanager:us-east-1:123456789012:secret:"
+                                  "dbdr/test/master-credentials-??????")}],
                  alarm_topic_arn=topic_arn)
     props.update(overrides)
     return ConnectivityCanary(t.stack, id or f"{role}Canary", ConnectivityCanaryProps(**props))
