@@ -108,6 +108,9 @@ class FailoverAutomationProps:
     # Default: 7, rds-replica only: the automated-backup days the promoted replica keeps
     # (the deployment's backup_retention_days; PromoteReadReplica would default to 1).
     backup_retention_days: int = 7
+    # Default: none; the lock table already keeps failovers one at a time (see
+    # PythonFunctionProps.reserved_concurrency).
+    reserved_concurrency: int | None = None
 
 
 class FailoverAutomation(Construct):
@@ -233,6 +236,7 @@ class FailoverAutomation(Construct):
             environment=environment, statements=statements,
             timeout_seconds=ORCHESTRATOR_TIMEOUT_SECONDS,
             log_retention_days=props.log_retention_days,
+            reserved_concurrency=props.reserved_concurrency,
             check_skips={"CKV_AWS_117": "the orchestrator must reach RDS, Route 53, SNS and "
                                         "CloudWatch in both regions, including a failed one, "
                                         "without depending on this region's VPC"}))

@@ -4,8 +4,8 @@ A deterministic package of ``dr_lambdas/<function>`` (see ``lambda_package.py``)
 group (KMS-encrypted, with retention, created before the function so Lambda never creates
 an unencrypted one), an execution role that only Lambda in this account can assume with
 exactly the statements the caller passes, X-Ray tracing, environment variables encrypted
-with the regional key, a reserved concurrency, and a KMS-encrypted dead-letter queue for
-asynchronous invocations that fail.
+with the regional key, an optional reserved concurrency, and a KMS-encrypted dead-letter
+queue for asynchronous invocations that fail.
 """
 
 from __future__ import annotations
@@ -56,8 +56,11 @@ class PythonFunctionProps:
     managed_policies: tuple[str, ...] = ()  # AWS managed policy names
     timeout_seconds: int = 60
     memory_mb: int = 256
-    # Default: 1, so asynchronous triggers queue instead of running side by side.
-    reserved_concurrency: int = 1
+    # Default: none, the function draws on the account's unreserved pool. AWS refuses a
+    # reservation that takes the account's unreserved concurrency below its minimum (100,
+    # or the whole quota of a new account with a quota of 10), which would fail the first
+    # apply; a number here reserves that many executions (opt-in).
+    reserved_concurrency: int | None = None
     log_retention_days: int = 365
     subnet_ids: list[str] | None = None
     security_group_ids: list[str] | None = None
@@ -74,6 +77,9 @@ class PythonFunction(Construct):
             raise ValueError(f"timeout_seconds must be 3..900, got {props.timeout_seconds}")
         if (props.subnet_ids is None) != (props.security_group_ids is None):
             raise ValueError("subnet_ids and security_group_ids go together")
+        if props.reserved_concurrency is not None and props.reserved_concurrency < 1:
+            raise ValueError(f"reserved_concurrency must be None (not reserved) or >= 1, "
+                             f"got {props.reserved_concurrency}")
         provider, namer, region, key = props.provider, props.namer, props.region, props.key
         self.function_name = namer.name(props.role, region)
 
@@ -138,5 +144,10 @@ class PythonFunction(Construct):
             "CKV_AWS_272": "the package is built and hashed by the synth from reviewed "
                            "source; Lambda code signing needs a signing profile this "
                            "product does not manage",
+            **({} if props.reserved_concurrency is not None else {
+                "CKV_AWS_115": "reserved concurrency is opt-in (reserve_function_concurrency):"
+                               " AWS refuses a reservation that takes the account's unreserved"
+                               " concurrency below its minimum, which new accounts hit on the"
+                               " first apply; the lock table keeps failovers one at a time"}),
             **props.check_skips})
         self.arn = self.function.arn
