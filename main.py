@@ -20,6 +20,7 @@ from constructs_lib.config import ConfigError, DrConfig, load_config, read_conte
 
 PROJECT_DIR = Path(__file__).resolve().parent
 STACK_ID = "dbdr"
+TERRAFORM_VERSION = ">= 1.11"
 
 
 def build_app(config: DrConfig, outdir: str | None = None):
@@ -47,6 +48,9 @@ def build_stack(app, config: DrConfig):
 
     c, namer = config, config.namer
     stack = TerraformStack(app, STACK_ID)
+    # The master password reaches RDS through write-only arguments (master_password_wo,
+    # password_wo), which Terraform accepts from 1.11 on; older versions fail on them.
+    stack.add_override("terraform.required_version", TERRAFORM_VERSION)
 
     # Terraform state: S3 (encrypted, S3-native lock) when a bucket is configured,
     # otherwise a local file per environment so a new user needs no AWS account.
@@ -72,6 +76,7 @@ def build_stack(app, config: DrConfig):
         vpcs[role] = RegionalVpc(stack, f"{role.capitalize()}Vpc", RegionalVpcProps(
             provider=providers[role], region=region, namer=namer, key=keys[role],
             cidr=getattr(c, f"{role}_vpc_cidr"), port=c.port, az_count=c.az_count,
+            zone_ids=getattr(c, f"{role}_zone_ids"),
             client_cidrs=c.allowed_cidrs,
             client_security_group_ids=getattr(c, f"{role}_client_security_group_ids"),
             log_retention_days=c.log_retention_days))
@@ -95,15 +100,17 @@ def build_stack(app, config: DrConfig):
             database=members[role], thresholds=thresholds, alert_email=c.alert_email))
         for role, region in regions.items()}
 
+    reserved = 1 if c.reserve_function_concurrency else None
     canaries = {
         role: ConnectivityCanary(stack, f"{role.capitalize()}Canary", ConnectivityCanaryProps(
             provider=providers[role], region=region, namer=namer, key=keys[role],
             vpc=vpcs[role], engine=c.engine, endpoint=members[role].endpoint,
             database_id=members[role].identifier, dimension=members[role].dimension,
             database_name=c.database_name,
-            secret_id=c.secret_in(region),
-            secret_arn_pattern=_secret_arn_pattern(c, region, keys[role]),
-            alarm_topic_arn=alarms[role].topic_arn, log_retention_days=c.log_retention_days))
+            secret_id=database.master_secret.secret_id(role),
+            secret_statements=database.master_secret.read_statements(role),
+            alarm_topic_arn=alarms[role].topic_arn, log_retention_days=c.log_retention_days,
+            reserved_concurrency=reserved))
         for role, region in regions.items()}
 
     dns = FailoverDns(stack, "Dns", FailoverDnsProps(
@@ -132,7 +139,7 @@ def build_stack(app, config: DrConfig):
             primary_down_alarms=(canaries["primary"].connectivity_alarm,
                                  alarms["primary"].writer_health_alarm),
             log_retention_days=c.log_retention_days,
-            backup_retention_days=c.backup_retention_days))
+            backup_retention_days=c.backup_retention_days, reserved_concurrency=reserved))
         for role in regions}
 
     extras = _data_protection(stack, c, providers, keys, vpcs, members, alarms, dns,
@@ -256,7 +263,10 @@ def _database(stack, c: DrConfig, providers: dict, keys: dict, vpcs: dict):
         log_retention_days=c.log_retention_days)
     master_user = dict(master_secret=c.master_secret, master_username=c.master_username,
                        master_password_version=c.master_password_version,
-                       database_name=c.database_name)
+                       database_name=c.database_name,
+                       generate_master_secret=c.generate_master_secret,
+                       master_secret_kms_key_arn=c.master_secret_kms_key_arn,
+                       master_secret_replica_kms_key_arn=c.master_secret_replica_kms_key_arn)
     regions = {"primary": c.primary_region, "secondary": c.secondary_region}
 
     def where(role: str) -> dict:
@@ -288,14 +298,6 @@ def _database(stack, c: DrConfig, providers: dict, keys: dict, vpcs: dict):
         **{role: AuroraRegion(**where(role),
                               instance_count=getattr(c, f"{role}_instance_count"))
            for role in regions}))
-
-
-def _secret_arn_pattern(config: DrConfig, region: str, key) -> str:
-    """IAM resource of the master secret (or its replica) in ``region``."""
-    if config.master_secret.startswith("arn:"):
-        return config.secret_in(region)
-    return (f"arn:{key.partition}:secretsmanager:{region}:{key.account_id}:secret:"
-            f"{config.master_secret}-??????")
 
 
 def main() -> int:

@@ -54,12 +54,22 @@ PROFILES = ("default", "production")
 PRODUCTION = {"deletion_protection": True, "skip_final_snapshot": False}
 # Environment variables that belong to the project's tools, not to the deployment.
 TOOL_VARIABLES = frozenset({"DR_PROVIDER_MIRROR", "DR_KEEP_WORKDIR"})
+# Settings whose empty value means "none". Every other setting that is set must have a
+# value: an empty variable is what a CI job produces when a variable it expects is missing,
+# and reading it as "unset" would silently deploy the default environment, regions, secret
+# or state.
+EMPTY_MEANS_NONE = frozenset({"alert_email", "allowed_cidrs", "tags", "primary_zone_ids",
+                              "secondary_zone_ids",
+                              "primary_client_security_group_ids",
+                              "secondary_client_security_group_ids"})
 
 _NAME = re.compile(r"^[a-z](?!.*--)[a-z0-9-]*[a-z0-9]$|^[a-z]$")
 _SECRET_ARN = re.compile(
     r"^arn:aws[a-z-]*:secretsmanager:(?P<region>[a-z0-9-]+):\d{12}:secret:[A-Za-z0-9/_+=.@-]+$")
 _SECRET_NAME = re.compile(r"^[A-Za-z0-9/_+=.@-]{1,512}$")
 _SG_ID = re.compile(r"^sg-[0-9a-f]{8,17}$")
+_KMS_KEY_ARN = re.compile(
+    r"^arn:aws[a-z-]*:kms:(?P<region>[a-z0-9-]+):\d{12}:key/(mrk-)?[0-9a-f-]{32,36}$")
 _EMAIL = re.compile(r"^[^@\s,]+@[^@\s,]+\.[A-Za-z]{2,}$")
 _DB_IDENT = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,62}$")
 _ZONE = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
@@ -68,6 +78,11 @@ _BACKUP_WINDOW = re.compile(r"^([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d$"
 _PG_VERSION = re.compile(r"^(?P<major>1[1-9]|[2-9]\d)\.\d+$")
 _RDS_PG_VERSION = re.compile(r"^(?P<major>1[5-7])\.\d+$")
 _MYSQL_VERSION = re.compile(r"^(?P<major>8\.0)\.mysql_aurora\.3\.\d{2}\.\d+$")
+
+# An availability-zone ID: the region's short code, "-az" and a number (use1-az1, apne1-az4).
+_ZONE_ID = re.compile(r"^(?P<region>[a-z]{2}[a-z]{0,3}\d)-az\d{1,2}$")
+_DIRECTIONS = {"east": "e", "west": "w", "north": "n", "south": "s", "central": "c",
+               "northeast": "ne", "northwest": "nw", "southeast": "se", "southwest": "sw"}
 
 # Aurora PostgreSQL accepts rds.global_db_rpo from 20 s (Aurora user guide,
 # aurora-global-database-disaster-recovery, "Managing RPOs").
@@ -101,6 +116,10 @@ class DrConfig:
     primary_vpc_cidr: str = "10.10.0.0/16"
     secondary_vpc_cidr: str = "10.20.0.0/16"
     az_count: int = 3
+    # Availability-zone IDs (use1-az1, ...) of the private subnets, az_count per region.
+    # Default: the region's first az_count standard zones by ID (Local Zones excluded).
+    primary_zone_ids: tuple = ()
+    secondary_zone_ids: tuple = ()
     allowed_cidrs: tuple = ()
     primary_client_security_group_ids: tuple = ()
     secondary_client_security_group_ids: tuple = ()
@@ -121,6 +140,14 @@ class DrConfig:
     master_username: str = "dbadmin"
     master_secret: str = ""
     master_password_version: int = 1
+    # Default: off, master_secret exists (JSON username/password, replicated to the
+    # secondary region). On: the stack creates it, replicated, with a generated password
+    # that is in neither plan, state nor synthesized JSON.
+    generate_master_secret: bool = False
+    # Existing secret only: the customer-managed keys encrypting it and its replica
+    # (default: none, the AWS managed key); the canaries get kms:Decrypt on exactly these.
+    master_secret_kms_key_arn: str = ""
+    master_secret_replica_kms_key_arn: str = ""
     backup_retention_days: int = 7
     preferred_backup_window: str = "03:00-04:00"
     deletion_protection: bool = False
@@ -137,6 +164,10 @@ class DrConfig:
     dns_routing: str = ""
     # Failover automation
     automatic_failover: bool = True
+    # Reserve one concurrent execution for each orchestrator and canary function. Default:
+    # off; AWS refuses a reservation that takes the account's unreserved concurrency below
+    # its minimum (new accounts have a quota of 10, all of it the minimum).
+    reserve_function_concurrency: bool = False
     rpo_seconds: int = 60
     # Recovery objective: the worst-case RTO (recovery_budget.py) must not exceed it, or
     # synthesis stops. 0: no objective, the budget is only reported.
@@ -296,12 +327,18 @@ def load_config(environ: Mapping[str, str], context: Mapping[str, Any]) -> DrCon
     sources: dict[str, str] = {}
     for name in fields:
         var = env_var(name)
-        if var in environ and environ[var].strip() != "":
-            values[name] = _parse(name, kinds[name], environ[var], var)
-            sources[name] = var
+        if var in environ:
+            raw, source = environ[var], var
         elif name in context:
-            values[name] = _parse(name, kinds[name], context[name], "cdktf.json context")
-            sources[name] = "cdktf.json context"
+            raw, source = context[name], "cdktf.json context"
+        else:
+            continue
+        if isinstance(raw, str) and raw.strip() == "" and name not in EMPTY_MEANS_NONE:
+            where = f"unset {var}" if source == var else f"remove {name} from {source}"
+            raise ConfigError(name, raw, f"is set but empty: give it a value, or {where} "
+                                         "to use the default", source)
+        values[name] = _parse(name, kinds[name], raw, source)
+        sources[name] = source
     if values.get("profile") == "production":
         for setting, required in PRODUCTION.items():
             if setting in values and values[setting] != required:
@@ -409,6 +446,12 @@ def _client_cidrs(value: tuple, _: DrConfig) -> str | None:
     return None
 
 
+def _zone_ids(role: str) -> Callable[[tuple, DrConfig], str | None]:
+    def check(value: tuple, config: DrConfig) -> str | None:
+        return zone_ids_problem(value, getattr(config, f"{role}_region"), config.az_count)
+    return check
+
+
 def _sg_ids(value: tuple, _: DrConfig) -> str | None:
     bad = [v for v in value if not _SG_ID.match(v)]
     return f"{bad[0]!r} is not a security group id (sg-...)" if bad else None
@@ -467,6 +510,8 @@ def _db_ident(value: str, _: DrConfig) -> str | None:
 
 
 def _secret(value: str, config: DrConfig) -> str | None:
+    if config.generate_master_secret and value.startswith("arn:"):
+        return "must be a name with generate_master_secret=true (the stack creates it)"
     if value.startswith("arn:"):
         match = _SECRET_ARN.match(value)
         if not match:
@@ -475,6 +520,25 @@ def _secret(value: str, config: DrConfig) -> str | None:
             return f"the secret must live in primary_region {config.primary_region}"
         return None
     return None if _SECRET_NAME.match(value) else "must be a Secrets Manager secret name or ARN"
+
+
+def _secret_key(role: str) -> Callable[[str, DrConfig], str | None]:
+    def check(value: str, config: DrConfig) -> str | None:
+        region = getattr(config, f"{role}_region")
+        other = ("master_secret_replica_kms_key_arn" if role == "primary"
+                 else "master_secret_kms_key_arn")
+        if value and config.generate_master_secret:
+            return ("must be empty with generate_master_secret=true (the stack encrypts the "
+                    "secret it creates with its regional keys)")
+        if bool(value) != bool(getattr(config, other)):
+            return f"goes together with {other}: give the key of the secret in both regions"
+        match = _KMS_KEY_ARN.match(value)
+        if value and not match:
+            return "must be a KMS key ARN (arn:aws:kms:<region>:<account>:key/<id>) or empty"
+        if value and match["region"] != region:
+            return f"must be a key in {role}_region {region}"
+        return None
+    return check
 
 
 def _backup_window(value: str, _: DrConfig) -> str | None:
@@ -534,6 +598,8 @@ _CHECKS: list[tuple[str, Callable[[Any, DrConfig], str | None]]] = [
     ("primary_vpc_cidr", _vpc_cidr),
     ("secondary_vpc_cidr", _secondary_cidr),
     ("az_count", _between(2, 6)),
+    ("primary_zone_ids", _zone_ids("primary")),
+    ("secondary_zone_ids", _zone_ids("secondary")),
     ("allowed_cidrs", _client_cidrs),
     ("primary_client_security_group_ids", _sg_ids),
     ("secondary_client_security_group_ids", _sg_ids),
@@ -549,6 +615,8 @@ _CHECKS: list[tuple[str, Callable[[Any, DrConfig], str | None]]] = [
     ("master_username", _db_ident),
     ("master_secret", _secret),
     ("master_password_version", _positive),
+    ("master_secret_kms_key_arn", _secret_key("primary")),
+    ("master_secret_replica_kms_key_arn", _secret_key("secondary")),
     ("backup_retention_days", _between(1, 35)),
     ("preferred_backup_window", _backup_window),
     ("monitoring_interval_seconds", _one_of(MONITORING_INTERVALS)),
@@ -578,6 +646,30 @@ _CHECKS: list[tuple[str, Callable[[Any, DrConfig], str | None]]] = [
     ("state_region", _region),
     ("emulator_endpoint", _loopback_url),
 ]
+
+
+def zone_id_prefix(region: str) -> str:
+    """The short code AWS puts before "-az" in the zone IDs of ``region`` (us-east-1: use1,
+    ap-northeast-1: apne1, eu-central-1: euc1)."""
+    area, direction, number = region.split("-")
+    return f"{area}{_DIRECTIONS.get(direction, direction[:1])}{number}"
+
+
+def zone_ids_problem(zone_ids: tuple[str, ...], region: str, az_count: int) -> str | None:
+    """Why ``zone_ids`` cannot place ``az_count`` subnets in ``region``, or None."""
+    if not zone_ids:
+        return None
+    if len(zone_ids) != az_count:
+        return f"must list exactly az_count ({az_count}) zones"
+    if len(set(zone_ids)) != len(zone_ids):
+        return "must not repeat a zone"
+    prefix = zone_id_prefix(region)
+    for zone_id in zone_ids:
+        match = _ZONE_ID.match(zone_id)
+        if not match or match["region"] != prefix:
+            return (f"must be availability-zone IDs of {region} such as {prefix}-az1 "
+                    f"({zone_id!r} is not)")
+    return None
 
 
 def read_context(project_dir: Path) -> dict[str, Any]:

@@ -123,6 +123,23 @@ BAD = [
     ({"DR_MASTER_SECRET": "arn:aws:secretsmanager:us-east-1:12:secret:x"}, "master_secret", "ARN"),
     ({"DR_MASTER_SECRET": "arn:aws:secretsmanager:eu-west-1:123456789012:secret:db-AbCdEf"},
      "master_secret", "primary_region"),
+    ({"DR_GENERATE_MASTER_SECRET": "true",
+      "DR_MASTER_SECRET": "arn:aws:secretsmanager:us-east-1:123456789012:secret:db-AbCdEf"},
+     "master_secret", "must be a name with generate_master_secret"),
+    ({"DR_MASTER_SECRET_KMS_KEY_ARN":
+      "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"},
+     "master_secret_kms_key_arn", "goes together with master_secret_replica_kms_key_arn"),
+    ({"DR_MASTER_SECRET_KMS_KEY_ARN": "alias/db",
+      "DR_MASTER_SECRET_REPLICA_KMS_KEY_ARN": "alias/db"},
+     "master_secret_kms_key_arn", "KMS key ARN"),
+    ({"DR_MASTER_SECRET_KMS_KEY_ARN":
+      "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab",
+      "DR_MASTER_SECRET_REPLICA_KMS_KEY_ARN":
+      "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"},
+     "master_secret_replica_kms_key_arn", "a key in secondary_region us-west-2"),
+    ({"DR_GENERATE_MASTER_SECRET": "true", "DR_MASTER_SECRET_KMS_KEY_ARN":
+      "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"},
+     "master_secret_kms_key_arn", "must be empty with generate_master_secret"),
     ({"DR_ENGINE": "oracle-ee"}, "engine", "aurora-postgresql"),
     ({"DR_ENGINE_VERSION": "9.6"}, "engine_version", "Aurora PostgreSQL"),
     ({"DR_INSTANCE_CLASS": "db.t3.micro"}, "instance_class", "memory-optimized"),
@@ -140,6 +157,11 @@ BAD = [
     ({"DR_STATE_BUCKET": "Bad_Bucket"}, "state_bucket", "S3 bucket"),
     ({"DR_TAGS": "nokeyvalue"}, "tags", "key=value"),
     ({"DR_AZ_COUNT": "1"}, "az_count", "2..6"),
+    ({"DR_PRIMARY_ZONE_IDS": "use1-az1,use1-az2"}, "primary_zone_ids", "exactly az_count (3)"),
+    ({"DR_AZ_COUNT": "2", "DR_SECONDARY_ZONE_IDS": "use1-az1,use1-az2"}, "secondary_zone_ids",
+     "IDs of us-west-2 such as usw2-az1"),
+    ({"DR_AZ_COUNT": "2", "DR_PRIMARY_ZONE_IDS": "us-east-1a,us-east-1b"}, "primary_zone_ids",
+     "'us-east-1a' is not"),
     ({"DR_PROFILE": "staging"}, "profile", "production"),
     ({"DR_PROFILE": "production", "DR_DELETION_PROTECTION": "false"}, "deletion_protection",
      "production profile"),
@@ -160,6 +182,36 @@ def test_invalid_setting_is_named_with_value_and_what_is_allowed(env, setting, a
     assert f"invalid {setting}=" in message and allowed in message
     assert "\n" not in message
     assert list(env)[-1] in message  # the variable that carried the value is named
+
+
+@pytest.mark.parametrize("variable, setting", [
+    ("ENVIRONMENT_SUFFIX", "environment_suffix"),
+    ("DR_PRIMARY_REGION", "primary_region"),
+    ("DR_SECONDARY_REGION", "secondary_region"),
+    ("DR_MASTER_SECRET", "master_secret"),
+    ("DR_STATE_BUCKET", "state_bucket"),
+    ("DR_STATE_KEY", "state_key"),
+    ("DR_BACKUP_RETENTION_DAYS", "backup_retention_days"),
+])
+def test_a_variable_set_but_empty_is_an_error_naming_it_not_the_default(variable, setting):
+    # Given a CI job whose variable is missing, so it exports an empty string
+    with pytest.raises(ConfigError) as raised:
+        load_config({variable: "  "}, {"environment_suffix": "staging"})
+    # Then nothing falls back to dev, us-east-1, the default secret or local state
+    assert raised.value.setting == setting
+    assert f"(from {variable}): is set but empty" in str(raised.value)
+    assert f"unset {variable}" in str(raised.value)
+
+
+def test_an_empty_context_value_is_an_error_too():
+    with pytest.raises(ConfigError, match=r"invalid environment_suffix=''.*cdktf.json context"):
+        load_config({}, {"environment_suffix": ""})
+
+
+def test_settings_whose_empty_value_means_none_accept_it():
+    config = load_config({"DR_ALERT_EMAIL": "", "DR_ALLOWED_CIDRS": "", "DR_TAGS": ""},
+                         {"alert_email": "oncall@example.com"})
+    assert (config.alert_email, config.allowed_cidrs, config.tags) == ("", (), {})
 
 
 def test_unknown_context_key_is_rejected_but_cdktf_feature_flags_pass():
