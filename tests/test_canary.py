@@ -1,5 +1,5 @@
 """The connectivity canary against real servers: a PostgreSQL 15 primary and streaming
-replica on loopback (``pg_cluster.py``), TLS on, SCRAM passwords. Failure modes use real
+replica on loopback (``tools/pg_cluster.py``), TLS on, SCRAM passwords. Failure modes use real
 sockets too: a stopped server, a closed port, a listener that never answers, a name in the
 reserved ``.invalid`` domain. Only AWS is emulated (moto), for the handler.
 """
@@ -19,7 +19,7 @@ import pytest
 
 from dr_lambdas.canary import handler
 from dr_lambdas.canary.probe import ProbeSettings, connect_postgres, probe
-from pg_cluster import LOOPBACK, PgCluster, free_port
+from tools.pg_cluster import LOOPBACK, PgCluster, free_port
 
 ENGINES = ("postgres", "aurora-mysql")
 UNKNOWN_HOST = "canary-probe.invalid"  # RFC 6761: never resolves
@@ -141,10 +141,11 @@ def test_ca_bundle_of_another_ca_fails_as_tls(cluster):
     assert "certificate verify failed" in result.error
 
 
-def test_unreadable_ca_bundle_fails_as_tls(cluster, tmp_path):
+def test_unreadable_ca_bundle_is_a_fault_of_the_probe_not_a_tls_failure(cluster, tmp_path):
     result = probe(settings_for(cluster, ca_bundle=str(tmp_path / "missing.pem")))
 
-    assert (result.connected, result.error_kind) == (False, "tls")
+    assert (result.connected, result.error_kind) == (False, "config")
+    assert result.fault and not result.unreachable
     assert "cannot load CA bundle" in result.error
 
 
@@ -303,8 +304,9 @@ def test_handler_publishes_a_healthy_writer(aws, canary_env, cluster, capsys):
     assert answer["error_kind"] is None
     assert answer["metrics"]["ConnectivityOk"] == 1 and answer["metrics"]["IsWriter"] == 1
     metrics = published(aws)
-    assert set(metrics) == {"ConnectivityOk", "IsWriter", "LatencyMs"}
+    assert set(metrics) == {"ConnectivityOk", "IsWriter", "LatencyMs", "CanaryError"}
     assert metrics["ConnectivityOk"] == 1 and metrics["IsWriter"] == 1
+    assert metrics["CanaryError"] == 0
     assert 0 < metrics["LatencyMs"] < 3000
     (line,) = log_lines(capsys)
     assert line["event"] == "canary.probe" and line["connected"] is True
@@ -324,7 +326,8 @@ def test_handler_publishes_replica_lag(aws, canary_env, cluster, monkeypatch):
     handler.lambda_handler({}, None)
 
     metrics = published(aws)
-    assert set(metrics) == {"ConnectivityOk", "IsWriter", "LatencyMs", "ReplicationLagMs"}
+    assert set(metrics) == {"ConnectivityOk", "IsWriter", "LatencyMs", "ReplicationLagMs",
+                            "CanaryError"}
     assert (metrics["ConnectivityOk"], metrics["IsWriter"]) == (1, 0)
     assert 0 <= metrics["ReplicationLagMs"] < 15_000
 
@@ -334,8 +337,8 @@ def test_handler_publishes_replica_lag(aws, canary_env, cluster, monkeypatch):
     "not json",
     json.dumps({"username": "canary"}),  # no password
 ], ids=["missing", "not-json", "no-password"])
-def test_handler_reports_an_unreadable_secret_as_a_failed_probe(aws, canary_env, monkeypatch,
-                                                               capsys, secret_string):
+def test_handler_reports_an_unreadable_secret_as_a_canary_fault_never_as_down(
+        aws, canary_env, monkeypatch, capsys, secret_string):
     # The host cannot resolve: had the handler probed anyway, the kind would be "dns".
     monkeypatch.setenv("DB_HOST", UNKNOWN_HOST)
     if secret_string is not None:
@@ -343,9 +346,10 @@ def test_handler_reports_an_unreadable_secret_as_a_failed_probe(aws, canary_env,
 
     answer = handler.lambda_handler({}, None)
 
-    assert answer["metrics"] == {"ConnectivityOk": 0}
-    assert answer["error_kind"] == "secret"
-    assert published(aws) == {"ConnectivityOk": 0}
+    # A broken canary says nothing about the database: no ConnectivityOk, CanaryError=1
+    assert answer["metrics"] == {"CanaryError": 1}
+    assert answer["error_kind"] == "secret" and answer["canary_fault"] is True
+    assert published(aws) == {"CanaryError": 1}
     (line,) = log_lines(capsys)
     assert (line["connected"], line["error_kind"]) == (False, "secret")
     assert "canary" not in line["error"].replace(SECRET_ID, "")  # no secret content leaks
@@ -360,8 +364,112 @@ def test_handler_publishes_failure_kind_when_the_database_is_unreachable(aws, ca
 
     answer = handler.lambda_handler({}, None)
 
-    assert (answer["metrics"], answer["error_kind"]) == ({"ConnectivityOk": 0}, "refused")
-    assert published(aws) == {"ConnectivityOk": 0}
+    assert (answer["metrics"], answer["error_kind"]) == (
+        {"ConnectivityOk": 0, "CanaryError": 0}, "refused")
+    assert published(aws) == {"ConnectivityOk": 0, "CanaryError": 0}
+
+
+def test_handler_reports_refused_credentials_as_a_canary_fault(aws, canary_env, cluster):
+    # Given a secret whose password the database refuses (a rotation the canary missed)
+    aws.client("secretsmanager").create_secret(
+        Name=SECRET_ID, SecretString=json.dumps({"username": cluster.user,
+                                                 "password": "not-the-password"}))
+
+    answer = handler.lambda_handler({}, None)
+
+    # Then the database, which answered, is not reported down
+    assert (answer["error_kind"], answer["canary_fault"]) == ("auth", True)
+    assert published(aws) == {"CanaryError": 1}
+
+
+def _credentials(aws, cluster):
+    aws.client("secretsmanager").create_secret(
+        Name=SECRET_ID, SecretString=json.dumps({"username": cluster.user,
+                                                 "password": cluster.password}))
+
+
+def test_a_secondary_whose_writer_endpoint_does_not_resolve_is_probed_at_its_reader_endpoint(
+        aws, canary_env, cluster, monkeypatch):
+    # Given an Aurora secondary: its writer endpoint is inactive (does not resolve), its
+    # reader endpoint serves the read-only replica
+    monkeypatch.setenv("DB_HOST", UNKNOWN_HOST)
+    monkeypatch.setenv("DB_READER_HOST", LOOPBACK)
+    monkeypatch.setenv("DB_PORT", str(cluster.replica.port))
+    _credentials(aws, cluster)
+
+    answer = handler.lambda_handler({}, None)
+
+    # Then the region is up and not the writer, as the server itself says
+    assert answer["host"] == LOOPBACK
+    assert (answer["metrics"]["ConnectivityOk"], answer["metrics"]["IsWriter"]) == (1, 0)
+    assert answer["metrics"]["CanaryError"] == 0
+
+
+def test_the_reader_endpoint_is_not_probed_while_the_writer_endpoint_answers(
+        aws, canary_env, cluster, monkeypatch):
+    monkeypatch.setenv("DB_READER_HOST", UNKNOWN_HOST)
+    _credentials(aws, cluster)
+
+    answer = handler.lambda_handler({}, None)
+
+    assert answer["host"] == LOOPBACK and answer["metrics"]["IsWriter"] == 1
+
+
+def test_the_reader_endpoint_is_not_tried_after_a_fault_of_the_probe(aws, canary_env, cluster,
+                                                                      monkeypatch):
+    # A refused password would be refused on every endpoint: one probe, one fault
+    monkeypatch.setenv("DB_READER_HOST", "localhost")
+    aws.client("secretsmanager").create_secret(
+        Name=SECRET_ID, SecretString=json.dumps({"username": cluster.user,
+                                                 "password": "not-the-password"}))
+
+    answer = handler.lambda_handler({}, None)
+
+    assert (answer["host"], answer["error_kind"]) == (LOOPBACK, "auth")
+
+
+def _peer_points(aws, peer_id: str) -> dict[str, float]:
+    cloudwatch = aws.client("cloudwatch")
+    now = datetime.now(timezone.utc)
+    values = {}
+    for metric in cloudwatch.list_metrics(
+            Namespace="DatabaseDR",
+            Dimensions=[{"Name": "DBClusterIdentifier", "Value": peer_id}])["Metrics"]:
+        (point,) = cloudwatch.get_metric_statistics(
+            Namespace="DatabaseDR", MetricName=metric["MetricName"],
+            Dimensions=metric["Dimensions"], StartTime=now - timedelta(minutes=5),
+            EndTime=now + timedelta(minutes=5), Period=60, Statistics=["Maximum"])["Datapoints"]
+        values[metric["MetricName"]] = point["Maximum"]
+    return values
+
+
+@pytest.mark.parametrize("peer_host, expected", [
+    ("localhost", 1),  # the other region's database answers across the peering
+    (UNKNOWN_HOST, 0),  # it cannot be reached
+])
+def test_the_other_regions_database_is_probed_across_the_peering(
+        aws, canary_env, cluster, monkeypatch, peer_host, expected):
+    monkeypatch.setenv("PEER_DB_HOST", peer_host)
+    monkeypatch.setenv("PEER_CLUSTER_ID", "dbdr-test-usw2")
+    _credentials(aws, cluster)
+
+    answer = handler.lambda_handler({}, None)
+
+    # Published in the canary's own region, under the other database's dimension
+    assert answer["peer"]["metrics"] == {"PeerConnectivityOk": expected}
+    assert _peer_points(aws, "dbdr-test-usw2") == {"PeerConnectivityOk": expected}
+    assert answer["metrics"]["ConnectivityOk"] == 1 and answer["metrics"]["CanaryError"] == 0
+
+
+def test_a_secret_fault_publishes_no_verdict_on_the_other_region_either(aws, canary_env,
+                                                                        monkeypatch):
+    monkeypatch.setenv("PEER_DB_HOST", UNKNOWN_HOST)
+    monkeypatch.setenv("PEER_CLUSTER_ID", "dbdr-test-usw2")
+
+    answer = handler.lambda_handler({}, None)
+
+    assert answer["peer"]["metrics"] == {} and answer["metrics"] == {"CanaryError": 1}
+    assert _peer_points(aws, "dbdr-test-usw2") == {}
 
 
 def test_handler_publishes_under_the_configured_dimension_name(aws, monkeypatch):
@@ -377,6 +485,6 @@ def test_handler_publishes_under_the_configured_dimension_name(aws, monkeypatch)
 
     assert answer["dimensions"] == {"DBInstanceIdentifier": "dbdr-test-instance"}
     (metric,) = aws.client("cloudwatch").list_metrics(Namespace="DatabaseDR")["Metrics"]
-    assert metric["MetricName"] == "ConnectivityOk"
+    assert metric["MetricName"] == "CanaryError"
     assert metric["Dimensions"] == [{"Name": "DBInstanceIdentifier",
                                      "Value": "dbdr-test-instance"}]

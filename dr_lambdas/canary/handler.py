@@ -1,15 +1,23 @@
-"""The canary function: read the credentials, probe the local cluster, publish metrics.
+"""The canary function: read the credentials, probe the databases, publish metrics.
 
-Runs every minute in each region against that region's database. It publishes (namespace
-``METRIC_NAMESPACE``, dimension ``METRIC_DIMENSION=CLUSTER_ID``; the dimension name is
-``DBClusterIdentifier`` by default, for an Aurora cluster, and a deployment of RDS DB
-instances sets ``DBInstanceIdentifier``):
+Runs every minute in each region. It probes its own region's database: the cluster
+(writer) endpoint ``DB_HOST``, and the reader endpoint ``DB_READER_HOST`` only when the
+writer endpoint could not be reached (an Aurora secondary's writer endpoint is inactive and
+does not resolve until the cluster is promoted, provider #14219; what the server says
+decides ``IsWriter``). With ``PEER_DB_HOST`` it also probes the other region's database
+across the VPC peering, the same way.
 
-- ``ConnectivityOk`` 1/0, always: a probe that fails for any reason, including a secret
-  that cannot be read, is a 0, never a crashed invocation with no data point;
-- ``IsWriter`` 1/0 and ``LatencyMs`` only when connected (an unreachable cluster is neither
-  a writer nor a reader, and has no latency);
-- ``ReplicationLagMs`` only when the replica could tell.
+Each failed probe is classified (``probe.py``): *could not connect* means the database is
+down; anything else, including a secret that cannot be read, is a **canary fault**, which
+says nothing about the database. Published (namespace ``METRIC_NAMESPACE``, dimension
+``METRIC_DIMENSION``; ``DBClusterIdentifier`` by default, ``DBInstanceIdentifier`` for an
+RDS instance):
+
+- under ``CLUSTER_ID``: ``ConnectivityOk`` 1 (connected) or 0 (could not connect), never on
+  a canary fault; ``IsWriter`` and ``LatencyMs`` when connected; ``ReplicationLagMs`` when
+  the replica could tell; ``CanaryError`` 1 when a probe failed for a reason of its own, 0
+  otherwise (always published, so its alarm has data);
+- under ``PEER_CLUSTER_ID``: ``PeerConnectivityOk`` 1 or 0, never on a canary fault.
 
 It logs one JSON line per invocation and returns what it published. Configuration errors
 (a missing environment variable, an unknown engine) raise: they are deploy bugs, and the
@@ -77,10 +85,22 @@ def read_credentials(secret_id: str) -> tuple[str, str]:
     return username, password
 
 
+def probe_database(settings: ProbeSettings, hosts: list[str]) -> ProbeResult:
+    """Probe ``hosts`` in order, the next one only when the previous could not be reached
+    (a fault of the probe would be the same on every host)."""
+    result = ProbeResult(connected=False, error_kind="config", error="no host to probe")
+    for host in hosts:
+        result = probe(replace(settings, host=host))
+        if not result.unreachable:
+            break
+    return result
+
+
 def metrics_for(result: ProbeResult) -> dict[str, tuple[float, str]]:
-    """Metric name -> (value, CloudWatch unit) for one probe result."""
-    metrics: dict[str, tuple[float, str]] = {
-        "ConnectivityOk": (1 if result.connected else 0, "Count")}
+    """Metric name -> (value, CloudWatch unit) for the probe of the canary's own database."""
+    metrics: dict[str, tuple[float, str]] = {"CanaryError": (1 if result.fault else 0, "Count")}
+    if not result.fault:
+        metrics["ConnectivityOk"] = (1 if result.connected else 0, "Count")
     if result.connected:
         if result.is_writer is not None:
             metrics["IsWriter"] = (1 if result.is_writer else 0, "Count")
@@ -89,6 +109,20 @@ def metrics_for(result: ProbeResult) -> dict[str, tuple[float, str]]:
     if result.replication_lag_ms is not None:
         metrics["ReplicationLagMs"] = (result.replication_lag_ms, "Milliseconds")
     return metrics
+
+
+def peer_metrics_for(result: ProbeResult) -> dict[str, tuple[float, str]]:
+    """The probe of the other region's database: nothing on a fault of the probe."""
+    if result.fault:
+        return {}
+    return {"PeerConnectivityOk": (1 if result.connected else 0, "Count")}
+
+
+def _hosts(env: Any, writer: str, reader: str) -> list[str]:
+    hosts = [env_str(env, writer)]
+    if env.get(reader) and env[reader] != hosts[0]:
+        hosts.append(env[reader])
+    return hosts
 
 
 def lambda_handler(event: Any, context: Any) -> dict:
@@ -110,26 +144,41 @@ def lambda_handler(event: Any, context: Any) -> dict:
     cluster_id = env_str(env, "CLUSTER_ID")
     namespace = env_str(env, "METRIC_NAMESPACE", DEFAULT_NAMESPACE)
     dimension = env_str(env, "METRIC_DIMENSION", DEFAULT_DIMENSION)
+    hosts = _hosts(env, "DB_HOST", "DB_READER_HOST")
+    peer_id = env.get("PEER_CLUSTER_ID") or None
+    peer_hosts = _hosts(env, "PEER_DB_HOST", "PEER_DB_READER_HOST") if peer_id else []
 
     try:
         username, password = read_credentials(secret_id)
     except SecretError as exc:
         result = ProbeResult(connected=False, error_kind="secret", error=str(exc))
+        peer = result if peer_id else None
     else:
-        result = probe(replace(settings, user=username, password=password))
+        credentials = replace(settings, user=username, password=password)
+        result = probe_database(credentials, hosts)
+        peer = probe_database(credentials, peer_hosts) if peer_id else None
 
     metrics = metrics_for(result)
+    peer_metrics = peer_metrics_for(peer) if peer is not None else {}
+    if peer is not None and peer.fault:
+        metrics["CanaryError"] = (1, "Count")
+    data = [(cluster_id, name, value, unit) for name, (value, unit) in metrics.items()]
+    data += [(peer_id, name, value, unit) for name, (value, unit) in peer_metrics.items()]
     published = {name: value for name, (value, _) in metrics.items()}
-    log("canary.probe", cluster_id=cluster_id, engine=settings.engine, host=settings.host,
+    peer_published = {name: value for name, (value, _) in peer_metrics.items()}
+    log("canary.probe", cluster_id=cluster_id, engine=settings.engine, host=result.host,
         port=settings.port, tls_verified=settings.ca_bundle is not None,
         connected=result.connected, is_writer=result.is_writer,
         latency_ms=result.latency_ms, replication_lag_ms=result.replication_lag_ms,
-        error_kind=result.error_kind, error=result.error, metrics=published)
-    dimensions = [{"Name": dimension, "Value": cluster_id}]
+        error_kind=result.error_kind, error=result.error, metrics=published,
+        **({"peer": {"cluster_id": peer_id, "host": peer.host, "connected": peer.connected,
+                     "error_kind": peer.error_kind, "error": peer.error,
+                     "metrics": peer_published}} if peer is not None else {}))
     try:
         _client("cloudwatch").put_metric_data(Namespace=namespace, MetricData=[
-            {"MetricName": name, "Dimensions": dimensions, "Value": float(value), "Unit": unit}
-            for name, (value, unit) in metrics.items()
+            {"MetricName": name, "Dimensions": [{"Name": dimension, "Value": member}],
+             "Value": float(value), "Unit": unit}
+            for member, name, value, unit in data
         ])
     except Exception as exc:
         # No data point is published: the alarms treat missing data as breaching, and the
@@ -137,5 +186,10 @@ def lambda_handler(event: Any, context: Any) -> dict:
         log("canary.publish_failed", cluster_id=cluster_id, namespace=namespace,
             error=f"{type(exc).__name__}: {exc}")
         raise
-    return {"namespace": namespace, "dimensions": {dimension: cluster_id},
-            "metrics": published, "error_kind": result.error_kind, "error": result.error}
+    answer = {"namespace": namespace, "dimensions": {dimension: cluster_id},
+              "metrics": published, "error_kind": result.error_kind, "error": result.error,
+              "canary_fault": bool(published["CanaryError"]), "host": result.host}
+    if peer is not None:
+        answer["peer"] = {"dimensions": {dimension: peer_id}, "metrics": peer_published,
+                          "error_kind": peer.error_kind, "host": peer.host}
+    return answer

@@ -5,7 +5,15 @@
 that says whether the server accepts writes and, on a PostgreSQL replica, how far behind
 the writer its last replayed transaction is. Every failure comes back as a
 ``ProbeResult`` with ``connected=False`` and an ``error_kind`` an alarm or a log search can
-group on: ``auth``, ``dns``, ``timeout``, ``refused``, ``tls`` or ``other``.
+group on, in two classes:
+
+- *could not connect* (``UNREACHABLE_KINDS``): ``dns`` (the name does not resolve),
+  ``timeout``, ``refused`` (also a server that answers but does not accept connections:
+  starting up, shutting down, out of connection slots) and ``tls`` (the handshake failed).
+  The database, as its clients see it, is down.
+- anything else is a fault of the probe, not a verdict on the database: ``auth``
+  (credentials or permission refused), ``config`` (the probe's own set-up, such as an
+  unreadable CA bundle) and ``other`` (an error nobody classified: never read as "down").
 
 Every step is bounded by ``connect_timeout_seconds``: name resolution (run in a daemon
 thread, since ``getaddrinfo`` has no timeout of its own), the TCP connect (all addresses
@@ -24,7 +32,8 @@ from typing import Any
 POSTGRES_ENGINES = ("aurora-postgresql", "postgres")
 MYSQL_ENGINES = ("aurora-mysql",)
 ENGINES = POSTGRES_ENGINES + MYSQL_ENGINES
-ERROR_KINDS = ("auth", "dns", "timeout", "refused", "tls", "other")
+UNREACHABLE_KINDS = ("dns", "timeout", "refused", "tls")
+ERROR_KINDS = UNREACHABLE_KINDS + ("auth", "config", "other")
 
 # Longest error text kept in a result (and so in a log line or an alarm description).
 _MAX_ERROR_CHARS = 500
@@ -43,9 +52,13 @@ _POSTGRES_QUERY = (
 _MYSQL_QUERY = "SELECT 1, @@innodb_read_only = 0 AND @@read_only = 0"
 
 # SQLSTATEs (PostgreSQL) and error numbers (MySQL) that mean "the credentials were refused".
-_PG_AUTH_STATES = {"28P01", "28000"}  # invalid_password, invalid_authorization_specification
-_PG_NOT_ACCEPTING_STATES = {"57P03"}  # cannot_connect_now: starting up or shutting down
+_PG_AUTH_STATES = {"28P01", "28000", "42501"}  # invalid_password, invalid_authorization_
+# specification, insufficient_privilege
+# The server answers but takes no connection: cannot_connect_now (starting up or shutting
+# down), too_many_connections, admin_shutdown, crash_shutdown.
+_PG_NOT_ACCEPTING_STATES = {"57P03", "53300", "57P01", "57P02"}
 _MYSQL_AUTH_ERRORS = {1044, 1045, 1698}  # database access denied, access denied, no password
+_MYSQL_NOT_ACCEPTING_ERRORS = {1040, 1053}  # too many connections, server shutdown
 _MYSQL_TLS_ERRORS = {2026}  # CR_SSL_CONNECTION_ERROR (the server does not offer TLS)
 
 
@@ -86,6 +99,17 @@ class ProbeResult:
     replication_lag_ms: float | None = None  # only on a replica that can tell
     error_kind: str | None = None  # one of ERROR_KINDS when not connected
     error: str | None = None
+    host: str | None = None  # the endpoint that gave this result
+
+    @property
+    def unreachable(self) -> bool:
+        """The probe could not connect: the database is down as its clients see it."""
+        return not self.connected and self.error_kind in UNREACHABLE_KINDS
+
+    @property
+    def fault(self) -> bool:
+        """The probe failed for a reason of its own: it says nothing about the database."""
+        return not self.connected and not self.unreachable
 
 
 class ProbeError(Exception):
@@ -105,9 +129,11 @@ def probe(settings: ProbeSettings) -> ProbeResult:
         else:
             is_writer, lag_ms = _probe_mysql(settings)
     except Exception as exc:  # noqa: BLE001 - every failure is a result, by contract
-        return ProbeResult(connected=False, error_kind=classify(exc), error=describe(exc))
+        return ProbeResult(connected=False, error_kind=classify(exc), error=describe(exc),
+                           host=settings.host)
     return ProbeResult(
         connected=True,
+        host=settings.host,
         is_writer=is_writer,
         latency_ms=round((time.perf_counter() - started) * 1000, 3),
         # A transaction replayed after the query's now() makes the difference slightly
@@ -128,8 +154,8 @@ def tls_context(ca_bundle: str | None) -> ssl.SSLContext:
     if ca_bundle:
         try:
             context = ssl.create_default_context(cafile=ca_bundle)  # only this bundle's CAs
-        except OSError as exc:  # missing file or not PEM (ssl.SSLError): a TLS set-up fault
-            raise ProbeError("tls", f"cannot load CA bundle {ca_bundle!r}: {exc}") from exc
+        except OSError as exc:  # missing file or not PEM (ssl.SSLError): the probe's set-up
+            raise ProbeError("config", f"cannot load CA bundle {ca_bundle!r}: {exc}") from exc
         context.check_hostname = False
         context.verify_mode = ssl.CERT_REQUIRED
     else:
@@ -306,6 +332,8 @@ def _kind_of(exc: BaseException) -> str | None:
             return "auth"
         if fields in _MYSQL_TLS_ERRORS:
             return "tls"
+        if fields in _MYSQL_NOT_ACCEPTING_ERRORS:
+            return "refused"
     return None
 
 
