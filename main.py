@@ -37,7 +37,8 @@ def build_app(config: DrConfig, outdir: str | None = None):
 def build_stack(app, config: DrConfig):
     from cdktf import LocalBackend, S3Backend, TerraformOutput, TerraformStack
 
-    from constructs_lib.connectivity_canary import ConnectivityCanary, ConnectivityCanaryProps
+    from constructs_lib.connectivity_canary import (
+        ConnectivityCanary, ConnectivityCanaryProps, PeerDatabase)
     from constructs_lib.failover_automation import (
         FailoverAutomation, FailoverAutomationProps, RegionSide)
     from constructs_lib.failover_dns import DnsRegion, FailoverDns, FailoverDnsProps
@@ -101,10 +102,24 @@ def build_stack(app, config: DrConfig):
         for role, region in regions.items()}
 
     reserved = 1 if c.reserve_function_concurrency else None
+
+    def peer_of(role: str) -> PeerDatabase | None:
+        """The other region's database, which this region's canary probes across the
+        peering (an independent view of a region that may be lost)."""
+        if not c.vpc_peering:
+            return None
+        other = "secondary" if role == "primary" else "primary"
+        return PeerDatabase(endpoint=members[other].endpoint,
+                            reader_endpoint=members[other].reader_endpoint if aurora else "",
+                            database_id=members[other].identifier,
+                            cidr=getattr(c, f"{other}_vpc_cidr"))
+
     canaries = {
         role: ConnectivityCanary(stack, f"{role.capitalize()}Canary", ConnectivityCanaryProps(
             provider=providers[role], region=region, namer=namer, key=keys[role],
             vpc=vpcs[role], engine=c.engine, endpoint=members[role].endpoint,
+            reader_endpoint=members[role].reader_endpoint if aurora else "",
+            peer=peer_of(role),
             database_id=members[role].identifier, dimension=members[role].dimension,
             database_name=c.database_name,
             secret_id=database.master_secret.secret_id(role),

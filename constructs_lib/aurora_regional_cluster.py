@@ -206,6 +206,7 @@ class AuroraRegionalCluster(Construct):
             )
             for i in range(props.instance_count)]
         self.has_instances = bool(self.instances)
+        self.instance_arns = [instance.arn for instance in self.instances]
         for instance in self.instances:
             skip_checks(instance, {
                 "CKV_AWS_226": "a global database upgrades its minor version in both regions "

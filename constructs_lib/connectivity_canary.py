@@ -3,16 +3,34 @@ is the writer, as an application in that region would see it.
 
 A Lambda function in the region's private subnets with its own security group (admitted by
 the database security group on the engine port) reads the credentials from Secrets Manager
-in its own region, connects with TLS, runs ``SELECT 1`` and asks whether the database
-accepts writes. It publishes ``ConnectivityOk``, ``IsWriter``, ``LatencyMs`` and, on a
-replica, ``ReplicationLagMs`` (namespace ``DatabaseDR``). Two alarms turn them into the
-signals DNS and the orchestrator use; both treat missing data as breaching, because a
-silent region must count as unhealthy:
+in its own region, connects with TLS, runs ``SELECT 1`` and asks the server whether it
+accepts writes. It probes the cluster (writer) endpoint and, when that cannot be reached,
+the reader endpoint: an Aurora secondary's writer endpoint is inactive until it is promoted
+(provider #14219), so a secondary is probed where it really serves. It publishes
+``ConnectivityOk``, ``IsWriter``, ``LatencyMs`` and, on a replica, ``ReplicationLagMs``
+(namespace ``DatabaseDR``).
 
-- ``connectivity``: ConnectivityOk below 1;
-- ``is-writer``: IsWriter below 1 (after an Aurora failover the old primary stays in ALARM
-  even once it is reachable again, so DNS never sends writers back to a read-only cluster;
-  an old RDS primary comes back writable, so the orchestrator fences it in DNS instead).
+A failed probe is classified (``dr_lambdas/canary``): *could not connect* (refused, timed
+out, TLS handshake failed, name not resolved, server not accepting connections) is
+``ConnectivityOk=0``; anything else (secret missing or unreadable, authentication or
+permission refused, bad configuration) is a **canary fault**: ``CanaryError=1`` and no
+``ConnectivityOk`` at all, so a broken canary is never read as a database that is down.
+
+With ``peer`` (VPC peering between the regions), the canary also probes the other region's
+database across the peering and publishes ``PeerConnectivityOk`` in its own region, under
+the other database's dimension: a view of the other region that does not depend on that
+region's APIs, which the orchestrator uses as an independent signal.
+
+Three alarms:
+
+- ``connectivity``: ConnectivityOk below 1, missing data breaching (a silent region counts
+  as unhealthy);
+- ``is-writer``: IsWriter below 1, missing data breaching (after an Aurora failover the old
+  primary stays in ALARM even once it is reachable again, so DNS never sends writers back
+  to a read-only cluster; an old RDS primary comes back writable, so the orchestrator
+  fences it in DNS instead);
+- ``canary-error``: CanaryError at 1 (the canary itself is broken: people must fix it; it
+  moves neither DNS nor the writer).
 
 Metrics carry the database's own dimension (``DBClusterIdentifier`` for an Aurora cluster,
 ``DBInstanceIdentifier`` for an RDS instance).
@@ -51,6 +69,17 @@ DRIVERS = {"aurora-postgresql": ("pg8000", "scramp", "asn1crypto", "python-dateu
 
 
 @dataclass(frozen=True, kw_only=True)
+class PeerDatabase:
+    """The other region's database, probed across the VPC peering."""
+
+    endpoint: str
+    reader_endpoint: str
+    database_id: str
+    # The other VPC's range: the canary's egress on the database port goes there.
+    cidr: str
+
+
+@dataclass(frozen=True, kw_only=True)
 class ConnectivityCanaryProps:
     provider: AwsProvider
     region: str
@@ -64,6 +93,11 @@ class ConnectivityCanaryProps:
     endpoint: str
     database_id: str
     database_name: str
+    # Default: none. Where the database serves when ``endpoint`` cannot be reached (the
+    # reader endpoint of an Aurora cluster, inactive writer endpoint of a secondary).
+    reader_endpoint: str = ""
+    # Default: none. The other region's database, probed across the peering.
+    peer: PeerDatabase | None = None
     # Secret in THIS region (a replica of the master secret outside the primary region),
     # and the IAM statements that read it there (MasterSecret.read_statements).
     secret_id: str
@@ -94,13 +128,16 @@ class ConnectivityCanary(Construct):
             self, "SecurityGroup", provider=provider, name=namer.name("canary", region),
             description="Connectivity canary: database port and AWS API endpoints only",
             vpc_id=vpc.vpc_id)
-        for rule_id, port, description in (("Database", vpc.port, "the database"),
-                                           ("Endpoints", 443, "AWS API interface endpoints")):
+        egress = [("Database", vpc.port, vpc.cidr, "the database inside the VPC"),
+                  ("Endpoints", 443, vpc.cidr, "AWS API interface endpoints inside the VPC")]
+        if props.peer:
+            egress.append(("PeerDatabase", vpc.port, props.peer.cidr,
+                           "the other region's database, across the peering"))
+        for rule_id, port, cidr, description in egress:
             VpcSecurityGroupEgressRule(
                 self, f"To{rule_id}", provider=provider,
                 security_group_id=self.security_group.id, ip_protocol="tcp",
-                from_port=port, to_port=port, cidr_ipv4=vpc.cidr,
-                description=f"To {description} inside the VPC")
+                from_port=port, to_port=port, cidr_ipv4=cidr, description=f"To {description}")
         VpcSecurityGroupIngressRule(
             self, "AdmittedByDatabase", provider=provider,
             security_group_id=vpc.security_group_id, ip_protocol="tcp",
@@ -113,11 +150,7 @@ class ConnectivityCanary(Construct):
             function="canary", role="canary",
             description=f"Connectivity canary for {props.database_id}",
             distributions=DRIVERS[props.engine],
-            environment={"DB_ENGINE": props.engine, "DB_HOST": props.endpoint,
-                         "DB_PORT": str(vpc.port), "DB_NAME": props.database_name,
-                         "SECRET_ID": props.secret_id, "CLUSTER_ID": props.database_id,
-                         "METRIC_DIMENSION": props.dimension,
-                         "METRIC_NAMESPACE": NAMESPACE, "CONNECT_TIMEOUT_SECONDS": str(CANARY_CONNECT_TIMEOUT_SECONDS)},
+            environment=_environment(props, vpc.port),
             statements=[
                 *props.secret_statements,
                 # PutMetricData supports no resource-level permission; the condition limits
@@ -142,16 +175,18 @@ class ConnectivityCanary(Construct):
                          function_name=self.function.function_name,
                          principal="events.amazonaws.com", source_arn=rule.arn)
 
-        def alarm(role: str, metric: str, description: str) -> CloudwatchMetricAlarm:
+        def alarm(role: str, metric: str, description: str, *, statistic: str = "Minimum",
+                  comparison: str = "LessThanThreshold",
+                  missing: str = "breaching") -> CloudwatchMetricAlarm:
             return CloudwatchMetricAlarm(
                 self, "".join(p.capitalize() for p in role.split("-")) + "Alarm",
                 provider=provider, alarm_name=namer.name(role, region),
                 alarm_description=description, namespace=NAMESPACE, metric_name=metric,
-                dimensions={props.dimension: props.database_id}, statistic="Minimum",
+                dimensions={props.dimension: props.database_id}, statistic=statistic,
                 period=CANARY_ALARM_PERIOD_SECONDS, evaluation_periods=props.evaluation_periods,
                 datapoints_to_alarm=props.evaluation_periods,
-                comparison_operator="LessThanThreshold", threshold=1,
-                treat_missing_data="breaching",
+                comparison_operator=comparison, threshold=1,
+                treat_missing_data=missing,
                 alarm_actions=[props.alarm_topic_arn], ok_actions=[props.alarm_topic_arn])
 
         self.connectivity_alarm = alarm(
@@ -160,3 +195,25 @@ class ConnectivityCanary(Construct):
         self.writer_alarm = alarm(
             "is-writer", "IsWriter",
             f"{props.database_id} does not accept writes (or the canary stopped reporting)")
+        self.error_alarm = alarm(
+            "canary-error", "CanaryError",
+            f"The canary of {props.database_id} is broken (secret, credentials, permissions "
+            "or configuration; see its log): it cannot tell whether the database is up, and "
+            "no failover acts on its word alone", statistic="Maximum",
+            comparison="GreaterThanOrEqualToThreshold", missing="notBreaching")
+
+
+def _environment(props: ConnectivityCanaryProps, port: int) -> dict[str, str]:
+    environment = {
+        "DB_ENGINE": props.engine, "DB_HOST": props.endpoint, "DB_PORT": str(port),
+        "DB_NAME": props.database_name, "SECRET_ID": props.secret_id,
+        "CLUSTER_ID": props.database_id, "METRIC_DIMENSION": props.dimension,
+        "METRIC_NAMESPACE": NAMESPACE,
+        "CONNECT_TIMEOUT_SECONDS": str(CANARY_CONNECT_TIMEOUT_SECONDS)}
+    if props.reader_endpoint:
+        environment["DB_READER_HOST"] = props.reader_endpoint
+    if props.peer:
+        environment.update(PEER_DB_HOST=props.peer.endpoint,
+                           PEER_DB_READER_HOST=props.peer.reader_endpoint,
+                           PEER_CLUSTER_ID=props.peer.database_id)
+    return environment

@@ -38,6 +38,9 @@ class DatabaseMember(Protocol):
     reader_endpoint: str
     # False for a headless Aurora secondary: no instance, no instance metrics.
     has_instances: bool
+    # The DB instances of the member (an Aurora cluster's instances, or the RDS instance
+    # itself): what DescribeDBInstances is asked about when its health is in doubt.
+    instance_arns: list[str]
 
     @property
     def dimension(self) -> str: ...

@@ -179,7 +179,11 @@ class FailoverAutomation(Construct):
                  "Resource": members},
                 {"Sid": "ReadTheDatabase",
                  "Action": ["rds:DescribeGlobalClusters", "rds:DescribeDBClusters"],
-                 "Resource": members}]
+                 "Resource": members},
+                # The writer instance's status: a second opinion on a writer whose canary
+                # cannot connect (dr_lambdas/orchestrator/observe.py).
+                {"Sid": "ReadTheInstances", "Action": ["rds:DescribeDBInstances"],
+                 "Resource": [arn for s in sides.values() for arn in s.database.instance_arns]}]
         else:
             environment["MAX_HANDOVERS"] = str(MAX_HANDOVERS)
             environment["BACKUP_RETENTION_DAYS"] = str(props.backup_retention_days)

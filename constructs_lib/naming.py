@@ -46,6 +46,7 @@ ROLES: dict[str, tuple[str, bool]] = {
     "canary-dlq": ("generic", True),
     "connectivity": ("generic", True),  # canary alarms
     "is-writer": ("generic", True),
+    "canary-error": ("generic", True),
     "orchestrator": ("iam", True),
     "orchestrator-dlq": ("generic", True),
     "failover-lock": ("generic", True),

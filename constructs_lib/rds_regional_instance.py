@@ -181,6 +181,7 @@ class RdsRegionalInstance(Construct):
         })
         self.identifier_reference = self.instance.identifier
         self.arn = self.instance.arn
+        self.instance_arns = [self.arn]
         self.endpoint = self.instance.address
         self.reader_endpoint = self.instance.address
 

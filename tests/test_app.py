@@ -21,7 +21,8 @@ REGIONAL_TYPES = {  # resource type -> count per region with the default configu
     "aws_kms_key": 1, "aws_kms_alias": 1, "aws_vpc": 1, "aws_subnet": 3,
     "aws_route_table": 3, "aws_route_table_association": 3, "aws_db_subnet_group": 1,
     "aws_security_group": 3, "aws_vpc_security_group_ingress_rule": 4,
-    "aws_vpc_security_group_egress_rule": 2, "aws_vpc_endpoint": 2,
+    # canary egress: its database, the API endpoints, the other region's database
+    "aws_vpc_security_group_egress_rule": 3, "aws_vpc_endpoint": 2,
     "aws_default_security_group": 1, "aws_flow_log": 1, "aws_rds_cluster": 1,
     "aws_rds_cluster_parameter_group": 1, "aws_sns_topic": 1, "aws_lambda_function": 2,
     "aws_dynamodb_table": 1, "aws_sqs_queue": 2, "aws_cloudwatch_log_group": 4,
@@ -67,8 +68,8 @@ def test_both_regions_get_the_same_regional_building_blocks(default_app):
     assert per_region[("aws_route53_record", "aws.primary")] == 3
     # per region: two alarm-based children and one CALCULATED parent
     assert per_region[("aws_route53_health_check", "aws.primary")] == 6
-    assert per_region[("aws_cloudwatch_metric_alarm", "aws.primary")] == 7
-    assert per_region[("aws_cloudwatch_metric_alarm", "aws.secondary")] == 8
+    assert per_region[("aws_cloudwatch_metric_alarm", "aws.primary")] == 8
+    assert per_region[("aws_cloudwatch_metric_alarm", "aws.secondary")] == 9
     assert per_region[("aws_cloudwatch_composite_alarm", "aws.primary")] == 1
     # the watchdog schedule runs only the secondary's orchestrator
     assert per_region[("aws_cloudwatch_event_rule", "aws.primary")] == 1

@@ -75,7 +75,7 @@ def test_alarms_watch_instance_metrics_and_replica_lag_in_seconds(rds_app):
     assert (health["metric_name"], health["statistic"], health["treat_missing_data"]) == (
         "CPUUtilization", "SampleCount", "breaching")
     canary = {n: a for n, a in alarms.items() if a["namespace"] == "DatabaseDR"}
-    assert len(canary) == 4
+    assert len(canary) == 6  # connectivity, is-writer and canary-error in each region
     assert all(list(a["dimensions"]) == ["DBInstanceIdentifier"] for a in canary.values())
 
 

@@ -68,11 +68,42 @@ def test_every_minute_and_alarms_treat_silence_as_failure(doc):
     assert only(doc, "aws_lambda_permission")["principal"] == "events.amazonaws.com"
     alarms = {a["metric_name"]: a for a in resources(doc, "aws_cloudwatch_metric_alarm").values()
               if a["namespace"] == "DatabaseDR"}
-    assert set(alarms) == {"ConnectivityOk", "IsWriter"}
-    for alarm in alarms.values():
+    assert set(alarms) == {"ConnectivityOk", "IsWriter", "CanaryError"}
+    for metric in ("ConnectivityOk", "IsWriter"):
+        alarm = alarms[metric]
         assert alarm["treat_missing_data"] == "breaching"
         assert (alarm["comparison_operator"], alarm["threshold"]) == ("LessThanThreshold", 1)
         assert alarm["dimensions"] == {"DBClusterIdentifier": "dbdr-cluster-use1-test"}
+
+
+def test_a_broken_canary_has_an_alarm_of_its_own_that_moves_nothing(doc):
+    (alarm,) = [a for a in resources(doc, "aws_cloudwatch_metric_alarm").values()
+                if a["metric_name"] == "CanaryError"]
+    assert alarm["alarm_name"] == "dbdr-canary-error-use1-test"
+    assert (alarm["statistic"], alarm["comparison_operator"], alarm["threshold"]) == (
+        "Maximum", "GreaterThanOrEqualToThreshold", 1)
+    # silence is the connectivity alarm's business; this one only says "the canary broke"
+    assert alarm["treat_missing_data"] == "notBreaching"
+    assert alarm["alarm_actions"] == alarm["ok_actions"] == [
+        "arn:aws:sns:us-east-1:123456789012:alerts"]
+
+
+def test_the_reader_endpoint_and_the_other_region_are_probed_when_given():
+    from constructs_lib.connectivity_canary import PeerDatabase
+
+    doc = _canary(reader_endpoint="db.cluster-ro-x.us-east-1.rds.amazonaws.com",
+                  peer=PeerDatabase(endpoint="db.cluster-y.us-west-2.rds.amazonaws.com",
+                                    reader_endpoint="db.cluster-ro-y.us-west-2.rds.amazonaws.com",
+                                    database_id="dbdr-cluster-usw2-test", cidr="10.20.0.0/16"))
+    env = only(doc, "aws_lambda_function")["environment"]["variables"]
+    assert env["DB_READER_HOST"] == "db.cluster-ro-x.us-east-1.rds.amazonaws.com"
+    assert (env["PEER_DB_HOST"], env["PEER_DB_READER_HOST"], env["PEER_CLUSTER_ID"]) == (
+        "db.cluster-y.us-west-2.rds.amazonaws.com",
+        "db.cluster-ro-y.us-west-2.rds.amazonaws.com", "dbdr-cluster-usw2-test")
+    egress = {r["cidr_ipv4"]: r for r in resources(doc, "aws_vpc_security_group_egress_rule").values()
+              if r["to_port"] == 5432}
+    assert set(egress) == {"10.10.0.0/16", "10.20.0.0/16"}  # its own VPC and the peer's
+    assert "across the peering" in egress["10.20.0.0/16"]["description"]
 
 
 def test_the_vpc_has_interface_endpoints_for_the_canarys_api_calls(doc):

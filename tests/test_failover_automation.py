@@ -103,6 +103,13 @@ def test_role_acts_only_on_this_deployments_resources(doc):
         move = statements["MoveTheWriter"]
         assert move["Action"] == ["rds:SwitchoverGlobalCluster", "rds:FailoverGlobalCluster"]
         assert len(move["Resource"]) == 3 and all("${aws_rds_" in r for r in move["Resource"])
+        # The writer instance's status is a second opinion on an unreachable writer:
+        # DescribeDBInstances on exactly the members' instances (2 + 1 by default)
+        instances = statements["ReadTheInstances"]
+        assert instances["Action"] == ["rds:DescribeDBInstances"]
+        assert len(instances["Resource"]) == 3
+        assert all(r.startswith("${aws_rds_cluster_instance.") and r.endswith(".arn}")
+                   for r in instances["Resource"])
         assert statements["MoveDns"]["Resource"].startswith("${aws_route53_zone.")
         assert all(r.startswith("${aws_cloudwatch_metric_alarm.")
                    for r in statements["MarkWriterAlarms"]["Resource"])
