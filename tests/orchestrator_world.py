@@ -249,6 +249,31 @@ class World:
     def canary(self, region: str, value: float, seconds_ago: int = 30) -> None:
         self.put_metric(region, NAMESPACE, "ConnectivityOk", value, "Count", seconds_ago)
 
+    def canary_fault(self, region: str, seconds_ago: int = 20) -> None:
+        """The member's canary cannot probe (its secret, credentials or permissions)."""
+        self.put_metric(region, NAMESPACE, "CanaryError", 1, "Count", seconds_ago)
+
+    def peer(self, region: str, value: float, seconds_ago: int = 30,
+             seen_from: str = SECONDARY) -> None:
+        """What the other region's canary says of the member in ``region`` across the
+        peering (published in the region it was probed from)."""
+        aws("cloudwatch", seen_from).put_metric_data(Namespace=NAMESPACE, MetricData=[{
+            "MetricName": "PeerConnectivityOk", "Value": value, "Unit": "Count",
+            "Timestamp": dt.datetime.now(dt.timezone.utc) - dt.timedelta(seconds=seconds_ago),
+            "Dimensions": self._dimensions(region)}])
+
+    def outage(self, region: str) -> None:
+        """The member is down, and two independent signals say so: its canary cannot connect,
+        and neither can the other region's probe across the peering."""
+        self.canary(region, 0)
+        self.peer(region, 0)
+
+    def instance_status(self, region: str, instance_id: str, status: str) -> None:
+        """What RDS reports of a DB instance (moto keeps every instance available)."""
+        from moto.rds.models import rds_backends
+
+        rds_backends[ACCOUNT][region].databases[instance_id].status = status
+
     def put_metric(self, region: str, namespace: str, name: str, value: float, unit: str,
                    seconds_ago: int) -> None:
         """A datapoint about the member in ``region``, ``seconds_ago`` old."""

@@ -1,7 +1,7 @@
 """Data-plane failover drill on real servers: what an application loses when the writer dies.
 
 A PostgreSQL primary and an asynchronous streaming replica run on loopback
-(``pg_cluster.py``). A writer thread inserts numbered rows into the primary, one committed
+(``tools/pg_cluster.py``). A writer thread inserts numbered rows into the primary, one committed
 transaction each, through the canary's own connection code (TLS verified against the test
 CA, SCRAM password), and records every commit the server acknowledged. Then:
 
@@ -31,7 +31,7 @@ import pytest
 
 from dr_lambdas.canary.probe import ProbeSettings, classify, connect_postgres, probe
 from dr_lambdas.orchestrator.decision import Observation, Request, decide
-from pg_cluster import LOOPBACK, PgCluster
+from tools.pg_cluster import LOOPBACK, PgCluster
 
 ROOT = Path(__file__).resolve().parents[1]
 REPORT = ROOT / ".e2e" / "dataplane-drill.json"
@@ -142,13 +142,18 @@ def test_dataplane_failover_drill(cluster, capsys):
         writer.stop.set()
         writer.join(timeout=10)
 
-    # ... the canary sees it, and the orchestrator's decision is an unplanned failover
+    # ... the canary sees it, a second probe (the replica site's, across the "peering")
+    # cannot connect either, and the orchestrator's decision is an unplanned failover
     writer_probe = probe(old_primary)
+    second_opinion = probe(old_primary)
     observation = Observation(
         writer_region="primary-site", target_region="replica-site",
         writer_healthy=bool(writer_probe.connected and writer_probe.is_writer),
         lag_seconds=None if replica_probe.replication_lag_ms is None
-        else replica_probe.replication_lag_ms / 1000)
+        else replica_probe.replication_lag_ms / 1000,
+        probe="down" if writer_probe.unreachable else "fault",
+        outage_signals=(("a probe from replica-site cannot connect either",)
+                        if second_opinion.unreachable else ()))
     decision = decide(observation, Request(action="evaluate"), rpo_seconds=RPO_SECONDS)
     assert decision.kind == "failover", decision.reason
     cluster.promote(cluster.replica)

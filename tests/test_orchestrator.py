@@ -17,6 +17,7 @@ switchover / failover that reaches moto's RDS backend.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import subprocess
 import sys
@@ -33,7 +34,7 @@ from dr_lambdas.orchestrator import handler
 from dr_lambdas.orchestrator.config import OrchestratorConfig
 from dr_lambdas.orchestrator.lock import Lock
 from orchestrator_world import (  # noqa: F401 - fast_moto is a fixture
-    ACCOUNT, PRIMARY, REGIONS, RPO_SECONDS, SECONDARY, DeadRegion, Deployment,
+    ACCOUNT, NAMESPACE, PRIMARY, REGIONS, RPO_SECONDS, SECONDARY, DeadRegion, Deployment,
     RecordingClients, aws, changed, fast_moto, static_env,
 )
 from orchestrator_world import World as BaseWorld
@@ -153,6 +154,7 @@ def test_unhealthy_writer_gets_an_unplanned_failover(world, writer_calls, canary
     if canary is not None:
         world.canary(PRIMARY, 1, seconds_ago=150)
         world.canary(PRIMARY, canary, seconds_ago=20)  # the latest datapoint decides
+    world.peer(PRIMARY, 0)  # the second signal: the other region cannot reach it either
     world.lag_ms(1500)
     answer = world.invoke({"action": "evaluate"})
     assert (answer["decision"], answer["status"]) == ("failover", "completed")
@@ -197,7 +199,7 @@ def test_writer_is_found_through_the_other_region(world, writer_calls):
 
 
 def test_failed_writer_change_is_reported_and_unlocks(world, writer_calls):
-    world.canary(PRIMARY, 0)
+    world.outage(PRIMARY)
     world.lag_ms(1000)
     answer = world.invoke({"action": "evaluate"}, clients=DeadRegion(SECONDARY, ("rds",)))
     assert (answer["decision"], answer["status"]) == ("failover", "error")
@@ -215,7 +217,7 @@ def test_failed_writer_change_is_reported_and_unlocks(world, writer_calls):
 # -- refusals and force -----------------------------------------------------------------------
 
 def test_refuses_when_lag_exceeds_the_rpo(world, writer_calls):
-    world.canary(PRIMARY, 0)
+    world.outage(PRIMARY)
     world.lag_ms((RPO_SECONDS + 30) * 1000)
     answer = world.invoke({"action": "failover"})
     assert (answer["decision"], answer["status"]) == ("refuse", "refused")
@@ -229,7 +231,7 @@ def test_refuses_when_lag_exceeds_the_rpo(world, writer_calls):
 
 
 def test_refuses_when_lag_is_unknown(world, writer_calls):
-    world.canary(PRIMARY, 0)  # and no AuroraGlobalDBReplicationLag datapoint at all
+    world.outage(PRIMARY)  # and no AuroraGlobalDBReplicationLag datapoint at all
     answer = world.invoke({"action": "evaluate"})
     assert (answer["decision"], answer["status"]) == ("refuse", "refused")
     assert answer["observation"]["lag_seconds"] is None
@@ -240,7 +242,7 @@ def test_refuses_when_lag_is_unknown(world, writer_calls):
 
 @pytest.mark.parametrize("lag_ms", [(RPO_SECONDS + 30) * 1000, None], ids=["lag", "unknown"])
 def test_force_overrides_the_refusal(world, writer_calls, lag_ms):
-    world.canary(PRIMARY, 0)
+    world.outage(PRIMARY)
     if lag_ms is not None:
         world.lag_ms(lag_ms)
     answer = world.invoke({"action": "failover", "force": True})
@@ -252,7 +254,7 @@ def test_force_overrides_the_refusal(world, writer_calls, lag_ms):
 # -- nothing to do ----------------------------------------------------------------------------
 
 def test_region_that_already_holds_the_writer_does_nothing(world, writer_calls):
-    world.canary(PRIMARY, 0)
+    world.outage(PRIMARY)
     world.lag_ms(100)
     answer = world.invoke({"action": "failover"}, home=PRIMARY)
     assert (answer["decision"], answer["status"]) == ("none", "noop")
@@ -274,7 +276,7 @@ def test_evaluate_with_a_healthy_writer_does_nothing(world, writer_calls):
 
 
 def test_dry_run_returns_the_plan_and_changes_nothing(world, writer_calls):
-    world.canary(PRIMARY, 0)
+    world.outage(PRIMARY)
     world.lag_ms(2000)
     answer = world.invoke({"action": "evaluate", "dry_run": True})
     assert (answer["decision"], answer["status"]) == ("failover", "dry_run")
@@ -305,7 +307,7 @@ def test_dry_run_of_a_weighted_flip_leaves_the_records(weighted_world, writer_ca
 # -- idempotency and concurrency --------------------------------------------------------------
 
 def test_repeated_trigger_after_a_failover_does_nothing(world, writer_calls):
-    world.canary(PRIMARY, 0)
+    world.outage(PRIMARY)
     world.lag_ms(1000)
     first = world.invoke({"action": "evaluate"})
     world.notifications()  # drain
@@ -318,7 +320,7 @@ def test_repeated_trigger_after_a_failover_does_nothing(world, writer_calls):
 
 
 def test_concurrent_triggers_fail_over_once(world, writer_calls):
-    world.canary(PRIMARY, 0)
+    world.outage(PRIMARY)
     world.lag_ms(1000)
     config = world.config()
     runs = 8
@@ -350,7 +352,7 @@ def test_concurrent_triggers_fail_over_once(world, writer_calls):
 
 def test_looks_again_under_the_lock(world, writer_calls, monkeypatch):
     # Given another run completes the failover between this run's first look and its lock
-    world.canary(PRIMARY, 0)
+    world.outage(PRIMARY)
     world.lag_ms(1000)
     original = Lock.acquire
 
@@ -371,7 +373,7 @@ def test_looks_again_under_the_lock(world, writer_calls, monkeypatch):
 
 
 def test_expired_lock_of_a_crashed_run_is_taken_over(world, writer_calls):
-    world.canary(PRIMARY, 0)
+    world.outage(PRIMARY)
     world.lag_ms(1000)
     world.put_lock("crashed-run", expires_at=int(time.time()) - 5)
     answer = world.invoke({"action": "evaluate"})
@@ -381,7 +383,7 @@ def test_expired_lock_of_a_crashed_run_is_taken_over(world, writer_calls):
 
 
 def test_live_lock_of_another_run_blocks(world, writer_calls):
-    world.canary(PRIMARY, 0)
+    world.outage(PRIMARY)
     world.lag_ms(1000)
     world.put_lock("other-run", expires_at=int(time.time()) + 300)
     answer = world.invoke({"action": "evaluate"})
@@ -421,7 +423,7 @@ def test_lock_expiry_and_release_rules(world):
 # -- DNS, notifications, metric ---------------------------------------------------------------
 
 def test_weighted_records_are_flipped_with_their_targets_kept(weighted_world, writer_calls):
-    weighted_world.canary(PRIMARY, 0)
+    weighted_world.outage(PRIMARY)
     weighted_world.lag_ms(1000)
     assert weighted_world.weighted() == {"primary": (100, weighted_world.target[PRIMARY]),
                                          "secondary": (0, weighted_world.target[SECONDARY])}
@@ -439,7 +441,7 @@ def test_weighted_records_are_flipped_with_their_targets_kept(weighted_world, wr
 
 
 def test_failover_mode_marks_the_writer_alarms(world, writer_calls):
-    world.canary(PRIMARY, 0)
+    world.outage(PRIMARY)
     world.lag_ms(1000)
     answer = world.invoke({"action": "evaluate"})
     assert answer["dns"]["mode"] == "failover"
@@ -453,7 +455,7 @@ def test_failover_mode_marks_the_writer_alarms(world, writer_calls):
 
 
 def test_notifications_go_to_both_topics(world, writer_calls):
-    world.canary(PRIMARY, 0)
+    world.outage(PRIMARY)
     world.lag_ms(1000)
     answer = world.invoke({"action": "evaluate"})
     told = world.notifications()
@@ -468,7 +470,7 @@ def test_notifications_go_to_both_topics(world, writer_calls):
 
 
 def test_failover_duration_metric_is_published(world, writer_calls):
-    world.canary(PRIMARY, 0)
+    world.outage(PRIMARY)
     world.lag_ms(1000)
     answer = world.invoke({"action": "evaluate"})
     assert answer["duration_metric_published"] is True
@@ -536,7 +538,7 @@ def sns_alarm(state: str, name: str = "orch-primary-down") -> dict[str, Any]:
 
 
 def test_sns_alarm_in_alarm_state_evaluates(world, writer_calls):
-    world.canary(PRIMARY, 0)
+    world.outage(PRIMARY)
     world.lag_ms(1000)
     answer = world.invoke(sns_alarm("ALARM"))
     assert (answer["trigger"], answer["action"]) == ("alarm", "evaluate")
@@ -546,7 +548,7 @@ def test_sns_alarm_in_alarm_state_evaluates(world, writer_calls):
 
 @pytest.mark.parametrize("state", ["OK", "INSUFFICIENT_DATA"])
 def test_sns_alarm_not_in_alarm_state_is_ignored(world, writer_calls, state):
-    world.canary(PRIMARY, 0)
+    world.outage(PRIMARY)
     world.lag_ms(1000)
     answer = world.invoke(sns_alarm(state))
     assert (answer["decision"], answer["status"]) == ("none", "ignored")
@@ -574,7 +576,7 @@ def test_scheduled_event_evaluates(world, writer_calls):
     ({"Records": [{"Sns": {"Message": "not json"}}]}, "not a CloudWatch alarm"),
 ])
 def test_invalid_events_answer_an_error(world, writer_calls, event, message):
-    world.canary(PRIMARY, 0)
+    world.outage(PRIMARY)
     world.lag_ms(1000)
     answer = world.invoke(event)
     assert answer["status"] == "error"
@@ -672,6 +674,7 @@ CANARY = "dbdr-canary-usw2-dev"
 
 def test_completed_failover_runs_the_new_writers_canary_at_once(world, writer_calls):
     # Route 53 reads the IsWriter metric stream, not the alarm state: the home canary runs now
+    world.peer(PRIMARY, 0)  # silent canary + the other region cannot reach it either
     world.lag_ms(800)
     clients = RecordingClients()
     answer = world.invoke({"action": "evaluate"}, env={"CANARY_FUNCTION": CANARY},
@@ -683,6 +686,7 @@ def test_completed_failover_runs_the_new_writers_canary_at_once(world, writer_ca
 
 
 def test_a_canary_that_cannot_be_run_does_not_fail_the_failover(world, writer_calls):
+    world.peer(PRIMARY, 0)  # silent canary + the other region cannot reach it either
     world.lag_ms(800)
     answer = world.invoke({"action": "evaluate"}, env={"CANARY_FUNCTION": CANARY},
                           clients=RecordingClients(fail=True))
@@ -692,8 +696,95 @@ def test_a_canary_that_cannot_be_run_does_not_fail_the_failover(world, writer_ca
 
 
 def test_without_a_canary_nothing_is_run(world, writer_calls):
+    world.peer(PRIMARY, 0)  # silent canary + the other region cannot reach it either
     world.lag_ms(800)
     clients = RecordingClients()
     answer = world.invoke({"action": "evaluate"}, clients=clients)
     assert answer["status"] == "completed" and answer["health_refresh"] is None
     assert clients.invokes == []
+
+
+# -- two signals: what the orchestrator reads and does (decision table, dr_lambdas/README) ----
+
+def _refused_metric(world) -> list[float]:
+    end = dt.datetime.now(dt.timezone.utc) + dt.timedelta(minutes=1)
+    points = aws("cloudwatch", SECONDARY).get_metric_statistics(
+        Namespace=NAMESPACE, MetricName="FailoverRefused",
+        Dimensions=world._dimensions(SECONDARY), StartTime=end - dt.timedelta(minutes=10),
+        EndTime=end, Period=60, Statistics=["Sum"])["Datapoints"]
+    return [p["Sum"] for p in points]
+
+
+def test_a_canary_fault_on_a_healthy_writer_refuses_counts_and_tells_both_topics(
+        world, writer_calls):
+    # Given the primary's canary cannot read its secret: CanaryError, no ConnectivityOk
+    world.canary(PRIMARY, 1, seconds_ago=150)
+    world.canary_fault(PRIMARY, seconds_ago=20)
+    world.lag_ms(500)
+    answer = world.invoke({"action": "evaluate"})
+    # Then the writer stays where it is
+    assert (answer["decision"], answer["status"]) == ("refuse", "refused")
+    assert answer["observation"]["probe"] == "fault"
+    assert writer_calls == [] and world.writer_region() == PRIMARY
+    # and people hear of it, in both regions, with what was seen
+    told = world.notifications()
+    for region in (PRIMARY, SECONDARY):
+        (message,) = told[region]
+        assert message["phase"] == "refused" and "canary" in message["reason"]
+        assert message["observation"]["probe"] == "fault"
+    assert _refused_metric(world) == [1.0]
+
+
+@pytest.mark.parametrize("status", ["failed", "storage-full", "inaccessible-encryption-credentials"])
+def test_rds_reporting_the_writer_not_available_confirms_its_canary(world, writer_calls,
+                                                                    status):
+    world.canary(PRIMARY, 0)
+    world.instance_status(PRIMARY, "orch-primary-1", status)
+    world.lag_ms(500)
+    answer = world.invoke({"action": "evaluate"})
+    assert (answer["decision"], answer["status"]) == ("failover", "completed")
+    (signal,) = answer["observation"]["outage_signals"]
+    assert f"orch-primary-1 is {status}" in signal
+    assert world.writer_region() == SECONDARY
+
+
+def test_an_unreachable_rds_api_confirms_its_canary(world, writer_calls):
+    world.canary(PRIMARY, 0)
+    world.lag_ms(500)
+    answer = world.invoke({"action": "evaluate"}, clients=DeadRegion(PRIMARY, ("rds",)))
+    assert answer["decision"] == "failover"
+    assert "cannot be reached" in answer["observation"]["outage_signals"][0]
+    assert world.writer_region() == SECONDARY
+
+
+def test_a_writer_that_answers_the_other_regions_probe_is_not_failed_over(world,
+                                                                           writer_calls):
+    world.canary(PRIMARY, 0)
+    world.instance_status(PRIMARY, "orch-primary-1", "rebooting")
+    world.peer(PRIMARY, 1)
+    world.lag_ms(500)
+    answer = world.invoke({"action": "evaluate"})
+    assert (answer["decision"], answer["status"]) == ("refuse", "refused")
+    assert answer["observation"]["peer_answers"] is True
+    assert writer_calls == []
+
+
+def test_a_writer_that_answers_but_takes_no_writes_is_down_for_its_canary(world, writer_calls):
+    world.canary(PRIMARY, 1)
+    world.put_metric(PRIMARY, NAMESPACE, "IsWriter", 0, "Count", 20)
+    world.lag_ms(500)
+    answer = world.invoke({"action": "evaluate"})
+    # One signal (the instance is available in RDS): refused, but seen as down
+    assert answer["observation"]["probe"] == "down"
+    assert "does not accept writes" in answer["observation"]["health"]
+    assert answer["decision"] == "refuse"
+
+
+def test_only_one_signal_is_refused_and_force_overrides(world, writer_calls):
+    world.canary(PRIMARY, 0)
+    world.lag_ms(500)
+    refused = world.invoke({"action": "evaluate"})
+    assert refused["status"] == "refused" and "only one signal" in refused["reason"]
+    forced = world.invoke({"action": "failover", "force": True})
+    assert (forced["decision"], forced["status"]) == ("failover", "completed")
+    assert world.writer_region() == SECONDARY

@@ -183,7 +183,7 @@ def test_healthy_primary_is_left_alone(world, promotions):
 
 
 def test_dry_run_returns_the_promotion_plan_and_changes_nothing(world, promotions):
-    world.canary(PRIMARY, 0)
+    world.outage(PRIMARY)
     world.replica_lag(5)
     answer = world.invoke({"action": "evaluate", "dry_run": True})
     assert (answer["decision"], answer["status"]) == ("failover", "dry_run")
@@ -207,6 +207,7 @@ def test_unhealthy_primary_is_failed_over(world, promotions):
     # Given the primary's canary fails and the replica is 5 s behind
     world.canary(PRIMARY, 1, seconds_ago=150)
     world.canary(PRIMARY, 0, seconds_ago=20)
+    world.instance_status(PRIMARY, INSTANCE_ID[PRIMARY], "failed")  # RDS agrees it is down
     world.replica_lag(5)
     # When the secondary's copy evaluates
     answer = world.invoke({"action": "evaluate"})
@@ -240,7 +241,7 @@ def test_unhealthy_primary_is_failed_over(world, promotions):
 
 
 def test_repeated_trigger_after_a_failover_does_nothing(world, promotions):
-    world.canary(PRIMARY, 0)
+    world.outage(PRIMARY)
     world.replica_lag(5)
     first = world.invoke({"action": "evaluate"})
     world.notifications()  # drain
@@ -254,7 +255,7 @@ def test_repeated_trigger_after_a_failover_does_nothing(world, promotions):
 
 
 def test_failover_dns_mode_fences_and_marks_the_writer_alarms(failover_world, promotions):
-    failover_world.canary(PRIMARY, 0)
+    failover_world.outage(PRIMARY)
     failover_world.replica_lag(5)
     answer = failover_world.invoke({"action": "evaluate"})
     assert answer["status"] == "completed"
@@ -266,7 +267,7 @@ def test_failover_dns_mode_fences_and_marks_the_writer_alarms(failover_world, pr
 
 
 def test_a_failed_fence_is_reported_and_the_records_still_move(world, promotions):
-    world.canary(PRIMARY, 0)
+    world.outage(PRIMARY)
     world.replica_lag(5)
     answer = world.invoke({"action": "evaluate"},
                           env={"PRIMARY_HEALTH_CHECK_ID": "no-such-health-check"})
@@ -281,7 +282,7 @@ def test_a_failed_fence_is_reported_and_the_records_still_move(world, promotions
 # -- refusals, force and planned promotions ---------------------------------------------------
 
 def test_refuses_when_the_lag_exceeds_the_rpo(world, promotions):
-    world.canary(PRIMARY, 0)
+    world.outage(PRIMARY)
     world.replica_lag(RPO_SECONDS + 30)
     answer = world.invoke({"action": "failover"})
     assert (answer["decision"], answer["status"]) == ("refuse", "refused")
@@ -292,7 +293,7 @@ def test_refuses_when_the_lag_exceeds_the_rpo(world, promotions):
 
 
 def test_refuses_when_the_lag_is_unknown(world, promotions):
-    world.canary(PRIMARY, 0)  # and no ReplicaLag datapoint at all
+    world.outage(PRIMARY)  # and no ReplicaLag datapoint at all
     answer = world.invoke({"action": "evaluate"})
     assert (answer["decision"], answer["status"]) == ("refuse", "refused")
     assert answer["observation"]["lag_seconds"] is None
@@ -303,7 +304,7 @@ def test_refuses_when_the_lag_is_unknown(world, promotions):
 
 def test_the_canary_replication_lag_is_not_the_rpo_lag(world, promotions):
     # The canary's ReplicationLagMs grows on a quiet PostgreSQL replica: it is not read
-    world.canary(PRIMARY, 0)
+    world.outage(PRIMARY)
     world.put_metric(SECONDARY, "DatabaseDR", "ReplicationLagMs", 1000, "Milliseconds", 30)
     answer = world.invoke({"action": "evaluate"})
     assert answer["status"] == "refused"
@@ -312,7 +313,7 @@ def test_the_canary_replication_lag_is_not_the_rpo_lag(world, promotions):
 
 @pytest.mark.parametrize("lag", [RPO_SECONDS + 30, None], ids=["lag", "unknown"])
 def test_force_overrides_the_refusal(world, promotions, lag):
-    world.canary(PRIMARY, 0)
+    world.outage(PRIMARY)
     if lag is not None:
         world.replica_lag(lag)
     answer = world.invoke({"action": "failover", "force": True})
@@ -345,7 +346,7 @@ def test_planned_promotion_needs_a_known_lag_within_the_rpo(world, promotions, l
 # -- waiting, hand-over, completing -----------------------------------------------------------
 
 def test_waits_for_the_promotion_to_finish(world, promotions):
-    world.canary(PRIMARY, 0)
+    world.outage(PRIMARY)
     world.replica_lag(5)
     promotions.hold()
     finish_after_sleeps(world, promotions, 2)
@@ -358,7 +359,7 @@ def test_waits_for_the_promotion_to_finish(world, promotions):
 
 
 def test_a_wait_that_runs_out_hands_over_to_a_fresh_invocation(world, promotions):
-    world.canary(PRIMARY, 0)
+    world.outage(PRIMARY)
     world.replica_lag(5)
     promotions.hold()  # AWS is still promoting when the wait runs out
     locks_at_invoke: list[list[Any]] = []
@@ -385,7 +386,7 @@ def test_a_wait_that_runs_out_hands_over_to_a_fresh_invocation(world, promotions
 
 
 def test_the_follow_up_completes_without_promoting_again(world, promotions):
-    world.canary(PRIMARY, 0)
+    world.outage(PRIMARY)
     world.replica_lag(5)
     promotions.hold()
     clients = RecordingClients()
@@ -414,7 +415,7 @@ def test_the_follow_up_completes_without_promoting_again(world, promotions):
 ], ids=["chain-at-max", "hand-over-off", "no-function"])
 def test_a_wait_that_runs_out_without_a_hand_over_is_a_timeout(world, promotions, env,
                                                                handover):
-    world.canary(PRIMARY, 0)
+    world.outage(PRIMARY)
     world.replica_lag(5)
     promotions.hold()
     if handover:  # an earlier run promoted already
@@ -432,7 +433,7 @@ def test_a_wait_that_runs_out_without_a_hand_over_is_a_timeout(world, promotions
 
 
 def test_a_failed_hand_over_is_a_timeout_that_says_so(world, promotions):
-    world.canary(PRIMARY, 0)
+    world.outage(PRIMARY)
     world.replica_lag(5)
     promotions.hold()
     answer = world.invoke({"action": "evaluate"}, clients=RecordingClients(fail=True),
@@ -445,7 +446,7 @@ def test_a_failed_hand_over_is_a_timeout_that_says_so(world, promotions):
 def test_a_promotion_whose_dns_was_never_moved_is_completed(world, promotions):
     # Given an earlier run promoted the replica and stopped before DNS (a crash)
     aws("rds", SECONDARY).promote_read_replica(DBInstanceIdentifier=INSTANCE_ID[SECONDARY])
-    world.canary(PRIMARY, 0)
+    world.outage(PRIMARY)
     world.canary(SECONDARY, 1)
     # When the watchdog evaluates
     answer = world.invoke({"version": "0", "source": "aws.events",
@@ -471,7 +472,7 @@ def test_the_primary_regions_copy_never_takes_dns_back(world, promotions):
     assert world.thresholds() == {PRIMARY: (2, 2), SECONDARY: (2, 2)}
     # After a failover, the old primary comes back as a writable standalone instance: its
     # copy sees itself fenced and leaves DNS alone, whatever it is asked
-    world.canary(PRIMARY, 0)
+    world.outage(PRIMARY)
     world.replica_lag(5)
     assert world.invoke({"action": "evaluate"})["status"] == "completed"
     world.canary(PRIMARY, 1, seconds_ago=5)
@@ -485,7 +486,7 @@ def test_the_primary_regions_copy_never_takes_dns_back(world, promotions):
 
 
 def test_live_lock_of_another_run_blocks(world, promotions):
-    world.canary(PRIMARY, 0)
+    world.outage(PRIMARY)
     world.replica_lag(5)
     world.put_lock("other-run", expires_at=int(time.time()) + 300)
     answer = world.invoke({"action": "evaluate"})
@@ -516,7 +517,7 @@ def test_the_writer_is_found_through_the_other_region(world, promotions):
     ({"action": "evaluate", "hand_over": 1}, "unknown event keys 'hand_over'"),
 ])
 def test_invalid_hand_over_events_answer_an_error(world, promotions, event, message):
-    world.canary(PRIMARY, 0)
+    world.outage(PRIMARY)
     world.replica_lag(5)
     answer = world.invoke(event)
     assert answer["status"] == "error"
@@ -540,8 +541,8 @@ def rds_observation(**overrides: Any) -> Observation:
     ({"dns_on_target": False}, Request("evaluate"), "complete"),
     ({"dns_on_target": None}, Request("evaluate"), "none"),  # unreadable: do not guess
     ({"writer_region": PRIMARY}, Request("evaluate", handover=1), "complete"),
-    ({"writer_region": PRIMARY, "writer_healthy": False, "lag_seconds": 1.0},
-     Request("evaluate"), "failover"),
+    ({"writer_region": PRIMARY, "writer_healthy": False, "lag_seconds": 1.0, "probe": "down",
+      "outage_signals": ("RDS reports it failed",)}, Request("evaluate"), "failover"),
 ], ids=["fenced-old-primary", "source-of-replica", "dns-behind", "dns-unknown",
         "hand-over", "unhealthy"])
 def test_rds_replica_decisions(overrides, request_, kind):

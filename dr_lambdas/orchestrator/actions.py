@@ -54,6 +54,7 @@ from dr_lambdas.orchestrator.observe import (WEIGHT_STANDBY, WEIGHT_WRITER, Clie
                                              is_fenced, weighted_records)
 
 DURATION_METRIC = "FailoverDurationSeconds"
+REFUSED_METRIC = "FailoverRefused"
 PROMOTE = "PromoteReadReplica"
 
 
@@ -324,15 +325,25 @@ def publish_duration(config: OrchestratorConfig, clients: ClientFactory,
                      seconds: float) -> bool:
     """``FailoverDurationSeconds`` for the promoted member, in the home region, under the
     canary's dimension name (``METRIC_DIMENSION``)."""
+    return _publish(config, clients, DURATION_METRIC, float(seconds), "Seconds")
+
+
+def publish_refusal(config: OrchestratorConfig, clients: ClientFactory) -> bool:
+    """``FailoverRefused`` = 1 for the member this copy would have promoted, in the home
+    region: a refused unplanned failover is something people must look at."""
+    return _publish(config, clients, REFUSED_METRIC, 1.0, "Count")
+
+
+def _publish(config: OrchestratorConfig, clients: ClientFactory, metric: str, value: float,
+             unit: str) -> bool:
     try:
         clients("cloudwatch", config.home_region).put_metric_data(
             Namespace=config.metric_namespace,
-            MetricData=[{"MetricName": DURATION_METRIC, "Unit": "Seconds",
-                         "Value": float(seconds),
+            MetricData=[{"MetricName": metric, "Unit": unit, "Value": value,
                          "Dimensions": [{"Name": config.metric_dimension,
                                          "Value": config.target_member_id}]}])
     except Exception as error:  # noqa: BLE001
-        log("duration_metric_failed", error=repr(error))
+        log("metric_failed", metric=metric, error=repr(error))
         return False
     return True
 

@@ -6,9 +6,18 @@ Both modes (``dr_mode``):
   (but see rds-replica below).
 - The current writer is healthy: a *planned* move when one was asked for (``switchover`` /
   ``failover``), nothing on ``evaluate``.
-- The current writer is not healthy: an *unplanned failover* that allows data loss, unless
-  the last known replication lag exceeds the RPO (or is unknown): then refuse, because
-  promoting would lose more than the declared RPO; ``force`` overrides the refusal.
+- The current writer is not healthy: an *unplanned failover* that allows data loss, only
+  when two independent signals agree that it is down (below), and unless the last known
+  replication lag exceeds the RPO (or is unknown): then refuse, because promoting would
+  lose more than the declared RPO. ``force`` overrides every refusal.
+
+Two signals (``dr_lambdas/README.md``, decision table): the writer's own canary cannot
+connect (``probe`` is ``down``, ``silent`` or ``unreadable``), **and** at least one of: the
+writer region's RDS API reports the writer not available; that API cannot be reached; a
+probe from the other region across the peering cannot connect either
+(``outage_signals``). A canary fault (``probe == "fault"``: its secret, credentials or
+permissions are broken) is no signal at all, and a writer that answers the other region's
+probe (``peer_answers``) is not down, whatever its own canary says.
 
 ``aurora-global``: the planned move is a global-database switchover, RPO 0 (Aurora waits
 for the secondary to catch up before it changes roles).
@@ -49,6 +58,19 @@ class Observation:
     target_fenced: bool | None = None
     # The target is the replication source of the other region's instance (steady state).
     target_has_replica: bool | None = None
+    # What the writer's own canary says (PROBE_STATES); "ok" when it is healthy.
+    probe: str = "ok"
+    # The independent signals that agree the writer is down, each in one sentence.
+    outage_signals: tuple[str, ...] = ()
+    # The writer answers a probe from the other region: it is not down.
+    peer_answers: bool = False
+
+
+# The writer's canary: "ok" (connects, accepts writes); "down" (cannot connect, or answers
+# but does not accept writes); "silent" (no datapoint in the window); "unreadable" (the
+# writer region's CloudWatch cannot be reached); "fault" (the canary itself is broken).
+PROBE_STATES = ("ok", "down", "silent", "unreadable", "fault")
+CANNOT_CONNECT = ("down", "silent", "unreadable")
 
 
 @dataclass(frozen=True)
@@ -140,6 +162,9 @@ def _decide_rds_replica(observation: Observation, request: Request,
 
 
 def _unplanned(observation: Observation, request: Request, rpo_seconds: float) -> Decision:
+    unconfirmed = _unconfirmed(observation)
+    if unconfirmed and not request.force:
+        return Decision("refuse", f"{unconfirmed}; invoke with force=true to fail over anyway")
     lag = observation.lag_seconds
     if lag is None or lag > rpo_seconds:
         known = "unknown" if lag is None else f"{lag:.1f} s"
@@ -150,5 +175,26 @@ def _unplanned(observation: Observation, request: Request, rpo_seconds: float) -
         return Decision("failover", f"the writer is unhealthy; lag {known} exceeds the RPO "
                                     "but force=true")
     where = observation.writer_region or "an unreachable region"
+    confirmed = (f"; not confirmed ({unconfirmed}) but force=true" if unconfirmed
+                 else "; confirmed: " + "; ".join(observation.outage_signals))
     return Decision("failover", f"the writer in {where} is unhealthy; lag {lag:.1f} s is "
-                                f"within the RPO of {rpo_seconds:g} s")
+                                f"within the RPO of {rpo_seconds:g} s{confirmed}")
+
+
+def _unconfirmed(observation: Observation) -> str | None:
+    """Why the outage is not confirmed by two independent signals, or None when it is."""
+    where = observation.writer_region or "its region"
+    if observation.probe == "fault":
+        return (f"the canary of the writer in {where} is faulty (secret, credentials or "
+                "permissions: CanaryError), so its health is unknown; a canary fault is "
+                "never a reason to fail over")
+    if observation.peer_answers:
+        return (f"the writer in {where} answers a probe from {observation.target_region} "
+                "across the peering: it is not down")
+    if observation.probe not in CANNOT_CONNECT:
+        return f"the writer's canary says {observation.probe!r}, not that it cannot connect"
+    if not observation.outage_signals:
+        return (f"only one signal says the writer in {where} is down (its canary: "
+                f"{observation.probe}); no second agrees: its region's RDS API reports it "
+                "available, and no probe from the other region failed")
+    return None

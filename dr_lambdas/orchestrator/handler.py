@@ -207,8 +207,7 @@ def run(event: Any, config: OrchestratorConfig, *, clients: ClientFactory | None
     if request.dry_run:
         return answer("dry_run", decision, plan=_plan(config, decision))
     if decision.kind == "refuse":
-        return answer("refused", decision,
-                      notifications=_tell(config, clients, "refused", decision, snapshot))
+        return _refuse(config, clients, decision, snapshot, answer)
     if not decision.acts:
         return answer("noop", decision)
 
@@ -232,8 +231,7 @@ def run(event: Any, config: OrchestratorConfig, *, clients: ClientFactory | None
         mark = lap("reobserve", mark)
         log("decided_under_lock", decision=decision.kind, reason=decision.reason)
         if decision.kind == "refuse":
-            return answer("refused", decision,
-                          notifications=_tell(config, clients, "refused", decision, snapshot))
+            return _refuse(config, clients, decision, snapshot, answer)
         if not decision.acts:
             return answer("noop", decision)
         return _move_writer(config, clients, request, decision, snapshot, answer, lap, mark,
@@ -291,6 +289,16 @@ def _move_writer(config: OrchestratorConfig, clients: ClientFactory, request: Re
     return answer(status, decision, change=change, dns=dns, duration_seconds=duration,
                   duration_metric_published=metric, health_refresh=refreshed,
                   notifications=notifications)
+
+
+def _refuse(config: OrchestratorConfig, clients: ClientFactory, decision: Decision,
+            snapshot: Snapshot, answer: Callable[..., dict[str, Any]]) -> dict[str, Any]:
+    """A refused failover is news: both topics are told what was seen, and a metric counts
+    it (``FailoverRefused``)."""
+    notifications = _tell(config, clients, "refused", decision, snapshot)
+    metric = actions.publish_refusal(config, clients)
+    return answer("refused", decision, notifications=notifications,
+                  refusal_metric_published=metric)
 
 
 def _hand_over(config: OrchestratorConfig, clients: ClientFactory, request: Request,

@@ -13,10 +13,20 @@ dead region answers within seconds.
   is the writer: the original primary, or a replica that was promoted. When the home region
   cannot answer, the other instance is described in its region: standalone, it is the
   writer; a replica of the home instance, the home instance is.
-- Health: the writer region's canary metric ``ConnectivityOk`` (1/0 per minute, dimension
-  ``METRIC_DIMENSION`` = the writer's cluster or instance id). Healthy only when the latest
-  datapoint in the last ``HEALTH_WINDOW_SECONDS`` is 1; a 0, no data, or a CloudWatch that
-  cannot be reached (a dead region) all mean unhealthy.
+- Health (the writer's canary, in the writer region, dimension ``METRIC_DIMENSION`` = the
+  writer's cluster or instance id, the last ``HEALTH_WINDOW_SECONDS``): ``ok`` when the
+  latest ``ConnectivityOk`` is 1 and the latest ``IsWriter`` is not 0; ``down`` when the
+  latest ``ConnectivityOk`` is 0 or the database answers but does not accept writes;
+  ``fault`` when the canary's latest word is ``CanaryError`` (its secret, credentials or
+  permissions are broken: the database's health is unknown); ``silent`` when there is no
+  datapoint at all; ``unreadable`` when the region's CloudWatch cannot be reached. Only
+  ``ok`` is healthy.
+- Outage signals, only for a writer whose canary cannot connect (a second, independent
+  opinion, ``decision.py``): the writer region's RDS API (``DescribeDBClusters`` and the
+  writer instance's ``DescribeDBInstances``, or the writer instance's) reports it not
+  available, or cannot be reached at all; and ``PeerConnectivityOk`` of the writer, which
+  the home region's canary publishes in the home region after probing the writer across
+  the VPC peering: 0 is a signal, 1 means the writer answers and vetoes a failover.
 - Lag, read in the home region for the home member, latest datapoint within 15 minutes,
   None when there is none: ``aurora-global`` ``AuroraGlobalDBReplicationLag`` (AWS/RDS,
   milliseconds, reported on the secondary cluster: aurora-global-database-monitoring);
@@ -41,7 +51,7 @@ from typing import Any, Callable
 
 from dr_lambdas.common import log
 from dr_lambdas.orchestrator.config import ROLES, OrchestratorConfig, arn_region
-from dr_lambdas.orchestrator.decision import Observation
+from dr_lambdas.orchestrator.decision import CANNOT_CONNECT, Observation
 
 ClientFactory = Callable[[str, str], Any]  # (service, region) -> boto3 client
 
@@ -49,6 +59,21 @@ LAG_METRIC = "AuroraGlobalDBReplicationLag"  # aurora-global, milliseconds
 REPLICA_LAG_METRIC = "ReplicaLag"  # rds-replica, seconds
 LAG_WINDOW_SECONDS = 15 * 60
 HEALTH_METRIC = "ConnectivityOk"
+WRITER_METRIC = "IsWriter"
+CANARY_ERROR_METRIC = "CanaryError"
+PEER_METRIC = "PeerConnectivityOk"
+# Statuses in which a cluster or instance serves no writes (RDS user guide,
+# Overview.DBInstance.Status and Aurora's accessing-monitoring "Viewing DB cluster status").
+# Anything else counts as available: an unknown status is never a reason to fail over.
+DOWN_CLUSTER_STATUSES = frozenset({
+    "inaccessible-encryption-credentials", "inaccessible-encryption-credentials-recoverable",
+    "stopped", "stopping", "starting", "deleting", "migration-failed", "cloning-failed"})
+DOWN_INSTANCE_STATUSES = frozenset({
+    "failed", "inaccessible-encryption-credentials",
+    "inaccessible-encryption-credentials-recoverable", "incompatible-network",
+    "incompatible-option-group", "incompatible-parameters", "incompatible-restore",
+    "insufficient-capacity", "restore-error", "storage-full", "stopped", "stopping",
+    "starting", "rebooting", "deleting"})
 PERIOD_SECONDS = 60  # canary and RDS metrics are one-minute metrics
 WEIGHT_WRITER, WEIGHT_STANDBY = 100, 0
 
@@ -64,13 +89,18 @@ class Snapshot:
     member_kind: str = "cluster"  # "cluster" (aurora-global) | "instance" (rds-replica)
     # rds-replica: how the writer was found, the home instance's status, what DNS shows.
     details: dict[str, Any] = field(default_factory=dict)
+    # What the second opinions said (RDS API, the other region's probe), when asked.
+    evidence: dict[str, str] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
         o = self.observation
         result = {"writer_region": o.writer_region, "target_region": o.target_region,
                   "writer_healthy": o.writer_healthy, "lag_seconds": o.lag_seconds,
                   f"writer_{self.member_kind}_arn": self.writer_arn, "health": self.health,
-                  "lag": self.lag}
+                  "probe": o.probe, "outage_signals": list(o.outage_signals),
+                  "peer_answers": o.peer_answers, "lag": self.lag}
+        if self.evidence:
+            result["evidence"] = self.evidence
         if self.member_kind == "instance":
             result.update(dns_on_target=o.dns_on_target, target_fenced=o.target_fenced,
                           target_has_replica=o.target_has_replica, **self.details)
@@ -83,12 +113,15 @@ def observe(config: OrchestratorConfig, clients: ClientFactory,
         return _observe_rds_replica(config, clients, now)
     writer_arn = find_writer(config, clients)
     writer_region = arn_region(writer_arn) if writer_arn else None
-    healthy, health = writer_health(config, clients, writer_region, writer_arn, now())
+    probe, health = writer_probe(config, clients, writer_region, writer_arn, now())
+    outage = outage_evidence(config, clients, probe, writer_arn, now())
     lag_seconds, lag = replication_lag(config, clients, now())
     snapshot = Snapshot(
         observation=Observation(writer_region=writer_region, target_region=config.home_region,
-                                writer_healthy=healthy, lag_seconds=lag_seconds),
-        writer_arn=writer_arn, health=health, lag=lag)
+                                writer_healthy=probe == "ok", lag_seconds=lag_seconds,
+                                probe=probe, outage_signals=outage.signals,
+                                peer_answers=outage.peer_answers),
+        writer_arn=writer_arn, health=health, lag=lag, evidence=outage.evidence)
     log("observed", **snapshot.as_dict())
     return snapshot
 
@@ -97,17 +130,20 @@ def _observe_rds_replica(config: OrchestratorConfig, clients: ClientFactory,
                          now: Callable[[], float]) -> Snapshot:
     writer = find_instance_writer(config, clients)
     writer_region = arn_region(writer.arn) if writer.arn else None
-    healthy, health = writer_health(config, clients, writer_region, writer.arn, now())
+    probe, health = writer_probe(config, clients, writer_region, writer.arn, now())
+    outage = outage_evidence(config, clients, probe, writer.arn, now())
     lag_seconds, lag = replication_lag(config, clients, now())
     dns = dns_state(config, clients)
     snapshot = Snapshot(
         observation=Observation(writer_region=writer_region, target_region=config.home_region,
-                                writer_healthy=healthy, lag_seconds=lag_seconds,
+                                writer_healthy=probe == "ok", lag_seconds=lag_seconds,
                                 dns_on_target=dns.on_target, target_fenced=dns.target_fenced,
-                                target_has_replica=writer.home_has_replica),
+                                target_has_replica=writer.home_has_replica, probe=probe,
+                                outage_signals=outage.signals,
+                                peer_answers=outage.peer_answers),
         writer_arn=writer.arn, health=health, lag=lag, member_kind="instance",
         details={"writer_found": writer.how, "home_status": writer.home_status,
-                 "dns": dns.detail})
+                 "dns": dns.detail}, evidence=outage.evidence)
     log("observed", **snapshot.as_dict())
     return snapshot
 
@@ -188,28 +224,143 @@ def _describe_instance(rds: Any, identifier: str) -> dict[str, Any]:
 
 # -- health and lag ---------------------------------------------------------------------------
 
-def writer_health(config: OrchestratorConfig, clients: ClientFactory, region: str | None,
-                  writer_arn: str | None, now: float) -> tuple[bool, str]:
-    if region is None or writer_arn is None:
-        return False, "the writer cannot be seen"
+def _member_id(config: OrchestratorConfig, region: str, writer_arn: str) -> str:
     role = config.role_of(region)
-    member_id = (config.member_id_of(role) if role is not None
-                 else writer_arn.rsplit(":", 1)[-1])
+    return config.member_id_of(role) if role is not None else writer_arn.rsplit(":", 1)[-1]
+
+
+def writer_probe(config: OrchestratorConfig, clients: ClientFactory, region: str | None,
+                 writer_arn: str | None, now: float) -> tuple[str, str]:
+    """What the writer's own canary says (decision.PROBE_STATES), and why."""
+    if region is None or writer_arn is None:
+        return "unreadable", "the writer cannot be seen"
+    member_id = _member_id(config, region, writer_arn)
+    cloudwatch = clients("cloudwatch", region)
+    window = config.health_window_seconds
     try:
-        points = _datapoints(clients("cloudwatch", region), namespace=config.metric_namespace,
-                             metric=HEALTH_METRIC, dimension=config.metric_dimension,
-                             member_id=member_id, statistic="Minimum", now=now,
-                             window=config.health_window_seconds)
+        connectivity, writes, errors = [
+            _datapoints(cloudwatch, namespace=config.metric_namespace, metric=metric,
+                        dimension=config.metric_dimension, member_id=member_id,
+                        statistic=statistic, now=now, window=window)
+            for metric, statistic in ((HEALTH_METRIC, "Minimum"), (WRITER_METRIC, "Minimum"),
+                                      (CANARY_ERROR_METRIC, "Maximum"))]
     except Exception as error:  # noqa: BLE001 - an unreachable region is an unhealthy one
-        return False, f"CloudWatch in {region} cannot be reached: {error}"
+        return "unreadable", f"CloudWatch in {region} cannot be reached: {error}"
+    faults = [p for p in errors if p["Maximum"] >= 1]
+    latest_fault = faults[-1]["Timestamp"] if faults else None
+    if not connectivity:
+        if latest_fault is not None:
+            return "fault", (f"the canary of {member_id} is faulty ({CANARY_ERROR_METRIC} at "
+                             f"{latest_fault}) and reported no {HEALTH_METRIC} in the last "
+                             f"{window} s")
+        return "silent", (f"no {HEALTH_METRIC} datapoint for {member_id} in the last "
+                          f"{window} s")
+    latest = connectivity[-1]
+    if latest_fault is not None and latest_fault > latest["Timestamp"]:
+        return "fault", (f"the canary of {member_id} is faulty since {latest_fault} "
+                         f"({CANARY_ERROR_METRIC}); its last {HEALTH_METRIC} was "
+                         f"{latest['Minimum']:g} at {latest['Timestamp']}")
+    if latest["Minimum"] < 1:
+        return "down", (f"{HEALTH_METRIC} of {member_id} is {latest['Minimum']:g} "
+                        f"at {latest['Timestamp']}")
+    if writes and writes[-1]["Minimum"] < 1:
+        return "down", (f"{member_id} answers but does not accept writes ({WRITER_METRIC} "
+                        f"is 0 at {writes[-1]['Timestamp']})")
+    return "ok", f"{HEALTH_METRIC} of {member_id} is 1 at {latest['Timestamp']}"
+
+
+@dataclass(frozen=True)
+class OutageEvidence:
+    signals: tuple[str, ...] = ()  # the second opinions that agree the writer is down
+    peer_answers: bool = False  # the writer answers the other region's probe
+    evidence: dict[str, str] = field(default_factory=dict)
+
+
+def outage_evidence(config: OrchestratorConfig, clients: ClientFactory, probe: str,
+                    writer_arn: str | None, now: float) -> OutageEvidence:
+    """The independent opinions on a writer whose canary cannot connect (nothing is asked
+    for a writer whose canary is fine, or faulty: a fault alone never fails over)."""
+    if probe not in CANNOT_CONNECT or writer_arn is None:
+        return OutageEvidence()
+    region = arn_region(writer_arn)
+    if region == config.home_region:
+        return OutageEvidence()  # this region holds the writer: nothing to decide
+    member_id = _member_id(config, region, writer_arn)
+    signals: list[str] = []
+    rds, rds_why = rds_writer_state(config, clients, region, member_id)
+    if rds == "not_available":
+        signals.append(f"the RDS API in {region} reports it not available: {rds_why}")
+    elif rds == "unreachable":
+        signals.append(f"the RDS API in {region} cannot be reached: {rds_why}")
+    peer, peer_why = peer_probe(config, clients, member_id, now)
+    if peer == "down":
+        signals.append(f"a probe from {config.home_region} across the peering cannot connect "
+                       f"either: {peer_why}")
+    return OutageEvidence(tuple(signals), peer == "ok",
+                          {"rds": f"{rds}: {rds_why}", "peer_probe": f"{peer}: {peer_why}"})
+
+
+def rds_writer_state(config: OrchestratorConfig, clients: ClientFactory, region: str,
+                     member_id: str) -> tuple[str, str]:
+    """``available``, ``not_available``, ``unreachable`` or ``unknown`` (an error that is no
+    verdict, such as a denied permission), and what RDS said."""
+    rds = clients("rds", region)
+    try:
+        if config.dr_mode == "aurora-global":
+            (cluster,) = rds.describe_db_clusters(DBClusterIdentifier=member_id)["DBClusters"]
+            status = cluster.get("Status")
+            if status in DOWN_CLUSTER_STATUSES:
+                return "not_available", f"cluster {member_id} is {status}"
+            writers = [m["DBInstanceIdentifier"] for m in cluster.get("DBClusterMembers", [])
+                       if m.get("IsClusterWriter")]
+            if not writers:
+                return "not_available", f"cluster {member_id} has no writer instance"
+            instance_id = writers[0]
+        else:
+            instance_id = member_id
+        (instance,) = rds.describe_db_instances(
+            DBInstanceIdentifier=instance_id)["DBInstances"]
+    except Exception as error:  # noqa: BLE001 - classified below
+        return ("unreachable" if unreachable(error) else "unknown"), repr(error)
+    status = instance.get("DBInstanceStatus")
+    if status in DOWN_INSTANCE_STATUSES:
+        return "not_available", f"instance {instance_id} is {status}"
+    return "available", f"instance {instance_id} is {status}"
+
+
+def unreachable(error: BaseException) -> bool:
+    """The call never got an answer from the service (its region or endpoint is down), as
+    opposed to an answer that refused it."""
+    from botocore.exceptions import (ClientError, ConnectionClosedError,
+                                     ConnectTimeoutError, EndpointConnectionError,
+                                     ReadTimeoutError)
+
+    if isinstance(error, (EndpointConnectionError, ConnectTimeoutError, ReadTimeoutError,
+                          ConnectionClosedError, ConnectionError, TimeoutError)):
+        return True
+    if isinstance(error, ClientError):
+        status = error.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0)
+        return status >= 500
+    return False
+
+
+def peer_probe(config: OrchestratorConfig, clients: ClientFactory, member_id: str,
+               now: float) -> tuple[str, str]:
+    """What the home region's canary says of the writer across the peering: ``ok``,
+    ``down`` or ``none`` (no peering, or no datapoint in the window)."""
+    try:
+        points = _datapoints(clients("cloudwatch", config.home_region),
+                             namespace=config.metric_namespace, metric=PEER_METRIC,
+                             dimension=config.metric_dimension, member_id=member_id,
+                             statistic="Minimum", now=now, window=config.health_window_seconds)
+    except Exception as error:  # noqa: BLE001 - no second opinion, not a verdict
+        return "none", f"{PEER_METRIC} cannot be read: {error}"
     if not points:
-        return False, (f"no {HEALTH_METRIC} datapoint for {member_id} in the last "
-                       f"{config.health_window_seconds} s")
+        return "none", (f"no {PEER_METRIC} datapoint for {member_id} in {config.home_region} "
+                        f"in the last {config.health_window_seconds} s")
     latest = points[-1]
-    if latest["Minimum"] >= 1:
-        return True, f"{HEALTH_METRIC} of {member_id} is 1 at {latest['Timestamp']}"
-    return False, (f"{HEALTH_METRIC} of {member_id} is {latest['Minimum']:g} "
-                   f"at {latest['Timestamp']}")
+    state = "ok" if latest["Minimum"] >= 1 else "down"
+    return state, f"{PEER_METRIC} of {member_id} is {latest['Minimum']:g} at {latest['Timestamp']}"
 
 
 def replication_lag(config: OrchestratorConfig, clients: ClientFactory,
