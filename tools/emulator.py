@@ -35,8 +35,8 @@ resource IDs. Patches p-t fix the AWS Backup path (vaults in both regions, a pla
 cross-region copy, and the selection assigning the database to it): backup selections, the
 tags the Terraform provider reads, the recovery-point listing a vault's ``force_destroy``
 needs, plan updates, and re-using a deleted plan's name. Patch u answers S3 replication
-rules as they were put (backup buckets). Each patch's docstring says what AWS does and what
-moto gets wrong. Where the
+rules as they were put (backup buckets); patch v keeps a secret replica's KMS key (generated
+master secret). Each patch's docstring says what AWS does and what moto gets wrong. Where the
 emulator is still more lenient than AWS (see the notes on each patch), tests of the product must
 not rely on it to catch mistakes.
 
@@ -224,6 +224,7 @@ def apply_patches() -> None:
         _patch_backup_plan_update()
         _patch_backup_plan_names()
         _patch_bucket_replication_rules()
+        _patch_secret_replica_keys()
         # Strictness: refuse what AWS refuses (tools/emulator_rules.py), after the fixes.
         emulator_rules.apply()
         # e. AWS managed IAM policies exist in every real account (the stack attaches
@@ -1571,6 +1572,31 @@ def _patch_backup_plan_names() -> None:
 # ------------------------------------------------------------------------------------------
 # Command line
 # ------------------------------------------------------------------------------------------
+
+def _patch_secret_replica_keys() -> None:
+    """v. A Secrets Manager replica keeps the KMS key it was created with (AWS API reference,
+    ReplicaRegionType ``KmsKeyId``; ``DescribeSecret`` answers it in ``ReplicationStatus``).
+    moto reports every replica with the AWS managed key ``alias/aws/secretsmanager``, so the
+    provider sees the replica's key change after every apply of a secret replicated with a
+    customer-managed key (a generated master secret) and plans to change it again."""
+    from moto.secretsmanager.models import FakeSecret
+
+    if getattr(FakeSecret.create_replicas, "_dbdr_patched", False):
+        return
+    original = FakeSecret.create_replicas
+
+    def create_replicas(self: Any, replica_regions: list[dict[str, str]],
+                        force_overwrite: bool) -> list[Any]:
+        replicas = original(self, replica_regions, force_overwrite)
+        keys = {r["Region"]: r.get("KmsKeyId") for r in replica_regions or []}
+        for replica in replicas:
+            if keys.get(replica.region):
+                replica.config["KmsKeyId"] = keys[replica.region]
+        return replicas
+
+    create_replicas._dbdr_patched = True  # type: ignore[attr-defined]
+    FakeSecret.create_replicas = create_replicas  # type: ignore[method-assign]
+
 
 def main(argv: list[str] | None = None) -> int:
     """``python -m tools.emulator [--host H] [--port P]``: serve until Ctrl-C."""
