@@ -149,3 +149,32 @@ def test_a_member_that_never_leaves_times_out_with_a_bounded_wait(rds, deployed)
                            (PRIMARY, SECONDARY), timeout=60, poll=10,
                            clock=lambda: next(ticks), sleep=lambda _: None,
                            say=lambda _: None)
+
+
+def _teardown_command(env: dict[str, str], answer: str):
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    clean = {k: v for k, v in os.environ.items()
+             if not k.startswith("DR_") and k != "ENVIRONMENT_SUFFIX"}
+    return subprocess.run([sys.executable, "-m", "tools.teardown"], cwd=root,
+                          env={**clean, **env}, input=answer, capture_output=True, text=True,
+                          timeout=60)
+
+
+def test_the_command_destroys_nothing_unless_the_suffix_is_typed_back():
+    done = _teardown_command({"ENVIRONMENT_SUFFIX": "staging"}, "prod\n")
+    assert done.returncode == 2
+    assert "Destroy environment 'staging' (aurora-global, us-east-1 -> us-west-2" in done.stdout
+    assert done.stderr.strip() == "not confirmed: nothing was destroyed"
+
+
+def test_the_command_refuses_an_empty_suffix_before_anything_else():
+    done = _teardown_command({"ENVIRONMENT_SUFFIX": ""}, "")
+    assert done.returncode == 2
+    assert done.stderr.strip().startswith("error: invalid environment_suffix='' (from "
+                                          "ENVIRONMENT_SUFFIX): is set but empty")
+    assert "Traceback" not in done.stderr

@@ -35,10 +35,13 @@ sys.path.insert(0, str(ROOT))
 from constructs_lib.config import ConfigError, DrConfig, load_config, read_context  # noqa: E402
 from tools import checkov_gate, plan_review, teardown, terraform  # noqa: E402
 from tools.emulator import Emulator  # noqa: E402
+from tools.pg_cluster import PgCluster  # noqa: E402
 from tools.teardown import region_of  # noqa: E402
 
 DEFAULT_SUFFIX = "e2e"
 NEW_ACCOUNT_CONCURRENCY = 10
+# The secondary region's stand-in database listens here (the primary's on 127.0.0.1).
+SECOND_REGION_HOST = "127.0.0.2"
 REQUIRED_TAGS = ("Environment", "Project", "CostCenter", "DisasterRecovery")
 
 
@@ -65,6 +68,7 @@ class Run:
     checks: int = 0
     failures: list[str] = field(default_factory=list)
     aliases: dict[str, str] = field(default_factory=dict)  # resource address -> provider alias
+    password: str = ""  # the master password the e2e created ("" when the stack generates it)
 
     @property
     def aurora(self) -> bool:
@@ -149,14 +153,17 @@ def synthesize(run: Run) -> str:
 
 
 def create_inputs(run: Run) -> str:
-    """The stack references an existing secret; a real account has it, the emulator not."""
+    """The stack references an existing secret; a real account has it, the emulator not.
+    With generate_master_secret the stack creates it itself: nothing to do."""
+    if run.config.generate_master_secret:
+        return "none: the stack creates the secret and generates the password"
     password = secrets.token_urlsafe(24)
     value = json.dumps({"username": run.config.master_username, "password": password})
     # The secret lives in the primary region with a replica in the secondary (what the
-    # secondary's canary reads when the primary region is gone).
-    for role in ("primary", "secondary"):
-        run.aws("secretsmanager", role).create_secret(Name=run.config.master_secret,
-                                                      SecretString=value)
+    # secondary's canary reads when the primary region is gone); the plan checks both.
+    run.aws("secretsmanager").create_secret(
+        Name=run.config.master_secret, SecretString=value,
+        AddReplicaRegions=[{"Region": run.config.secondary_region}])
     run.password = password  # kept only to prove later that it never reached the state
     return "1 secret and its replica"
 
@@ -171,7 +178,6 @@ def plan_and_scan(run: Run) -> str:
     plan_json.write_text(run.tf("show", "-json", "apply.tfplan").stdout)
     planned = [r for r in json.loads(plan_json.read_text())["resource_changes"]
                if r["change"]["actions"] == ["create"]]
-    run.check(run.password not in plan_json.read_text(), "the master password is not in the plan")
     synthesized = json.loads((run.stack_dir / "cdk.tf.json").read_text())
     result = checkov_gate.gate(checkov_gate.scan(plan_json, "terraform_plan"),
                                checkov_gate.inline_skips(synthesized))
@@ -210,8 +216,7 @@ def verify(run: Run) -> str:
     _verify_functions(run)
     _verify_tags(run)
     _verify_names(run)
-    _verify_no_secret_in_state(run)
-    run.check(run.password not in json.dumps(run.outputs), "the master password is not in the outputs")
+    _verify_password_written_nowhere(run)
     return f"{run.checks - before} checks passed"
 
 
@@ -289,11 +294,11 @@ def _verify_alarms(run: Run, role: str, region: str) -> None:
         AlarmNamePrefix=f"{run.config.project_name}-", AlarmTypes=["MetricAlarm", "CompositeAlarm"])
     alarms = answer["MetricAlarms"] + answer.get("CompositeAlarms", [])
     # capacity (4 where instances exist), writer health or replication (Aurora: lag and RPO
-    # lag; RDS: ReplicaLag), canary (2), and in the primary the primary-down composite the
-    # orchestrator listens to
+    # lag; RDS: ReplicaLag), canary (3: connectivity, is-writer, canary-error), and in the
+    # primary the primary-down composite the orchestrator listens to
     instances = not run.aurora or run.config.secondary_instance_count
-    expected = 4 + 1 + 2 + 1 if role == "primary" else \
-        (4 if instances else 0) + (2 if run.aurora else 1) + 2
+    expected = 4 + 1 + 3 + 1 if role == "primary" else \
+        (4 if instances else 0) + (2 if run.aurora else 1) + 3
     run.check(len(alarms) == expected, f"{expected} alarms in {region}, got {len(alarms)}")
     for alarm in alarms:
         run.check(alarm["AlarmActions"] == [topic],
@@ -501,6 +506,8 @@ def _tags_of(run: Run, resource: dict) -> dict[str, str] | None:
     if rtype == "aws_ssm_parameter":
         return pairs(aws("ssm").list_tags_for_resource(
             ResourceType="Parameter", ResourceId=values["name"])["TagList"])
+    if rtype == "aws_secretsmanager_secret":
+        return pairs(aws("secretsmanager").describe_secret(SecretId=values["arn"]).get("Tags", []))
     if rtype == "aws_iam_role":
         return pairs(aws("iam").list_role_tags(RoleName=values["name"])["Tags"])
     if rtype in ("aws_route53_zone", "aws_route53_health_check"):
@@ -530,7 +537,7 @@ UNTAGGABLE = {"aws_kms_alias", "aws_route_table_association", "aws_route53_recor
               "aws_s3_bucket_server_side_encryption_configuration",
               "aws_s3_bucket_public_access_block", "aws_s3_bucket_ownership_controls",
               "aws_s3_bucket_policy", "aws_s3_bucket_lifecycle_configuration",
-              "aws_s3_bucket_replication_configuration"}
+              "aws_s3_bucket_replication_configuration", "aws_secretsmanager_secret_version"}
 
 
 def _verify_tags(run: Run) -> None:
@@ -573,11 +580,25 @@ def _verify_names(run: Run) -> None:
     run.check(not unsuffixed, f"every name carries the suffix {suffix!r}; these do not: {unsuffixed}")
 
 
-def _verify_no_secret_in_state(run: Run) -> None:
+def _verify_password_written_nowhere(run: Run) -> None:
+    """The master password (given, or generated at apply time and read back from the
+    secret) is in neither the synthesized JSON, the plan, the state nor the outputs."""
+    password = run.password or _master_password(run)
+    run.check(len(password) >= 20, "the master password is a long one")
     state_files = list(run.stack_dir.glob("*.tfstate"))
     run.check(len(state_files) == 1, f"one local state file, got {state_files}")
-    text = state_files[0].read_text()
-    run.check(run.password not in text, "the master password is not in the Terraform state")
+    for what, text in (("synthesized JSON", (run.stack_dir / "cdk.tf.json").read_text()),
+                       ("plan", (run.stack_dir / "plan.json").read_text()),
+                       ("state", state_files[0].read_text() if state_files else ""),
+                       ("outputs", json.dumps(run.outputs))):
+        run.check(password not in text, f"the master password is not in the {what}")
+    if run.config.generate_master_secret:
+        replica = run.aws("secretsmanager", "secondary").get_secret_value(
+            SecretId=run.config.master_secret)
+        run.check(json.loads(replica["SecretString"]) == {
+            "username": run.config.master_username, "password": password},
+            "the generated secret holds username and password, and its replica in the "
+            "secondary region the same")
 
 
 def integration_tests(run: Run) -> str:
@@ -618,14 +639,6 @@ def _invoke_orchestrator(run: Run, role: str, event: dict) -> dict:
     return answer
 
 
-def _canary_reports(run: Run, role: str, connectivity: int, is_writer: int) -> None:
-    """What the canary would publish (moto does not run the deployed canary)."""
-    run.aws("cloudwatch", role).put_metric_data(Namespace="DatabaseDR", MetricData=[
-        {"MetricName": name, "Value": value, "Unit": "Count",
-         "Dimensions": [{"Name": run.dimension, "Value": run.member_id(role)}]}
-        for name, value in (("ConnectivityOk", connectivity), ("IsWriter", is_writer))])
-
-
 def _lag_reports(run: Run, seconds: float) -> None:
     """The replication lag RDS would publish for the secondary (moto publishes none):
     ``AuroraGlobalDBReplicationLag`` in ms, or the RDS replica's ``ReplicaLag`` in seconds."""
@@ -636,18 +649,146 @@ def _lag_reports(run: Run, seconds: float) -> None:
         "Dimensions": [{"Name": run.dimension, "Value": run.member_id("secondary")}]}])
 
 
+def _run_canary(run: Run, role: str, databases: PgCluster, **override: str) -> dict:
+    """The deployed canary's handler, run in this process with the environment the
+    deployment gave the function (moto stores functions but does not run them). Only where
+    it connects changes: each region's database is a real PostgreSQL on loopback (the
+    primary on 127.0.0.1, its streaming replica on 127.0.0.2, one port, TLS verified against
+    the drill's CA), since moto's endpoint names are not real hosts."""
+    from dr_lambdas.canary import handler as canary
+
+    region = run.config.primary_region if role == "primary" else run.config.secondary_region
+    env = run.aws("lambda", role).get_function_configuration(
+        FunctionName=run.outputs[f"{role}_canary_function"])["Environment"]["Variables"]
+    hosts = {"primary": databases.primary.host, "secondary": databases.replica.host}
+    other = "secondary" if role == "primary" else "primary"
+    env.update(DB_HOST=hosts[role], DB_PORT=str(databases.primary.port),
+               CA_BUNDLE=databases.ca_file)
+    if "DB_READER_HOST" in env:
+        env["DB_READER_HOST"] = hosts[role]
+    if "PEER_DB_HOST" in env:
+        env.update(PEER_DB_HOST=hosts[other], PEER_DB_READER_HOST=hosts[other])
+    env.update(override)
+    saved = dict(os.environ)
+    os.environ.update(env, AWS_REGION=region, AWS_DEFAULT_REGION=region,
+                      AWS_ENDPOINT_URL=run.emulator.endpoint, AWS_ACCESS_KEY_ID="testing",
+                      AWS_SECRET_ACCESS_KEY="testing")
+    canary._CLIENTS.clear()
+    try:
+        answer = canary.lambda_handler({}, None)
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+        canary._CLIENTS.clear()
+    peer = (answer.get("peer") or {}).get("metrics")
+    print(f"    canary ({role}) -> {answer['metrics']}" + (f", peer {peer}" if peer else "")
+          + (f" [{answer['error_kind']}]" if answer["error_kind"] else ""), flush=True)
+    return answer
+
+
+def _inboxes(run: Run) -> dict[str, str]:
+    """An SQS queue subscribed to each region's alert topic: what people are told."""
+    inboxes = {}
+    for role in ("primary", "secondary"):
+        sqs = run.aws("sqs", role)
+        url = sqs.create_queue(QueueName=f"{run.config.project_name}-drill-inbox-"
+                                         f"{run.config.environment_suffix}")["QueueUrl"]
+        arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])[
+            "Attributes"]["QueueArn"]
+        run.aws("sns", role).subscribe(TopicArn=run.outputs[f"{role}_alerts_topic_arn"],
+                                       Protocol="sqs", Endpoint=arn)
+        inboxes[role] = url
+    return inboxes
+
+
+def _told(run: Run, inboxes: dict[str, str]) -> dict[str, list[dict]]:
+    """The orchestrator's messages each topic delivered since the last look."""
+    told: dict[str, list[dict]] = {}
+    for role, url in inboxes.items():
+        sqs, told[role] = run.aws("sqs", role), []
+        for _ in range(20):  # bounded: a drill sends a handful of messages
+            batch = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get(
+                "Messages", [])
+            if not batch:
+                break
+            for message in batch:
+                sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
+                try:
+                    told[role].append(json.loads(json.loads(message["Body"])["Message"]))
+                except (ValueError, KeyError, TypeError):
+                    continue  # not one of the orchestrator's JSON messages
+    return told
+
+
+def _remove_inboxes(run: Run, inboxes: dict[str, str]) -> None:
+    for role, url in inboxes.items():
+        sns = run.aws("sns", role)
+        for subscription in sns.list_subscriptions_by_topic(
+                TopicArn=run.outputs[f"{role}_alerts_topic_arn"])["Subscriptions"]:
+            if subscription["Protocol"] == "sqs":
+                sns.unsubscribe(SubscriptionArn=subscription["SubscriptionArn"])
+        run.aws("sqs", role).delete_queue(QueueUrl=url)
+
+
+def _master_password(run: Run) -> str:
+    secret = run.aws("secretsmanager").get_secret_value(SecretId=run.config.master_secret)
+    return json.loads(secret["SecretString"])["password"]
+
+
 def failover_drill(run: Run) -> str:
-    """Drive the deployed orchestrator through a regional failure: healthy primary (nothing
-    to do), a dry run, the primary going silent with lag inside the RPO (failover), and a
-    repeated trigger (nothing to do); then check Terraform accepts the new roles without
-    replacing or deleting anything. moto lacks the global failover calls and parts of
-    replica promotion; tools/emulator.py supplies them following the RDS API reference."""
+    """Drive the deployed canaries and orchestrator through the two cases that matter: a
+    canary fault on a healthy primary (the writer must stay, both topics are told), then a
+    real outage of the primary database (the failover happens, confirmed by a second,
+    independent signal: the secondary region's probe across the peering). The canaries probe
+    a real PostgreSQL primary and replica standing in for the two regions' databases
+    (``_run_canary``); moto lacks the global failover calls and parts of replica promotion,
+    which tools/emulator.py supplies following the RDS API reference. Then check Terraform
+    accepts the new roles without replacing or deleting anything."""
     c = run.config
-    _canary_reports(run, "primary", connectivity=1, is_writer=1)
-    _canary_reports(run, "secondary", connectivity=1, is_writer=0)
+    inboxes = _inboxes(run)
+    with PgCluster(user=c.master_username, password=_master_password(run),
+                   database=c.database_name, replica_host=SECOND_REGION_HOST) as databases:
+        summary = _drill(run, databases, inboxes)
+    _remove_inboxes(run, inboxes)
+    return summary
+
+
+def _drill(run: Run, databases: PgCluster, inboxes: dict[str, str]) -> str:
+    c = run.config
     _lag_reports(run, seconds=0.8 if run.aurora else 1)
-    healthy = _invoke_orchestrator(run, "secondary", {"action": "evaluate"})
-    run.check(healthy["status"] == "noop", "a healthy primary is left alone")
+    secondary = _run_canary(run, "secondary", databases)
+    run.check(secondary["metrics"].get("ConnectivityOk") == 1
+              and secondary["metrics"].get("IsWriter") == 0,
+              f"the secondary's canary reaches its read-only replica, got {secondary['metrics']}")
+
+    # 1. A canary fault on a healthy primary: the canary cannot read its secret.
+    fault = _run_canary(run, "primary", databases,
+                        SECRET_ID=f"{c.master_secret}-not-there")
+    run.check(fault["canary_fault"] and "ConnectivityOk" not in fault["metrics"],
+              f"a canary that cannot read its secret reports CanaryError, not the database "
+              f"down, got {fault['metrics']}")
+    refused = _invoke_orchestrator(run, "secondary", {"action": "evaluate"})
+    run.check(refused["status"] == "refused" and refused["observation"]["probe"] == "fault",
+              f"canary fault: no failover, got {refused['status']} / "
+              f"{refused['observation'].get('probe')}")
+    run.check(_writer_region(run) == c.primary_region, "canary fault: the writer stays")
+    told = _told(run, inboxes)
+    run.check(all([m["phase"] for m in told[role]] == ["refused"]
+                  and told[role][0]["observation"]["probe"] == "fault"
+                  for role in ("primary", "secondary")),
+              f"canary fault: both topics are told what was seen, got "
+              f"{ {role: [m['phase'] for m in told[role]] for role in told} }")
+    refusals = run.aws("cloudwatch", "secondary").list_metrics(
+        Namespace="DatabaseDR", MetricName="FailoverRefused")["Metrics"]
+    run.check(bool(refusals), "FailoverRefused was published")
+
+    # 2. The canary is fixed: a healthy primary is left alone; a dry run plans a switchover.
+    healthy = _run_canary(run, "primary", databases)
+    run.check(healthy["metrics"].get("ConnectivityOk") == 1
+              and healthy["metrics"].get("IsWriter") == 1,
+              f"the primary's canary reaches its writer, got {healthy['metrics']}")
+    evaluated = _invoke_orchestrator(run, "secondary", {"action": "evaluate"})
+    run.check(evaluated["status"] == "noop", "a healthy primary is left alone")
     dry = _invoke_orchestrator(run, "secondary", {"action": "failover", "dry_run": True})
     run.check(dry["status"] == "dry_run" and dry["decision"] == "switchover",
               f"a dry run plans a switchover of a healthy primary, got {dry['decision']}")
@@ -656,12 +797,26 @@ def failover_drill(run: Run) -> str:
     run.check(operation == expected_operation,
               f"the plan's operation is {expected_operation}, got {operation}")
 
-    _canary_reports(run, "primary", connectivity=0, is_writer=0)  # the primary goes dark
+    # 3. A real outage: the primary database stops. Its own canary cannot connect, and
+    # neither can the secondary region's probe across the peering: two signals agree.
+    databases.kill_primary()
+    down = _run_canary(run, "primary", databases)
+    seen = _run_canary(run, "secondary", databases)
+    run.check(down["metrics"].get("ConnectivityOk") == 0 and down["error_kind"] == "refused",
+              f"the primary's canary cannot connect, got {down['metrics']}")
+    run.check((seen.get("peer") or {}).get("metrics") == {"PeerConnectivityOk": 0},
+              f"the secondary's probe across the peering cannot connect either, got "
+              f"{seen.get('peer')}")
     start = time.perf_counter()
     moved = _invoke_orchestrator(run, "secondary", {"action": "evaluate"})
     drill_seconds = time.perf_counter() - start
     run.check(moved["status"] == "completed" and moved["decision"] == "failover",
-              f"the orchestrator failed over, got {moved['status']} / {moved.get('decision')}")
+              f"outage: the orchestrator failed over, got {moved['status']} / "
+              f"{moved.get('decision')}")
+    run.check(any("across the peering" in signal
+                  for signal in moved["observation"].get("outage_signals", [])),
+              f"the failover was confirmed by the peer probe, got "
+              f"{moved['observation'].get('outage_signals')}")
     if run.aurora:
         _check_global_writer_moved(run)
     else:
@@ -678,12 +833,36 @@ def failover_drill(run: Run) -> str:
                    if r["Name"].rstrip(".") == run.outputs["writer_dns_name"]}
         run.check(weights == {"primary": 0, "secondary": 100},
                   f"the writer weights moved to 0/100, got {weights}")
+    phases = {role: [m["phase"] for m in messages]
+              for role, messages in _told(run, inboxes).items()}
+    run.check(phases["secondary"] == ["started", "completed"],
+              f"outage: the secondary topic follows the failover, got {phases}")
     again = _invoke_orchestrator(run, "secondary", {"action": "evaluate"})
     run.check(again["status"] == "noop", "a repeated trigger does nothing")
     durations = run.aws("cloudwatch", "secondary").list_metrics(
         Namespace="DatabaseDR", MetricName="FailoverDurationSeconds")["Metrics"]
     run.check(bool(durations), "FailoverDurationSeconds was published")
+    reviewed, changes = _plan_after_failover(run)
+    return (f"canary fault: refused, both topics told; outage: failed over in "
+            f"{drill_seconds:.2f} s; plan after: 0 destroy/replace, {len(changes)} "
+            f"update(s), review risk {reviewed.level}")
 
+
+def _writer_region(run: Run) -> str | None:
+    if run.aurora:
+        (gc,) = run.aws("rds").describe_global_clusters(
+            GlobalClusterIdentifier=run.outputs["global_cluster_id"])["GlobalClusters"]
+        writers = [m["DBClusterArn"] for m in gc["GlobalClusterMembers"] if m["IsWriter"]]
+        return writers[0].split(":")[3] if len(writers) == 1 else None
+    (replica,) = run.aws("rds", "secondary").describe_db_instances(
+        DBInstanceIdentifier=run.member_id("secondary"))["DBInstances"]
+    return (run.config.primary_region if replica.get("ReadReplicaSourceDBInstanceIdentifier")
+            else run.config.secondary_region)
+
+
+def _plan_after_failover(run: Run) -> tuple[Any, list]:
+    """Terraform accepts the new roles: nothing to destroy, replace or change on any
+    database or DNS resource; what a reviewer would see for the next pull request."""
     run.tf("plan", "-input=false", "-out=drill.tfplan")
     plan = json.loads(run.tf("show", "-json", "drill.tfplan").stdout)
     changed = [r for r in plan.get("resource_changes", []) if r["change"]["actions"] != ["no-op"]]
@@ -696,7 +875,6 @@ def failover_drill(run: Run) -> str:
     database_changes = [(a, x) for a, x in changes if any(t in a for t in owned_by_failover)]
     run.check(not database_changes,
               f"no change to any database or DNS resource, got {database_changes}")
-    # What a reviewer would see for the next pull request after a failover.
     reviewed = plan_review.review(plan)
     (run.workdir / "plan-review-after-failover.md").write_text(plan_review.render(reviewed))
     run.check(reviewed.level == "none",
@@ -707,8 +885,7 @@ def failover_drill(run: Run) -> str:
         attributes = sorted(k for k in set(before) | set(after) if before.get(k) != after.get(k))
         print(f"    plan after failover: {'/'.join(r['change']['actions'])} {r['address']} "
               f"({', '.join(attributes)})")
-    return (f"orchestrator failed over in {drill_seconds:.2f} s; plan after: "
-            f"0 destroy/replace, {len(changes)} update(s), review risk {reviewed.level}")
+    return reviewed, changes
 
 
 def _check_global_writer_moved(run: Run) -> None:
@@ -808,6 +985,19 @@ def verify_nothing_left(run: Run) -> str:
     peerings = [p["VpcPeeringConnectionId"] for p in run.aws("ec2").describe_vpc_peering_connections()[
         "VpcPeeringConnections"] if p["Status"]["Code"] not in ("deleted", "rejected")]
     run.check(not peerings, f"no VPC peering left, got {peerings}")
+    secrets_left = {role: [x["Name"] for x in run.aws("secretsmanager", role).list_secrets()[
+        "SecretList"]] for role in ("primary", "secondary")}
+    if c.generate_master_secret:
+        run.check(secrets_left == {"primary": [], "secondary": []},
+                  f"the generated secret and its replica are gone, got {secrets_left}")
+    else:
+        # The stack never deletes a secret it did not create; the run removes its input.
+        run.check(all(names == [c.master_secret] for names in secrets_left.values()),
+                  f"the existing secret and its replica are still there, got {secrets_left}")
+        primary_secrets = run.aws("secretsmanager")
+        primary_secrets.remove_regions_from_replication(SecretId=c.master_secret,
+                                                        RemoveReplicaRegions=[c.secondary_region])
+        primary_secrets.delete_secret(SecretId=c.master_secret, ForceDeleteWithoutRecovery=True)
     run.check(not run.aws("route53").list_hosted_zones()["HostedZones"], "no hosted zone left")
     run.check(not run.aws("route53").list_health_checks()["HealthChecks"], "no health check left")
     roles = [r["RoleName"] for r in run.aws("iam").list_roles()["Roles"]]

@@ -13,9 +13,14 @@ servers listen on 127.0.0.1 only, on free ports, with ``ssl = on``; TCP clients 
 (``hostssl`` lines only, ``hostnossl ... reject``) and a SCRAM password. The Unix socket
 (private to the temporary directory) trusts the superuser, for set-up and inspection.
 
+With ``replica_host`` (for example ``127.0.0.2``) the replica listens on that loopback
+address and on the primary's port, as two regions' databases do: one port, two hosts. The
+e2e drill uses that to stand in for the two regions' endpoints.
+
 Every wait is bounded, and ``close()`` (also on a failed start) stops both servers and
 removes the directory. When the tests run as root the server commands run as the
-``postgres`` OS user, since PostgreSQL refuses to run as root.
+``postgres`` OS user, since PostgreSQL refuses to run as root. Used by the tests and the
+e2e drill.
 """
 
 from __future__ import annotations
@@ -72,6 +77,7 @@ class PgNode:
     socket_dir: Path
     log_file: Path
     running: bool = False
+    host: str = LOOPBACK
 
     @property
     def unix_socket(self) -> str:
@@ -82,12 +88,15 @@ class PgCluster:
     """A primary and (unless ``with_replica=False``) a streaming replica, both with TLS."""
 
     def __init__(self, *, user: str = "canary", password: str = "canary-Pa55word",
-                 database: str = "drill", with_replica: bool = True) -> None:
+                 database: str = "drill", with_replica: bool = True,
+                 replica_host: str = LOOPBACK) -> None:
         self.user = user
         self.password = password
         self.database = database
         self.host = LOOPBACK
         self.with_replica = with_replica
+        # Another loopback address puts the replica on the primary's port (two "regions").
+        self.replica_host = replica_host
         self.base: Path | None = None
         self.primary: PgNode | None = None
         self.replica: PgNode | None = None
@@ -141,15 +150,20 @@ class PgCluster:
 
     def add_replica(self) -> PgNode:
         """A streaming replica of the primary: ``pg_basebackup -R`` over TLS (verify-ca)."""
-        replica = PgNode("replica", free_port(), self.base / "replica", self.primary.socket_dir,
-                         self.base / "replica.log")
+        own_host = self.replica_host != LOOPBACK
+        replica = PgNode("replica", self.primary.port if own_host else free_port(),
+                         self.base / "replica", self._mkdir("run-replica") if own_host
+                         else self.primary.socket_dir, self.base / "replica.log",
+                         host=self.replica_host)
         conninfo = (f"host={LOOPBACK} port={self.primary.port} user=replicator "
                     f"password={self._replication_password} sslmode=verify-ca "
                     f"sslrootcert={self.ca_file} application_name=replica")
         self._cmd(_tool("pg_basebackup"), "-D", replica.data_dir, "-R", "-X", "stream",
                   "-c", "fast", "--no-sync", "-d", conninfo)
         with open(replica.data_dir / "postgresql.conf", "a") as conf:
-            conf.write(f"\n# pg_cluster.py: the replica's own port\nport = {replica.port}\n")
+            conf.write(f"\n# pg_cluster.py: the replica's own address\n"
+                       f"listen_addresses = '{replica.host}'\nport = {replica.port}\n"
+                       f"unix_socket_directories = '{replica.socket_dir}'\n")
         self.replica = replica
         self.start_node(replica)
         self.wait_until(lambda: self.sql(self.primary, "SELECT count(*) FROM pg_stat_replication "
@@ -262,7 +276,8 @@ class PgCluster:
             "extendedKeyUsage = serverAuth\n"
             "subjectKeyIdentifier = hash\n"
             "authorityKeyIdentifier = keyid, issuer\n"
-            f"subjectAltName = DNS:localhost, IP:{LOOPBACK}\n")
+            f"subjectAltName = DNS:localhost, IP:{LOOPBACK}"
+            + (f", IP:{self.replica_host}" if self.replica_host != LOOPBACK else "") + "\n")
         self._openssl("req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
                       "-nodes", "-keyout", tls / "server.key", "-out", tls / "server.csr",
                       "-subj", "/CN=localhost")
@@ -311,8 +326,8 @@ fsync = off
         (node.data_dir / "pg_hba.conf").write_text(
             "# TYPE    DATABASE     USER        ADDRESS        METHOD\n"
             "local     all          all                        trust\n"
-            f"hostssl   replication  replicator  {LOOPBACK}/32   scram-sha-256\n"
-            f"hostssl   all          all         {LOOPBACK}/32   scram-sha-256\n"
+            "hostssl   replication  replicator  127.0.0.0/8    scram-sha-256\n"
+            "hostssl   all          all         127.0.0.0/8    scram-sha-256\n"
             "hostnossl all          all         0.0.0.0/0      reject\n")
 
     def _mkdir(self, name: str) -> Path:

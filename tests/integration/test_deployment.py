@@ -65,6 +65,9 @@ def test_writer_name_routes_to_the_primary_while_its_health_check_is_healthy(out
     assert observations and all("Success" in o["StatusReport"]["Status"] for o in observations)
 
 
-def test_master_secret_output_is_the_existing_secret(outputs, aws):
+def test_master_secret_output_is_the_secret_in_use_and_it_is_replicated(outputs, aws,
+                                                                        regions):
     secret = aws("secretsmanager").describe_secret(SecretId=outputs["master_secret_arn"])
     assert secret["ARN"] == outputs["master_secret_arn"]
+    # The secondary region's canary reads the replica there
+    assert [r["Region"] for r in secret.get("ReplicationStatus", [])] == [regions["secondary"]]
