@@ -274,3 +274,15 @@ def test_legacy_tls_optional_stops_enforcing_tls_and_warns_at_synth(tmp_path):
 def test_tls_is_enforced_by_default(default_app):
     groups = default_app.doc["resource"]["aws_rds_cluster_parameter_group"].values()
     assert [{p["name"]: p["value"] for p in g["parameter"]}["rds.force_ssl"] for g in groups] == ["1", "1"]
+
+
+def test_no_function_reserves_concurrency_by_default_and_the_skip_says_why(default_app):
+    from constructs_lib.checks import skips_of
+
+    functions = default_app.doc["resource"]["aws_lambda_function"].values()
+    assert len(functions) == 4
+    for function in functions:
+        # AWS refuses a reservation that takes a new account's unreserved concurrency below
+        # its minimum on the first apply (tools/emulator_rules.py, rule 4): opt-in only
+        assert "reserved_concurrent_executions" not in function
+        assert "reserve_function_concurrency" in skips_of(function)["CKV_AWS_115"]

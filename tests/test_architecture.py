@@ -205,7 +205,9 @@ def test_alerts_reach_the_orchestrator_which_acts_on_the_database_and_dns(defaul
                    and lhead.startswith("cluster_zone_") for src, _, label, lhead in control)
     canaries = {n.place: n.id for n in default_graph.nodes_of("canary")}
     for alias, canary in canaries.items():
-        assert (canary, _address(doc, "aws_rds_cluster", alias), "connects to endpoint",
+        other = "secondary" if alias == "primary" else "primary"
+        assert (canary, _address(doc, "aws_rds_cluster", alias), "probes", None) in control
+        assert (canary, _address(doc, "aws_rds_cluster", other), "probes across the peering",
                 None) in control
         # After moving the writer, each orchestrator runs its own region's canary.
         assert (orchestrator[alias], canary, "runs the canary", None) in control

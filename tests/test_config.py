@@ -129,8 +129,8 @@ BAD = [
     ({"DR_MASTER_SECRET_KMS_KEY_ARN":
       "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"},
      "master_secret_kms_key_arn", "goes together with master_secret_replica_kms_key_arn"),
-    ({"DR_MASTER_SECRET_KMS_KEY_ARN": "alias/db",
-      "DR_MASTER_SECRET_REPLICA_KMS_KEY_ARN": "alias/db"},
+    ({"DR_MASTER_SECRET_REPLICA_KMS_KEY_ARN": "alias/db",
+      "DR_MASTER_SECRET_KMS_KEY_ARN": "alias/db"},
      "master_secret_kms_key_arn", "KMS key ARN"),
     ({"DR_MASTER_SECRET_KMS_KEY_ARN":
       "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab",

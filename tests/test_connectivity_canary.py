@@ -120,3 +120,11 @@ def test_the_vpc_has_interface_endpoints_for_the_canarys_api_calls(doc):
 def test_invalid_props_are_rejected(overrides, message):
     with pytest.raises(ValueError, match=message):
         _canary(**overrides)
+
+
+def test_no_concurrency_is_reserved_unless_asked_for(doc):
+    # A reservation can take a new account's unreserved concurrency below its minimum,
+    # which AWS refuses on the first apply (tools/emulator_rules.py, rule 4)
+    assert "reserved_concurrent_executions" not in only(doc, "aws_lambda_function")
+    reserved = only(_canary(reserved_concurrency=1), "aws_lambda_function")
+    assert reserved["reserved_concurrent_executions"] == 1

@@ -368,7 +368,8 @@ class _Builder:
                               for r in self.stack.referring_to(g)
                               if r.type.startswith("aws_vpc_security_group_")]
             flow_logs = self.stack.referring_to(vpc, "aws_flow_log")
-            zones = {s.get("availability_zone") for s in subnets}
+            zones = {s.get("availability_zone_id") or s.get("availability_zone")
+                     for s in subnets}
             services = sorted(str(e.get("service_name", "")).rsplit(".", 1)[-1]
                               for e in endpoints)
             self.graph.clusters[_vpc_cluster(vpc)] = Cluster(
@@ -452,13 +453,19 @@ class _Builder:
                     *sorted(sources)],
                    [group, *rules], cluster=_vpc_cluster(vpcs[0][0]) if vpcs else None)
 
+    def _named(self, expression: str) -> str:
+        """An expression that reads a resource's attribute, as that resource's name."""
+        resolved = self.stack.resolve(expression)
+        return resolved[0][0].physical_name if resolved else expression
+
     def _alerting(self) -> None:
         for topic in self.stack.of_type("aws_sns_topic"):
             emails = [s for s in self.stack.referring_to(topic, "aws_sns_topic_subscription")
                       if s.get("protocol") == "email"]
-            # An RDS event subscription names its sources by identifier, not by reference.
+            # An RDS event subscription names its sources by a reference to the database
+            # (so it is created after it): drawn as the database's name.
             events = self.stack.referring_to(topic, "aws_db_event_subscription")
-            sources = sorted({i for e in events for i in e.get("source_ids", [])})
+            sources = sorted({self._named(i) for e in events for i in e.get("source_ids", [])})
             self._node(topic.address, "topic", topic.place, "SNS topic",
                        [topic.physical_name,
                         "KMS-encrypted" if topic.get("kms_master_key_id") else "",
@@ -678,7 +685,7 @@ class _Builder:
                     self._show(subscription)
 
     def _control_edges(self) -> None:
-        """What the functions act on: the canary connects to its database; the orchestrator
+        """What the functions act on: the canary probes the databases; the orchestrator
         moves the writer (the global database, or its own region's replica), moves the
         writer's DNS name, takes its lock and runs its own region's canary (named in its
         environment, so Route 53 sees the new writer's health at once)."""
@@ -690,8 +697,11 @@ class _Builder:
             for table, _ in self.stack.referenced_by(function, "aws_dynamodb_table"):
                 self._edge(function, table, "lock", "control")
             if kind == "canary":
-                for db, attribute in databases:
-                    self._edge(function, db, f"connects to {attribute}", "control")
+                # One edge per database: its own region's, and the other region's across
+                # the VPC peering (the endpoint and, failing that, the reader endpoint).
+                for db in {d.address: d for d, _ in databases}.values():
+                    self._edge(function, db, "probes" if db.place == function.place
+                               else "probes across the peering", "control")
             if kind != "orchestrator":
                 continue
             global_clusters = self.stack.referenced_by(function, "aws_rds_global_cluster")
