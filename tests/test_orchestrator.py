@@ -788,3 +788,40 @@ def test_only_one_signal_is_refused_and_force_overrides(world, writer_calls):
     forced = world.invoke({"action": "failover", "force": True})
     assert (forced["decision"], forced["status"]) == ("failover", "completed")
     assert world.writer_region() == SECONDARY
+
+
+def test_the_same_refusal_is_told_once_per_reminder_period_and_always_counted(world,
+                                                                             writer_calls):
+    # Given a canary fault that the watchdog sees every minute
+    world.canary_fault(PRIMARY)
+    world.lag_ms(500)
+    clock = {"now": time.time()}
+    first = world.invoke({"action": "evaluate"}, now=lambda: clock["now"])
+    clock["now"] += 60
+    again = world.invoke({"action": "evaluate"}, now=lambda: clock["now"])
+    # Then people are told once, and the metric counts both
+    assert (first["told"], again["told"]) == (True, False)
+    assert again["status"] == "refused" and again["notifications"] == []
+    assert {r: len(m) for r, m in world.notifications().items()} == {PRIMARY: 1, SECONDARY: 1}
+    assert again["refusal_metric_published"] is True
+    # A different refusal is news at once; the same one again after the reminder period
+    world.canary(PRIMARY, 0, seconds_ago=5)
+    other = world.invoke({"action": "evaluate"}, now=lambda: clock["now"])
+    assert other["told"] is True and "only one signal" in other["reason"]
+
+
+def test_a_refusal_is_remembered_for_the_reminder_period_only(world):
+    from dr_lambdas.orchestrator.lock import first_telling
+
+    dynamodb, clock = aws("dynamodb", SECONDARY), {"now": 50_000.0}
+
+    def tell(signature: str) -> bool:
+        return first_telling(dynamodb, table=LOCK_TABLE, key="refused#x", signature=signature,
+                             remind_after_seconds=900, now=lambda: clock["now"])
+
+    assert tell("canary fault") is True
+    clock["now"] += 899
+    assert tell("canary fault") is False
+    assert tell("one signal") is True  # a different refusal is news at once
+    clock["now"] += 901
+    assert tell("one signal") is True  # the same one, once the period is over

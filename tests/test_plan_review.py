@@ -289,6 +289,14 @@ def test_hand_built_force_destroy_on_a_vault_is_medium():
                             "every recovery point")
 
 
+def test_hand_built_deleted_master_secret_is_high():
+    # Turning generate_master_secret off deletes the only copy of the generated password
+    result = review(plan(change("aws_secretsmanager_secret", ["delete"],
+                                {"name": "dbdr/prod/master-credentials"}, None)))
+    level, why = only(result)
+    assert level == "high" and "a generated password is kept nowhere else" in why
+
+
 def test_hand_built_replaced_log_group_is_medium():
     result = review(plan(change("aws_cloudwatch_log_group", ["create", "delete"],
                                 {"name": "audit"}, {"name": "audit2"},

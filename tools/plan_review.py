@@ -69,6 +69,8 @@ STATEFUL = {
     "aws_route53_zone": "every record in the zone",
     "aws_s3_bucket": "the bucket's objects",
     "aws_backup_vault": "the vault's recovery points",
+    "aws_secretsmanager_secret": "the master credentials (a generated password is kept "
+                                 "nowhere else)",
 }
 # Kept data whose loss hurts less (an audit trail, a point-in-time copy): medium.
 RETAINED = {

@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import threading
 import time
 import uuid
@@ -44,7 +45,7 @@ from dr_lambdas.common import log
 from dr_lambdas.orchestrator import actions
 from dr_lambdas.orchestrator.config import OrchestratorConfig
 from dr_lambdas.orchestrator.decision import ACTIONS, Decision, Request, decide
-from dr_lambdas.orchestrator.lock import Lock, LockError
+from dr_lambdas.orchestrator.lock import Lock, LockError, first_telling
 from dr_lambdas.orchestrator.observe import ClientFactory, Snapshot, observe
 
 # Short timeouts and few retries: a region that is down must answer "unreachable" within
@@ -53,6 +54,9 @@ CONNECT_TIMEOUT_SECONDS = 3
 READ_TIMEOUT_SECONDS = 10
 MAX_ATTEMPTS = 2
 MANUAL_KEYS = frozenset({"action", "dry_run", "force", "handover"})
+# The same refusal is told to the topics again only after this long (the watchdog asks
+# every minute); FailoverRefused counts every one.
+REFUSAL_REMINDER_SECONDS = 15 * 60
 
 
 _session_lock = threading.Lock()
@@ -207,7 +211,7 @@ def run(event: Any, config: OrchestratorConfig, *, clients: ClientFactory | None
     if request.dry_run:
         return answer("dry_run", decision, plan=_plan(config, decision))
     if decision.kind == "refuse":
-        return _refuse(config, clients, decision, snapshot, answer)
+        return _refuse(config, clients, decision, snapshot, answer, now)
     if not decision.acts:
         return answer("noop", decision)
 
@@ -231,7 +235,7 @@ def run(event: Any, config: OrchestratorConfig, *, clients: ClientFactory | None
         mark = lap("reobserve", mark)
         log("decided_under_lock", decision=decision.kind, reason=decision.reason)
         if decision.kind == "refuse":
-            return _refuse(config, clients, decision, snapshot, answer)
+            return _refuse(config, clients, decision, snapshot, answer, now)
         if not decision.acts:
             return answer("noop", decision)
         return _move_writer(config, clients, request, decision, snapshot, answer, lap, mark,
@@ -292,12 +296,19 @@ def _move_writer(config: OrchestratorConfig, clients: ClientFactory, request: Re
 
 
 def _refuse(config: OrchestratorConfig, clients: ClientFactory, decision: Decision,
-            snapshot: Snapshot, answer: Callable[..., dict[str, Any]]) -> dict[str, Any]:
+            snapshot: Snapshot, answer: Callable[..., dict[str, Any]],
+            now: Callable[[], float]) -> dict[str, Any]:
     """A refused failover is news: both topics are told what was seen, and a metric counts
-    it (``FailoverRefused``)."""
-    notifications = _tell(config, clients, "refused", decision, snapshot)
+    it (``FailoverRefused``, every time). The watchdog asks every minute, so the same
+    refusal (the same reason, numbers and times aside) is told again only after
+    ``REFUSAL_REMINDER_SECONDS``; a different one at once."""
     metric = actions.publish_refusal(config, clients)
-    return answer("refused", decision, notifications=notifications,
+    signature = re.sub(r"\d[\d:.+ -]*", "#", decision.reason)
+    news = first_telling(clients("dynamodb", config.home_region), table=config.lock_table,
+                         key=f"refused#{config.protected_id}", signature=signature,
+                         remind_after_seconds=REFUSAL_REMINDER_SECONDS, now=now)
+    notifications = _tell(config, clients, "refused", decision, snapshot) if news else []
+    return answer("refused", decision, notifications=notifications, told=news,
                   refusal_metric_published=metric)
 
 

@@ -88,3 +88,28 @@ class Lock:
 def _code(error: Exception) -> str | None:
     response = getattr(error, "response", None) or {}
     return response.get("Error", {}).get("Code")
+
+
+def first_telling(dynamodb: Any, *, table: str, key: str, signature: str,
+                  remind_after_seconds: int, now: Callable[[], float] = time.time) -> bool:
+    """Whether this is news: True (and remembered) unless the same ``signature`` was told
+    under ``key`` less than ``remind_after_seconds`` ago. One conditional ``PutItem`` in
+    the lock table (the same atomic condition as the lock). When DynamoDB cannot be asked,
+    True: better told twice than never."""
+    moment = int(now())
+    until = moment + remind_after_seconds
+    try:
+        dynamodb.put_item(
+            TableName=table,
+            Item={"pk": {"S": key}, "signature": {"S": signature},
+                  "told_at": {"N": str(moment)}, "expires_at": {"N": str(until)},
+                  "ttl": {"N": str(until)}},
+            ConditionExpression=("attribute_not_exists(pk) OR expires_at < :now "
+                                 "OR signature <> :signature"),
+            ExpressionAttributeValues={":now": {"N": str(moment)},
+                                       ":signature": {"S": signature}})
+    except Exception as error:  # noqa: BLE001
+        if _code(error) == "ConditionalCheckFailedException":
+            return False
+        log("told_record_failed", table=table, key=key, error=repr(error))
+    return True
