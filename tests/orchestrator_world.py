@@ -237,9 +237,14 @@ class World:
             "expires_at": {"N": str(expires_at)}, "ttl": {"N": str(expires_at)}})
 
     def duration_metrics(self, region: str = SECONDARY) -> list[float]:
+        return self.orchestrator_metric("FailoverDurationSeconds", region)
+
+    def orchestrator_metric(self, name: str, region: str = SECONDARY) -> list[float]:
+        """What the orchestrator in ``region`` published of ``name`` in the last minutes
+        (the largest value of each minute)."""
         end = dt.datetime.now(dt.timezone.utc) + dt.timedelta(minutes=1)
         points = aws("cloudwatch", region).get_metric_statistics(
-            Namespace=NAMESPACE, MetricName="FailoverDurationSeconds",
+            Namespace=NAMESPACE, MetricName=name,
             Dimensions=self._dimensions(region), StartTime=end - dt.timedelta(minutes=10),
             EndTime=end, Period=60, Statistics=["Maximum"])["Datapoints"]
         return [p["Maximum"] for p in points]

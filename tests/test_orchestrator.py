@@ -17,7 +17,6 @@ switchover / failover that reaches moto's RDS backend.
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import subprocess
 import sys
@@ -706,15 +705,6 @@ def test_without_a_canary_nothing_is_run(world, writer_calls):
 
 # -- two signals: what the orchestrator reads and does (decision table, dr_lambdas/README) ----
 
-def _refused_metric(world) -> list[float]:
-    end = dt.datetime.now(dt.timezone.utc) + dt.timedelta(minutes=1)
-    points = aws("cloudwatch", SECONDARY).get_metric_statistics(
-        Namespace=NAMESPACE, MetricName="FailoverRefused",
-        Dimensions=world._dimensions(SECONDARY), StartTime=end - dt.timedelta(minutes=10),
-        EndTime=end, Period=60, Statistics=["Sum"])["Datapoints"]
-    return [p["Sum"] for p in points]
-
-
 def test_a_canary_fault_on_a_healthy_writer_refuses_counts_and_tells_both_topics(
         world, writer_calls):
     # Given the primary's canary cannot read its secret: CanaryError, no ConnectivityOk
@@ -732,7 +722,7 @@ def test_a_canary_fault_on_a_healthy_writer_refuses_counts_and_tells_both_topics
         (message,) = told[region]
         assert message["phase"] == "refused" and "canary" in message["reason"]
         assert message["observation"]["probe"] == "fault"
-    assert _refused_metric(world) == [1.0]
+    assert world.orchestrator_metric("FailoverRefused") == [1.0]
 
 
 @pytest.mark.parametrize("status", ["failed", "storage-full", "inaccessible-encryption-credentials"])
