@@ -60,7 +60,9 @@ from .python_function import PythonFunction, PythonFunctionProps
 from .regional_key import RegionalKey
 from .regional_vpc import RegionalVpc
 from .timings import (CANARY_ALARM_PERIOD_SECONDS, CANARY_ALARM_PERIODS,
-                      CANARY_CONNECT_TIMEOUT_SECONDS, CANARY_PERIOD_SECONDS, rate)
+                      CANARY_CONNECT_TIMEOUT_SECONDS, CANARY_FAST_ALARM_PERIODS,
+                      CANARY_PERIOD_SECONDS, CANARY_PROBE_INTERVAL_SECONDS,
+                      CANARY_TIMEOUT_SECONDS, PROBE_INTERVALS, rate)
 
 NAMESPACE = "DatabaseDR"
 DRIVERS = {"aurora-postgresql": ("pg8000", "scramp", "asn1crypto", "python-dateutil", "six"),
@@ -111,6 +113,9 @@ class ConnectivityCanaryProps:
     dimension: str = "DBClusterIdentifier"
     # Default: none (see PythonFunctionProps.reserved_concurrency).
     reserved_concurrency: int | None = None
+    # Default: 10 s. How often each run probes within its minute, and the period of the
+    # fast alarms (10, 20, 30 or 60 s).
+    probe_interval_seconds: int = CANARY_PROBE_INTERVAL_SECONDS
 
 
 class ConnectivityCanary(Construct):
@@ -122,6 +127,10 @@ class ConnectivityCanary(Construct):
             raise ValueError(f"engine must be one of {', '.join(DRIVERS)}, got {props.engine!r}")
         if not 1 <= props.evaluation_periods <= 10:
             raise ValueError(f"evaluation_periods must be 1..10, got {props.evaluation_periods}")
+        if props.probe_interval_seconds not in PROBE_INTERVALS:
+            raise ValueError(f"probe_interval_seconds must be one of "
+                             f"{', '.join(map(str, PROBE_INTERVALS))}, "
+                             f"got {props.probe_interval_seconds}")
         provider, namer, region, vpc = props.provider, props.namer, props.region, props.vpc
 
         self.security_group = SecurityGroup(
@@ -160,7 +169,7 @@ class ConnectivityCanary(Construct):
                  "Condition": {"StringEquals": {"cloudwatch:namespace": NAMESPACE}}},
             ],
             managed_policies=("AWSLambdaVPCAccessExecutionRole",),
-            timeout_seconds=30, log_retention_days=props.log_retention_days,
+            timeout_seconds=CANARY_TIMEOUT_SECONDS, log_retention_days=props.log_retention_days,
             reserved_concurrency=props.reserved_concurrency,
             subnet_ids=vpc.private_subnet_ids, security_group_ids=[self.security_group.id]))
 
@@ -176,15 +185,16 @@ class ConnectivityCanary(Construct):
                          principal="events.amazonaws.com", source_arn=rule.arn)
 
         def alarm(role: str, metric: str, description: str, *, statistic: str = "Minimum",
-                  comparison: str = "LessThanThreshold",
-                  missing: str = "breaching") -> CloudwatchMetricAlarm:
+                  comparison: str = "LessThanThreshold", missing: str = "breaching",
+                  period: int = CANARY_ALARM_PERIOD_SECONDS,
+                  periods: int = props.evaluation_periods,
+                  database_id: str = props.database_id) -> CloudwatchMetricAlarm:
             return CloudwatchMetricAlarm(
                 self, "".join(p.capitalize() for p in role.split("-")) + "Alarm",
                 provider=provider, alarm_name=namer.name(role, region),
                 alarm_description=description, namespace=NAMESPACE, metric_name=metric,
-                dimensions={props.dimension: props.database_id}, statistic=statistic,
-                period=CANARY_ALARM_PERIOD_SECONDS, evaluation_periods=props.evaluation_periods,
-                datapoints_to_alarm=props.evaluation_periods,
+                dimensions={props.dimension: database_id}, statistic=statistic,
+                period=period, evaluation_periods=periods, datapoints_to_alarm=periods,
                 comparison_operator=comparison, threshold=1,
                 treat_missing_data=missing,
                 alarm_actions=[props.alarm_topic_arn], ok_actions=[props.alarm_topic_arn])
@@ -201,6 +211,24 @@ class ConnectivityCanary(Construct):
             "or configuration; see its log): it cannot tell whether the database is up, and "
             "no failover acts on its word alone", statistic="Maximum",
             comparison="GreaterThanOrEqualToThreshold", missing="notBreaching")
+        # The fast path: the one-second copies, one period per probe interval.
+        interval = props.probe_interval_seconds
+        self.fast_alarm = alarm(
+            "connectivity-fast", "ConnectivityOkHighRes",
+            f"The canary cannot connect to {props.database_id} (or stopped reporting) in "
+            f"{CANARY_FAST_ALARM_PERIODS} probes {interval} s apart: the fast path to the "
+            "failover orchestrator", period=interval, periods=CANARY_FAST_ALARM_PERIODS)
+        self.peer_alarm = None
+        if props.peer:
+            # A region-loss signal that does not depend on the lost region: this region
+            # probes the other's database itself and alarms here. Silence is not a signal
+            # here (this canary's own alarms cover that).
+            self.peer_alarm = alarm(
+                "peer-down", "PeerConnectivityOkHighRes",
+                f"{props.peer.database_id}, in the other region, cannot be reached across "
+                f"the peering from {region} in {CANARY_FAST_ALARM_PERIODS} probes "
+                f"{interval} s apart", period=interval, periods=CANARY_FAST_ALARM_PERIODS,
+                missing="notBreaching", database_id=props.peer.database_id)
 
 
 def _environment(props: ConnectivityCanaryProps, port: int) -> dict[str, str]:
@@ -209,7 +237,8 @@ def _environment(props: ConnectivityCanaryProps, port: int) -> dict[str, str]:
         "DB_NAME": props.database_name, "SECRET_ID": props.secret_id,
         "CLUSTER_ID": props.database_id, "METRIC_DIMENSION": props.dimension,
         "METRIC_NAMESPACE": NAMESPACE,
-        "CONNECT_TIMEOUT_SECONDS": str(CANARY_CONNECT_TIMEOUT_SECONDS)}
+        "CONNECT_TIMEOUT_SECONDS": str(CANARY_CONNECT_TIMEOUT_SECONDS),
+        "PROBE_INTERVAL_SECONDS": str(props.probe_interval_seconds)}
     if props.reader_endpoint:
         environment["DB_READER_HOST"] = props.reader_endpoint
     if props.peer:

@@ -304,7 +304,9 @@ def test_handler_publishes_a_healthy_writer(aws, canary_env, cluster, capsys):
     assert answer["error_kind"] is None
     assert answer["metrics"]["ConnectivityOk"] == 1 and answer["metrics"]["IsWriter"] == 1
     metrics = published(aws)
-    assert set(metrics) == {"ConnectivityOk", "IsWriter", "LatencyMs", "CanaryError"}
+    assert set(metrics) == {"ConnectivityOk", "IsWriter", "LatencyMs", "CanaryError",
+                            "ConnectivityOkHighRes"}
+    assert metrics["ConnectivityOkHighRes"] == 1
     assert metrics["ConnectivityOk"] == 1 and metrics["IsWriter"] == 1
     assert metrics["CanaryError"] == 0
     assert 0 < metrics["LatencyMs"] < 3000
@@ -327,7 +329,7 @@ def test_handler_publishes_replica_lag(aws, canary_env, cluster, monkeypatch):
 
     metrics = published(aws)
     assert set(metrics) == {"ConnectivityOk", "IsWriter", "LatencyMs", "ReplicationLagMs",
-                            "CanaryError"}
+                            "CanaryError", "ConnectivityOkHighRes"}
     assert (metrics["ConnectivityOk"], metrics["IsWriter"]) == (1, 0)
     assert 0 <= metrics["ReplicationLagMs"] < 15_000
 
@@ -366,7 +368,8 @@ def test_handler_publishes_failure_kind_when_the_database_is_unreachable(aws, ca
 
     assert (answer["metrics"], answer["error_kind"]) == (
         {"ConnectivityOk": 0, "CanaryError": 0}, "refused")
-    assert published(aws) == {"ConnectivityOk": 0, "CanaryError": 0}
+    assert published(aws) == {"ConnectivityOk": 0, "CanaryError": 0,
+                              "ConnectivityOkHighRes": 0}
 
 
 def test_handler_reports_refused_credentials_as_a_canary_fault(aws, canary_env, cluster):
@@ -457,7 +460,8 @@ def test_the_other_regions_database_is_probed_across_the_peering(
 
     # Published in the canary's own region, under the other database's dimension
     assert answer["peer"]["metrics"] == {"PeerConnectivityOk": expected}
-    assert _peer_points(aws, "dbdr-test-usw2") == {"PeerConnectivityOk": expected}
+    assert _peer_points(aws, "dbdr-test-usw2") == {"PeerConnectivityOk": expected,
+                                                   "PeerConnectivityOkHighRes": expected}
     assert answer["metrics"]["ConnectivityOk"] == 1 and answer["metrics"]["CanaryError"] == 0
 
 
@@ -488,3 +492,85 @@ def test_handler_publishes_under_the_configured_dimension_name(aws, monkeypatch)
     assert metric["MetricName"] == "CanaryError"
     assert metric["Dimensions"] == [{"Name": "DBInstanceIdentifier",
                                      "Value": "dbdr-test-instance"}]
+
+
+
+# The probe loop ------------------------------------------------------------------------------
+
+class Ticks:
+    """A monotonic clock that moves only when the loop sleeps or a probe takes time."""
+
+    def __init__(self, probe_seconds: float = 0.0) -> None:
+        self.now, self.probe_seconds, self.sleeps = 1000.0, probe_seconds, []
+
+    def clock(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.sleeps.append(round(seconds, 3))
+        self.now += seconds
+
+
+def _looping(monkeypatch, aws, ticks: Ticks, probes: list) -> None:
+    monkeypatch.setattr(handler, "_clock", ticks.clock)
+    monkeypatch.setattr(handler, "_sleep", ticks.sleep)
+    real = handler.probe_once
+
+    def timed(*args):
+        probes.append(ticks.now)
+        ticks.now += ticks.probe_seconds
+        return real(*args)
+    monkeypatch.setattr(handler, "probe_once", timed)
+
+
+def test_a_run_probes_every_interval_through_its_minute_one_batch_per_probe(
+        aws, canary_env, cluster, monkeypatch):
+    # Given a 10 s interval, and a PutMetricData recorder
+    monkeypatch.setenv("PROBE_INTERVAL_SECONDS", "10")
+    _credentials(aws, cluster)
+    ticks, probes, batches = Ticks(probe_seconds=0.2), [], []
+    _looping(monkeypatch, aws, ticks, probes)
+    cloudwatch = handler._client("cloudwatch")
+    cloudwatch.meta.events.register("provide-client-params.cloudwatch.PutMetricData",
+                                    lambda params, **_: batches.append(params["MetricData"]))
+    # When the scheduled run goes
+    answer = handler.lambda_handler({}, None)
+    # Then six probes, 10 s apart, within the minute; one batch each, with the fast copy
+    assert answer["probes"] == 6 and answer["interval_seconds"] == 10
+    assert [round(at - probes[0], 3) for at in probes] == [0, 10, 20, 30, 40, 50]
+    assert len(batches) == 6
+    for batch in batches:
+        fast = [d for d in batch if d["MetricName"] == "ConnectivityOkHighRes"]
+        assert len(fast) == 1 and fast[0]["StorageResolution"] == 1 and fast[0]["Value"] == 1
+        assert all("StorageResolution" not in d for d in batch if d is not fast[0])
+
+
+def test_a_slow_probe_skips_a_slot_and_a_short_lambda_time_ends_the_run(
+        aws, canary_env, cluster, monkeypatch):
+    monkeypatch.setenv("PROBE_INTERVAL_SECONDS", "10")
+    _credentials(aws, cluster)
+    # Each probe takes 16 s (timeouts): slots 10 and 30 come too late and are skipped
+    ticks, probes = Ticks(probe_seconds=16), []
+    _looping(monkeypatch, aws, ticks, probes)
+    answer = handler.lambda_handler({}, None)
+    assert [round(at - probes[0]) for at in probes] == [0, 20, 40]
+    assert answer["probes"] == 3
+    # Bounded by the function's remaining time too: no probe that could not finish
+    ticks, probes = Ticks(probe_seconds=0.1), []
+    _looping(monkeypatch, aws, ticks, probes)
+
+    class Context:
+        def get_remaining_time_in_millis(self):
+            return int((1000.0 + 33 - ticks.now) * 1000)  # 33 s in all
+    answer = handler.lambda_handler({}, Context())
+    # 3 s timeout x 4 + 2 s needed: the probes at 0 and 10 s, not at 20 s
+    assert answer["probes"] == 2
+
+
+def test_the_default_is_one_probe_a_run_and_a_wrong_interval_is_a_deploy_bug(
+        aws, canary_env, cluster, monkeypatch):
+    _credentials(aws, cluster)
+    assert handler.lambda_handler({}, None)["probes"] == 1
+    monkeypatch.setenv("PROBE_INTERVAL_SECONDS", "15")  # not a CloudWatch alarm period
+    with pytest.raises(ValueError, match="PROBE_INTERVAL_SECONDS must be one of 10, 20, 30, 60"):
+        handler.lambda_handler({}, None)

@@ -68,7 +68,8 @@ def test_every_minute_and_alarms_treat_silence_as_failure(doc):
     assert only(doc, "aws_lambda_permission")["principal"] == "events.amazonaws.com"
     alarms = {a["metric_name"]: a for a in resources(doc, "aws_cloudwatch_metric_alarm").values()
               if a["namespace"] == "DatabaseDR"}
-    assert set(alarms) == {"ConnectivityOk", "IsWriter", "CanaryError"}
+    assert set(alarms) == {"ConnectivityOk", "IsWriter", "CanaryError",
+                           "ConnectivityOkHighRes"}
     for metric in ("ConnectivityOk", "IsWriter"):
         alarm = alarms[metric]
         assert alarm["treat_missing_data"] == "breaching"
@@ -116,6 +117,7 @@ def test_the_vpc_has_interface_endpoints_for_the_canarys_api_calls(doc):
 @pytest.mark.parametrize("overrides, message", [
     ({"engine": "oracle"}, "engine must be one of"),
     ({"evaluation_periods": 0}, "evaluation_periods must be 1..10, got 0"),
+    ({"probe_interval_seconds": 15}, "probe_interval_seconds must be one of 10, 20, 30, 60"),
 ])
 def test_invalid_props_are_rejected(overrides, message):
     with pytest.raises(ValueError, match=message):
@@ -128,3 +130,31 @@ def test_no_concurrency_is_reserved_unless_asked_for(doc):
     assert "reserved_concurrent_executions" not in only(doc, "aws_lambda_function")
     reserved = only(_canary(reserved_concurrency=1), "aws_lambda_function")
     assert reserved["reserved_concurrent_executions"] == 1
+
+
+
+def test_the_fast_path_alarms_on_ten_second_probes(doc):
+    (fast,) = [a for a in resources(doc, "aws_cloudwatch_metric_alarm").values()
+               if a["metric_name"] == "ConnectivityOkHighRes"]
+    assert fast["alarm_name"] == "dbdr-connectivity-fast-use1-test"
+    assert (fast["period"], fast["evaluation_periods"], fast["datapoints_to_alarm"]) == (10, 2, 2)
+    assert (fast["statistic"], fast["comparison_operator"], fast["threshold"]) == (
+        "Minimum", "LessThanThreshold", 1)
+    assert fast["treat_missing_data"] == "breaching"  # a silent region is a down one
+    function = only(doc, "aws_lambda_function")
+    assert function["environment"]["variables"]["PROBE_INTERVAL_SECONDS"] == "10"
+    assert function["timeout"] == 80  # a one-minute run and its last probe
+
+
+def test_the_other_region_is_watched_from_here_and_a_minute_interval_is_allowed():
+    from constructs_lib.connectivity_canary import PeerDatabase
+
+    doc = _canary(probe_interval_seconds=60, peer=PeerDatabase(
+        endpoint="p.example", reader_endpoint="p-ro.example",
+        database_id="dbdr-cluster-usw2-test", cidr="10.20.0.0/16"))
+    alarms = {a["metric_name"]: a for a in resources(doc, "aws_cloudwatch_metric_alarm").values()}
+    peer = alarms["PeerConnectivityOkHighRes"]
+    assert peer["alarm_name"] == "dbdr-peer-down-use1-test"
+    assert peer["dimensions"] == {"DBClusterIdentifier": "dbdr-cluster-usw2-test"}
+    assert peer["treat_missing_data"] == "notBreaching" and peer["period"] == 60
+    assert alarms["ConnectivityOkHighRes"]["period"] == 60

@@ -1,6 +1,8 @@
 """The canary function: read the credentials, probe the databases, publish metrics.
 
-Runs every minute in each region. It probes its own region's database: the cluster
+Runs every minute in each region (EventBridge's finest schedule) and probes every
+``PROBE_INTERVAL_SECONDS`` (10 s by default) within that minute, bounded by the minute and
+by the function's remaining time. Each probe looks at its own region's database: the cluster
 (writer) endpoint ``DB_HOST``, and the reader endpoint ``DB_READER_HOST`` only when the
 writer endpoint could not be reached (an Aurora secondary's writer endpoint is inactive and
 does not resolve until the cluster is promoted, provider #14219; what the server says
@@ -17,9 +19,13 @@ RDS instance):
   a canary fault; ``IsWriter`` and ``LatencyMs`` when connected; ``ReplicationLagMs`` when
   the replica could tell; ``CanaryError`` 1 when a probe failed for a reason of its own, 0
   otherwise (always published, so its alarm has data);
-- under ``PEER_CLUSTER_ID``: ``PeerConnectivityOk`` 1 or 0, never on a canary fault.
+- under ``PEER_CLUSTER_ID``: ``PeerConnectivityOk`` 1 or 0, never on a canary fault;
+- ``ConnectivityOkHighRes`` and ``PeerConnectivityOkHighRes``: the same values at one-second
+  resolution, for the alarms with 10-second periods (the fast path). The standard ones stay
+  for Route 53's alarm-based health checks, which accept standard resolution only.
 
-It logs one JSON line per invocation and returns what it published. Configuration errors
+Each probe publishes one ``PutMetricData`` batch and logs one JSON line; the run returns
+what its last probe published and how many probes it made. Configuration errors
 (a missing environment variable, an unknown engine) raise: they are deploy bugs, and the
 function's ``Errors`` metric is the place to see them.
 """
@@ -28,7 +34,8 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import replace
+import time
+from dataclasses import dataclass, replace
 from typing import Any
 
 from dr_lambdas.canary.probe import ProbeResult, ProbeSettings, probe
@@ -36,6 +43,18 @@ from dr_lambdas.common import env_int, env_str, log
 
 DEFAULT_NAMESPACE = "DatabaseDR"
 DEFAULT_DIMENSION = "DBClusterIdentifier"
+# A run lasts one schedule period (EventBridge runs the canary every minute) and probes every
+# PROBE_INTERVAL_SECONDS within it: a divisor of the minute that is also a CloudWatch alarm
+# period (10, 20, 30 or 60 s).
+RUN_SECONDS = 60
+PROBE_INTERVALS = (10, 20, 30, 60)
+# The one-second copies of the metrics the fast alarms read; Route 53 health checks accept
+# standard-resolution metrics only (Route 53 API reference, AlarmIdentifier).
+HIGH_RESOLUTION = {"ConnectivityOk": "ConnectivityOkHighRes",
+                   "PeerConnectivityOk": "PeerConnectivityOkHighRes"}
+# The clock and sleep of the probe loop (tests give fast ones).
+_clock = time.monotonic
+_sleep = time.sleep
 
 # Clients are created on first use and kept for the life of the execution environment.
 # Created lazily, not at import, so tests can start moto (and set the region) first; keyed
@@ -126,6 +145,9 @@ def _hosts(env: Any, writer: str, reader: str) -> list[str]:
 
 
 def lambda_handler(event: Any, context: Any) -> dict:
+    """One scheduled run: probe every ``PROBE_INTERVAL_SECONDS`` through the minute until the
+    next run (bounded by the minute and by the function's remaining time), one metric batch
+    per probe. The credentials are read once per run."""
     env = os.environ
     engine = env_str(env, "DB_ENGINE")
     # Validated before the secret is read: a wrong engine or port is a deploy bug, not a
@@ -140,56 +162,111 @@ def lambda_handler(event: Any, context: Any) -> dict:
         connect_timeout_seconds=env_int(env, "CONNECT_TIMEOUT_SECONDS", 5),
         ca_bundle=env.get("CA_BUNDLE") or None,
     )
-    secret_id = env_str(env, "SECRET_ID")
-    cluster_id = env_str(env, "CLUSTER_ID")
-    namespace = env_str(env, "METRIC_NAMESPACE", DEFAULT_NAMESPACE)
-    dimension = env_str(env, "METRIC_DIMENSION", DEFAULT_DIMENSION)
-    hosts = _hosts(env, "DB_HOST", "DB_READER_HOST")
-    peer_id = env.get("PEER_CLUSTER_ID") or None
-    peer_hosts = _hosts(env, "PEER_DB_HOST", "PEER_DB_READER_HOST") if peer_id else []
-
+    target = Target(
+        cluster_id=env_str(env, "CLUSTER_ID"),
+        namespace=env_str(env, "METRIC_NAMESPACE", DEFAULT_NAMESPACE),
+        dimension=env_str(env, "METRIC_DIMENSION", DEFAULT_DIMENSION),
+        hosts=_hosts(env, "DB_HOST", "DB_READER_HOST"),
+        peer_id=env.get("PEER_CLUSTER_ID") or None,
+        peer_hosts=(_hosts(env, "PEER_DB_HOST", "PEER_DB_READER_HOST")
+                    if env.get("PEER_CLUSTER_ID") else []))
+    interval = env_int(env, "PROBE_INTERVAL_SECONDS", RUN_SECONDS)
+    if interval not in PROBE_INTERVALS:
+        raise ValueError(f"PROBE_INTERVAL_SECONDS must be one of "
+                         f"{', '.join(map(str, PROBE_INTERVALS))}, got {interval}")
     try:
-        username, password = read_credentials(secret_id)
+        username, password = read_credentials(env_str(env, "SECRET_ID"))
+        credentials: ProbeSettings | SecretError = replace(settings, user=username,
+                                                           password=password)
     except SecretError as exc:
-        result = ProbeResult(connected=False, error_kind="secret", error=str(exc))
-        peer = result if peer_id else None
+        credentials = exc
+    # The slot of each probe, from the run's start: never after the minute (the next run
+    # takes over then), never when the function has too little time left for a probe.
+    started = _clock()
+    needed = 4 * settings.connect_timeout_seconds + 2  # two databases, two hosts each
+    answers = []
+    for slot in range(RUN_SECONDS // interval):
+        due = started + slot * interval
+        wait = due - _clock()
+        if wait < -interval / 2:
+            continue  # a slow probe ate this slot: the next one is on time again
+        remaining = _remaining_seconds(context)
+        if remaining is not None and remaining - max(wait, 0) < needed:
+            break
+        if wait > 0:
+            _sleep(wait)
+        answers.append(probe_once(settings, credentials, target))
+    last = answers[-1]
+    return {**last, "probes": len(answers), "interval_seconds": interval}
+
+
+def _remaining_seconds(context: Any) -> float | None:
+    remaining = getattr(context, "get_remaining_time_in_millis", None)
+    return remaining() / 1000 if remaining else None
+
+
+@dataclass(frozen=True)
+class Target:
+    """What one run probes, and where its metrics go."""
+
+    cluster_id: str
+    namespace: str
+    dimension: str
+    hosts: list[str]
+    peer_id: str | None
+    peer_hosts: list[str]
+
+
+def probe_once(settings: ProbeSettings, credentials: ProbeSettings | SecretError,
+               target: Target) -> dict:
+    """One probe of the database (and of the other region's, with a peer), published as one
+    ``PutMetricData`` batch: the standard-resolution metrics (Route 53 health checks read
+    only those) and, at one-second resolution, ``ConnectivityOkHighRes`` and
+    ``PeerConnectivityOkHighRes`` for the fast alarms."""
+    if isinstance(credentials, SecretError):
+        result = ProbeResult(connected=False, error_kind="secret", error=str(credentials))
+        peer = result if target.peer_id else None
     else:
-        credentials = replace(settings, user=username, password=password)
-        result = probe_database(credentials, hosts)
-        peer = probe_database(credentials, peer_hosts) if peer_id else None
+        result = probe_database(credentials, target.hosts)
+        peer = probe_database(credentials, target.peer_hosts) if target.peer_id else None
 
     metrics = metrics_for(result)
     peer_metrics = peer_metrics_for(peer) if peer is not None else {}
     if peer is not None and peer.fault:
         metrics["CanaryError"] = (1, "Count")
-    data = [(cluster_id, name, value, unit) for name, (value, unit) in metrics.items()]
-    data += [(peer_id, name, value, unit) for name, (value, unit) in peer_metrics.items()]
+    data = [(target.cluster_id, name, value, unit) for name, (value, unit) in metrics.items()]
+    data += [(target.peer_id, name, value, unit)
+             for name, (value, unit) in peer_metrics.items()]
     published = {name: value for name, (value, _) in metrics.items()}
     peer_published = {name: value for name, (value, _) in peer_metrics.items()}
-    log("canary.probe", cluster_id=cluster_id, engine=settings.engine, host=result.host,
-        port=settings.port, tls_verified=settings.ca_bundle is not None,
+    log("canary.probe", cluster_id=target.cluster_id, engine=settings.engine,
+        host=result.host, port=settings.port, tls_verified=settings.ca_bundle is not None,
         connected=result.connected, is_writer=result.is_writer,
         latency_ms=result.latency_ms, replication_lag_ms=result.replication_lag_ms,
         error_kind=result.error_kind, error=result.error, metrics=published,
-        **({"peer": {"cluster_id": peer_id, "host": peer.host, "connected": peer.connected,
-                     "error_kind": peer.error_kind, "error": peer.error,
-                     "metrics": peer_published}} if peer is not None else {}))
+        **({"peer": {"cluster_id": target.peer_id, "host": peer.host,
+                     "connected": peer.connected, "error_kind": peer.error_kind,
+                     "error": peer.error, "metrics": peer_published}}
+           if peer is not None else {}))
+    datums = [{"MetricName": name, "Dimensions": [{"Name": target.dimension, "Value": member}],
+               "Value": float(value), "Unit": unit}
+              for member, name, value, unit in data]
+    datums += [{**datum, "MetricName": HIGH_RESOLUTION[datum["MetricName"]],
+                "StorageResolution": 1}
+               for datum in datums if datum["MetricName"] in HIGH_RESOLUTION]
     try:
-        _client("cloudwatch").put_metric_data(Namespace=namespace, MetricData=[
-            {"MetricName": name, "Dimensions": [{"Name": dimension, "Value": member}],
-             "Value": float(value), "Unit": unit}
-            for member, name, value, unit in data
-        ])
+        _client("cloudwatch").put_metric_data(Namespace=target.namespace, MetricData=datums)
     except Exception as exc:
         # No data point is published: the alarms treat missing data as breaching, and the
         # failed invocation shows in the function's Errors metric.
-        log("canary.publish_failed", cluster_id=cluster_id, namespace=namespace,
-            error=f"{type(exc).__name__}: {exc}")
+        log("canary.publish_failed", cluster_id=target.cluster_id,
+            namespace=target.namespace, error=f"{type(exc).__name__}: {exc}")
         raise
-    answer = {"namespace": namespace, "dimensions": {dimension: cluster_id},
+    answer = {"namespace": target.namespace, "dimensions": {target.dimension: target.cluster_id},
               "metrics": published, "error_kind": result.error_kind, "error": result.error,
               "canary_fault": bool(published["CanaryError"]), "host": result.host}
     if peer is not None:
-        answer["peer"] = {"dimensions": {dimension: peer_id}, "metrics": peer_published,
-                          "error_kind": peer.error_kind, "host": peer.host}
+        answer["peer"] = {"dimensions": {target.dimension: target.peer_id},
+                          "metrics": peer_published, "error_kind": peer.error_kind,
+                          "host": peer.host}
     return answer
