@@ -125,13 +125,17 @@ def build_stack(app, config: DrConfig):
             secret_id=database.master_secret.secret_id(role),
             secret_statements=database.master_secret.read_statements(role),
             alarm_topic_arn=alarms[role].topic_arn, log_retention_days=c.log_retention_days,
-            reserved_concurrency=reserved))
+            reserved_concurrency=reserved, probe_interval_seconds=c.probe_interval_seconds))
         for role, region in regions.items()}
 
+    global_writer_endpoint = database.global_cluster.endpoint if aurora else ""
     dns = FailoverDns(stack, "Dns", FailoverDnsProps(
         provider=providers["primary"], namer=namer, zone_name=c.dns_zone_name,
         routing=c.dns_routing, ttl_seconds=c.dns_ttl_seconds,
+        global_writer_endpoint=(global_writer_endpoint if c.dns_routing == "global-endpoint"
+                                else ""),
         **{role: DnsRegion(region=region, vpc=vpcs[role], database=members[role],
+                           topic_arn=alarms[role].topic_arn,
                            health_alarms=(canaries[role].connectivity_alarm,
                                           canaries[role].writer_alarm))
            for role, region in regions.items()}))
@@ -139,7 +143,6 @@ def build_stack(app, config: DrConfig):
     sides = {role: RegionSide(provider=providers[role], region=region, key=keys[role],
                               database=members[role], topic_arn=alarms[role].topic_arn,
                               writer_alarm=canaries[role].writer_alarm,
-                              health_check=dns.health_checks[role],
                               canary_function_name=canaries[role].function.function_name,
                               canary_function_arn=canaries[role].function.arn)
              for role, region in regions.items()}
@@ -151,14 +154,15 @@ def build_stack(app, config: DrConfig):
             hosted_zone_id=dns.zone_id, hosted_zone_arn=dns.zone_arn,
             writer_record_name=dns.writer_name, dns_mode=c.dns_routing,
             rpo_seconds=c.rpo_seconds, automatic=c.automatic_failover,
-            primary_down_alarms=(canaries["primary"].connectivity_alarm,
+            primary_down_alarms=(canaries["primary"].fast_alarm,
                                  alarms["primary"].writer_health_alarm),
+            home_alarms=tuple(a for a in (canaries[role].peer_alarm,) if a is not None),
             log_retention_days=c.log_retention_days,
             backup_retention_days=c.backup_retention_days, reserved_concurrency=reserved))
         for role in regions}
 
     extras = _data_protection(stack, c, providers, keys, vpcs, members, alarms, dns,
-                              database.master_secret_arn)
+                              database.master_secret_arn, global_writer_endpoint)
 
     # Outputs (never a secret value).
     def output(name: str, value, description: str) -> None:
@@ -184,6 +188,9 @@ def build_stack(app, config: DrConfig):
     output("database_mode", c.database_mode, "Database mode of this deployment")
     if aurora:
         output("global_cluster_id", database.global_cluster_id, "Aurora global cluster")
+        output("global_writer_endpoint", global_writer_endpoint,
+               "Aurora global writer endpoint: always names the current writer (Aurora "
+               "moves it on switchover and failover); use for TLS verify-full clients")
     output("writer_dns_name", dns.writer_name, "Private DNS name that follows the writer")
     output("reader_dns_name", dns.reader_name, "Private DNS name of the secondary readers")
     output("hosted_zone_id", dns.zone_id, "Private hosted zone of the database names")
@@ -195,7 +202,8 @@ def build_stack(app, config: DrConfig):
 
 
 def _data_protection(stack, c: DrConfig, providers: dict, keys: dict, vpcs: dict,
-                     members: dict, alarms: dict, dns, secret_arn: str) -> dict:
+                     members: dict, alarms: dict, dns, secret_arn: str,
+                     global_writer_endpoint: str) -> dict:
     """The data-protection extras, each behind its flag; returns their outputs."""
     from constructs_lib.regional_key import KeyedRegion
 
@@ -243,7 +251,8 @@ def _data_protection(stack, c: DrConfig, providers: dict, keys: dict, vpcs: dict
             namer=namer, path=f"/{c.project_name}/{c.environment_suffix}",
             regions=list(keyed.values()), writer_dns_name=dns.writer_name,
             reader_dns_name=dns.reader_name, primary=members["primary"],
-            secondary=members["secondary"], port=c.port, secret_arn=secret_arn))
+            secondary=members["secondary"], port=c.port, secret_arn=secret_arn,
+            global_writer_endpoint=global_writer_endpoint))
         outputs["endpoint_parameter_path"] = (
             parameters.path, "SSM Parameter Store path of the endpoints, in both regions")
     if c.event_subscriptions:

@@ -44,9 +44,16 @@ ENGINES = {
 }
 # database mode: (engines it runs, default engine, default DNS routing)
 DATABASE_MODES = {
-    "aurora-global": (("aurora-postgresql", "aurora-mysql"), "aurora-postgresql", "failover"),
-    "rds-replica": (("postgres",), "postgres", "weighted"),
+    "aurora-global": (("aurora-postgresql", "aurora-mysql"), "aurora-postgresql",
+                      "global-endpoint"),
+    "rds-replica": (("postgres",), "postgres", "failover"),
 }
+# DNS routing of the writer name per database mode. "global-endpoint": a CNAME to the
+# Aurora global writer endpoint, which Aurora moves itself; "failover": PRIMARY/SECONDARY
+# records behind alarm-based health checks; "weighted": 100/0 records the orchestrator
+# flips through the Route 53 control plane.
+DNS_ROUTINGS = {"aurora-global": ("global-endpoint", "failover", "weighted"),
+                "rds-replica": ("failover", "weighted")}
 LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096,
                       1827, 2192, 2557, 2922, 3288, 3653)
 MONITORING_INTERVALS = (0, 1, 5, 10, 15, 30, 60)
@@ -159,11 +166,16 @@ class DrConfig:
     # DNS
     dns_zone_name: str = ""
     dns_ttl_seconds: int = 30
-    # "failover": PRIMARY/SECONDARY records; "weighted": 100/0 records the orchestrator flips.
-    # Default: failover for aurora-global, weighted for rds-replica.
+    # "global-endpoint" (aurora-global only): the writer name is a CNAME to the Aurora
+    # global writer endpoint; "failover": PRIMARY/SECONDARY records; "weighted": 100/0
+    # records the orchestrator flips through Route 53's control plane. Default:
+    # global-endpoint for aurora-global, failover for rds-replica.
     dns_routing: str = ""
     # Failover automation
     automatic_failover: bool = True
+    # The canaries probe this often within each one-minute run (10, 20, 30 or 60 s); the
+    # fast alarms use it as their period. 60 costs least and detects slowest.
+    probe_interval_seconds: int = 10
     # Reserve one concurrent execution for each orchestrator and canary function. Default:
     # off; AWS refuses a reservation that takes the account's unreserved concurrency below
     # its minimum (new accounts have a quota of 10, all of it the minimum).
@@ -623,7 +635,10 @@ _CHECKS: list[tuple[str, Callable[[Any, DrConfig], str | None]]] = [
     ("log_retention_days", _one_of(LOG_RETENTION_DAYS)),
     ("dns_zone_name", _zone),
     ("dns_ttl_seconds", _between(1, 60)),
-    ("dns_routing", _one_of(("failover", "weighted"))),
+    ("dns_routing", lambda v, c: None if v in DNS_ROUTINGS.get(c.database_mode, ())
+     else f"must be one of {', '.join(DNS_ROUTINGS.get(c.database_mode, ()))} in "
+          f"database_mode {c.database_mode}"),
+    ("probe_interval_seconds", _one_of((10, 20, 30, 60))),
     ("rpo_seconds", _between(1, 86400)),
     ("rto_seconds", lambda v, c: None if 0 <= v <= 86400
      else "must be 0 (no objective) or 1..86400"),

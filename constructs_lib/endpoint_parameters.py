@@ -11,6 +11,9 @@ the region it was put in). Under ``<path>/``:
   region deployed as primary and as secondary, for clients that verify the server
   certificate's host name (RDS certificates do not name custom DNS names). These are the
   *deployed* roles: after a failover the writer is the one ``writer-dns-name`` points at.
+- ``global-writer-endpoint`` (Aurora only): the global database's writer endpoint, which
+  Aurora moves to the new writer itself on switchover and failover; the best name for
+  clients that verify host names, since it always names the writer.
 - ``port``: the database port.
 - ``master-secret-arn``: the ARN (never the value) of the master credentials secret. It is
   a ``SecureString`` encrypted with the region's customer-managed key because it tells a
@@ -47,6 +50,7 @@ _RESERVED_PREFIXES = ("aws", "ssm")
 WRITER_DNS_NAME, READER_DNS_NAME = "writer-dns-name", "reader-dns-name"
 PRIMARY_ENDPOINT, SECONDARY_ENDPOINT = "primary-endpoint", "secondary-endpoint"
 PORT, MASTER_SECRET_ARN = "port", "master-secret-arn"
+GLOBAL_WRITER_ENDPOINT = "global-writer-endpoint"
 LEAVES = (WRITER_DNS_NAME, READER_DNS_NAME, PRIMARY_ENDPOINT, SECONDARY_ENDPOINT, PORT,
           MASTER_SECRET_ARN)
 
@@ -68,17 +72,20 @@ class EndpointParametersProps:
     # ARN of the master credentials secret (the ARN only; its value never reaches SSM).
     # The same ARN is written in both regions.
     secret_arn: str
+    # Default: none. The Aurora global writer endpoint, when there is one.
+    global_writer_endpoint: str = ""
 
 
 class EndpointParameters(Construct):
-    """The same six parameters under ``path`` in every region of the deployment."""
+    """The same parameters under ``path`` in every region of the deployment."""
 
     def __init__(self, scope: Construct, id: str, props: EndpointParametersProps) -> None:
         super().__init__(scope, id)
         _validate(props)
         deployment = f"{props.namer.project} ({props.namer.suffix})"
         self.path = props.path
-        self.parameter_names = [f"{props.path}/{leaf}" for leaf in LEAVES]
+        leaves = LEAVES + ((GLOBAL_WRITER_ENDPOINT,) if props.global_writer_endpoint else ())
+        self.parameter_names = [f"{props.path}/{leaf}" for leaf in leaves]
         # region -> full parameter name -> resource
         self.parameters: dict[str, dict[str, SsmParameter]] = {}
         roles = {props.primary.region: "Primary", props.secondary.region: "Secondary"}
@@ -99,6 +106,11 @@ class EndpointParameters(Construct):
                                      "promoted (for TLS host name verification)"),
                 PORT: (str(props.port), f"{deployment}: database port"),
             }
+            if props.global_writer_endpoint:
+                strings[GLOBAL_WRITER_ENDPOINT] = (
+                    props.global_writer_endpoint,
+                    f"{deployment}: Aurora global writer endpoint; always names the current "
+                    "writer (for TLS host name verification)")
             label = roles[side.region]
             created: dict[str, SsmParameter] = {}
             for leaf, (value, description) in strings.items():

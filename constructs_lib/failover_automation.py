@@ -5,9 +5,12 @@ may be down, so nothing it needs lives only there. It runs on
 
 - an EventBridge schedule (every minute, ``{"action": "evaluate"}``): the watchdog that
   notices a *silent* primary region, whose own alarms cannot fire;
-- the primary region's ``primary-down`` composite alarm, delivered through the primary's
-  alert topic (cross-region SNS subscription): the fast path while the primary region's
-  control plane still works.
+- the primary region's ``primary-down`` composite alarm (the canary's 10 s connectivity
+  alarm, or the writer-health alarm), delivered through the primary's alert topic
+  (cross-region SNS subscription): the fast path while the primary region still works;
+- ``home_alarms``: the secondary canary's ``peer-down`` alarm (it probes the primary's
+  database across the peering every 10 s), delivered through the secondary's own topic:
+  the fast path when the primary region is lost, since nothing of it is in that region.
 
 The copy in the primary region has no triggers: it exists for the deliberate switch-back
 (a planned switchover, invoked by hand). Both share the decision code
@@ -20,10 +23,13 @@ The database mode follows from the databases it is given:
 - ``aurora-global``: ``SwitchoverGlobalCluster`` / ``FailoverGlobalCluster``. The role can
   act only on this deployment's global cluster and its two member clusters.
 - ``rds-replica``: ``PromoteReadReplica`` on the replica of its own region, then it fences
-  the old primary's calculated health check (see ``failover_dns``) and moves the weights. A
-  promotion that outlasts the wait hands over to a follow-up invocation of the same
-  function. The role can promote only its own region's instance, describe the two
-  instances and update the two calculated health checks.
+  the old primary by a metric in its own region (``Fenced``, which the old primary's
+  calculated health check reads, see ``failover_dns``); with failover records (the default)
+  DNS follows the health checks, with weighted records it also moves the weights (the one
+  Route 53 control-plane call left, in a non-default mode). A promotion that outlasts the
+  wait hands over to a follow-up invocation of the same function. The role can promote only
+  its own region's instance, describe the two instances and read the other region's lock
+  table.
 
 In both modes the role also reaches only its zone, its two writer alarms, its two topics,
 its two keys and its own lock table.
@@ -49,7 +55,6 @@ from cdktf_cdktf_provider_aws.lambda_permission import LambdaPermission
 from cdktf_cdktf_provider_aws.provider import AwsProvider
 from cdktf_cdktf_provider_aws.sns_topic_subscription import SnsTopicSubscription
 
-from cdktf_cdktf_provider_aws.route53_health_check import Route53HealthCheck
 
 from .connectivity_canary import NAMESPACE
 from .database_member import AURORA_CLUSTER, RDS_INSTANCE, DatabaseMember
@@ -59,7 +64,7 @@ from .regional_key import RegionalKey
 from .timings import (HEALTH_WINDOW_SECONDS, MAX_HANDOVERS, ORCHESTRATOR_TIMEOUT_SECONDS,
                       WAIT_TIMEOUT_SECONDS, WATCHDOG_PERIOD_SECONDS, WRITER_POLL_SECONDS, rate)
 
-DNS_MODES = ("failover", "weighted")
+DNS_MODES = ("global-endpoint", "failover", "weighted")
 DR_MODES = {AURORA_CLUSTER: "aurora-global", RDS_INSTANCE: "rds-replica"}
 
 
@@ -74,8 +79,6 @@ class RegionSide:
     database: DatabaseMember
     topic_arn: str
     writer_alarm: CloudwatchMetricAlarm
-    # The calculated health check of the region's writer record (fenced in rds-replica mode).
-    health_check: Route53HealthCheck | None = None
     # The region's connectivity canary. Default: none. When given, the orchestrator runs it
     # right after the writer moved here, so the new writer's IsWriter=1 reaches the metric
     # stream Route 53 health checks read now rather than at the canary's next scheduled run.
@@ -104,6 +107,10 @@ class FailoverAutomationProps:
     automatic: bool = True
     # Alarms whose ALARM state means "the primary is down" (composite, primary region).
     primary_down_alarms: tuple[CloudwatchMetricAlarm, ...] = ()
+    # Default: none. Alarms in the orchestrator's own region that also trigger it (the
+    # secondary canary's peer-down alarm: a region-loss signal that lives in the surviving
+    # region, delivered through this region's topic).
+    home_alarms: tuple[CloudwatchMetricAlarm, ...] = ()
     log_retention_days: int = 365
     # Default: 7, rds-replica only: the automated-backup days the promoted replica keeps
     # (the deployment's backup_retention_days; PromoteReadReplica would default to 1).
@@ -133,10 +140,6 @@ class FailoverAutomation(Construct):
         self.dr_mode = DR_MODES[kinds.pop()]
         if self.dr_mode == "aurora-global" and not props.global_cluster_id:
             raise ValueError("aurora-global mode needs global_cluster_id and global_cluster_arn")
-        if self.dr_mode == "rds-replica" and not (props.primary.health_check
-                                                  and props.secondary.health_check):
-            raise ValueError("rds-replica mode needs the health_check of both regions "
-                             "(the orchestrator fences the old primary's)")
         home = props.primary if props.home == "primary" else props.secondary
         provider, namer, region, key = home.provider, props.namer, home.region, home.key
 
@@ -190,7 +193,9 @@ class FailoverAutomation(Construct):
             for label, side in sides.items():
                 environment[f"{label}_INSTANCE_ARN"] = side.database.arn
                 environment[f"{label}_INSTANCE_ID"] = side.database.identifier
-                environment[f"{label}_HEALTH_CHECK_ID"] = side.health_check.id
+            other = props.secondary if props.home == "primary" else props.primary
+            other_table = namer.name("failover-lock", other.region)
+            environment["OTHER_LOCK_TABLE"] = other_table
             own_function = (f"arn:{key.partition}:lambda:{region}:{key.account_id}:function:"
                             f"{namer.name('orchestrator', region)}")
             database_statements = [
@@ -198,10 +203,12 @@ class FailoverAutomation(Construct):
                  "Resource": home.database.arn},
                 {"Sid": "ReadTheDatabase", "Action": ["rds:DescribeDBInstances"],
                  "Resource": [s.database.arn for s in sides.values()]},
-                {"Sid": "FenceTheOldPrimary",
-                 "Action": ["route53:GetHealthCheck", "route53:UpdateHealthCheck"],
-                 "Resource": [f"arn:{key.partition}:route53:::healthcheck/{s.health_check.id}"
-                              for s in sides.values()]},
+                # The fence of an old primary is a metric (PublishFailoverMetric) and an
+                # item in this region's lock table; whether this region's instance was
+                # fenced is read from the other region's table.
+                {"Sid": "ReadTheOtherRegionsFences", "Action": ["dynamodb:GetItem"],
+                 "Resource": (f"arn:{key.partition}:dynamodb:{other.region}:"
+                              f"{key.account_id}:table/{other_table}")},
                 # A promotion that outlasts the wait continues in a follow-up invocation.
                 {"Sid": "HandOver", "Action": ["lambda:InvokeFunction"],
                  "Resource": own_function}]
@@ -210,13 +217,19 @@ class FailoverAutomation(Construct):
             database_statements.append(
                 {"Sid": "RefreshWriterHealth", "Action": ["lambda:InvokeFunction"],
                  "Resource": home.canary_function_arn})
+        # Only the weighted records need the Route 53 control plane (us-east-1 only,
+        # outside the data-plane SLA); the failover records' DNS step marks the alarms;
+        # with the global writer endpoint there is no DNS step at all.
+        dns_statements = {
+            "weighted": [{"Sid": "MoveDns", "Action": ["route53:ChangeResourceRecordSets",
+                                                       "route53:ListResourceRecordSets"],
+                          "Resource": props.hosted_zone_arn}],
+            "failover": [{"Sid": "MarkWriterAlarms", "Action": ["cloudwatch:SetAlarmState"],
+                          "Resource": [s.writer_alarm.arn for s in sides.values()]}],
+        }.get(props.dns_mode, [])
         statements = [
             *database_statements,
-            {"Sid": "MoveDns", "Action": ["route53:ChangeResourceRecordSets",
-                                          "route53:ListResourceRecordSets"],
-             "Resource": props.hosted_zone_arn},
-            {"Sid": "MarkWriterAlarms", "Action": ["cloudwatch:SetAlarmState"],
-             "Resource": [s.writer_alarm.arn for s in sides.values()]},
+            *dns_statements,
             # GetMetricData and PutMetricData support no resource-level permissions
             # (Service Authorization Reference, Amazon CloudWatch).
             {"Sid": "ReadHealthMetrics", "Action": ["cloudwatch:GetMetricData",
@@ -281,3 +294,14 @@ class FailoverAutomation(Construct):
                          statement_id="AllowPrimaryDownAlarm", action="lambda:InvokeFunction",
                          function_name=self.function_name, principal="sns.amazonaws.com",
                          source_arn=primary.topic_arn)
+        if props.home_alarms:
+            # Delivered in this region: works while the primary region is gone.
+            names = ", ".join(f'"{a.alarm_name}"' for a in props.home_alarms)
+            SnsTopicSubscription(
+                self, "HomeAlarmsSubscription", provider=provider, topic_arn=home.topic_arn,
+                protocol="lambda", endpoint=self.arn, filter_policy_scope="MessageBody",
+                filter_policy=f'{{"AlarmName": [{names}], "NewStateValue": ["ALARM"]}}')
+            LambdaPermission(self, "AllowHomeAlarms", provider=provider,
+                             statement_id="AllowHomeRegionAlarms",
+                             action="lambda:InvokeFunction", function_name=self.function_name,
+                             principal="sns.amazonaws.com", source_arn=home.topic_arn)

@@ -47,12 +47,15 @@ ROLES: dict[str, tuple[str, bool]] = {
     "connectivity": ("generic", True),  # canary alarms
     "is-writer": ("generic", True),
     "canary-error": ("generic", True),
+    "connectivity-fast": ("generic", True),  # the canary's 10 s alarms (fast path)
+    "peer-down": ("generic", True),
     "orchestrator": ("iam", True),
     "orchestrator-dlq": ("generic", True),
     "failover-lock": ("generic", True),
     "watchdog": ("generic", True),
     "primary-down": ("generic", True),
     "health": ("generic", True),  # Route 53 calculated health checks
+    "fence": ("generic", True),  # alarm over an old RDS primary's Fenced metric
     "writer": ("generic", False),  # Route 53 health check of the primary writer
     # Data-protection extras
     "peering": ("generic", False),  # VPC peering connection between the two regions

@@ -86,11 +86,12 @@ class FakeClock:
 
 
 class DeadRegion:
-    """Clients for which every call into ``region`` (only to ``services`` when given) fails
-    as if the region's endpoints were gone."""
+    """Clients for which every call into ``region`` (only to ``services``, and only
+    ``operations``, when given) fails as if the region's endpoints were gone."""
 
-    def __init__(self, region: str, services: tuple[str, ...] = ()) -> None:
-        self.region, self.services = region, services
+    def __init__(self, region: str, services: tuple[str, ...] = (),
+                 operations: tuple[str, ...] = ()) -> None:
+        self.region, self.services, self.operations = region, services, operations
         self._clients = handler.Clients()
         self.refused: list[str] = []
 
@@ -98,6 +99,8 @@ class DeadRegion:
         client = self._clients(service, region)
         if region == self.region and (not self.services or service in self.services):
             def unreachable(model, **_: Any) -> None:
+                if self.operations and model.name not in self.operations:
+                    return
                 self.refused.append(f"{service}:{model.name}")
                 raise EndpointConnectionError(
                     endpoint_url=f"https://{service}.{region}.amazonaws.com")
@@ -168,9 +171,6 @@ class World:
             "RPO_SECONDS": str(RPO_SECONDS), "HEALTH_WINDOW_SECONDS": "180",
             "WAIT_TIMEOUT_SECONDS": "240", "POLL_SECONDS": "5", "METRIC_NAMESPACE": NAMESPACE,
         }
-        if d.calculated_health_checks:  # the fence: the orchestrator raises its threshold
-            env.update({f"{ROLE[region].upper()}_HEALTH_CHECK_ID": health_checks[region]
-                        for region in REGIONS})
         return cls(deployment=d, dns_mode=dns_mode, env=env, zone_id=zone_id, target=target,
                    health_check=health_checks, queues=queues)
 
@@ -228,7 +228,10 @@ class World:
                 for region, messages in self.notifications().items()}
 
     def lock_items(self, region: str = SECONDARY) -> list[dict[str, Any]]:
-        return aws("dynamodb", region).scan(TableName=self.deployment.lock_table)["Items"]
+        """The failover lock, when an item holds it (the table also remembers fences and
+        told refusals, under other keys)."""
+        items = aws("dynamodb", region).scan(TableName=self.deployment.lock_table)["Items"]
+        return [item for item in items if item["pk"]["S"] == self.deployment.lock_key]
 
     def put_lock(self, holder: str, expires_at: int) -> None:
         """A lock item as another run (live, or crashed) leaves it."""
@@ -239,13 +242,16 @@ class World:
     def duration_metrics(self, region: str = SECONDARY) -> list[float]:
         return self.orchestrator_metric("FailoverDurationSeconds", region)
 
-    def orchestrator_metric(self, name: str, region: str = SECONDARY) -> list[float]:
+    def orchestrator_metric(self, name: str, region: str = SECONDARY,
+                            member: str | None = None) -> list[float]:
         """What the orchestrator in ``region`` published of ``name`` in the last minutes
-        (the largest value of each minute)."""
+        (the largest value of each minute), about the member of ``member``'s region
+        (default: its own)."""
         end = dt.datetime.now(dt.timezone.utc) + dt.timedelta(minutes=1)
         points = aws("cloudwatch", region).get_metric_statistics(
             Namespace=NAMESPACE, MetricName=name,
-            Dimensions=self._dimensions(region), StartTime=end - dt.timedelta(minutes=10),
+            Dimensions=self._dimensions(member or region),
+            StartTime=end - dt.timedelta(minutes=10),
             EndTime=end, Period=60, Statistics=["Maximum"])["Datapoints"]
         return [p["Maximum"] for p in points]
 
@@ -394,6 +400,22 @@ def changed(env: dict[str, str], change: dict[str, str | None]) -> dict[str, str
     """``env`` with ``change`` applied: a value of None removes the setting."""
     return {**{k: v for k, v in env.items() if k not in change},
             **{k: v for k, v in change.items() if v is not None}}
+
+
+class CallLog:
+    """The orchestrator's clients, recording every AWS call as ``service:Operation``."""
+
+    def __init__(self) -> None:
+        self._clients = handler.Clients()
+        self.calls: list[str] = []
+
+    def __call__(self, service: str, region: str) -> Any:
+        client = self._clients(service, region)
+        if not getattr(client, "_call_log", None):
+            client.meta.events.register(
+                "before-call", lambda model, **_: self.calls.append(f"{service}:{model.name}"))
+            client._call_log = True
+        return client
 
 
 class RecordingClients:

@@ -29,7 +29,7 @@ REGIONAL_TYPES = {  # resource type -> count per region with the default configu
     # data-protection extras: peering routes, backup bucket, vault, parameters, events
     "aws_route": 3, "aws_s3_bucket": 1, "aws_s3_bucket_versioning": 1,
     "aws_s3_bucket_lifecycle_configuration": 1, "aws_backup_vault": 1,
-    "aws_ssm_parameter": 6, "aws_db_event_subscription": 1,
+    "aws_ssm_parameter": 7, "aws_db_event_subscription": 1,
 }
 # Made once, through the primary provider: peering requester, replication, backup plan,
 # dashboard (and the two IAM roles of replication and backup).
@@ -65,11 +65,13 @@ def test_both_regions_get_the_same_regional_building_blocks(default_app):
     assert per_region[("aws_rds_cluster_instance", "aws.secondary")] == 1
     assert per_region[("aws_rds_global_cluster", "aws.primary")] == 1
     assert per_region[("aws_route53_zone", "aws.primary")] == 1
-    assert per_region[("aws_route53_record", "aws.primary")] == 3
+    # the writer name (a CNAME to the global writer endpoint) and the reader name
+    assert per_region[("aws_route53_record", "aws.primary")] == 2
     # per region: two alarm-based children and one CALCULATED parent
     assert per_region[("aws_route53_health_check", "aws.primary")] == 6
-    assert per_region[("aws_cloudwatch_metric_alarm", "aws.primary")] == 8
-    assert per_region[("aws_cloudwatch_metric_alarm", "aws.secondary")] == 9
+    # + the canary's fast connectivity alarm and its peer-down alarm, in each region
+    assert per_region[("aws_cloudwatch_metric_alarm", "aws.primary")] == 10
+    assert per_region[("aws_cloudwatch_metric_alarm", "aws.secondary")] == 11
     assert per_region[("aws_cloudwatch_composite_alarm", "aws.primary")] == 1
     # the watchdog schedule runs only the secondary's orchestrator
     assert per_region[("aws_cloudwatch_event_rule", "aws.primary")] == 1
@@ -119,7 +121,10 @@ def test_variant_configuration_moves_regions_engine_and_backend(variant_app):
     assert [i["provider"] for i in instances] == ["aws.primary"]  # headless secondary
     assert len(doc["resource"]["aws_subnet"]) == 4  # two AZs per region
     subscriptions = doc["resource"]["aws_sns_topic_subscription"].values()
-    assert sorted(s["protocol"] for s in subscriptions) == ["email", "email", "lambda"]
+    # e-mail on both topics; the orchestrator on the primary's (primary-down) and on its
+    # own region's (peer-down: the region-loss signal that lives in the surviving region)
+    assert sorted(s["protocol"] for s in subscriptions) == ["email", "email", "lambda",
+                                                            "lambda"]
     rules = doc["resource"]["aws_vpc_security_group_ingress_rule"].values()
     # clients (2 CIDRs + 1 security group in the primary), endpoints' HTTPS, the canary,
     # the peer region's CIDR over the VPC peering
@@ -137,7 +142,8 @@ def test_default_backend_is_a_local_file_per_environment(default_app):
 
 def test_outputs_cover_both_regions_and_never_a_secret_value(default_app):
     outputs = default_app.doc["output"]
-    expected = {"global_cluster_id", "writer_dns_name", "reader_dns_name", "hosted_zone_id",
+    expected = {"global_cluster_id", "global_writer_endpoint", "writer_dns_name",
+                "reader_dns_name", "hosted_zone_id",
                 "master_secret_arn", "database_mode", "vpc_peering_connection_id",
                 "backup_plan_id", "endpoint_parameter_path", "dashboard_name"}
     for role in ("primary", "secondary"):
@@ -150,6 +156,7 @@ def test_outputs_cover_both_regions_and_never_a_secret_value(default_app):
     assert set(outputs) == expected
     assert all(o.get("description") for o in outputs.values())
     assert outputs["writer_dns_name"]["value"] == "writer.db-dev.internal"
+    assert outputs["global_writer_endpoint"]["value"].startswith("${aws_rds_global_cluster.")
     assert outputs["master_secret_arn"]["value"].endswith(".arn}")
     assert "secret_string" not in json.dumps(outputs)
 
@@ -286,3 +293,25 @@ def test_no_function_reserves_concurrency_by_default_and_the_skip_says_why(defau
         # its minimum on the first apply (tools/emulator_rules.py, rule 4): opt-in only
         assert "reserved_concurrent_executions" not in function
         assert "reserve_function_concurrency" in skips_of(function)["CKV_AWS_115"]
+
+
+def test_a_lost_primary_region_reaches_the_orchestrator_without_it(default_app):
+    # The secondary canary probes the primary's database across the peering; its peer-down
+    # alarm lives in the secondary region and reaches the orchestrator through the
+    # secondary's own topic: nothing of this path is in the primary region
+    doc = default_app.doc["resource"]
+    (peer_down,) = [a for a in doc["aws_cloudwatch_metric_alarm"].values()
+                    if a["alarm_name"] == "dbdr-peer-down-usw2-dev"]
+    assert peer_down["provider"] == "aws.secondary"
+    assert peer_down["dimensions"] == {"DBClusterIdentifier": "dbdr-cluster-use1-dev"}
+    (subscription,) = [s for s in doc["aws_sns_topic_subscription"].values()
+                       if s["protocol"] == "lambda" and s["provider"] == "aws.secondary"]
+    topic = subscription["topic_arn"].split(".")[1]
+    assert doc["aws_sns_topic"][topic]["provider"] == "aws.secondary"
+    assert json.loads(subscription["filter_policy"]) == {
+        "AlarmName": ["${aws_cloudwatch_metric_alarm." + [
+            n for n, a in doc["aws_cloudwatch_metric_alarm"].items()
+            if a["alarm_name"] == "dbdr-peer-down-usw2-dev"][0] + ".alarm_name}"],
+        "NewStateValue": ["ALARM"]}
+    function = subscription["endpoint"].split(".")[1]
+    assert doc["aws_lambda_function"][function]["provider"] == "aws.secondary"

@@ -38,19 +38,40 @@ def test_one_instance_per_region_and_no_aurora_resources(rds_app):
     assert instances["dbdr-database-usw2-rds"]["replicate_source_db"].endswith(".arn}")
 
 
-def test_weighted_writer_records_100_0_on_the_instance_addresses_with_fenceable_checks(rds_app):
+def test_failover_writer_records_on_the_instance_addresses_with_a_fence_by_metric(rds_app):
     doc = rds_app.doc
     records = doc["resource"]["aws_route53_record"].values()
     writers = {r["set_identifier"]: r for r in records if r["name"].startswith("writer.")}
-    assert {role: r["weighted_routing_policy"]["weight"] for role, r in writers.items()} == {
-        "primary": 100, "secondary": 0}
+    assert {role: r["failover_routing_policy"]["type"] for role, r in writers.items()} == {
+        "primary": "PRIMARY", "secondary": "SECONDARY"}
+    checks = doc["resource"]["aws_route53_health_check"]
+    alarms = doc["resource"]["aws_cloudwatch_metric_alarm"]
     for role, record in writers.items():
         assert record["records"][0].startswith("${aws_db_instance.Database_")
         assert record["records"][0].endswith(".address}")  # a host name, not host:port
-        check = doc["resource"]["aws_route53_health_check"][record["health_check_id"].split(".")[1]]
-        assert check["type"] == "CALCULATED"
-        # The orchestrator raises the old primary's threshold to fence it; no plan undoes it.
-        assert check["lifecycle"]["ignore_changes"] == ["child_health_threshold"]
+        check = checks[record["health_check_id"].split(".")[1]]
+        assert check["type"] == "CALCULATED" and "lifecycle" not in check
+        children = [checks[c.split(".")[1]] for c in check["child_healthchecks"]]
+        assert check["child_health_threshold"] == len(children) == 3  # all must be healthy
+        # The fence: an alarm in the *other* (surviving) region over this instance's Fenced
+        (fence,) = [c for c in children if c["insufficient_data_health_status"]
+                    == "LastKnownStatus"]
+        other = "us-west-2" if role == "primary" else "us-east-1"
+        assert fence["cloudwatch_alarm_region"] == other
+        alarm = alarms[fence["cloudwatch_alarm_name"].split(".")[1]]
+        assert alarm["provider"] == ("aws.secondary" if role == "primary" else "aws.primary")
+        code = "use1" if role == "primary" else "usw2"
+        assert (alarm["namespace"], alarm["metric_name"], alarm["dimensions"]) == (
+            "DatabaseDR", "Fenced", {"DBInstanceIdentifier": f"dbdr-database-{code}-rds"})
+        assert (alarm["comparison_operator"], alarm["threshold"]) == (
+            "GreaterThanOrEqualToThreshold", 1)
+        # Published once, the fence holds: no data keeps the alarm in ALARM
+        assert alarm["treat_missing_data"] == "ignore"
+        # and says so on the surviving region's topic
+        topic = "aws_sns_topic.SecondaryAlarms_Topic" if role == "primary" else \
+            "aws_sns_topic.PrimaryAlarms_Topic"
+        assert alarm["alarm_actions"] == alarm["ok_actions"]
+        assert alarm["alarm_actions"][0].startswith("${" + topic)
     (reader,) = [r for r in records if r["name"].startswith("reader.")]
     assert "Database_Secondary" in reader["records"][0]
 
@@ -75,7 +96,9 @@ def test_alarms_watch_instance_metrics_and_replica_lag_in_seconds(rds_app):
     assert (health["metric_name"], health["statistic"], health["treat_missing_data"]) == (
         "CPUUtilization", "SampleCount", "breaching")
     canary = {n: a for n, a in alarms.items() if a["namespace"] == "DatabaseDR"}
-    assert len(canary) == 6  # connectivity, is-writer and canary-error in each region
+    # connectivity (standard and fast), is-writer, canary-error and peer-down in each
+    # region, and the two fences
+    assert len(canary) == 12
     assert all(list(a["dimensions"]) == ["DBInstanceIdentifier"] for a in canary.values())
 
 
@@ -103,22 +126,26 @@ def _orchestrator(app, role):
 
 def test_orchestrator_promotes_only_its_own_replica_and_can_fence_and_hand_over(rds_app):
     env, statements = _orchestrator(rds_app, "secondary")
-    assert env["DR_MODE"] == "rds-replica" and env["DNS_MODE"] == "weighted"
+    assert env["DR_MODE"] == "rds-replica" and env["DNS_MODE"] == "failover"
     assert env["METRIC_DIMENSION"] == "DBInstanceIdentifier"
     assert "GLOBAL_CLUSTER_ID" not in env and "PRIMARY_CLUSTER_ARN" not in env
     for role in ("PRIMARY", "SECONDARY"):
         assert env[f"{role}_INSTANCE_ARN"].startswith("${aws_db_instance.Database_")
-        assert env[f"{role}_HEALTH_CHECK_ID"].startswith("${aws_route53_health_check.Dns_")
+    assert env["OTHER_LOCK_TABLE"] == "dbdr-failover-lock-use1-rds"
     assert env["SECONDARY_INSTANCE_ID"] == "dbdr-database-usw2-rds"
     assert int(env["WAIT_TIMEOUT_SECONDS"]) < 300 and env["MAX_HANDOVERS"] == "3"
     assert env["BACKUP_RETENTION_DAYS"] == "7"
     promote = statements["PromoteTheLocalReplica"]
     assert promote["Action"] == ["rds:PromoteReadReplica"]
     assert promote["Resource"] == env["SECONDARY_INSTANCE_ARN"]
-    assert sorted(statements["FenceTheOldPrimary"]["Action"]) == [
-        "route53:GetHealthCheck", "route53:UpdateHealthCheck"]
-    assert all(r.startswith("arn:${data.aws_partition") and ":::healthcheck/" in r
-               for r in statements["FenceTheOldPrimary"]["Resource"])
+    # The fence is a metric and a lock-table item: no Route 53 permission at all
+    assert not [s for s in statements.values()
+                if any(a.startswith("route53:") for a in s["Action"])]
+    other_fences = statements["ReadTheOtherRegionsFences"]
+    assert other_fences["Action"] == ["dynamodb:GetItem"]
+    assert other_fences["Resource"].startswith("arn:${data.aws_partition.")
+    assert ":dynamodb:us-east-1:" in other_fences["Resource"]
+    assert other_fences["Resource"].endswith(":table/dbdr-failover-lock-use1-rds")
     assert statements["HandOver"]["Resource"].endswith(":function:dbdr-orchestrator-usw2-rds")
     assert not [s for s in statements.values()
                 if any("GlobalCluster" in a for a in s["Action"])]

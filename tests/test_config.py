@@ -32,17 +32,18 @@ def test_environment_beats_context_beats_default():
     assert config.connections_threshold == DrConfig().connections_threshold
 
 
-def test_rds_replica_mode_derives_engine_version_family_and_weighted_dns():
+def test_rds_replica_mode_derives_engine_version_family_and_failover_dns():
     config = load_config({"DR_DATABASE_MODE": "rds-replica"}, {})
     assert (config.engine, config.engine_version, config.parameter_family) == (
         "postgres", "15.12", "postgres15")
-    assert config.dns_routing == "weighted"
+    # Failover records: DNS moves by Route 53's data plane; weights stay on request
+    assert config.dns_routing == "failover"
     assert config.log_exports == ("postgresql", "upgrade")
     assert config.tls_parameter == ("rds.force_ssl", "1")
-    # Failover records stay available on request; Aurora keeps failover records by default.
-    assert load_config({"DR_DATABASE_MODE": "rds-replica", "DR_DNS_ROUTING": "failover"},
-                       {}).dns_routing == "failover"
-    assert load_config({}, {}).dns_routing == "failover"
+    assert load_config({"DR_DATABASE_MODE": "rds-replica", "DR_DNS_ROUTING": "weighted"},
+                       {}).dns_routing == "weighted"
+    # Aurora: a CNAME to the global writer endpoint, which Aurora moves itself
+    assert load_config({}, {}).dns_routing == "global-endpoint"
 
 
 def test_mysql_engine_derives_its_own_version_port_family_and_tls_parameter():
@@ -148,6 +149,8 @@ BAD = [
     ({"DR_PRIMARY_CLIENT_SECURITY_GROUP_IDS": "web"}, "primary_client_security_group_ids", "sg-"),
     ({"DR_DNS_TTL_SECONDS": "300"}, "dns_ttl_seconds", "1..60"),
     ({"DR_DNS_ZONE_NAME": "Not A Zone"}, "dns_zone_name", "DNS name"),
+    ({"DR_DATABASE_MODE": "rds-replica", "DR_DNS_ROUTING": "global-endpoint"}, "dns_routing",
+     "must be one of failover, weighted in database_mode rds-replica"),
     ({"DR_LOG_RETENTION_DAYS": "10"}, "log_retention_days", "one of"),
     ({"DR_MONITORING_INTERVAL_SECONDS": "7"}, "monitoring_interval_seconds", "one of"),
     ({"DR_ALARM_PERIOD_SECONDS": "45"}, "alarm_period_seconds", "multiple of 60"),

@@ -110,15 +110,36 @@ def test_role_acts_only_on_this_deployments_resources(doc):
         assert len(instances["Resource"]) == 3
         assert all(r.startswith("${aws_rds_cluster_instance.") and r.endswith(".arn}")
                    for r in instances["Resource"])
-        assert statements["MoveDns"]["Resource"].startswith("${aws_route53_zone.")
+        # Failover records move by their health checks: no Route 53 permission at all
+        assert not [s for s in policy["Statement"]
+                    if any(a.startswith("route53:") for a in s["Action"])]
         assert all(r.startswith("${aws_cloudwatch_metric_alarm.")
                    for r in statements["MarkWriterAlarms"]["Resource"])
         star = sorted(sid for sid, s in statements.items() if s["Resource"] == "*")
         assert star == ["PublishFailoverMetric", "ReadHealthMetrics"]
 
 
+@pytest.mark.parametrize("dns_mode, dns_actions", [
+    ("global-endpoint", set()),  # Aurora moves the global writer endpoint: no DNS step
+    ("failover", {"cloudwatch:SetAlarmState"}),
+    ("weighted", {"route53:ChangeResourceRecordSets", "route53:ListResourceRecordSets"}),
+])
+def test_only_weighted_records_need_the_route53_control_plane(dns_mode, dns_actions):
+    doc = _automation(dns_mode=dns_mode)
+    for policy in [json.loads(p["policy"]) for p in resources(doc, "aws_iam_role_policy").values()
+                   if "orchestrator" in p["name"]]:
+        granted = {a for s in policy["Statement"] for a in s["Action"]}
+        assert {a for a in granted if a.startswith("route53:") or a.endswith("SetAlarmState")} \
+            == dns_actions
+    environments = [f["environment"]["variables"]
+                    for f in resources(doc, "aws_lambda_function").values()
+                    if "orchestrator" in f["function_name"]]
+    assert {e["DNS_MODE"] for e in environments} == {dns_mode}
+
+
 @pytest.mark.parametrize("overrides, message", [
-    ({"dns_mode": "geo"}, "dns_mode must be one of failover, weighted, got 'geo'"),
+    ({"dns_mode": "geo"},
+     "dns_mode must be one of global-endpoint, failover, weighted, got 'geo'"),
     ({"rpo_seconds": 0}, "rpo_seconds must be >= 1, got 0"),
     ({"primary_down_alarms": ()}, "needs primary_down_alarms"),
 ])
@@ -128,28 +149,5 @@ def test_invalid_props_are_rejected(overrides, message):
 
 
 def test_database_mode_needs_matching_members_and_its_own_inputs():
-    with pytest.raises(ValueError, match="rds-replica mode needs the health_check of both"):
-        _rds_automation_without_health_checks()
     with pytest.raises(ValueError, match="aurora-global mode needs global_cluster_id"):
         _automation(global_cluster_id="")
-
-
-def _rds_automation_without_health_checks():
-    from helpers import rds_database
-
-    t = new_stack()
-    base = regional_base(t)
-    database = rds_database(t, base)
-    sides = {}
-    for role in ("primary", "secondary"):
-        provider, region, key, _ = base[role]
-        member = getattr(database, role)
-        alarms = LagAlarms(t.stack, f"{role}Alarms", LagAlarmsProps(
-            provider=provider, region=region, namer=NAMER, key=key, database=member))
-        probe = canary(t, base, role, member, topic_arn=alarms.topic_arn, engine="postgres",
-                       dimension=member.dimension)
-        sides[role] = RegionSide(provider=provider, region=region, key=key, database=member,
-                                 topic_arn=alarms.topic_arn, writer_alarm=probe.writer_alarm)
-    FailoverAutomation(t.stack, "secondaryFailover", FailoverAutomationProps(
-        namer=NAMER, home="secondary", hosted_zone_id="Z1", hosted_zone_arn="arn:zone",
-        writer_record_name="writer.db-test.internal", automatic=False, **sides))

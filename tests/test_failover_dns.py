@@ -17,6 +17,8 @@ def _dns(**overrides):
         sides[role] = DnsRegion(region=base[role][1], vpc=base[role][3], database=cluster,
                                 health_alarms=(probe.connectivity_alarm, probe.writer_alarm))
     props = dict(provider=t.primary, namer=NAMER, zone_name="db-test.internal", **sides)
+    if overrides.get("routing") == "global-endpoint" and "global_writer_endpoint" not in overrides:
+        props["global_writer_endpoint"] = database.global_cluster.endpoint
     props.update(overrides)
     FailoverDns(t.stack, "Dns", FailoverDnsProps(**props))
     return t.synth()
@@ -75,10 +77,33 @@ def test_weighted_mode_gives_100_0_weights_that_terraform_leaves_to_the_orchestr
                and r["health_check_id"] for r in writers.values())
 
 
+def test_global_endpoint_mode_names_the_aurora_global_writer_endpoint_and_nothing_else():
+    # Given the global writer endpoint, which Aurora moves with the writer
+    doc = _dns(routing="global-endpoint")
+    writers = [r for r in resources(doc, "aws_route53_record").values()
+               if r["name"] == "writer.db-test.internal"]
+    # Then one plain CNAME: no failover or weighted policy, no health check in the path
+    (writer,) = writers
+    assert writer["records"] == ["${aws_rds_global_cluster.Database_B269D8BB.endpoint}"]
+    assert not {"set_identifier", "health_check_id", "failover_routing_policy",
+                "weighted_routing_policy"} & set(writer)
+    (check,) = writer["lifecycle"]["precondition"]
+    assert check["condition"] == (
+        "${(length(aws_rds_global_cluster.Database_B269D8BB.endpoint) >= 1)}")
+    assert "dns_routing=failover" in check["error_message"]
+    # The health checks stay, for the dashboard and people
+    calculated = [c for c in resources(doc, "aws_route53_health_check").values()
+                  if c["type"] == "CALCULATED"]
+    assert len(calculated) == 2
+
+
 @pytest.mark.parametrize("overrides, message", [
     ({"ttl_seconds": 61}, "ttl_seconds must be 1..60, got 61"),
     ({"insufficient_data_health_status": "Maybe"}, "insufficient_data_health_status must be one of"),
-    ({"routing": "latency"}, "routing must be one of failover, weighted, got 'latency'"),
+    ({"routing": "latency"},
+     "routing must be one of global-endpoint, failover, weighted, got 'latency'"),
+    ({"routing": "global-endpoint", "global_writer_endpoint": ""},
+     "global_writer_endpoint is needed with routing"),
 ])
 def test_invalid_props_are_rejected(overrides, message):
     with pytest.raises(ValueError, match=message):

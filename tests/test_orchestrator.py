@@ -33,8 +33,8 @@ from dr_lambdas.orchestrator import handler
 from dr_lambdas.orchestrator.config import OrchestratorConfig
 from dr_lambdas.orchestrator.lock import Lock
 from orchestrator_world import (  # noqa: F401 - fast_moto is a fixture
-    ACCOUNT, NAMESPACE, PRIMARY, REGIONS, RPO_SECONDS, SECONDARY, DeadRegion, Deployment,
-    RecordingClients, aws, changed, fast_moto, static_env,
+    ACCOUNT, NAMESPACE, PRIMARY, REGIONS, RPO_SECONDS, SECONDARY, CallLog, DeadRegion,
+    Deployment, RecordingClients, aws, changed, fast_moto, static_env,
 )
 from orchestrator_world import World as BaseWorld
 
@@ -101,6 +101,12 @@ def build_world(dns_mode: str) -> World:
 def world(fast_moto):
     with mock_aws():
         yield build_world("failover")
+
+
+@pytest.fixture()
+def global_world(fast_moto):
+    with mock_aws():
+        yield build_world("global-endpoint")
 
 
 @pytest.fixture()
@@ -588,10 +594,9 @@ def test_rds_replica_mode_never_reads_the_aurora_settings(world, writer_calls):
     # An Aurora environment switched to DR_MODE=rds-replica is a configuration error: the
     # instance settings are not guessed from the cluster ones (rds-replica mode itself is
     # tested in test_orchestrator_rds.py)
-    with pytest.raises(KeyError, match="PRIMARY_HEALTH_CHECK_ID is required"):
+    with pytest.raises(KeyError, match="OTHER_LOCK_TABLE is required"):
         world.config(DR_MODE="rds-replica")
-    env = {**world.env, "DR_MODE": "rds-replica", "PRIMARY_HEALTH_CHECK_ID": "hc-1",
-           "SECONDARY_HEALTH_CHECK_ID": "hc-2"}
+    env = {**world.env, "DR_MODE": "rds-replica", "OTHER_LOCK_TABLE": "orch-lock"}
     with pytest.raises(KeyError, match="PRIMARY_INSTANCE_ARN is required"):
         OrchestratorConfig.from_env(env)
     assert writer_calls == []
@@ -815,3 +820,23 @@ def test_a_refusal_is_remembered_for_the_reminder_period_only(world):
     assert tell("one signal") is True  # a different refusal is news at once
     clock["now"] += 901
     assert tell("one signal") is True  # the same one, once the period is over
+
+
+def test_with_the_global_writer_endpoint_a_failover_has_no_dns_step(global_world,
+                                                                    writer_calls):
+    # Given the writer name is a CNAME to the global writer endpoint (Aurora moves it)
+    global_world.outage(PRIMARY)
+    global_world.lag_ms(500)
+    log = CallLog()
+    answer = global_world.invoke({"action": "evaluate"}, clients=log)
+    # Then the writer moves, and nothing in Route 53 nor any alarm state is touched
+    assert (answer["decision"], answer["status"]) == ("failover", "completed")
+    assert answer["dns"] == {"mode": "global-endpoint", "ok": True, "steps": [],
+                             "note": "Aurora moves the global writer endpoint with the writer"}
+    assert global_world.writer_region() == SECONDARY
+    assert not [c for c in log.calls if c.startswith("route53:") or "SetAlarmState" in c]
+    assert "rds:FailoverGlobalCluster" in log.calls
+    assert global_world.alarm_states() == {PRIMARY: "OK", SECONDARY: "ALARM"}  # as before
+    global_world.canary(SECONDARY, 1)  # the new writer is healthy: plan the switch-back
+    dry = global_world.invoke({"action": "switchover", "dry_run": True}, home=PRIMARY)
+    assert dry["plan"]["dns"]["mode"] == "global-endpoint" and dry["plan"]["dns"]["steps"] == []

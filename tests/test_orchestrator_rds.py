@@ -64,14 +64,25 @@ class World(BaseWorld):
         """The secondary instance is still a read replica of the primary."""
         return bool(self.instance(SECONDARY).get("ReadReplicaSourceDBInstanceIdentifier"))
 
-    def thresholds(self) -> dict[str, tuple[int, int]]:
-        """Region -> (HealthThreshold, number of children) of its writer health check."""
+    def fences(self) -> dict[str, bool]:
+        """Region -> whether its instance is fenced: the other region's orchestrator
+        published ``Fenced=1`` for it there (what the fence child of its writer health
+        check reads) and remembers it in its lock table."""
         found = {}
-        for region, check_id in self.health_check.items():
-            config = aws("route53", PRIMARY).get_health_check(
-                HealthCheckId=check_id)["HealthCheck"]["HealthCheckConfig"]
-            found[region] = (config["HealthThreshold"], len(config["ChildHealthChecks"]))
+        for region in REGIONS:
+            other = SECONDARY if region == PRIMARY else PRIMARY
+            item = aws("dynamodb", other).get_item(
+                TableName=RDS.lock_table, Key={"pk": {"S": f"fence#{INSTANCE_ID[region]}"}}
+            ).get("Item")
+            metric = self.fence_metric(region)
+            assert bool(item) == bool(metric), (item, metric)  # both or neither
+            found[region] = bool(item) and metric == [1.0]
         return found
+
+    def fence_metric(self, region: str) -> list[float]:
+        """``Fenced`` of ``region``'s instance, as published in the other region."""
+        other = SECONDARY if region == PRIMARY else PRIMARY
+        return self.orchestrator_metric("Fenced", other, member=region)
 
     def replica_lag(self, seconds: float, seconds_ago: int = 60) -> None:
         self.put_metric(SECONDARY, "AWS/RDS", "ReplicaLag", seconds, "Seconds", seconds_ago)
@@ -101,7 +112,8 @@ def build_world(dns_mode: str) -> World:
             "PRIMARY_INSTANCE_ARN": primary["DBInstanceArn"],
             "SECONDARY_INSTANCE_ARN": replica["DBInstanceArn"],
             "PRIMARY_INSTANCE_ID": INSTANCE_ID[PRIMARY],
-            "SECONDARY_INSTANCE_ID": INSTANCE_ID[SECONDARY], "METRIC_DIMENSION": DIMENSION})
+            "SECONDARY_INSTANCE_ID": INSTANCE_ID[SECONDARY], "METRIC_DIMENSION": DIMENSION,
+            "OTHER_LOCK_TABLE": RDS.lock_table})
 
 
 @pytest.fixture()
@@ -177,7 +189,7 @@ def test_healthy_primary_is_left_alone(world, promotions):
     assert world.replicating()
     assert world.weighted() == {"primary": (100, world.target[PRIMARY]),
                                 "secondary": (0, world.target[SECONDARY])}
-    assert world.thresholds() == {PRIMARY: (2, 2), SECONDARY: (2, 2)}
+    assert world.fences() == {PRIMARY: False, SECONDARY: False}
     assert world.phases() == {PRIMARY: [], SECONDARY: []}
     assert world.lock_items() == []
 
@@ -191,13 +203,14 @@ def test_dry_run_returns_the_promotion_plan_and_changes_nothing(world, promotion
     assert (plan["operation"], plan["region"]) == ("PromoteReadReplica", SECONDARY)
     assert plan["arguments"] == {"DBInstanceIdentifier": INSTANCE_ID[SECONDARY],
                                  "BackupRetentionPeriod": BACKUP_RETENTION_DAYS}
-    assert plan["dns"]["fence"] == {"health_check": world.health_check[PRIMARY],
-                                    "region": PRIMARY,
-                                    "health_threshold": "number of child health checks + 1"}
+    assert plan["dns"]["fence"] == {"instance": INSTANCE_ID[PRIMARY],
+                                    "metric": f"Fenced=1 in {SECONDARY}",
+                                    "remembered": f"fence#{INSTANCE_ID[PRIMARY]} in "
+                                                  f"{RDS.lock_table}"}
     assert plan["dns"]["weights"] == {"primary": 0, "secondary": 100}
     assert promotions.calls == []
     assert world.replicating()
-    assert world.thresholds() == {PRIMARY: (2, 2), SECONDARY: (2, 2)}
+    assert world.fences() == {PRIMARY: False, SECONDARY: False}
     assert world.weighted()["primary"][0] == 100
     assert world.phases() == {PRIMARY: [], SECONDARY: []}
     assert world.lock_items() == []
@@ -221,13 +234,13 @@ def test_unhealthy_primary_is_failed_over(world, promotions):
     assert promoted["BackupRetentionPeriod"] == BACKUP_RETENTION_DAYS
     assert world.instance(PRIMARY).get("ReadReplicaDBInstanceIdentifiers") == []
     assert len(promotions.calls) == 1
-    # The old primary is fenced (threshold over its 2 children), the new one untouched
-    assert world.thresholds() == {PRIMARY: (3, 2), SECONDARY: (2, 2)}
+    # The old primary is fenced (by a metric in the surviving region), the new one not
+    assert world.fences() == {PRIMARY: True, SECONDARY: False}
     # and the records are swapped, targets kept
     assert world.weighted() == {"primary": (0, world.target[PRIMARY]),
                                 "secondary": (100, world.target[SECONDARY])}
     assert answer["dns"]["ok"] is True
-    assert answer["dns"]["fence"]["changed"] is True
+    assert answer["dns"]["fence"]["ok"] is True
     # Both topics are told, the duration is published under the instance dimension
     told = world.notifications()
     for region in REGIONS:
@@ -250,7 +263,7 @@ def test_repeated_trigger_after_a_failover_does_nothing(world, promotions):
     assert (second["decision"], second["status"]) == ("none", "noop")
     assert second["observation"]["dns_on_target"] is True
     assert len(promotions.calls) == 1
-    assert world.thresholds() == {PRIMARY: (3, 2), SECONDARY: (2, 2)}
+    assert world.fences() == {PRIMARY: True, SECONDARY: False}
     assert world.phases() == {PRIMARY: [], SECONDARY: []}
 
 
@@ -260,7 +273,7 @@ def test_failover_dns_mode_fences_and_marks_the_writer_alarms(failover_world, pr
     answer = failover_world.invoke({"action": "evaluate"})
     assert answer["status"] == "completed"
     assert answer["dns"]["mode"] == "failover"
-    assert failover_world.thresholds() == {PRIMARY: (3, 2), SECONDARY: (2, 2)}
+    assert failover_world.fences() == {PRIMARY: True, SECONDARY: False}
     assert failover_world.writer_alarm_states() == {PRIMARY: "ALARM", SECONDARY: "OK"}
     again = failover_world.invoke({"action": "evaluate"})
     assert (again["decision"], again["status"]) == ("none", "noop")
@@ -270,7 +283,8 @@ def test_a_failed_fence_is_reported_and_the_records_still_move(world, promotions
     world.outage(PRIMARY)
     world.replica_lag(5)
     answer = world.invoke({"action": "evaluate"},
-                          env={"PRIMARY_HEALTH_CHECK_ID": "no-such-health-check"})
+                          clients=DeadRegion(SECONDARY, ("cloudwatch",),
+                                             operations=("PutMetricData",)))
     assert answer["status"] == "dns_failed"
     assert answer["dns"]["fence"]["ok"] is False
     assert not world.replicating()
@@ -375,7 +389,7 @@ def test_a_wait_that_runs_out_hands_over_to_a_fresh_invocation(world, promotions
     assert locks_at_invoke == [[]]  # released before the follow-up can start
     # DNS is untouched while the replica is still being promoted
     assert world.replicating()
-    assert world.thresholds() == {PRIMARY: (2, 2), SECONDARY: (2, 2)}
+    assert world.fences() == {PRIMARY: False, SECONDARY: False}
     assert world.weighted()["primary"][0] == 100
     told = world.notifications()
     for region in REGIONS:
@@ -401,7 +415,7 @@ def test_the_follow_up_completes_without_promoting_again(world, promotions):
     assert follow_up["change"]["operation"] is None
     assert len(promotions.calls) == 1  # PromoteReadReplica was called once in all
     assert not world.replicating()
-    assert world.thresholds() == {PRIMARY: (3, 2), SECONDARY: (2, 2)}
+    assert world.fences() == {PRIMARY: True, SECONDARY: False}
     assert world.weighted()["secondary"][0] == 100
     assert len(clients.invokes) == 1
     assert world.phases() == {PRIMARY: ["started", "completed"],
@@ -456,7 +470,7 @@ def test_a_promotion_whose_dns_was_never_moved_is_completed(world, promotions):
     assert answer["observation"]["writer_region"] == SECONDARY
     assert answer["observation"]["dns_on_target"] is False
     assert len(promotions.calls) == 1  # the earlier run's
-    assert world.thresholds() == {PRIMARY: (3, 2), SECONDARY: (2, 2)}
+    assert world.fences() == {PRIMARY: True, SECONDARY: False}
     assert world.weighted() == {"primary": (0, world.target[PRIMARY]),
                                 "secondary": (100, world.target[SECONDARY])}
     again = world.invoke({"action": "evaluate"})
@@ -469,7 +483,7 @@ def test_the_primary_regions_copy_never_takes_dns_back(world, promotions):
     steady = world.invoke({"action": "evaluate"}, home=PRIMARY)
     assert (steady["decision"], steady["status"]) == ("none", "noop")
     assert "source of the replica" in steady["reason"]
-    assert world.thresholds() == {PRIMARY: (2, 2), SECONDARY: (2, 2)}
+    assert world.fences() == {PRIMARY: False, SECONDARY: False}
     # After a failover, the old primary comes back as a writable standalone instance: its
     # copy sees itself fenced and leaves DNS alone, whatever it is asked
     world.outage(PRIMARY)
@@ -480,7 +494,7 @@ def test_the_primary_regions_copy_never_takes_dns_back(world, promotions):
         answer = world.invoke({"action": action}, home=PRIMARY)
         assert (answer["decision"], answer["status"]) == ("none", "noop")
         assert "fenced" in answer["reason"]
-    assert world.thresholds() == {PRIMARY: (3, 2), SECONDARY: (2, 2)}
+    assert world.fences() == {PRIMARY: True, SECONDARY: False}
     assert world.weighted()["secondary"][0] == 100
     assert len(promotions.calls) == 1
 
@@ -561,7 +575,7 @@ def rds_static_env() -> dict[str, str]:
     """A complete rds-replica environment whose values need no AWS."""
     return static_env(RDS, "rds-replica", "weighted", lambda region: {
         "INSTANCE_ARN": f"arn:aws:rds:{region}:{ACCOUNT}:db:{INSTANCE_ID[region]}",
-        "INSTANCE_ID": INSTANCE_ID[region], "HEALTH_CHECK_ID": f"hc-{ROLE[region]}"})
+        "INSTANCE_ID": INSTANCE_ID[region]}) | {"OTHER_LOCK_TABLE": RDS.lock_table}
 
 
 def test_config_defaults_and_the_lock_key():
@@ -572,17 +586,17 @@ def test_config_defaults_and_the_lock_key():
         "DBClusterIdentifier", 3, "")
     assert config.target_member_arn == env["SECONDARY_INSTANCE_ARN"]
     assert config.lock_key == LOCK_KEY
-    assert config.health_check_of("primary") == "hc-primary"
+    assert (config.other_lock_table, config.fence_key("primary")) == (
+        RDS.lock_table, f"fence#{INSTANCE_ID[PRIMARY]}")
     with_function = OrchestratorConfig.from_env({**env, "AWS_LAMBDA_FUNCTION_NAME": FUNCTION,
                                                  "METRIC_DIMENSION": DIMENSION})
     assert (with_function.function_name, with_function.metric_dimension) == (FUNCTION, DIMENSION)
 
 
 @pytest.mark.parametrize("change, error, message", [
-    ({"PRIMARY_HEALTH_CHECK_ID": None}, KeyError, "PRIMARY_HEALTH_CHECK_ID is required"),
-    ({"SECONDARY_HEALTH_CHECK_ID": ""}, KeyError, "SECONDARY_HEALTH_CHECK_ID is required"),
-    ({"DNS_MODE": "failover", "PRIMARY_WRITER_ALARM": "a", "SECONDARY_WRITER_ALARM": "b",
-      "HOSTED_ZONE_ID": None}, KeyError, "HOSTED_ZONE_ID is required"),
+    ({"OTHER_LOCK_TABLE": None}, KeyError, "OTHER_LOCK_TABLE is required"),
+    ({"OTHER_LOCK_TABLE": ""}, KeyError, "OTHER_LOCK_TABLE is required"),
+    ({"HOSTED_ZONE_ID": None}, KeyError, "HOSTED_ZONE_ID is required"),  # weighted
     ({"SECONDARY_INSTANCE_ID": None}, KeyError, "SECONDARY_INSTANCE_ID is required"),
     ({"PRIMARY_INSTANCE_ARN": f"arn:aws:rds:{SECONDARY}:123456789012:db:orch-db-primary"},
      ValueError, "PRIMARY_INSTANCE_ARN must be in PRIMARY_REGION"),

@@ -14,11 +14,14 @@
   with no ``ReadReplicaSourceDBInstanceIdentifier`` left and status ``available`` (RDS: a
   promotion takes "several minutes or longer" and reboots the instance, USER_ReadRepl.Promote).
 - Fence, ``rds-replica`` only, before any record changes: the old primary comes back as a
-  *writable* standalone instance (unlike an Aurora secondary), so its region's CALCULATED
-  writer health check gets ``HealthThreshold`` = number of children + 1. "If you specify a
-  number greater than the number of child health checks, Route 53 always considers this
-  health check to be unhealthy" (API Reference, UpdateHealthCheck): DNS never sends writers
-  there again until an operator lifts the fence.
+  *writable* standalone instance (unlike an Aurora secondary), so the orchestrator publishes
+  ``Fenced=1`` for it in its own (the surviving) region: the fence child of the old
+  primary's CALCULATED writer health check watches that metric (``failover_dns``), so DNS
+  never sends writers there again until an operator lifts the fence (publishes
+  ``Fenced=0``). Data plane only: no Route 53 call, which the lost region's control plane
+  (us-east-1) could refuse.
+- DNS, ``global-endpoint`` mode (Aurora's default): nothing. The writer name is a CNAME to
+  the global writer endpoint, which Aurora moves with the writer.
 - DNS, ``failover`` mode: Route 53 health checks of private endpoints are alarm-based
   (CLOUDWATCH_METRIC). ``SetAlarmState`` puts the old writer's ``IsWriter`` alarm in ALARM so
   Route 53 stops answering with it now instead of after the alarm's own periods; the canary
@@ -48,12 +51,14 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 from dr_lambdas.common import log
-from dr_lambdas.orchestrator.config import ROLES, OrchestratorConfig, arn_region
+from dr_lambdas.orchestrator.config import (GLOBAL_ENDPOINT, ROLES, OrchestratorConfig,
+                                            arn_region)
 from dr_lambdas.orchestrator.decision import Decision, Request
 from dr_lambdas.orchestrator.observe import (WEIGHT_STANDBY, WEIGHT_WRITER, ClientFactory,
-                                             is_fenced, weighted_records)
+                                             weighted_records)
 
 DURATION_METRIC = "FailoverDurationSeconds"
+FENCE_METRIC = "Fenced"
 REFUSED_METRIC = "FailoverRefused"
 PROMOTE = "PromoteReadReplica"
 
@@ -168,7 +173,11 @@ def move_dns(config: OrchestratorConfig, clients: ClientFactory,
     """Point the writer name at ``new_writer_region``; ``ok`` tells whether every step took.
 
     rds-replica: the old primary's region is fenced first, then the records move; a failed
-    fence does not stop the records (the new writer is the writer regardless)."""
+    fence does not stop the records (the new writer is the writer regardless).
+    ``global-endpoint``: nothing to do; Aurora moves the global writer endpoint itself."""
+    if config.dns_mode == GLOBAL_ENDPOINT:
+        return {"mode": GLOBAL_ENDPOINT, "ok": True, "steps": [],
+                "note": "Aurora moves the global writer endpoint with the writer"}
     fence = None
     if config.dr_mode == "rds-replica":
         fence = fence_writer_check(config, clients, _old_writer_role(config, new_writer_region))
@@ -205,27 +214,27 @@ def refresh_writer_health(config: OrchestratorConfig,
 
 def fence_writer_check(config: OrchestratorConfig, clients: ClientFactory,
                        role: str) -> dict[str, Any]:
-    """Make ``role``'s CALCULATED writer health check always unhealthy (see the module
-    docstring); nothing to do when it already is. Never raises: the step reports."""
-    check_id = config.health_check_of(role)
-    step: dict[str, Any] = {"health_check": check_id, "region": config.region_of(role)}
-    route53 = clients("route53", config.home_region)
+    """Fence ``role``'s instance (an old primary) out of the writer name, with data-plane
+    calls in this, the surviving, region only: ``Fenced=1`` for the instance
+    (``PutMetricData``), which the fence child of its region's writer health check reads
+    (its alarm lives here; ``LastKnownStatus`` keeps it fenced after the datapoints stop),
+    and an item in this region's lock table that remembers the fence. Never raises: the
+    step reports."""
+    instance = config.member_id_of(role)
+    step: dict[str, Any] = {"instance": instance, "region": config.home_region,
+                            "metric": FENCE_METRIC}
     try:
-        current = route53.get_health_check(
-            HealthCheckId=check_id)["HealthCheck"]["HealthCheckConfig"]
-        if current.get("Type") != "CALCULATED":
-            raise ValueError(f"health check {check_id} is {current.get('Type')}, not "
-                             "CALCULATED: it cannot be fenced by its threshold")
-        children = list(current.get("ChildHealthChecks") or [])
-        if is_fenced(current):
-            step.update(ok=True, changed=False, children=len(children),
-                        health_threshold=current.get("HealthThreshold"))
-            return step
-        threshold = len(children) + 1
-        # The children go along unchanged, so the threshold exceeds exactly the list counted.
-        route53.update_health_check(HealthCheckId=check_id, HealthThreshold=threshold,
-                                    ChildHealthChecks=children)
-        step.update(ok=True, changed=True, children=len(children), health_threshold=threshold)
+        clients("cloudwatch", config.home_region).put_metric_data(
+            Namespace=config.metric_namespace,
+            MetricData=[{"MetricName": FENCE_METRIC, "Unit": "Count", "Value": 1.0,
+                         "Dimensions": [{"Name": config.metric_dimension,
+                                         "Value": instance}]}])
+        clients("dynamodb", config.home_region).put_item(
+            TableName=config.lock_table,
+            Item={"pk": {"S": config.fence_key(role)}, "fenced": {"BOOL": True},
+                  "fenced_at": {"N": str(int(time.time()))},
+                  "by": {"S": config.home_region}})
+        step.update(ok=True)
     except Exception as error:  # noqa: BLE001 - reported by move_dns
         step.update(ok=False, error=str(error))
     return step
@@ -283,6 +292,9 @@ def _weigh_writer_records(config: OrchestratorConfig, clients: ClientFactory,
 
 def dns_plan(config: OrchestratorConfig, new_writer_region: str) -> dict[str, Any]:
     """What ``move_dns`` would change, without reading or writing anything."""
+    if config.dns_mode == GLOBAL_ENDPOINT:
+        return {"mode": GLOBAL_ENDPOINT, "steps": [],
+                "note": "Aurora moves the global writer endpoint with the writer"}
     if config.dns_mode == "failover":
         plan: dict[str, Any] = {"mode": "failover", "alarms": [
             {"alarm": config.writer_alarm_of(role), "region": config.region_of(role),
@@ -295,9 +307,9 @@ def dns_plan(config: OrchestratorConfig, new_writer_region: str) -> dict[str, An
                             else WEIGHT_STANDBY for role in ROLES}}
     if config.dr_mode == "rds-replica":
         old_role = _old_writer_role(config, new_writer_region)
-        plan["fence"] = {"health_check": config.health_check_of(old_role),
-                         "region": config.region_of(old_role),
-                         "health_threshold": "number of child health checks + 1"}
+        plan["fence"] = {"instance": config.member_id_of(old_role),
+                         "metric": f"{FENCE_METRIC}=1 in {new_writer_region}",
+                         "remembered": f"{config.fence_key(old_role)} in {config.lock_table}"}
     return plan
 
 

@@ -11,8 +11,8 @@ the database its *member*:
   (``GLOBAL_CLUSTER_ID``, ``<ROLE>_CLUSTER_ARN``, ``<ROLE>_CLUSTER_ID``).
 - ``rds-replica``: an RDS DB **instance** in the primary region and its cross-region read
   replica in the secondary region; a member is a DB instance (``<ROLE>_INSTANCE_ARN``,
-  ``<ROLE>_INSTANCE_ID``), and the Route 53 health checks of the writer records
-  (``<ROLE>_HEALTH_CHECK_ID``) are needed to fence the old primary.
+  ``<ROLE>_INSTANCE_ID``); an old primary is fenced by a metric and remembered in the lock
+  tables (``LOCK_TABLE``, ``OTHER_LOCK_TABLE``).
 """
 
 from __future__ import annotations
@@ -23,7 +23,8 @@ from typing import Mapping
 from dr_lambdas.common import env_int, env_str
 
 DR_MODES = ("aurora-global", "rds-replica")
-DNS_MODES = ("failover", "weighted")
+GLOBAL_ENDPOINT = "global-endpoint"
+DNS_MODES = (GLOBAL_ENDPOINT, "failover", "weighted")
 ROLES = ("primary", "secondary")
 # What a member is in each mode: the word in its variable names and in messages.
 MEMBER_KINDS = {"aurora-global": "cluster", "rds-replica": "instance"}
@@ -58,10 +59,9 @@ class OrchestratorConfig:
     # Needed for DNS_MODE=failover (the IsWriter alarms behind the health checks).
     primary_writer_alarm: str = ""
     secondary_writer_alarm: str = ""
-    # rds-replica only: the CALCULATED health check of each region's writer record (fenced
-    # on the old primary's side after a promotion).
-    primary_health_check_id: str = ""
-    secondary_health_check_id: str = ""
+    # rds-replica only: the other region's lock table, where a fence of this region's
+    # instance (an old primary) is remembered by the orchestrator that set it.
+    other_lock_table: str = ""
     primary_topic_arn: str
     secondary_topic_arn: str
     lock_table: str
@@ -104,15 +104,14 @@ class OrchestratorConfig:
         dns_mode = env_str(environ, "DNS_MODE")
         optional = {name: environ.get(name, "") or "" for name in (
             "HOSTED_ZONE_ID", "WRITER_RECORD_NAME", "PRIMARY_WRITER_ALARM",
-            "SECONDARY_WRITER_ALARM", "PRIMARY_HEALTH_CHECK_ID", "SECONDARY_HEALTH_CHECK_ID")}
+            "SECONDARY_WRITER_ALARM", "OTHER_LOCK_TABLE")}
         needed = {"weighted": ("HOSTED_ZONE_ID", "WRITER_RECORD_NAME"),
                   "failover": ("PRIMARY_WRITER_ALARM", "SECONDARY_WRITER_ALARM")}
         required = list(needed.get(dns_mode, ()))
         if dr_mode == "rds-replica":
-            # The fence and the DNS convergence check read the health checks and the
-            # weighted records whatever DNS_MODE is.
-            required += ["PRIMARY_HEALTH_CHECK_ID", "SECONDARY_HEALTH_CHECK_ID",
-                         "HOSTED_ZONE_ID", "WRITER_RECORD_NAME"]
+            # The fences are remembered in the lock tables: this region's, and the other
+            # region's (is this region's instance an old primary, fenced over there?).
+            required += ["OTHER_LOCK_TABLE"]
         for name in required:
             env_str(environ, name)  # KeyError naming the variable when it is missing
         kind = MEMBER_KINDS[dr_mode].upper()
@@ -132,8 +131,7 @@ class OrchestratorConfig:
             writer_record_name=optional["WRITER_RECORD_NAME"],
             primary_writer_alarm=optional["PRIMARY_WRITER_ALARM"],
             secondary_writer_alarm=optional["SECONDARY_WRITER_ALARM"],
-            primary_health_check_id=optional["PRIMARY_HEALTH_CHECK_ID"],
-            secondary_health_check_id=optional["SECONDARY_HEALTH_CHECK_ID"],
+            other_lock_table=optional["OTHER_LOCK_TABLE"],
             primary_topic_arn=env_str(environ, "PRIMARY_TOPIC_ARN"),
             secondary_topic_arn=env_str(environ, "SECONDARY_TOPIC_ARN"),
             lock_table=env_str(environ, "LOCK_TABLE"),
@@ -230,9 +228,9 @@ class OrchestratorConfig:
     def writer_alarm_of(self, role: str) -> str:
         return self.primary_writer_alarm if role == "primary" else self.secondary_writer_alarm
 
-    def health_check_of(self, role: str) -> str:
-        return (self.primary_health_check_id if role == "primary"
-                else self.secondary_health_check_id)
+    def fence_key(self, role: str) -> str:
+        """The lock-table key remembering that ``role``'s instance is fenced."""
+        return f"fence#{self.member_id_of(role)}"
 
     def _topic_of(self, role: str) -> str:
         return self.primary_topic_arn if role == "primary" else self.secondary_topic_arn

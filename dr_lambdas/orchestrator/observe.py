@@ -34,12 +34,12 @@ dead region answers within seconds.
   canary's ``ReplicationLagMs``. Note that AWS documents ReplicaLag of RDS for PostgreSQL
   as ``now() - pg_last_xact_replay_timestamp()`` (USER_PostgreSQL.Replication.ReadReplicas
   .Monitor), so it also grows while the primary has nothing to write.
-- DNS, ``rds-replica`` only: ``GetHealthCheck`` of both writer records' CALCULATED health
-  checks. One whose ``HealthThreshold`` exceeds its number of children is *fenced*: Route 53
-  always considers it unhealthy (API Reference, UpdateHealthCheck, HealthThreshold).
-  ``dns_on_target``: the other region's check is fenced and, with weighted records, the home
-  record weighs 100 and the other 0. ``target_fenced``: the home region's own check is
-  fenced (the home instance is an old primary).
+- DNS, ``rds-replica`` only: the fences the orchestrators set, remembered in their lock
+  tables (DynamoDB, data plane): ``dns_on_target`` when this region's orchestrator fenced
+  the other region's instance (and, with weighted records, the home record weighs 100 and
+  the other 0: ``ListResourceRecordSets``, the one Route 53 read, in the one mode that
+  needs Route 53's control plane anyway); ``target_fenced`` when the other region's
+  orchestrator fenced this region's instance (an old primary). No ``GetHealthCheck``.
 """
 
 from __future__ import annotations
@@ -411,43 +411,54 @@ class DnsState:
     detail: dict[str, Any]
 
 
-def is_fenced(health_check_config: dict[str, Any]) -> bool:
-    """A CALCULATED check that needs more healthy children than it has is always unhealthy."""
-    children = health_check_config.get("ChildHealthChecks") or []
-    return (health_check_config.get("Type") == "CALCULATED"
-            and health_check_config.get("HealthThreshold", 0) > len(children))
+def fenced(dynamodb: Any, table: str, key: str) -> bool:
+    """Whether the lock table ``table`` remembers the fence ``key`` (see actions)."""
+    item = dynamodb.get_item(TableName=table, Key={"pk": {"S": key}},
+                             ConsistentRead=True).get("Item")
+    return bool(item and item.get("fenced", {}).get("BOOL"))
 
 
 def dns_state(config: OrchestratorConfig, clients: ClientFactory) -> DnsState:
-    route53 = clients("route53", config.home_region)
+    """rds-replica: where DNS sends writers, from the fences the orchestrators set (data
+    plane: the lock tables), and with weighted records also the weights (the one Route 53
+    read, in the mode that needs its control plane anyway)."""
     home, other = config.home_role, config.other_role
+    fences: dict[str, bool | None] = {}
     try:
-        fenced = {role: is_fenced(route53.get_health_check(
-            HealthCheckId=config.health_check_of(role))["HealthCheck"]["HealthCheckConfig"])
-            for role in ROLES}
+        # The other region's instance, fenced by this region's orchestrator ...
+        fences[other] = fenced(clients("dynamodb", config.home_region), config.lock_table,
+                               config.fence_key(other))
     except Exception as error:  # noqa: BLE001 - unknown, not "not on target"
-        log("health_checks_unreadable", error=repr(error))
-        return DnsState(None, None, {"error": f"health checks cannot be read: {error}"})
-    detail: dict[str, Any] = {"fenced": fenced}
-    on_target = fenced[other]
+        log("fences_unreadable", error=repr(error))
+        return DnsState(None, None, {"error": f"the fences cannot be read: {error}"})
+    try:
+        # ... and this region's instance, fenced by the other region's (an old primary)
+        fences[home] = fenced(clients("dynamodb", config.other_region),
+                              config.other_lock_table, config.fence_key(home))
+    except Exception as error:  # noqa: BLE001 - the other region may be gone
+        log("other_fence_unreadable", error=repr(error))
+        fences[home] = None
+    detail: dict[str, Any] = {"fenced": fences}
+    on_target = fences[other]
     if config.dns_mode == "weighted":
+        route53 = clients("route53", config.home_region)
         try:
             records = weighted_records(route53, config.hosted_zone_id,
                                        config.writer_record_name)
         except Exception as error:  # noqa: BLE001
             log("writer_records_unreadable", error=repr(error))
             detail["error"] = f"writer records cannot be read: {error}"
-            return DnsState(None, fenced[home], detail)
+            return DnsState(None, fences[home], detail)
         weights = {role: records[role].get("Weight") if role in records else None
                    for role in ROLES}
         detail["weights"] = weights
         if None in weights.values():
             detail["error"] = (f"no weighted record {config.writer_record_name} for "
                                f"{' / '.join(r for r, w in weights.items() if w is None)}")
-            return DnsState(None, fenced[home], detail)
+            return DnsState(None, fences[home], detail)
         on_target = on_target and weights[home] == WEIGHT_WRITER \
             and weights[other] == WEIGHT_STANDBY
-    return DnsState(on_target, fenced[home], detail)
+    return DnsState(on_target, fences[home], detail)
 
 
 def weighted_records(route53: Any, zone_id: str, name: str) -> dict[str, dict[str, Any]]:
