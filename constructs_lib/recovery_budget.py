@@ -5,26 +5,33 @@ constructs synthesize (timings.py and the configuration), what the failover path
 the worst case, and says whether the objectives hold. Synthesis prints the table and stops
 when they do not (main.py). No cdktf import: it runs before the provider bindings load.
 
-RTO, an unplanned failover of the writer's region, worst case over three failures:
+RTO, an unplanned failover of the writer's region, worst case over three failures. Each
+is caught by the first of two paths, and an unplanned failover also needs a second,
+independent signal, read in the same evaluation (dr_lambdas/README.md, decision table):
 
-- *region lost* (nothing in the primary region answers): the secondary's watchdog runs
-  within ``WATCHDOG_PERIOD_SECONDS``, and its calls to the dead region give up after the
-  orchestrator's client timeouts (``UNREACHABLE_REGION_SECONDS``);
-- *database down* (the canary connects and fails): the failed probe is published within one
-  canary period plus its connect timeout; then the first of the watchdog's next run or the
-  canary's connectivity alarm (``CANARY_ALARM_PERIODS`` breaching periods) delivered through
-  the ``primary-down`` composite alarm and SNS;
-- *silent writer* (nothing is published, CloudWatch answers): the first of the watchdog
-  (``HEALTH_WINDOW_SECONDS`` of silence, then its next run) and the alarms, where missing
-  data is breaching (the canary's connectivity alarm, the writer-health alarm of
-  ``alarm_period_seconds x alarm_evaluation_periods``).
+- *database down* (the canary connects and fails): the canaries probe every
+  ``probe_interval_seconds`` (one probe: the endpoint, then the reader endpoint, each
+  bounded by the connect timeout); the fast alarm over the one-second ``ConnectivityOk``
+  copy fires after ``CANARY_FAST_ALARM_PERIODS`` breaching periods, CloudWatch evaluates
+  it every 10 s, and the ``primary-down`` composite alarm reaches the orchestrator through
+  SNS; the second signal is the other region's probe across the peering, which fails in
+  the same cadence;
+- *region lost* (nothing in the primary region answers): the secondary canary's
+  ``peer-down`` alarm, the same cadence, in the surviving region; the second signal is the
+  lost region's RDS API, which does not answer within the orchestrator's client timeouts
+  (``UNREACHABLE_REGION_SECONDS``). The watchdog (every minute) is the backstop;
+- *silent writer* (nothing is published, CloudWatch answers): the fast alarm treats missing
+  data as breaching.
 
 then the promotion (per mode, AWS's figure or our allowance, plus one poll of the wait),
-then DNS: with ``failover`` records Route 53 follows the new writer once its health check's
-*metric stream* shows IsWriter=1 (the orchestrator runs the canary at once, and the health
-check reads the next one-minute datapoint); with ``weighted`` records the orchestrator's
-change propagates to the Route 53 name servers; and finally clients' caches expire
-(``dns_ttl_seconds``).
+then DNS: with the ``global-endpoint`` record Aurora moves the global writer endpoint itself
+as part of the failover, and clients re-resolve it within Aurora's DNS TTL; with ``failover``
+records Route 53 follows the new writer once its health check's *metric stream* shows
+IsWriter=1 (the orchestrator runs the canary at once, and the health check reads the next
+one-minute datapoint: Route 53 accepts standard-resolution metrics only), then clients'
+caches expire (``dns_ttl_seconds``); with ``weighted`` records the orchestrator's change
+propagates to the Route 53 name servers (a control-plane call, us-east-1 only: not in the
+data-plane SLA) before the TTL.
 
 RPO, data an automatic failover may lose: ``rds.global_db_rpo`` (Aurora PostgreSQL) caps the
 lag itself (primary commits pause beyond it); without it the orchestrator refuses an
@@ -40,9 +47,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .config import DrConfig
-from .timings import (CANARY_ALARM_PERIOD_SECONDS, CANARY_ALARM_PERIODS,
-                      CANARY_CONNECT_TIMEOUT_SECONDS, CANARY_PERIOD_SECONDS,
-                      HEALTH_WINDOW_SECONDS, WATCHDOG_PERIOD_SECONDS, WRITER_POLL_SECONDS)
+from .timings import (CANARY_CONNECT_TIMEOUT_SECONDS, CANARY_FAST_ALARM_PERIODS,
+                      HEALTH_WINDOW_SECONDS, WATCHDOG_PERIOD_SECONDS, WRITER_POLL_SECONDS,
+                      alarm_evaluation_seconds)
 
 # Aurora: promoting a secondary of a global database takes "under a minute" (Aurora user
 # guide, aurora-global-database-disaster-recovery).
@@ -68,6 +75,12 @@ HEALTH_CHECK_STREAM_SECONDS = 60
 # "Changes generally propagate to all Route 53 name servers within 60 seconds" (Route 53
 # API reference, GetChange / ChangeResourceRecordSets).
 RECORD_PROPAGATION_SECONDS = 60
+# "Aurora DNS zones use a short Time-To-Live (TTL) of five seconds" (Amazon Aurora MySQL DBA
+# handbook, dns-caching; re:Post knowledge center). AWS states no separate figure for the
+# global writer endpoint, which Aurora points at the new writer as part of the failover.
+AURORA_DNS_TTL_SECONDS = 5
+# One canary probe, at worst: the endpoint, then the reader endpoint, each bounded.
+PROBE_SECONDS = 2 * CANARY_CONNECT_TIMEOUT_SECONDS
 
 
 @dataclass(frozen=True)
@@ -159,18 +172,21 @@ def recovery_budget(config: DrConfig) -> RecoveryBudget:
 
 def detection_scenarios(config: DrConfig) -> dict[str, float]:
     """Failure -> seconds until the secondary's orchestrator starts moving the writer."""
-    canary_alarm = CANARY_ALARM_PERIODS * CANARY_ALARM_PERIOD_SECONDS + ALARM_DELIVERY_SECONDS
+    interval = config.probe_interval_seconds
+    alarm_tail = alarm_evaluation_seconds(interval) + ALARM_DELIVERY_SECONDS
+    # The first failed probe, then the further breaching periods, then the alarm path.
+    fast_alarm = interval + PROBE_SECONDS + (CANARY_FAST_ALARM_PERIODS - 1) * interval \
+        + alarm_tail
     writer_health_alarm = (config.alarm_period_seconds * config.alarm_evaluation_periods
                            + ALARM_DELIVERY_SECONDS)
-    failed_probe = CANARY_PERIOD_SECONDS + CANARY_CONNECT_TIMEOUT_SECONDS
+    # The watchdog (every minute) reads the standard metrics: a backstop for each.
     return {
-        "region lost": WATCHDOG_PERIOD_SECONDS + UNREACHABLE_REGION_SECONDS,
-        "database down": min(
-            failed_probe + WATCHDOG_PERIOD_SECONDS,
-            failed_probe + (CANARY_ALARM_PERIODS - 1) * CANARY_ALARM_PERIOD_SECONDS
-            + ALARM_DELIVERY_SECONDS),
-        "silent writer": min(HEALTH_WINDOW_SECONDS + WATCHDOG_PERIOD_SECONDS,
-                             canary_alarm, writer_health_alarm),
+        "database down": min(fast_alarm,
+                             interval + PROBE_SECONDS + WATCHDOG_PERIOD_SECONDS),
+        "region lost": min(fast_alarm, WATCHDOG_PERIOD_SECONDS) + UNREACHABLE_REGION_SECONDS,
+        "silent writer": min(CANARY_FAST_ALARM_PERIODS * interval + alarm_tail,
+                             writer_health_alarm,
+                             HEALTH_WINDOW_SECONDS + WATCHDOG_PERIOD_SECONDS),
     }
 
 
@@ -184,14 +200,20 @@ def _rto_steps(config: DrConfig) -> list[Step]:
         Step("promotion", PROMOTION_SECONDS[config.database_mode] + WRITER_POLL_SECONDS,
              f"{PROMOTION_SOURCE[config.database_mode]}, + one {WRITER_POLL_SECONDS} s poll"),
     ]
+    if config.dns_routing == "global-endpoint":
+        steps.append(Step("DNS TTL", AURORA_DNS_TTL_SECONDS,
+                          "Aurora moves the global writer endpoint with the failover; "
+                          "clients re-resolve it within Aurora's 5 s DNS TTL"))
+        return steps
     if config.dns_routing == "failover":
         steps.append(Step(
-            "DNS health", CANARY_CONNECT_TIMEOUT_SECONDS + HEALTH_CHECK_STREAM_SECONDS,
+            "DNS health", PROBE_SECONDS + HEALTH_CHECK_STREAM_SECONDS,
             "the orchestrator runs the new writer's canary; Route 53 reads the next "
             "one-minute datapoint of its metric stream"))
     else:
         steps.append(Step("DNS change", RECORD_PROPAGATION_SECONDS,
-                          "weights 0/100 reach every Route 53 name server"))
+                          "weights 0/100 reach every Route 53 name server (a control-plane "
+                          "call, us-east-1 only)"))
     steps.append(Step("DNS TTL", config.dns_ttl_seconds, "dns_ttl_seconds: client caches"))
     return steps
 

@@ -141,24 +141,21 @@ def test_rds_replica_is_drawn_from_its_replicate_source_db(rds_app, rds_graph):
                        for node in rds_graph.nodes_of("orchestrator")}
 
 
-def test_dns_records_point_at_both_database_endpoints(default_app, default_graph):
+def test_dns_records_point_at_the_databases_they_name(default_app, default_graph):
     doc = default_app.doc
     dns = {(e.src, e.dst): e.label for e in default_graph.edges_of("dns")}
-    cluster = {alias: _address(doc, "aws_rds_cluster", alias) for alias in ("primary", "secondary")}
-    targets = set()
+    pointed = {}
     for name, record in doc["resource"]["aws_route53_record"].items():
         address = f"aws_route53_record.{name}"
-        (target, attribute) = re.fullmatch(r"\$\{(aws_rds_cluster\.[\w-]+)\.(\w+)\}",
+        (target, attribute) = re.fullmatch(r"\$\{(aws_rds_[a-z_]+\.[\w-]+)\.(\w+)\}",
                                            record["records"][0]).groups()
         # Each record node, inside the zone's box, has an edge to the endpoint it names.
         assert dns[(address, target)] == attribute
         assert default_graph.nodes[address].cluster.startswith("cluster_zone_")
-        if "failover_routing_policy" in record:  # PRIMARY -> the primary region's writer
-            role = record["failover_routing_policy"]["type"].lower()
-            assert target == cluster[role]
-            assert f"failover {role.upper()}" in default_graph.nodes[address].lines[0]
-        targets.add(target)
-    assert targets == set(cluster.values())
+        pointed[record["name"].split(".")[0]] = (target.split(".")[0], attribute)
+    # The writer name follows the global writer endpoint; the reader name the secondary's
+    assert pointed == {"writer": ("aws_rds_global_cluster", "endpoint"),
+                       "reader": ("aws_rds_cluster", "reader_endpoint")}
 
 
 def test_health_checks_follow_their_regions_alarms(default_app, default_graph):
@@ -197,12 +194,15 @@ def test_alerts_reach_the_orchestrator_which_acts_on_the_database_and_dns(defaul
     alerting = {(e.src, e.dst) for e in default_graph.edges_of("alerting")}
     assert alerting == {("alarms_primary", topic["primary"]),
                         ("alarms_secondary", topic["secondary"]),
-                        (topic["primary"], orchestrator["secondary"])}
+                        (topic["primary"], orchestrator["secondary"]),
+                        # the peer-down alarm, delivered in the surviving region
+                        (topic["secondary"], orchestrator["secondary"])}
     control = {(e.src, e.dst, e.label, e.lhead) for e in default_graph.edges_of("control")}
     for alias, function in orchestrator.items():
         assert (function, glob.id, "Switchover / FailoverGlobalCluster", None) in control
-        assert any(src == function and label == "moves the writer name"
-                   and lhead.startswith("cluster_zone_") for src, _, label, lhead in control)
+        # The global writer endpoint follows the writer: no DNS step to draw
+        assert not any(src == function and label == "moves the writer name"
+                       for src, _, label, _ in control)
     canaries = {n.place: n.id for n in default_graph.nodes_of("canary")}
     for alias, canary in canaries.items():
         other = "secondary" if alias == "primary" else "primary"

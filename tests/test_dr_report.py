@@ -57,7 +57,7 @@ def test_report_combines_budget_picture_runs_and_dataplane(tmp_path):
                         "## Emulator deploy, drill and destroy (latest runs)",
                         "## Data-plane drill (real PostgreSQL 15 on loopback)"]
     assert "objectives **RTO 300 s / RPO 60 s**: **met**." in report
-    assert "| **worst case** | **290** |" in report
+    assert "| **worst case** | **119** |" in report
     assert "![architecture of the synthesized stack](architecture.svg)" in report
     rows = [line for line in report.splitlines() if line.startswith("| e2e")]
     # newest run first, each with its timings and drill outcome
@@ -75,7 +75,7 @@ def test_missing_results_say_how_to_produce_them(tmp_path):
     assert "`./run e2e` deploys, drills and destroys" in report
     assert "tests/test_dataplane_drill.py" in report
     assert "tools.architecture` draws it" in report
-    assert "**NOT met**: worst-case RTO 825 s exceeds rto_seconds 300" in report
+    assert "**NOT met**: worst-case RTO 750 s exceeds rto_seconds 300" in report
 
 
 def _cli(env: dict[str, str], tmp_path: Path) -> subprocess.CompletedProcess:
@@ -90,7 +90,7 @@ def _cli(env: dict[str, str], tmp_path: Path) -> subprocess.CompletedProcess:
 def test_cli_exit_codes_follow_the_objectives_and_bad_input(tmp_path):
     met = _cli({}, tmp_path)
     assert met.returncode == 0 and "objectives met" in met.stdout
-    assert "| **worst case** | **290** |" in (tmp_path / "out" / "dr.md").read_text()
+    assert "| **worst case** | **119** |" in (tmp_path / "out" / "dr.md").read_text()
     missed = _cli({"DR_DATABASE_MODE": "rds-replica"}, tmp_path)
     assert missed.returncode == 1 and "objectives NOT met" in missed.stdout
     bad = _cli({"DR_RTO_SECONDS": "soon"}, tmp_path)

@@ -14,7 +14,8 @@ from constructs_lib.config import load_config
 from constructs_lib.recovery_budget import (UNREACHABLE_REGION_SECONDS, detection_scenarios,
                                             recovery_budget, render_markdown, render_text)
 from constructs_lib.timings import (CANARY_ALARM_PERIOD_SECONDS, CANARY_ALARM_PERIODS,
-                                    CANARY_CONNECT_TIMEOUT_SECONDS, CANARY_PERIOD_SECONDS,
+                                    CANARY_CONNECT_TIMEOUT_SECONDS, CANARY_FAST_ALARM_PERIODS,
+                                    CANARY_PERIOD_SECONDS, CANARY_TIMEOUT_SECONDS,
                                     HEALTH_WINDOW_SECONDS, WATCHDOG_PERIOD_SECONDS,
                                     WRITER_POLL_SECONDS, rate)
 from dr_lambdas.orchestrator import handler
@@ -33,36 +34,48 @@ def steps(b) -> dict[str, float]:
 
 # -- the numbers ------------------------------------------------------------------------------
 
-def test_default_aurora_budget_adds_up_to_290_seconds():
+def test_default_aurora_budget_is_at_most_two_minutes():
+    # Probes every 10 s (3 s timeouts, endpoint then reader: 6 s), 2 breaching periods,
+    # evaluated every 10 s, 10 s delivery; a lost region adds its 6 s API timeouts
     b = budget()
     assert detection_scenarios(load_config({}, {})) == {
-        "region lost": 66, "database down": 125, "silent writer": 130}
-    assert steps(b) == {"detection": 130, "promotion": 65, "DNS health": 65, "DNS TTL": 30}
-    assert b.rto_worst_seconds == 290 and b.meets_rto
+        "database down": 10 + 6 + 10 + 10 + 10, "region lost": 46 + 6,
+        "silent writer": 2 * 10 + 10 + 10}
+    # Aurora moves the global writer endpoint itself: only its DNS TTL is left
+    assert steps(b) == {"detection": 52, "promotion": 60 + 2, "DNS TTL": 5}
+    assert b.rto_worst_seconds == 119 <= 120 and b.meets_rto
     assert b.rpo_worst_seconds == 60 and b.meets_rpo and b.problems() == []
+
+
+def test_failover_records_wait_for_the_health_stream_and_the_ttl():
+    b = budget(DR_DNS_ROUTING="failover")
+    assert steps(b) == {"detection": 52, "promotion": 62, "DNS health": 66, "DNS TTL": 30}
+    assert b.rto_worst_seconds == 210
 
 
 def test_weighted_records_wait_for_propagation_instead_of_the_health_stream():
     b = budget(DR_DNS_ROUTING="weighted")
-    assert steps(b) == {"detection": 130, "promotion": 65, "DNS change": 60, "DNS TTL": 30}
-    assert b.rto_worst_seconds == 285
+    assert steps(b) == {"detection": 52, "promotion": 62, "DNS change": 60, "DNS TTL": 30}
+    assert "control-plane call" in {s.name: s.source for s in b.rto_steps}["DNS change"]
+    assert b.rto_worst_seconds == 204
 
 
 def test_rds_replica_pays_for_a_promotion_of_several_minutes():
     b = budget(DR_DATABASE_MODE="rds-replica")
-    assert steps(b)["promotion"] == 605 and b.rto_worst_seconds == 825
+    assert steps(b)["promotion"] == 602 and b.rto_worst_seconds == 750
     (problem,) = b.problems()
-    assert problem.startswith("worst-case RTO 825 s exceeds rto_seconds 300 "
-                              "(largest: promotion 605 s, detection 130 s, DNS change 60 s)")
+    assert problem.startswith("worst-case RTO 750 s exceeds rto_seconds 300 "
+                              "(largest: promotion 602 s, DNS health 66 s, detection 52 s)")
     assert "raise rto_seconds or use aurora-global" in problem
 
 
-def test_a_fast_writer_health_alarm_leaves_the_failed_probe_as_the_worst_case():
-    b = budget(DR_ALARM_PERIOD_SECONDS="10", DR_ALARM_EVALUATION_PERIODS="1")
-    assert detection_scenarios(load_config({"DR_ALARM_PERIOD_SECONDS": "10",
-                                            "DR_ALARM_EVALUATION_PERIODS": "1"}, {})
-                               )["silent writer"] == 20
-    assert steps(b)["detection"] == 125 and b.rto_worst_seconds == 285
+def test_probing_every_minute_costs_less_and_leaves_the_watchdog_to_detect():
+    config = load_config({"DR_PROBE_INTERVAL_SECONDS": "60"}, {})
+    # A 60 s period alarm is evaluated every minute; the watchdog is faster for a failed
+    # probe, and the health window for a silent writer
+    assert detection_scenarios(config) == {
+        "database down": 60 + 6 + 60, "region lost": 60 + 6, "silent writer": 120 + 60}
+    assert budget(DR_PROBE_INTERVAL_SECONDS="60").rto_worst_seconds == 180 + 62 + 5
 
 
 def test_the_rpo_cap_bounds_the_data_an_automatic_failover_may_lose():
@@ -74,12 +87,16 @@ def test_the_rpo_cap_bounds_the_data_an_automatic_failover_may_lose():
 
 LIMITS = [
     # (what, settings that just hold, settings that just fail)
-    ("rto_seconds", {"DR_RTO_SECONDS": "290"}, {"DR_RTO_SECONDS": "289"}),
-    ("dns_ttl_seconds", {"DR_DNS_TTL_SECONDS": "40"}, {"DR_DNS_TTL_SECONDS": "41"}),
-    ("weighted", {"DR_DNS_ROUTING": "weighted", "DR_RTO_SECONDS": "285"},
-     {"DR_DNS_ROUTING": "weighted", "DR_RTO_SECONDS": "284"}),
-    ("rds-replica", {"DR_DATABASE_MODE": "rds-replica", "DR_RTO_SECONDS": "825"},
-     {"DR_DATABASE_MODE": "rds-replica", "DR_RTO_SECONDS": "824"}),
+    ("rto_seconds", {"DR_RTO_SECONDS": "119"}, {"DR_RTO_SECONDS": "118"}),
+    ("dns_ttl_seconds", {"DR_DNS_ROUTING": "failover", "DR_DNS_TTL_SECONDS": "60",
+                         "DR_RTO_SECONDS": "240"},
+     {"DR_DNS_ROUTING": "failover", "DR_DNS_TTL_SECONDS": "60", "DR_RTO_SECONDS": "239"}),
+    ("weighted", {"DR_DNS_ROUTING": "weighted", "DR_RTO_SECONDS": "204"},
+     {"DR_DNS_ROUTING": "weighted", "DR_RTO_SECONDS": "203"}),
+    ("rds-replica", {"DR_DATABASE_MODE": "rds-replica", "DR_RTO_SECONDS": "750"},
+     {"DR_DATABASE_MODE": "rds-replica", "DR_RTO_SECONDS": "749"}),
+    ("probe_interval_seconds", {"DR_PROBE_INTERVAL_SECONDS": "60", "DR_RTO_SECONDS": "247"},
+     {"DR_PROBE_INTERVAL_SECONDS": "60", "DR_RTO_SECONDS": "246"}),
     ("rpo-lag alarm", {"DR_RPO_LAG_THRESHOLD_MS": "60000"},
      {"DR_RPO_LAG_THRESHOLD_MS": "60001"}),
     ("rpo_seconds", {"DR_RPO_SECONDS": "30"}, {"DR_RPO_SECONDS": "29"}),
@@ -114,15 +131,15 @@ def test_rpo_problems_name_the_setting_and_its_value():
 
 def test_tables_show_every_step_and_the_verdicts():
     text = render_text(budget())
-    assert text.splitlines()[0] == ("recovery budget (aurora-global, failover DNS, "
+    assert text.splitlines()[0] == ("recovery budget (aurora-global, global-endpoint DNS, "
                                     "automatic failover)")
-    for fragment in ("detection", "130 s", "promotion", "DNS health", "DNS TTL",
-                     "rto_seconds 300: met, 10 s to spare", "rpo_seconds 60: met"):
+    for fragment in ("detection", "52 s", "promotion", "DNS TTL",
+                     "rto_seconds 300: met, 181 s to spare", "rpo_seconds 60: met"):
         assert fragment in text
     failing = render_text(budget(DR_DATABASE_MODE="rds-replica"))
-    assert "rto_seconds 300: NOT MET by 525 s" in failing
+    assert "rto_seconds 300: NOT MET by 450 s" in failing
     markdown = render_markdown(budget())
-    assert "| **worst case** | **290** | rto_seconds 300: met, 10 s to spare |" in markdown
+    assert "| **worst case** | **119** | rto_seconds 300: met, 181 s to spare |" in markdown
     assert "| rds.global_db_rpo | not set |" in markdown
 
 
@@ -151,7 +168,17 @@ def test_synthesized_schedules_windows_and_timeouts_are_the_budgets(app, request
     for canary in canaries.values():
         variables = canary["environment"]["variables"]
         assert variables["CONNECT_TIMEOUT_SECONDS"] == str(CANARY_CONNECT_TIMEOUT_SECONDS)
+        assert variables["PROBE_INTERVAL_SECONDS"] == str(config.probe_interval_seconds)
+        assert canary["timeout"] == CANARY_TIMEOUT_SECONDS
     alarms = resources(doc, "aws_cloudwatch_metric_alarm").values()
+    # The fast path: the one-second copies, one period per probe interval
+    fast = [a for a in alarms if a["metric_name"].endswith("HighRes")]
+    assert sorted(a["metric_name"] for a in fast) == [
+        "ConnectivityOkHighRes", "ConnectivityOkHighRes",
+        "PeerConnectivityOkHighRes", "PeerConnectivityOkHighRes"]
+    assert all((a["period"], a["evaluation_periods"], a["datapoints_to_alarm"])
+               == (config.probe_interval_seconds, CANARY_FAST_ALARM_PERIODS,
+                   CANARY_FAST_ALARM_PERIODS) for a in fast)
     canary_alarms = [a for a in alarms if a["metric_name"] in ("ConnectivityOk", "IsWriter")]
     assert len(canary_alarms) == 4 and all(
         (a["period"], a["evaluation_periods"]) == (CANARY_ALARM_PERIOD_SECONDS,
@@ -167,6 +194,8 @@ def test_synthesized_schedules_windows_and_timeouts_are_the_budgets(app, request
         assert variables["CANARY_FUNCTION"] == canaries[provider]["function_name"]
     records = resources(doc, "aws_route53_record").values()
     assert {r["ttl"] for r in records} == {config.dns_ttl_seconds}
+    (composite,) = resources(doc, "aws_cloudwatch_composite_alarm").values()
+    assert "_ConnectivityFastAlarm_" in composite["alarm_rule"]  # the fast path's trigger
     assert UNREACHABLE_REGION_SECONDS == (handler.CONNECT_TIMEOUT_SECONDS
                                           * handler.MAX_ATTEMPTS)
 
@@ -198,7 +227,7 @@ def _run_main(env_overrides: dict[str, str], cwd: Path) -> subprocess.CompletedP
 
 @pytest.mark.parametrize("env, message", [
     ({"DR_DATABASE_MODE": "rds-replica"},
-     "worst-case RTO 825 s exceeds rto_seconds 300 (largest: promotion 605 s"),
+     "worst-case RTO 750 s exceeds rto_seconds 300 (largest: promotion 602 s"),
     ({"DR_RPO_LAG_THRESHOLD_MS": "90000"},
      "AuroraGlobalDBRPOLag alarm threshold 90 s exceeds rpo_seconds 60"),
 ])

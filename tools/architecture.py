@@ -189,6 +189,13 @@ class Stack:
                 if f"{t}.{n}" in self.resources]
 
 
+def _environment(function: Resource) -> dict[str, str]:
+    """A Lambda function's environment variables."""
+    for environment in _blocks(function.get("environment")):
+        return dict(environment.get("variables") or {})
+    return {}
+
+
 def _references(value: Any, known: dict[str, Resource]) -> tuple[tuple[str, str], ...]:
     """Every (address, attribute) an expression anywhere in ``value`` reads. ``depends_on``
     (addresses without ``${}``) is an ordering, not a reference."""
@@ -664,7 +671,8 @@ class _Builder:
 
     def _dns_edges(self) -> None:
         for record in self.stack.of_type("aws_route53_record"):
-            for target, attribute in self.stack.referenced_by(record, *DATABASE_TYPES):
+            for target, attribute in self.stack.referenced_by(record, *DATABASE_TYPES,
+                                                              "aws_rds_global_cluster"):
                 self._edge(record, target, attribute, "dns")
             for check, _ in self.stack.referenced_by(record, "aws_route53_health_check"):
                 self._edge(record, check, "health check", "dns")
@@ -711,9 +719,12 @@ class _Builder:
                 for db, _ in databases:
                     if db.place == function.place:
                         self._edge(function, db, "PromoteReadReplica", "control")
-            for zone, _ in self.stack.referenced_by(function, "aws_route53_zone"):
-                self._edge(function, zone, "moves the writer name", "control",
-                           lhead=_zone_cluster(zone))
+            # Only weighted records are moved by the orchestrator (failover records follow
+            # their health checks; the global writer endpoint follows the writer).
+            if _environment(function).get("DNS_MODE") == "weighted":
+                for zone, _ in self.stack.referenced_by(function, "aws_route53_zone"):
+                    self._edge(function, zone, "moves the writer name", "control",
+                               lhead=_zone_cluster(zone))
             for environment in _blocks(function.get("environment")):
                 canary = by_name.get((environment.get("variables") or {}).get("CANARY_FUNCTION"))
                 if canary is not None:
