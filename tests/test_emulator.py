@@ -25,6 +25,7 @@ disabled).
 
 from __future__ import annotations
 
+import json
 import re
 import urllib.error
 import urllib.request
@@ -456,6 +457,141 @@ def test_composite_alarm_over_the_query_protocol_the_terraform_provider_uses(emu
     assert [a.text for a in alarm.findall("cw:AlarmActions/cw:member", namespace)] == [TOPIC]
     assert answer.findall(".//cw:MetricAlarms/cw:member", namespace) == []
     assert composite(cloudwatch)["AlarmArn"].endswith(f":alarm:{COMPOSITE}")
+
+
+# -- Alarms act (patch w) -------------------------------------------------------------------
+
+def _inbox(emulator, topic_arn: str, **attributes: str) -> str:
+    """An SQS queue subscribed to the topic (with a filter policy when given)."""
+    sqs = emulator.client("sqs", PRIMARY)
+    url = sqs.create_queue(QueueName=f"inbox-{len(attributes)}")["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])[
+        "Attributes"]["QueueArn"]
+    emulator.client("sns", PRIMARY).subscribe(TopicArn=topic_arn, Protocol="sqs",
+                                              Endpoint=arn, Attributes=attributes)
+    return url
+
+
+def _received(emulator, url: str) -> list[tuple[str, dict]]:
+    """(subject, notification) of every message in the queue, removing them."""
+    sqs, got = emulator.client("sqs", PRIMARY), []
+    for _ in range(10):  # bounded: a test sends a handful
+        batch = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", [])
+        if not batch:
+            break
+        for message in batch:
+            sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
+            body = json.loads(message["Body"])
+            got.append((body.get("Subject"), json.loads(body["Message"])))
+    return got
+
+
+def test_a_state_change_publishes_the_alarm_notification_to_the_topics_of_that_state(
+        emulator, cloudwatch):
+    topic = emulator.client("sns", PRIMARY).create_topic(Name="dr-alerts")["TopicArn"]
+    inbox = _inbox(emulator, topic)
+    cloudwatch.put_metric_alarm(
+        AlarmName="peer-down", AlarmDescription="the peer cannot be reached",
+        Namespace="DatabaseDR", MetricName="PeerConnectivityOkHighRes",
+        Dimensions=[{"Name": "DBClusterIdentifier", "Value": PRIMARY_ID}], Statistic="Minimum",
+        Period=10, EvaluationPeriods=2, Threshold=1, ComparisonOperator="LessThanThreshold",
+        TreatMissingData="breaching", AlarmActions=[topic], OKActions=[topic])
+
+    state = cloudwatch.describe_alarms(AlarmNames=["peer-down"])["MetricAlarms"][0]["StateValue"]
+    cloudwatch.set_alarm_state(AlarmName="peer-down", StateValue="ALARM", StateReason="drill")
+    ((subject, note),) = _received(emulator, inbox)
+    assert subject == 'ALARM: "peer-down" in US East (N. Virginia)'
+    assert {k: note[k] for k in ("AlarmName", "AlarmDescription", "NewStateValue",
+                                 "OldStateValue", "NewStateReason", "Region", "AlarmArn",
+                                 "AlarmActions", "OKActions")} == {
+        "AlarmName": "peer-down", "AlarmDescription": "the peer cannot be reached",
+        "NewStateValue": "ALARM", "OldStateValue": state,
+        "NewStateReason": "drill", "Region": "US East (N. Virginia)",
+        "AlarmArn": f"arn:aws:cloudwatch:{PRIMARY}:123456789012:alarm:peer-down",
+        "AlarmActions": [topic], "OKActions": [topic]}
+    assert note["Trigger"]["MetricName"] == "PeerConnectivityOkHighRes"
+    assert note["Trigger"]["Period"] == 10
+
+    # The same state again is no change: nothing is published (AWS acts on changes only).
+    cloudwatch.set_alarm_state(AlarmName="peer-down", StateValue="ALARM", StateReason="again")
+    assert _received(emulator, inbox) == []
+    # OK has its own actions; INSUFFICIENT_DATA has none here.
+    cloudwatch.set_alarm_state(AlarmName="peer-down", StateValue="OK", StateReason="back")
+    assert [(n["OldStateValue"], n["NewStateValue"]) for _, n in _received(
+        emulator, inbox)] == [("ALARM", "OK")]
+    cloudwatch.set_alarm_state(AlarmName="peer-down", StateValue="INSUFFICIENT_DATA",
+                               StateReason="quiet")
+    assert _received(emulator, inbox) == []
+    # Disabled actions publish nothing.
+    cloudwatch.disable_alarm_actions(AlarmNames=["peer-down"])
+    cloudwatch.set_alarm_state(AlarmName="peer-down", StateValue="ALARM", StateReason="off")
+    assert _received(emulator, inbox) == []
+
+
+def test_a_composite_alarm_follows_its_rule_and_acts(emulator, cloudwatch):
+    topic = emulator.client("sns", PRIMARY).create_topic(Name="dr-alerts")["TopicArn"]
+    inbox = _inbox(emulator, topic)
+    cloudwatch.put_composite_alarm(AlarmName=COMPOSITE, AlarmActions=[topic],
+                                   AlarmRule='ALARM("writer-cpu") OR ALARM(writer-lag)')
+    assert composite(cloudwatch)["StateValue"] == "INSUFFICIENT_DATA"  # until a child changes
+    cloudwatch.set_alarm_state(AlarmName="writer-cpu", StateValue="INSUFFICIENT_DATA",
+                               StateReason="t")
+    assert composite(cloudwatch)["StateValue"] == "OK"  # neither child is in ALARM
+    cloudwatch.set_alarm_state(AlarmName="writer-lag", StateValue="ALARM", StateReason="t")
+    assert composite(cloudwatch)["StateValue"] == "ALARM"
+    ((subject, note),) = _received(emulator, inbox)  # the composite's; children have none
+    assert (note["AlarmName"], note["NewStateValue"], note["OldStateValue"]) == (
+        COMPOSITE, "ALARM", "OK")
+    assert note["AlarmRule"] == 'ALARM("writer-cpu") OR ALARM(writer-lag)'
+    assert subject.startswith(f'ALARM: "{COMPOSITE}"')
+    cloudwatch.set_alarm_state(AlarmName="writer-lag", StateValue="OK", StateReason="t")
+    assert composite(cloudwatch)["StateValue"] == "OK"
+
+
+@pytest.mark.parametrize("rule, states, expected", [
+    ("ALARM(a) OR ALARM(b)", {"a": "OK", "b": "ALARM"}, True),
+    ("ALARM(a) AND ALARM(b)", {"a": "OK", "b": "ALARM"}, False),
+    ("ALARM(a) OR ALARM(b) AND OK(c)", {"a": "ALARM", "b": "OK", "c": "ALARM"}, True),
+    ("(ALARM(a) OR ALARM(b)) AND OK(c)", {"a": "ALARM", "b": "OK", "c": "ALARM"}, False),
+    ('NOT ALARM("a") AND TRUE', {"a": "OK"}, True),
+    ("INSUFFICIENT_DATA(a) OR FALSE", {"a": "INSUFFICIENT_DATA"}, True),
+    ("ALARM(missing)", {}, None),
+    ("AT_LEAST(1, ALARM, (a, b))", {"a": "ALARM", "b": "OK"}, None),
+])
+def test_alarm_rules_evaluate_with_not_before_and_before_or(rule, states, expected):
+    from tools.emulator import _evaluate_alarm_rule
+
+    assert _evaluate_alarm_rule(rule, states.get) is expected
+
+
+def test_a_lambda_subscription_is_delivered_when_its_filter_matches(emulator, cloudwatch):
+    from tools.emulator import lambda_deliveries
+
+    sns = emulator.client("sns", PRIMARY)
+    topic = sns.create_topic(Name="dr-alerts")["TopicArn"]
+    function = f"arn:aws:lambda:{PRIMARY}:123456789012:function:orchestrator"
+    subscription = sns.subscribe(
+        TopicArn=topic, Protocol="lambda", Endpoint=function, ReturnSubscriptionArn=True,
+        Attributes={"FilterPolicyScope": "MessageBody",
+                    "FilterPolicy": json.dumps({"AlarmName": ["writer-cpu"],
+                                                "NewStateValue": ["ALARM"]})})[
+        "SubscriptionArn"]
+    for name in ("writer-cpu", "writer-lag"):
+        cloudwatch.put_metric_alarm(
+            AlarmName=name, Namespace="AWS/RDS", MetricName="CPUUtilization",
+            Statistic="Average", Period=60, EvaluationPeriods=1, Threshold=90.0,
+            ComparisonOperator="GreaterThanThreshold", AlarmActions=[topic], OKActions=[topic])
+    lambda_deliveries()
+    cloudwatch.set_alarm_state(AlarmName="writer-lag", StateValue="ALARM", StateReason="t")
+    cloudwatch.set_alarm_state(AlarmName="writer-cpu", StateValue="OK", StateReason="t")
+    assert lambda_deliveries(function) == []  # neither matches the filter
+    cloudwatch.set_alarm_state(AlarmName="writer-cpu", StateValue="ALARM", StateReason="t")
+    (delivery,) = lambda_deliveries(function)
+    (record,) = delivery["event"]["Records"]
+    assert (record["EventSource"], record["EventSubscriptionArn"]) == ("aws:sns", subscription)
+    assert record["Sns"]["TopicArn"] == topic
+    assert json.loads(record["Sns"]["Message"])["AlarmName"] == "writer-cpu"
+    assert lambda_deliveries(function) == []  # taken once
 
 
 # -- Lambda dead-letter queues (patch j) and security group rule descriptions (patch k) ------

@@ -34,7 +34,7 @@ sys.path.insert(0, str(ROOT))
 
 from constructs_lib.config import ConfigError, DrConfig, load_config, read_context  # noqa: E402
 from tools import checkov_gate, plan_review, teardown, terraform  # noqa: E402
-from tools.emulator import Emulator  # noqa: E402
+from tools.emulator import Emulator, lambda_deliveries  # noqa: E402
 from tools.pg_cluster import PgCluster  # noqa: E402
 from tools.teardown import region_of  # noqa: E402
 
@@ -69,6 +69,7 @@ class Run:
     failures: list[str] = field(default_factory=list)
     aliases: dict[str, str] = field(default_factory=dict)  # resource address -> provider alias
     password: str = ""  # the master password the e2e created ("" when the stack generates it)
+    orchestrator_calls: list[str] = field(default_factory=list)  # "service:Operation"
 
     @property
     def aurora(self) -> bool:
@@ -294,11 +295,14 @@ def _verify_alarms(run: Run, role: str, region: str) -> None:
         AlarmNamePrefix=f"{run.config.project_name}-", AlarmTypes=["MetricAlarm", "CompositeAlarm"])
     alarms = answer["MetricAlarms"] + answer.get("CompositeAlarms", [])
     # capacity (4 where instances exist), writer health or replication (Aurora: lag and RPO
-    # lag; RDS: ReplicaLag), canary (3: connectivity, is-writer, canary-error), and in the
-    # primary the primary-down composite the orchestrator listens to
+    # lag; RDS: ReplicaLag), canary (connectivity, is-writer, canary-error, connectivity-fast,
+    # and peer-down with peering), in the primary the primary-down composite the
+    # orchestrator listens to, and in rds-replica mode the other region's fence
     instances = not run.aurora or run.config.secondary_instance_count
-    expected = 4 + 1 + 3 + 1 if role == "primary" else \
-        (4 if instances else 0) + (2 if run.aurora else 1) + 3
+    canary = 4 + (1 if run.config.vpc_peering else 0)
+    fence = 0 if run.aurora else 1
+    expected = 4 + 1 + canary + 1 + fence if role == "primary" else \
+        (4 if instances else 0) + (2 if run.aurora else 1) + canary + fence
     run.check(len(alarms) == expected, f"{expected} alarms in {region}, got {len(alarms)}")
     for alarm in alarms:
         run.check(alarm["AlarmActions"] == [topic],
@@ -316,38 +320,66 @@ def _verify_dns(run: Run) -> None:
     records = r53.list_resource_record_sets(HostedZoneId=o["hosted_zone_id"])["ResourceRecordSets"]
     writer = {r.get("SetIdentifier"): r for r in records
               if r["Name"].rstrip(".") == o["writer_dns_name"]}
-    run.check(set(writer) == {"primary", "secondary"}, f"two writer records, got {set(writer)}")
-    if c.dns_routing == "failover":
-        routing = {role: r.get("Failover") for role, r in writer.items()}
-        expected = {"primary": "PRIMARY", "secondary": "SECONDARY"}
+    if c.dns_routing == "global-endpoint":
+        (global_cluster,) = run.aws("rds").describe_global_clusters(
+            GlobalClusterIdentifier=o["global_cluster_id"])["GlobalClusters"]
+        run.check(o["global_writer_endpoint"] == global_cluster.get("Endpoint")
+                  and bool(o["global_writer_endpoint"]),
+                  f"the global_writer_endpoint output is the global database's, got "
+                  f"{o['global_writer_endpoint']!r}")
+        run.check(list(writer) == [None] and writer[None]["ResourceRecords"] == [
+            {"Value": o["global_writer_endpoint"]}] and "HealthCheckId" not in writer[None],
+            f"the writer name is one CNAME to the global writer endpoint, got {writer}")
     else:
-        routing = {role: r.get("Weight") for role, r in writer.items()}
-        expected = {"primary": 100, "secondary": 0}
-    run.check(routing == expected, f"{c.dns_routing} writer records {expected}, got {routing}")
-    for role in ("primary", "secondary"):
-        run.check(writer[role]["ResourceRecords"][0]["Value"] == o[f"{role}_writer_endpoint"],
-                  f"the {role} writer record points at the {role} writer endpoint")
-    for role, region in (("primary", c.primary_region), ("secondary", c.secondary_region)):
+        run.check(set(writer) == {"primary", "secondary"},
+                  f"two writer records, got {set(writer)}")
+        if c.dns_routing == "failover":
+            routing = {role: r.get("Failover") for role, r in writer.items()}
+            expected = {"primary": "PRIMARY", "secondary": "SECONDARY"}
+        else:
+            routing = {role: r.get("Weight") for role, r in writer.items()}
+            expected = {"primary": 100, "secondary": 0}
+        run.check(routing == expected,
+                  f"{c.dns_routing} writer records {expected}, got {routing}")
+        for role in ("primary", "secondary"):
+            run.check(writer[role]["ResourceRecords"][0]["Value"]
+                      == o[f"{role}_writer_endpoint"],
+                      f"the {role} writer record points at the {role} writer endpoint")
+            run.check(writer[role]["HealthCheckId"] == o[f"{role}_health_check_id"],
+                      f"the {role} record carries the {role} health check")
+    regions = {"primary": c.primary_region, "secondary": c.secondary_region}
+    for role, region in regions.items():
         failover = role.upper()
-        run.check(writer[role]["HealthCheckId"] == o[f"{role}_health_check_id"],
-                  f"the {role} record carries the {role} health check")
-        check = r53.get_health_check(HealthCheckId=writer[role]["HealthCheckId"])["HealthCheck"]
+        check = r53.get_health_check(HealthCheckId=o[f"{role}_health_check_id"])["HealthCheck"]
         config = check["HealthCheckConfig"]
         children = config.get("ChildHealthChecks") or []
-        run.check(config["Type"] == "CALCULATED" and len(children) == 2
-                  and config.get("HealthThreshold") == 2,
-                  f"{failover} is guarded by a CALCULATED check needing both children, got {config}")
-        metrics = set()
+        # connectivity AND writer in its own region; rds-replica: AND not fenced, an alarm
+        # in the other (surviving) region
+        expected = {("ConnectivityOk", region), ("IsWriter", region)}
+        if not run.aurora:
+            other = regions["secondary" if role == "primary" else "primary"]
+            expected.add(("Fenced", other))
+        run.check(config["Type"] == "CALCULATED" and len(children) == len(expected)
+                  and config.get("HealthThreshold") == len(expected),
+                  f"{failover} is guarded by a CALCULATED check needing all "
+                  f"{len(expected)} children, got {config}")
+        watched = set()
         for child_id in children:
             child = r53.get_health_check(HealthCheckId=child_id)["HealthCheck"]["HealthCheckConfig"]
             identifier = child.get("AlarmIdentifier") or {}
-            run.check(child["Type"] == "CLOUDWATCH_METRIC" and identifier.get("Region") == region,
-                      f"{failover} child watches an alarm in {region}, got {child}")
-            alarms = run.aws("cloudwatch", "primary" if region == c.primary_region else "secondary") \
-                .describe_alarms(AlarmNames=[identifier.get("Name", "?")])["MetricAlarms"]
-            metrics |= {a["MetricName"] for a in alarms}
-        run.check(metrics == {"ConnectivityOk", "IsWriter"},
-                  f"{failover} health = connectivity AND writer, got {metrics}")
+            alarm_region = identifier.get("Region")
+            alarms = run.aws("cloudwatch", "primary" if alarm_region == c.primary_region
+                             else "secondary").describe_alarms(
+                AlarmNames=[identifier.get("Name", "?")])["MetricAlarms"]
+            watched |= {(a["MetricName"], alarm_region) for a in alarms}
+            fence = any(a["MetricName"] == "Fenced" for a in alarms)
+            run.check(child["Type"] == "CLOUDWATCH_METRIC"
+                      and child.get("InsufficientDataHealthStatus")
+                      == ("LastKnownStatus" if fence else "Unhealthy"),
+                      f"{failover} child is alarm-based, no data "
+                      f"{'keeps the fence' if fence else 'is unhealthy'}, got {child}")
+        run.check(watched == expected, f"{failover} health = {sorted(expected)}, got "
+                                       f"{sorted(watched)}")
     reader = [r for r in records if r["Name"].rstrip(".") == o["reader_dns_name"]]
     run.check(len(reader) == 1 and
               reader[0]["ResourceRecords"][0]["Value"] == o["secondary_reader_endpoint"],
@@ -620,8 +652,10 @@ def integration_tests(run: Run) -> str:
 
 def _invoke_orchestrator(run: Run, role: str, event: dict) -> dict:
     """Run the deployed orchestrator's handler in this process, with the environment the
-    deployment gave the function (moto stores functions but runs code only in Docker)."""
+    deployment gave the function (moto stores functions but runs code only in Docker).
+    Every AWS call it makes is recorded in ``run.orchestrator_calls``."""
     from dr_lambdas.orchestrator import handler
+    from dr_lambdas.orchestrator.config import OrchestratorConfig
 
     name = run.outputs[f"{role}_orchestrator_function"]
     env = run.aws("lambda", role).get_function_configuration(
@@ -629,12 +663,23 @@ def _invoke_orchestrator(run: Run, role: str, event: dict) -> dict:
     saved = dict(os.environ)
     os.environ.update(env, AWS_ENDPOINT_URL=run.emulator.endpoint, AWS_ACCESS_KEY_ID="testing",
                       AWS_SECRET_ACCESS_KEY="testing")
+    clients = handler.Clients()
+
+    def recorded(service: str, region: str) -> Any:
+        client = clients(service, region)
+        if not getattr(client, "_e2e_recorded", False):
+            client.meta.events.register("before-call", lambda model, **_: (
+                run.orchestrator_calls.append(f"{service}:{model.name}")))
+            client._e2e_recorded = True
+        return client
     try:
-        answer = handler.lambda_handler(event, None)
+        answer = handler.run(event, OrchestratorConfig.from_env(os.environ), clients=recorded)
     finally:
         os.environ.clear()
         os.environ.update(saved)
-    print(f"    orchestrator ({role}) {json.dumps(event)} -> {answer['status']}: "
+    said = (f"SNS alarm {json.loads(event['Records'][0]['Sns']['Message'])['AlarmName']}"
+            if "Records" in event else json.dumps(event))
+    print(f"    orchestrator ({role}) {said} -> {answer['status']}: "
           f"{answer.get('decision')} ({answer.get('reason')})", flush=True)
     return answer
 
@@ -649,10 +694,13 @@ def _lag_reports(run: Run, seconds: float) -> None:
         "Dimensions": [{"Name": run.dimension, "Value": run.member_id("secondary")}]}])
 
 
-def _run_canary(run: Run, role: str, databases: PgCluster, **override: str) -> dict:
+def _run_canary(run: Run, role: str, databases: PgCluster, *, loop: bool = False,
+                **override: str) -> dict:
     """The deployed canary's handler, run in this process with the environment the
-    deployment gave the function (moto stores functions but does not run them). Only where
-    it connects changes: each region's database is a real PostgreSQL on loopback (the
+    deployment gave the function (moto stores functions but does not run them). With
+    ``loop`` it runs as deployed, probing every ``PROBE_INTERVAL_SECONDS`` through its
+    minute (about 50 s); otherwise it probes once (``PROBE_INTERVAL_SECONDS=60``), which is
+    all a step that only needs the latest word takes. Only where it connects changes: each region's database is a real PostgreSQL on loopback (the
     primary on 127.0.0.1, its streaming replica on 127.0.0.2, one port, TLS verified against
     the drill's CA), since moto's endpoint names are not real hosts."""
     from dr_lambdas.canary import handler as canary
@@ -668,6 +716,8 @@ def _run_canary(run: Run, role: str, databases: PgCluster, **override: str) -> d
         env["DB_READER_HOST"] = hosts[role]
     if "PEER_DB_HOST" in env:
         env.update(PEER_DB_HOST=hosts[other], PEER_DB_READER_HOST=hosts[other])
+    if not loop:
+        env["PROBE_INTERVAL_SECONDS"] = "60"
     env.update(override)
     saved = dict(os.environ)
     os.environ.update(env, AWS_REGION=region, AWS_DEFAULT_REGION=region,
@@ -681,9 +731,65 @@ def _run_canary(run: Run, role: str, databases: PgCluster, **override: str) -> d
         os.environ.update(saved)
         canary._CLIENTS.clear()
     peer = (answer.get("peer") or {}).get("metrics")
-    print(f"    canary ({role}) -> {answer['metrics']}" + (f", peer {peer}" if peer else "")
+    print(f"    canary ({role}, {answer['probes']} probe(s) {answer['interval_seconds']} s "
+          f"apart) -> {answer['metrics']}" + (f", peer {peer}" if peer else "")
           + (f" [{answer['error_kind']}]" if answer["error_kind"] else ""), flush=True)
     return answer
+
+
+COMPARE = {"LessThanThreshold": lambda v, t: v < t,
+           "LessThanOrEqualToThreshold": lambda v, t: v <= t,
+           "GreaterThanThreshold": lambda v, t: v > t,
+           "GreaterThanOrEqualToThreshold": lambda v, t: v >= t}
+
+
+def _evaluate_alarm(run: Run, role: str, name: str) -> str:
+    """CloudWatch's evaluation of a deployed metric alarm over what was published, which moto
+    does not do: the alarm's statistic over its last ``EvaluationPeriods`` periods, missing
+    periods treated as its ``TreatMissingData`` says, ALARM when ``DatapointsToAlarm`` of
+    them breach. The state is then set with SetAlarmState, and the emulator acts on the
+    change as CloudWatch does (tools/emulator.py, patch w: notification to the alarm's
+    topics, composite alarms, SNS subscriptions). Returns the state."""
+    from datetime import datetime, timedelta, timezone
+
+    cloudwatch = run.aws("cloudwatch", role)
+    (alarm,) = cloudwatch.describe_alarms(AlarmNames=[name])["MetricAlarms"]
+    period, periods = alarm["Period"], alarm["EvaluationPeriods"]
+    now = datetime.now(timezone.utc) + timedelta(seconds=1)
+    points = cloudwatch.get_metric_statistics(
+        Namespace=alarm["Namespace"], MetricName=alarm["MetricName"],
+        Dimensions=alarm["Dimensions"], StartTime=now - timedelta(seconds=period * periods),
+        EndTime=now, Period=period, Statistics=[alarm["Statistic"]])["Datapoints"]
+    values = [p[alarm["Statistic"]] for p in sorted(points, key=lambda p: p["Timestamp"])]
+    breaching = sum(COMPARE[alarm["ComparisonOperator"]](v, alarm["Threshold"]) for v in values)
+    missing = max(periods - len(values), 0)
+    treat = alarm.get("TreatMissingData", "missing")
+    if treat == "breaching":
+        breaching += missing
+    if breaching >= (alarm.get("DatapointsToAlarm") or periods):
+        state = "ALARM"
+    elif not values and treat == "missing":
+        state = "INSUFFICIENT_DATA"
+    elif not values and treat == "ignore":
+        state = alarm["StateValue"]  # kept
+    else:
+        state = "OK"
+    cloudwatch.set_alarm_state(
+        AlarmName=name, StateValue=state,
+        StateReason=f"{breaching} of {periods} periods of {period} s breaching "
+                    f"({len(values)} datapoints {values}, missing data {treat})")
+    print(f"    alarm {name} ({role}): {state} from {values} over {periods} x {period} s",
+          flush=True)
+    return state
+
+
+def _deliveries(run: Run, role: str) -> dict[str, dict]:
+    """What SNS handed the role's orchestrator since the last look (the emulator keeps it:
+    moto runs function code only in Docker), by the alarm named in each message."""
+    arn = run.aws("lambda", role).get_function_configuration(
+        FunctionName=run.outputs[f"{role}_orchestrator_function"])["FunctionArn"]
+    return {json.loads(d["event"]["Records"][0]["Sns"]["Message"])["AlarmName"]: d["event"]
+            for d in lambda_deliveries(arn)}
 
 
 def _inboxes(run: Run) -> dict[str, str]:
@@ -714,9 +820,11 @@ def _told(run: Run, inboxes: dict[str, str]) -> dict[str, list[dict]]:
             for message in batch:
                 sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
                 try:
-                    told[role].append(json.loads(json.loads(message["Body"])["Message"]))
+                    said = json.loads(json.loads(message["Body"])["Message"])
                 except (ValueError, KeyError, TypeError):
-                    continue  # not one of the orchestrator's JSON messages
+                    continue  # not JSON
+                if isinstance(said, dict) and "phase" in said:
+                    told[role].append(said)  # the orchestrator's, not an alarm notification
     return told
 
 
@@ -797,18 +905,39 @@ def _drill(run: Run, databases: PgCluster, inboxes: dict[str, str]) -> str:
     run.check(operation == expected_operation,
               f"the plan's operation is {expected_operation}, got {operation}")
 
-    # 3. A real outage: the primary database stops. Its own canary cannot connect, and
-    # neither can the secondary region's probe across the peering: two signals agree.
+    # 3. A real outage: the primary database stops. The secondary region's canary, run as
+    # deployed (a probe every PROBE_INTERVAL_SECONDS through its minute), cannot reach it
+    # across the peering, and neither can the primary's own canary: two signals agree.
     databases.kill_primary()
+    seen = _run_canary(run, "secondary", databases, loop=True)
     down = _run_canary(run, "primary", databases)
-    seen = _run_canary(run, "secondary", databases)
+    run.check(seen["probes"] == 60 // c.probe_interval_seconds,
+              f"the canary probed every {c.probe_interval_seconds} s through its minute, "
+              f"got {seen['probes']} probes")
     run.check(down["metrics"].get("ConnectivityOk") == 0 and down["error_kind"] == "refused",
               f"the primary's canary cannot connect, got {down['metrics']}")
     run.check((seen.get("peer") or {}).get("metrics") == {"PeerConnectivityOk": 0},
               f"the secondary's probe across the peering cannot connect either, got "
               f"{seen.get('peer')}")
+
+    # 4. The fast path: the 10 s alarms over the one-second metrics fire (evaluated here,
+    # moto does not), and SNS delivers them to the secondary's orchestrator: the primary
+    # region's primary-down (composite) through the primary's topic, and the secondary's own
+    # peer-down, the path that works when the primary region is lost, through its own.
+    _deliveries(run, "primary"), _deliveries(run, "secondary")  # forget earlier changes
+    fast = c.namer.name("connectivity-fast", c.primary_region)
+    peer_down = c.namer.name("peer-down", c.secondary_region)
+    primary_down = c.namer.name("primary-down", c.primary_region)
+    for role, alarm in (("secondary", peer_down), ("primary", fast)):
+        run.check(_evaluate_alarm(run, role, alarm) == "ALARM",
+                  f"{alarm} fires on what the canary published")
+    delivered = _deliveries(run, "secondary")
+    run.check(sorted(delivered) == sorted([primary_down, peer_down]),
+              f"both alarms reach the secondary's orchestrator through SNS, got "
+              f"{sorted(delivered)}")
+    run.check(not _deliveries(run, "primary"), "the primary's orchestrator is not triggered")
     start = time.perf_counter()
-    moved = _invoke_orchestrator(run, "secondary", {"action": "evaluate"})
+    moved = _invoke_orchestrator(run, "secondary", delivered[peer_down])
     drill_seconds = time.perf_counter() - start
     run.check(moved["status"] == "completed" and moved["decision"] == "failover",
               f"outage: the orchestrator failed over, got {moved['status']} / "
@@ -821,7 +950,12 @@ def _drill(run: Run, databases: PgCluster, inboxes: dict[str, str]) -> str:
         _check_global_writer_moved(run)
     else:
         _check_replica_promoted_and_old_primary_fenced(run)
-    if c.dns_routing == "failover":
+    if c.dns_routing == "global-endpoint":
+        run.check(moved["dns"] == {"mode": "global-endpoint", "ok": True, "steps": [],
+                                   "note": "Aurora moves the global writer endpoint with the "
+                                           "writer"},
+                  f"no DNS step: Aurora moves the global writer endpoint, got {moved['dns']}")
+    elif c.dns_routing == "failover":
         states = {a["AlarmName"]: a["StateValue"] for a in run.aws("cloudwatch").describe_alarms(
             AlarmNames=[c.namer.name("is-writer", c.primary_region)])["MetricAlarms"]}
         run.check(set(states.values()) == {"ALARM"},
@@ -837,14 +971,25 @@ def _drill(run: Run, databases: PgCluster, inboxes: dict[str, str]) -> str:
               for role, messages in _told(run, inboxes).items()}
     run.check(phases["secondary"] == ["started", "completed"],
               f"outage: the secondary topic follows the failover, got {phases}")
-    again = _invoke_orchestrator(run, "secondary", {"action": "evaluate"})
-    run.check(again["status"] == "noop", "a repeated trigger does nothing")
+    again = _invoke_orchestrator(run, "secondary", delivered[primary_down])
+    run.check(again["status"] == "noop",
+              f"the other alarm's delivery, a repeated trigger, does nothing, got "
+              f"{again['status']}")
+    # Recovery uses data planes only: no Route 53 control-plane call (ChangeResourceRecordSets,
+    # UpdateHealthCheck, GetHealthCheck: us-east-1 only, outside the data-plane SLA), unless
+    # the weighted records were chosen, which need it.
+    control_plane = sorted({call for call in run.orchestrator_calls
+                            if call.startswith("route53:")})
+    run.check(control_plane == ([] if c.dns_routing != "weighted" else
+                                ["route53:ChangeResourceRecordSets",
+                                 "route53:ListResourceRecordSets"]),
+              f"the orchestrator's Route 53 calls with {c.dns_routing} DNS, got {control_plane}")
     durations = run.aws("cloudwatch", "secondary").list_metrics(
         Namespace="DatabaseDR", MetricName="FailoverDurationSeconds")["Metrics"]
     run.check(bool(durations), "FailoverDurationSeconds was published")
     reviewed, changes = _plan_after_failover(run)
-    return (f"canary fault: refused, both topics told; outage: failed over in "
-            f"{drill_seconds:.2f} s; plan after: 0 destroy/replace, {len(changes)} "
+    return (f"canary fault: refused, both topics told; outage: peer-down alarm -> SNS -> "
+            f"orchestrator, failed over in {drill_seconds:.2f} s; plan after: 0 destroy/replace, {len(changes)} "
             f"update(s), review risk {reviewed.level}")
 
 
@@ -907,12 +1052,21 @@ def _check_replica_promoted_and_old_primary_fenced(run: Run) -> None:
         DBInstanceIdentifier=run.member_id("primary"))["DBInstances"]
     run.check(replica["DBInstanceArn"] not in primary.get("ReadReplicaDBInstanceIdentifiers", []),
               "the old primary no longer lists the promoted replica")
-    r53 = run.aws("route53")
-    config = r53.get_health_check(
-        HealthCheckId=run.outputs["primary_health_check_id"])["HealthCheck"]["HealthCheckConfig"]
-    run.check(config["HealthThreshold"] > len(config.get("ChildHealthChecks") or []),
-              f"the old primary's health check is fenced (always unhealthy), got "
-              f"threshold {config['HealthThreshold']} of {len(config.get('ChildHealthChecks') or [])}")
+    # The fence: Fenced=1 for the old primary, in the surviving region, where the fence
+    # child of its writer health check reads it (no Route 53 call)
+    import datetime as dt
+    end = dt.datetime.now(dt.timezone.utc) + dt.timedelta(minutes=1)
+    points = run.aws("cloudwatch", "secondary").get_metric_statistics(
+        Namespace="DatabaseDR", MetricName="Fenced",
+        Dimensions=[{"Name": run.dimension, "Value": run.member_id("primary")}],
+        StartTime=end - dt.timedelta(minutes=10), EndTime=end, Period=60,
+        Statistics=["Maximum"])["Datapoints"]
+    run.check([p["Maximum"] for p in points] == [1.0],
+              f"the old primary is fenced by Fenced=1 in {run.config.secondary_region}, got "
+              f"{points}")
+    fence = run.config.namer.name("fence", run.config.primary_region)
+    run.check(_evaluate_alarm(run, "secondary", fence) == "ALARM",
+              f"{fence}, the fence child of the old primary's health check, is in ALARM")
 
 
 def destroy(run: Run) -> str:

@@ -36,7 +36,9 @@ cross-region copy, and the selection assigning the database to it): backup selec
 tags the Terraform provider reads, the recovery-point listing a vault's ``force_destroy``
 needs, plan updates, and re-using a deleted plan's name. Patch u answers S3 replication
 rules as they were put (backup buckets); patch v keeps a secret replica's KMS key (generated
-master secret). Each patch's docstring says what AWS does and what moto gets wrong. Where the
+master secret); patch w makes alarms act: a state change publishes the alarm's notification
+to its SNS topics, composite alarms follow their rule, and what SNS would hand to a Lambda
+function is kept for the caller to run (:func:`lambda_deliveries`). Each patch's docstring says what AWS does and what moto gets wrong. Where the
 emulator is still more lenient than AWS (see the notes on each patch), tests of the product must
 not rely on it to catch mistakes.
 
@@ -179,6 +181,7 @@ class Emulator:
 
     def reset(self) -> None:
         """Forget every resource in every service and region (moto's ``/moto-api/reset``)."""
+        lambda_deliveries()  # and what SNS handed to functions (patch w)
         request = urllib.request.Request(f"{self.endpoint}/moto-api/reset", data=b"",
                                          method="POST")
         with urllib.request.urlopen(request, timeout=10) as response:
@@ -225,6 +228,7 @@ def apply_patches() -> None:
         _patch_backup_plan_names()
         _patch_bucket_replication_rules()
         _patch_secret_replica_keys()
+        _patch_alarm_actions()
         # Strictness: refuse what AWS refuses (tools/emulator_rules.py), after the fixes.
         emulator_rules.apply()
         # e. AWS managed IAM policies exist in every real account (the stack attaches
@@ -678,8 +682,7 @@ def _patch_composite_alarms() -> None:
     Terraform provider 5.100.0 the query protocol): the handlers only read parameters and
     return model objects, which moto serialises per request protocol.
     Still more lenient than AWS: the rule's grammar is not checked and ``AT_LEAST`` lists are
-    not resolved; the state is never evaluated from the rule (it changes only through
-    SetAlarmState, as metric alarms' do in moto); DeleteAlarms accepts more than one composite
+    not resolved (patch w evaluates the rule when a child's state changes); DeleteAlarms accepts more than one composite
     alarm per call; ``ChildrenOfAlarmName``/``ParentsOfAlarmName``, ``MaxRecords`` and
     ``ActionConfiguration`` are ignored; ``StateTransitionedTimestamp`` and
     ``ActionsSuppressedBy`` are not reported.
@@ -1598,6 +1601,231 @@ def _patch_secret_replica_keys() -> None:
     FakeSecret.create_replicas = create_replicas  # type: ignore[method-assign]
 
 
+# What SNS handed to Lambda functions (patch w): moto runs function code only in Docker.
+_LAMBDA_DELIVERIES: list[dict[str, Any]] = []
+_deliveries_lock = threading.Lock()
+
+
+def lambda_deliveries(function_arn: str | None = None) -> list[dict[str, Any]]:
+    """The SNS events delivered to ``function_arn`` (every function's when None) since the
+    last call, oldest first, each ``{"function": arn, "event": {"Records": [...]}}``; the
+    events returned are forgotten."""
+    with _deliveries_lock:
+        taken = [d for d in _LAMBDA_DELIVERIES
+                 if function_arn is None or d["function"] == function_arn]
+        _LAMBDA_DELIVERIES[:] = [d for d in _LAMBDA_DELIVERIES if d not in taken]
+    return taken
+
+
+def _region_description(region: str) -> str:
+    """AWS's long name of a region ("US East (N. Virginia)"), as alarm notifications give it."""
+    import botocore.session
+
+    endpoints = botocore.session.get_session().get_data("endpoints")
+    for partition in endpoints["partitions"]:
+        if region in partition["regions"]:
+            return partition["regions"][region].get("description", region)
+    return region
+
+
+def _evaluate_alarm_rule(rule: str, state_of: Any) -> bool | None:
+    """The truth of a composite alarm's rule, ``state_of(reference)`` giving each named
+    alarm's state; None when the rule uses what this evaluator does not read (``AT_LEAST``,
+    an unknown alarm). Grammar (CloudWatch PutCompositeAlarm): ``ALARM(x)``, ``OK(x)``,
+    ``INSUFFICIENT_DATA(x)``, ``TRUE``, ``FALSE``, ``NOT``, ``AND``, ``OR`` and parentheses,
+    NOT binding tighter than AND, AND tighter than OR."""
+    import re
+
+    tokens = re.findall(r'(?:ALARM|OK|INSUFFICIENT_DATA)\(\s*(?:"[^"]*"|[^()"]+?)\s*\)'
+                        r'|\bAT_LEAST\b|\bAND\b|\bOR\b|\bNOT\b|\bTRUE\b|\bFALSE\b|[()]', rule)
+    if "AT_LEAST" in tokens:
+        return None
+    position = 0
+
+    def peek() -> str | None:
+        return tokens[position] if position < len(tokens) else None
+
+    def take() -> str:
+        nonlocal position
+        position += 1
+        return tokens[position - 1]
+
+    def either() -> bool | None:
+        value = both()
+        while peek() == "OR":
+            take()
+            right = both()
+            value = None if value is None or right is None else (value or right)
+        return value
+
+    def both() -> bool | None:
+        value = negation()
+        while peek() == "AND":
+            take()
+            right = negation()
+            value = None if value is None or right is None else (value and right)
+        return value
+
+    def negation() -> bool | None:
+        if peek() == "NOT":
+            take()
+            value = negation()
+            return None if value is None else not value
+        token = take() if peek() is not None else ")"
+        if token == "(":
+            value = either()
+            if peek() == ")":
+                take()
+            return value
+        if token in ("TRUE", "FALSE"):
+            return token == "TRUE"
+        match = re.fullmatch(r'(ALARM|OK|INSUFFICIENT_DATA)\(\s*(?:"([^"]*)"|([^()"]+?))\s*\)',
+                             token)
+        if match is None:
+            return None
+        state = state_of((match.group(2) or match.group(3)).strip())
+        return None if state is None else state == match.group(1)
+
+    try:
+        return either()
+    except IndexError:
+        return None
+
+
+def _patch_alarm_actions() -> None:
+    """w. Alarms act (CloudWatch User Guide, "Using Amazon CloudWatch alarms": alarm actions,
+    composite alarms; CloudWatch API Reference, SetAlarmState; SNS Developer Guide, "Fanout to
+    Lambda functions").
+
+    AWS: when an alarm's state changes (by evaluation, or by ``SetAlarmState``: "When the
+    updated state differs from the previous value, the action configured for the appropriate
+    state is invoked") and its actions are enabled, CloudWatch publishes a JSON notification
+    (``AlarmName``, ``AlarmDescription``, ``AWSAccountId``, ``NewStateValue``,
+    ``NewStateReason``, ``StateChangeTime``, ``Region`` as its long name, ``AlarmArn``,
+    ``OldStateValue``, the three action lists; ``AlarmRule`` for a composite alarm) to each SNS
+    topic among the actions of the new state (``AlarmActions``, ``OKActions``,
+    ``InsufficientDataActions``), with the subject ``<STATE>: "<name>" in <Region>``. A
+    composite alarm's state follows its rule whenever a child's state changes. SNS invokes a
+    subscribed Lambda function asynchronously with ``{"Records": [{"EventSource": "aws:sns",
+    "Sns": {..., "TopicArn", "Subject", "Message"}}]}`` when the subscription's filter policy
+    matches.
+    moto gets wrong: alarms never act (the state changes, nothing is published); a composite
+    alarm's state never follows its rule; and a Lambda subscription runs the function in
+    Docker, which is not here, with a placeholder ``TopicArn``. The fix publishes the
+    notification through moto's SNS (its subscriptions apply their filter policies and deliver
+    to SQS as usual), re-evaluates composite alarms that name a changed alarm, and keeps what
+    a Lambda subscription would be invoked with, with the real topic and subscription ARNs,
+    for the caller to run (:func:`lambda_deliveries`): the e2e drill runs the orchestrator
+    with it.
+    Still more lenient than AWS: metric alarms are never evaluated from their metrics (a test
+    evaluates them and calls SetAlarmState); ``AT_LEAST`` rules and actions suppressors are
+    not read; actions other than SNS topics (Auto Scaling, EC2, SSM) do nothing. Unlike AWS,
+    a new metric alarm starts in OK (AWS: INSUFFICIENT_DATA), so its first OK is no change.
+    """
+    from moto.cloudwatch.models import Alarm, cloudwatch_backends
+    from moto.core.utils import iso_8601_datetime_with_milliseconds
+    from moto.sns.models import Subscription, sns_backends
+
+    if getattr(Alarm.update_state, "_dbdr_patched", False):
+        return
+    original_update = Alarm.update_state
+    original_publish = Subscription.publish
+
+    def notify(alarm: Alarm, old_state: str) -> None:
+        actions = {"ALARM": alarm.alarm_actions, "OK": alarm.ok_actions,
+                   "INSUFFICIENT_DATA": alarm.insufficient_data_actions}[alarm.state_value]
+        if not alarm.actions_enabled or not actions:
+            return
+        region = _region_description(alarm.region_name)
+        message = {
+            "AlarmName": alarm.name, "AlarmDescription": alarm.description,
+            "AWSAccountId": alarm.alarm_arn.split(":")[4],
+            "AlarmConfigurationUpdatedTimestamp": iso_8601_datetime_with_milliseconds(
+                alarm.configuration_updated_timestamp),
+            "NewStateValue": alarm.state_value, "NewStateReason": alarm.state_reason,
+            "StateChangeTime": iso_8601_datetime_with_milliseconds(
+                alarm.state_updated_timestamp),
+            "Region": region, "AlarmArn": alarm.alarm_arn, "OldStateValue": old_state,
+            "OKActions": list(alarm.ok_actions or []),
+            "AlarmActions": list(alarm.alarm_actions or []),
+            "InsufficientDataActions": list(alarm.insufficient_data_actions or [])}
+        if alarm.rule is not None:
+            message["AlarmRule"] = alarm.rule
+        else:
+            message["Trigger"] = {
+                "MetricName": alarm.metric_name, "Namespace": alarm.namespace,
+                "Statistic": (alarm.statistic or "").upper(), "Period": alarm.period,
+                "EvaluationPeriods": alarm.evaluation_periods,
+                "ComparisonOperator": alarm.comparison_operator,
+                "Threshold": alarm.threshold,
+                "TreatMissingData": alarm.treat_missing_data or "missing",
+                "Dimensions": [{"name": d.name, "value": d.value}
+                               for d in alarm.dimensions or []]}
+        subject = f'{alarm.state_value}: "{alarm.name}" in {region}'[:100]
+        for action in actions:
+            parts = action.split(":")
+            if len(parts) < 6 or parts[2] != "sns":
+                continue
+            sns = sns_backends[parts[4]][parts[3]]
+            if action in sns.topics:
+                sns.publish(json.dumps(message), arn=action, subject=subject)
+
+    def reevaluate_parents(alarm: Alarm) -> None:
+        backend = cloudwatch_backends[alarm.alarm_arn.split(":")[4]][alarm.region_name]
+
+        def state_of(reference: str) -> str | None:
+            found = next((a for a in backend.alarms.values()
+                          if reference in (a.name, a.alarm_arn)), None)
+            return found.state_value if found is not None else None
+
+        for parent in list(backend.alarms.values()):
+            if parent.rule is None or not {alarm.name, alarm.alarm_arn} & set(
+                    _alarm_rule_references(parent.rule)):
+                continue
+            truth = _evaluate_alarm_rule(parent.rule, state_of)
+            if truth is None:
+                continue
+            state = "ALARM" if truth else "OK"
+            if state != parent.state_value:
+                parent.update_state(f"{alarm.name} changed to {alarm.state_value}",
+                                    json.dumps({"triggeringAlarms": [alarm.alarm_arn]}),
+                                    state)
+
+    def update_state(self: Alarm, reason: str, reason_data: str, state_value: str) -> None:
+        old_state = self.state_value
+        original_update(self, reason, reason_data, state_value)
+        if state_value != old_state:
+            notify(self, old_state)
+            reevaluate_parents(self)
+
+    def publish(self: Subscription, message: str, message_id: str,
+                subject: str | None = None, message_attributes: dict[str, Any] | None = None,
+                group_id: str | None = None, deduplication_id: str | None = None,
+                message_structure: str | None = None) -> None:
+        if self.protocol != "lambda":
+            return original_publish(self, message, message_id, subject, message_attributes,
+                                    group_id, deduplication_id, message_structure)
+        if self._filter_policy_matcher is not None and not self._filter_policy_matcher.matches(
+                message_attributes, message):
+            return None
+        from moto.core.utils import utcnow
+
+        event = {"Records": [{
+            "EventVersion": "1.0", "EventSubscriptionArn": self.arn, "EventSource": "aws:sns",
+            "Sns": {"Type": "Notification", "MessageId": message_id,
+                    "TopicArn": self.topic.arn, "Subject": subject,
+                    "Message": message,
+                    "Timestamp": iso_8601_datetime_with_milliseconds(utcnow()),
+                    "MessageAttributes": message_attributes or {}}}]}
+        with _deliveries_lock:
+            _LAMBDA_DELIVERIES.append({"function": self.endpoint, "event": event})
+        return None
+
+    update_state._dbdr_patched = True  # type: ignore[attr-defined]
+    Alarm.update_state = update_state  # type: ignore[method-assign]
+    Subscription.publish = publish  # type: ignore[method-assign]
+
+
 def main(argv: list[str] | None = None) -> int:
     """``python -m tools.emulator [--host H] [--port P]``: serve until Ctrl-C."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -1619,9 +1847,6 @@ def main(argv: list[str] | None = None) -> int:
             pass
     return 0
 
-
-if __name__ == "__main__":
-    raise SystemExit(main())
 
 
 def _patch_bucket_replication_rules() -> None:
@@ -1661,3 +1886,7 @@ def _patch_bucket_replication_rules() -> None:
 
     get_bucket_replication._dbdr_patched = True  # type: ignore[attr-defined]
     S3Response.get_bucket_replication = get_bucket_replication
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
