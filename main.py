@@ -17,9 +17,9 @@ import sys
 from pathlib import Path
 
 from constructs_lib.config import ConfigError, DrConfig, load_config, read_context
+from dr_lambdas.contract import STACK_ID
 
 PROJECT_DIR = Path(__file__).resolve().parent
-STACK_ID = "dbdr"
 TERRAFORM_VERSION = ">= 1.11"
 
 

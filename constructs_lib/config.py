@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
+from dr_lambdas.contract import AURORA_GLOBAL, DNS_MODES_OF, RDS_REPLICA
+
 from .instance_classes import (
     AURORA_INSTANCE_CLASS,
     AURORA_INSTANCE_CLASS_RULE,
@@ -44,16 +46,15 @@ ENGINES = {
 }
 # database mode: (engines it runs, default engine, default DNS routing)
 DATABASE_MODES = {
-    "aurora-global": (("aurora-postgresql", "aurora-mysql"), "aurora-postgresql",
-                      "global-endpoint"),
-    "rds-replica": (("postgres",), "postgres", "failover"),
+    AURORA_GLOBAL: (("aurora-postgresql", "aurora-mysql"), "aurora-postgresql",
+                    DNS_MODES_OF[AURORA_GLOBAL][0]),
+    RDS_REPLICA: (("postgres",), "postgres", DNS_MODES_OF[RDS_REPLICA][0]),
 }
-# DNS routing of the writer name per database mode. "global-endpoint": a CNAME to the
-# Aurora global writer endpoint, which Aurora moves itself; "failover": PRIMARY/SECONDARY
-# records behind alarm-based health checks; "weighted": 100/0 records the orchestrator
-# flips through the Route 53 control plane.
-DNS_ROUTINGS = {"aurora-global": ("global-endpoint", "failover", "weighted"),
-                "rds-replica": ("failover", "weighted")}
+# DNS routing of the writer name per database mode (dr_lambdas/contract.py). "global-endpoint":
+# a CNAME to the Aurora global writer endpoint, which Aurora moves itself; "failover":
+# PRIMARY/SECONDARY records behind alarm-based health checks; "weighted": 100/0 records the
+# orchestrator flips through the Route 53 control plane.
+DNS_ROUTINGS = DNS_MODES_OF
 LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096,
                       1827, 2192, 2557, 2922, 3288, 3653)
 MONITORING_INTERVALS = (0, 1, 5, 10, 15, 30, 60)

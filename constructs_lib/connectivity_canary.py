@@ -59,12 +59,13 @@ from .naming import Namer
 from .python_function import PythonFunction, PythonFunctionProps
 from .regional_key import RegionalKey
 from .regional_vpc import RegionalVpc
-from .timings import (CANARY_ALARM_PERIOD_SECONDS, CANARY_ALARM_PERIODS,
-                      CANARY_CONNECT_TIMEOUT_SECONDS, CANARY_FAST_ALARM_PERIODS,
-                      CANARY_PERIOD_SECONDS, CANARY_PROBE_INTERVAL_SECONDS,
-                      CANARY_TIMEOUT_SECONDS, PROBE_INTERVALS, rate)
+from dr_lambdas.contract import (CANARY_ALARM_PERIOD_SECONDS, CANARY_ALARM_PERIODS,
+                                 CANARY_CONNECT_TIMEOUT_SECONDS, CANARY_ERROR,
+                                 CANARY_FAST_ALARM_PERIODS, CANARY_PERIOD_SECONDS,
+                                 CANARY_PROBE_INTERVAL_SECONDS, CANARY_TIMEOUT_SECONDS,
+                                 CLUSTER_DIMENSION, CONNECTIVITY_OK, HIGH_RESOLUTION, IS_WRITER,
+                                 NAMESPACE, PEER_CONNECTIVITY_OK, PROBE_INTERVALS, rate)
 
-NAMESPACE = "DatabaseDR"
 DRIVERS = {"aurora-postgresql": ("pg8000", "scramp", "asn1crypto", "python-dateutil", "six"),
            "postgres": ("pg8000", "scramp", "asn1crypto", "python-dateutil", "six"),
            "aurora-mysql": ("PyMySQL",)}
@@ -110,7 +111,7 @@ class ConnectivityCanaryProps:
     # Default: 2 one-minute periods before connectivity / writer alarms fire.
     evaluation_periods: int = CANARY_ALARM_PERIODS
     log_retention_days: int = 365
-    dimension: str = "DBClusterIdentifier"
+    dimension: str = CLUSTER_DIMENSION
     # Default: none (see PythonFunctionProps.reserved_concurrency).
     reserved_concurrency: int | None = None
     # Default: 10 s. How often each run probes within its minute, and the period of the
@@ -200,13 +201,13 @@ class ConnectivityCanary(Construct):
                 alarm_actions=[props.alarm_topic_arn], ok_actions=[props.alarm_topic_arn])
 
         self.connectivity_alarm = alarm(
-            "connectivity", "ConnectivityOk",
+            "connectivity", CONNECTIVITY_OK,
             f"The canary cannot connect to {props.database_id} (or stopped reporting)")
         self.writer_alarm = alarm(
-            "is-writer", "IsWriter",
+            "is-writer", IS_WRITER,
             f"{props.database_id} does not accept writes (or the canary stopped reporting)")
         self.error_alarm = alarm(
-            "canary-error", "CanaryError",
+            "canary-error", CANARY_ERROR,
             f"The canary of {props.database_id} is broken (secret, credentials, permissions "
             "or configuration; see its log): it cannot tell whether the database is up, and "
             "no failover acts on its word alone", statistic="Maximum",
@@ -214,7 +215,7 @@ class ConnectivityCanary(Construct):
         # The fast path: the one-second copies, one period per probe interval.
         interval = props.probe_interval_seconds
         self.fast_alarm = alarm(
-            "connectivity-fast", "ConnectivityOkHighRes",
+            "connectivity-fast", HIGH_RESOLUTION[CONNECTIVITY_OK],
             f"The canary cannot connect to {props.database_id} (or stopped reporting) in "
             f"{CANARY_FAST_ALARM_PERIODS} probes {interval} s apart: the fast path to the "
             "failover orchestrator", period=interval, periods=CANARY_FAST_ALARM_PERIODS)
@@ -224,7 +225,7 @@ class ConnectivityCanary(Construct):
             # probes the other's database itself and alarms here. Silence is not a signal
             # here (this canary's own alarms cover that).
             self.peer_alarm = alarm(
-                "peer-down", "PeerConnectivityOkHighRes",
+                "peer-down", HIGH_RESOLUTION[PEER_CONNECTIVITY_OK],
                 f"{props.peer.database_id}, in the other region, cannot be reached across "
                 f"the peering from {region} in {CANARY_FAST_ALARM_PERIODS} probes "
                 f"{interval} s apart", period=interval, periods=CANARY_FAST_ALARM_PERIODS,

@@ -16,8 +16,10 @@ from typing import Protocol
 
 from cdktf_cdktf_provider_aws.provider import AwsProvider
 
+from dr_lambdas.contract import CLUSTER_DIMENSION, INSTANCE_DIMENSION
+
 AURORA_CLUSTER, RDS_INSTANCE = "aurora-cluster", "rds-instance"
-DIMENSIONS = {AURORA_CLUSTER: "DBClusterIdentifier", RDS_INSTANCE: "DBInstanceIdentifier"}
+DIMENSIONS = {AURORA_CLUSTER: CLUSTER_DIMENSION, RDS_INSTANCE: INSTANCE_DIMENSION}
 
 
 class DatabaseMember(Protocol):

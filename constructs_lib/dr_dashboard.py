@@ -35,7 +35,8 @@ from constructs import Construct
 from cdktf_cdktf_provider_aws.cloudwatch_dashboard import CloudwatchDashboard
 from cdktf_cdktf_provider_aws.provider import AwsProvider
 
-from .connectivity_canary import NAMESPACE
+from dr_lambdas.contract import CONNECTIVITY_OK, IS_WRITER, NAMESPACE
+
 from .database_member import AURORA_CLUSTER, DIMENSIONS, DatabaseMember
 from .naming import Namer
 
@@ -148,7 +149,7 @@ def _rows(props: DrDashboardProps) -> list[list[_Widget]]:
         per_member("Connections", "AWS/RDS", ("DatabaseConnections",), "Maximum"),
         per_member("CPU (%)", "AWS/RDS", ("CPUUtilization",), "Maximum",
                    y_range={"min": 0, "max": 100}),
-        per_member("Canary (1 = yes)", props.namespace, ("ConnectivityOk", "IsWriter"),
+        per_member("Canary (1 = yes)", props.namespace, (CONNECTIVITY_OK, IS_WRITER),
                    "Minimum", y_range={"min": 0, "max": 1}),
         per_member("Canary latency (ms)", props.namespace, ("LatencyMs",), "Maximum",
                    y_label="ms"),

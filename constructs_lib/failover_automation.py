@@ -56,16 +56,17 @@ from cdktf_cdktf_provider_aws.provider import AwsProvider
 from cdktf_cdktf_provider_aws.sns_topic_subscription import SnsTopicSubscription
 
 
-from .connectivity_canary import NAMESPACE
 from .database_member import AURORA_CLUSTER, RDS_INSTANCE, DatabaseMember
 from .naming import Namer
 from .python_function import PythonFunction, PythonFunctionProps
 from .regional_key import RegionalKey
-from .timings import (HEALTH_WINDOW_SECONDS, MAX_HANDOVERS, ORCHESTRATOR_TIMEOUT_SECONDS,
-                      WAIT_TIMEOUT_SECONDS, WATCHDOG_PERIOD_SECONDS, WRITER_POLL_SECONDS, rate)
+from dr_lambdas.contract import (AURORA_GLOBAL, DNS_MODES, HEALTH_WINDOW_SECONDS,
+                                 LOCK_TTL_SECONDS, MAX_HANDOVERS, NAMESPACE,
+                                 ORCHESTRATOR_TIMEOUT_SECONDS, RDS_REPLICA,
+                                 WAIT_TIMEOUT_SECONDS, WATCHDOG_PERIOD_SECONDS,
+                                 WRITER_POLL_SECONDS, rate)
 
-DNS_MODES = ("global-endpoint", "failover", "weighted")
-DR_MODES = {AURORA_CLUSTER: "aurora-global", RDS_INSTANCE: "rds-replica"}
+DR_MODES = {AURORA_CLUSTER: AURORA_GLOBAL, RDS_INSTANCE: RDS_REPLICA}
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -157,7 +158,7 @@ class FailoverAutomation(Construct):
             "DR_MODE": self.dr_mode, "HOME_REGION": region,
             "HOSTED_ZONE_ID": props.hosted_zone_id,
             "WRITER_RECORD_NAME": props.writer_record_name, "DNS_MODE": props.dns_mode,
-            "LOCK_TABLE": self.lock_table.name, "LOCK_TTL_SECONDS": "600",
+            "LOCK_TABLE": self.lock_table.name, "LOCK_TTL_SECONDS": str(LOCK_TTL_SECONDS),
             "RPO_SECONDS": str(props.rpo_seconds),
             "HEALTH_WINDOW_SECONDS": str(HEALTH_WINDOW_SECONDS),
             "WAIT_TIMEOUT_SECONDS": str(WAIT_TIMEOUT_SECONDS),

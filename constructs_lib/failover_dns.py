@@ -67,14 +67,14 @@ from cdktf_cdktf_provider_aws.route53_record import (
 )
 from cdktf_cdktf_provider_aws.route53_zone import Route53Zone, Route53ZoneVpc
 
+from dr_lambdas.contract import DNS_MODES, FENCE_METRIC, NAMESPACE
+
 from .database_member import RDS_INSTANCE, DatabaseMember
 from .naming import Namer
 from .regional_vpc import RegionalVpc
 
 HEALTH_ON_INSUFFICIENT_DATA = ("Healthy", "Unhealthy", "LastKnownStatus")
-# The orchestrator publishes the fence of an old RDS primary here (dr_lambdas/orchestrator).
-FENCE_NAMESPACE, FENCE_METRIC = "DatabaseDR", "Fenced"
-ROUTING = ("global-endpoint", "failover", "weighted")
+ROUTING = DNS_MODES
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -207,7 +207,7 @@ class FailoverDns(Construct):
             alarm_description=(f"{instance} is fenced out of the writer name: an old primary "
                                "after a failover (publish Fenced=0 here to lift it, once it "
                                "has been rebuilt as a replica)"),
-            namespace=FENCE_NAMESPACE, metric_name=FENCE_METRIC,
+            namespace=NAMESPACE, metric_name=FENCE_METRIC,
             dimensions={side.database.dimension: instance}, statistic="Maximum",
             period=60, evaluation_periods=1, threshold=1,
             comparison_operator="GreaterThanOrEqualToThreshold",

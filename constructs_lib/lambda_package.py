@@ -1,6 +1,7 @@
 """Deterministic Lambda packages: the same source gives the same zip, byte for byte.
 
-A package holds ``dr_lambdas/__init__.py``, ``dr_lambdas/common.py``, one function's
+A package holds ``dr_lambdas/__init__.py``, ``dr_lambdas/common.py``,
+``dr_lambdas/contract.py`` (the facts it shares with the stack), one function's
 sub-package and the pure-Python distributions it needs, bundled from the locked
 environment (``Pipfile.lock``) rather than downloaded at synth time. Entries are sorted,
 timestamps fixed and permissions normalised, so the zip's hash (Terraform's
@@ -42,7 +43,8 @@ def package_files(function: str, distributions: tuple[str, ...] = ()) -> dict[st
     root = SOURCE_ROOT / "dr_lambdas"
     if not (root / function / "handler.py").is_file():
         raise FileNotFoundError(f"dr_lambdas/{function}/handler.py does not exist")
-    files = {f"dr_lambdas/{name}": root / name for name in ("__init__.py", "common.py")}
+    files = {f"dr_lambdas/{name}": root / name for name in ("__init__.py", "common.py",
+                                                                   "contract.py")}
     for path in sorted((root / function).rglob("*.py")):
         relative = path.relative_to(SOURCE_ROOT).as_posix()
         if not _skip(relative):

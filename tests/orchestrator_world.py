@@ -38,18 +38,37 @@ import boto3
 import pytest
 from botocore.exceptions import EndpointConnectionError
 
+from constructs_lib.config import DrConfig
+from dr_lambdas import contract
 from dr_lambdas.orchestrator import handler
 from dr_lambdas.orchestrator.config import OrchestratorConfig
 from tools.emulator import apply_patches
 
 apply_patches()  # before any moto backend is used
+DEFAULTS = DrConfig()  # the configuration's defaults (a valid configuration)
 
 PRIMARY, SECONDARY = "us-east-1", "us-west-2"
 REGIONS = (PRIMARY, SECONDARY)
 ROLE = {PRIMARY: "primary", SECONDARY: "secondary"}
 ACCOUNT = "123456789012"
-RPO_SECONDS = 60
-NAMESPACE = "DatabaseDR"
+RPO_SECONDS = DEFAULTS.rpo_seconds
+NAMESPACE = contract.NAMESPACE
+
+
+def deployed_settings(dr_mode: str) -> dict[str, str]:
+    """The orchestrator's settings as the stack sets them (constructs_lib/failover_automation.py
+    from dr_lambdas/contract.py and the configuration's defaults): tests run with what
+    production runs."""
+    settings = {
+        "LOCK_TTL_SECONDS": str(contract.LOCK_TTL_SECONDS), "RPO_SECONDS": str(RPO_SECONDS),
+        "HEALTH_WINDOW_SECONDS": str(contract.HEALTH_WINDOW_SECONDS),
+        "WAIT_TIMEOUT_SECONDS": str(contract.WAIT_TIMEOUT_SECONDS),
+        "POLL_SECONDS": str(contract.WRITER_POLL_SECONDS), "METRIC_NAMESPACE": NAMESPACE,
+        "METRIC_DIMENSION": contract.DIMENSION_OF[dr_mode]}
+    if dr_mode == contract.RDS_REPLICA:
+        settings.update(MAX_HANDOVERS=str(contract.MAX_HANDOVERS),
+                        BACKUP_RETENTION_DAYS=str(DEFAULTS.backup_retention_days))
+    return settings
 
 
 @functools.cache
@@ -167,9 +186,7 @@ class World:
             "PRIMARY_WRITER_ALARM": d.writer_alarm(PRIMARY),
             "SECONDARY_WRITER_ALARM": d.writer_alarm(SECONDARY),
             "PRIMARY_TOPIC_ARN": topics[PRIMARY], "SECONDARY_TOPIC_ARN": topics[SECONDARY],
-            "LOCK_TABLE": d.lock_table, "LOCK_TTL_SECONDS": "600",
-            "RPO_SECONDS": str(RPO_SECONDS), "HEALTH_WINDOW_SECONDS": "180",
-            "WAIT_TIMEOUT_SECONDS": "240", "POLL_SECONDS": "5", "METRIC_NAMESPACE": NAMESPACE,
+            "LOCK_TABLE": d.lock_table, **deployed_settings(member_env["DR_MODE"]),
         }
         return cls(deployment=d, dns_mode=dns_mode, env=env, zone_id=zone_id, target=target,
                    health_check=health_checks, queues=queues)
@@ -386,7 +403,7 @@ def static_env(d: Deployment, dr_mode: str, dns_mode: str,
     env = {"DR_MODE": dr_mode, "HOME_REGION": SECONDARY, "PRIMARY_REGION": PRIMARY,
            "SECONDARY_REGION": SECONDARY, "HOSTED_ZONE_ID": "Z0123456789ABCDEFGHIJ",
            "WRITER_RECORD_NAME": d.writer_name, "DNS_MODE": dns_mode,
-           "LOCK_TABLE": d.lock_table}
+           "LOCK_TABLE": d.lock_table, **deployed_settings(dr_mode)}
     for region in REGIONS:
         role = ROLE[region].upper()
         env.update({f"{role}_{name}": value for name, value in member_env(region).items()})

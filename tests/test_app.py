@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from conftest import ROOT
+from dr_lambdas.contract import STACK_ID
 from test_config import BAD
 from tools import terraform
 
@@ -90,7 +91,7 @@ def test_each_data_protection_extra_is_behind_its_flag(tmp_path):
     result = _run_main({**{f"DR_{flag}": "false" for flag in flags},
                         "ENVIRONMENT_SUFFIX": "bare"}, tmp_path)
     assert result.returncode == 0, result.stderr
-    doc = json.loads((tmp_path / "cdktf.out" / "stacks" / "dbdr" / "cdk.tf.json").read_text())
+    doc = json.loads((tmp_path / "cdktf.out" / "stacks" / STACK_ID / "cdk.tf.json").read_text())
     assert [t for t in EXTRA_TYPES if t in doc["resource"]] == []
     assert not {"vpc_peering_connection_id", "backup_plan_id", "dashboard_name",
                 "endpoint_parameter_path", "primary_backup_bucket"} & set(doc["output"])
@@ -193,7 +194,7 @@ def test_terraform_validate_with_the_real_aws_provider(which, request, tmp_path)
 
 def test_terraform_validate_catches_a_broken_stack(default_app, tmp_path):
     # The validation test above can fail: a stack with an unknown argument is rejected.
-    broken = tmp_path / "broken" / "stacks" / "dbdr"
+    broken = tmp_path / "broken" / "stacks" / STACK_ID
     shutil.copytree(default_app.stack_dir, broken)
     doc = json.loads((broken / "cdk.tf.json").read_text())
     next(iter(doc["resource"]["aws_rds_global_cluster"].values()))["no_such_argument"] = 1
@@ -230,7 +231,7 @@ def test_bad_input_exits_nonzero_with_one_line_and_writes_nothing(env, setting, 
 def test_plain_entry_point_synthesizes_and_reports_per_region(tmp_path):
     result = _run_main({"ENVIRONMENT_SUFFIX": "cli"}, tmp_path)
     assert result.returncode == 0, result.stderr
-    synthesized = tmp_path / "cdktf.out" / "stacks" / "dbdr" / "cdk.tf.json"
+    synthesized = tmp_path / "cdktf.out" / "stacks" / STACK_ID / "cdk.tf.json"
     doc = json.loads(synthesized.read_text())
     (cluster,) = doc["resource"]["aws_rds_global_cluster"].values()
     assert cluster["global_cluster_identifier"] == "dbdr-global-cli"
@@ -249,7 +250,7 @@ def test_cdktf_cli_synth_produces_the_same_stack(default_app, tmp_path):
                              str(tmp_path / "out")], cwd=ROOT, env=env, capture_output=True,
                             text=True, timeout=600)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-    doc = json.loads((tmp_path / "out" / "stacks" / "dbdr" / "cdk.tf.json").read_text())
+    doc = json.loads((tmp_path / "out" / "stacks" / STACK_ID / "cdk.tf.json").read_text())
     assert doc["resource"] == default_app.doc["resource"]
 
 
@@ -273,7 +274,7 @@ def test_legacy_tls_optional_stops_enforcing_tls_and_warns_at_synth(tmp_path):
     result = _run_main({"DR_LEGACY_TLS_OPTIONAL": "true", "ENVIRONMENT_SUFFIX": "legacy"}, tmp_path)
     assert result.returncode == 0, result.stderr
     assert "warning: legacy_tls_optional=true: rds.force_ssl=0" in result.stderr
-    doc = json.loads((tmp_path / "cdktf.out" / "stacks" / "dbdr" / "cdk.tf.json").read_text())
+    doc = json.loads((tmp_path / "cdktf.out" / "stacks" / STACK_ID / "cdk.tf.json").read_text())
     groups = doc["resource"]["aws_rds_cluster_parameter_group"].values()
     assert [{p["name"]: p["value"] for p in g["parameter"]}["rds.force_ssl"] for g in groups] == ["0", "0"]
 

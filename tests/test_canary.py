@@ -19,6 +19,8 @@ import pytest
 
 from dr_lambdas.canary import handler
 from dr_lambdas.canary.probe import ProbeSettings, connect_postgres, probe
+from dr_lambdas.contract import (CANARY_CONNECT_TIMEOUT_SECONDS, CLUSTER_DIMENSION,
+                                 INSTANCE_DIMENSION, NAMESPACE)
 from tools.pg_cluster import LOOPBACK, PgCluster, free_port
 
 ENGINES = ("postgres", "aurora-mysql")
@@ -259,15 +261,21 @@ def aws(monkeypatch):
         yield boto3.session.Session(region_name="us-east-1")
 
 
+# What the stack sets (constructs_lib/connectivity_canary.py, from dr_lambdas/contract.py);
+# the probe interval is 60 s, an allowed setting, so a run probes once (the loop's own
+# tests set 10 s).
+DEPLOYED = {"METRIC_NAMESPACE": NAMESPACE, "METRIC_DIMENSION": CLUSTER_DIMENSION,
+            "CONNECT_TIMEOUT_SECONDS": str(CANARY_CONNECT_TIMEOUT_SECONDS),
+            "PROBE_INTERVAL_SECONDS": "60"}
+
+
 @pytest.fixture
 def canary_env(cluster, monkeypatch):
     env = {"DB_ENGINE": "postgres", "DB_HOST": LOOPBACK, "DB_PORT": str(cluster.primary.port),
            "DB_NAME": cluster.database, "SECRET_ID": SECRET_ID, "CLUSTER_ID": CLUSTER_ID,
-           "CONNECT_TIMEOUT_SECONDS": "3", "CA_BUNDLE": cluster.ca_file}
+           "CA_BUNDLE": cluster.ca_file, **DEPLOYED}
     for name, value in env.items():
         monkeypatch.setenv(name, value)
-    monkeypatch.delenv("METRIC_NAMESPACE", raising=False)
-    monkeypatch.delenv("METRIC_DIMENSION", raising=False)
     return env
 
 
@@ -480,10 +488,10 @@ def test_handler_publishes_under_the_configured_dimension_name(aws, monkeypatch)
     # An RDS DB instance deployment names its metrics by DBInstanceIdentifier (no database
     # server is needed: the secret does not exist, so the probe fails before connecting)
     for name, value in {"DB_ENGINE": "postgres", "DB_HOST": UNKNOWN_HOST, "DB_NAME": "app",
-                        "SECRET_ID": SECRET_ID, "CLUSTER_ID": "dbdr-test-instance",
-                        "METRIC_DIMENSION": "DBInstanceIdentifier"}.items():
+                        "DB_PORT": "5432", "SECRET_ID": SECRET_ID,
+                        "CLUSTER_ID": "dbdr-test-instance", **DEPLOYED,
+                        "METRIC_DIMENSION": INSTANCE_DIMENSION}.items():
         monkeypatch.setenv(name, value)
-    monkeypatch.delenv("METRIC_NAMESPACE", raising=False)
 
     answer = handler.lambda_handler({}, None)
 
@@ -567,10 +575,13 @@ def test_a_slow_probe_skips_a_slot_and_a_short_lambda_time_ends_the_run(
     assert answer["probes"] == 2
 
 
-def test_the_default_is_one_probe_a_run_and_a_wrong_interval_is_a_deploy_bug(
+def test_a_60_s_interval_is_one_probe_a_run_and_a_missing_or_wrong_one_is_a_deploy_bug(
         aws, canary_env, cluster, monkeypatch):
     _credentials(aws, cluster)
-    assert handler.lambda_handler({}, None)["probes"] == 1
+    assert handler.lambda_handler({}, None)["probes"] == 1  # DEPLOYED: 60 s
+    monkeypatch.delenv("PROBE_INTERVAL_SECONDS")
+    with pytest.raises(KeyError, match="PROBE_INTERVAL_SECONDS is required"):
+        handler.lambda_handler({}, None)
     monkeypatch.setenv("PROBE_INTERVAL_SECONDS", "15")  # not a CloudWatch alarm period
     with pytest.raises(ValueError, match="PROBE_INTERVAL_SECONDS must be one of 10, 20, 30, 60"):
         handler.lambda_handler({}, None)

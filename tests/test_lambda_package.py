@@ -24,6 +24,22 @@ def test_package_holds_the_handler_shared_code_and_bundled_drivers_only(tmp_path
     assert {i.date_time for i in zipfile.ZipFile(path).infolist()} == {lambda_package.FIXED_TIME}
 
 
+@pytest.mark.parametrize("function", ["canary", "orchestrator"])
+def test_every_project_module_a_package_imports_is_in_it(function, tmp_path):
+    import re
+
+    path, _ = lambda_package.build(function, tmp_path)
+    archive = zipfile.ZipFile(path)
+    names = set(archive.namelist())
+    imported = {module for name in names if name.startswith("dr_lambdas/")
+                for module in re.findall(r"^\s*(?:from|import) (dr_lambdas(?:\.\w+)+)",
+                                         archive.read(name).decode(), re.MULTILINE)}
+    assert "dr_lambdas.contract" in imported  # the facts shared with the stack travel along
+    missing = {m for m in imported if m.replace(".", "/") + ".py" not in names
+               and m.replace(".", "/") + "/__init__.py" not in names}
+    assert not missing
+
+
 def test_orchestrator_package_needs_nothing_beyond_the_lambda_runtime(tmp_path):
     path, _ = lambda_package.build("orchestrator", tmp_path)
     names = zipfile.ZipFile(path).namelist()

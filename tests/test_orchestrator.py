@@ -29,6 +29,8 @@ import pytest
 from moto import mock_aws
 from moto.rds.models import RDSBackend
 
+from dr_lambdas import contract
+from dr_lambdas.contract import WRITER_POLL_SECONDS
 from dr_lambdas.orchestrator import handler
 from dr_lambdas.orchestrator.config import OrchestratorConfig
 from dr_lambdas.orchestrator.lock import Lock
@@ -503,10 +505,10 @@ def test_waits_for_the_new_writer_to_become_available(world, writer_calls, monke
     world.clock.on_sleep.append(complete_after_second_sleep)
     answer = world.invoke({"action": "switchover"})
     assert answer["status"] == "completed"
-    assert world.clock.sleeps == [5, 5]
-    assert answer["timings"]["wait_seconds"] == 10
-    assert answer["duration_seconds"] == 10
-    assert world.duration_metrics() == [10]
+    assert world.clock.sleeps == [WRITER_POLL_SECONDS] * 2
+    assert answer["timings"]["wait_seconds"] == 2 * WRITER_POLL_SECONDS
+    assert answer["duration_seconds"] == 2 * WRITER_POLL_SECONDS
+    assert world.duration_metrics() == [2 * WRITER_POLL_SECONDS]
 
 
 def test_gives_up_after_the_wait_timeout_and_leaves_dns(world, writer_calls, monkeypatch):
@@ -515,8 +517,8 @@ def test_gives_up_after_the_wait_timeout_and_leaves_dns(world, writer_calls, mon
                         lambda self, **kw: _global_cluster_of(kw["global_cluster_identifier"]))
     answer = world.invoke({"action": "switchover"})
     assert answer["status"] == "timeout"
-    assert sum(world.clock.sleeps) == 240  # WAIT_TIMEOUT_SECONDS, in POLL_SECONDS steps
-    assert set(world.clock.sleeps) == {5}
+    assert sum(world.clock.sleeps) == contract.WAIT_TIMEOUT_SECONDS  # in POLL_SECONDS steps
+    assert set(world.clock.sleeps) == {WRITER_POLL_SECONDS}
     assert world.writer_region() == PRIMARY
     assert world.alarm_states() == {PRIMARY: "OK", SECONDARY: "ALARM"}  # as before
     assert [m["phase"] for m in world.notifications()[SECONDARY]] == ["started", "timeout"]
@@ -626,15 +628,23 @@ def aurora_static_env() -> dict[str, str]:
         "CLUSTER_ID": CLUSTER_ID[region]}) | {"GLOBAL_CLUSTER_ID": GLOBAL_ID}
 
 
-def test_config_defaults():
+@pytest.mark.parametrize("name", [
+    "LOCK_TTL_SECONDS", "RPO_SECONDS", "HEALTH_WINDOW_SECONDS", "WAIT_TIMEOUT_SECONDS",
+    "POLL_SECONDS", "METRIC_NAMESPACE", "METRIC_DIMENSION"])
+def test_the_settings_the_stack_sets_have_no_second_default(name):
+    with pytest.raises(KeyError, match=f"{name} is required"):
+        OrchestratorConfig.from_env(changed(aurora_static_env(), {name: None}))
+
+
+def test_config_holds_what_the_stack_sets():
     env = aurora_static_env()
-    assert not set(env) & {
-        "LOCK_TTL_SECONDS", "RPO_SECONDS", "HEALTH_WINDOW_SECONDS", "WAIT_TIMEOUT_SECONDS",
-        "POLL_SECONDS", "METRIC_NAMESPACE"}
     config = OrchestratorConfig.from_env(env)
     assert (config.lock_ttl_seconds, config.rpo_seconds, config.health_window_seconds,
-            config.wait_timeout_seconds, config.poll_seconds, config.metric_namespace) == (
-        600, 60, 180, 240, 5, "DatabaseDR")
+            config.wait_timeout_seconds, config.poll_seconds, config.metric_namespace,
+            config.metric_dimension) == (
+        contract.LOCK_TTL_SECONDS, RPO_SECONDS, contract.HEALTH_WINDOW_SECONDS,
+        contract.WAIT_TIMEOUT_SECONDS, contract.WRITER_POLL_SECONDS, contract.NAMESPACE,
+        contract.CLUSTER_DIMENSION)
     assert config.target_cluster_arn == env["SECONDARY_CLUSTER_ARN"]
     assert config.other_region == PRIMARY
     # Weighted DNS needs no alarms, failover DNS no zone

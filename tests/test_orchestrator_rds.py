@@ -30,18 +30,20 @@ import pytest
 from moto import mock_aws
 from moto.rds.models import RDSBackend
 
+from dr_lambdas.contract import (INSTANCE_DIMENSION, MAX_HANDOVERS, WAIT_TIMEOUT_SECONDS,
+                                 WRITER_POLL_SECONDS)
 from dr_lambdas.orchestrator import handler
 from dr_lambdas.orchestrator.config import OrchestratorConfig
 from dr_lambdas.orchestrator.decision import Observation, Request, decide
 from orchestrator_world import (  # noqa: F401 - fast_moto is a fixture
-    ACCOUNT, PRIMARY, REGIONS, ROLE, RPO_SECONDS, SECONDARY, DeadRegion, Deployment,
+    ACCOUNT, DEFAULTS, PRIMARY, REGIONS, ROLE, RPO_SECONDS, SECONDARY, DeadRegion, Deployment,
     RecordingClients, aws, changed, fast_moto, static_env,
 )
 from orchestrator_world import World as BaseWorld
 
 INSTANCE_ID = {PRIMARY: "orch-db-primary", SECONDARY: "orch-db-replica"}
-DIMENSION = "DBInstanceIdentifier"
-BACKUP_RETENTION_DAYS = 7
+DIMENSION = INSTANCE_DIMENSION
+BACKUP_RETENTION_DAYS = DEFAULTS.backup_retention_days
 FUNCTION = "orch-rds-orchestrator-usw2"
 RDS = Deployment(
     zone="db-orch-rds.internal", topic="orch-rds-alerts", lock_table="orch-rds-lock",
@@ -366,9 +368,9 @@ def test_waits_for_the_promotion_to_finish(world, promotions):
     finish_after_sleeps(world, promotions, 2)
     answer = world.invoke({"action": "evaluate"})
     assert answer["status"] == "completed"
-    assert world.clock.sleeps == [5, 5]
-    assert answer["timings"]["wait_seconds"] == 10
-    assert world.duration_metrics() == [10]
+    assert world.clock.sleeps == [WRITER_POLL_SECONDS] * 2
+    assert answer["timings"]["wait_seconds"] == 2 * WRITER_POLL_SECONDS
+    assert world.duration_metrics() == [2 * WRITER_POLL_SECONDS]
     assert world.weighted()["secondary"][0] == 100
 
 
@@ -382,7 +384,7 @@ def test_a_wait_that_runs_out_hands_over_to_a_fresh_invocation(world, promotions
                           env={"AWS_LAMBDA_FUNCTION_NAME": FUNCTION})
     assert (answer["decision"], answer["status"]) == ("failover", "handed_over")
     assert answer["handover"] == 1
-    assert sum(world.clock.sleeps) == 240
+    assert sum(world.clock.sleeps) == WAIT_TIMEOUT_SECONDS
     assert clients.invokes == [{
         "region": SECONDARY, "FunctionName": FUNCTION, "InvocationType": "Event",
         "Payload": {"action": "evaluate", "force": False, "handover": 1}}]
@@ -582,8 +584,8 @@ def test_config_defaults_and_the_lock_key():
     env = rds_static_env()
     config = OrchestratorConfig.from_env(env)
     assert config.global_cluster_id == ""  # not needed in this mode
-    assert (config.metric_dimension, config.max_handovers, config.function_name) == (
-        "DBClusterIdentifier", 3, "")
+    assert (config.metric_dimension, config.max_handovers, config.backup_retention_days,
+            config.function_name) == (DIMENSION, MAX_HANDOVERS, BACKUP_RETENTION_DAYS, "")
     assert config.target_member_arn == env["SECONDARY_INSTANCE_ARN"]
     assert config.lock_key == LOCK_KEY
     assert (config.other_lock_table, config.fence_key("primary")) == (

@@ -13,7 +13,7 @@ import pytest
 from constructs_lib.config import load_config
 from constructs_lib.recovery_budget import (UNREACHABLE_REGION_SECONDS, detection_scenarios,
                                             recovery_budget, render_markdown, render_text)
-from constructs_lib.timings import (CANARY_ALARM_PERIOD_SECONDS, CANARY_ALARM_PERIODS,
+from dr_lambdas.contract import (CANARY_ALARM_PERIOD_SECONDS, CANARY_ALARM_PERIODS,
                                     CANARY_CONNECT_TIMEOUT_SECONDS, CANARY_FAST_ALARM_PERIODS,
                                     CANARY_PERIOD_SECONDS, CANARY_TIMEOUT_SECONDS,
                                     HEALTH_WINDOW_SECONDS, WATCHDOG_PERIOD_SECONDS,

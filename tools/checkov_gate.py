@@ -25,6 +25,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from constructs_lib.checks import skips_of  # noqa: E402
+from dr_lambdas.contract import STACK_ID  # noqa: E402
 
 CHECKOV = Path(os.environ.get("DR_CHECKOV", ROOT / ".tools" / "checkov" / "bin" / "checkov"))
 
@@ -106,7 +107,7 @@ def gate(report: dict, skips: dict[str, dict[str, str]]) -> GateResult:
 
 
 def main(argv: list[str]) -> int:
-    path = Path(argv[0]) if argv else ROOT / "cdktf.out" / "stacks" / "dbdr" / "cdk.tf.json"
+    path = Path(argv[0]) if argv else ROOT / "cdktf.out" / "stacks" / STACK_ID / "cdk.tf.json"
     result = gate(scan(path, "terraform_json"), inline_skips(json.loads(path.read_text())))
     for check_id, resource, reason in result.skipped:
         print(f"skipped {check_id} on {resource}: {reason}")

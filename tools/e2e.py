@@ -34,6 +34,7 @@ sys.path.insert(0, str(ROOT))
 
 from constructs_lib.config import ConfigError, DrConfig, load_config, read_context  # noqa: E402
 from tools import checkov_gate, plan_review, teardown, terraform  # noqa: E402
+from dr_lambdas.contract import CLUSTER_DIMENSION, INSTANCE_DIMENSION, STACK_ID  # noqa: E402
 from tools.emulator import Emulator, lambda_deliveries  # noqa: E402
 from tools.pg_cluster import PgCluster  # noqa: E402
 from tools.teardown import region_of  # noqa: E402
@@ -81,11 +82,11 @@ class Run:
 
     @property
     def dimension(self) -> str:
-        return "DBClusterIdentifier" if self.aurora else "DBInstanceIdentifier"
+        return CLUSTER_DIMENSION if self.aurora else INSTANCE_DIMENSION
 
     @property
     def stack_dir(self) -> Path:
-        return self.workdir / "cdktf.out" / "stacks" / "dbdr"
+        return self.workdir / "cdktf.out" / "stacks" / STACK_ID
 
     def aws(self, service: str, role: str = "primary"):
         region = self.config.primary_region if role == "primary" else self.config.secondary_region

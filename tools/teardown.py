@@ -43,6 +43,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from constructs_lib.config import ConfigError, DrConfig, load_config, read_context  # noqa: E402
+from dr_lambdas.contract import STACK_ID  # noqa: E402
 from tools import terraform  # noqa: E402
 
 RdsIn = Callable[[str], Any]  # region -> boto3 RDS client
@@ -209,7 +210,7 @@ def main(argv: list[str] | None = None) -> int:
     if synthesized.returncode != 0:
         print(synthesized.stdout + synthesized.stderr, file=sys.stderr)
         return 2 if synthesized.returncode == 2 else 1
-    stack_dir = ROOT / os.environ.get("CDKTF_OUTDIR", "cdktf.out") / "stacks" / "dbdr"
+    stack_dir = ROOT / os.environ.get("CDKTF_OUTDIR", "cdktf.out") / "stacks" / STACK_ID
     try:
         terraform.run(stack_dir, "init", "-input=false")
         teardown(config, stack_dir, boto3_rds(config))

@@ -1,7 +1,7 @@
 """The canary function: read the credentials, probe the databases, publish metrics.
 
 Runs every minute in each region (EventBridge's finest schedule) and probes every
-``PROBE_INTERVAL_SECONDS`` (10 s by default) within that minute, bounded by the minute and
+``PROBE_INTERVAL_SECONDS`` (the stack's default is 10 s) within that minute, bounded by the minute and
 by the function's remaining time. Each probe looks at its own region's database: the cluster
 (writer) endpoint ``DB_HOST``, and the reader endpoint ``DB_READER_HOST`` only when the
 writer endpoint could not be reached (an Aurora secondary's writer endpoint is inactive and
@@ -12,8 +12,8 @@ across the VPC peering, the same way.
 Each failed probe is classified (``probe.py``): *could not connect* means the database is
 down; anything else, including a secret that cannot be read, is a **canary fault**, which
 says nothing about the database. Published (namespace ``METRIC_NAMESPACE``, dimension
-``METRIC_DIMENSION``; ``DBClusterIdentifier`` by default, ``DBInstanceIdentifier`` for an
-RDS instance):
+``METRIC_DIMENSION``: ``DBClusterIdentifier`` for an Aurora cluster, ``DBInstanceIdentifier``
+for an RDS instance; both, like every variable, set by the stack from ``contract.py``):
 
 - under ``CLUSTER_ID``: ``ConnectivityOk`` 1 (connected) or 0 (could not connect), never on
   a canary fault; ``IsWriter`` and ``LatencyMs`` when connected; ``ReplicationLagMs`` when
@@ -40,18 +40,11 @@ from typing import Any
 
 from dr_lambdas.canary.probe import ProbeResult, ProbeSettings, probe
 from dr_lambdas.common import env_int, env_str, log
+from dr_lambdas.contract import CANARY_PERIOD_SECONDS, HIGH_RESOLUTION, PROBE_INTERVALS
 
-DEFAULT_NAMESPACE = "DatabaseDR"
-DEFAULT_DIMENSION = "DBClusterIdentifier"
 # A run lasts one schedule period (EventBridge runs the canary every minute) and probes every
-# PROBE_INTERVAL_SECONDS within it: a divisor of the minute that is also a CloudWatch alarm
-# period (10, 20, 30 or 60 s).
-RUN_SECONDS = 60
-PROBE_INTERVALS = (10, 20, 30, 60)
-# The one-second copies of the metrics the fast alarms read; Route 53 health checks accept
-# standard-resolution metrics only (Route 53 API reference, AlarmIdentifier).
-HIGH_RESOLUTION = {"ConnectivityOk": "ConnectivityOkHighRes",
-                   "PeerConnectivityOk": "PeerConnectivityOkHighRes"}
+# PROBE_INTERVAL_SECONDS within it (dr_lambdas/contract.py).
+RUN_SECONDS = CANARY_PERIOD_SECONDS
 # The clock and sleep of the probe loop (tests give fast ones).
 _clock = time.monotonic
 _sleep = time.sleep
@@ -155,22 +148,22 @@ def lambda_handler(event: Any, context: Any) -> dict:
     settings = ProbeSettings(
         engine=engine,
         host=env_str(env, "DB_HOST"),
-        port=env_int(env, "DB_PORT", 3306 if engine == "aurora-mysql" else 5432),
+        port=_required_int(env, "DB_PORT"),
         database=env_str(env, "DB_NAME"),
         user="",
         password="",
-        connect_timeout_seconds=env_int(env, "CONNECT_TIMEOUT_SECONDS", 5),
+        connect_timeout_seconds=_required_int(env, "CONNECT_TIMEOUT_SECONDS"),
         ca_bundle=env.get("CA_BUNDLE") or None,
     )
     target = Target(
         cluster_id=env_str(env, "CLUSTER_ID"),
-        namespace=env_str(env, "METRIC_NAMESPACE", DEFAULT_NAMESPACE),
-        dimension=env_str(env, "METRIC_DIMENSION", DEFAULT_DIMENSION),
+        namespace=env_str(env, "METRIC_NAMESPACE"),
+        dimension=env_str(env, "METRIC_DIMENSION"),
         hosts=_hosts(env, "DB_HOST", "DB_READER_HOST"),
         peer_id=env.get("PEER_CLUSTER_ID") or None,
         peer_hosts=(_hosts(env, "PEER_DB_HOST", "PEER_DB_READER_HOST")
                     if env.get("PEER_CLUSTER_ID") else []))
-    interval = env_int(env, "PROBE_INTERVAL_SECONDS", RUN_SECONDS)
+    interval = _required_int(env, "PROBE_INTERVAL_SECONDS")
     if interval not in PROBE_INTERVALS:
         raise ValueError(f"PROBE_INTERVAL_SECONDS must be one of "
                          f"{', '.join(map(str, PROBE_INTERVALS))}, got {interval}")
@@ -198,6 +191,12 @@ def lambda_handler(event: Any, context: Any) -> dict:
         answers.append(probe_once(settings, credentials, target))
     last = answers[-1]
     return {**last, "probes": len(answers), "interval_seconds": interval}
+
+
+def _required_int(env: Any, name: str) -> int:
+    """An integer the stack always sets (KeyError naming it when missing)."""
+    env_str(env, name)
+    return env_int(env, name, 0)
 
 
 def _remaining_seconds(context: Any) -> float | None:

@@ -51,14 +51,13 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 from dr_lambdas.common import log
-from dr_lambdas.orchestrator.config import (GLOBAL_ENDPOINT, ROLES, OrchestratorConfig,
-                                            arn_region)
+from dr_lambdas.contract import FENCE_METRIC, GLOBAL_ENDPOINT
+from dr_lambdas.orchestrator.config import ROLES, OrchestratorConfig, arn_region
 from dr_lambdas.orchestrator.decision import Decision, Request
 from dr_lambdas.orchestrator.observe import (WEIGHT_STANDBY, WEIGHT_WRITER, ClientFactory,
                                              weighted_records)
 
 DURATION_METRIC = "FailoverDurationSeconds"
-FENCE_METRIC = "Fenced"
 REFUSED_METRIC = "FailoverRefused"
 PROMOTE = "PromoteReadReplica"
 

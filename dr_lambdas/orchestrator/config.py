@@ -21,10 +21,8 @@ from dataclasses import dataclass
 from typing import Mapping
 
 from dr_lambdas.common import env_int, env_str
+from dr_lambdas.contract import DNS_MODES, DR_MODES, RDS_REPLICA
 
-DR_MODES = ("aurora-global", "rds-replica")
-GLOBAL_ENDPOINT = "global-endpoint"
-DNS_MODES = (GLOBAL_ENDPOINT, "failover", "weighted")
 ROLES = ("primary", "secondary")
 # What a member is in each mode: the word in its variable names and in messages.
 MEMBER_KINDS = {"aurora-global": "cluster", "rds-replica": "instance"}
@@ -65,31 +63,31 @@ class OrchestratorConfig:
     primary_topic_arn: str
     secondary_topic_arn: str
     lock_table: str
-    # Default: 600 s. Longer than the wait for the new writer, so a live run never loses
-    # its lock; a crashed run's lock is taken over after this.
-    lock_ttl_seconds: int = 600
-    # Default: 60 s. An unplanned failover that could lose more is refused unless forced.
-    rpo_seconds: int = 60
-    # Default: 180 s. The writer is healthy when its canary's latest datapoint in this
-    # window is 1 (three one-minute canary periods).
-    health_window_seconds: int = 180
-    # Default: 240 s. How long to wait for the promoted member to be the available writer.
-    wait_timeout_seconds: int = 240
-    # Default: 5 s between two looks at the promoted member while waiting.
-    poll_seconds: int = 5
-    # Default: DatabaseDR, where the canary publishes ConnectivityOk / IsWriter.
-    metric_namespace: str = "DatabaseDR"
-    # Default: DBClusterIdentifier. The dimension name of the canary's metrics, whose value
-    # is the member id (a deployment in rds-replica mode sets DBInstanceIdentifier).
-    metric_dimension: str = "DBClusterIdentifier"
-    # Default: 3. rds-replica only: how many times a run whose wait timed out hands the
-    # rest of the failover to a fresh invocation of this function (a promotion takes
-    # "several minutes or longer", more than one Lambda run).
-    max_handovers: int = 3
-    # Default: 7. rds-replica only: the automated-backup retention the promoted instance
-    # keeps. PromoteReadReplica documents "Default: 1" for BackupRetentionPeriod, so the
+    # The values below have no defaults here: the stack sets each from dr_lambdas/contract.py
+    # or the configuration, so a test runs with what production runs.
+    # Longer than the wait for the new writer, so a live run never loses its lock; a
+    # crashed run's lock is taken over after this.
+    lock_ttl_seconds: int
+    # An unplanned failover that could lose more is refused unless forced.
+    rpo_seconds: int
+    # The writer is healthy when its canary's latest datapoint in this window is 1.
+    health_window_seconds: int
+    # How long to wait for the promoted member to be the available writer ...
+    wait_timeout_seconds: int
+    # ... looking at it this often.
+    poll_seconds: int
+    # Where the canary publishes ConnectivityOk / IsWriter, and the dimension name of its
+    # metrics, whose value is the member id.
+    metric_namespace: str
+    metric_dimension: str
+    # rds-replica only: how many times a run whose wait timed out hands the rest of the
+    # failover to a fresh invocation of this function (a promotion takes "several minutes
+    # or longer", more than one Lambda run).
+    max_handovers: int = 0
+    # rds-replica only: the automated-backup retention the promoted instance keeps.
+    # PromoteReadReplica documents "Default: 1" for BackupRetentionPeriod, so the
     # deployment's value is passed explicitly (and a plan after failover stays empty).
-    backup_retention_days: int = 7
+    backup_retention_days: int = 0
     # AWS_LAMBDA_FUNCTION_NAME, set by the Lambda runtime: the function a hand-over invokes.
     # Default: empty (outside Lambda), and then a timed-out wait is reported, not handed over.
     function_name: str = ""
@@ -115,6 +113,7 @@ class OrchestratorConfig:
         for name in required:
             env_str(environ, name)  # KeyError naming the variable when it is missing
         kind = MEMBER_KINDS[dr_mode].upper()
+        rds = dr_mode == RDS_REPLICA
         config = cls(
             dr_mode=dr_mode,
             home_region=env_str(environ, "HOME_REGION"),
@@ -135,15 +134,15 @@ class OrchestratorConfig:
             primary_topic_arn=env_str(environ, "PRIMARY_TOPIC_ARN"),
             secondary_topic_arn=env_str(environ, "SECONDARY_TOPIC_ARN"),
             lock_table=env_str(environ, "LOCK_TABLE"),
-            lock_ttl_seconds=_int(environ, "LOCK_TTL_SECONDS", 600),
-            rpo_seconds=_int(environ, "RPO_SECONDS", 60),
-            health_window_seconds=_int(environ, "HEALTH_WINDOW_SECONDS", 180),
-            wait_timeout_seconds=_int(environ, "WAIT_TIMEOUT_SECONDS", 240),
-            poll_seconds=_int(environ, "POLL_SECONDS", 5),
-            metric_namespace=env_str(environ, "METRIC_NAMESPACE", "DatabaseDR"),
-            metric_dimension=env_str(environ, "METRIC_DIMENSION", "DBClusterIdentifier"),
-            max_handovers=_int(environ, "MAX_HANDOVERS", 3),
-            backup_retention_days=_int(environ, "BACKUP_RETENTION_DAYS", 7),
+            lock_ttl_seconds=_int(environ, "LOCK_TTL_SECONDS"),
+            rpo_seconds=_int(environ, "RPO_SECONDS"),
+            health_window_seconds=_int(environ, "HEALTH_WINDOW_SECONDS"),
+            wait_timeout_seconds=_int(environ, "WAIT_TIMEOUT_SECONDS"),
+            poll_seconds=_int(environ, "POLL_SECONDS"),
+            metric_namespace=env_str(environ, "METRIC_NAMESPACE"),
+            metric_dimension=env_str(environ, "METRIC_DIMENSION"),
+            max_handovers=_int(environ, "MAX_HANDOVERS") if rds else 0,
+            backup_retention_days=_int(environ, "BACKUP_RETENTION_DAYS") if rds else 0,
             function_name=environ.get("AWS_LAMBDA_FUNCTION_NAME", "") or "",
             canary_function=environ.get("CANARY_FUNCTION", "") or "",
         )
@@ -185,8 +184,9 @@ class OrchestratorConfig:
                                  ("HEALTH_WINDOW_SECONDS", self.health_window_seconds, 60),
                                  ("WAIT_TIMEOUT_SECONDS", self.wait_timeout_seconds, 1),
                                  ("POLL_SECONDS", self.poll_seconds, 1),
-                                 ("MAX_HANDOVERS", self.max_handovers, 0),
-                                 ("BACKUP_RETENTION_DAYS", self.backup_retention_days, 1)):
+                                 *((("MAX_HANDOVERS", self.max_handovers, 0),
+                                    ("BACKUP_RETENTION_DAYS", self.backup_retention_days, 1))
+                                   if self.dr_mode == RDS_REPLICA else ())):
             if value < low:
                 raise ValueError(f"{name} must be >= {low}, got {value}")
         if self.lock_ttl_seconds <= self.wait_timeout_seconds:
@@ -278,8 +278,9 @@ def _check_choice(name: str, value: str, allowed: tuple[str, ...]) -> None:
         raise ValueError(f"{name} must be one of {', '.join(allowed)}, got {value!r}")
 
 
-def _int(environ: Mapping[str, str], name: str, default: int) -> int:
+def _int(environ: Mapping[str, str], name: str) -> int:
+    env_str(environ, name)  # KeyError naming the variable when it is missing
     try:
-        return env_int(environ, name, default)
+        return env_int(environ, name, 0)
     except ValueError:
         raise ValueError(f"{name} must be an integer, got {environ.get(name)!r}") from None

@@ -1,12 +1,49 @@
-"""The timings the failover path is built from.
+"""The facts the stack and its functions share, each defined once.
 
-One place for the schedules, windows and timeouts that the constructs deploy
-(ConnectivityCanary, FailoverAutomation) and that the recovery budget adds up
-(recovery_budget.py), so the budget printed at synth is the budget of what is synthesized.
-No cdktf import: the budget is computed before the provider bindings load.
+``constructs_lib`` writes the functions' environment from these values and ``dr_lambdas``
+reads them, so the two cannot disagree: the metric namespace and dimension names, the
+database and DNS modes, the stack id, the lock's lifetime, and the timings the failover
+path is built from (the canary's schedule and probes, the alarms' periods, the watchdog,
+the health window, the waits), which the recovery budget (``constructs_lib/
+recovery_budget.py``) adds up, so the budget printed at synth is the budget of what is
+synthesized. The functions take every one of these values from their environment (no
+second defaults of their own); this module is packaged with them. No cdktf import: it is
+read before the provider bindings load, and inside the functions.
 """
 
 from __future__ import annotations
+
+# The Terraform stack (cdktf.out/stacks/<STACK_ID>).
+STACK_ID = "dbdr"
+
+# Where the canaries and the orchestrators publish (CloudWatch custom metrics) ...
+NAMESPACE = "DatabaseDR"
+# ... under the member's id: an Aurora cluster's or an RDS DB instance's.
+CLUSTER_DIMENSION = "DBClusterIdentifier"
+INSTANCE_DIMENSION = "DBInstanceIdentifier"
+# The fence of an old RDS primary: 1 under its instance id, in the surviving region.
+FENCE_METRIC = "Fenced"
+# The canary's metrics the alarms, health checks and the orchestrator read ...
+CONNECTIVITY_OK, IS_WRITER, CANARY_ERROR = "ConnectivityOk", "IsWriter", "CanaryError"
+PEER_CONNECTIVITY_OK = "PeerConnectivityOk"
+# ... and the one-second copies the fast alarms read; Route 53 health checks accept
+# standard-resolution metrics only (Route 53 API reference, AlarmIdentifier).
+HIGH_RESOLUTION = {CONNECTIVITY_OK: "ConnectivityOkHighRes",
+                   PEER_CONNECTIVITY_OK: "PeerConnectivityOkHighRes"}
+
+# The two shapes of database, and the DNS modes each allows (its default first).
+AURORA_GLOBAL, RDS_REPLICA = "aurora-global", "rds-replica"
+DR_MODES = (AURORA_GLOBAL, RDS_REPLICA)
+GLOBAL_ENDPOINT = "global-endpoint"
+DNS_MODES = (GLOBAL_ENDPOINT, "failover", "weighted")
+DNS_MODES_OF = {AURORA_GLOBAL: DNS_MODES, RDS_REPLICA: ("failover", "weighted")}
+# The metric dimension of each mode's member.
+DIMENSION_OF = {AURORA_GLOBAL: CLUSTER_DIMENSION, RDS_REPLICA: INSTANCE_DIMENSION}
+
+# The failover lock (DynamoDB) expires this long after it is taken: longer than the wait
+# for the new writer (WAIT_TIMEOUT_SECONDS), so a live run never loses it; a crashed
+# run's lock is taken over after this.
+LOCK_TTL_SECONDS = 600
 
 # The canary runs this often: rate(1 minute) is the finest EventBridge schedule ...
 CANARY_PERIOD_SECONDS = 60
