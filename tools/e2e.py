@@ -746,24 +746,37 @@ COMPARE = {"LessThanThreshold": lambda v, t: v < t,
 
 def _evaluate_alarm(run: Run, role: str, name: str) -> str:
     """CloudWatch's evaluation of a deployed metric alarm over what was published, which moto
-    does not do: the alarm's statistic over its last ``EvaluationPeriods`` periods, missing
-    periods treated as its ``TreatMissingData`` says, ALARM when ``DatapointsToAlarm`` of
-    them breach. The state is then set with SetAlarmState, and the emulator acts on the
-    change as CloudWatch does (tools/emulator.py, patch w: notification to the alarm's
-    topics, composite alarms, SNS subscriptions). Returns the state."""
+    does not do: the alarm's statistic in each of its last ``EvaluationPeriods`` periods
+    (aligned to the clock, as CloudWatch aligns them; the period in progress counts once it
+    has data), missing periods treated as its ``TreatMissingData`` says, ALARM when
+    ``DatapointsToAlarm`` of them breach. The state is then set with SetAlarmState, and the
+    emulator acts on the change as CloudWatch does (tools/emulator.py, patch w: notification
+    to the alarm's topics, composite alarms, SNS subscriptions). Returns the state."""
     from datetime import datetime, timedelta, timezone
 
     cloudwatch = run.aws("cloudwatch", role)
     (alarm,) = cloudwatch.describe_alarms(AlarmNames=[name])["MetricAlarms"]
     period, periods = alarm["Period"], alarm["EvaluationPeriods"]
-    now = datetime.now(timezone.utc) + timedelta(seconds=1)
+    statistic = alarm["Statistic"]
+    now = datetime.now(timezone.utc)
+    # One-second points (moto buckets from the first datapoint, not from the clock), grouped
+    # here into the alarm's clock-aligned periods.
     points = cloudwatch.get_metric_statistics(
         Namespace=alarm["Namespace"], MetricName=alarm["MetricName"],
-        Dimensions=alarm["Dimensions"], StartTime=now - timedelta(seconds=period * periods),
-        EndTime=now, Period=period, Statistics=[alarm["Statistic"]])["Datapoints"]
-    values = [p[alarm["Statistic"]] for p in sorted(points, key=lambda p: p["Timestamp"])]
+        Dimensions=alarm["Dimensions"],
+        StartTime=now - timedelta(seconds=period * (periods + 1)),
+        EndTime=now + timedelta(seconds=1), Period=1, Statistics=[statistic])["Datapoints"]
+    buckets: dict[int, list[float]] = {}
+    for point in points:
+        buckets.setdefault(int(point["Timestamp"].timestamp()) // period, []).append(
+            point[statistic])
+    current = int(now.timestamp()) // period
+    last = current if current in buckets else current - 1  # a period with no data yet
+    combine = {"Minimum": min, "Maximum": max, "Sum": sum, "SampleCount": sum,
+               "Average": lambda v: sum(v) / len(v)}[statistic]
+    values = [combine(buckets[b]) for b in range(last - periods + 1, last + 1) if b in buckets]
     breaching = sum(COMPARE[alarm["ComparisonOperator"]](v, alarm["Threshold"]) for v in values)
-    missing = max(periods - len(values), 0)
+    missing = periods - len(values)
     treat = alarm.get("TreatMissingData", "missing")
     if treat == "breaching":
         breaching += missing
