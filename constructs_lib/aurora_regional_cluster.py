@@ -194,7 +194,8 @@ class AuroraRegionalCluster(Construct):
                 instance_class=s.instance_class,
                 db_subnet_group_name=props.vpc.subnet_group_name,
                 publicly_accessible=False,
-                # Minor versions move together in both regions, on purpose (pitfall 7).
+                # Minor versions move together in both regions, on purpose: an upgrade fails while a
+                # replica runs a lower version (provider #29487).
                 auto_minor_version_upgrade=False,
                 promotion_tier=i,
                 monitoring_interval=s.monitoring_interval_seconds,

@@ -2,7 +2,7 @@
 
 Sources, highest first: environment variables (``DR_<SETTING>``, and
 ``ENVIRONMENT_SUFFIX``), then the ``context`` block of ``cdktf.json``, then the defaults
-declared in ``SETTINGS``. Every problem is reported as a :class:`ConfigError` whose one-line
+of :class:`DrConfig` (each setting's rule is in ``_CHECKS``). Every problem is reported as a :class:`ConfigError` whose one-line
 message names the setting, the value received and what is allowed.
 
 This module imports nothing from cdktf, so validating a configuration costs milliseconds.
@@ -18,7 +18,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
-from dr_lambdas.contract import AURORA_GLOBAL, DNS_MODES_OF, RDS_REPLICA
+from dr_lambdas.contract import (AURORA_GLOBAL, CANARY_PROBE_INTERVAL_SECONDS, DNS_MODES_OF,
+                                 PROBE_INTERVALS, RDS_REPLICA)
 
 from .instance_classes import (
     AURORA_INSTANCE_CLASS,
@@ -176,7 +177,7 @@ class DrConfig:
     automatic_failover: bool = True
     # The canaries probe this often within each one-minute run (10, 20, 30 or 60 s); the
     # fast alarms use it as their period. 60 costs least and detects slowest.
-    probe_interval_seconds: int = 10
+    probe_interval_seconds: int = CANARY_PROBE_INTERVAL_SECONDS
     # Reserve one concurrent execution for each orchestrator and canary function. Default:
     # off; AWS refuses a reservation that takes the account's unreserved concurrency below
     # its minimum (new accounts have a quota of 10, all of it the minimum).
@@ -448,15 +449,21 @@ def _secondary_cidr(value: str, config: DrConfig) -> str | None:
     return None
 
 
-def _client_cidrs(value: tuple, _: DrConfig) -> str | None:
-    for cidr in value:
-        try:
-            net = ipaddress.ip_network(cidr)
-        except ValueError:
-            return f"{cidr!r} is not a network in CIDR notation"
-        if net.prefixlen < 8:
-            return f"{cidr} is too wide; the database is never opened to the internet (use /8 or narrower)"
+def client_cidr_problem(cidr: str) -> str | None:
+    """Why a client CIDR may not reach the database, or None (the one rule, used by the
+    configuration and by RegionalVpc)."""
+    try:
+        net = ipaddress.ip_network(cidr)
+    except ValueError:
+        return f"{cidr!r} is not a network in CIDR notation"
+    if net.prefixlen < 8:
+        return (f"{cidr} is too wide; the database is never opened to the internet "
+                "(use /8 or narrower)")
     return None
+
+
+def _client_cidrs(value: tuple, _: DrConfig) -> str | None:
+    return next((problem for problem in map(client_cidr_problem, value) if problem), None)
 
 
 def _zone_ids(role: str) -> Callable[[tuple, DrConfig], str | None]:
@@ -639,7 +646,7 @@ _CHECKS: list[tuple[str, Callable[[Any, DrConfig], str | None]]] = [
     ("dns_routing", lambda v, c: None if v in DNS_ROUTINGS.get(c.database_mode, ())
      else f"must be one of {', '.join(DNS_ROUTINGS.get(c.database_mode, ()))} in "
           f"database_mode {c.database_mode}"),
-    ("probe_interval_seconds", _one_of((10, 20, 30, 60))),
+    ("probe_interval_seconds", _one_of(PROBE_INTERVALS)),
     ("rpo_seconds", _between(1, 86400)),
     ("rto_seconds", lambda v, c: None if 0 <= v <= 86400
      else "must be 0 (no objective) or 1..86400"),

@@ -8,10 +8,10 @@ exist (dimension ``DBClusterIdentifier`` or ``DBInstanceIdentifier``):
   secondary: ``AuroraGlobalDBReplicationLag`` and ``AuroraGlobalDBRPOLag``.
 - RDS instance: CPUUtilization, FreeableMemory, FreeStorageSpace and DatabaseConnections. On
   the replica: ``ReplicaLag`` (seconds).
-- On the primary: a writer-health alarm, because Route 53 health checkers cannot reach
-  private endpoints (dns-failover-private-hosted-zones): when the writer stops publishing
-  (``EngineUptime`` of the Aurora writer; any ``CPUUtilization`` sample of the RDS
-  instance) the alarm fires (missing data is breaching).
+- On the primary: a writer-health alarm: when the writer stops publishing (``EngineUptime``
+  of the Aurora writer; any ``CPUUtilization`` sample of the RDS instance) the alarm fires
+  (missing data is breaching). It is one half of the ``primary-down`` composite alarm that
+  triggers the failover orchestrator (FailoverAutomation); it is not behind DNS.
 
 RDS publishes these metrics at 1-minute granularity, so an alarm reacts after
 ``period x evaluation_periods`` seconds at best.
@@ -128,8 +128,8 @@ class LagAlarms(Construct):
             alarm("writer-health", metric, statistic,
                   "LessThanOrEqualToThreshold" if aurora else "LessThanThreshold",
                   0 if aurora else 1,
-                  f"The writer {name} is down or not reporting; DNS fails the writer "
-                  "record over while this alarm is in ALARM",
+                  f"The writer {name} is down or not reporting: the primary-down alarm "
+                  "asks the failover orchestrator to evaluate a failover",
                   missing="breaching", extra_dimensions=extra)
         elif aurora:
             alarm("replication-lag", "AuroraGlobalDBReplicationLag", "Maximum",

@@ -50,7 +50,7 @@ from cdktf_cdktf_provider_aws.vpc_security_group_ingress_rule import (
     VpcSecurityGroupIngressRule,
 )
 
-from .config import zone_id_prefix, zone_ids_problem
+from .config import client_cidr_problem, zone_id_prefix, zone_ids_problem
 from .naming import Namer
 from .regional_key import RegionalKey
 
@@ -248,7 +248,7 @@ def _validate(props: RegionalVpcProps) -> ipaddress.IPv4Network:
     if not 1 <= props.port <= 65535:
         raise ValueError(f"port must be 1..65535, got {props.port}")
     for cidr in props.client_cidrs:
-        if ipaddress.ip_network(cidr, strict=False).prefixlen == 0:
-            raise ValueError(f"client_cidrs must not open the database to the internet, "
-                             f"got {cidr}")
+        problem = client_cidr_problem(cidr)
+        if problem:
+            raise ValueError(f"client_cidrs: {problem}")
     return network

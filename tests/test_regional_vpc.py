@@ -123,7 +123,9 @@ def test_flow_log_role_has_what_the_vpc_guide_lists_scoped_to_this_region():
     ({"cidr": "10.0.0.0/12"}, "prefix must be /16../24"),
     ({"az_count": 1}, "az_count must be 2..6, got 1"),
     ({"port": 0}, "port must be 1..65535, got 0"),
-    ({"client_cidrs": ("0.0.0.0/0",)}, "must not open the database to the internet"),
+    ({"client_cidrs": ("0.0.0.0/0",)}, "never opened to the internet"),
+    # the configuration's rule, not a looser one: wider than /8 is refused here too
+    ({"client_cidrs": ("10.0.0.0/7",)}, r"client_cidrs: 10.0.0.0/7 is too wide.*/8 or narrower"),
 ])
 def test_invalid_props_are_rejected(overrides, message):
     with pytest.raises(ValueError, match=message):

@@ -342,7 +342,8 @@ def protection_risk(c: Change, context: Context) -> list[Finding]:
 
 
 def engine_risk(c: Change, context: Context) -> list[Finding]:
-    """Engine changes (pitfall 7: both regions must run the same version)."""
+    """Engine changes (both regions must run the same version: an upgrade fails while a
+    replica runs a lower one, provider #29487)."""
     if not c.existed:
         return []
     findings = []
