@@ -46,7 +46,7 @@ def build_report(config: DrConfig, results: Path, picture: Path, out: Path) -> s
         f"# DR report: {config.project_name} ({config.environment_suffix})",
         "",
         f"Database mode **{config.database_mode}**, primary **{config.primary_region}**, "
-        f"secondary **{config.secondary_region}**, DNS **{config.dns_routing}** records, "
+        f"secondary **{config.secondary_region}**, DNS **{config.dns_routing}**, "
         f"objectives **RTO {config.rto_seconds or 'none'} s / RPO {config.rpo_seconds} s**: "
         + ("**met**." if budget.meets_objectives else "**NOT met**: "
            + "; ".join(budget.problems()) + "."),
