@@ -37,15 +37,15 @@ def build_app(config: DrConfig, outdir: str | None = None):
 def build_stack(app, config: DrConfig):
     from cdktf import LocalBackend, S3Backend, TerraformOutput, TerraformStack
 
-    from constructs_lib.connectivity_canary import (
+    from constructs_lib.monitoring.connectivity_canary import (
         ConnectivityCanary, ConnectivityCanaryProps, PeerDatabase)
-    from constructs_lib.failover_automation import (
+    from constructs_lib.automation.failover_automation import (
         FailoverAutomation, FailoverAutomationProps, RegionSide)
-    from constructs_lib.failover_dns import DnsRegion, FailoverDns, FailoverDnsProps
-    from constructs_lib.lag_alarms import AlarmThresholds, LagAlarms, LagAlarmsProps
-    from constructs_lib.regional_key import RegionalKey, RegionalKeyProps
+    from constructs_lib.dns.failover_dns import DnsRegion, FailoverDns, FailoverDnsProps
+    from constructs_lib.monitoring.lag_alarms import AlarmThresholds, LagAlarms, LagAlarmsProps
+    from constructs_lib.security.regional_key import RegionalKey, RegionalKeyProps
     from constructs_lib.regional_provider import regional_provider
-    from constructs_lib.regional_vpc import RegionalVpc, RegionalVpcProps
+    from constructs_lib.network.regional_vpc import RegionalVpc, RegionalVpcProps
 
     c, namer = config, config.namer
     stack = TerraformStack(app, STACK_ID)
@@ -205,7 +205,7 @@ def _data_protection(stack, c: DrConfig, providers: dict, keys: dict, vpcs: dict
                      members: dict, alarms: dict, dns, secret_arn: str,
                      global_writer_endpoint: str) -> dict:
     """The data-protection extras, each behind its flag; returns their outputs."""
-    from constructs_lib.regional_key import KeyedRegion
+    from constructs_lib.security.regional_key import KeyedRegion
 
     namer, outputs = c.namer, {}
     regions = {"primary": c.primary_region, "secondary": c.secondary_region}
@@ -214,14 +214,14 @@ def _data_protection(stack, c: DrConfig, providers: dict, keys: dict, vpcs: dict
     destroyable = not c.deletion_protection
 
     if c.vpc_peering:
-        from constructs_lib.vpc_peering import VpcPeering, VpcPeeringProps
+        from constructs_lib.network.vpc_peering import VpcPeering, VpcPeeringProps
 
         peering = VpcPeering(stack, "Peering", VpcPeeringProps(
             namer=namer, primary=vpcs["primary"], secondary=vpcs["secondary"]))
         outputs["vpc_peering_connection_id"] = (peering.connection_id,
                                                 "VPC peering between the two regions")
     if c.backup_buckets:
-        from constructs_lib.backup_buckets import BackupBuckets, BackupBucketsProps
+        from constructs_lib.data_protection.backup_buckets import BackupBuckets, BackupBucketsProps
 
         buckets = BackupBuckets(stack, "BackupBuckets", BackupBucketsProps(
             namer=namer, **keyed, expiration_days=c.backup_object_expiration_days,
@@ -232,7 +232,7 @@ def _data_protection(stack, c: DrConfig, providers: dict, keys: dict, vpcs: dict
                 f"Backup bucket in {region}" + (" (replicated to the secondary)"
                                                 if role == "primary" else " (replica)"))
     if c.aws_backup:
-        from constructs_lib.backup_plan import DatabaseBackups, DatabaseBackupsProps
+        from constructs_lib.data_protection.backup_plan import DatabaseBackups, DatabaseBackupsProps
 
         backups = DatabaseBackups(stack, "Backups", DatabaseBackupsProps(
             namer=namer, **keyed, database_arn=members["primary"].arn,
@@ -244,7 +244,7 @@ def _data_protection(stack, c: DrConfig, providers: dict, keys: dict, vpcs: dict
             outputs[f"{role}_backup_vault_arn"] = (backups.vaults[role].arn,
                                                    f"AWS Backup vault in {region}")
     if c.endpoint_parameters:
-        from constructs_lib.endpoint_parameters import (
+        from constructs_lib.dns.endpoint_parameters import (
             EndpointParameters, EndpointParametersProps)
 
         parameters = EndpointParameters(stack, "EndpointParameters", EndpointParametersProps(
@@ -256,14 +256,14 @@ def _data_protection(stack, c: DrConfig, providers: dict, keys: dict, vpcs: dict
         outputs["endpoint_parameter_path"] = (
             parameters.path, "SSM Parameter Store path of the endpoints, in both regions")
     if c.event_subscriptions:
-        from constructs_lib.database_events import DatabaseEvents, DatabaseEventsProps
+        from constructs_lib.monitoring.database_events import DatabaseEvents, DatabaseEventsProps
 
         for role, region in regions.items():
             DatabaseEvents(stack, f"{role.capitalize()}Events", DatabaseEventsProps(
                 provider=providers[role], region=region, namer=namer,
                 topic_arn=alarms[role].topic_arn, database=members[role]))
     if c.dashboard:
-        from constructs_lib.dr_dashboard import DrDashboard, DrDashboardProps
+        from constructs_lib.monitoring.dr_dashboard import DrDashboard, DrDashboardProps
 
         dashboard = DrDashboard(stack, "Dashboard", DrDashboardProps(
             provider=providers["primary"], namer=namer, primary=members["primary"],
@@ -298,8 +298,8 @@ def _database(stack, c: DrConfig, providers: dict, keys: dict, vpcs: dict):
                     key=keys[role])
 
     if c.database_mode == "rds-replica":
-        from constructs_lib.rds_regional_instance import RdsInstanceSettings
-        from constructs_lib.rds_replica_database import (
+        from constructs_lib.database.rds_regional_instance import RdsInstanceSettings
+        from constructs_lib.database.rds_replica_database import (
             RdsRegion, RdsReplicaDatabase, RdsReplicaDatabaseProps)
 
         return RdsReplicaDatabase(stack, "Database", RdsReplicaDatabaseProps(
@@ -310,9 +310,9 @@ def _database(stack, c: DrConfig, providers: dict, keys: dict, vpcs: dict):
                 replica_multi_az=c.replica_multi_az),
             **{role: RdsRegion(**where(role)) for role in regions}))
 
-    from constructs_lib.aurora_global_cluster import (
+    from constructs_lib.database.aurora_global_cluster import (
         AuroraGlobalCluster, AuroraGlobalClusterProps, AuroraRegion)
-    from constructs_lib.aurora_regional_cluster import AuroraClusterSettings
+    from constructs_lib.database.aurora_regional_cluster import AuroraClusterSettings
 
     return AuroraGlobalCluster(stack, "Database", AuroraGlobalClusterProps(
         namer=c.namer, **master_user,

@@ -21,13 +21,13 @@ from typing import Any, Callable, Mapping
 from dr_lambdas.contract import (AURORA_GLOBAL, CANARY_PROBE_INTERVAL_SECONDS, DNS_MODES_OF,
                                  PROBE_INTERVALS, RDS_REPLICA)
 
-from .instance_classes import (
+from constructs_lib.database.instance_classes import (
     AURORA_INSTANCE_CLASS,
     AURORA_INSTANCE_CLASS_RULE,
     RDS_INSTANCE_CLASS,
     RDS_INSTANCE_CLASS_RULE,
 )
-from .naming import LIMITS, Namer
+from constructs_lib.naming import LIMITS, Namer
 
 # Commercial regions that offer Aurora Global Database and RDS cross-region replicas.
 KNOWN_REGIONS = frozenset({
@@ -263,7 +263,7 @@ class DrConfig:
 
     @property
     def required_tags(self) -> dict[str, str]:
-        from .naming import required_tags
+        from constructs_lib.naming import required_tags
         return required_tags(environment=self.environment_suffix, project=self.project_name,
                              cost_center=self.cost_center, extra=self.tags)
 

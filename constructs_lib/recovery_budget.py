@@ -46,7 +46,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .config import DrConfig
+from constructs_lib.config import DrConfig
 from dr_lambdas.contract import (CANARY_CONNECT_TIMEOUT_SECONDS, CANARY_FAST_ALARM_PERIODS,
                       HEALTH_WINDOW_SECONDS, WATCHDOG_PERIOD_SECONDS, WRITER_POLL_SECONDS,
                       alarm_evaluation_seconds)

@@ -12,7 +12,7 @@ as ``main.py``):
 3. when present, the latest results under ``--results``: every emulator deploy-drill-destroy
    run (``<suffix>/summary.json`` written by ``python -m tools.e2e``: phase timings and
    counts) and the data-plane drill on real PostgreSQL (``dataplane-drill.json`` written by
-   ``tests/test_dataplane_drill.py``: time to the first write on the promoted replica,
+   ``tests/lambdas/test_dataplane_drill.py``: time to the first write on the promoted replica,
    committed rows lost).
 
 Missing results are said to be missing, with the command that produces them. An invalid
@@ -114,7 +114,7 @@ def _seconds(phase: dict[str, Any] | None) -> str:
 def _dataplane(path: Path) -> str:
     if not path.exists():
         return (f"No data-plane drill at `{_shown(path)}`: `./run test` (or `.venv/bin/python "
-                "-m pytest tests/test_dataplane_drill.py`) runs it and writes it.")
+                "-m pytest tests/lambdas/test_dataplane_drill.py`) runs it and writes it.")
     drill = json.loads(path.read_text())
     return "\n".join([
         "| measure | value |", "|---|---|",

@@ -239,7 +239,7 @@ def write_index(out: Path, summary: dict) -> None:
 
 Real Terraform plans (`terraform show -json` of `terraform plan -out`) of the default
 Aurora stack (environment suffix `{SUFFIX}`, us-east-1 -> us-west-2) deployed to the local
-AWS emulator. `tests/test_plan_review.py` runs `tools/plan_review.py` on them. Every
+AWS emulator. `tests/tools/test_plan_review.py` runs `tools/plan_review.py` on them. Every
 fixture except `create` is planned against the same deployed state.
 
 {chr(10).join(rows)}

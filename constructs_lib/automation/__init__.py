@@ -1,0 +1,1 @@
+"""The failover orchestrator and the Lambda packaging it shares with the canary."""

@@ -1,0 +1,153 @@
+"""PythonFunction: one of the project's Lambda functions with everything it needs around it.
+
+A deterministic package of ``dr_lambdas/<function>`` (see ``lambda_package.py``), its log
+group (KMS-encrypted, with retention, created before the function so Lambda never creates
+an unencrypted one), an execution role that only Lambda in this account can assume with
+exactly the statements the caller passes, X-Ray tracing, environment variables encrypted
+with the regional key, an optional reserved concurrency, and a KMS-encrypted dead-letter
+queue for asynchronous invocations that fail.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from constructs import Construct
+from cdktf import AssetType, TerraformAsset, TerraformStack
+from cdktf_cdktf_provider_aws.cloudwatch_log_group import CloudwatchLogGroup
+from cdktf_cdktf_provider_aws.iam_role import IamRole
+from cdktf_cdktf_provider_aws.iam_role_policy import IamRolePolicy
+from cdktf_cdktf_provider_aws.iam_role_policy_attachment import IamRolePolicyAttachment
+from cdktf_cdktf_provider_aws.lambda_function import (
+    LambdaFunction,
+    LambdaFunctionDeadLetterConfig,
+    LambdaFunctionEnvironment,
+    LambdaFunctionTracingConfig,
+    LambdaFunctionVpcConfig,
+)
+from cdktf_cdktf_provider_aws.provider import AwsProvider
+from cdktf_cdktf_provider_aws.sqs_queue import SqsQueue
+
+from . import lambda_package
+from constructs_lib.checks import skip_checks
+from constructs_lib.naming import Namer
+from constructs_lib.security.regional_key import RegionalKey
+
+RUNTIME = "python3.12"
+
+
+@dataclass(frozen=True, kw_only=True)
+class PythonFunctionProps:
+    provider: AwsProvider
+    region: str
+    namer: Namer
+    key: RegionalKey
+    # Sub-package of dr_lambdas holding handler.py, and the role used in names.
+    function: str
+    role: str
+    environment: dict[str, str]
+    # IAM statements ({"Sid", "Action", "Resource", optional "Condition"}) of the role.
+    statements: list[dict]
+    description: str
+    # Distributions bundled from the locked environment (pure Python only).
+    distributions: tuple[str, ...] = ()
+    managed_policies: tuple[str, ...] = ()  # AWS managed policy names
+    timeout_seconds: int = 60
+    memory_mb: int = 256
+    # Default: none, the function draws on the account's unreserved pool. AWS refuses a
+    # reservation that takes the account's unreserved concurrency below its minimum (100,
+    # or the whole quota of a new account with a quota of 10), which would fail the first
+    # apply; a number here reserves that many executions (opt-in).
+    reserved_concurrency: int | None = None
+    log_retention_days: int = 365
+    subnet_ids: list[str] | None = None
+    security_group_ids: list[str] | None = None
+    # Checks that do not fit this function, with the reason (see checks.py).
+    check_skips: dict[str, str] = field(default_factory=dict)
+
+
+class PythonFunction(Construct):
+    """A packaged, logged, traced, least-privilege Lambda function with a dead-letter queue."""
+
+    def __init__(self, scope: Construct, id: str, props: PythonFunctionProps) -> None:
+        super().__init__(scope, id)
+        if not 3 <= props.timeout_seconds <= 900:
+            raise ValueError(f"timeout_seconds must be 3..900, got {props.timeout_seconds}")
+        if (props.subnet_ids is None) != (props.security_group_ids is None):
+            raise ValueError("subnet_ids and security_group_ids go together")
+        if props.reserved_concurrency is not None and props.reserved_concurrency < 1:
+            raise ValueError(f"reserved_concurrency must be None (not reserved) or >= 1, "
+                             f"got {props.reserved_concurrency}")
+        provider, namer, region, key = props.provider, props.namer, props.region, props.key
+        self.function_name = namer.name(props.role, region)
+
+        stack_outdir = Path(TerraformStack.of(self).node.root.outdir)  # type: ignore[attr-defined]
+        zip_path, self.source_hash = lambda_package.build(
+            props.function, stack_outdir / "build" / namer.name(props.role, region),
+            props.distributions)
+        asset = TerraformAsset(self, "Code", path=str(zip_path.resolve()), type=AssetType.FILE)
+
+        self.log_group = CloudwatchLogGroup(
+            self, "LogGroup", provider=provider, name=f"/aws/lambda/{self.function_name}",
+            retention_in_days=props.log_retention_days, kms_key_id=key.arn)
+        self.dead_letter_queue = SqsQueue(
+            self, "DeadLetterQueue", provider=provider, name=namer.name(f"{props.role}-dlq", region),
+            kms_master_key_id=key.arn, message_retention_seconds=14 * 24 * 3600)
+
+        assume = {"Version": "2012-10-17", "Statement": [{
+            "Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"},
+            "Action": "sts:AssumeRole",
+            "Condition": {"StringEquals": {"aws:SourceAccount": key.account_id}}}]}
+        self.role = IamRole(self, "Role", provider=provider,
+                            name=namer.name(props.role, region),
+                            assume_role_policy=json.dumps(assume))
+        own = [
+            {"Sid": "WriteOwnLogs", "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+             "Resource": f"{self.log_group.arn}:*"},
+            {"Sid": "DeadLetters", "Action": ["sqs:SendMessage"],
+             "Resource": self.dead_letter_queue.arn},
+            {"Sid": "RegionalKey", "Action": ["kms:Decrypt", "kms:GenerateDataKey"],
+             "Resource": key.arn},
+        ]
+        IamRolePolicy(self, "Policy", provider=provider, role=self.role.id,
+                      name=namer.name(props.role, region),
+                      policy=json.dumps({"Version": "2012-10-17", "Statement": [
+                          {"Effect": "Allow", **s} for s in own + list(props.statements)]}))
+        attachments = [
+            IamRolePolicyAttachment(
+                self, f"Managed{name}", provider=provider, role=self.role.name,
+                policy_arn=f"arn:{key.partition}:iam::aws:policy/{path}{name}")
+            for path, name in [("", "AWSXRayDaemonWriteAccess")] + [
+                ("service-role/", p) for p in props.managed_policies]]
+
+        vpc = None
+        if props.subnet_ids is not None:
+            vpc = LambdaFunctionVpcConfig(subnet_ids=props.subnet_ids,
+                                          security_group_ids=props.security_group_ids)
+        self.function = LambdaFunction(
+            self, "Resource", provider=provider, function_name=self.function_name,
+            description=props.description, role=self.role.arn, runtime=RUNTIME,
+            handler=f"dr_lambdas.{props.function}.handler.lambda_handler",
+            filename=asset.path, source_code_hash=self.source_hash,
+            timeout=props.timeout_seconds, memory_size=props.memory_mb,
+            reserved_concurrent_executions=props.reserved_concurrency,
+            environment=LambdaFunctionEnvironment(variables=props.environment),
+            kms_key_arn=key.arn,
+            tracing_config=LambdaFunctionTracingConfig(mode="Active"),
+            dead_letter_config=LambdaFunctionDeadLetterConfig(
+                target_arn=self.dead_letter_queue.arn),
+            vpc_config=vpc,
+            depends_on=[self.log_group, *attachments])
+        skip_checks(self.function, {
+            "CKV_AWS_272": "the package is built and hashed by the synth from reviewed "
+                           "source; Lambda code signing needs a signing profile this "
+                           "product does not manage",
+            **({} if props.reserved_concurrency is not None else {
+                "CKV_AWS_115": "reserved concurrency is opt-in (reserve_function_concurrency):"
+                               " AWS refuses a reservation that takes the account's unreserved"
+                               " concurrency below its minimum, which new accounts hit on the"
+                               " first apply; the lock table keeps failovers one at a time"}),
+            **props.check_skips})
+        self.arn = self.function.arn

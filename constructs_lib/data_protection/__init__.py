@@ -1,0 +1,1 @@
+"""Backups: AWS Backup plan with cross-region copy, replicated S3 buckets."""

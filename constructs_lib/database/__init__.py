@@ -1,0 +1,1 @@
+"""Aurora Global Database and RDS primary + cross-region read replica."""

@@ -1,0 +1,1 @@
+"""Private DNS names of the writer and readers, and their SSM endpoint parameters."""

@@ -1,0 +1,1 @@
+"""Alarms, database events, telemetry, the dashboard and the connectivity canary."""

@@ -1,0 +1,1 @@
+"""VPC per region and the peering between them."""

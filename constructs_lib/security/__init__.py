@@ -1,0 +1,1 @@
+"""Per-region KMS keys and the database master secret."""

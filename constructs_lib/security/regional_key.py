@@ -1,0 +1,131 @@
+"""RegionalKey: the customer-managed KMS key of one region.
+
+Every encrypted resource of a region (Aurora storage, Performance Insights, log groups, SNS
+topics) uses this key. An encrypted cross-region Aurora secondary must be given the key of
+its own region: KMS keys never leave their region (terraform-provider-aws #13715).
+
+The key policy gives the account root the usual administrative delegation (so IAM policies
+govern who may administer the key) and lets exactly these services use it: RDS through
+``kms:ViaService``, CloudWatch Logs for this region's log groups, and the two AWS services
+that publish to the encrypted alert topics: CloudWatch alarms and RDS event notifications.
+
+A publisher to a KMS-encrypted topic needs ``kms:GenerateDataKey*`` and ``kms:Decrypt`` on
+the topic's key; for an AWS service the key policy must grant them to the service principal
+(SNS developer guide, sns-key-management.html, "Enable compatibility between event sources
+from AWS services and encrypted topics": ``cloudwatch.amazonaws.com`` for alarms,
+``events.rds.amazonaws.com`` for RDS events). A publisher that cannot use the key has its
+notifications dropped without any error to the sender, which here would silence the
+alarm -> topic -> orchestrator fast path. So each statement uses the documented principal
+and actions, and the confused-deputy conditions that guide recommends
+(``aws:SourceAccount``, ``aws:SourceArn``) are ``...IfExists``: they refuse a request from
+another account or source that carries them, and never a delivery in which the service does
+not pass them (AWS documents them as unsupported for some sources, e.g. EventBridge). SNS
+itself needs no grant: the guide lists only the publishing service.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+from constructs import Construct
+from cdktf_cdktf_provider_aws.data_aws_caller_identity import DataAwsCallerIdentity
+from cdktf_cdktf_provider_aws.data_aws_partition import DataAwsPartition
+from cdktf_cdktf_provider_aws.kms_alias import KmsAlias
+from cdktf_cdktf_provider_aws.kms_key import KmsKey
+from cdktf_cdktf_provider_aws.provider import AwsProvider
+
+from constructs_lib.naming import Namer
+
+_USE = ["kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*",
+        "kms:DescribeKey"]
+# What a publisher to an encrypted SNS topic needs (sns-key-management.html).
+TOPIC_PUBLISHER = ["kms:GenerateDataKey*", "kms:Decrypt"]
+
+
+@dataclass(frozen=True, kw_only=True)
+class RegionalKeyProps:
+    provider: AwsProvider
+    region: str
+    namer: Namer
+    # Default: 7 days, the shortest AWS allows, so a destroyed test environment does not
+    # keep keys around; a production profile may raise it to 30.
+    deletion_window_days: int = 7
+
+
+class RegionalKey(Construct):
+    """A rotating customer-managed key with an alias, scoped to this account's services."""
+
+    def __init__(self, scope: Construct, id: str, props: RegionalKeyProps) -> None:
+        super().__init__(scope, id)
+        if not 7 <= props.deletion_window_days <= 30:
+            raise ValueError(
+                f"deletion_window_days must be 7..30, got {props.deletion_window_days}")
+        self.region = props.region
+        provider = props.provider
+        identity = DataAwsCallerIdentity(self, "Account", provider=provider)
+        partition = DataAwsPartition(self, "Partition", provider=provider)
+        self.account_id = identity.account_id
+        self.partition = partition.partition
+        root = f"arn:{self.partition}:iam::{self.account_id}:root"
+
+        # A key policy (not an IAM policy): "Resource": "*" in it means this key only
+        # (AWS KMS developer guide, key-policy-overview).
+        self.policy_document = {"Version": "2012-10-17", "Statement": [
+            _statement("AccountAdministration", {"AWS": root}, ["kms:*"]),
+            _statement("RdsInThisAccount", {"AWS": root}, _USE + ["kms:CreateGrant", "kms:ListGrants"],
+                       {"StringEquals": {"kms:CallerAccount": self.account_id,
+                                         "kms:ViaService": f"rds.{props.region}.amazonaws.com"}}),
+            _statement("CloudWatchLogsOfThisRegion",
+                       {"Service": f"logs.{props.region}.amazonaws.com"}, _USE,
+                       {"ArnLike": {"kms:EncryptionContext:aws:logs:arn":
+                                    f"arn:{self.partition}:logs:{props.region}:{self.account_id}:*"}}),
+            # sns-key-management.html#compatibility-with-aws-services, step 2 (grant) and
+            # step 3 (confused-deputy conditions); see the module docstring.
+            _statement("AlarmsToEncryptedTopics", {"Service": "cloudwatch.amazonaws.com"},
+                       TOPIC_PUBLISHER,
+                       _source(self.account_id,
+                               f"arn:{self.partition}:cloudwatch:{props.region}:"
+                               f"{self.account_id}:alarm:*")),
+            # USER_Events.html ("encrypted topics") points to the same section.
+            _statement("RdsEventsToEncryptedTopics", {"Service": "events.rds.amazonaws.com"},
+                       TOPIC_PUBLISHER,
+                       _source(self.account_id,
+                               f"arn:{self.partition}:rds:{props.region}:{self.account_id}:*")),
+        ]}
+        self.key = KmsKey(
+            self, "Resource", provider=provider,
+            description=f"{props.namer.name('key', props.region)}: database, logs and alerts",
+            enable_key_rotation=True,
+            deletion_window_in_days=props.deletion_window_days,
+            policy=json.dumps(self.policy_document),
+        )
+        self.alias = KmsAlias(self, "Alias", provider=provider,
+                              name=f"alias/{props.namer.name('key', props.region)}",
+                              target_key_id=self.key.key_id)
+        self.arn = self.key.arn
+
+
+def _source(account_id: str, source_arn: str) -> dict:
+    """Confused-deputy conditions that hold whenever the service passes the keys."""
+    return {"StringEqualsIfExists": {"aws:SourceAccount": account_id},
+            "ArnLikeIfExists": {"aws:SourceArn": source_arn}}
+
+
+def _statement(sid: str, principal: dict, actions: list[str],
+               condition: dict | None = None) -> dict:
+    statement = {"Sid": sid, "Effect": "Allow", "Principal": principal, "Action": actions,
+                 "Resource": "*"}
+    if condition:
+        statement["Condition"] = condition
+    return statement
+
+
+@dataclass(frozen=True, kw_only=True)
+class KeyedRegion:
+    """A region as the data-protection constructs see it: its provider, its name and the
+    customer-managed key that encrypts what they create there."""
+
+    provider: AwsProvider
+    region: str
+    key: RegionalKey

@@ -1,0 +1,147 @@
+"""EndpointParameters: the same parameter hierarchy in both regions; host names and port as
+plain Strings, the secret's ARN as a SecureString under each region's own key."""
+
+import pytest
+
+from constructs_lib.dns.endpoint_parameters import (
+    EndpointParameters, EndpointParametersProps)
+from constructs_lib.security.regional_key import KeyedRegion
+from support.helpers import (NAMER, PRIMARY, SECONDARY, global_database, new_stack, rds_database,
+                     regional_base, resources)
+
+SECRET_ARN = "arn:aws:secretsmanager:us-east-1:123456789012:secret:dbdr/test/master-AbCdEf"
+LEAVES = ["writer-dns-name", "reader-dns-name", "primary-endpoint", "secondary-endpoint",
+          "port", "master-secret-arn"]
+
+
+def _props(base, database, **overrides):
+    props = dict(
+        namer=NAMER, path="/dbdr/test",
+        regions=[KeyedRegion(provider=base[role][0], region=base[role][1],
+                                 key=base[role][2]) for role in ("primary", "secondary")],
+        writer_dns_name="writer.db-test.internal", reader_dns_name="reader.db-test.internal",
+        primary=database.primary, secondary=database.secondary, port=5432,
+        secret_arn=SECRET_ARN)
+    props.update(overrides)
+    return EndpointParametersProps(**props)
+
+
+def _synth(kind):
+    t = new_stack()
+    base = regional_base(t)
+    database = global_database(t, base) if kind == "aurora" else rds_database(t, base)
+    construct = EndpointParameters(t.stack, "Parameters", _props(base, database))
+    return construct, t.synth()
+
+
+@pytest.fixture(scope="module")
+def aurora():
+    return _synth("aurora")
+
+
+@pytest.fixture(scope="module")
+def rds():
+    return _synth("rds")
+
+
+def _by_region(doc):
+    """provider alias -> {parameter name: body}"""
+    regions = {}
+    for body in resources(doc, "aws_ssm_parameter").values():
+        regions.setdefault(body["provider"], {})[body["name"]] = body
+    return regions
+
+
+def test_both_regions_hold_the_same_six_parameters_under_the_path(aurora):
+    _, doc = aurora
+    regions = _by_region(doc)
+    assert len(resources(doc, "aws_ssm_parameter")) == 12
+    assert set(regions) == {"aws.primary", "aws.secondary"}
+    for parameters in regions.values():
+        assert sorted(parameters) == sorted(f"/dbdr/test/{leaf}" for leaf in LEAVES)
+        for body in parameters.values():
+            assert body["tier"] == "Standard"
+            assert body["description"].startswith("dbdr (test): ")
+    values = [{n: p["value"] for n, p in parameters.items()} for parameters in regions.values()]
+    assert values[0] == values[1]  # one truth, readable in either region
+
+
+def test_dns_names_and_port_are_plain_strings(aurora):
+    _, doc = aurora
+    for parameters in _by_region(doc).values():
+        strings = {n.rsplit("/", 1)[1]: (p["type"], p["value"]) for n, p in parameters.items()
+                   if p["type"] == "String"}
+        assert strings.pop("writer-dns-name") == ("String", "writer.db-test.internal")
+        assert strings.pop("reader-dns-name") == ("String", "reader.db-test.internal")
+        assert strings.pop("port") == ("String", "5432")
+        assert sorted(strings) == ["primary-endpoint", "secondary-endpoint"]
+        assert all("key_id" not in p for p in parameters.values() if p["type"] == "String")
+
+
+@pytest.mark.parametrize("kind, resource, attribute", [
+    ("aurora", "aws_rds_cluster", "endpoint"),  # the cluster (writer) endpoint
+    ("rds", "aws_db_instance", "address"),  # the instance's host name
+])
+def test_member_endpoints_are_each_members_writer_host_name(kind, resource, attribute,
+                                                             request):
+    _, doc = request.getfixturevalue(kind)
+    for parameters in _by_region(doc).values():
+        for role in ("Primary", "Secondary"):
+            value = parameters[f"/dbdr/test/{role.lower()}-endpoint"]["value"]
+            assert value.startswith(f"${{{resource}.Database_{role}_")
+            assert value.endswith(f".{attribute}}}")
+
+
+def test_secret_arn_is_a_securestring_under_each_regions_own_key(aurora):
+    _, doc = aurora
+    keys = {body["provider"]: name for name, body in resources(doc, "aws_kms_key").items()}
+    for alias, parameters in _by_region(doc).items():
+        secret = parameters["/dbdr/test/master-secret-arn"]
+        assert secret["type"] == "SecureString"
+        assert secret["key_id"] == f"${{aws_kms_key.{keys[alias]}.arn}}"
+        assert secret["value"] == SECRET_ARN
+
+
+def test_exposed_names_and_resources_match_what_was_synthesized(aurora):
+    construct, doc = aurora
+    regions = _by_region(doc)
+    assert sorted(construct.parameter_names) == sorted(regions["aws.primary"])
+    assert set(construct.parameters) == {PRIMARY, SECONDARY}
+    for region in (PRIMARY, SECONDARY):
+        assert sorted(construct.parameters[region]) == sorted(construct.parameter_names)
+
+
+@pytest.fixture(scope="module")
+def unsynthesized():
+    """A stack with a global database, never synthesized: for validation."""
+    t = new_stack()
+    base = regional_base(t)
+    return t, base, global_database(t, base)
+
+
+def _only_primary(base):
+    return [KeyedRegion(provider=base["primary"][0], region=PRIMARY, key=base["primary"][2])]
+
+
+@pytest.mark.parametrize("overrides, message", [
+    ({"path": "dbdr/test"}, "path must start with '/', got 'dbdr/test'"),
+    ({"path": "/dbdr/test/"}, "path must not end with '/', got '/dbdr/test/'"),
+    ({"path": "/dbdr//test"}, "path must be '/'-separated non-empty levels of letters, "
+                              "digits and _.-, got '/dbdr//test'"),
+    ({"path": "/aws/dbdr"}, r"path must not begin with 'aws' or 'ssm' \(reserved by AWS\), "
+                            "got '/aws/dbdr'"),
+    ({"path": "/a" * 15}, r"path must have at most 14 levels \(SSM allows 15 with the leaf\)"),
+    (_only_primary, "regions must be the two database regions us-east-1, us-west-2 once each, "
+                    "got us-east-1"),
+    ({"port": 0}, "port must be 1..65535, got 0"),
+    ({"reader_dns_name": ""}, "reader_dns_name must not be empty, got ''"),
+    ({"secret_arn": "dbdr/test/master"},
+     r"secret_arn must be a Secrets Manager ARN \(arn:...\), got 'dbdr/test/master'"),
+])
+def test_invalid_props_are_rejected(unsynthesized, overrides, message):
+    t, base, database = unsynthesized
+    if callable(overrides):
+        overrides = {"regions": overrides(base)}
+    with pytest.raises(ValueError, match=message):
+        EndpointParameters(t.stack, f"Parameters{len(t.stack.node.children)}",
+                           _props(base, database, **overrides))

@@ -1,0 +1,78 @@
+"""RegionalKey: rotating CMK with an alias and a policy scoped to this account's services."""
+
+import json
+
+import pytest
+
+from constructs_lib.security.regional_key import RegionalKey, RegionalKeyProps
+from support.helpers import NAMER, PRIMARY, new_stack, only
+
+
+def _key(**overrides):
+    t = new_stack()
+    props = dict(provider=t.primary, region=PRIMARY, namer=NAMER)
+    props.update(overrides)
+    RegionalKey(t.stack, "Key", RegionalKeyProps(**props))
+    return t.synth()
+
+
+def test_defaults_rotating_key_with_alias_and_short_deletion_window():
+    doc = _key()
+    key = only(doc, "aws_kms_key")
+    assert key["enable_key_rotation"] is True
+    assert key["deletion_window_in_days"] == 7
+    assert key["provider"] == "aws.primary"
+    alias = only(doc, "aws_kms_alias")
+    assert alias["name"] == "alias/dbdr-key-use1-test"
+    assert alias["target_key_id"].startswith("${aws_kms_key.")
+
+
+def test_policy_lets_rds_logs_alarm_and_event_delivery_use_the_key_and_nothing_broader():
+    doc = _key()
+    policy = json.loads(only(doc, "aws_kms_key")["policy"])
+    statements = {s["Sid"]: s for s in policy["Statement"]}
+    assert set(statements) == {"AccountAdministration", "RdsInThisAccount",
+                               "CloudWatchLogsOfThisRegion", "AlarmsToEncryptedTopics",
+                               "RdsEventsToEncryptedTopics"}
+    rds = statements["RdsInThisAccount"]
+    assert rds["Condition"]["StringEquals"]["kms:ViaService"] == "rds.us-east-1.amazonaws.com"
+    assert "kms:CallerAccount" in rds["Condition"]["StringEquals"]
+    assert rds["Principal"]["AWS"].endswith(":root")  # this account only, never "*"
+    logs = statements["CloudWatchLogsOfThisRegion"]
+    assert logs["Principal"] == {"Service": "logs.us-east-1.amazonaws.com"}
+    # every statement other than the root delegation is conditioned and uses no kms:*
+    for sid, statement in statements.items():
+        if sid != "AccountAdministration":
+            assert statement["Condition"] and "kms:*" not in statement["Action"]
+    assert all(s["Principal"] != "*" and s["Principal"].get("AWS") != "*"
+               for s in statements.values())
+
+
+@pytest.mark.parametrize("days", [6, 31])
+def test_deletion_window_outside_aws_range_is_rejected(days):
+    with pytest.raises(ValueError, match=rf"deletion_window_days must be 7..30, got {days}"):
+        _key(deletion_window_days=days)
+
+
+@pytest.mark.parametrize("sid, service, source", [
+    ("AlarmsToEncryptedTopics", "cloudwatch.amazonaws.com",
+     "arn:${data.aws_partition.Key_Partition_*.partition}:cloudwatch:us-east-1:*:alarm:*"),
+    ("RdsEventsToEncryptedTopics", "events.rds.amazonaws.com",
+     "arn:${data.aws_partition.Key_Partition_*.partition}:rds:us-east-1:*"),
+])
+def test_topic_publishers_get_what_the_sns_guide_lists_and_conditions_that_cannot_drop_them(
+        sid, service, source):
+    # Given the key of the encrypted alert topics
+    statement = {s["Sid"]: s for s in json.loads(only(_key(), "aws_kms_key")["policy"])[
+        "Statement"]}[sid]
+    # Then the publishing service (never SNS itself) gets exactly GenerateDataKey* and Decrypt
+    assert statement["Principal"] == {"Service": service}
+    assert sorted(statement["Action"]) == ["kms:Decrypt", "kms:GenerateDataKey*"]
+    # and the confused-deputy keys only refuse a request that carries other values: a
+    # delivery in which the service passes no such key is never silently dropped
+    condition = statement["Condition"]
+    assert set(condition) == {"StringEqualsIfExists", "ArnLikeIfExists"}
+    assert condition["StringEqualsIfExists"]["aws:SourceAccount"].startswith(
+        "${data.aws_caller_identity.")
+    import fnmatch
+    assert fnmatch.fnmatch(condition["ArnLikeIfExists"]["aws:SourceArn"], source)

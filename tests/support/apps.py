@@ -1,0 +1,58 @@
+"""The configurations the tests synthesize (once per session, see tests/conftest.py)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from support import ROOT
+
+# A configuration that differs from the defaults in every switch the app has: the other
+# engine, a headless secondary, other regions, an e-mail subscription, client security
+# groups and an S3 backend.
+VARIANT_ENV = {
+    "ENVIRONMENT_SUFFIX": "qa2",
+    "DR_PRIMARY_REGION": "us-east-2",
+    "DR_SECONDARY_REGION": "eu-west-1",
+    "DR_ENGINE": "aurora-mysql",
+    "DR_SECONDARY_INSTANCE_COUNT": "0",
+    "DR_PRIMARY_INSTANCE_COUNT": "1",
+    "DR_AZ_COUNT": "2",
+    "DR_ALERT_EMAIL": "oncall@example.com",
+    "DR_ALLOWED_CIDRS": "10.10.0.0/16,10.20.0.0/16",
+    "DR_PRIMARY_CLIENT_SECURITY_GROUP_IDS": "sg-0123456789abcdef0",
+    "DR_STATE_BUCKET": "dbdr-state-example",
+    "DR_DELETION_PROTECTION": "true",
+    "DR_SKIP_FINAL_SNAPSHOT": "false",
+    "DR_MONITORING_INTERVAL_SECONDS": "0",
+}
+
+
+# The rds-replica mode with its defaults, and with every switch it has turned the other way.
+RDS_ENV = {"DR_DATABASE_MODE": "rds-replica", "ENVIRONMENT_SUFFIX": "rds"}
+RDS_VARIANT_ENV = {
+    "DR_DATABASE_MODE": "rds-replica",
+    "ENVIRONMENT_SUFFIX": "rdsprod",
+    "DR_PROFILE": "production",
+    "DR_PRIMARY_REGION": "us-east-2",
+    "DR_SECONDARY_REGION": "eu-west-1",
+    "DR_DNS_ROUTING": "failover",
+    "DR_REPLICA_MULTI_AZ": "false",
+    "DR_MAX_ALLOCATED_STORAGE_GIB": "0",
+    "DR_MONITORING_INTERVAL_SECONDS": "0",
+    "DR_INSTANCE_CLASS": "db.r7g.2xlarge",
+    "DR_REPLICA_LAG_THRESHOLD_SECONDS": "30",
+}
+
+
+class Synthesized:
+    """One synthesized app: its Terraform JSON, where it was written, and its config."""
+
+    def __init__(self, env: dict[str, str], outdir: Path) -> None:
+        from constructs_lib.config import load_config, read_context
+        from main import STACK_ID, build_app
+
+        self.config = load_config(env, read_context(ROOT))
+        build_app(self.config, outdir=str(outdir)).synth()
+        self.stack_dir = outdir / "stacks" / STACK_ID
+        self.doc = json.loads((self.stack_dir / "cdk.tf.json").read_text())
