@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 
 from constructs_lib.config import ConfigError, DrConfig, load_config, read_context
@@ -37,15 +38,21 @@ def build_app(config: DrConfig, outdir: str | None = None):
 def build_stack(app, config: DrConfig):
     from cdktf import LocalBackend, S3Backend, TerraformOutput, TerraformStack
 
-    from constructs_lib.monitoring.connectivity_canary import (
-        ConnectivityCanary, ConnectivityCanaryProps, PeerDatabase)
     from constructs_lib.automation.failover_automation import (
-        FailoverAutomation, FailoverAutomationProps, RegionSide)
+        FailoverAutomation,
+        FailoverAutomationProps,
+        RegionSide,
+    )
     from constructs_lib.dns.failover_dns import DnsRegion, FailoverDns, FailoverDnsProps
+    from constructs_lib.monitoring.connectivity_canary import (
+        ConnectivityCanary,
+        ConnectivityCanaryProps,
+        PeerDatabase,
+    )
     from constructs_lib.monitoring.lag_alarms import AlarmThresholds, LagAlarms, LagAlarmsProps
-    from constructs_lib.security.regional_key import RegionalKey, RegionalKeyProps
-    from constructs_lib.regional_provider import regional_provider
     from constructs_lib.network.regional_vpc import RegionalVpc, RegionalVpcProps
+    from constructs_lib.regional_provider import regional_provider
+    from constructs_lib.security.regional_key import RegionalKey, RegionalKeyProps
 
     c, namer = config, config.namer
     stack = TerraformStack(app, STACK_ID)
@@ -56,8 +63,9 @@ def build_stack(app, config: DrConfig):
     # Terraform state: S3 (encrypted, S3-native lock) when a bucket is configured,
     # otherwise a local file per environment so a new user needs no AWS account.
     if c.state_bucket:
-        S3Backend(stack, bucket=c.state_bucket, key=c.state_key, region=c.state_region,
-                  encrypt=True)
+        S3Backend(
+            stack, bucket=c.state_bucket, key=c.state_key, region=c.state_region, encrypt=True
+        )
         if c.state_lock:
             stack.add_override("terraform.backend.s3.use_lockfile", True)
     else:
@@ -65,41 +73,73 @@ def build_stack(app, config: DrConfig):
 
     # One provider per region; every resource names the one it belongs to.
     regions = {"primary": c.primary_region, "secondary": c.secondary_region}
-    providers = {role: regional_provider(stack, role, region, c.required_tags,
-                                         c.emulator_endpoint)
-                 for role, region in regions.items()}
+    providers = {
+        role: regional_provider(stack, role, region, c.required_tags, c.emulator_endpoint)
+        for role, region in regions.items()
+    }
 
     keys, vpcs = {}, {}
     for role, region in regions.items():
-        keys[role] = RegionalKey(stack, f"{role.capitalize()}Key", RegionalKeyProps(
-            provider=providers[role], region=region, namer=namer,
-            deletion_window_days=c.key_deletion_window_days))
-        vpcs[role] = RegionalVpc(stack, f"{role.capitalize()}Vpc", RegionalVpcProps(
-            provider=providers[role], region=region, namer=namer, key=keys[role],
-            cidr=getattr(c, f"{role}_vpc_cidr"), port=c.port, az_count=c.az_count,
-            zone_ids=getattr(c, f"{role}_zone_ids"),
-            client_cidrs=c.allowed_cidrs,
-            client_security_group_ids=getattr(c, f"{role}_client_security_group_ids"),
-            log_retention_days=c.log_retention_days))
+        keys[role] = RegionalKey(
+            stack,
+            f"{role.capitalize()}Key",
+            RegionalKeyProps(
+                provider=providers[role],
+                region=region,
+                namer=namer,
+                deletion_window_days=c.key_deletion_window_days,
+            ),
+        )
+        vpcs[role] = RegionalVpc(
+            stack,
+            f"{role.capitalize()}Vpc",
+            RegionalVpcProps(
+                provider=providers[role],
+                region=region,
+                namer=namer,
+                key=keys[role],
+                cidr=getattr(c, f"{role}_vpc_cidr"),
+                port=c.port,
+                az_count=c.az_count,
+                zone_ids=getattr(c, f"{role}_zone_ids"),
+                client_cidrs=c.allowed_cidrs,
+                client_security_group_ids=getattr(c, f"{role}_client_security_group_ids"),
+                log_retention_days=c.log_retention_days,
+            ),
+        )
 
     database = _database(stack, c, providers, keys, vpcs)
     members = {"primary": database.primary, "secondary": database.secondary}
     aurora = c.database_mode == "aurora-global"
 
     thresholds = AlarmThresholds(
-        replication_lag_ms=c.replication_lag_threshold_ms, rpo_lag_ms=c.rpo_lag_threshold_ms,
+        replication_lag_ms=c.replication_lag_threshold_ms,
+        rpo_lag_ms=c.rpo_lag_threshold_ms,
         cpu_percent=c.cpu_threshold_percent,
         freeable_memory_mib=c.freeable_memory_threshold_mib,
         free_local_storage_mib=c.free_local_storage_threshold_mib,
         free_storage_mib=c.free_storage_threshold_mib,
         replica_lag_seconds=c.replica_lag_threshold_seconds,
-        connections=c.connections_threshold, period_seconds=c.alarm_period_seconds,
-        evaluation_periods=c.alarm_evaluation_periods)
+        connections=c.connections_threshold,
+        period_seconds=c.alarm_period_seconds,
+        evaluation_periods=c.alarm_evaluation_periods,
+    )
     alarms = {
-        role: LagAlarms(stack, f"{role.capitalize()}Alarms", LagAlarmsProps(
-            provider=providers[role], region=region, namer=namer, key=keys[role],
-            database=members[role], thresholds=thresholds, alert_email=c.alert_email))
-        for role, region in regions.items()}
+        role: LagAlarms(
+            stack,
+            f"{role.capitalize()}Alarms",
+            LagAlarmsProps(
+                provider=providers[role],
+                region=region,
+                namer=namer,
+                key=keys[role],
+                database=members[role],
+                thresholds=thresholds,
+                alert_email=c.alert_email,
+            ),
+        )
+        for role, region in regions.items()
+    }
 
     reserved = 1 if c.reserve_function_concurrency else None
 
@@ -109,60 +149,122 @@ def build_stack(app, config: DrConfig):
         if not c.vpc_peering:
             return None
         other = "secondary" if role == "primary" else "primary"
-        return PeerDatabase(endpoint=members[other].endpoint,
-                            reader_endpoint=members[other].reader_endpoint if aurora else "",
-                            database_id=members[other].identifier,
-                            cidr=getattr(c, f"{other}_vpc_cidr"))
+        return PeerDatabase(
+            endpoint=members[other].endpoint,
+            reader_endpoint=members[other].reader_endpoint if aurora else "",
+            database_id=members[other].identifier,
+            cidr=getattr(c, f"{other}_vpc_cidr"),
+        )
 
     canaries = {
-        role: ConnectivityCanary(stack, f"{role.capitalize()}Canary", ConnectivityCanaryProps(
-            provider=providers[role], region=region, namer=namer, key=keys[role],
-            vpc=vpcs[role], engine=c.engine, endpoint=members[role].endpoint,
-            reader_endpoint=members[role].reader_endpoint if aurora else "",
-            peer=peer_of(role),
-            database_id=members[role].identifier, dimension=members[role].dimension,
-            database_name=c.database_name,
-            secret_id=database.master_secret.secret_id(role),
-            secret_statements=database.master_secret.read_statements(role),
-            alarm_topic_arn=alarms[role].topic_arn, log_retention_days=c.log_retention_days,
-            reserved_concurrency=reserved, probe_interval_seconds=c.probe_interval_seconds))
-        for role, region in regions.items()}
+        role: ConnectivityCanary(
+            stack,
+            f"{role.capitalize()}Canary",
+            ConnectivityCanaryProps(
+                provider=providers[role],
+                region=region,
+                namer=namer,
+                key=keys[role],
+                vpc=vpcs[role],
+                engine=c.engine,
+                endpoint=members[role].endpoint,
+                reader_endpoint=members[role].reader_endpoint if aurora else "",
+                peer=peer_of(role),
+                database_id=members[role].identifier,
+                dimension=members[role].dimension,
+                database_name=c.database_name,
+                secret_id=database.master_secret.secret_id(role),
+                secret_statements=database.master_secret.read_statements(role),
+                alarm_topic_arn=alarms[role].topic_arn,
+                log_retention_days=c.log_retention_days,
+                reserved_concurrency=reserved,
+                probe_interval_seconds=c.probe_interval_seconds,
+            ),
+        )
+        for role, region in regions.items()
+    }
 
     global_writer_endpoint = database.global_cluster.endpoint if aurora else ""
-    dns = FailoverDns(stack, "Dns", FailoverDnsProps(
-        provider=providers["primary"], namer=namer, zone_name=c.dns_zone_name,
-        routing=c.dns_routing, ttl_seconds=c.dns_ttl_seconds,
-        global_writer_endpoint=(global_writer_endpoint if c.dns_routing == "global-endpoint"
-                                else ""),
-        **{role: DnsRegion(region=region, vpc=vpcs[role], database=members[role],
-                           topic_arn=alarms[role].topic_arn,
-                           health_alarms=(canaries[role].connectivity_alarm,
-                                          canaries[role].writer_alarm))
-           for role, region in regions.items()}))
+    dns = FailoverDns(
+        stack,
+        "Dns",
+        FailoverDnsProps(
+            provider=providers["primary"],
+            namer=namer,
+            zone_name=c.dns_zone_name,
+            routing=c.dns_routing,
+            ttl_seconds=c.dns_ttl_seconds,
+            global_writer_endpoint=(
+                global_writer_endpoint if c.dns_routing == "global-endpoint" else ""
+            ),
+            **{
+                role: DnsRegion(
+                    region=region,
+                    vpc=vpcs[role],
+                    database=members[role],
+                    topic_arn=alarms[role].topic_arn,
+                    health_alarms=(canaries[role].connectivity_alarm, canaries[role].writer_alarm),
+                )
+                for role, region in regions.items()
+            },
+        ),
+    )
 
-    sides = {role: RegionSide(provider=providers[role], region=region, key=keys[role],
-                              database=members[role], topic_arn=alarms[role].topic_arn,
-                              writer_alarm=canaries[role].writer_alarm,
-                              canary_function_name=canaries[role].function.function_name,
-                              canary_function_arn=canaries[role].function.arn)
-             for role, region in regions.items()}
+    sides = {
+        role: RegionSide(
+            provider=providers[role],
+            region=region,
+            key=keys[role],
+            database=members[role],
+            topic_arn=alarms[role].topic_arn,
+            writer_alarm=canaries[role].writer_alarm,
+            canary_function_name=canaries[role].function.function_name,
+            canary_function_arn=canaries[role].function.arn,
+        )
+        for role, region in regions.items()
+    }
     automation = {
-        role: FailoverAutomation(stack, f"{role.capitalize()}Failover", FailoverAutomationProps(
-            namer=namer, home=role, primary=sides["primary"], secondary=sides["secondary"],
-            global_cluster_id=database.global_cluster_id if aurora else "",
-            global_cluster_arn=database.global_cluster.arn if aurora else "",
-            hosted_zone_id=dns.zone_id, hosted_zone_arn=dns.zone_arn,
-            writer_record_name=dns.writer_name, dns_mode=c.dns_routing,
-            rpo_seconds=c.rpo_seconds, automatic=c.automatic_failover,
-            primary_down_alarms=(canaries["primary"].fast_alarm,
-                                 alarms["primary"].writer_health_alarm),
-            home_alarms=tuple(a for a in (canaries[role].peer_alarm,) if a is not None),
-            log_retention_days=c.log_retention_days,
-            backup_retention_days=c.backup_retention_days, reserved_concurrency=reserved))
-        for role in regions}
+        role: FailoverAutomation(
+            stack,
+            f"{role.capitalize()}Failover",
+            FailoverAutomationProps(
+                namer=namer,
+                home=role,
+                primary=sides["primary"],
+                secondary=sides["secondary"],
+                global_cluster_id=database.global_cluster_id if aurora else "",
+                global_cluster_arn=database.global_cluster.arn if aurora else "",
+                hosted_zone_id=dns.zone_id,
+                hosted_zone_arn=dns.zone_arn,
+                writer_record_name=dns.writer_name,
+                dns_mode=c.dns_routing,
+                rpo_seconds=c.rpo_seconds,
+                automatic=c.automatic_failover,
+                primary_down_alarms=(
+                    canaries["primary"].fast_alarm,
+                    alarms["primary"].writer_health_alarm,
+                ),
+                home_alarms=tuple(a for a in (canaries[role].peer_alarm,) if a is not None),
+                log_retention_days=c.log_retention_days,
+                backup_retention_days=c.backup_retention_days,
+                reserved_concurrency=reserved,
+            ),
+        )
+        for role in regions
+    }
 
-    extras = _data_protection(stack, c, providers, keys, vpcs, members, alarms, dns,
-                              database.master_secret_arn, global_writer_endpoint)
+    extras = _data_protection(
+        stack,
+        c,
+        providers,
+        keys,
+        vpcs,
+        members,
+        alarms,
+        dns,
+        database.master_secret_arn,
+        global_writer_endpoint,
+    )
 
     # Outputs (never a secret value).
     def output(name: str, value, description: str) -> None:
@@ -170,107 +272,189 @@ def build_stack(app, config: DrConfig):
 
     kind = "cluster" if aurora else "instance"
     for role, region in regions.items():
-        output(f"{role}_writer_endpoint", members[role].endpoint,
-               f"Writer endpoint in {region} (the {kind}'s own name); use for TLS "
-               "verify-full clients")
-        output(f"{role}_reader_endpoint", members[role].reader_endpoint,
-               f"Reader endpoint in {region}")
+        output(
+            f"{role}_writer_endpoint",
+            members[role].endpoint,
+            f"Writer endpoint in {region} (the {kind}'s own name); use for TLS verify-full clients",
+        )
+        output(
+            f"{role}_reader_endpoint", members[role].reader_endpoint, f"Reader endpoint in {region}"
+        )
         output(f"{role}_{kind}_id", members[role].identifier, f"Database {kind} in {region}")
         output(f"{role}_kms_key_arn", keys[role].arn, f"Customer-managed key in {region}")
         output(f"{role}_alerts_topic_arn", alarms[role].topic_arn, f"Alert topic in {region}")
         output(f"{role}_vpc_id", vpcs[role].vpc_id, f"VPC in {region}")
-        output(f"{role}_orchestrator_function", automation[role].function_name,
-               f"Failover orchestrator in {region} (promotes the {region} member)")
-        output(f"{role}_canary_function", canaries[role].function.function_name,
-               f"Connectivity canary in {region}")
-        output(f"{role}_health_check_id", dns.health_checks[role].id,
-               f"Calculated Route 53 health check of the {region} writer record")
+        output(
+            f"{role}_orchestrator_function",
+            automation[role].function_name,
+            f"Failover orchestrator in {region} (promotes the {region} member)",
+        )
+        output(
+            f"{role}_canary_function",
+            canaries[role].function.function_name,
+            f"Connectivity canary in {region}",
+        )
+        output(
+            f"{role}_health_check_id",
+            dns.health_checks[role].id,
+            f"Calculated Route 53 health check of the {region} writer record",
+        )
     output("database_mode", c.database_mode, "Database mode of this deployment")
     if aurora:
         output("global_cluster_id", database.global_cluster_id, "Aurora global cluster")
-        output("global_writer_endpoint", global_writer_endpoint,
-               "Aurora global writer endpoint: always names the current writer (Aurora "
-               "moves it on switchover and failover); use for TLS verify-full clients")
+        output(
+            "global_writer_endpoint",
+            global_writer_endpoint,
+            "Aurora global writer endpoint: always names the current writer (Aurora "
+            "moves it on switchover and failover); use for TLS verify-full clients",
+        )
     output("writer_dns_name", dns.writer_name, "Private DNS name that follows the writer")
     output("reader_dns_name", dns.reader_name, "Private DNS name of the secondary readers")
     output("hosted_zone_id", dns.zone_id, "Private hosted zone of the database names")
-    output("master_secret_arn", database.master_secret_arn,
-           "Secret holding the master credentials (its ARN, never its value)")
+    output(
+        "master_secret_arn",
+        database.master_secret_arn,
+        "Secret holding the master credentials (its ARN, never its value)",
+    )
     for name, (value, description) in extras.items():
         output(name, value, description)
     return stack
 
 
-def _data_protection(stack, c: DrConfig, providers: dict, keys: dict, vpcs: dict,
-                     members: dict, alarms: dict, dns, secret_arn: str,
-                     global_writer_endpoint: str) -> dict:
+def _data_protection(
+    stack,
+    c: DrConfig,
+    providers: dict,
+    keys: dict,
+    vpcs: dict,
+    members: dict,
+    alarms: dict,
+    dns,
+    secret_arn: str,
+    global_writer_endpoint: str,
+) -> dict:
     """The data-protection extras, each behind its flag; returns their outputs."""
     from constructs_lib.security.regional_key import KeyedRegion
 
     namer, outputs = c.namer, {}
     regions = {"primary": c.primary_region, "secondary": c.secondary_region}
-    keyed = {role: KeyedRegion(provider=providers[role], region=region, key=keys[role])
-             for role, region in regions.items()}
+    keyed = {
+        role: KeyedRegion(provider=providers[role], region=region, key=keys[role])
+        for role, region in regions.items()
+    }
     destroyable = not c.deletion_protection
 
     if c.vpc_peering:
         from constructs_lib.network.vpc_peering import VpcPeering, VpcPeeringProps
 
-        peering = VpcPeering(stack, "Peering", VpcPeeringProps(
-            namer=namer, primary=vpcs["primary"], secondary=vpcs["secondary"]))
-        outputs["vpc_peering_connection_id"] = (peering.connection_id,
-                                                "VPC peering between the two regions")
+        peering = VpcPeering(
+            stack,
+            "Peering",
+            VpcPeeringProps(namer=namer, primary=vpcs["primary"], secondary=vpcs["secondary"]),
+        )
+        outputs["vpc_peering_connection_id"] = (
+            peering.connection_id,
+            "VPC peering between the two regions",
+        )
     if c.backup_buckets:
         from constructs_lib.data_protection.backup_buckets import BackupBuckets, BackupBucketsProps
 
-        buckets = BackupBuckets(stack, "BackupBuckets", BackupBucketsProps(
-            namer=namer, **keyed, expiration_days=c.backup_object_expiration_days,
-            force_destroy=destroyable))
+        buckets = BackupBuckets(
+            stack,
+            "BackupBuckets",
+            BackupBucketsProps(
+                namer=namer,
+                **keyed,
+                expiration_days=c.backup_object_expiration_days,
+                force_destroy=destroyable,
+            ),
+        )
         for role, region in regions.items():
             outputs[f"{role}_backup_bucket"] = (
                 buckets.bucket_names[role],
-                f"Backup bucket in {region}" + (" (replicated to the secondary)"
-                                                if role == "primary" else " (replica)"))
+                f"Backup bucket in {region}"
+                + (" (replicated to the secondary)" if role == "primary" else " (replica)"),
+            )
     if c.aws_backup:
         from constructs_lib.data_protection.backup_plan import DatabaseBackups, DatabaseBackupsProps
 
-        backups = DatabaseBackups(stack, "Backups", DatabaseBackupsProps(
-            namer=namer, **keyed, database_arn=members["primary"].arn,
-            retention_days=c.aws_backup_retention_days,
-            copy_retention_days=c.aws_backup_copy_retention_days,
-            force_destroy=destroyable))
+        backups = DatabaseBackups(
+            stack,
+            "Backups",
+            DatabaseBackupsProps(
+                namer=namer,
+                **keyed,
+                database_arn=members["primary"].arn,
+                retention_days=c.aws_backup_retention_days,
+                copy_retention_days=c.aws_backup_copy_retention_days,
+                force_destroy=destroyable,
+            ),
+        )
         outputs["backup_plan_id"] = (backups.plan.id, "AWS Backup plan of the primary database")
         for role, region in regions.items():
-            outputs[f"{role}_backup_vault_arn"] = (backups.vaults[role].arn,
-                                                   f"AWS Backup vault in {region}")
+            outputs[f"{role}_backup_vault_arn"] = (
+                backups.vaults[role].arn,
+                f"AWS Backup vault in {region}",
+            )
     if c.endpoint_parameters:
         from constructs_lib.dns.endpoint_parameters import (
-            EndpointParameters, EndpointParametersProps)
+            EndpointParameters,
+            EndpointParametersProps,
+        )
 
-        parameters = EndpointParameters(stack, "EndpointParameters", EndpointParametersProps(
-            namer=namer, path=f"/{c.project_name}/{c.environment_suffix}",
-            regions=list(keyed.values()), writer_dns_name=dns.writer_name,
-            reader_dns_name=dns.reader_name, primary=members["primary"],
-            secondary=members["secondary"], port=c.port, secret_arn=secret_arn,
-            global_writer_endpoint=global_writer_endpoint))
+        parameters = EndpointParameters(
+            stack,
+            "EndpointParameters",
+            EndpointParametersProps(
+                namer=namer,
+                path=f"/{c.project_name}/{c.environment_suffix}",
+                regions=list(keyed.values()),
+                writer_dns_name=dns.writer_name,
+                reader_dns_name=dns.reader_name,
+                primary=members["primary"],
+                secondary=members["secondary"],
+                port=c.port,
+                secret_arn=secret_arn,
+                global_writer_endpoint=global_writer_endpoint,
+            ),
+        )
         outputs["endpoint_parameter_path"] = (
-            parameters.path, "SSM Parameter Store path of the endpoints, in both regions")
+            parameters.path,
+            "SSM Parameter Store path of the endpoints, in both regions",
+        )
     if c.event_subscriptions:
         from constructs_lib.monitoring.database_events import DatabaseEvents, DatabaseEventsProps
 
         for role, region in regions.items():
-            DatabaseEvents(stack, f"{role.capitalize()}Events", DatabaseEventsProps(
-                provider=providers[role], region=region, namer=namer,
-                topic_arn=alarms[role].topic_arn, database=members[role]))
+            DatabaseEvents(
+                stack,
+                f"{role.capitalize()}Events",
+                DatabaseEventsProps(
+                    provider=providers[role],
+                    region=region,
+                    namer=namer,
+                    topic_arn=alarms[role].topic_arn,
+                    database=members[role],
+                ),
+            )
     if c.dashboard:
         from constructs_lib.monitoring.dr_dashboard import DrDashboard, DrDashboardProps
 
-        dashboard = DrDashboard(stack, "Dashboard", DrDashboardProps(
-            provider=providers["primary"], namer=namer, primary=members["primary"],
-            secondary=members["secondary"],
-            health_check_ids={role: dns.health_checks[role].id for role in regions}))
-        outputs["dashboard_name"] = (dashboard.dashboard_name,
-                                     "CloudWatch dashboard of both regions")
+        dashboard = DrDashboard(
+            stack,
+            "Dashboard",
+            DrDashboardProps(
+                provider=providers["primary"],
+                namer=namer,
+                primary=members["primary"],
+                secondary=members["secondary"],
+                health_check_ids={role: dns.health_checks[role].id for role in regions},
+            ),
+        )
+        outputs["dashboard_name"] = (
+            dashboard.dashboard_name,
+            "CloudWatch dashboard of both regions",
+        )
     return outputs
 
 
@@ -278,72 +462,112 @@ def _database(stack, c: DrConfig, providers: dict, keys: dict, vpcs: dict):
     """The mode's database construct; ``.primary`` / ``.secondary`` are DatabaseMembers."""
     # What both database constructs take the same way.
     settings = dict(
-        engine_version=c.engine_version, parameter_family=c.parameter_family,
-        tls_parameter=c.tls_parameter, log_exports=c.log_exports,
-        instance_class=c.instance_class, backup_retention_days=c.backup_retention_days,
+        engine_version=c.engine_version,
+        parameter_family=c.parameter_family,
+        tls_parameter=c.tls_parameter,
+        log_exports=c.log_exports,
+        instance_class=c.instance_class,
+        backup_retention_days=c.backup_retention_days,
         preferred_backup_window=c.preferred_backup_window,
-        deletion_protection=c.deletion_protection, skip_final_snapshot=c.skip_final_snapshot,
+        deletion_protection=c.deletion_protection,
+        skip_final_snapshot=c.skip_final_snapshot,
         monitoring_interval_seconds=c.monitoring_interval_seconds,
-        log_retention_days=c.log_retention_days)
-    master_user = dict(master_secret=c.master_secret, master_username=c.master_username,
-                       master_password_version=c.master_password_version,
-                       database_name=c.database_name,
-                       generate_master_secret=c.generate_master_secret,
-                       master_secret_kms_key_arn=c.master_secret_kms_key_arn,
-                       master_secret_replica_kms_key_arn=c.master_secret_replica_kms_key_arn)
+        log_retention_days=c.log_retention_days,
+    )
+    master_user = dict(
+        master_secret=c.master_secret,
+        master_username=c.master_username,
+        master_password_version=c.master_password_version,
+        database_name=c.database_name,
+        generate_master_secret=c.generate_master_secret,
+        master_secret_kms_key_arn=c.master_secret_kms_key_arn,
+        master_secret_replica_kms_key_arn=c.master_secret_replica_kms_key_arn,
+    )
     regions = {"primary": c.primary_region, "secondary": c.secondary_region}
 
     def where(role: str) -> dict:
-        return dict(provider=providers[role], region=regions[role], vpc=vpcs[role],
-                    key=keys[role])
+        return dict(provider=providers[role], region=regions[role], vpc=vpcs[role], key=keys[role])
 
     if c.database_mode == "rds-replica":
         from constructs_lib.database.rds_regional_instance import RdsInstanceSettings
         from constructs_lib.database.rds_replica_database import (
-            RdsRegion, RdsReplicaDatabase, RdsReplicaDatabaseProps)
+            RdsRegion,
+            RdsReplicaDatabase,
+            RdsReplicaDatabaseProps,
+        )
 
-        return RdsReplicaDatabase(stack, "Database", RdsReplicaDatabaseProps(
-            namer=c.namer, **master_user,
-            settings=RdsInstanceSettings(
-                **settings, allocated_storage_gib=c.allocated_storage_gib,
-                max_allocated_storage_gib=c.max_allocated_storage_gib,
-                replica_multi_az=c.replica_multi_az),
-            **{role: RdsRegion(**where(role)) for role in regions}))
+        return RdsReplicaDatabase(
+            stack,
+            "Database",
+            RdsReplicaDatabaseProps(
+                namer=c.namer,
+                **master_user,
+                settings=RdsInstanceSettings(
+                    **settings,
+                    allocated_storage_gib=c.allocated_storage_gib,
+                    max_allocated_storage_gib=c.max_allocated_storage_gib,
+                    replica_multi_az=c.replica_multi_az,
+                ),
+                **{role: RdsRegion(**where(role)) for role in regions},
+            ),
+        )
 
     from constructs_lib.database.aurora_global_cluster import (
-        AuroraGlobalCluster, AuroraGlobalClusterProps, AuroraRegion)
+        AuroraGlobalCluster,
+        AuroraGlobalClusterProps,
+        AuroraRegion,
+    )
     from constructs_lib.database.aurora_regional_cluster import AuroraClusterSettings
 
-    return AuroraGlobalCluster(stack, "Database", AuroraGlobalClusterProps(
-        namer=c.namer, **master_user,
-        settings=AuroraClusterSettings(engine=c.engine, aws_backup_plan=c.aws_backup,
-                                       global_db_rpo_seconds=c.global_db_rpo_seconds,
-                                       **settings),
-        **{role: AuroraRegion(**where(role),
-                              instance_count=getattr(c, f"{role}_instance_count"))
-           for role in regions}))
+    return AuroraGlobalCluster(
+        stack,
+        "Database",
+        AuroraGlobalClusterProps(
+            namer=c.namer,
+            **master_user,
+            settings=AuroraClusterSettings(
+                engine=c.engine,
+                aws_backup_plan=c.aws_backup,
+                global_db_rpo_seconds=c.global_db_rpo_seconds,
+                **settings,
+            ),
+            **{
+                role: AuroraRegion(
+                    **where(role), instance_count=getattr(c, f"{role}_instance_count")
+                )
+                for role in regions
+            },
+        ),
+    )
 
 
-def main() -> int:
+def main(environ: Mapping[str, str] = os.environ, outdir: str | None = None) -> int:
+    """Validate, print the recovery budget, synthesize (to ``outdir``, default cdktf.out)."""
     try:
-        config = load_config(os.environ, read_context(PROJECT_DIR))
+        config = load_config(environ, read_context(PROJECT_DIR))
     except ConfigError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
     if config.legacy_tls_optional:
-        print(f"warning: legacy_tls_optional=true: {config.tls_parameter[0]}="
-              f"{config.tls_parameter[1]}, the database accepts unencrypted connections; "
-              "use it only for clients that cannot use TLS", file=sys.stderr)
+        print(
+            f"warning: legacy_tls_optional=true: {config.tls_parameter[0]}="
+            f"{config.tls_parameter[1]}, the database accepts unencrypted connections; "
+            "use it only for clients that cannot use TLS",
+            file=sys.stderr,
+        )
     from constructs_lib.recovery_budget import recovery_budget, render_text
 
     # The objectives are checked before anything is written.
     budget = recovery_budget(config)
     print(render_text(budget))
     if not budget.meets_objectives:
-        print("error: the configuration cannot meet its recovery objectives: "
-              + "; ".join(budget.problems()), file=sys.stderr)
+        print(
+            "error: the configuration cannot meet its recovery objectives: "
+            + "; ".join(budget.problems()),
+            file=sys.stderr,
+        )
         return 2
-    app = build_app(config)
+    app = build_app(config, outdir=outdir)
     app.synth()
     print(summary(Path(app.outdir) / "stacks" / STACK_ID / "cdk.tf.json", config))
     return 0
@@ -355,12 +579,15 @@ def summary(synthesized: Path, config: DrConfig) -> str:
     from collections import Counter
 
     resources = json.loads(synthesized.read_text())["resource"]
-    per_provider = Counter(body.get("provider", "")
-                           for bodies in resources.values() for body in bodies.values())
-    return (f"synthesized stack {STACK_ID!r} for environment "
-            f"{config.environment_suffix!r} to {synthesized}: "
-            f"{per_provider['aws.primary']} resources in {config.primary_region} (primary), "
-            f"{per_provider['aws.secondary']} in {config.secondary_region} (secondary)")
+    per_provider = Counter(
+        body.get("provider", "") for bodies in resources.values() for body in bodies.values()
+    )
+    return (
+        f"synthesized stack {STACK_ID!r} for environment "
+        f"{config.environment_suffix!r} to {synthesized}: "
+        f"{per_provider['aws.primary']} resources in {config.primary_region} (primary), "
+        f"{per_provider['aws.secondary']} in {config.secondary_region} (secondary)"
+    )
 
 
 if __name__ == "__main__":

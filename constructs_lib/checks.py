@@ -18,13 +18,15 @@ if TYPE_CHECKING:  # the gate reads skips without loading the cdktf bindings
 PREFIX = "checkov:skip="
 
 
-def skip_checks(element: "TerraformElement", reasons: dict[str, str]) -> None:
+def skip_checks(element: TerraformElement, reasons: dict[str, str]) -> None:
     """Record ``{check_id: reason}`` on ``element``; every reason must say why."""
     for check_id, reason in reasons.items():
         if len(reason.strip()) < 10:
             raise ValueError(f"skipping {check_id} needs a reason, got {reason!r}")
-    element.add_override("//.checkov", [f"{PREFIX}{check_id}:{reason}"
-                                         for check_id, reason in sorted(reasons.items())])
+    element.add_override(
+        "//.checkov",
+        [f"{PREFIX}{check_id}:{reason}" for check_id, reason in sorted(reasons.items())],
+    )
 
 
 def skips_of(body: dict) -> dict[str, str]:
@@ -32,6 +34,6 @@ def skips_of(body: dict) -> dict[str, str]:
     skips = {}
     for entry in body.get("//", {}).get("checkov", []):
         if entry.startswith(PREFIX):
-            check_id, _, reason = entry[len(PREFIX):].partition(":")
+            check_id, _, reason = entry[len(PREFIX) :].partition(":")
             skips[check_id] = reason
     return skips

@@ -70,8 +70,15 @@ ROLES: dict[str, tuple[str, bool]] = {
 INSTANCE_INDEX_MAX = 2  # up to 15 instances per cluster
 
 _DIRECTIONS = {
-    "north": "n", "south": "s", "east": "e", "west": "w", "central": "c",
-    "northeast": "ne", "northwest": "nw", "southeast": "se", "southwest": "sw",
+    "north": "n",
+    "south": "s",
+    "east": "e",
+    "west": "w",
+    "central": "c",
+    "northeast": "ne",
+    "northwest": "nw",
+    "southeast": "se",
+    "southwest": "sw",
 }
 _RDS_NAME = re.compile(r"^[a-z](?!.*--)[a-z0-9-]*[a-z0-9]$")
 
@@ -128,14 +135,17 @@ class Namer:
         return names
 
 
-def required_tags(*, environment: str, project: str, cost_center: str,
-                  extra: dict[str, str]) -> dict[str, str]:
+def required_tags(
+    *, environment: str, project: str, cost_center: str, extra: dict[str, str]
+) -> dict[str, str]:
     """Tags every taggable resource carries, through the providers' ``default_tags``."""
     tags = dict(extra)
-    tags.update({
-        "Environment": environment,
-        "Project": project,
-        "CostCenter": cost_center,
-        "DisasterRecovery": "enabled",
-    })
+    tags.update(
+        {
+            "Environment": environment,
+            "Project": project,
+            "CostCenter": cost_center,
+            "DisasterRecovery": "enabled",
+        }
+    )
     return tags

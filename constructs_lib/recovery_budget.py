@@ -47,9 +47,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from constructs_lib.config import DrConfig
-from dr_lambdas.contract import (CANARY_CONNECT_TIMEOUT_SECONDS, CANARY_FAST_ALARM_PERIODS,
-                      HEALTH_WINDOW_SECONDS, WATCHDOG_PERIOD_SECONDS, WRITER_POLL_SECONDS,
-                      alarm_evaluation_seconds)
+from dr_lambdas.contract import (
+    CANARY_CONNECT_TIMEOUT_SECONDS,
+    CANARY_FAST_ALARM_PERIODS,
+    HEALTH_WINDOW_SECONDS,
+    WATCHDOG_PERIOD_SECONDS,
+    WRITER_POLL_SECONDS,
+    alarm_evaluation_seconds,
+)
 
 # Aurora: promoting a secondary of a global database takes "under a minute" (Aurora user
 # guide, aurora-global-database-disaster-recovery).
@@ -57,8 +62,10 @@ AURORA_PROMOTION_SECONDS = 60
 # RDS: a read-replica promotion "takes several minutes or longer" and reboots the instance
 # (RDS user guide, USER_ReadRepl.Promote). AWS gives no bound: 10 minutes is our allowance.
 RDS_PROMOTION_SECONDS = 600
-PROMOTION_SECONDS = {"aurora-global": AURORA_PROMOTION_SECONDS,
-                     "rds-replica": RDS_PROMOTION_SECONDS}
+PROMOTION_SECONDS = {
+    "aurora-global": AURORA_PROMOTION_SECONDS,
+    "rds-replica": RDS_PROMOTION_SECONDS,
+}
 PROMOTION_SOURCE = {
     "aurora-global": 'FailoverGlobalCluster: "under a minute" (Aurora user guide)',
     "rds-replica": 'PromoteReadReplica: "several minutes or longer"; allowance 600 s',
@@ -130,7 +137,8 @@ class RecoveryBudget:
     @property
     def meets_rpo(self) -> bool:
         return self.rpo_worst_seconds <= self.rpo_objective and all(
-            check.holds for check in self.rpo_checks)
+            check.holds for check in self.rpo_checks
+        )
 
     @property
     def meets_objectives(self) -> bool:
@@ -144,30 +152,44 @@ class RecoveryBudget:
         found = []
         if not self.meets_rto:
             if self.rto_worst_seconds is None:
-                found.append(f"automatic_failover=false: failover waits for a person, so no "
-                             f"worst case can be promised for rto_seconds {self.rto_objective} "
-                             "(set automatic_failover=true, or rto_seconds=0 for no objective)")
+                found.append(
+                    f"automatic_failover=false: failover waits for a person, so no "
+                    f"worst case can be promised for rto_seconds {self.rto_objective} "
+                    "(set automatic_failover=true, or rto_seconds=0 for no objective)"
+                )
             else:
                 largest = ", ".join(f"{s.name} {_s(s.seconds)}" for s in self.largest_steps())
-                hint = ("; the rds-replica promotion alone needs "
-                        f"{RDS_PROMOTION_SECONDS} s: raise rto_seconds or use aurora-global"
-                        if self.database_mode == "rds-replica" else "")
-                found.append(f"worst-case RTO {_s(self.rto_worst_seconds)} exceeds rto_seconds "
-                             f"{self.rto_objective} (largest: {largest}){hint}")
+                hint = (
+                    "; the rds-replica promotion alone needs "
+                    f"{RDS_PROMOTION_SECONDS} s: raise rto_seconds or use aurora-global"
+                    if self.database_mode == "rds-replica"
+                    else ""
+                )
+                found.append(
+                    f"worst-case RTO {_s(self.rto_worst_seconds)} exceeds rto_seconds "
+                    f"{self.rto_objective} (largest: {largest}){hint}"
+                )
         for check in self.rpo_checks:
             if not check.holds:
-                found.append(f"{check.name} {_s(check.seconds)} exceeds rpo_seconds "
-                             f"{self.rpo_objective} ({check.source})")
+                found.append(
+                    f"{check.name} {_s(check.seconds)} exceeds rpo_seconds "
+                    f"{self.rpo_objective} ({check.source})"
+                )
         return found
 
 
 def recovery_budget(config: DrConfig) -> RecoveryBudget:
     """The worst-case RTO and RPO of ``config``."""
     return RecoveryBudget(
-        database_mode=config.database_mode, dns_routing=config.dns_routing,
-        automatic=config.automatic_failover, rto_objective=config.rto_seconds,
-        rpo_objective=config.rpo_seconds, rto_steps=tuple(_rto_steps(config)),
-        rpo_checks=tuple(_rpo_checks(config)), rpo_worst_seconds=_rpo_worst(config))
+        database_mode=config.database_mode,
+        dns_routing=config.dns_routing,
+        automatic=config.automatic_failover,
+        rto_objective=config.rto_seconds,
+        rpo_objective=config.rpo_seconds,
+        rto_steps=tuple(_rto_steps(config)),
+        rpo_checks=tuple(_rpo_checks(config)),
+        rpo_worst_seconds=_rpo_worst(config),
+    )
 
 
 def detection_scenarios(config: DrConfig) -> dict[str, float]:
@@ -175,18 +197,19 @@ def detection_scenarios(config: DrConfig) -> dict[str, float]:
     interval = config.probe_interval_seconds
     alarm_tail = alarm_evaluation_seconds(interval) + ALARM_DELIVERY_SECONDS
     # The first failed probe, then the further breaching periods, then the alarm path.
-    fast_alarm = interval + PROBE_SECONDS + (CANARY_FAST_ALARM_PERIODS - 1) * interval \
-        + alarm_tail
-    writer_health_alarm = (config.alarm_period_seconds * config.alarm_evaluation_periods
-                           + ALARM_DELIVERY_SECONDS)
+    fast_alarm = interval + PROBE_SECONDS + (CANARY_FAST_ALARM_PERIODS - 1) * interval + alarm_tail
+    writer_health_alarm = (
+        config.alarm_period_seconds * config.alarm_evaluation_periods + ALARM_DELIVERY_SECONDS
+    )
     # The watchdog (every minute) reads the standard metrics: a backstop for each.
     return {
-        "database down": min(fast_alarm,
-                             interval + PROBE_SECONDS + WATCHDOG_PERIOD_SECONDS),
+        "database down": min(fast_alarm, interval + PROBE_SECONDS + WATCHDOG_PERIOD_SECONDS),
         "region lost": min(fast_alarm, WATCHDOG_PERIOD_SECONDS) + UNREACHABLE_REGION_SECONDS,
-        "silent writer": min(CANARY_FAST_ALARM_PERIODS * interval + alarm_tail,
-                             writer_health_alarm,
-                             HEALTH_WINDOW_SECONDS + WATCHDOG_PERIOD_SECONDS),
+        "silent writer": min(
+            CANARY_FAST_ALARM_PERIODS * interval + alarm_tail,
+            writer_health_alarm,
+            HEALTH_WINDOW_SECONDS + WATCHDOG_PERIOD_SECONDS,
+        ),
     }
 
 
@@ -194,26 +217,46 @@ def _rto_steps(config: DrConfig) -> list[Step]:
     scenarios = detection_scenarios(config)
     worst = max(scenarios, key=lambda name: scenarios[name])
     steps = [
-        Step("detection", scenarios[worst],
-             f"worst: {worst}; " + ", ".join(f"{name} {_s(seconds)}"
-                                             for name, seconds in scenarios.items())),
-        Step("promotion", PROMOTION_SECONDS[config.database_mode] + WRITER_POLL_SECONDS,
-             f"{PROMOTION_SOURCE[config.database_mode]}, + one {WRITER_POLL_SECONDS} s poll"),
+        Step(
+            "detection",
+            scenarios[worst],
+            f"worst: {worst}; "
+            + ", ".join(f"{name} {_s(seconds)}" for name, seconds in scenarios.items()),
+        ),
+        Step(
+            "promotion",
+            PROMOTION_SECONDS[config.database_mode] + WRITER_POLL_SECONDS,
+            f"{PROMOTION_SOURCE[config.database_mode]}, + one {WRITER_POLL_SECONDS} s poll",
+        ),
     ]
     if config.dns_routing == "global-endpoint":
-        steps.append(Step("DNS TTL", AURORA_DNS_TTL_SECONDS,
-                          "Aurora moves the global writer endpoint with the failover; "
-                          "clients re-resolve it within Aurora's 5 s DNS TTL"))
+        steps.append(
+            Step(
+                "DNS TTL",
+                AURORA_DNS_TTL_SECONDS,
+                "Aurora moves the global writer endpoint with the failover; "
+                "clients re-resolve it within Aurora's 5 s DNS TTL",
+            )
+        )
         return steps
     if config.dns_routing == "failover":
-        steps.append(Step(
-            "DNS health", PROBE_SECONDS + HEALTH_CHECK_STREAM_SECONDS,
-            "the orchestrator runs the new writer's canary; Route 53 reads the next "
-            "one-minute datapoint of its metric stream"))
+        steps.append(
+            Step(
+                "DNS health",
+                PROBE_SECONDS + HEALTH_CHECK_STREAM_SECONDS,
+                "the orchestrator runs the new writer's canary; Route 53 reads the next "
+                "one-minute datapoint of its metric stream",
+            )
+        )
     else:
-        steps.append(Step("DNS change", RECORD_PROPAGATION_SECONDS,
-                          "weights 0/100 reach every Route 53 name server (a control-plane "
-                          "call, us-east-1 only)"))
+        steps.append(
+            Step(
+                "DNS change",
+                RECORD_PROPAGATION_SECONDS,
+                "weights 0/100 reach every Route 53 name server (a control-plane "
+                "call, us-east-1 only)",
+            )
+        )
     steps.append(Step("DNS TTL", config.dns_ttl_seconds, "dns_ttl_seconds: client caches"))
     return steps
 
@@ -228,12 +271,23 @@ def _lag_alarm(config: DrConfig) -> tuple[float, str]:
 
 def _rpo_checks(config: DrConfig) -> list[Check]:
     threshold, name = _lag_alarm(config)
-    checks = [Check(f"{name} threshold", threshold, threshold <= config.rpo_seconds,
-                    "people are told of the lag before it exceeds the RPO")]
+    checks = [
+        Check(
+            f"{name} threshold",
+            threshold,
+            threshold <= config.rpo_seconds,
+            "people are told of the lag before it exceeds the RPO",
+        )
+    ]
     if config.global_db_rpo_seconds:
-        checks.append(Check("rds.global_db_rpo", config.global_db_rpo_seconds,
-                            config.global_db_rpo_seconds <= config.rpo_seconds,
-                            "primary commits pause while the secondary lags beyond it"))
+        checks.append(
+            Check(
+                "rds.global_db_rpo",
+                config.global_db_rpo_seconds,
+                config.global_db_rpo_seconds <= config.rpo_seconds,
+                "primary commits pause while the secondary lags beyond it",
+            )
+        )
     return checks
 
 
@@ -249,6 +303,7 @@ def _s(seconds: float | None) -> str:
 
 
 # -- rendering --------------------------------------------------------------------------------
+
 
 def _title(budget: RecoveryBudget) -> str:
     trigger = "automatic failover" if budget.automatic else "manual failover"
@@ -271,16 +326,28 @@ def _rpo_verdict(budget: RecoveryBudget) -> str:
 
 
 def _rpo_rows(budget: RecoveryBudget) -> list[tuple[str, str, str]]:
-    rows = [(check.name, _s(check.seconds), ("ok: " if check.holds else "too high: ")
-             + check.source) for check in budget.rpo_checks]
+    rows = [
+        (check.name, _s(check.seconds), ("ok: " if check.holds else "too high: ") + check.source)
+        for check in budget.rpo_checks
+    ]
     capped = any(check.name == "rds.global_db_rpo" for check in budget.rpo_checks)
     if not capped:
-        rows.append(("rds.global_db_rpo", "not set",
-                     "no hard cap: lag is bounded by the guard below"
-                     if budget.database_mode == "aurora-global"
-                     else "not available for RDS PostgreSQL"))
-    rows.append(("failover guard", _s(budget.rpo_objective),
-                 "an unplanned failover with more measured lag is refused unless forced"))
+        rows.append(
+            (
+                "rds.global_db_rpo",
+                "not set",
+                "no hard cap: lag is bounded by the guard below"
+                if budget.database_mode == "aurora-global"
+                else "not available for RDS PostgreSQL",
+            )
+        )
+    rows.append(
+        (
+            "failover guard",
+            _s(budget.rpo_objective),
+            "an unplanned failover with more measured lag is refused unless forced",
+        )
+    )
     return rows
 
 
@@ -290,27 +357,38 @@ def render_text(budget: RecoveryBudget) -> str:
     for step in budget.rto_steps:
         lines.append(f"    {step.name:<36}{_s(step.seconds):>9}  {step.source}")
     worst = budget.rto_worst_seconds
-    lines.append(f"    {'worst case':<36}{(_s(worst) if worst is not None else 'unbounded'):>9}"
-                 f"  {_rto_verdict(budget)}")
+    lines.append(
+        f"    {'worst case':<36}{(_s(worst) if worst is not None else 'unbounded'):>9}"
+        f"  {_rto_verdict(budget)}"
+    )
     lines.append("  RPO")
     for name, seconds, source in _rpo_rows(budget):
         lines.append(f"    {name:<36}{seconds:>9}  {source}")
-    lines.append(f"    {'worst case':<36}{_s(budget.rpo_worst_seconds):>9}  "
-                 f"{_rpo_verdict(budget)}")
+    lines.append(f"    {'worst case':<36}{_s(budget.rpo_worst_seconds):>9}  {_rpo_verdict(budget)}")
     return "\n".join(lines)
 
 
 def render_markdown(budget: RecoveryBudget) -> str:
     """The same budget as Markdown tables (DR report, README)."""
     worst = budget.rto_worst_seconds
-    lines = [f"**Recovery budget** ({_title(budget)})", "",
-             "| RTO step | seconds | from |", "|---|---:|---|"]
+    lines = [
+        f"**Recovery budget** ({_title(budget)})",
+        "",
+        "| RTO step | seconds | from |",
+        "|---|---:|---|",
+    ]
     lines += [f"| {s.name} | {s.seconds:g} | {s.source} |" for s in budget.rto_steps]
-    lines += [f"| **worst case** | **{worst:g}** | {_rto_verdict(budget)} |" if worst is not None
-              else f"| **worst case** | unbounded | {_rto_verdict(budget)} |", "",
-              "| RPO guard | seconds | why |", "|---|---:|---|"]
-    lines += [f"| {name} | {seconds.removesuffix(' s')} | {source} |"
-              for name, seconds, source in _rpo_rows(budget)]
-    lines.append(f"| **worst case** | **{budget.rpo_worst_seconds:g}** | "
-                 f"{_rpo_verdict(budget)} |")
+    lines += [
+        f"| **worst case** | **{worst:g}** | {_rto_verdict(budget)} |"
+        if worst is not None
+        else f"| **worst case** | unbounded | {_rto_verdict(budget)} |",
+        "",
+        "| RPO guard | seconds | why |",
+        "|---|---:|---|",
+    ]
+    lines += [
+        f"| {name} | {seconds.removesuffix(' s')} | {source} |"
+        for name, seconds, source in _rpo_rows(budget)
+    ]
+    lines.append(f"| **worst case** | **{budget.rpo_worst_seconds:g}** | {_rpo_verdict(budget)} |")
     return "\n".join(lines)

@@ -11,31 +11,59 @@ and without it. It accepts loopback addresses only.
 
 from __future__ import annotations
 
-from constructs import Construct
 from cdktf_cdktf_provider_aws.provider import (
     AwsProvider,
     AwsProviderDefaultTags,
     AwsProviderEndpoints,
 )
+from constructs import Construct
 
 # Every service the app deploys to or reads from, as named in the provider's endpoints block.
-SERVICES = ("backup", "cloudwatch", "cloudwatchlogs", "dynamodb", "ec2", "eventbridge", "iam",
-            "kms", "lambda_", "rds", "route53", "s3", "scheduler", "secretsmanager", "sns",
-            "sqs", "ssm", "sts")
+SERVICES = (
+    "backup",
+    "cloudwatch",
+    "cloudwatchlogs",
+    "dynamodb",
+    "ec2",
+    "eventbridge",
+    "iam",
+    "kms",
+    "lambda_",
+    "rds",
+    "route53",
+    "s3",
+    "scheduler",
+    "secretsmanager",
+    "sns",
+    "sqs",
+    "ssm",
+    "sts",
+)
 
 
-def regional_provider(scope: Construct, role: str, region: str, tags: dict[str, str],
-                      emulator_endpoint: str = "") -> AwsProvider:
+def regional_provider(
+    scope: Construct, role: str, region: str, tags: dict[str, str], emulator_endpoint: str = ""
+) -> AwsProvider:
     """``AwsProvider`` with id ``Aws<Role>`` and alias ``role`` for ``region``."""
     emulator = {}
     if emulator_endpoint:
         emulator = dict(
             endpoints=[AwsProviderEndpoints(**{s: emulator_endpoint for s in SERVICES})],
-            access_key="testing", secret_key="testing",
+            access_key="testing",
+            secret_key="testing",
             # The emulator answers sts:GetCallerIdentity, so the provider learns the account
             # as it does on AWS (without it, same-account security group references plan
             # as "<account>/sg-..." changes).
-            skip_credentials_validation=True, skip_requesting_account_id=False,
-            skip_metadata_api_check="true", s3_use_path_style=True)
-    return AwsProvider(scope, f"Aws{role.capitalize()}", alias=role, region=region,
-                       default_tags=[AwsProviderDefaultTags(tags=tags)], **emulator)
+            skip_credentials_validation=True,
+            skip_requesting_account_id=False,
+            skip_metadata_api_check="true",
+            s3_use_path_style=True,
+        )
+    return AwsProvider(
+        scope,
+        f"Aws{role.capitalize()}",
+        alias=role,
+        region=region,
+        default_tags=[AwsProviderDefaultTags(tags=tags)],
+        **emulator,
+    )

@@ -28,8 +28,10 @@ CONNECTIVITY_OK, IS_WRITER, CANARY_ERROR = "ConnectivityOk", "IsWriter", "Canary
 PEER_CONNECTIVITY_OK = "PeerConnectivityOk"
 # ... and the one-second copies the fast alarms read; Route 53 health checks accept
 # standard-resolution metrics only (Route 53 API reference, AlarmIdentifier).
-HIGH_RESOLUTION = {CONNECTIVITY_OK: "ConnectivityOkHighRes",
-                   PEER_CONNECTIVITY_OK: "PeerConnectivityOkHighRes"}
+HIGH_RESOLUTION = {
+    CONNECTIVITY_OK: "ConnectivityOkHighRes",
+    PEER_CONNECTIVITY_OK: "PeerConnectivityOkHighRes",
+}
 
 # The two shapes of database, and the DNS modes each allows (its default first).
 AURORA_GLOBAL, RDS_REPLICA = "aurora-global", "rds-replica"

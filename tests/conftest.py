@@ -37,14 +37,14 @@ def variant_app(outdir_root) -> Synthesized:
 
 @pytest.fixture(scope="session")
 def emulator_app(outdir_root) -> Synthesized:
-    return Synthesized({"DR_EMULATOR_ENDPOINT": "http://127.0.0.1:4566"},
-                       outdir_root / "emulator")
+    return Synthesized({"DR_EMULATOR_ENDPOINT": "http://127.0.0.1:4566"}, outdir_root / "emulator")
 
 
 @pytest.fixture(scope="session")
 def production_app(outdir_root) -> Synthesized:
-    return Synthesized({"DR_PROFILE": "production", "ENVIRONMENT_SUFFIX": "prod"},
-                       outdir_root / "production")
+    return Synthesized(
+        {"DR_PROFILE": "production", "ENVIRONMENT_SUFFIX": "prod"}, outdir_root / "production"
+    )
 
 
 @pytest.fixture(scope="session")

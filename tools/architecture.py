@@ -1,7 +1,8 @@
 """Draw the architecture as it is synthesized: Terraform JSON in, a Graphviz picture out.
 
     ./run synth
-    python -m tools.architecture [--synth cdktf.out/stacks/dbdr/cdk.tf.json] [--out docs/architecture]
+    python -m tools.architecture [--synth cdktf.out/stacks/dbdr/cdk.tf.json]
+                                 [--out docs/architecture]
 
 writes ``<out>.dot`` and renders ``<out>.svg`` and ``<out>.png`` with Graphviz ``dot``.
 
@@ -40,9 +41,10 @@ import shutil
 import subprocess
 import sys
 from collections import Counter, defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 DEFAULT_SYNTH = Path("cdktf.out/stacks/dbdr/cdk.tf.json")
 DEFAULT_OUT = Path("docs/architecture")
@@ -53,8 +55,9 @@ PNG_DPI = 96
 GLOBAL = "global"
 # Route 53 is a global service and the global cluster spans both regions: whichever
 # provider creates them, they are drawn in the global area.
-GLOBAL_TYPES = frozenset({"aws_route53_zone", "aws_route53_record", "aws_route53_health_check",
-                          "aws_rds_global_cluster"})
+GLOBAL_TYPES = frozenset(
+    {"aws_route53_zone", "aws_route53_record", "aws_route53_health_check", "aws_rds_global_cluster"}
+)
 # A reference to a managed resource inside a Terraform expression, e.g.
 # "${aws_rds_cluster.Database_Primary_EDE0B3D0.endpoint}". The look-behind leaves out data
 # sources ("data.aws_...") and ephemeral resources.
@@ -67,39 +70,79 @@ ALARM_NAMES_SHOWN = 4  # a region's other alarms are counted, not named
 PLACE_ORDER = {"primary": 0, GLOBAL: 1, "secondary": 2}
 # Columns inside a region, counted from the outer edge of the picture towards the middle:
 # the database and the stores that replicate stand next to the global area.
-REGION_DEPTH = {"key": 0, "parameters": 0, "dashboard": 0, "alarms": 0, "orchestrator": 0,
-                "canary": 0, "function": 0, "security_group": 1, "database": 1, "topic": 1,
-                "lock": 1, "bucket": 1, "vault": 1}
+REGION_DEPTH = {
+    "key": 0,
+    "parameters": 0,
+    "dashboard": 0,
+    "alarms": 0,
+    "orchestrator": 0,
+    "canary": 0,
+    "function": 0,
+    "security_group": 1,
+    "database": 1,
+    "topic": 1,
+    "lock": 1,
+    "bucket": 1,
+    "vault": 1,
+}
 REGION_COLUMNS = 1 + max(REGION_DEPTH.values())
 GLOBAL_COLUMNS = 1
 # The order nodes are written in, top to bottom. dot starts ordering each column from it,
 # so the stores that replicate tend to sit in the same rows on both sides.
-ROW_ORDER = ("global_cluster", "security_group", "canary", "function", "database", "alarms",
-             "topic", "orchestrator", "lock", "health_check", "record", "bucket", "vault",
-             "key", "parameters", "dashboard")
+ROW_ORDER = (
+    "global_cluster",
+    "security_group",
+    "canary",
+    "function",
+    "database",
+    "alarms",
+    "topic",
+    "orchestrator",
+    "lock",
+    "health_check",
+    "record",
+    "bucket",
+    "vault",
+    "key",
+    "parameters",
+    "dashboard",
+)
 
 # --- how things look ----------------------------------------------------------------------
 
 NODE_STYLE = {  # kind -> fill colour, shape
-    "database": ("#cfe2ff", "cylinder"), "global_cluster": ("#cfe2ff", "cylinder"),
-    "security_group": ("#f1f3f5", "box"), "key": ("#fff3bf", "box"),
-    "alarms": ("#ffe8cc", "box"), "topic": ("#ffe8cc", "box"),
-    "canary": ("#d3f9d8", "box"), "function": ("#d3f9d8", "box"),
-    "orchestrator": ("#e5dbff", "box"), "lock": ("#e5dbff", "box"),
-    "bucket": ("#e9ecef", "box"), "vault": ("#e9ecef", "box"),
-    "parameters": ("#f1f3f5", "box"), "dashboard": ("#f1f3f5", "box"),
-    "record": ("#c3fae8", "box"), "health_check": ("#c3fae8", "box"),
+    "database": ("#cfe2ff", "cylinder"),
+    "global_cluster": ("#cfe2ff", "cylinder"),
+    "security_group": ("#f1f3f5", "box"),
+    "key": ("#fff3bf", "box"),
+    "alarms": ("#ffe8cc", "box"),
+    "topic": ("#ffe8cc", "box"),
+    "canary": ("#d3f9d8", "box"),
+    "function": ("#d3f9d8", "box"),
+    "orchestrator": ("#e5dbff", "box"),
+    "lock": ("#e5dbff", "box"),
+    "bucket": ("#e9ecef", "box"),
+    "vault": ("#e9ecef", "box"),
+    "parameters": ("#f1f3f5", "box"),
+    "dashboard": ("#f1f3f5", "box"),
+    "record": ("#c3fae8", "box"),
+    "health_check": ("#c3fae8", "box"),
 }
 EDGE_STYLE = {  # kind -> colour, pen width, line style (also the order edges are written in)
-    "replication": ("#1c7ed6", 3.0, "bold"), "membership": ("#1c7ed6", 1.2, "dashed"),
-    "dns": ("#0ca678", 1.2, "solid"), "alerting": ("#e8590c", 1.2, "solid"),
-    "control": ("#7048e8", 1.4, "solid"), "network": ("#868e96", 2.0, "dashed"),
+    "replication": ("#1c7ed6", 3.0, "bold"),
+    "membership": ("#1c7ed6", 1.2, "dashed"),
+    "dns": ("#0ca678", 1.2, "solid"),
+    "alerting": ("#e8590c", 1.2, "solid"),
+    "control": ("#7048e8", 1.4, "solid"),
+    "network": ("#868e96", 2.0, "dashed"),
 }
 # How the title counts what is synthesized but not drawn; other types go by their own name.
 NOT_DRAWN_NAMES = {
-    "aws_iam_role": "IAM roles", "aws_iam_role_policy": "IAM role policies",
+    "aws_iam_role": "IAM roles",
+    "aws_iam_role_policy": "IAM role policies",
     "aws_iam_role_policy_attachment": "IAM policy attachments",
-    "aws_cloudwatch_log_group": "log groups", "aws_lambda_permission": "Lambda permissions",
+    "aws_cloudwatch_log_group": "log groups",
+    "aws_lambda_permission": "Lambda permissions",
     "aws_default_security_group": "emptied default security groups",
 }
 
@@ -111,6 +154,7 @@ class ArchitectureError(Exception):
 # ===========================================================================================
 # The synthesized stack
 # ===========================================================================================
+
 
 @dataclass(frozen=True, eq=False)  # one object per address: compared by identity
 class Resource:
@@ -129,8 +173,16 @@ class Resource:
     @property
     def physical_name(self) -> str:
         """The name AWS will show (falls back to the Name tag, then the Terraform name)."""
-        for key in ("name", "function_name", "bucket", "alarm_name", "cluster_identifier",
-                    "identifier", "global_cluster_identifier", "dashboard_name"):
+        for key in (
+            "name",
+            "function_name",
+            "bucket",
+            "alarm_name",
+            "cluster_identifier",
+            "identifier",
+            "global_cluster_identifier",
+            "dashboard_name",
+        ):
             if isinstance(self.body.get(key), str):
                 return self.body[key]
         return self.body.get("tags", {}).get("Name", self.name)
@@ -143,15 +195,19 @@ class Stack:
         if not isinstance(doc, dict) or not isinstance(doc.get("resource"), dict):
             raise ArchitectureError('not a synthesized stack: no top-level "resource" block')
         blocks = doc.get("provider", {}).get("aws", [])
-        blocks = [b for b in (blocks if isinstance(blocks, list) else [blocks])
-                  if isinstance(b, dict)]
-        self.regions = {b["alias"]: b["region"] for b in blocks
-                        if b.get("alias") and b.get("region")}
+        blocks = [
+            b for b in (blocks if isinstance(blocks, list) else [blocks]) if isinstance(b, dict)
+        ]
+        self.regions = {
+            b["alias"]: b["region"] for b in blocks if b.get("alias") and b.get("region")
+        }
         if not self.regions:
-            raise ArchitectureError('not a synthesized stack: no aliased "aws" provider '
-                                    "with a region")
-        self.tags = next((dict(t.get("tags", {})) for b in blocks
-                          for t in _blocks(b.get("default_tags"))), {})
+            raise ArchitectureError(
+                'not a synthesized stack: no aliased "aws" provider with a region'
+            )
+        self.tags = next(
+            (dict(t.get("tags", {})) for b in blocks for t in _blocks(b.get("default_tags"))), {}
+        )
         self.resources: dict[str, Resource] = {}
         for rtype in sorted(doc["resource"]):
             for name in sorted(doc["resource"][rtype]):
@@ -160,33 +216,44 @@ class Stack:
                 place = GLOBAL if rtype in GLOBAL_TYPES or alias not in self.regions else alias
                 resource = Resource(rtype, name, body, place)
                 self.resources[resource.address] = resource
-        self._references = {a: _references(r.body, self.resources)
-                            for a, r in self.resources.items()}
+        self._references = {
+            a: _references(r.body, self.resources) for a, r in self.resources.items()
+        }
         self._referrers: dict[str, set[str]] = defaultdict(set)
         for address, references in self._references.items():
             for target, _ in references:
                 self._referrers[target].add(address)
 
     def of_type(self, *types: str, place: str | None = None) -> list[Resource]:
-        return [r for r in self.resources.values()
-                if r.type in types and (place is None or r.place == place)]
+        return [
+            r
+            for r in self.resources.values()
+            if r.type in types and (place is None or r.place == place)
+        ]
 
     def referenced_by(self, resource: Resource, *types: str) -> list[tuple[Resource, str]]:
         """What ``resource`` references (only ``types`` when given), with the attribute."""
-        return [(self.resources[target], attribute)
-                for target, attribute in self._references[resource.address]
-                if not types or self.resources[target].type in types]
+        return [
+            (self.resources[target], attribute)
+            for target, attribute in self._references[resource.address]
+            if not types or self.resources[target].type in types
+        ]
 
     def referring_to(self, resource: Resource, *types: str) -> list[Resource]:
         """The resources (only ``types`` when given) that reference ``resource``."""
-        return [self.resources[a] for a in sorted(self._referrers[resource.address])
-                if not types or self.resources[a].type in types]
+        return [
+            self.resources[a]
+            for a in sorted(self._referrers[resource.address])
+            if not types or self.resources[a].type in types
+        ]
 
     def resolve(self, expression: Any) -> list[tuple[Resource, str]]:
         """The resources one expression refers to, with the attribute."""
-        return [(self.resources[f"{t}.{n}"], a)
-                for t, n, a in REFERENCE.findall(str(expression or ""))
-                if f"{t}.{n}" in self.resources]
+        return [
+            (self.resources[f"{t}.{n}"], a)
+            for t, n, a in REFERENCE.findall(str(expression or ""))
+            if f"{t}.{n}" in self.resources
+        ]
 
 
 def _environment(function: Resource) -> dict[str, str]:
@@ -210,8 +277,9 @@ def _references(value: Any, known: dict[str, Resource]) -> tuple[tuple[str, str]
             for child in node:
                 walk(child)
         elif isinstance(node, str) and "${" in node:
-            found.update((f"{t}.{n}", a) for t, n, a in REFERENCE.findall(node)
-                         if f"{t}.{n}" in known)
+            found.update(
+                (f"{t}.{n}", a) for t, n, a in REFERENCE.findall(node) if f"{t}.{n}" in known
+            )
 
     walk(value)
     return tuple(sorted(found))
@@ -228,9 +296,11 @@ def _blocks(value: Any) -> list[dict]:
 # The picture, as data
 # ===========================================================================================
 
+
 @dataclass
 class Cluster:
     """A box: a region, the global area, a VPC or a hosted zone."""
+
     id: str
     title: str
     lines: list[str]
@@ -268,8 +338,9 @@ class Graph:
     not_drawn: dict[str, int] = field(default_factory=dict)  # resource type -> count
 
     def nodes_of(self, kind: str, place: str | None = None) -> list[Node]:
-        return [n for n in self.nodes.values()
-                if n.kind == kind and (place is None or n.place == place)]
+        return [
+            n for n in self.nodes.values() if n.kind == kind and (place is None or n.place == place)
+        ]
 
     def edges_of(self, kind: str) -> list[Edge]:
         return [e for e in self.edges if e.kind == kind]
@@ -309,8 +380,13 @@ class _Builder:
         self._control_edges()
         self._peering_edges()
         self.graph.edges = sorted(set(self.graph.edges), key=_edge_order)
-        self.graph.not_drawn = dict(sorted(Counter(
-            r.type for a, r in self.stack.resources.items() if a not in self.shown).items()))
+        self.graph.not_drawn = dict(
+            sorted(
+                Counter(
+                    r.type for a, r in self.stack.resources.items() if a not in self.shown
+                ).items()
+            )
+        )
         return self.graph
 
     # --- helpers --------------------------------------------------------------------------
@@ -318,17 +394,32 @@ class _Builder:
     def _show(self, *resources: Resource) -> None:
         self.shown.update(r.address for r in resources)
 
-    def _node(self, node_id: str, kind: str, place: str, title: str, lines: Iterable[str],
-              members: Iterable[Resource], cluster: str | None = None) -> None:
+    def _node(
+        self,
+        node_id: str,
+        kind: str,
+        place: str,
+        title: str,
+        lines: Iterable[str],
+        members: Iterable[Resource],
+        cluster: str | None = None,
+    ) -> None:
         members = list(members)
-        self.graph.nodes[node_id] = Node(node_id, kind, place, cluster or _area(place), title,
-                                         [line for line in lines if line],
-                                         [r.address for r in members])
+        self.graph.nodes[node_id] = Node(
+            node_id,
+            kind,
+            place,
+            cluster or _area(place),
+            title,
+            [line for line in lines if line],
+            [r.address for r in members],
+        )
         self.node_of.update((r.address, node_id) for r in members)
         self._show(*members)
 
-    def _edge(self, src: Resource, dst: Resource, label: str, kind: str,
-              lhead: str | None = None) -> None:
+    def _edge(
+        self, src: Resource, dst: Resource, label: str, kind: str, lhead: str | None = None
+    ) -> None:
         """An edge between the nodes drawing two resources (none when either is not drawn
         or both are drawn by the same node)."""
         src_id, dst_id = self.node_of.get(src.address), self.node_of.get(dst.address)
@@ -338,11 +429,15 @@ class _Builder:
     def _vpc_box(self, resource: Resource) -> str | None:
         """The box of the VPC a database (through its subnet group) or a function
         (through its subnets) runs in."""
-        subnets = [s for g, _ in self.stack.referenced_by(resource, "aws_db_subnet_group")
-                   for s, _ in self.stack.referenced_by(g, "aws_subnet")]
+        subnets = [
+            s
+            for g, _ in self.stack.referenced_by(resource, "aws_db_subnet_group")
+            for s, _ in self.stack.referenced_by(g, "aws_subnet")
+        ]
         subnets += [s for s, _ in self.stack.referenced_by(resource, "aws_subnet")]
-        vpcs = sorted({v.address for s in subnets
-                       for v, _ in self.stack.referenced_by(s, "aws_vpc")})
+        vpcs = sorted(
+            {v.address for s in subnets for v, _ in self.stack.referenced_by(s, "aws_vpc")}
+        )
         return _vpc_cluster(self.stack.resources[vpcs[0]]) if vpcs else None
 
     # --- boxes ----------------------------------------------------------------------------
@@ -351,14 +446,25 @@ class _Builder:
         counts = Counter(r.place for r in self.stack.resources.values())
         for place in sorted(self.stack.regions, key=_place_order):
             self.graph.clusters[_area(place)] = Cluster(
-                _area(place), f"{place} region: {self.stack.regions[place]}",
-                [f"provider aws.{place}: {counts[place]} resources"], place)
-        services = sorted({"Route 53" if r.type.startswith("aws_route53_") else
-                           "Aurora global cluster" if r.type == "aws_rds_global_cluster" else
-                           r.type for r in self.stack.resources.values() if r.place == GLOBAL})
+                _area(place),
+                f"{place} region: {self.stack.regions[place]}",
+                [f"provider aws.{place}: {counts[place]} resources"],
+                place,
+            )
+        services = sorted(
+            {
+                "Route 53"
+                if r.type.startswith("aws_route53_")
+                else "Aurora global cluster"
+                if r.type == "aws_rds_global_cluster"
+                else r.type
+                for r in self.stack.resources.values()
+                if r.place == GLOBAL
+            }
+        )
         self.graph.clusters[_area(GLOBAL)] = Cluster(
-            _area(GLOBAL), "global", [f"{', '.join(services)}: {counts[GLOBAL]} resources"],
-            GLOBAL)
+            _area(GLOBAL), "global", [f"{', '.join(services)}: {counts[GLOBAL]} resources"], GLOBAL
+        )
 
     def _networks(self) -> None:
         """A VPC is a box inside its region holding what runs in it; its subnets, route
@@ -366,28 +472,46 @@ class _Builder:
         for vpc in self.stack.of_type("aws_vpc"):
             subnets = self.stack.referring_to(vpc, "aws_subnet")
             tables = self.stack.referring_to(vpc, "aws_route_table")
-            associations = [a for t in tables
-                            for a in self.stack.referring_to(t, "aws_route_table_association")]
+            associations = [
+                a for t in tables for a in self.stack.referring_to(t, "aws_route_table_association")
+            ]
             endpoints = self.stack.referring_to(vpc, "aws_vpc_endpoint")
-            endpoint_groups = {g.address: g for e in endpoints
-                               for g, _ in self.stack.referenced_by(e, "aws_security_group")}
-            endpoint_rules = [r for g in endpoint_groups.values()
-                              for r in self.stack.referring_to(g)
-                              if r.type.startswith("aws_vpc_security_group_")]
+            endpoint_groups = {
+                g.address: g
+                for e in endpoints
+                for g, _ in self.stack.referenced_by(e, "aws_security_group")
+            }
+            endpoint_rules = [
+                r
+                for g in endpoint_groups.values()
+                for r in self.stack.referring_to(g)
+                if r.type.startswith("aws_vpc_security_group_")
+            ]
             flow_logs = self.stack.referring_to(vpc, "aws_flow_log")
-            zones = {s.get("availability_zone_id") or s.get("availability_zone")
-                     for s in subnets}
-            services = sorted(str(e.get("service_name", "")).rsplit(".", 1)[-1]
-                              for e in endpoints)
+            zones = {s.get("availability_zone_id") or s.get("availability_zone") for s in subnets}
+            services = sorted(str(e.get("service_name", "")).rsplit(".", 1)[-1] for e in endpoints)
             self.graph.clusters[_vpc_cluster(vpc)] = Cluster(
-                _vpc_cluster(vpc), f"VPC {vpc.physical_name}",
-                [f"{vpc.get('cidr_block')}, {len(subnets)} private subnets in {len(zones)} "
-                 f"AZs, {len(tables)} route tables",
-                 f"interface endpoints: {', '.join(services)}" if services else "",
-                 "flow logs on" if flow_logs else ""],
-                vpc.place, parent=_area(vpc.place))
-            self._show(vpc, *subnets, *tables, *associations, *endpoints,
-                       *endpoint_groups.values(), *endpoint_rules, *flow_logs)
+                _vpc_cluster(vpc),
+                f"VPC {vpc.physical_name}",
+                [
+                    f"{vpc.get('cidr_block')}, {len(subnets)} private subnets in {len(zones)} "
+                    f"AZs, {len(tables)} route tables",
+                    f"interface endpoints: {', '.join(services)}" if services else "",
+                    "flow logs on" if flow_logs else "",
+                ],
+                vpc.place,
+                parent=_area(vpc.place),
+            )
+            self._show(
+                vpc,
+                *subnets,
+                *tables,
+                *associations,
+                *endpoints,
+                *endpoint_groups.values(),
+                *endpoint_rules,
+                *flow_logs,
+            )
 
     # --- nodes ----------------------------------------------------------------------------
 
@@ -395,47 +519,77 @@ class _Builder:
         for key in self.stack.of_type("aws_kms_key"):
             aliases = self.stack.referring_to(key, "aws_kms_alias")
             users = [r for r in self.stack.referring_to(key) if r.type != "aws_kms_alias"]
-            self._node(key.address, "key", key.place, "KMS key",
-                       [", ".join(a.physical_name for a in aliases),
-                        "rotation on" if key.get("enable_key_rotation") else "rotation off",
-                        f"encrypts {len(users)} resources of this region"],
-                       [key, *aliases])
+            self._node(
+                key.address,
+                "key",
+                key.place,
+                "KMS key",
+                [
+                    ", ".join(a.physical_name for a in aliases),
+                    "rotation on" if key.get("enable_key_rotation") else "rotation off",
+                    f"encrypts {len(users)} resources of this region",
+                ],
+                [key, *aliases],
+            )
 
     def _databases(self) -> None:
         for cluster in self.stack.of_type("aws_rds_global_cluster"):
-            self._node(cluster.address, "global_cluster", GLOBAL, "Aurora global database",
-                       [cluster.physical_name,
-                        f"{cluster.get('engine')} {cluster.get('engine_version')}",
-                        "storage encrypted" if cluster.get("storage_encrypted") else ""],
-                       [cluster])
+            self._node(
+                cluster.address,
+                "global_cluster",
+                GLOBAL,
+                "Aurora global database",
+                [
+                    cluster.physical_name,
+                    f"{cluster.get('engine')} {cluster.get('engine_version')}",
+                    "storage encrypted" if cluster.get("storage_encrypted") else "",
+                ],
+                [cluster],
+            )
         for db in self.stack.of_type(*DATABASE_TYPES):
             if db.type == "aws_rds_cluster":
                 instances = self.stack.referring_to(db, "aws_rds_cluster_instance")
                 classes = Counter(i.get("instance_class") for i in instances)
                 parameter_groups = self.stack.referenced_by(db, "aws_rds_cluster_parameter_group")
                 title = "Aurora cluster"
-                lines = [db.physical_name, f"{db.get('engine')} {db.get('engine_version')}",
-                         ", ".join(f"{n} x {c}" for c, n in sorted(classes.items()))
-                         or "headless: no instances"]
+                lines = [
+                    db.physical_name,
+                    f"{db.get('engine')} {db.get('engine_version')}",
+                    ", ".join(f"{n} x {c}" for c, n in sorted(classes.items()))
+                    or "headless: no instances",
+                ]
             else:
                 instances = []
                 parameter_groups = self.stack.referenced_by(db, "aws_db_parameter_group")
                 replica = "replicate_source_db" in db.body
                 title = "RDS read replica" if replica else "RDS instance"
                 # A replica inherits its engine from its source: the JSON names none.
-                lines = [db.physical_name,
-                         "" if replica else f"{db.get('engine')} {db.get('engine_version')}",
-                         f"{db.get('instance_class')}{', Multi-AZ' if db.get('multi_az') else ''}"]
-            tls = any(p.get("name") in ("rds.force_ssl", "require_secure_transport")
-                      and str(p.get("value")).lower() in ("1", "on")
-                      for group, _ in parameter_groups for p in _blocks(group.get("parameter")))
-            lines += ["storage encrypted" if db.get("storage_encrypted") else "NOT encrypted",
-                      "TLS enforced" if tls else "TLS optional",
-                      f"backups {db.get('backup_retention_period', 0)} d"]
+                lines = [
+                    db.physical_name,
+                    "" if replica else f"{db.get('engine')} {db.get('engine_version')}",
+                    f"{db.get('instance_class')}{', Multi-AZ' if db.get('multi_az') else ''}",
+                ]
+            tls = any(
+                p.get("name") in ("rds.force_ssl", "require_secure_transport")
+                and str(p.get("value")).lower() in ("1", "on")
+                for group, _ in parameter_groups
+                for p in _blocks(group.get("parameter"))
+            )
+            lines += [
+                "storage encrypted" if db.get("storage_encrypted") else "NOT encrypted",
+                "TLS enforced" if tls else "TLS optional",
+                f"backups {db.get('backup_retention_period', 0)} d",
+            ]
             subnet_groups = [g for g, _ in self.stack.referenced_by(db, "aws_db_subnet_group")]
-            self._node(db.address, "database", db.place, title, lines,
-                       [db, *instances, *(g for g, _ in parameter_groups), *subnet_groups],
-                       cluster=self._vpc_box(db))
+            self._node(
+                db.address,
+                "database",
+                db.place,
+                title,
+                lines,
+                [db, *instances, *(g for g, _ in parameter_groups), *subnet_groups],
+                cluster=self._vpc_box(db),
+            )
             for group, _ in self.stack.referenced_by(db, "aws_security_group"):
                 self._database_security_group(group)
 
@@ -446,19 +600,35 @@ class _Builder:
         rules = self.stack.referring_to(group, "aws_vpc_security_group_ingress_rule")
         sources = set()
         for rule in rules:
-            peers = [f"sg {g.physical_name}"
-                     for g, _ in self.stack.referenced_by(rule, "aws_security_group")
-                     if g.address != group.address]
-            sources.update(peers or [rule.get("cidr_ipv4") or rule.get("cidr_ipv6")
-                                     or rule.get("referenced_security_group_id")
-                                     or rule.get("prefix_list_id")])
+            peers = [
+                f"sg {g.physical_name}"
+                for g, _ in self.stack.referenced_by(rule, "aws_security_group")
+                if g.address != group.address
+            ]
+            sources.update(
+                peers
+                or [
+                    rule.get("cidr_ipv4")
+                    or rule.get("cidr_ipv6")
+                    or rule.get("referenced_security_group_id")
+                    or rule.get("prefix_list_id")
+                ]
+            )
         ports = sorted({str(r.get("from_port")) for r in rules})
         vpcs = self.stack.referenced_by(group, "aws_vpc")
-        self._node(group.address, "security_group", group.place, "DB security group",
-                   [group.physical_name,
-                    f"port {', '.join(ports)} from:" if rules else "admits nothing",
-                    *sorted(sources)],
-                   [group, *rules], cluster=_vpc_cluster(vpcs[0][0]) if vpcs else None)
+        self._node(
+            group.address,
+            "security_group",
+            group.place,
+            "DB security group",
+            [
+                group.physical_name,
+                f"port {', '.join(ports)} from:" if rules else "admits nothing",
+                *sorted(sources),
+            ],
+            [group, *rules],
+            cluster=_vpc_cluster(vpcs[0][0]) if vpcs else None,
+        )
 
     def _named(self, expression: str) -> str:
         """An expression that reads a resource's attribute, as that resource's name."""
@@ -467,18 +637,28 @@ class _Builder:
 
     def _alerting(self) -> None:
         for topic in self.stack.of_type("aws_sns_topic"):
-            emails = [s for s in self.stack.referring_to(topic, "aws_sns_topic_subscription")
-                      if s.get("protocol") == "email"]
+            emails = [
+                s
+                for s in self.stack.referring_to(topic, "aws_sns_topic_subscription")
+                if s.get("protocol") == "email"
+            ]
             # An RDS event subscription names its sources by a reference to the database
             # (so it is created after it): drawn as the database's name.
             events = self.stack.referring_to(topic, "aws_db_event_subscription")
             sources = sorted({self._named(i) for e in events for i in e.get("source_ids", [])})
-            self._node(topic.address, "topic", topic.place, "SNS topic",
-                       [topic.physical_name,
-                        "KMS-encrypted" if topic.get("kms_master_key_id") else "",
-                        *(f"email: {s.get('endpoint')}" for s in emails),
-                        f"RDS events of {', '.join(sources)}" if sources else ""],
-                       [topic, *emails, *events])
+            self._node(
+                topic.address,
+                "topic",
+                topic.place,
+                "SNS topic",
+                [
+                    topic.physical_name,
+                    "KMS-encrypted" if topic.get("kms_master_key_id") else "",
+                    *(f"email: {s.get('endpoint')}" for s in emails),
+                    f"RDS events of {', '.join(sources)}" if sources else "",
+                ],
+                [topic, *emails, *events],
+            )
         for place in sorted(self.stack.regions, key=_place_order):
             alarms = self.stack.of_type(*ALARM_TYPES, place=place)
             if not alarms:
@@ -486,64 +666,130 @@ class _Builder:
             composites = sum(a.type == "aws_cloudwatch_composite_alarm" for a in alarms)
             # Named first: the alarms something follows (a health check, a composite
             # alarm, the orchestrator); then the others in order.
-            names = [a.physical_name for a in sorted(
-                alarms, key=lambda a: (not self.stack.referring_to(a), a.physical_name))]
+            names = [
+                a.physical_name
+                for a in sorted(
+                    alarms, key=lambda a: (not self.stack.referring_to(a), a.physical_name)
+                )
+            ]
             more = len(names) - ALARM_NAMES_SHOWN
-            self._node(f"alarms_{place}", "alarms", place,
-                       f"{len(alarms)} CloudWatch alarms"
-                       + (f" ({composites} composite)" if composites else ""),
-                       [*names[:ALARM_NAMES_SHOWN], f"and {more} more" if more > 0 else ""],
-                       alarms)
+            self._node(
+                f"alarms_{place}",
+                "alarms",
+                place,
+                f"{len(alarms)} CloudWatch alarms"
+                + (f" ({composites} composite)" if composites else ""),
+                [*names[:ALARM_NAMES_SHOWN], f"and {more} more" if more > 0 else ""],
+                alarms,
+            )
 
     def _functions(self) -> None:
         """Lambda functions, told apart by their handler's package (``dr_lambdas.canary``,
         ``dr_lambdas.orchestrator``); schedules and dead-letter queues are lines."""
         for function in self.stack.of_type("aws_lambda_function"):
             handler = str(function.get("handler", ""))
-            kind = ("canary" if ".canary." in handler else
-                    "orchestrator" if ".orchestrator." in handler else "function")
-            title = {"canary": "Connectivity canary (Lambda)",
-                     "orchestrator": "Failover orchestrator (Lambda)"}.get(kind, "Lambda")
+            kind = (
+                "canary"
+                if ".canary." in handler
+                else "orchestrator"
+                if ".orchestrator." in handler
+                else "function"
+            )
+            title = {
+                "canary": "Connectivity canary (Lambda)",
+                "orchestrator": "Failover orchestrator (Lambda)",
+            }.get(kind, "Lambda")
             env = function.get("environment", {}).get("variables", {})
             targets = self.stack.referring_to(function, "aws_cloudwatch_event_target")
-            schedules = [r for t in targets
-                         for r, _ in self.stack.referenced_by(t, "aws_cloudwatch_event_rule")]
+            schedules = [
+                r
+                for t in targets
+                for r, _ in self.stack.referenced_by(t, "aws_cloudwatch_event_rule")
+            ]
             queues = [q for q, _ in self.stack.referenced_by(function, "aws_sqs_queue")]
             groups = [g for g, _ in self.stack.referenced_by(function, "aws_security_group")]
-            egress = [r for g in groups for r in self.stack.referring_to(
-                g, "aws_vpc_security_group_egress_rule")]
-            self._node(function.address, kind, function.place, title,
-                       [function.physical_name, function.get("runtime", ""),
-                        f"{env['DR_MODE']}, DNS {env['DNS_MODE']}"
-                        if "DR_MODE" in env and "DNS_MODE" in env else "",
-                        *sorted(f"{r.get('schedule_expression')}: {r.physical_name}"
-                                for r in schedules),
-                        *(f"dead letters: {q.physical_name}" for q in queues)],
-                       [function, *targets, *schedules, *queues, *groups, *egress,
-                        *self.stack.referring_to(function, "aws_lambda_permission")],
-                       cluster=self._vpc_box(function))
+            egress = [
+                r
+                for g in groups
+                for r in self.stack.referring_to(g, "aws_vpc_security_group_egress_rule")
+            ]
+            self._node(
+                function.address,
+                kind,
+                function.place,
+                title,
+                [
+                    function.physical_name,
+                    function.get("runtime", ""),
+                    f"{env['DR_MODE']}, DNS {env['DNS_MODE']}"
+                    if "DR_MODE" in env and "DNS_MODE" in env
+                    else "",
+                    *sorted(
+                        f"{r.get('schedule_expression')}: {r.physical_name}" for r in schedules
+                    ),
+                    *(f"dead letters: {q.physical_name}" for q in queues),
+                ],
+                [
+                    function,
+                    *targets,
+                    *schedules,
+                    *queues,
+                    *groups,
+                    *egress,
+                    *self.stack.referring_to(function, "aws_lambda_permission"),
+                ],
+                cluster=self._vpc_box(function),
+            )
             for table, _ in self.stack.referenced_by(function, "aws_dynamodb_table"):
                 if table.address not in self.node_of:
-                    self._node(table.address, "lock", table.place, "DynamoDB lock table",
-                               [table.physical_name], [table])
+                    self._node(
+                        table.address,
+                        "lock",
+                        table.place,
+                        "DynamoDB lock table",
+                        [table.physical_name],
+                        [table],
+                    )
 
     def _stores(self) -> None:
         for bucket in self.stack.of_type("aws_s3_bucket"):
-            settings = {r.type: r for r in self.stack.referring_to(bucket)
-                        if r.type.startswith("aws_s3_bucket_")
-                        and r.type != "aws_s3_bucket_replication_configuration"}
-            traits = [label for rtype, label in (
-                ("aws_s3_bucket_versioning", "versioned"),
-                ("aws_s3_bucket_server_side_encryption_configuration", "SSE-KMS"),
-                ("aws_s3_bucket_public_access_block", "no public access"),
-                ("aws_s3_bucket_policy", "TLS-only policy")) if rtype in settings]
+            settings = {
+                r.type: r
+                for r in self.stack.referring_to(bucket)
+                if r.type.startswith("aws_s3_bucket_")
+                and r.type != "aws_s3_bucket_replication_configuration"
+            }
+            traits = [
+                label
+                for rtype, label in (
+                    ("aws_s3_bucket_versioning", "versioned"),
+                    ("aws_s3_bucket_server_side_encryption_configuration", "SSE-KMS"),
+                    ("aws_s3_bucket_public_access_block", "no public access"),
+                    ("aws_s3_bucket_policy", "TLS-only policy"),
+                )
+                if rtype in settings
+            ]
             lifecycle = settings.get("aws_s3_bucket_lifecycle_configuration")
-            expiry = sorted({e.get("days") for rule in _blocks(lifecycle and lifecycle.get("rule"))
-                             for e in _blocks(rule.get("expiration")) if e.get("days")})
-            self._node(bucket.address, "bucket", bucket.place, "S3 backup bucket",
-                       [bucket.physical_name, ", ".join(traits),
-                        f"objects expire after {expiry[0]} d" if expiry else ""],
-                       [bucket, *settings.values()])
+            expiry = sorted(
+                {
+                    e.get("days")
+                    for rule in _blocks(lifecycle and lifecycle.get("rule"))
+                    for e in _blocks(rule.get("expiration"))
+                    if e.get("days")
+                }
+            )
+            self._node(
+                bucket.address,
+                "bucket",
+                bucket.place,
+                "S3 backup bucket",
+                [
+                    bucket.physical_name,
+                    ", ".join(traits),
+                    f"objects expire after {expiry[0]} d" if expiry else "",
+                ],
+                [bucket, *settings.values()],
+            )
         for vault in self.stack.of_type("aws_backup_vault"):
             lines = [vault.physical_name, "KMS-encrypted" if vault.get("kms_key_arn") else ""]
             plans = []
@@ -551,17 +797,23 @@ class _Builder:
             # back up (by reference).
             for plan in self.stack.referring_to(vault, "aws_backup_plan"):
                 selections = self.stack.referring_to(plan, "aws_backup_selection")
-                selected = sorted(db.physical_name for s in selections
-                                  for db, _ in self.stack.referenced_by(s, *DATABASE_TYPES))
+                selected = sorted(
+                    db.physical_name
+                    for s in selections
+                    for db, _ in self.stack.referenced_by(s, *DATABASE_TYPES)
+                )
                 for rule in _blocks(plan.get("rule")):
                     if vault in (v for v, _ in self.stack.resolve(rule.get("target_vault_name"))):
                         keep = _blocks(rule.get("lifecycle"))[:1] or [{}]
-                        lines += [f"plan {plan.physical_name}: {rule.get('schedule')}",
-                                  f"backs up {', '.join(selected) or 'nothing'}, keep "
-                                  f"{keep[0].get('delete_after')} d"]
+                        lines += [
+                            f"plan {plan.physical_name}: {rule.get('schedule')}",
+                            f"backs up {', '.join(selected) or 'nothing'}, keep "
+                            f"{keep[0].get('delete_after')} d",
+                        ]
                         plans += [plan, *selections]
-            self._node(vault.address, "vault", vault.place, "AWS Backup vault", lines,
-                       [vault, *plans])
+            self._node(
+                vault.address, "vault", vault.place, "AWS Backup vault", lines, [vault, *plans]
+            )
 
     def _parameters_and_dashboards(self) -> None:
         for place in sorted(self.stack.regions, key=_place_order):
@@ -572,15 +824,28 @@ class _Builder:
             prefix = os.path.commonpath(names) + "/" if len(names) > 1 else ""
             leaves = [n.removeprefix(prefix) for n in names]
             secure = sum(p.get("type") == "SecureString" for p in parameters)
-            self._node(f"parameters_{place}", "parameters", place,
-                       f"{len(parameters)} SSM parameters",
-                       [prefix, *(", ".join(leaves[i:i + 2]) for i in range(0, len(leaves), 2)),
-                        f"{secure} SecureString" if secure else ""], parameters)
+            self._node(
+                f"parameters_{place}",
+                "parameters",
+                place,
+                f"{len(parameters)} SSM parameters",
+                [
+                    prefix,
+                    *(", ".join(leaves[i : i + 2]) for i in range(0, len(leaves), 2)),
+                    f"{secure} SecureString" if secure else "",
+                ],
+                parameters,
+            )
         for dashboard in self.stack.of_type("aws_cloudwatch_dashboard"):
             widgets, regions = _dashboard_contents(dashboard.get("dashboard_body"))
-            self._node(dashboard.address, "dashboard", dashboard.place, "CloudWatch dashboard",
-                       [dashboard.physical_name, f"{widgets} widgets: {', '.join(regions)}"],
-                       [dashboard])
+            self._node(
+                dashboard.address,
+                "dashboard",
+                dashboard.place,
+                "CloudWatch dashboard",
+                [dashboard.physical_name, f"{widgets} widgets: {', '.join(regions)}"],
+                [dashboard],
+            )
 
     def _dns(self) -> None:
         """A hosted zone is a box holding its records. The alarm-based health checks are
@@ -591,42 +856,89 @@ class _Builder:
                 _zone_cluster(zone),
                 f"Route 53 {'private ' if vpcs else ''}zone {zone.physical_name}",
                 [f"associated with {', '.join(v.physical_name for v in vpcs)}" if vpcs else ""],
-                GLOBAL, parent=_area(GLOBAL))
+                GLOBAL,
+                parent=_area(GLOBAL),
+            )
             self._show(zone)
         checks = self.stack.of_type("aws_route53_health_check")
-        children = {c.address for check in checks
-                    for c, _ in self.stack.referenced_by(check, "aws_route53_health_check")}
+        children = {
+            c.address
+            for check in checks
+            for c, _ in self.stack.referenced_by(check, "aws_route53_health_check")
+        }
         for check in (c for c in checks if c.address not in children):
             parts = [c for c, _ in self.stack.referenced_by(check, "aws_route53_health_check")]
-            lines = [f"CALCULATED: {check.get('child_health_threshold')} of {len(parts)} "
-                     "must be healthy" if check.get("type") == "CALCULATED" else ""]
+            lines = [
+                f"CALCULATED: {check.get('child_health_threshold')} of {len(parts)} must be healthy"
+                if check.get("type") == "CALCULATED"
+                else ""
+            ]
             for part in parts or [check]:
-                lines += [f"alarm {a.physical_name}"
-                          for a, _ in self.stack.referenced_by(part, *ALARM_TYPES)]
-            lines += sorted({f"no data: {p.get('insufficient_data_health_status')}"
-                             for p in parts or [check]
-                             if p.get("insufficient_data_health_status")})
-            regions = ", ".join(sorted({p.get("cloudwatch_alarm_region") for p in parts or [check]
-                                        if p.get("cloudwatch_alarm_region")}))
-            self._node(check.address, "health_check", GLOBAL,
-                       f"Route 53 health check ({regions})" if regions else "Route 53 health check",
-                       lines, [check, *parts])
+                lines += [
+                    f"alarm {a.physical_name}"
+                    for a, _ in self.stack.referenced_by(part, *ALARM_TYPES)
+                ]
+            lines += sorted(
+                {
+                    f"no data: {p.get('insufficient_data_health_status')}"
+                    for p in parts or [check]
+                    if p.get("insufficient_data_health_status")
+                }
+            )
+            regions = ", ".join(
+                sorted(
+                    {
+                        p.get("cloudwatch_alarm_region")
+                        for p in parts or [check]
+                        if p.get("cloudwatch_alarm_region")
+                    }
+                )
+            )
+            self._node(
+                check.address,
+                "health_check",
+                GLOBAL,
+                f"Route 53 health check ({regions})" if regions else "Route 53 health check",
+                lines,
+                [check, *parts],
+            )
         for record in self.stack.of_type("aws_route53_record"):
             failover = _blocks(record.get("failover_routing_policy"))
             weighted = _blocks(record.get("weighted_routing_policy"))
-            policy = (f"failover {failover[0].get('type')}" if failover else
-                      f"weighted {weighted[0].get('weight')}" if weighted else "")
+            policy = (
+                f"failover {failover[0].get('type')}"
+                if failover
+                else f"weighted {weighted[0].get('weight')}"
+                if weighted
+                else ""
+            )
             zones = self.stack.referenced_by(record, "aws_route53_zone")
-            self._node(record.address, "record", GLOBAL, record.physical_name,
-                       [", ".join(filter(None, (record.get("type"), policy,
-                                                f"TTL {record.get('ttl')}"
-                                                if record.get("ttl") else "")))],
-                       [record], cluster=_zone_cluster(zones[0][0]) if zones else None)
+            self._node(
+                record.address,
+                "record",
+                GLOBAL,
+                record.physical_name,
+                [
+                    ", ".join(
+                        filter(
+                            None,
+                            (
+                                record.get("type"),
+                                policy,
+                                f"TTL {record.get('ttl')}" if record.get("ttl") else "",
+                            ),
+                        )
+                    )
+                ],
+                [record],
+                cluster=_zone_cluster(zones[0][0]) if zones else None,
+            )
         # An edge to a zone ends at its box, drawn towards its first writer record.
         for zone in self.stack.of_type("aws_route53_zone"):
-            records = sorted((n for n in self.graph.nodes.values()
-                              if n.cluster == _zone_cluster(zone)),
-                             key=lambda n: (not n.title.startswith("writer"), n.id))
+            records = sorted(
+                (n for n in self.graph.nodes.values() if n.cluster == _zone_cluster(zone)),
+                key=lambda n: (not n.title.startswith("writer"), n.id),
+            )
             if records:
                 self.node_of[zone.address] = records[0].id
 
@@ -643,12 +955,20 @@ class _Builder:
                 self._edge(writer, glob, "writer member", "membership")
                 for member in (m for m in members if m not in writers):
                     self._edge(glob, member, "secondary member", "membership")
-                    self._edge(writer, member, "global database replication\n"
-                               f"({glob.physical_name})", "replication")
+                    self._edge(
+                        writer,
+                        member,
+                        f"global database replication\n({glob.physical_name})",
+                        "replication",
+                    )
         for replica in self.stack.of_type("aws_db_instance"):
             for source, attribute in self.stack.resolve(replica.get("replicate_source_db")):
-                self._edge(source, replica, "cross-region read replica\n"
-                           f"(replicate_source_db = {attribute})", "replication")
+                self._edge(
+                    source,
+                    replica,
+                    f"cross-region read replica\n(replicate_source_db = {attribute})",
+                    "replication",
+                )
         for replication in self.stack.of_type("aws_s3_bucket_replication_configuration"):
             for source, _ in self.stack.resolve(replication.get("bucket")):
                 for rule in _blocks(replication.get("rule")):
@@ -656,7 +976,8 @@ class _Builder:
                         rtc = (_blocks(destination.get("replication_time"))[:1] or [{}])[0]
                         minutes = (_blocks(rtc.get("time"))[:1] or [{}])[0].get("minutes")
                         label = "S3 replication" + (
-                            f" (RTC {minutes} min)" if rtc.get("status") == "Enabled" else "")
+                            f" (RTC {minutes} min)" if rtc.get("status") == "Enabled" else ""
+                        )
                         for target, _ in self.stack.resolve(destination.get("bucket")):
                             self._edge(source, target, label, "replication")
             self._show(replication)
@@ -666,13 +987,15 @@ class _Builder:
                     keep = (_blocks(copy.get("lifecycle"))[:1] or [{}])[0].get("delete_after")
                     for vault, _ in self.stack.resolve(rule.get("target_vault_name")):
                         for target, _ in self.stack.resolve(copy.get("destination_vault_arn")):
-                            self._edge(vault, target, f"AWS Backup copy, keep {keep} d",
-                                       "replication")
+                            self._edge(
+                                vault, target, f"AWS Backup copy, keep {keep} d", "replication"
+                            )
 
     def _dns_edges(self) -> None:
         for record in self.stack.of_type("aws_route53_record"):
-            for target, attribute in self.stack.referenced_by(record, *DATABASE_TYPES,
-                                                              "aws_rds_global_cluster"):
+            for target, attribute in self.stack.referenced_by(
+                record, *DATABASE_TYPES, "aws_rds_global_cluster"
+            ):
                 self._edge(record, target, attribute, "dns")
             for check, _ in self.stack.referenced_by(record, "aws_route53_health_check"):
                 self._edge(record, check, "health check", "dns")
@@ -708,8 +1031,12 @@ class _Builder:
                 # One edge per database: its own region's, and the other region's across
                 # the VPC peering (the endpoint and, failing that, the reader endpoint).
                 for db in {d.address: d for d, _ in databases}.values():
-                    self._edge(function, db, "probes" if db.place == function.place
-                               else "probes across the peering", "control")
+                    self._edge(
+                        function,
+                        db,
+                        "probes" if db.place == function.place else "probes across the peering",
+                        "control",
+                    )
             if kind != "orchestrator":
                 continue
             global_clusters = self.stack.referenced_by(function, "aws_rds_global_cluster")
@@ -723,8 +1050,13 @@ class _Builder:
             # their health checks; the global writer endpoint follows the writer).
             if _environment(function).get("DNS_MODE") == "weighted":
                 for zone, _ in self.stack.referenced_by(function, "aws_route53_zone"):
-                    self._edge(function, zone, "moves the writer name", "control",
-                               lhead=_zone_cluster(zone))
+                    self._edge(
+                        function,
+                        zone,
+                        "moves the writer name",
+                        "control",
+                        lhead=_zone_cluster(zone),
+                    )
             for environment in _blocks(function.get("environment")):
                 canary = by_name.get((environment.get("variables") or {}).get("CANARY_FUNCTION"))
                 if canary is not None:
@@ -736,19 +1068,28 @@ class _Builder:
         for peering in self.stack.of_type("aws_vpc_peering_connection"):
             ends = []
             for key in ("vpc_id", "peer_vpc_id"):
-                ends += [g for vpc, _ in self.stack.resolve(peering.get(key))
-                         for g in self.stack.referring_to(vpc, "aws_security_group")
-                         if self.node_of.get(g.address) == g.address][:1]
+                ends += [
+                    g
+                    for vpc, _ in self.stack.resolve(peering.get(key))
+                    for g in self.stack.referring_to(vpc, "aws_security_group")
+                    if self.node_of.get(g.address) == g.address
+                ][:1]
             accepters = self.stack.referring_to(peering, "aws_vpc_peering_connection_accepter")
             if len(ends) != 2:
                 continue
-            accepted = "".join(f"\naccepted in {self.stack.regions[a.place]}"
-                               for a in accepters if a.place in self.stack.regions)
+            accepted = "".join(
+                f"\naccepted in {self.stack.regions[a.place]}"
+                for a in accepters
+                if a.place in self.stack.regions
+            )
             self._edge(ends[0], ends[1], f"VPC peering{accepted}", "network")
             # Every private route table routes the peer range through the connection.
             links = {peering.address, *(a.address for a in accepters)}
-            routes = [r for r in self.stack.of_type("aws_route")
-                      if any(p.address in links for p, _ in self.stack.referenced_by(r))]
+            routes = [
+                r
+                for r in self.stack.of_type("aws_route")
+                if any(p.address in links for p, _ in self.stack.referenced_by(r))
+            ]
             self._show(peering, *accepters, *routes)
 
 
@@ -762,8 +1103,11 @@ def _dashboard_contents(body: Any) -> tuple[int, list[str]]:
     for widget in widgets:
         properties = widget.get("properties", {})
         regions.update([properties["region"]] if properties.get("region") else [])
-        regions.update(m[-1]["region"] for m in properties.get("metrics", [])
-                       if m and isinstance(m[-1], dict) and m[-1].get("region"))
+        regions.update(
+            m[-1]["region"]
+            for m in properties.get("metrics", [])
+            if m and isinstance(m[-1], dict) and m[-1].get("region")
+        )
     return len(widgets), sorted(regions)
 
 
@@ -804,18 +1148,22 @@ def _edge_order(edge: Edge) -> tuple:
 # DOT
 # ===========================================================================================
 
+
 def to_dot(graph: Graph) -> str:
     """The Graphviz source of the picture."""
     column = {n.id: _column(n) for n in graph.nodes.values()}
-    out = ["// Generated by `python -m tools.architecture` from the synthesized stack.",
-           "// Do not edit: run `./run synth && python -m tools.architecture`.",
-           "digraph architecture {",
-           "  graph [rankdir=LR, compound=true, newrank=true, nodesep=0.25, ranksep=0.55,",
-           '         fontname="Helvetica", labelloc=t, labeljust=l,',
-           f"         label={_title_label(graph)}];",
-           '  node [fontname="Helvetica", fontsize=11, style="filled,rounded", shape=box, '
-           'margin="0.12,0.06", penwidth=0.8, color="#495057"];',
-           '  edge [fontname="Helvetica", fontsize=9, arrowsize=0.7];', ""]
+    out = [
+        "// Generated by `python -m tools.architecture` from the synthesized stack.",
+        "// Do not edit: run `./run synth && python -m tools.architecture`.",
+        "digraph architecture {",
+        "  graph [rankdir=LR, compound=true, newrank=true, nodesep=0.25, ranksep=0.55,",
+        '         fontname="Helvetica", labelloc=t, labeljust=l,',
+        f"         label={_title_label(graph)}];",
+        '  node [fontname="Helvetica", fontsize=11, style="filled,rounded", shape=box, '
+        'margin="0.12,0.06", penwidth=0.8, color="#495057"];',
+        '  edge [fontname="Helvetica", fontsize=9, arrowsize=0.7];',
+        "",
+    ]
     boxes: dict[str | None, list[Cluster]] = defaultdict(list)
     for cluster in graph.clusters.values():
         boxes[cluster.parent].append(cluster)
@@ -827,15 +1175,19 @@ def to_dot(graph: Graph) -> str:
         pad, top = "  " * depth, cluster.parent is None
         out.append(f"{pad}subgraph {_quote(cluster.id)} {{")
         out.append(f"{pad}  label={_html_label(cluster.title, cluster.lines, 16 if top else 12)};")
-        out.append(f'{pad}  style="rounded,{"filled" if top else "dashed"}"; '
-                   f'color="{"#adb5bd" if top else "#868e96"}"; '
-                   f'fillcolor="{"#f8f9fa" if top else "#ffffff"}"; penwidth=1.2;')
+        out.append(
+            f'{pad}  style="rounded,{"filled" if top else "dashed"}"; '
+            f'color="{"#adb5bd" if top else "#868e96"}"; '
+            f'fillcolor="{"#f8f9fa" if top else "#ffffff"}"; penwidth=1.2;'
+        )
         for child in sorted(boxes[cluster.id], key=lambda c: c.id):
             write_box(child, depth + 1)
         for node in sorted(contents[cluster.id], key=_row):
             fill, shape = NODE_STYLE.get(node.kind, ("#ffffff", "box"))
-            out.append(f"{pad}  {_quote(node.id)} [label={_html_label(node.title, node.lines)}, "
-                       f'fillcolor="{fill}", shape={shape}];')
+            out.append(
+                f"{pad}  {_quote(node.id)} [label={_html_label(node.title, node.lines)}, "
+                f'fillcolor="{fill}", shape={shape}];'
+            )
         out.append(f"{pad}}}")
 
     for cluster in sorted(boxes[None], key=lambda c: (_place_order(c.place), c.id)):
@@ -870,8 +1222,13 @@ def _edge_statement(edge: Edge, column: dict[str, int]) -> str:
     # box. Across columns an edge pointing right to left is laid out reversed and drawn
     # with its arrow back, so the columns keep their order.
     flat = column[src] == column[dst]
-    attributes = [f"{'xlabel' if flat else 'label'}={_quote(edge.label)}", f'color="{color}"',
-                  f'fontcolor="{color}"', f"penwidth={width}", f"style={style}"]
+    attributes = [
+        f"{'xlabel' if flat else 'label'}={_quote(edge.label)}",
+        f'color="{color}"',
+        f'fontcolor="{color}"',
+        f"penwidth={width}",
+        f"style={style}",
+    ]
     if flat:
         attributes.append("constraint=false")
     elif column[src] > column[dst]:
@@ -887,17 +1244,24 @@ def _column_ranks(graph: Graph, column: dict[str, int]) -> list[str]:
     members: dict[int, list[str]] = defaultdict(list)
     for node in sorted(graph.nodes.values(), key=_row):
         members[column[node.id]].append(node.id)
-    lines = [f"  {{rank=same; {'; '.join(_quote(n) for n in members[c])};}}"
-             for c in sorted(members)]
+    lines = [
+        f"  {{rank=same; {'; '.join(_quote(n) for n in members[c])};}}" for c in sorted(members)
+    ]
     spine = [members[c][0] for c in sorted(members)]
-    lines += [f"  {_quote(a)} -> {_quote(b)} [style=invis];" for a, b in zip(spine, spine[1:])]
+    lines += [
+        f"  {_quote(a)} -> {_quote(b)} [style=invis];"
+        for a, b in zip(spine, spine[1:], strict=False)
+    ]
     return lines
 
 
 def _title_label(graph: Graph) -> str:
     note = ", ".join(f"{n} {NOT_DRAWN_NAMES.get(t, t)}" for t, n in graph.not_drawn.items())
-    return _html_label(graph.title, _wrap(f"Also synthesized, not drawn: {note}", 160)
-                       if note else [], title_size=20)
+    return _html_label(
+        graph.title,
+        _wrap(f"Also synthesized, not drawn: {note}", 160) if note else [],
+        title_size=20,
+    )
 
 
 def _quote(text: str) -> str:
@@ -923,22 +1287,25 @@ def _wrap(text: str, width: int) -> list[str]:
 # Rendering and the command line
 # ===========================================================================================
 
+
 def read_stack(path: Path) -> dict:
     if not path.exists():
-        raise ArchitectureError(f"{path} does not exist: synthesize the stack first "
-                                "(./run synth)")
+        raise ArchitectureError(f"{path} does not exist: synthesize the stack first (./run synth)")
     try:
         return json.loads(path.read_text(encoding="utf-8"))
     except (ValueError, UnicodeDecodeError) as error:
-        raise ArchitectureError(f"{path} is not a synthesized stack: not JSON "
-                                f"({error.__class__.__name__})") from None
+        raise ArchitectureError(
+            f"{path} is not a synthesized stack: not JSON ({error.__class__.__name__})"
+        ) from None
 
 
 def dot_executable() -> str:
     dot = shutil.which("dot")
     if not dot:
-        raise ArchitectureError("Graphviz `dot` is not on PATH: install the graphviz package "
-                                "(./run installs it on Debian)")
+        raise ArchitectureError(
+            "Graphviz `dot` is not on PATH: install the graphviz package "
+            "(./run installs it on Debian)"
+        )
     return dot
 
 
@@ -949,8 +1316,9 @@ def render(source: str, out: Path) -> list[Path]:
     dot_file, svg, png = (out.with_name(f"{out.name}{ext}") for ext in (".dot", ".svg", ".png"))
     dot_file.write_text(source, encoding="utf-8")
     for path, options in ((svg, ["-Tsvg"]), (png, ["-Tpng", f"-Gdpi={PNG_DPI}"])):
-        result = subprocess.run([dot, *options, "-o", str(path), str(dot_file)],
-                                capture_output=True, text=True)
+        result = subprocess.run(
+            [dot, *options, "-o", str(path), str(dot_file)], capture_output=True, text=True
+        )
         if result.returncode != 0:
             reason = (result.stderr.strip().splitlines() or ["no message"])[0]
             raise ArchitectureError(f"dot could not render {path}: {reason}")
@@ -960,11 +1328,20 @@ def render(source: str, out: Path) -> list[Path]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m tools.architecture",
-        description="Draw the architecture of the synthesized stack with Graphviz.")
-    parser.add_argument("--synth", type=Path, default=DEFAULT_SYNTH,
-                        help=f"the synthesized stack (default: {DEFAULT_SYNTH})")
-    parser.add_argument("--out", type=Path, default=DEFAULT_OUT,
-                        help=f"output path without extension (default: {DEFAULT_OUT})")
+        description="Draw the architecture of the synthesized stack with Graphviz.",
+    )
+    parser.add_argument(
+        "--synth",
+        type=Path,
+        default=DEFAULT_SYNTH,
+        help=f"the synthesized stack (default: {DEFAULT_SYNTH})",
+    )
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=DEFAULT_OUT,
+        help=f"output path without extension (default: {DEFAULT_OUT})",
+    )
     args = parser.parse_args(argv)
     try:
         dot_executable()  # before anything is written
@@ -973,8 +1350,10 @@ def main(argv: list[str] | None = None) -> int:
     except ArchitectureError as error:
         print(f"architecture: {error}", file=sys.stderr)
         return 2
-    print(f"architecture: {len(graph.nodes)} nodes, {len(graph.edges)} edges: "
-          f"{', '.join(str(p) for p in written)}")
+    print(
+        f"architecture: {len(graph.nodes)} nodes, {len(graph.edges)} edges: "
+        f"{', '.join(str(p) for p in written)}"
+    )
     return 0
 
 

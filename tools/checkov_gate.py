@@ -42,8 +42,10 @@ class GateResult:
         return self.passed > 0 and not self.failed and not self.unused_skips
 
     def summary(self) -> str:
-        return (f"checkov: {self.passed} passed, {len(self.failed)} failed, "
-                f"{len(self.skipped)} skipped inline with a reason")
+        return (
+            f"checkov: {self.passed} passed, {len(self.failed)} failed, "
+            f"{len(self.skipped)} skipped inline with a reason"
+        )
 
 
 def scan(path: Path, framework: str, *, strip_required_version: bool = True) -> dict:
@@ -53,26 +55,64 @@ def scan(path: Path, framework: str, *, strip_required_version: bool = True) -> 
     reports success with no check run (checkov #7454), so synthesized JSON is scanned as a
     copy without that one key; nothing checkov checks is in it.
     """
+    return scan_many([path], framework, strip_required_version=strip_required_version)[0]
+
+
+def scan_many(
+    paths: list[Path], framework: str, *, strip_required_version: bool = True
+) -> list[dict]:
+    """One report per file, from one checkov run (checkov takes seconds to start)."""
     if not CHECKOV.exists():
         raise FileNotFoundError(f"{CHECKOV} is missing: run ./run (it installs checkov)")
     with tempfile.TemporaryDirectory(prefix="checkov-") as scratch:
         if framework == "terraform_json" and strip_required_version:
-            path = _without_required_version(path, Path(scratch))
+            paths = [
+                _without_required_version(path, Path(scratch) / str(i))
+                for i, path in enumerate(paths)
+            ]
+        files = [arg for path in paths for arg in ("-f", str(path))]
         result = subprocess.run(
-            [str(CHECKOV), "-f", str(path), "--framework", framework, "--skip-download",
-             "--compact", "--quiet", "-o", "json"],
-            capture_output=True, text=True, env={**os.environ, "LOG_LEVEL": "ERROR"})
+            [
+                str(CHECKOV),
+                *files,
+                "--framework",
+                framework,
+                "--skip-download",
+                "--compact",
+                "-o",
+                "json",
+            ],
+            capture_output=True,
+            text=True,
+            env={**os.environ, "LOG_LEVEL": "ERROR"},
+        )
     if result.returncode not in (0, 1):  # 1 means "some check failed"
         raise RuntimeError(f"checkov failed ({result.returncode}): {result.stderr[-2000:]}")
     report = json.loads(result.stdout or "{}")
     report = report[0] if isinstance(report, list) and report else report
-    # A file checkov could not parse answers an empty report: zero checks passed.
-    return report or {"summary": {"passed": 0}, "results": {}}
+    return [_of_file(report, path) for path in paths]
+
+
+def _of_file(report: dict, path: Path) -> dict:
+    """The part of a report about one file. A file checkov could not parse has no check in
+    the report: zero passed."""
+
+    def mine(check: dict) -> bool:
+        return Path(check.get("file_abs_path", "")) == path.resolve()
+
+    results = report.get("results", {}) if report else {}
+    passed = [c for c in results.get("passed_checks", []) if mine(c)]
+    failed = [c for c in results.get("failed_checks", []) if mine(c)]
+    return {
+        "summary": {"passed": len(passed), "failed": len(failed)},
+        "results": {"failed_checks": failed},
+    }
 
 
 def _without_required_version(path: Path, scratch: Path) -> Path:
     doc = json.loads(path.read_text())
     doc.get("terraform", {}).pop("required_version", None)
+    scratch.mkdir(parents=True, exist_ok=True)
     copy = scratch / path.name
     copy.write_text(json.dumps(doc))
     return copy
@@ -101,8 +141,9 @@ def gate(report: dict, skips: dict[str, dict[str, str]]) -> GateResult:
             outcome.skipped.append((check["check_id"], check["resource"], reason))
         else:
             outcome.failed.append((check["check_id"], check["resource"], check["check_name"]))
-    outcome.unused_skips = sorted((n, c) for n, checks in skips.items() for c in checks
-                                  if (n, c) not in used)
+    outcome.unused_skips = sorted(
+        (n, c) for n, checks in skips.items() for c in checks if (n, c) not in used
+    )
     return outcome
 
 

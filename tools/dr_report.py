@@ -48,8 +48,11 @@ def build_report(config: DrConfig, results: Path, picture: Path, out: Path) -> s
         f"Database mode **{config.database_mode}**, primary **{config.primary_region}**, "
         f"secondary **{config.secondary_region}**, DNS **{config.dns_routing}**, "
         f"objectives **RTO {config.rto_seconds or 'none'} s / RPO {config.rpo_seconds} s**: "
-        + ("**met**." if budget.meets_objectives else "**NOT met**: "
-           + "; ".join(budget.problems()) + "."),
+        + (
+            "**met**."
+            if budget.meets_objectives
+            else "**NOT met**: " + "; ".join(budget.problems()) + "."
+        ),
         "",
         "## Recovery budget (worst case, before deploying)",
         "",
@@ -73,8 +76,10 @@ def build_report(config: DrConfig, results: Path, picture: Path, out: Path) -> s
 
 def _picture(picture: Path, out: Path) -> str:
     if not picture.exists():
-        return (f"No picture at `{_shown(picture)}`: `./run synth && .venv/bin/python -m "
-                "tools.architecture` draws it.")
+        return (
+            f"No picture at `{_shown(picture)}`: `./run synth && .venv/bin/python -m "
+            "tools.architecture` draws it."
+        )
     link = os.path.relpath(picture, out.parent)
     return f"![architecture of the synthesized stack]({link})"
 
@@ -87,23 +92,27 @@ def _e2e_runs(results: Path) -> str:
         except ValueError:
             continue  # a run that was interrupted while writing: nothing to report
     if not runs:
-        return (f"No emulator run under `{_shown(results)}`: `./run e2e` deploys, drills and "
-                "destroys, then writes `<suffix>/summary.json` there.")
+        return (
+            f"No emulator run under `{_shown(results)}`: `./run e2e` deploys, drills and "
+            "destroys, then writes `<suffix>/summary.json` there."
+        )
     runs.sort(key=lambda run: run.get("finished_at", ""), reverse=True)
-    lines = ["| run | mode | regions | result | apply | drill | destroy | total | drill outcome |",
-             "|---|---|---|---|---:|---:|---:|---:|---|"]
+    lines = [
+        "| run | mode | regions | result | apply | drill | destroy | total | drill outcome |",
+        "|---|---|---|---|---:|---:|---:|---:|---|",
+    ]
     for run in runs:
         phases = {phase["name"]: phase for phase in run["phases"]}
         total = sum(phase["seconds"] for phase in run["phases"])
-        result = ("passed" if not run.get("failed_phase")
-                  else f"FAILED in {run['failed_phase']}")
+        result = "passed" if not run.get("failed_phase") else f"FAILED in {run['failed_phase']}"
         lines.append(
             f"| {run['suffix']} {run.get('finished_at', '')} "
             f"| {run.get('database_mode', 'not recorded')} "
             f"| {run['primary_region']} -> {run['secondary_region']} | {result} "
             f"| {_seconds(phases.get('apply'))} | {_seconds(phases.get('failover drill'))} "
             f"| {_seconds(phases.get('destroy'))} | {total:.0f} s "
-            f"| {phases.get('failover drill', {}).get('count', 'not run')} |")
+            f"| {phases.get('failover drill', {}).get('count', 'not run')} |"
+        )
     return "\n".join(lines)
 
 
@@ -113,19 +122,24 @@ def _seconds(phase: dict[str, Any] | None) -> str:
 
 def _dataplane(path: Path) -> str:
     if not path.exists():
-        return (f"No data-plane drill at `{_shown(path)}`: `./run test` (or `.venv/bin/python "
-                "-m pytest tests/lambdas/test_dataplane_drill.py`) runs it and writes it.")
+        return (
+            f"No data-plane drill at `{_shown(path)}`: `./run test` (or `.venv/bin/python "
+            "-m pytest tests/lambdas/test_dataplane_drill.py`) runs it and writes it."
+        )
     drill = json.loads(path.read_text())
-    return "\n".join([
-        "| measure | value |", "|---|---|",
-        f"| engine | {drill['engine']} |",
-        f"| decision | {drill['decision']['kind']}: {drill['decision']['reason']} |",
-        f"| time to the first write on the promoted replica | "
-        f"{drill['time_to_first_write_seconds']} s |",
-        f"| committed rows | {drill['committed_rows']} |",
-        f"| committed rows lost | {drill['committed_rows_lost']} |",
-        f"| replica lag before the kill | {drill['replica_lag_ms_before_kill']} ms |",
-    ])
+    return "\n".join(
+        [
+            "| measure | value |",
+            "|---|---|",
+            f"| engine | {drill['engine']} |",
+            f"| decision | {drill['decision']['kind']}: {drill['decision']['reason']} |",
+            f"| time to the first write on the promoted replica | "
+            f"{drill['time_to_first_write_seconds']} s |",
+            f"| committed rows | {drill['committed_rows']} |",
+            f"| committed rows lost | {drill['committed_rows_lost']} |",
+            f"| replica lag before the kill | {drill['replica_lag_ms_before_kill']} ms |",
+        ]
+    )
 
 
 def _shown(path: Path) -> str:

@@ -34,9 +34,10 @@ import socket
 import subprocess
 import tempfile
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import pg8000.native
 
@@ -87,9 +88,15 @@ class PgNode:
 class PgCluster:
     """A primary and (unless ``with_replica=False``) a streaming replica, both with TLS."""
 
-    def __init__(self, *, user: str = "canary", password: str = "canary-Pa55word",
-                 database: str = "drill", with_replica: bool = True,
-                 replica_host: str = LOOPBACK) -> None:
+    def __init__(
+        self,
+        *,
+        user: str = "canary",
+        password: str = "canary-Pa55word",
+        database: str = "drill",
+        with_replica: bool = True,
+        replica_host: str = LOOPBACK,
+    ) -> None:
         self.user = user
         self.password = password
         self.database = database
@@ -106,14 +113,14 @@ class PgCluster:
 
     # Life cycle -------------------------------------------------------------------------
 
-    def __enter__(self) -> "PgCluster":
+    def __enter__(self) -> PgCluster:
         self.start()
         return self
 
     def __exit__(self, *exc_info: Any) -> None:
         self.close()
 
-    def start(self) -> "PgCluster":
+    def start(self) -> PgCluster:
         try:
             self._start()
         except BaseException:
@@ -133,42 +140,80 @@ class PgCluster:
         sockets = self._mkdir("run")
         self._make_certificates(self._mkdir("tls"))
 
-        self.primary = PgNode("primary", free_port(), self.base / "primary", sockets,
-                              self.base / "primary.log")
-        self._cmd(_tool("initdb"), "-D", self.primary.data_dir, "-U", "postgres",
-                  "--auth-local=trust", "--auth-host=scram-sha-256", "-E", "UTF8",
-                  "--no-locale", "--no-sync")
+        self.primary = PgNode(
+            "primary", free_port(), self.base / "primary", sockets, self.base / "primary.log"
+        )
+        self._cmd(
+            _tool("initdb"),
+            "-D",
+            self.primary.data_dir,
+            "-U",
+            "postgres",
+            "--auth-local=trust",
+            "--auth-host=scram-sha-256",
+            "-E",
+            "UTF8",
+            "--no-locale",
+            "--no-sync",
+        )
         self._configure(self.primary)
         self.start_node(self.primary)
-        self.sql(self.primary,
-                 f"CREATE ROLE {self.user} LOGIN PASSWORD '{self.password}'",
-                 f"CREATE ROLE replicator REPLICATION LOGIN "
-                 f"PASSWORD '{self._replication_password}'",
-                 f"CREATE DATABASE {self.database} OWNER {self.user}")
+        self.sql(
+            self.primary,
+            f"CREATE ROLE {self.user} LOGIN PASSWORD '{self.password}'",
+            f"CREATE ROLE replicator REPLICATION LOGIN PASSWORD '{self._replication_password}'",
+            f"CREATE DATABASE {self.database} OWNER {self.user}",
+        )
         if self.with_replica:
             self.add_replica()
 
     def add_replica(self) -> PgNode:
         """A streaming replica of the primary: ``pg_basebackup -R`` over TLS (verify-ca)."""
         own_host = self.replica_host != LOOPBACK
-        replica = PgNode("replica", self.primary.port if own_host else free_port(),
-                         self.base / "replica", self._mkdir("run-replica") if own_host
-                         else self.primary.socket_dir, self.base / "replica.log",
-                         host=self.replica_host)
-        conninfo = (f"host={LOOPBACK} port={self.primary.port} user=replicator "
-                    f"password={self._replication_password} sslmode=verify-ca "
-                    f"sslrootcert={self.ca_file} application_name=replica")
-        self._cmd(_tool("pg_basebackup"), "-D", replica.data_dir, "-R", "-X", "stream",
-                  "-c", "fast", "--no-sync", "-d", conninfo)
+        replica = PgNode(
+            "replica",
+            self.primary.port if own_host else free_port(),
+            self.base / "replica",
+            self._mkdir("run-replica") if own_host else self.primary.socket_dir,
+            self.base / "replica.log",
+            host=self.replica_host,
+        )
+        conninfo = (
+            f"host={LOOPBACK} port={self.primary.port} user=replicator "
+            f"password={self._replication_password} sslmode=verify-ca "
+            f"sslrootcert={self.ca_file} application_name=replica"
+        )
+        self._cmd(
+            _tool("pg_basebackup"),
+            "-D",
+            replica.data_dir,
+            "-R",
+            "-X",
+            "stream",
+            "-c",
+            "fast",
+            "--no-sync",
+            "-d",
+            conninfo,
+        )
         with open(replica.data_dir / "postgresql.conf", "a") as conf:
-            conf.write(f"\n# pg_cluster.py: the replica's own address\n"
-                       f"listen_addresses = '{replica.host}'\nport = {replica.port}\n"
-                       f"unix_socket_directories = '{replica.socket_dir}'\n")
+            conf.write(
+                f"\n# pg_cluster.py: the replica's own address\n"
+                f"listen_addresses = '{replica.host}'\nport = {replica.port}\n"
+                f"unix_socket_directories = '{replica.socket_dir}'\n"
+            )
         self.replica = replica
         self.start_node(replica)
-        self.wait_until(lambda: self.sql(self.primary, "SELECT count(*) FROM pg_stat_replication "
-                                                       "WHERE state = 'streaming'")[0][0] == 1,
-                        "the replica to stream from the primary")
+        self.wait_until(
+            lambda: (
+                self.sql(
+                    self.primary,
+                    "SELECT count(*) FROM pg_stat_replication WHERE state = 'streaming'",
+                )[0][0]
+                == 1
+            ),
+            "the replica to stream from the primary",
+        )
         return replica
 
     def close(self) -> None:
@@ -185,8 +230,17 @@ class PgCluster:
     # Server control -----------------------------------------------------------------------
 
     def start_node(self, node: PgNode) -> None:
-        self._cmd(_tool("pg_ctl"), "-D", node.data_dir, "-l", node.log_file, "-w",
-                  "-t", str(WAIT_TIMEOUT), "start")
+        self._cmd(
+            _tool("pg_ctl"),
+            "-D",
+            node.data_dir,
+            "-l",
+            node.log_file,
+            "-w",
+            "-t",
+            str(WAIT_TIMEOUT),
+            "start",
+        )
         node.running = True
 
     def stop(self, node: PgNode, mode: str = "fast") -> None:
@@ -194,8 +248,9 @@ class PgCluster:
         if not (node.data_dir / "postmaster.pid").exists():
             node.running = False
             return
-        self._cmd(_tool("pg_ctl"), "-D", node.data_dir, "-m", mode, "-w",
-                  "-t", str(WAIT_TIMEOUT), "stop")
+        self._cmd(
+            _tool("pg_ctl"), "-D", node.data_dir, "-m", mode, "-w", "-t", str(WAIT_TIMEOUT), "stop"
+        )
         node.running = False
 
     def kill_primary(self) -> None:
@@ -203,7 +258,7 @@ class PgCluster:
 
     def promote(self, node: PgNode) -> None:
         """``SELECT pg_promote()`` (it waits up to 60 s by default; bounded here to 20 s)."""
-        (promoted,), = self.sql(node, f"SELECT pg_promote(true, {WAIT_TIMEOUT})")
+        ((promoted,),) = self.sql(node, f"SELECT pg_promote(true, {WAIT_TIMEOUT})")
         if not promoted:
             raise RuntimeError(f"pg_promote() on {node.name} did not finish in {WAIT_TIMEOUT} s")
 
@@ -218,8 +273,9 @@ class PgCluster:
 
     @contextlib.contextmanager
     def admin(self, node: PgNode, database: str = "postgres") -> Iterator[pg8000.native.Connection]:
-        connection = pg8000.native.Connection("postgres", unix_sock=node.unix_socket,
-                                              database=database, timeout=WAIT_TIMEOUT)
+        connection = pg8000.native.Connection(
+            "postgres", unix_sock=node.unix_socket, database=database, timeout=WAIT_TIMEOUT
+        )
         try:
             yield connection
         finally:
@@ -236,14 +292,16 @@ class PgCluster:
 
     def wait_for_replay(self) -> None:
         """Until the replica has replayed everything the primary has written so far."""
-        (target,), = self.sql(self.primary, "SELECT pg_current_wal_lsn()::text")
+        ((target,),) = self.sql(self.primary, "SELECT pg_current_wal_lsn()::text")
         replayed = f"SELECT pg_last_wal_replay_lsn() >= '{target}'::pg_lsn"
-        self.wait_until(lambda: self.sql(self.replica, replayed)[0][0],
-                        f"the replica to replay up to {target}")
+        self.wait_until(
+            lambda: self.sql(self.replica, replayed)[0][0], f"the replica to replay up to {target}"
+        )
 
     @staticmethod
-    def wait_until(condition, what: str, timeout: float = WAIT_TIMEOUT,
-                   every: float = 0.05) -> None:
+    def wait_until(
+        condition, what: str, timeout: float = WAIT_TIMEOUT, every: float = 0.05
+    ) -> None:
         deadline = time.monotonic() + timeout
         last_error: Exception | None = None
         while time.monotonic() < deadline:
@@ -277,13 +335,41 @@ class PgCluster:
             "subjectKeyIdentifier = hash\n"
             "authorityKeyIdentifier = keyid, issuer\n"
             f"subjectAltName = DNS:localhost, IP:{LOOPBACK}"
-            + (f", IP:{self.replica_host}" if self.replica_host != LOOPBACK else "") + "\n")
-        self._openssl("req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
-                      "-nodes", "-keyout", tls / "server.key", "-out", tls / "server.csr",
-                      "-subj", "/CN=localhost")
-        self._openssl("x509", "-req", "-in", tls / "server.csr", "-CA", tls / "ca.crt",
-                      "-CAkey", tls / "ca.key", "-CAcreateserial", "-days", "2",
-                      "-extfile", tls / "server.ext", "-out", tls / "server.crt")
+            + (f", IP:{self.replica_host}" if self.replica_host != LOOPBACK else "")
+            + "\n"
+        )
+        self._openssl(
+            "req",
+            "-new",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:prime256v1",
+            "-nodes",
+            "-keyout",
+            tls / "server.key",
+            "-out",
+            tls / "server.csr",
+            "-subj",
+            "/CN=localhost",
+        )
+        self._openssl(
+            "x509",
+            "-req",
+            "-in",
+            tls / "server.csr",
+            "-CA",
+            tls / "ca.crt",
+            "-CAkey",
+            tls / "ca.key",
+            "-CAcreateserial",
+            "-days",
+            "2",
+            "-extfile",
+            tls / "server.ext",
+            "-out",
+            tls / "server.crt",
+        )
         # The server refuses a key others can read; it must belong to the server's OS user.
         os.chmod(tls / "server.key", 0o600)
         for path in tls.iterdir():
@@ -295,10 +381,27 @@ class PgCluster:
             "[req]\ndistinguished_name = dn\nprompt = no\n"
             f"[dn]\nCN = {common_name}\n"
             "[v3_ca]\nbasicConstraints = critical, CA:TRUE\n"
-            "keyUsage = critical, keyCertSign, cRLSign\nsubjectKeyIdentifier = hash\n")
-        self._openssl("req", "-x509", "-config", config, "-extensions", "v3_ca",
-                      "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
-                      "-keyout", tls / f"{stem}.key", "-out", tls / f"{stem}.crt", "-days", "2")
+            "keyUsage = critical, keyCertSign, cRLSign\nsubjectKeyIdentifier = hash\n"
+        )
+        self._openssl(
+            "req",
+            "-x509",
+            "-config",
+            config,
+            "-extensions",
+            "v3_ca",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:prime256v1",
+            "-nodes",
+            "-keyout",
+            tls / f"{stem}.key",
+            "-out",
+            tls / f"{stem}.crt",
+            "-days",
+            "2",
+        )
         self._own(tls / f"{stem}.crt")
 
     def _configure(self, node: PgNode) -> None:
@@ -328,7 +431,8 @@ fsync = off
             "local     all          all                        trust\n"
             "hostssl   replication  replicator  127.0.0.0/8    scram-sha-256\n"
             "hostssl   all          all         127.0.0.0/8    scram-sha-256\n"
-            "hostnossl all          all         0.0.0.0/0      reject\n")
+            "hostnossl all          all         0.0.0.0/0      reject\n"
+        )
 
     def _mkdir(self, name: str) -> Path:
         path = self.base / name
@@ -341,25 +445,39 @@ fsync = off
             os.chown(path, *self._owner)
 
     def _openssl(self, *args: Any) -> None:
-        subprocess.run(["openssl", *map(str, args)], check=True, capture_output=True,
-                       timeout=COMMAND_TIMEOUT)
+        subprocess.run(
+            ["openssl", *map(str, args)], check=True, capture_output=True, timeout=COMMAND_TIMEOUT
+        )
 
     def _env(self) -> dict[str, str]:
         # A clean environment: no PG* variables from the caller, and a HOME of our own so
         # libpq does not look for client certificates in the caller's ~/.postgresql.
-        return {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LC_ALL": "C",
-                "HOME": str(self.base)}
+        return {
+            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+            "LC_ALL": "C",
+            "HOME": str(self.base),
+        }
 
     def _cmd(self, *args: Any) -> None:
         """A server program, as the server's OS user; its output is in the error on failure."""
         command = [str(a) for a in args]
-        done = subprocess.run(command, capture_output=True, text=True, timeout=COMMAND_TIMEOUT,
-                              cwd=self.base, env=self._env(), **self._run_as)
+        done = subprocess.run(
+            command,
+            capture_output=True,
+            text=True,
+            timeout=COMMAND_TIMEOUT,
+            cwd=self.base,
+            env=self._env(),
+            **self._run_as,
+        )
         if done.returncode != 0:
             logs = ""
             for node in (self.primary, self.replica):
                 if node is not None and node.log_file.exists():
-                    logs += f"\n--- {node.log_file.name} (tail) ---\n" + \
-                            node.log_file.read_text(errors="replace")[-2000:]
-            raise RuntimeError(f"{' '.join(command)} failed ({done.returncode}):\n"
-                               f"{done.stdout}{done.stderr}{logs}")
+                    logs += (
+                        f"\n--- {node.log_file.name} (tail) ---\n"
+                        + node.log_file.read_text(errors="replace")[-2000:]
+                    )
+            raise RuntimeError(
+                f"{' '.join(command)} failed ({done.returncode}):\n{done.stdout}{done.stderr}{logs}"
+            )

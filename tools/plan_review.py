@@ -49,9 +49,10 @@ import ipaddress
 import json
 import sys
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 LEVELS = ("none", "low", "medium", "high")
 EXIT_CODES = {"none": 0, "low": 10, "medium": 20, "high": 30}
@@ -70,7 +71,7 @@ STATEFUL = {
     "aws_s3_bucket": "the bucket's objects",
     "aws_backup_vault": "the vault's recovery points",
     "aws_secretsmanager_secret": "the master credentials (a generated password is kept "
-                                 "nowhere else)",
+    "nowhere else)",
 }
 # Kept data whose loss hurts less (an audit trail, a point-in-time copy): medium.
 RETAINED = {
@@ -83,14 +84,20 @@ FORCE_DESTROY = {
     "aws_s3_bucket": "deleting it also deletes every object",
     "aws_backup_vault": "deleting it also deletes every recovery point",
 }
-MEMBERSHIP = ("global_cluster_identifier", "replication_source_identifier",
-              "replicate_source_db")
+MEMBERSHIP = ("global_cluster_identifier", "replication_source_identifier", "replicate_source_db")
 WORLD = (ipaddress.ip_network("0.0.0.0/0"), ipaddress.ip_network("::/0"))
 ADMIN_POLICIES = ("AdministratorAccess", "PowerUserAccess", "IAMFullAccess")
 # Policies attached to one resource (in ``policy``): there "Resource": "*" means that resource.
-RESOURCE_POLICIES = {"aws_kms_key", "aws_s3_bucket_policy", "aws_sns_topic_policy",
-                     "aws_sns_topic", "aws_sqs_queue_policy", "aws_sqs_queue",
-                     "aws_secretsmanager_secret_policy", "aws_secretsmanager_secret"}
+RESOURCE_POLICIES = {
+    "aws_kms_key",
+    "aws_s3_bucket_policy",
+    "aws_sns_topic_policy",
+    "aws_sns_topic",
+    "aws_sqs_queue_policy",
+    "aws_sqs_queue",
+    "aws_secretsmanager_secret_policy",
+    "aws_secretsmanager_secret",
+}
 # Resource type -> the attributes holding policy documents.
 POLICY_DOCUMENTS = {
     "aws_iam_role_policy": ("policy",),
@@ -101,23 +108,38 @@ POLICY_DOCUMENTS = {
     **dict.fromkeys(RESOURCE_POLICIES, ("policy",)),
 }
 # Policies that are part of the resource itself: new with it.
-OWN_POLICIES = {"aws_iam_role", "aws_iam_policy", "aws_kms_key", "aws_sns_topic",
-                "aws_sqs_queue", "aws_secretsmanager_secret"}
+OWN_POLICIES = {
+    "aws_iam_role",
+    "aws_iam_policy",
+    "aws_kms_key",
+    "aws_sns_topic",
+    "aws_sqs_queue",
+    "aws_secretsmanager_secret",
+}
 # Resource type -> the attribute naming what a policy, attachment or permission belongs to
 # (the kind of owner has the same name; an owner unknown until apply is a new one).
 POLICY_OWNERS = {
-    "aws_iam_role_policy": "role", "aws_iam_role_policy_attachment": "role",
-    "aws_iam_user_policy": "user", "aws_iam_user_policy_attachment": "user",
-    "aws_iam_group_policy": "group", "aws_iam_group_policy_attachment": "group",
-    "aws_s3_bucket_policy": "bucket", "aws_sns_topic_policy": "arn",
-    "aws_sqs_queue_policy": "queue_url", "aws_secretsmanager_secret_policy": "secret_arn",
+    "aws_iam_role_policy": "role",
+    "aws_iam_role_policy_attachment": "role",
+    "aws_iam_user_policy": "user",
+    "aws_iam_user_policy_attachment": "user",
+    "aws_iam_group_policy": "group",
+    "aws_iam_group_policy_attachment": "group",
+    "aws_s3_bucket_policy": "bucket",
+    "aws_sns_topic_policy": "arn",
+    "aws_sqs_queue_policy": "queue_url",
+    "aws_secretsmanager_secret_policy": "secret_arn",
     "aws_lambda_permission": "function_name",
 }
 # Resource type -> (kind of owner, the attribute holding its name) for owners the plan
 # creates: their policies and permissions are new, not widened.
-OWNERS = {"aws_iam_role": ("role", "name"), "aws_iam_user": ("user", "name"),
-          "aws_iam_group": ("group", "name"), "aws_s3_bucket": ("bucket", "bucket"),
-          "aws_lambda_function": ("function_name", "function_name")}
+OWNERS = {
+    "aws_iam_role": ("role", "name"),
+    "aws_iam_user": ("user", "name"),
+    "aws_iam_group": ("group", "name"),
+    "aws_s3_bucket": ("bucket", "bucket"),
+    "aws_lambda_function": ("function_name", "function_name"),
+}
 UNKNOWN = object()  # a value Terraform knows only after apply
 REASONS = {
     "replace_because_tainted": "the object is tainted",
@@ -138,6 +160,7 @@ class PlanError(ValueError):
 
 
 # Model ------------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Finding:
@@ -166,8 +189,11 @@ class Review:
     def terraform_counts(self) -> dict[str, int]:
         """Counted the way ``terraform plan`` prints them (a replacement adds and destroys)."""
         a = self.actions
-        return {"add": a["create"] + a["replace"], "change": a["update"],
-                "destroy": a["delete"] + a["replace"]}
+        return {
+            "add": a["create"] + a["replace"],
+            "change": a["update"],
+            "destroy": a["delete"] + a["replace"],
+        }
 
 
 @dataclass(frozen=True)
@@ -211,8 +237,10 @@ class Change:
         return f"`{text if len(text) <= 60 else text[:57] + '...'}`"
 
     def transition(self, attribute: str) -> str:
-        return (f"{self.shown(attribute, self.old(attribute))} -> "
-                f"{self.shown(attribute, self.new(attribute))}")
+        return (
+            f"{self.shown(attribute, self.old(attribute))} -> "
+            f"{self.shown(attribute, self.new(attribute))}"
+        )
 
 
 @dataclass(frozen=True)
@@ -227,6 +255,7 @@ class Context:
 
 
 # Reading ----------------------------------------------------------------------------------
+
 
 def load_plan(source: str) -> dict:
     """Read a plan JSON file (``-`` for stdin, gzip or not); raise PlanError if unusable."""
@@ -243,8 +272,9 @@ def load_plan(source: str) -> dict:
     try:
         plan = json.loads(data)
     except (UnicodeDecodeError, json.JSONDecodeError) as err:
-        raise PlanError(f"{name} is not JSON ({err}); expected the output of "
-                        "`terraform show -json <planfile>`") from None
+        raise PlanError(
+            f"{name} is not JSON ({err}); expected the output of `terraform show -json <planfile>`"
+        ) from None
     check_plan(plan, name)
     return plan
 
@@ -256,16 +286,22 @@ def check_plan(plan: Any, name: str = "the plan") -> None:
     if not str(plan["format_version"]).startswith("1."):
         raise PlanError(f"{name} has plan format {plan['format_version']}; this tool reads 1.x")
     if "resource_changes" not in plan and "planned_values" not in plan:
-        raise PlanError(f"{name} has no resource_changes: is it the JSON of a state, not of "
-                        "a plan?")
+        raise PlanError(
+            f"{name} has no resource_changes: is it the JSON of a state, not of a plan?"
+        )
     changes = plan.get("resource_changes", [])
     well_formed = isinstance(changes, list) and all(
-        isinstance(c, dict) and isinstance(c.get("address"), str)
-        and isinstance(c.get("type"), str) and isinstance(c.get("change"), dict)
-        and isinstance(c["change"].get("actions"), list) for c in changes)
+        isinstance(c, dict)
+        and isinstance(c.get("address"), str)
+        and isinstance(c.get("type"), str)
+        and isinstance(c.get("change"), dict)
+        and isinstance(c["change"].get("actions"), list)
+        for c in changes
+    )
     if not well_formed:
-        raise PlanError(f"{name} has malformed resource_changes (each needs address, type "
-                        "and change.actions)")
+        raise PlanError(
+            f"{name} has malformed resource_changes (each needs address, type and change.actions)"
+        )
 
 
 def kind_of(actions: list[str]) -> str:
@@ -277,15 +313,24 @@ def kind_of(actions: list[str]) -> str:
 def to_change(entry: dict) -> Change:
     change = entry["change"]
     address = entry["address"] + (f" (deposed {entry['deposed']})" if entry.get("deposed") else "")
-    sensitive = {key for side in ("before_sensitive", "after_sensitive")
-                 if isinstance(change.get(side), dict)
-                 for key, value in change[side].items() if value is True}
-    return Change(address=address, type=entry["type"], kind=kind_of(change["actions"]),
-                  before=change.get("before") or {}, after=change.get("after") or {},
-                  after_unknown=change.get("after_unknown") or {},
-                  sensitive=frozenset(sensitive),
-                  replace_paths=tuple(tuple(p) for p in change.get("replace_paths") or ()),
-                  reason=entry.get("action_reason", ""))
+    sensitive = {
+        key
+        for side in ("before_sensitive", "after_sensitive")
+        if isinstance(change.get(side), dict)
+        for key, value in change[side].items()
+        if value is True
+    }
+    return Change(
+        address=address,
+        type=entry["type"],
+        kind=kind_of(change["actions"]),
+        before=change.get("before") or {},
+        after=change.get("after") or {},
+        after_unknown=change.get("after_unknown") or {},
+        sensitive=frozenset(sensitive),
+        replace_paths=tuple(tuple(p) for p in change.get("replace_paths") or ()),
+        reason=entry.get("action_reason", ""),
+    )
 
 
 def _contains_unknown(value: Any) -> bool:
@@ -298,6 +343,7 @@ def _contains_unknown(value: Any) -> bool:
 
 # Rules: stateful resources ---------------------------------------------------------------
 
+
 def lifecycle_risk(c: Change, context: Context) -> list[Finding]:
     """Replacing or deleting something that holds data."""
     if c.kind not in ("replace", "delete") or (c.type not in STATEFUL and c.type not in RETAINED):
@@ -305,10 +351,17 @@ def lifecycle_risk(c: Change, context: Context) -> list[Finding]:
     level = "high" if c.type in STATEFUL else "medium"
     lost = STATEFUL.get(c.type) or RETAINED[c.type]
     if c.kind == "replace":
-        forced = [_path_text(p) + f" ({c.shown(p[0], _at(c.before, p))} -> "
-                  f"{c.shown(p[0], _new_at(c, p))})" for p in c.replace_paths if p]
-        why = ("replaced: " + (", ".join(forced) + " forces a new resource" if forced
-                               else REASONS.get(c.reason, "destroyed and re-created")))
+        forced = [
+            _path_text(p) + f" ({c.shown(p[0], _at(c.before, p))} -> "
+            f"{c.shown(p[0], _new_at(c, p))})"
+            for p in c.replace_paths
+            if p
+        ]
+        why = "replaced: " + (
+            ", ".join(forced) + " forces a new resource"
+            if forced
+            else REASONS.get(c.reason, "destroyed and re-created")
+        )
     else:
         why = "deleted" + (f": {REASONS[c.reason]}" if c.reason in REASONS else "")
     why += f"; loses {lost}"
@@ -329,15 +382,25 @@ def protection_risk(c: Change, context: Context) -> list[Finding]:
     if c.old("deletion_protection") is False and c.new("deletion_protection") is True:
         findings.append(Finding("low", c.address, "deletion protection turned on"))
     if c.old("skip_final_snapshot") is False and c.new("skip_final_snapshot") is True:
-        findings.append(Finding("high", c.address,
-                                "skip_final_snapshot turned on: no final snapshot on delete"))
+        findings.append(
+            Finding("high", c.address, "skip_final_snapshot turned on: no final snapshot on delete")
+        )
     if "final_snapshot_identifier" in c.before and c.changed("final_snapshot_identifier"):
-        findings.append(Finding("medium", c.address, "final_snapshot_identifier changed: "
-                                + c.transition("final_snapshot_identifier")))
-    if (c.type in FORCE_DESTROY and c.old("force_destroy") is False
-            and c.new("force_destroy") is True):
-        findings.append(Finding("medium", c.address,
-                                f"force_destroy turned on: {FORCE_DESTROY[c.type]}"))
+        findings.append(
+            Finding(
+                "medium",
+                c.address,
+                "final_snapshot_identifier changed: " + c.transition("final_snapshot_identifier"),
+            )
+        )
+    if (
+        c.type in FORCE_DESTROY
+        and c.old("force_destroy") is False
+        and c.new("force_destroy") is True
+    ):
+        findings.append(
+            Finding("medium", c.address, f"force_destroy turned on: {FORCE_DESTROY[c.type]}")
+        )
     return findings
 
 
@@ -352,9 +415,14 @@ def engine_risk(c: Change, context: Context) -> list[Finding]:
     if "engine_version" in c.before and c.changed("engine_version"):
         old, new = c.old("engine_version"), c.new("engine_version")
         major = new is UNKNOWN or major_version(str(old)) != major_version(str(new))
-        findings.append(Finding("high" if major else "medium", c.address,
-                                f"{'major' if major else 'minor'} engine upgrade: "
-                                + c.transition("engine_version")))
+        findings.append(
+            Finding(
+                "high" if major else "medium",
+                c.address,
+                f"{'major' if major else 'minor'} engine upgrade: "
+                + c.transition("engine_version"),
+            )
+        )
     return findings
 
 
@@ -370,12 +438,19 @@ def membership_risk(c: Change, context: Context) -> list[Finding]:
     """A member joining, leaving or switching its global cluster or replication source."""
     if not c.existed:
         return []
-    return [Finding("high", c.address,
-                    f"replication membership changes: `{attribute}` {c.transition(attribute)}")
-            for attribute in MEMBERSHIP if attribute in c.before and c.changed(attribute)]
+    return [
+        Finding(
+            "high",
+            c.address,
+            f"replication membership changes: `{attribute}` {c.transition(attribute)}",
+        )
+        for attribute in MEMBERSHIP
+        if attribute in c.before and c.changed(attribute)
+    ]
 
 
 # Rules: network ---------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Access:
@@ -390,8 +465,13 @@ class Access:
         if self.protocol == "all":
             return f"{source} on all protocols and ports"
         low, high = self.ports
-        ports = ("all ports" if self.ports == (0, 65535) else
-                 f"port {low}" if low == high else f"ports {low}-{high}")
+        ports = (
+            "all ports"
+            if self.ports == (0, 65535)
+            else f"port {low}"
+            if low == high
+            else f"ports {low}-{high}"
+        )
         return f"{source} on {self.protocol} {ports}"
 
 
@@ -410,13 +490,19 @@ def ingress(resource_type: str, values: dict, unknown: dict) -> list[Access] | N
             return None
         return _rule_access(values, unknown, "source_security_group_id")
     if resource_type == "aws_vpc_security_group_ingress_rule":
-        sources = {"cidr_ipv4": values.get("cidr_ipv4"), "cidr_ipv6": values.get("cidr_ipv6"),
-                   "prefix_list_id": values.get("prefix_list_id"),
-                   "referenced_security_group_id": values.get("referenced_security_group_id")}
+        sources = {
+            "cidr_ipv4": values.get("cidr_ipv4"),
+            "cidr_ipv6": values.get("cidr_ipv6"),
+            "prefix_list_id": values.get("prefix_list_id"),
+            "referenced_security_group_id": values.get("referenced_security_group_id"),
+        }
         if any(_contains_unknown(unknown.get(k)) for k in sources):
             return [_access(values.get("ip_protocol"), values, UNKNOWN)]
-        return [_access(values.get("ip_protocol"), values, _source(key, value))
-                for key, value in sources.items() if value]
+        return [
+            _access(values.get("ip_protocol"), values, _source(key, value))
+            for key, value in sources.items()
+            if value
+        ]
     return None
 
 
@@ -424,8 +510,7 @@ def _rule_access(rule: dict, unknown: dict, group_key: str) -> list[Access]:
     keys = ("cidr_blocks", "ipv6_cidr_blocks", "prefix_list_ids", group_key)
     if any(_contains_unknown(unknown.get(k)) for k in keys):
         return [_access(rule.get("protocol"), rule, UNKNOWN)]
-    sources = [_source(key, value) for key in keys
-               for value in _as_list(rule.get(key))]
+    sources = [_source(key, value) for key in keys for value in _as_list(rule.get(key))]
     if rule.get("self"):
         sources.append("the group itself")
     return [_access(rule.get("protocol"), rule, source) for source in sources]
@@ -455,8 +540,9 @@ def _covers(old: Access, new: Access) -> bool:
         return False
     if not (old.ports[0] <= new.ports[0] and new.ports[1] <= old.ports[1]):
         return False
-    if isinstance(old.source, (ipaddress.IPv4Network, ipaddress.IPv6Network)) and \
-            isinstance(new.source, type(old.source)):
+    if isinstance(old.source, (ipaddress.IPv4Network, ipaddress.IPv6Network)) and isinstance(
+        new.source, type(old.source)
+    ):
         return new.source.subnet_of(old.source)
     return old.source == new.source and new.source is not UNKNOWN
 
@@ -470,7 +556,8 @@ def network_risk(c: Change, context: Context) -> list[Finding]:
         return []
     # A rule of a group created in this plan (its id is unknown) widens nothing that exists.
     new_group = c.type == "aws_security_group" or (
-        c.kind == "create" and c.new("security_group_id") is UNKNOWN)
+        c.kind == "create" and c.new("security_group_id") is UNKNOWN
+    )
     before = (ingress(c.type, c.before, {}) or []) if c.existed else []
     findings = []
     for access in admitted:
@@ -478,20 +565,31 @@ def network_risk(c: Change, context: Context) -> list[Finding]:
             continue
         was = f" (was {_listed([a.text() for a in before])})" if before else ""
         if access.source in WORLD:
-            findings.append(Finding("high", c.address,
-                                    f"ingress admits the whole internet: {access.text()}{was}"))
+            findings.append(
+                Finding(
+                    "high", c.address, f"ingress admits the whole internet: {access.text()}{was}"
+                )
+            )
         elif new_group and not c.existed:
             continue
         elif access.source is UNKNOWN:
-            findings.append(Finding("low", c.address, f"ingress source known only after "
-                                    f"apply: cannot tell until apply whether it widens{was}"))
+            findings.append(
+                Finding(
+                    "low",
+                    c.address,
+                    f"ingress source known only after "
+                    f"apply: cannot tell until apply whether it widens{was}",
+                )
+            )
         else:
-            findings.append(Finding("medium", c.address,
-                                    f"ingress widened: admits {access.text()}{was}"))
+            findings.append(
+                Finding("medium", c.address, f"ingress widened: admits {access.text()}{was}")
+            )
     return findings
 
 
 # Rules: IAM -------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Grant:
@@ -504,9 +602,12 @@ class Grant:
     condition: str
 
     def text(self) -> str:
-        return (f"`{self.action}`" + (f" on `{self.resource}`" if self.resource else "")
-                + (f" to `{self.principal}`" if self.principal else "")
-                + (" (with a condition)" if self.condition else ""))
+        return (
+            f"`{self.action}`"
+            + (f" on `{self.resource}`" if self.resource else "")
+            + (f" to `{self.principal}`" if self.principal else "")
+            + (" (with a condition)" if self.condition else "")
+        )
 
 
 def grants(document: Any) -> set[Grant] | None:
@@ -525,12 +626,15 @@ def grants(document: Any) -> set[Grant] | None:
         if not isinstance(statement, dict):
             return None
         effect = statement.get("Effect", "Allow")
-        actions = _as_list(statement.get("Action")) + \
-            [f"not {a}" for a in _as_list(statement.get("NotAction"))]
-        resources = _as_list(statement.get("Resource")) + \
-            [f"not {r}" for r in _as_list(statement.get("NotResource"))]
-        condition = json.dumps(statement["Condition"], sort_keys=True) \
-            if statement.get("Condition") else ""
+        actions = _as_list(statement.get("Action")) + [
+            f"not {a}" for a in _as_list(statement.get("NotAction"))
+        ]
+        resources = _as_list(statement.get("Resource")) + [
+            f"not {r}" for r in _as_list(statement.get("NotResource"))
+        ]
+        condition = (
+            json.dumps(statement["Condition"], sort_keys=True) if statement.get("Condition") else ""
+        )
         for principal in _principals(statement):
             for action in actions or [""]:
                 for resource in resources or [""]:
@@ -545,15 +649,21 @@ def _principals(statement: dict) -> list[str]:
     prefix = "" if "Principal" in statement else "not "
     if isinstance(principal, str):
         return [prefix + principal]
-    return [prefix + ("*" if value == "*" else f"{kind}:{value}")
-            for kind, values in sorted(principal.items()) for value in _as_list(values)]
+    return [
+        prefix + ("*" if value == "*" else f"{kind}:{value}")
+        for kind, values in sorted(principal.items())
+        for value in _as_list(values)
+    ]
 
 
 def _grant_covers(old: Grant, new: Grant) -> bool:
-    return (old.effect == new.effect and old.principal in ("*", new.principal)
-            and fnmatch.fnmatchcase(new.action.lower(), old.action.lower())  # IAM: any case
-            and fnmatch.fnmatchcase(new.resource, old.resource)
-            and old.condition in ("", new.condition))
+    return (
+        old.effect == new.effect
+        and old.principal in ("*", new.principal)
+        and fnmatch.fnmatchcase(new.action.lower(), old.action.lower())  # IAM: any case
+        and fnmatch.fnmatchcase(new.resource, old.resource)
+        and old.condition in ("", new.condition)
+    )
 
 
 def too_broad(grant: Grant, resource_policy: bool) -> str | None:
@@ -588,26 +698,37 @@ def policy_risk(c: Change, context: Context) -> list[Finding]:
     if c.type not in POLICY_DOCUMENTS or c.kind not in ("create", "update", "replace"):
         return []
     owner = POLICY_OWNERS.get(c.type)
-    brand_new = not c.existed and (
-        c.type in OWN_POLICIES or context.is_new(owner, c.new(owner)))
+    brand_new = not c.existed and (c.type in OWN_POLICIES or context.is_new(owner, c.new(owner)))
     before = _documents(c, c.before, None) if c.existed else {}
     findings = []
     for name, document in _documents(c, c.after, c.after_unknown).items():
         if document is UNKNOWN:
             if not brand_new:
-                findings.append(Finding("low", c.address, f"{name} is known only after "
-                                        "apply: cannot tell until apply whether it widens"))
+                findings.append(
+                    Finding(
+                        "low",
+                        c.address,
+                        f"{name} is known only after "
+                        "apply: cannot tell until apply whether it widens",
+                    )
+                )
             continue
         new, old = grants(document), grants(before.get(name))
         if new is None or old is None:
             if document != before.get(name):
-                findings.append(Finding("low", c.address, f"{name} changed and is not "
-                                        "a parsable policy document"))
+                findings.append(
+                    Finding(
+                        "low", c.address, f"{name} changed and is not a parsable policy document"
+                    )
+                )
             continue
-        added = sorted((g for g in new if g.effect == "Allow"
-                        and not any(_grant_covers(o, g) for o in old)), key=Grant.text)
-        removed_denies = sorted((g for g in old if g.effect == "Deny" and g not in new),
-                                key=Grant.text)
+        added = sorted(
+            (g for g in new if g.effect == "Allow" and not any(_grant_covers(o, g) for o in old)),
+            key=Grant.text,
+        )
+        removed_denies = sorted(
+            (g for g in old if g.effect == "Deny" and g not in new), key=Grant.text
+        )
         broad = {g: too_broad(g, c.type in RESOURCE_POLICIES) for g in added}
         if brand_new:
             added = [g for g in added if broad[g]]
@@ -615,26 +736,40 @@ def policy_risk(c: Change, context: Context) -> list[Finding]:
         if added:
             reasons = sorted({broad[g] for g in added if broad[g]})
             shown = _listed([g.text() for g in added], separator="; ")
-            findings.append(Finding("high" if reasons else "medium", c.address,
-                                    f"{name} grants {shown}"
-                                    + (f": {', '.join(reasons)}" if reasons else "")))
+            findings.append(
+                Finding(
+                    "high" if reasons else "medium",
+                    c.address,
+                    f"{name} grants {shown}" + (f": {', '.join(reasons)}" if reasons else ""),
+                )
+            )
         if removed_denies:
-            findings.append(Finding("medium", c.address, f"{name} no longer denies " + _listed(
-                [g.text() for g in removed_denies], separator="; ")))
+            findings.append(
+                Finding(
+                    "medium",
+                    c.address,
+                    f"{name} no longer denies "
+                    + _listed([g.text() for g in removed_denies], separator="; "),
+                )
+            )
     return findings
 
 
 def attachment_risk(c: Change, context: Context) -> list[Finding]:
     """A managed policy attached to an existing identity."""
-    if not c.type.endswith("_policy_attachment") or c.kind not in ("create", "update",
-                                                                      "replace"):
+    if not c.type.endswith("_policy_attachment") or c.kind not in ("create", "update", "replace"):
         return []
     arn = c.new("policy_arn")
     if c.existed and not c.changed("policy_arn"):
         return []
     if arn is UNKNOWN:
-        return [Finding("low", c.address, "attached policy known only after apply: cannot "
-                        "tell until apply whether it widens")]
+        return [
+            Finding(
+                "low",
+                c.address,
+                "attached policy known only after apply: cannot tell until apply whether it widens",
+            )
+        ]
     admin = str(arn).rsplit("/", 1)[-1] in ADMIN_POLICIES
     owner = POLICY_OWNERS.get(c.type, "role")
     new_identity = context.is_new(owner, c.new(owner))
@@ -642,8 +777,13 @@ def attachment_risk(c: Change, context: Context) -> list[Finding]:
         return [Finding("high", c.address, f"attaches administrator-grade `{arn}`")]
     if new_identity:
         return []
-    return [Finding("medium", c.address, f"attaches `{arn}` to existing {owner} "
-                    f"{c.shown(owner, c.new(owner))}")]
+    return [
+        Finding(
+            "medium",
+            c.address,
+            f"attaches `{arn}` to existing {owner} {c.shown(owner, c.new(owner))}",
+        )
+    ]
 
 
 def permission_risk(c: Change, context: Context) -> list[Finding]:
@@ -657,24 +797,35 @@ def permission_risk(c: Change, context: Context) -> list[Finding]:
     principal, action = c.new("principal"), c.new("action")
     unscoped = all(c.new(a) in (None, "") for a in sources)
     if principal == "*" and unscoped:
-        return [Finding("high", c.address, f"anyone may call {c.shown('action', action)} "
-                        "(principal `*`, no source condition)")]
+        return [
+            Finding(
+                "high",
+                c.address,
+                f"anyone may call {c.shown('action', action)} (principal `*`, no source condition)",
+            )
+        ]
     if context.is_new("function_name", c.new("function_name")):
         return []
-    return [Finding("medium", c.address, f"lets {c.shown('principal', principal)} call "
-                    f"{c.shown('action', action)} "
-                    f"on existing function {c.shown('function_name', c.new('function_name'))}"
-                    + (" from any source" if unscoped else ""))]
+    return [
+        Finding(
+            "medium",
+            c.address,
+            f"lets {c.shown('principal', principal)} call "
+            f"{c.shown('action', action)} "
+            f"on existing function {c.shown('function_name', c.new('function_name'))}"
+            + (" from any source" if unscoped else ""),
+        )
+    ]
 
 
 # Rules: anything else ---------------------------------------------------------------------
+
 
 def update_risk(c: Change) -> list[Finding]:
     """Any other in-place update of a stateful resource (only when no other rule spoke)."""
     if c.kind != "update" or (c.type not in STATEFUL and c.type not in RETAINED):
         return []
-    changed = sorted(k for k in set(c.before) | set(c.after) | set(c.after_unknown)
-                     if c.changed(k))
+    changed = sorted(k for k in set(c.before) | set(c.after) | set(c.after_unknown) if c.changed(k))
     if set(changed) <= {"tags", "tags_all"}:
         return [Finding("low", c.address, "updated in place: tags only")]
     shown = _listed([f"`{k}`" for k in changed], limit=5)
@@ -682,52 +833,72 @@ def update_risk(c: Change) -> list[Finding]:
 
 
 RULES: tuple[Callable[[Change, Context], list[Finding]], ...] = (
-    lifecycle_risk, protection_risk, engine_risk, membership_risk, network_risk,
-    policy_risk, attachment_risk, permission_risk)
+    lifecycle_risk,
+    protection_risk,
+    engine_risk,
+    membership_risk,
+    network_risk,
+    policy_risk,
+    attachment_risk,
+    permission_risk,
+)
 
 
 # Review and render ------------------------------------------------------------------------
+
 
 def review(plan: dict) -> Review:
     """Apply every rule to every managed resource change and count the changes."""
     check_plan(plan)
     entries = plan.get("resource_changes", [])
     changes = [to_change(e) for e in entries if e.get("mode", "managed") == "managed"]
-    context = Context(created_owners=frozenset(
-        (OWNERS[c.type][0], c.after.get(OWNERS[c.type][1])) for c in changes
-        if c.type in OWNERS and c.kind in ("create", "replace")))
+    context = Context(
+        created_owners=frozenset(
+            (OWNERS[c.type][0], c.after.get(OWNERS[c.type][1]))
+            for c in changes
+            if c.type in OWNERS and c.kind in ("create", "replace")
+        )
+    )
     findings: list[Finding] = []
     for change in changes:
         found = [f for rule in RULES for f in rule(change, context)]
         findings += found or update_risk(change)
     actions = Counter({action: 0 for action in COUNTED_ACTIONS})
     actions.update(c.kind for c in changes)
-    actions.update(kind_of(e["change"]["actions"]) for e in entries
-                   if e.get("mode", "managed") != "managed")
+    actions.update(
+        kind_of(e["change"]["actions"]) for e in entries if e.get("mode", "managed") != "managed"
+    )
     by_type: dict[str, dict[str, int]] = {}
     for c in changes:
         if c.kind in COUNTED_ACTIONS:
             row = by_type.setdefault(c.type, dict.fromkeys(COUNTED_ACTIONS, 0))
             row[c.kind] += 1
     ordered = sorted(set(findings), key=lambda f: (-LEVELS.index(f.level), f.address, f.why))
-    return Review(terraform_version=str(plan.get("terraform_version", "unknown")),
-                  format_version=str(plan["format_version"]), findings=tuple(ordered),
-                  actions=dict(sorted(actions.items(), key=_action_order)),
-                  by_type=dict(sorted(by_type.items())))
+    return Review(
+        terraform_version=str(plan.get("terraform_version", "unknown")),
+        format_version=str(plan["format_version"]),
+        findings=tuple(ordered),
+        actions=dict(sorted(actions.items(), key=_action_order)),
+        by_type=dict(sorted(by_type.items())),
+    )
 
 
 def render(result: Review) -> str:
     """The pull-request comment: header, Risk, counts by action, counts by type."""
     t = result.terraform_counts
     levels = Counter(f.level for f in result.findings)
-    tally = ", ".join(f"{levels[level]} {level}" for level in reversed(LEVELS[1:])
-                      if levels[level])
+    tally = ", ".join(f"{levels[level]} {level}" for level in reversed(LEVELS[1:]) if levels[level])
     title = "no risk found" if result.level == "none" else f"{result.level.upper()} risk"
-    lines = [f"## Terraform plan review: {title}", "",
-             f"**Overall risk: {result.level}**{f' ({tally})' if tally else ''} · "
-             f"Terraform {result.terraform_version} · plan format {result.format_version} · "
-             f"{t['add']} to add, {t['change']} to change, {t['destroy']} to destroy", "",
-             "### Risk", ""]
+    lines = [
+        f"## Terraform plan review: {title}",
+        "",
+        f"**Overall risk: {result.level}**{f' ({tally})' if tally else ''} · "
+        f"Terraform {result.terraform_version} · plan format {result.format_version} · "
+        f"{t['add']} to add, {t['change']} to change, {t['destroy']} to destroy",
+        "",
+        "### Risk",
+        "",
+    ]
     if result.findings:
         lines += ["| level | resource | why |", "|---|---|---|"]
         lines += [f"| {f.level} | `{f.address}` | {_cell(f.why)} |" for f in result.findings]
@@ -735,15 +906,20 @@ def render(result: Review) -> str:
         lines.append("No risky change found.")
     lines += ["", "### Changes by action", "", "| action | resources |", "|---|---:|"]
     lines += [f"| {action} | {result.actions[action]} |" for action in COUNTED_ACTIONS]
-    others = [f"{UNCOUNTED.get(action, action)}: {n}" for action, n in result.actions.items()
-              if action not in COUNTED_ACTIONS and n]
+    others = [
+        f"{UNCOUNTED.get(action, action)}: {n}"
+        for action, n in result.actions.items()
+        if action not in COUNTED_ACTIONS and n
+    ]
     if others:
         lines += ["", "Not counted above: " + ", ".join(others) + "."]
     lines += ["", "### Changes by resource type", ""]
     if result.by_type:
         lines += ["| type | create | update | replace | delete |", "|---|---:|---:|---:|---:|"]
-        lines += [f"| {type_} | " + " | ".join(str(row[a]) for a in COUNTED_ACTIONS) + " |"
-                  for type_, row in result.by_type.items()]
+        lines += [
+            f"| {type_} | " + " | ".join(str(row[a]) for a in COUNTED_ACTIONS) + " |"
+            for type_, row in result.by_type.items()
+        ]
     else:
         lines.append("No resource changes.")
     return "\n".join(lines) + "\n"
@@ -792,14 +968,19 @@ def _path_text(path: tuple) -> str:
 
 # Command line -----------------------------------------------------------------------------
 
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m tools.plan_review",
         description="Summarize a Terraform JSON plan for a pull request (risk first).",
-        epilog="exit code: 0 no risk, 10 low, 20 medium, 30 high, 2 unreadable plan")
-    parser.add_argument("plan", metavar="PLAN_JSON",
-                        help="output of `terraform show -json <planfile>` (.json or .json.gz; "
-                             "- for standard input)")
+        epilog="exit code: 0 no risk, 10 low, 20 medium, 30 high, 2 unreadable plan",
+    )
+    parser.add_argument(
+        "plan",
+        metavar="PLAN_JSON",
+        help="output of `terraform show -json <planfile>` (.json or .json.gz; "
+        "- for standard input)",
+    )
     parser.add_argument("--output", metavar="FILE", help="write the Markdown here, not stdout")
     args = parser.parse_args(argv)
     try:

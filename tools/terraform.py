@@ -11,12 +11,16 @@ import json
 import os
 import shutil
 import subprocess
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 PROVIDER = "registry.terraform.io/hashicorp/aws"
-MIRROR_CANDIDATES = ("/opt/tf-plugins", "/usr/share/terraform/plugins",
-                     "~/.terraform.d/plugins", "~/.local/share/terraform/plugins")
+MIRROR_CANDIDATES = (
+    "/opt/tf-plugins",
+    "/usr/share/terraform/plugins",
+    "~/.terraform.d/plugins",
+    "~/.local/share/terraform/plugins",
+)
 
 
 def find_mirror() -> Path | None:
@@ -28,8 +32,7 @@ def find_mirror() -> Path | None:
         if (root / PROVIDER).is_dir():
             return root
     if configured:
-        raise FileNotFoundError(
-            f"DR_PROVIDER_MIRROR={configured} does not contain {PROVIDER}")
+        raise FileNotFoundError(f"DR_PROVIDER_MIRROR={configured} does not contain {PROVIDER}")
     return None
 
 
@@ -42,10 +45,11 @@ def cli_config(directory: Path) -> Path:
     else:
         path.write_text(
             "provider_installation {\n"
-            f'  filesystem_mirror {{\n    path = {json.dumps(str(mirror))}\n'
+            f"  filesystem_mirror {{\n    path = {json.dumps(str(mirror))}\n"
             f'    include = ["{PROVIDER}"]\n  }}\n'
             f'  direct {{\n    exclude = ["{PROVIDER}"]\n  }}\n'
-            "}\n")
+            "}\n"
+        )
     return path
 
 
@@ -58,9 +62,13 @@ def terraform_env(workdir: Path, extra: dict[str, str] | None = None) -> dict[st
     return env
 
 
-def run(workdir: Path, *args: str, env: dict[str, str] | None = None,
-        check: bool = True, progress: Callable[[str], None] | None = None
-        ) -> subprocess.CompletedProcess:
+def run(
+    workdir: Path,
+    *args: str,
+    env: dict[str, str] | None = None,
+    check: bool = True,
+    progress: Callable[[str], None] | None = None,
+) -> subprocess.CompletedProcess:
     """Run ``terraform <args>`` in ``workdir``; raise with its output on failure.
 
     ``progress``, when given, receives each output line as Terraform prints it.
@@ -75,8 +83,9 @@ def run(workdir: Path, *args: str, env: dict[str, str] | None = None,
     if progress is None:
         result = subprocess.run(command, cwd=workdir, env=env, capture_output=True, text=True)
     else:
-        with subprocess.Popen(command, cwd=workdir, env=env, stdout=subprocess.PIPE,
-                              stderr=subprocess.PIPE, text=True) as process:
+        with subprocess.Popen(
+            command, cwd=workdir, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        ) as process:
             lines = []
             for line in process.stdout:
                 lines.append(line)
@@ -84,6 +93,8 @@ def run(workdir: Path, *args: str, env: dict[str, str] | None = None,
             stderr = process.stderr.read()
         result = subprocess.CompletedProcess(command, process.returncode, "".join(lines), stderr)
     if check and result.returncode != 0:
-        raise RuntimeError(f"terraform {args[0]} failed in {workdir}:\n"
-                           f"{result.stdout[-4000:]}\n{result.stderr[-4000:]}")
+        raise RuntimeError(
+            f"terraform {args[0]} failed in {workdir}:\n"
+            f"{result.stdout[-4000:]}\n{result.stderr[-4000:]}"
+        )
     return result

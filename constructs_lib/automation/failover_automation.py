@@ -39,7 +39,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from constructs import Construct
 from cdktf_cdktf_provider_aws.cloudwatch_composite_alarm import CloudwatchCompositeAlarm
 from cdktf_cdktf_provider_aws.cloudwatch_event_rule import CloudwatchEventRule
 from cdktf_cdktf_provider_aws.cloudwatch_event_target import CloudwatchEventTarget
@@ -54,17 +53,26 @@ from cdktf_cdktf_provider_aws.dynamodb_table import (
 from cdktf_cdktf_provider_aws.lambda_permission import LambdaPermission
 from cdktf_cdktf_provider_aws.provider import AwsProvider
 from cdktf_cdktf_provider_aws.sns_topic_subscription import SnsTopicSubscription
+from constructs import Construct
 
-
+from constructs_lib.automation.python_function import PythonFunction, PythonFunctionProps
 from constructs_lib.database.database_member import AURORA_CLUSTER, RDS_INSTANCE, DatabaseMember
 from constructs_lib.naming import Namer
-from constructs_lib.automation.python_function import PythonFunction, PythonFunctionProps
 from constructs_lib.security.regional_key import RegionalKey
-from dr_lambdas.contract import (AURORA_GLOBAL, DNS_MODES, HEALTH_WINDOW_SECONDS,
-                                 LOCK_TTL_SECONDS, MAX_HANDOVERS, NAMESPACE,
-                                 ORCHESTRATOR_TIMEOUT_SECONDS, RDS_REPLICA,
-                                 WAIT_TIMEOUT_SECONDS, WATCHDOG_PERIOD_SECONDS,
-                                 WRITER_POLL_SECONDS, rate)
+from dr_lambdas.contract import (
+    AURORA_GLOBAL,
+    DNS_MODES,
+    HEALTH_WINDOW_SECONDS,
+    LOCK_TTL_SECONDS,
+    MAX_HANDOVERS,
+    NAMESPACE,
+    ORCHESTRATOR_TIMEOUT_SECONDS,
+    RDS_REPLICA,
+    WAIT_TIMEOUT_SECONDS,
+    WATCHDOG_PERIOD_SECONDS,
+    WRITER_POLL_SECONDS,
+    rate,
+)
 
 DR_MODES = {AURORA_CLUSTER: AURORA_GLOBAL, RDS_INSTANCE: RDS_REPLICA}
 
@@ -129,15 +137,19 @@ class FailoverAutomation(Construct):
         if props.home not in ("primary", "secondary"):
             raise ValueError(f"home must be primary or secondary, got {props.home!r}")
         if props.dns_mode not in DNS_MODES:
-            raise ValueError(f"dns_mode must be one of {', '.join(DNS_MODES)}, got {props.dns_mode!r}")
+            raise ValueError(
+                f"dns_mode must be one of {', '.join(DNS_MODES)}, got {props.dns_mode!r}"
+            )
         if props.rpo_seconds < 1:
             raise ValueError(f"rpo_seconds must be >= 1, got {props.rpo_seconds}")
         if props.automatic and props.home == "secondary" and not props.primary_down_alarms:
             raise ValueError("an automatic secondary copy needs primary_down_alarms")
         kinds = {props.primary.database.kind, props.secondary.database.kind}
         if len(kinds) != 1 or not kinds <= set(DR_MODES):
-            raise ValueError(f"both regions need the same kind of database "
-                             f"({', '.join(DR_MODES)}), got {', '.join(sorted(kinds))}")
+            raise ValueError(
+                f"both regions need the same kind of database "
+                f"({', '.join(DR_MODES)}), got {', '.join(sorted(kinds))}"
+            )
         self.dr_mode = DR_MODES[kinds.pop()]
         if self.dr_mode == "aurora-global" and not props.global_cluster_id:
             raise ValueError("aurora-global mode needs global_cluster_id and global_cluster_arn")
@@ -145,32 +157,44 @@ class FailoverAutomation(Construct):
         provider, namer, region, key = home.provider, props.namer, home.region, home.key
 
         self.lock_table = DynamodbTable(
-            self, "LockTable", provider=provider, name=namer.name("failover-lock", region),
-            billing_mode="PAY_PER_REQUEST", hash_key="pk",
+            self,
+            "LockTable",
+            provider=provider,
+            name=namer.name("failover-lock", region),
+            billing_mode="PAY_PER_REQUEST",
+            hash_key="pk",
             attribute=[DynamodbTableAttribute(name="pk", type="S")],
             ttl=DynamodbTableTtl(attribute_name="ttl", enabled=True),
             point_in_time_recovery=DynamodbTablePointInTimeRecovery(enabled=True),
             server_side_encryption=DynamodbTableServerSideEncryption(
-                enabled=True, kms_key_arn=key.arn))
+                enabled=True, kms_key_arn=key.arn
+            ),
+        )
 
         sides = {"PRIMARY": props.primary, "SECONDARY": props.secondary}
         environment = {
-            "DR_MODE": self.dr_mode, "HOME_REGION": region,
+            "DR_MODE": self.dr_mode,
+            "HOME_REGION": region,
             "HOSTED_ZONE_ID": props.hosted_zone_id,
-            "WRITER_RECORD_NAME": props.writer_record_name, "DNS_MODE": props.dns_mode,
-            "LOCK_TABLE": self.lock_table.name, "LOCK_TTL_SECONDS": str(LOCK_TTL_SECONDS),
+            "WRITER_RECORD_NAME": props.writer_record_name,
+            "DNS_MODE": props.dns_mode,
+            "LOCK_TABLE": self.lock_table.name,
+            "LOCK_TTL_SECONDS": str(LOCK_TTL_SECONDS),
             "RPO_SECONDS": str(props.rpo_seconds),
             "HEALTH_WINDOW_SECONDS": str(HEALTH_WINDOW_SECONDS),
             "WAIT_TIMEOUT_SECONDS": str(WAIT_TIMEOUT_SECONDS),
             "POLL_SECONDS": str(WRITER_POLL_SECONDS),
-            "METRIC_NAMESPACE": NAMESPACE, "METRIC_DIMENSION": home.database.dimension,
+            "METRIC_NAMESPACE": NAMESPACE,
+            "METRIC_DIMENSION": home.database.dimension,
         }
         for label, side in sides.items():
-            environment.update({
-                f"{label}_REGION": side.region,
-                f"{label}_TOPIC_ARN": side.topic_arn,
-                f"{label}_WRITER_ALARM": side.writer_alarm.alarm_name,
-            })
+            environment.update(
+                {
+                    f"{label}_REGION": side.region,
+                    f"{label}_TOPIC_ARN": side.topic_arn,
+                    f"{label}_WRITER_ALARM": side.writer_alarm.alarm_name,
+                }
+            )
         if self.dr_mode == "aurora-global":
             environment["GLOBAL_CLUSTER_ID"] = props.global_cluster_id
             for label, side in sides.items():
@@ -178,16 +202,24 @@ class FailoverAutomation(Construct):
                 environment[f"{label}_CLUSTER_ID"] = side.database.identifier
             members = [props.global_cluster_arn] + [s.database.arn for s in sides.values()]
             database_statements = [
-                {"Sid": "MoveTheWriter",
-                 "Action": ["rds:SwitchoverGlobalCluster", "rds:FailoverGlobalCluster"],
-                 "Resource": members},
-                {"Sid": "ReadTheDatabase",
-                 "Action": ["rds:DescribeGlobalClusters", "rds:DescribeDBClusters"],
-                 "Resource": members},
+                {
+                    "Sid": "MoveTheWriter",
+                    "Action": ["rds:SwitchoverGlobalCluster", "rds:FailoverGlobalCluster"],
+                    "Resource": members,
+                },
+                {
+                    "Sid": "ReadTheDatabase",
+                    "Action": ["rds:DescribeGlobalClusters", "rds:DescribeDBClusters"],
+                    "Resource": members,
+                },
                 # The writer instance's status: a second opinion on a writer whose canary
                 # cannot connect (dr_lambdas/orchestrator/observe.py).
-                {"Sid": "ReadTheInstances", "Action": ["rds:DescribeDBInstances"],
-                 "Resource": [arn for s in sides.values() for arn in s.database.instance_arns]}]
+                {
+                    "Sid": "ReadTheInstances",
+                    "Action": ["rds:DescribeDBInstances"],
+                    "Resource": [arn for s in sides.values() for arn in s.database.instance_arns],
+                },
+            ]
         else:
             environment["MAX_HANDOVERS"] = str(MAX_HANDOVERS)
             environment["BACKUP_RETENTION_DAYS"] = str(props.backup_retention_days)
@@ -197,67 +229,121 @@ class FailoverAutomation(Construct):
             other = props.secondary if props.home == "primary" else props.primary
             other_table = namer.name("failover-lock", other.region)
             environment["OTHER_LOCK_TABLE"] = other_table
-            own_function = (f"arn:{key.partition}:lambda:{region}:{key.account_id}:function:"
-                            f"{namer.name('orchestrator', region)}")
+            own_function = (
+                f"arn:{key.partition}:lambda:{region}:{key.account_id}:function:"
+                f"{namer.name('orchestrator', region)}"
+            )
             database_statements = [
-                {"Sid": "PromoteTheLocalReplica", "Action": ["rds:PromoteReadReplica"],
-                 "Resource": home.database.arn},
-                {"Sid": "ReadTheDatabase", "Action": ["rds:DescribeDBInstances"],
-                 "Resource": [s.database.arn for s in sides.values()]},
+                {
+                    "Sid": "PromoteTheLocalReplica",
+                    "Action": ["rds:PromoteReadReplica"],
+                    "Resource": home.database.arn,
+                },
+                {
+                    "Sid": "ReadTheDatabase",
+                    "Action": ["rds:DescribeDBInstances"],
+                    "Resource": [s.database.arn for s in sides.values()],
+                },
                 # The fence of an old primary is a metric (PublishFailoverMetric) and an
                 # item in this region's lock table; whether this region's instance was
                 # fenced is read from the other region's table.
-                {"Sid": "ReadTheOtherRegionsFences", "Action": ["dynamodb:GetItem"],
-                 "Resource": (f"arn:{key.partition}:dynamodb:{other.region}:"
-                              f"{key.account_id}:table/{other_table}")},
+                {
+                    "Sid": "ReadTheOtherRegionsFences",
+                    "Action": ["dynamodb:GetItem"],
+                    "Resource": (
+                        f"arn:{key.partition}:dynamodb:{other.region}:"
+                        f"{key.account_id}:table/{other_table}"
+                    ),
+                },
                 # A promotion that outlasts the wait continues in a follow-up invocation.
-                {"Sid": "HandOver", "Action": ["lambda:InvokeFunction"],
-                 "Resource": own_function}]
+                {"Sid": "HandOver", "Action": ["lambda:InvokeFunction"], "Resource": own_function},
+            ]
         if home.canary_function_name:
             environment["CANARY_FUNCTION"] = home.canary_function_name
             database_statements.append(
-                {"Sid": "RefreshWriterHealth", "Action": ["lambda:InvokeFunction"],
-                 "Resource": home.canary_function_arn})
+                {
+                    "Sid": "RefreshWriterHealth",
+                    "Action": ["lambda:InvokeFunction"],
+                    "Resource": home.canary_function_arn,
+                }
+            )
         # Only the weighted records need the Route 53 control plane (us-east-1 only,
         # outside the data-plane SLA); the failover records' DNS step marks the alarms;
         # with the global writer endpoint there is no DNS step at all.
         dns_statements = {
-            "weighted": [{"Sid": "MoveDns", "Action": ["route53:ChangeResourceRecordSets",
-                                                       "route53:ListResourceRecordSets"],
-                          "Resource": props.hosted_zone_arn}],
-            "failover": [{"Sid": "MarkWriterAlarms", "Action": ["cloudwatch:SetAlarmState"],
-                          "Resource": [s.writer_alarm.arn for s in sides.values()]}],
+            "weighted": [
+                {
+                    "Sid": "MoveDns",
+                    "Action": [
+                        "route53:ChangeResourceRecordSets",
+                        "route53:ListResourceRecordSets",
+                    ],
+                    "Resource": props.hosted_zone_arn,
+                }
+            ],
+            "failover": [
+                {
+                    "Sid": "MarkWriterAlarms",
+                    "Action": ["cloudwatch:SetAlarmState"],
+                    "Resource": [s.writer_alarm.arn for s in sides.values()],
+                }
+            ],
         }.get(props.dns_mode, [])
         statements = [
             *database_statements,
             *dns_statements,
             # GetMetricData and PutMetricData support no resource-level permissions
             # (Service Authorization Reference, Amazon CloudWatch).
-            {"Sid": "ReadHealthMetrics", "Action": ["cloudwatch:GetMetricData",
-                                                    "cloudwatch:GetMetricStatistics"],
-             "Resource": "*"},
-            {"Sid": "PublishFailoverMetric", "Action": ["cloudwatch:PutMetricData"],
-             "Resource": "*",
-             "Condition": {"StringEquals": {"cloudwatch:namespace": NAMESPACE}}},
-            {"Sid": "Notify", "Action": ["sns:Publish"],
-             "Resource": [s.topic_arn for s in sides.values()]},
-            {"Sid": "EncryptedTopics", "Action": ["kms:GenerateDataKey", "kms:Decrypt"],
-             "Resource": [s.key.arn for s in sides.values()]},
-            {"Sid": "Lock", "Action": ["dynamodb:PutItem", "dynamodb:DeleteItem",
-                                       "dynamodb:GetItem"],
-             "Resource": self.lock_table.arn},
+            {
+                "Sid": "ReadHealthMetrics",
+                "Action": ["cloudwatch:GetMetricData", "cloudwatch:GetMetricStatistics"],
+                "Resource": "*",
+            },
+            {
+                "Sid": "PublishFailoverMetric",
+                "Action": ["cloudwatch:PutMetricData"],
+                "Resource": "*",
+                "Condition": {"StringEquals": {"cloudwatch:namespace": NAMESPACE}},
+            },
+            {
+                "Sid": "Notify",
+                "Action": ["sns:Publish"],
+                "Resource": [s.topic_arn for s in sides.values()],
+            },
+            {
+                "Sid": "EncryptedTopics",
+                "Action": ["kms:GenerateDataKey", "kms:Decrypt"],
+                "Resource": [s.key.arn for s in sides.values()],
+            },
+            {
+                "Sid": "Lock",
+                "Action": ["dynamodb:PutItem", "dynamodb:DeleteItem", "dynamodb:GetItem"],
+                "Resource": self.lock_table.arn,
+            },
         ]
-        self.function = PythonFunction(self, "Function", PythonFunctionProps(
-            provider=provider, region=region, namer=namer, key=key,
-            function="orchestrator", role="orchestrator",
-            description=f"Moves the writer of the {self.dr_mode} database to {region}",
-            environment=environment, statements=statements,
-            timeout_seconds=ORCHESTRATOR_TIMEOUT_SECONDS,
-            log_retention_days=props.log_retention_days,
-            reserved_concurrency=props.reserved_concurrency,
-            check_skips={"CKV_AWS_117": "the orchestrator must reach RDS, Route 53, SNS and "
-                                        "CloudWatch in both regions, including a failed one, "
-                                        "without depending on this region's VPC"}))
+        self.function = PythonFunction(
+            self,
+            "Function",
+            PythonFunctionProps(
+                provider=provider,
+                region=region,
+                namer=namer,
+                key=key,
+                function="orchestrator",
+                role="orchestrator",
+                description=f"Moves the writer of the {self.dr_mode} database to {region}",
+                environment=environment,
+                statements=statements,
+                timeout_seconds=ORCHESTRATOR_TIMEOUT_SECONDS,
+                log_retention_days=props.log_retention_days,
+                reserved_concurrency=props.reserved_concurrency,
+                check_skips={
+                    "CKV_AWS_117": "the orchestrator must reach RDS, Route 53, SNS and "
+                    "CloudWatch in both regions, including a failed one, "
+                    "without depending on this region's VPC"
+                },
+            ),
+        )
         self.function_name = self.function.function_name
         self.arn = self.function.arn
 
@@ -266,43 +352,88 @@ class FailoverAutomation(Construct):
 
     def _triggers(self, props: FailoverAutomationProps, home: RegionSide) -> None:
         provider, namer, region = home.provider, props.namer, home.region
-        rule = CloudwatchEventRule(self, "Watchdog", provider=provider,
-                                   name=namer.name("watchdog", region),
-                                   description="Evaluate the writer's health every minute",
-                                   schedule_expression=rate(WATCHDOG_PERIOD_SECONDS))
-        CloudwatchEventTarget(self, "WatchdogTarget", provider=provider, rule=rule.name,
-                              arn=self.arn, input='{"action": "evaluate"}')
-        LambdaPermission(self, "AllowWatchdog", provider=provider,
-                         statement_id="AllowEventBridgeWatchdog", action="lambda:InvokeFunction",
-                         function_name=self.function_name, principal="events.amazonaws.com",
-                         source_arn=rule.arn)
+        rule = CloudwatchEventRule(
+            self,
+            "Watchdog",
+            provider=provider,
+            name=namer.name("watchdog", region),
+            description="Evaluate the writer's health every minute",
+            schedule_expression=rate(WATCHDOG_PERIOD_SECONDS),
+        )
+        CloudwatchEventTarget(
+            self,
+            "WatchdogTarget",
+            provider=provider,
+            rule=rule.name,
+            arn=self.arn,
+            input='{"action": "evaluate"}',
+        )
+        LambdaPermission(
+            self,
+            "AllowWatchdog",
+            provider=provider,
+            statement_id="AllowEventBridgeWatchdog",
+            action="lambda:InvokeFunction",
+            function_name=self.function_name,
+            principal="events.amazonaws.com",
+            source_arn=rule.arn,
+        )
 
         primary = props.primary
         rule_text = " OR ".join(f'ALARM("{a.alarm_name}")' for a in props.primary_down_alarms)
         self.primary_down = CloudwatchCompositeAlarm(
-            self, "PrimaryDown", provider=primary.provider,
+            self,
+            "PrimaryDown",
+            provider=primary.provider,
             alarm_name=namer.name("primary-down", primary.region),
             alarm_description="The primary writer is unreachable or down: the orchestrator "
-                              f"in {region} evaluates a failover",
-            alarm_rule=rule_text, alarm_actions=[primary.topic_arn])
+            f"in {region} evaluates a failover",
+            alarm_rule=rule_text,
+            alarm_actions=[primary.topic_arn],
+        )
         SnsTopicSubscription(
-            self, "PrimaryDownSubscription", provider=primary.provider,
-            topic_arn=primary.topic_arn, protocol="lambda", endpoint=self.arn,
+            self,
+            "PrimaryDownSubscription",
+            provider=primary.provider,
+            topic_arn=primary.topic_arn,
+            protocol="lambda",
+            endpoint=self.arn,
             filter_policy_scope="MessageBody",
-            filter_policy=('{"AlarmName": ["' + self.primary_down.alarm_name + '"], '
-                           '"NewStateValue": ["ALARM"]}'))
-        LambdaPermission(self, "AllowPrimaryDown", provider=provider,
-                         statement_id="AllowPrimaryDownAlarm", action="lambda:InvokeFunction",
-                         function_name=self.function_name, principal="sns.amazonaws.com",
-                         source_arn=primary.topic_arn)
+            filter_policy=(
+                '{"AlarmName": ["' + self.primary_down.alarm_name + '"], '
+                '"NewStateValue": ["ALARM"]}'
+            ),
+        )
+        LambdaPermission(
+            self,
+            "AllowPrimaryDown",
+            provider=provider,
+            statement_id="AllowPrimaryDownAlarm",
+            action="lambda:InvokeFunction",
+            function_name=self.function_name,
+            principal="sns.amazonaws.com",
+            source_arn=primary.topic_arn,
+        )
         if props.home_alarms:
             # Delivered in this region: works while the primary region is gone.
             names = ", ".join(f'"{a.alarm_name}"' for a in props.home_alarms)
             SnsTopicSubscription(
-                self, "HomeAlarmsSubscription", provider=provider, topic_arn=home.topic_arn,
-                protocol="lambda", endpoint=self.arn, filter_policy_scope="MessageBody",
-                filter_policy=f'{{"AlarmName": [{names}], "NewStateValue": ["ALARM"]}}')
-            LambdaPermission(self, "AllowHomeAlarms", provider=provider,
-                             statement_id="AllowHomeRegionAlarms",
-                             action="lambda:InvokeFunction", function_name=self.function_name,
-                             principal="sns.amazonaws.com", source_arn=home.topic_arn)
+                self,
+                "HomeAlarmsSubscription",
+                provider=provider,
+                topic_arn=home.topic_arn,
+                protocol="lambda",
+                endpoint=self.arn,
+                filter_policy_scope="MessageBody",
+                filter_policy=f'{{"AlarmName": [{names}], "NewStateValue": ["ALARM"]}}',
+            )
+            LambdaPermission(
+                self,
+                "AllowHomeAlarms",
+                provider=provider,
+                statement_id="AllowHomeRegionAlarms",
+                action="lambda:InvokeFunction",
+                function_name=self.function_name,
+                principal="sns.amazonaws.com",
+                source_arn=home.topic_arn,
+            )

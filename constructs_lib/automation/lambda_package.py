@@ -43,8 +43,9 @@ def package_files(function: str, distributions: tuple[str, ...] = ()) -> dict[st
     root = SOURCE_ROOT / "dr_lambdas"
     if not (root / function / "handler.py").is_file():
         raise FileNotFoundError(f"dr_lambdas/{function}/handler.py does not exist")
-    files = {f"dr_lambdas/{name}": root / name for name in ("__init__.py", "common.py",
-                                                                   "contract.py")}
+    files = {
+        f"dr_lambdas/{name}": root / name for name in ("__init__.py", "common.py", "contract.py")
+    }
     for path in sorted((root / function).rglob("*.py")):
         relative = path.relative_to(SOURCE_ROOT).as_posix()
         if not _skip(relative):

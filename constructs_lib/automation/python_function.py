@@ -14,7 +14,6 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from constructs import Construct
 from cdktf import AssetType, TerraformAsset, TerraformStack
 from cdktf_cdktf_provider_aws.cloudwatch_log_group import CloudwatchLogGroup
 from cdktf_cdktf_provider_aws.iam_role import IamRole
@@ -29,11 +28,13 @@ from cdktf_cdktf_provider_aws.lambda_function import (
 )
 from cdktf_cdktf_provider_aws.provider import AwsProvider
 from cdktf_cdktf_provider_aws.sqs_queue import SqsQueue
+from constructs import Construct
 
-from . import lambda_package
 from constructs_lib.checks import skip_checks
 from constructs_lib.naming import Namer
 from constructs_lib.security.regional_key import RegionalKey
+
+from . import lambda_package
 
 RUNTIME = "python3.12"
 
@@ -78,76 +79,144 @@ class PythonFunction(Construct):
         if (props.subnet_ids is None) != (props.security_group_ids is None):
             raise ValueError("subnet_ids and security_group_ids go together")
         if props.reserved_concurrency is not None and props.reserved_concurrency < 1:
-            raise ValueError(f"reserved_concurrency must be None (not reserved) or >= 1, "
-                             f"got {props.reserved_concurrency}")
+            raise ValueError(
+                f"reserved_concurrency must be None (not reserved) or >= 1, "
+                f"got {props.reserved_concurrency}"
+            )
         provider, namer, region, key = props.provider, props.namer, props.region, props.key
         self.function_name = namer.name(props.role, region)
 
         stack_outdir = Path(TerraformStack.of(self).node.root.outdir)  # type: ignore[attr-defined]
         zip_path, self.source_hash = lambda_package.build(
-            props.function, stack_outdir / "build" / namer.name(props.role, region),
-            props.distributions)
+            props.function,
+            stack_outdir / "build" / namer.name(props.role, region),
+            props.distributions,
+        )
         asset = TerraformAsset(self, "Code", path=str(zip_path.resolve()), type=AssetType.FILE)
 
         self.log_group = CloudwatchLogGroup(
-            self, "LogGroup", provider=provider, name=f"/aws/lambda/{self.function_name}",
-            retention_in_days=props.log_retention_days, kms_key_id=key.arn)
+            self,
+            "LogGroup",
+            provider=provider,
+            name=f"/aws/lambda/{self.function_name}",
+            retention_in_days=props.log_retention_days,
+            kms_key_id=key.arn,
+        )
         self.dead_letter_queue = SqsQueue(
-            self, "DeadLetterQueue", provider=provider, name=namer.name(f"{props.role}-dlq", region),
-            kms_master_key_id=key.arn, message_retention_seconds=14 * 24 * 3600)
+            self,
+            "DeadLetterQueue",
+            provider=provider,
+            name=namer.name(f"{props.role}-dlq", region),
+            kms_master_key_id=key.arn,
+            message_retention_seconds=14 * 24 * 3600,
+        )
 
-        assume = {"Version": "2012-10-17", "Statement": [{
-            "Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"},
-            "Action": "sts:AssumeRole",
-            "Condition": {"StringEquals": {"aws:SourceAccount": key.account_id}}}]}
-        self.role = IamRole(self, "Role", provider=provider,
-                            name=namer.name(props.role, region),
-                            assume_role_policy=json.dumps(assume))
+        assume = {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Effect": "Allow",
+                    "Principal": {"Service": "lambda.amazonaws.com"},
+                    "Action": "sts:AssumeRole",
+                    "Condition": {"StringEquals": {"aws:SourceAccount": key.account_id}},
+                }
+            ],
+        }
+        self.role = IamRole(
+            self,
+            "Role",
+            provider=provider,
+            name=namer.name(props.role, region),
+            assume_role_policy=json.dumps(assume),
+        )
         own = [
-            {"Sid": "WriteOwnLogs", "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
-             "Resource": f"{self.log_group.arn}:*"},
-            {"Sid": "DeadLetters", "Action": ["sqs:SendMessage"],
-             "Resource": self.dead_letter_queue.arn},
-            {"Sid": "RegionalKey", "Action": ["kms:Decrypt", "kms:GenerateDataKey"],
-             "Resource": key.arn},
+            {
+                "Sid": "WriteOwnLogs",
+                "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+                "Resource": f"{self.log_group.arn}:*",
+            },
+            {
+                "Sid": "DeadLetters",
+                "Action": ["sqs:SendMessage"],
+                "Resource": self.dead_letter_queue.arn,
+            },
+            {
+                "Sid": "RegionalKey",
+                "Action": ["kms:Decrypt", "kms:GenerateDataKey"],
+                "Resource": key.arn,
+            },
         ]
-        IamRolePolicy(self, "Policy", provider=provider, role=self.role.id,
-                      name=namer.name(props.role, region),
-                      policy=json.dumps({"Version": "2012-10-17", "Statement": [
-                          {"Effect": "Allow", **s} for s in own + list(props.statements)]}))
+        IamRolePolicy(
+            self,
+            "Policy",
+            provider=provider,
+            role=self.role.id,
+            name=namer.name(props.role, region),
+            policy=json.dumps(
+                {
+                    "Version": "2012-10-17",
+                    "Statement": [{"Effect": "Allow", **s} for s in own + list(props.statements)],
+                }
+            ),
+        )
         attachments = [
             IamRolePolicyAttachment(
-                self, f"Managed{name}", provider=provider, role=self.role.name,
-                policy_arn=f"arn:{key.partition}:iam::aws:policy/{path}{name}")
-            for path, name in [("", "AWSXRayDaemonWriteAccess")] + [
-                ("service-role/", p) for p in props.managed_policies]]
+                self,
+                f"Managed{name}",
+                provider=provider,
+                role=self.role.name,
+                policy_arn=f"arn:{key.partition}:iam::aws:policy/{path}{name}",
+            )
+            for path, name in [("", "AWSXRayDaemonWriteAccess")]
+            + [("service-role/", p) for p in props.managed_policies]
+        ]
 
         vpc = None
         if props.subnet_ids is not None:
-            vpc = LambdaFunctionVpcConfig(subnet_ids=props.subnet_ids,
-                                          security_group_ids=props.security_group_ids)
+            vpc = LambdaFunctionVpcConfig(
+                subnet_ids=props.subnet_ids, security_group_ids=props.security_group_ids
+            )
         self.function = LambdaFunction(
-            self, "Resource", provider=provider, function_name=self.function_name,
-            description=props.description, role=self.role.arn, runtime=RUNTIME,
+            self,
+            "Resource",
+            provider=provider,
+            function_name=self.function_name,
+            description=props.description,
+            role=self.role.arn,
+            runtime=RUNTIME,
             handler=f"dr_lambdas.{props.function}.handler.lambda_handler",
-            filename=asset.path, source_code_hash=self.source_hash,
-            timeout=props.timeout_seconds, memory_size=props.memory_mb,
+            filename=asset.path,
+            source_code_hash=self.source_hash,
+            timeout=props.timeout_seconds,
+            memory_size=props.memory_mb,
             reserved_concurrent_executions=props.reserved_concurrency,
             environment=LambdaFunctionEnvironment(variables=props.environment),
             kms_key_arn=key.arn,
             tracing_config=LambdaFunctionTracingConfig(mode="Active"),
             dead_letter_config=LambdaFunctionDeadLetterConfig(
-                target_arn=self.dead_letter_queue.arn),
+                target_arn=self.dead_letter_queue.arn
+            ),
             vpc_config=vpc,
-            depends_on=[self.log_group, *attachments])
-        skip_checks(self.function, {
-            "CKV_AWS_272": "the package is built and hashed by the synth from reviewed "
-                           "source; Lambda code signing needs a signing profile this "
-                           "product does not manage",
-            **({} if props.reserved_concurrency is not None else {
-                "CKV_AWS_115": "reserved concurrency is opt-in (reserve_function_concurrency):"
-                               " AWS refuses a reservation that takes the account's unreserved"
-                               " concurrency below its minimum, which new accounts hit on the"
-                               " first apply; the lock table keeps failovers one at a time"}),
-            **props.check_skips})
+            depends_on=[self.log_group, *attachments],
+        )
+        skip_checks(
+            self.function,
+            {
+                "CKV_AWS_272": "the package is built and hashed by the synth from reviewed "
+                "source; Lambda code signing needs a signing profile this "
+                "product does not manage",
+                **(
+                    {}
+                    if props.reserved_concurrency is not None
+                    else {
+                        "CKV_AWS_115": "reserved concurrency is opt-in "
+                        "(reserve_function_concurrency):"
+                        " AWS refuses a reservation that takes the account's unreserved"
+                        " concurrency below its minimum, which new accounts hit on the"
+                        " first apply; the lock table keeps failovers one at a time"
+                    }
+                ),
+                **props.check_skips,
+            },
+        )
         self.arn = self.function.arn

@@ -35,7 +35,6 @@ import json
 from dataclasses import dataclass
 
 from cdktf import Token
-from constructs import Construct
 from cdktf_cdktf_provider_aws.iam_role import IamRole
 from cdktf_cdktf_provider_aws.iam_role_policy import IamRolePolicy
 from cdktf_cdktf_provider_aws.s3_bucket import S3Bucket
@@ -65,19 +64,22 @@ from cdktf_cdktf_provider_aws.s3_bucket_replication_configuration import (
     S3BucketReplicationConfigurationRuleDestinationReplicationTimeTime,
     S3BucketReplicationConfigurationRuleFilter,
     S3BucketReplicationConfigurationRuleSourceSelectionCriteria,
-    S3BucketReplicationConfigurationRuleSourceSelectionCriteriaSseKmsEncryptedObjects as
-    SseKmsEncryptedObjects,
+)
+from cdktf_cdktf_provider_aws.s3_bucket_replication_configuration import (
+    S3BucketReplicationConfigurationRuleSourceSelectionCriteriaSseKmsEncryptedObjects as SseKmsEncryptedObjects,  # noqa: E501 (the binding's names)
 )
 from cdktf_cdktf_provider_aws.s3_bucket_server_side_encryption_configuration import (
     S3BucketServerSideEncryptionConfigurationA,
     S3BucketServerSideEncryptionConfigurationRuleA,
-    S3BucketServerSideEncryptionConfigurationRuleApplyServerSideEncryptionByDefaultA as
-    EncryptionByDefault,
+)
+from cdktf_cdktf_provider_aws.s3_bucket_server_side_encryption_configuration import (
+    S3BucketServerSideEncryptionConfigurationRuleApplyServerSideEncryptionByDefaultA as EncryptionByDefault,  # noqa: E501
 )
 from cdktf_cdktf_provider_aws.s3_bucket_versioning import (
     S3BucketVersioningA,
     S3BucketVersioningVersioningConfiguration,
 )
+from constructs import Construct
 
 from constructs_lib.checks import skip_checks
 from constructs_lib.naming import Namer
@@ -93,12 +95,12 @@ ABORT_MULTIPART_DAYS = 7
 # checkov findings on the buckets that do not fit, with the reason (see checks.py).
 _BUCKET_SKIPS = {
     "CKV_AWS_18": "server access logs would need a third bucket per region, itself "
-                  "unlogged and flagged by this same check; object-level access to "
-                  "backups is audited with CloudTrail S3 data events, which belong to "
-                  "the account's trail rather than to this product",
+    "unlogged and flagged by this same check; object-level access to "
+    "backups is audited with CloudTrail S3 data events, which belong to "
+    "the account's trail rather than to this product",
     "CKV2_AWS_62": "nothing consumes object events of a backup bucket; replication "
-                   "health is measured by the S3 Replication Time Control metrics "
-                   "enabled on the replication rule",
+    "health is measured by the S3 Replication Time Control metrics "
+    "enabled on the replication rule",
 }
 
 
@@ -126,8 +128,10 @@ class BackupBuckets(Construct):
         super().__init__(scope, id)
         _validate(props)
         regions = {"primary": props.primary, "secondary": props.secondary}
-        built = {role: _RegionalBucket(self, role.capitalize(), props, where)
-                 for role, where in regions.items()}
+        built = {
+            role: _RegionalBucket(self, role.capitalize(), props, where)
+            for role, where in regions.items()
+        }
         self.buckets: dict[str, S3Bucket] = {role: b.bucket for role, b in built.items()}
         self.bucket_names: dict[str, str] = {role: b.bucket.bucket for role, b in built.items()}
         self.bucket_arns: dict[str, str] = {role: b.bucket.arn for role, b in built.items()}
@@ -138,156 +142,268 @@ class BackupBuckets(Construct):
         # Both buckets must be versioned before S3 accepts the rule, and the role must be
         # allowed to replicate before the first object is written.
         self.replication = S3BucketReplicationConfigurationA(
-            self, "Replication", provider=props.primary.provider,
-            bucket=source.bucket.id, role=self.replication_role.arn,
-            rule=[S3BucketReplicationConfigurationRule(
-                id="backups-to-secondary", status="Enabled",
-                # An empty filter selects the whole bucket and makes this a V2 rule, which
-                # requires delete_marker_replication to be stated.
-                filter=S3BucketReplicationConfigurationRuleFilter(),
-                delete_marker_replication=(
-                    S3BucketReplicationConfigurationRuleDeleteMarkerReplication(
-                        status="Enabled")),
-                source_selection_criteria=(
-                    S3BucketReplicationConfigurationRuleSourceSelectionCriteria(
-                        sse_kms_encrypted_objects=SseKmsEncryptedObjects(status="Enabled"))),
-                destination=S3BucketReplicationConfigurationRuleDestination(
-                    bucket=destination.bucket.arn, storage_class="STANDARD",
-                    encryption_configuration=(
-                        S3BucketReplicationConfigurationRuleDestinationEncryptionConfiguration(
-                            replica_kms_key_id=props.secondary.key.arn)),
-                    replication_time=S3BucketReplicationConfigurationRuleDestinationReplicationTime(
-                        status="Enabled",
-                        time=S3BucketReplicationConfigurationRuleDestinationReplicationTimeTime(
-                            minutes=minutes)),
-                    metrics=S3BucketReplicationConfigurationRuleDestinationMetrics(
-                        status="Enabled",
-                        event_threshold=(
-                            S3BucketReplicationConfigurationRuleDestinationMetricsEventThreshold(
-                                minutes=minutes)))),
-            )],
-            depends_on=[source.versioning, destination.versioning, policy])
+            self,
+            "Replication",
+            provider=props.primary.provider,
+            bucket=source.bucket.id,
+            role=self.replication_role.arn,
+            rule=[
+                S3BucketReplicationConfigurationRule(
+                    id="backups-to-secondary",
+                    status="Enabled",
+                    # An empty filter selects the whole bucket and makes this a V2 rule, which
+                    # requires delete_marker_replication to be stated.
+                    filter=S3BucketReplicationConfigurationRuleFilter(),
+                    delete_marker_replication=(
+                        S3BucketReplicationConfigurationRuleDeleteMarkerReplication(
+                            status="Enabled"
+                        )
+                    ),
+                    source_selection_criteria=(
+                        S3BucketReplicationConfigurationRuleSourceSelectionCriteria(
+                            sse_kms_encrypted_objects=SseKmsEncryptedObjects(status="Enabled")
+                        )
+                    ),
+                    destination=S3BucketReplicationConfigurationRuleDestination(
+                        bucket=destination.bucket.arn,
+                        storage_class="STANDARD",
+                        encryption_configuration=(
+                            S3BucketReplicationConfigurationRuleDestinationEncryptionConfiguration(
+                                replica_kms_key_id=props.secondary.key.arn
+                            )
+                        ),
+                        replication_time=S3BucketReplicationConfigurationRuleDestinationReplicationTime(
+                            status="Enabled",
+                            time=S3BucketReplicationConfigurationRuleDestinationReplicationTimeTime(
+                                minutes=minutes
+                            ),
+                        ),
+                        metrics=S3BucketReplicationConfigurationRuleDestinationMetrics(
+                            status="Enabled",
+                            event_threshold=(
+                                S3BucketReplicationConfigurationRuleDestinationMetricsEventThreshold(
+                                    minutes=minutes
+                                )
+                            ),
+                        ),
+                    ),
+                )
+            ],
+            depends_on=[source.versioning, destination.versioning, policy],
+        )
 
         # checkov's CKV_AWS_144 (cross-region replication) passes on both buckets: its graph
         # links the secondary to this configuration as the destination, so no skip.
         for regional in built.values():
             skip_checks(regional.bucket, _BUCKET_SKIPS)
 
-    def _replication_role(self, props: BackupBucketsProps, source: "_RegionalBucket",
-                          destination: "_RegionalBucket") -> tuple[IamRole, IamRolePolicy]:
+    def _replication_role(
+        self, props: BackupBucketsProps, source: _RegionalBucket, destination: _RegionalBucket
+    ) -> tuple[IamRole, IamRolePolicy]:
         """The role S3 assumes to replicate, allowed exactly what replication-config-for-kms-
         objects.html lists for SSE-KMS objects, on these two buckets and keys only."""
         primary, secondary, namer = props.primary, props.secondary, props.namer
         source_arn, destination_arn = source.bucket.arn, destination.bucket.arn
-        assume = {"Version": "2012-10-17", "Statement": [{
-            "Sid": "S3ReplicationInThisAccount", "Effect": "Allow",
-            "Principal": {"Service": "s3.amazonaws.com"}, "Action": "sts:AssumeRole",
-            "Condition": {"StringEquals": {"aws:SourceAccount": primary.key.account_id}}}]}
+        assume = {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Sid": "S3ReplicationInThisAccount",
+                    "Effect": "Allow",
+                    "Principal": {"Service": "s3.amazonaws.com"},
+                    "Action": "sts:AssumeRole",
+                    "Condition": {"StringEquals": {"aws:SourceAccount": primary.key.account_id}},
+                }
+            ],
+        }
         # IAM is global: the role is declared through the primary's provider.
-        role = IamRole(self, "ReplicationRole", provider=primary.provider,
-                       name=namer.name("backup-replication"),
-                       assume_role_policy=json.dumps(assume))
+        role = IamRole(
+            self,
+            "ReplicationRole",
+            provider=primary.provider,
+            name=namer.name("backup-replication"),
+            assume_role_policy=json.dumps(assume),
+        )
         statements = [
-            {"Sid": "ReadSourceReplicationConfiguration",
-             "Action": ["s3:GetReplicationConfiguration", "s3:ListBucket"],
-             "Resource": source_arn},
-            {"Sid": "ReadSourceObjectVersions",
-             "Action": ["s3:GetObjectVersionForReplication", "s3:GetObjectVersionAcl",
-                        "s3:GetObjectVersionTagging"],
-             "Resource": f"{source_arn}/*"},
-            {"Sid": "WriteReplicas",
-             "Action": ["s3:ReplicateObject", "s3:ReplicateDelete", "s3:ReplicateTags"],
-             "Resource": f"{destination_arn}/*"},
+            {
+                "Sid": "ReadSourceReplicationConfiguration",
+                "Action": ["s3:GetReplicationConfiguration", "s3:ListBucket"],
+                "Resource": source_arn,
+            },
+            {
+                "Sid": "ReadSourceObjectVersions",
+                "Action": [
+                    "s3:GetObjectVersionForReplication",
+                    "s3:GetObjectVersionAcl",
+                    "s3:GetObjectVersionTagging",
+                ],
+                "Resource": f"{source_arn}/*",
+            },
+            {
+                "Sid": "WriteReplicas",
+                "Action": ["s3:ReplicateObject", "s3:ReplicateDelete", "s3:ReplicateTags"],
+                "Resource": f"{destination_arn}/*",
+            },
             # With an S3 Bucket Key the encryption context is the bucket ARN, without one
             # the object ARN (bucket-key.html#bucket-key-encryption-context); both allowed.
-            {"Sid": "DecryptSourceObjects", "Action": ["kms:Decrypt"],
-             "Resource": primary.key.arn,
-             "Condition": _through_s3(primary.region, source_arn)},
-            {"Sid": "EncryptReplicas", "Action": ["kms:Encrypt", "kms:GenerateDataKey"],
-             "Resource": secondary.key.arn,
-             "Condition": _through_s3(secondary.region, destination_arn)},
+            {
+                "Sid": "DecryptSourceObjects",
+                "Action": ["kms:Decrypt"],
+                "Resource": primary.key.arn,
+                "Condition": _through_s3(primary.region, source_arn),
+            },
+            {
+                "Sid": "EncryptReplicas",
+                "Action": ["kms:Encrypt", "kms:GenerateDataKey"],
+                "Resource": secondary.key.arn,
+                "Condition": _through_s3(secondary.region, destination_arn),
+            },
         ]
         policy = IamRolePolicy(
-            self, "ReplicationPolicy", provider=primary.provider, role=role.id,
+            self,
+            "ReplicationPolicy",
+            provider=primary.provider,
+            role=role.id,
             name=namer.name("backup-replication"),
-            policy=json.dumps({"Version": "2012-10-17", "Statement": [
-                {"Effect": "Allow", **s} for s in statements]}))
+            policy=json.dumps(
+                {
+                    "Version": "2012-10-17",
+                    "Statement": [{"Effect": "Allow", **s} for s in statements],
+                }
+            ),
+        )
         return role, policy
 
 
 class _RegionalBucket(Construct):
     """One region's bucket and the configuration resources that harden it."""
 
-    def __init__(self, scope: Construct, id: str, props: BackupBucketsProps,
-                 where: KeyedRegion) -> None:
+    def __init__(
+        self, scope: Construct, id: str, props: BackupBucketsProps, where: KeyedRegion
+    ) -> None:
         super().__init__(scope, id)
         provider = where.provider
-        self.bucket = S3Bucket(self, "Resource", provider=provider,
-                               bucket=props.namer.name("backups", where.region),
-                               force_destroy=props.force_destroy)
+        self.bucket = S3Bucket(
+            self,
+            "Resource",
+            provider=provider,
+            bucket=props.namer.name("backups", where.region),
+            force_destroy=props.force_destroy,
+        )
         bucket_id = self.bucket.id
         self.versioning = S3BucketVersioningA(
-            self, "Versioning", provider=provider, bucket=bucket_id,
-            versioning_configuration=S3BucketVersioningVersioningConfiguration(
-                status="Enabled"))
+            self,
+            "Versioning",
+            provider=provider,
+            bucket=bucket_id,
+            versioning_configuration=S3BucketVersioningVersioningConfiguration(status="Enabled"),
+        )
         S3BucketServerSideEncryptionConfigurationA(
-            self, "Encryption", provider=provider, bucket=bucket_id,
-            rule=[S3BucketServerSideEncryptionConfigurationRuleA(
-                apply_server_side_encryption_by_default=EncryptionByDefault(
-                    sse_algorithm="aws:kms", kms_master_key_id=where.key.arn),
-                bucket_key_enabled=True)])
+            self,
+            "Encryption",
+            provider=provider,
+            bucket=bucket_id,
+            rule=[
+                S3BucketServerSideEncryptionConfigurationRuleA(
+                    apply_server_side_encryption_by_default=EncryptionByDefault(
+                        sse_algorithm="aws:kms", kms_master_key_id=where.key.arn
+                    ),
+                    bucket_key_enabled=True,
+                )
+            ],
+        )
         public_access = S3BucketPublicAccessBlock(
-            self, "PublicAccessBlock", provider=provider, bucket=bucket_id,
-            block_public_acls=True, block_public_policy=True,
-            ignore_public_acls=True, restrict_public_buckets=True)
+            self,
+            "PublicAccessBlock",
+            provider=provider,
+            bucket=bucket_id,
+            block_public_acls=True,
+            block_public_policy=True,
+            ignore_public_acls=True,
+            restrict_public_buckets=True,
+        )
         S3BucketOwnershipControls(
-            self, "OwnershipControls", provider=provider, bucket=bucket_id,
-            rule=S3BucketOwnershipControlsRule(object_ownership="BucketOwnerEnforced"))
+            self,
+            "OwnershipControls",
+            provider=provider,
+            bucket=bucket_id,
+            rule=S3BucketOwnershipControlsRule(object_ownership="BucketOwnerEnforced"),
+        )
         arn = self.bucket.arn
-        tls_only = {"Version": "2012-10-17", "Statement": [{
-            "Sid": "DenyInsecureTransport", "Effect": "Deny", "Principal": "*",
-            "Action": "s3:*", "Resource": [arn, f"{arn}/*"],
-            "Condition": {"Bool": {"aws:SecureTransport": "false"}}}]}
+        tls_only = {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Sid": "DenyInsecureTransport",
+                    "Effect": "Deny",
+                    "Principal": "*",
+                    "Action": "s3:*",
+                    "Resource": [arn, f"{arn}/*"],
+                    "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+                }
+            ],
+        }
         # S3 answers concurrent changes to one bucket's policy and public-access block with
         # OperationAborted ("A conflicting conditional operation"), so they run in order.
-        S3BucketPolicy(self, "Policy", provider=provider, bucket=bucket_id,
-                       policy=json.dumps(tls_only), depends_on=[public_access])
+        S3BucketPolicy(
+            self,
+            "Policy",
+            provider=provider,
+            bucket=bucket_id,
+            policy=json.dumps(tls_only),
+            depends_on=[public_access],
+        )
         days = props.expiration_days
         # The provider's documented pattern for a versioned bucket: the lifecycle
         # configuration waits for versioning (s3_bucket_lifecycle_configuration docs).
         S3BucketLifecycleConfiguration(
-            self, "Lifecycle", provider=provider, bucket=bucket_id,
-            rule=[S3BucketLifecycleConfigurationRule(
-                id="expire-backups", status="Enabled",
-                # The empty filter block: the provider's documented form for "every
-                # object" (hashicorp/aws 5.100 validates it without a warning).
-                filter=[S3BucketLifecycleConfigurationRuleFilter()],
-                expiration=[S3BucketLifecycleConfigurationRuleExpiration(days=days)],
-                noncurrent_version_expiration=[
-                    S3BucketLifecycleConfigurationRuleNoncurrentVersionExpiration(
-                        noncurrent_days=days)],
-                abort_incomplete_multipart_upload=[
-                    S3BucketLifecycleConfigurationRuleAbortIncompleteMultipartUpload(
-                        days_after_initiation=ABORT_MULTIPART_DAYS)])],
-            depends_on=[self.versioning])
+            self,
+            "Lifecycle",
+            provider=provider,
+            bucket=bucket_id,
+            rule=[
+                S3BucketLifecycleConfigurationRule(
+                    id="expire-backups",
+                    status="Enabled",
+                    # The empty filter block: the provider's documented form for "every
+                    # object" (hashicorp/aws 5.100 validates it without a warning).
+                    filter=[S3BucketLifecycleConfigurationRuleFilter()],
+                    expiration=[S3BucketLifecycleConfigurationRuleExpiration(days=days)],
+                    noncurrent_version_expiration=[
+                        S3BucketLifecycleConfigurationRuleNoncurrentVersionExpiration(
+                            noncurrent_days=days
+                        )
+                    ],
+                    abort_incomplete_multipart_upload=[
+                        S3BucketLifecycleConfigurationRuleAbortIncompleteMultipartUpload(
+                            days_after_initiation=ABORT_MULTIPART_DAYS
+                        )
+                    ],
+                )
+            ],
+            depends_on=[self.versioning],
+        )
 
 
 def _through_s3(region: str, bucket_arn: str) -> dict:
     """Use of a key only by S3 in its region, for objects of ``bucket_arn``."""
-    return {"StringEquals": {"kms:ViaService": f"s3.{region}.amazonaws.com"},
-            "StringLike": {"kms:EncryptionContext:aws:s3:arn": [bucket_arn, f"{bucket_arn}/*"]}}
-
-
+    return {
+        "StringEquals": {"kms:ViaService": f"s3.{region}.amazonaws.com"},
+        "StringLike": {"kms:EncryptionContext:aws:s3:arn": [bucket_arn, f"{bucket_arn}/*"]},
+    }
 
 
 def _validate(props: BackupBucketsProps) -> None:
     if props.primary.region == props.secondary.region:
-        raise ValueError(f"secondary region must differ from the primary, got "
-                         f"{props.secondary.region} twice")
+        raise ValueError(
+            f"secondary region must differ from the primary, got {props.secondary.region} twice"
+        )
     days = props.expiration_days
     if not Token.is_unresolved(days) and not 1 <= days <= EXPIRATION_DAYS_MAX:
         raise ValueError(f"expiration_days must be 1..{EXPIRATION_DAYS_MAX}, got {days}")
     minutes = props.replication_time_minutes
     if not Token.is_unresolved(minutes) and minutes != RTC_MINUTES:
-        raise ValueError(f"replication_time_minutes must be {RTC_MINUTES} (the only value "
-                         f"S3 Replication Time Control accepts), got {minutes}")
+        raise ValueError(
+            f"replication_time_minutes must be {RTC_MINUTES} (the only value "
+            f"S3 Replication Time Control accepts), got {minutes}"
+        )

@@ -46,7 +46,6 @@ import json
 import re
 from dataclasses import dataclass
 
-from constructs import Construct
 from cdktf_cdktf_provider_aws.backup_plan import (
     BackupPlan,
     BackupPlanRule,
@@ -58,6 +57,7 @@ from cdktf_cdktf_provider_aws.backup_selection import BackupSelection
 from cdktf_cdktf_provider_aws.backup_vault import BackupVault
 from cdktf_cdktf_provider_aws.iam_role import IamRole
 from cdktf_cdktf_provider_aws.iam_role_policy_attachment import IamRolePolicyAttachment
+from constructs import Construct
 
 from constructs_lib.naming import Namer
 from constructs_lib.security.regional_key import KeyedRegion
@@ -78,12 +78,12 @@ class DatabaseBackupsProps:
     # The primary region (vault, plan, selection, role) and the region copies go to.
     primary: KeyedRegion
     secondary: KeyedRegion
+    # Default: 35 days in the primary vault (as long as RDS keeps automated backups at most)
+    # and the same for the copy in the secondary vault.
+    retention_days: int = 35
+    copy_retention_days: int = 35
     # The primary database: an Aurora cluster ARN or an RDS instance ARN (usually a token).
     database_arn: str
-    # Default: 35 days in the primary vault, as long as RDS keeps automated backups at most.
-    retention_days: int = 35
-    # Default: 35 days for the copy in the secondary vault, the same as the original.
-    copy_retention_days: int = 35
     # Default: daily at 05:00 UTC, after the 03:00-04:00 automated-backup window the
     # database constructs default to. AWS Backup cron has six fields and runs in UTC.
     schedule: str = "cron(0 5 * * ? *)"
@@ -107,59 +107,102 @@ class DatabaseBackups(Construct):
 
         self.vaults: dict[str, BackupVault] = {
             role: BackupVault(
-                self, f"{role.capitalize()}Vault", provider=where.provider,
-                name=namer.name("vault", where.region), kms_key_arn=where.key.arn,
-                force_destroy=props.force_destroy)
-            for role, where in (("primary", primary), ("secondary", props.secondary))}
+                self,
+                f"{role.capitalize()}Vault",
+                provider=where.provider,
+                name=namer.name("vault", where.region),
+                kms_key_arn=where.key.arn,
+                force_destroy=props.force_destroy,
+            )
+            for role, where in (("primary", primary), ("secondary", props.secondary))
+        }
 
         self.plan = BackupPlan(
-            self, "Plan", provider=primary.provider, name=namer.name("backup-plan"),
-            rule=[BackupPlanRule(
-                rule_name="daily",
-                target_vault_name=self.vaults["primary"].name,
-                schedule=props.schedule,
-                start_window=self.START_WINDOW_MINUTES,
-                completion_window=self.COMPLETION_WINDOW_MINUTES,
-                lifecycle=BackupPlanRuleLifecycle(delete_after=props.retention_days),
-                copy_action=[BackupPlanRuleCopyAction(
-                    destination_vault_arn=self.vaults["secondary"].arn,
-                    lifecycle=BackupPlanRuleCopyActionLifecycle(
-                        delete_after=props.copy_retention_days))],
-            )])
+            self,
+            "Plan",
+            provider=primary.provider,
+            name=namer.name("backup-plan"),
+            rule=[
+                BackupPlanRule(
+                    rule_name="daily",
+                    target_vault_name=self.vaults["primary"].name,
+                    schedule=props.schedule,
+                    start_window=self.START_WINDOW_MINUTES,
+                    completion_window=self.COMPLETION_WINDOW_MINUTES,
+                    lifecycle=BackupPlanRuleLifecycle(delete_after=props.retention_days),
+                    copy_action=[
+                        BackupPlanRuleCopyAction(
+                            destination_vault_arn=self.vaults["secondary"].arn,
+                            lifecycle=BackupPlanRuleCopyActionLifecycle(
+                                delete_after=props.copy_retention_days
+                            ),
+                        )
+                    ],
+                )
+            ],
+        )
 
         # IAM is global; the role is declared through the primary provider.
-        trust = {"Version": "2012-10-17", "Statement": [{
-            "Sid": "AwsBackupOfThisAccount", "Effect": "Allow",
-            "Principal": {"Service": "backup.amazonaws.com"}, "Action": "sts:AssumeRole",
-            "Condition": {"StringEquals": {"aws:SourceAccount": key.account_id}}}]}
-        self.role = IamRole(self, "Role", provider=primary.provider, name=namer.name("backup"),
-                            assume_role_policy=json.dumps(trust))
+        trust = {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Sid": "AwsBackupOfThisAccount",
+                    "Effect": "Allow",
+                    "Principal": {"Service": "backup.amazonaws.com"},
+                    "Action": "sts:AssumeRole",
+                    "Condition": {"StringEquals": {"aws:SourceAccount": key.account_id}},
+                }
+            ],
+        }
+        self.role = IamRole(
+            self,
+            "Role",
+            provider=primary.provider,
+            name=namer.name("backup"),
+            assume_role_policy=json.dumps(trust),
+        )
         self.policy_attachments = [
             IamRolePolicyAttachment(
-                self, f"Managed{policy}", provider=primary.provider, role=self.role.name,
-                policy_arn=f"arn:{key.partition}:iam::aws:policy/service-role/{policy}")
-            for policy in MANAGED_POLICIES]
+                self,
+                f"Managed{policy}",
+                provider=primary.provider,
+                role=self.role.name,
+                policy_arn=f"arn:{key.partition}:iam::aws:policy/service-role/{policy}",
+            )
+            for policy in MANAGED_POLICIES
+        ]
 
         # The selection waits for the policies: the first job may start as soon as it exists.
         self.selection = BackupSelection(
-            self, "Selection", provider=primary.provider, name=namer.name("backup-plan"),
-            plan_id=self.plan.id, iam_role_arn=self.role.arn,
-            resources=[props.database_arn], depends_on=self.policy_attachments)
+            self,
+            "Selection",
+            provider=primary.provider,
+            name=namer.name("backup-plan"),
+            plan_id=self.plan.id,
+            iam_role_arn=self.role.arn,
+            resources=[props.database_arn],
+            depends_on=self.policy_attachments,
+        )
 
 
 def _validate(props: DatabaseBackupsProps) -> None:
     if props.primary.region == props.secondary.region:
-        raise ValueError(f"secondary region must differ from the primary, got "
-                         f"{props.secondary.region} twice")
+        raise ValueError(
+            f"secondary region must differ from the primary, got {props.secondary.region} twice"
+        )
     for field in ("retention_days", "copy_retention_days"):
         value = getattr(props, field)
         if not 1 <= value <= RETENTION_DAYS_MAX:
             raise ValueError(f"{field} must be 1..{RETENTION_DAYS_MAX}, got {value}")
     if not props.schedule.startswith(("cron(", "rate(")) or not props.schedule.endswith(")"):
-        raise ValueError(f"schedule must be a cron(...) or rate(...) expression, "
-                         f"got {props.schedule!r}")
+        raise ValueError(
+            f"schedule must be a cron(...) or rate(...) expression, got {props.schedule!r}"
+        )
     for where in (props.primary, props.secondary):
         name = props.namer.name("vault", where.region)
         if not VAULT_NAME.match(name):
-            raise ValueError(f"vault name {name!r} must be 2-50 letters, digits, hyphens or "
-                             f"underscores ({len(name)} characters)")
+            raise ValueError(
+                f"vault name {name!r} must be 2-50 letters, digits, hyphens or "
+                f"underscores ({len(name)} characters)"
+            )

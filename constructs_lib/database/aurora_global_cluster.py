@@ -19,9 +19,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from constructs import Construct
 from cdktf_cdktf_provider_aws.provider import AwsProvider
 from cdktf_cdktf_provider_aws.rds_global_cluster import RdsGlobalCluster
+from constructs import Construct
 
 from constructs_lib.database.aurora_regional_cluster import (
     AuroraClusterSettings,
@@ -29,10 +29,10 @@ from constructs_lib.database.aurora_regional_cluster import (
     AuroraRegionalClusterProps,
     MasterCredentials,
 )
-from constructs_lib.security.master_secret import MasterSecret, MasterSecretProps, MasterUserProps
 from constructs_lib.naming import Namer
-from constructs_lib.security.regional_key import KeyedRegion, RegionalKey
 from constructs_lib.network.regional_vpc import RegionalVpc
+from constructs_lib.security.master_secret import MasterSecret, MasterSecretProps, MasterUserProps
+from constructs_lib.security.regional_key import KeyedRegion, RegionalKey
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -64,40 +64,70 @@ class AuroraGlobalCluster(Construct):
     def __init__(self, scope: Construct, id: str, props: AuroraGlobalClusterProps) -> None:
         super().__init__(scope, id)
         if props.primary.region == props.secondary.region:
-            raise ValueError(f"secondary region must differ from the primary, got "
-                             f"{props.secondary.region} twice")
+            raise ValueError(
+                f"secondary region must differ from the primary, got {props.secondary.region} twice"
+            )
         props.validate_master_user()
         s, namer = props.settings, props.namer
         self.global_cluster = RdsGlobalCluster(
-            self, "Resource", provider=props.primary.provider,
+            self,
+            "Resource",
+            provider=props.primary.provider,
             global_cluster_identifier=namer.name("global"),
-            engine=s.engine, engine_version=s.engine_version,
+            engine=s.engine,
+            engine_version=s.engine_version,
             storage_encrypted=True,
             deletion_protection=s.deletion_protection,
             force_destroy=not s.deletion_protection,
         )
         self.global_cluster_id = self.global_cluster.global_cluster_identifier
 
-        self.master_secret = MasterSecret(self, "MasterSecret", MasterSecretProps(
-            primary=props.primary.keyed, secondary=props.secondary.keyed, user=props,
-            destroyable=not s.deletion_protection))
+        self.master_secret = MasterSecret(
+            self,
+            "MasterSecret",
+            MasterSecretProps(
+                primary=props.primary.keyed,
+                secondary=props.secondary.keyed,
+                user=props,
+                destroyable=not s.deletion_protection,
+            ),
+        )
         self.master_secret_arn = self.master_secret.arn
         credentials = MasterCredentials(
             username=props.master_username,
             password_wo=self.master_secret.password_wo,
             password_version=props.master_password_version,
         )
-        self.primary = AuroraRegionalCluster(self, "Primary", AuroraRegionalClusterProps(
-            provider=props.primary.provider, region=props.primary.region, namer=namer,
-            settings=s, vpc=props.primary.vpc, key=props.primary.key,
-            global_cluster_id=self.global_cluster.id,
-            instance_count=props.primary.instance_count,
-            credentials=credentials, database_name=props.database_name,
-            depends_on=self.master_secret.ready))
-        self.secondary = AuroraRegionalCluster(self, "Secondary", AuroraRegionalClusterProps(
-            provider=props.secondary.provider, region=props.secondary.region, namer=namer,
-            settings=s, vpc=props.secondary.vpc, key=props.secondary.key,
-            global_cluster_id=self.global_cluster.id,
-            instance_count=props.secondary.instance_count,
-            source_region=props.primary.region,
-            depends_on=tuple(self.primary.instances)))
+        self.primary = AuroraRegionalCluster(
+            self,
+            "Primary",
+            AuroraRegionalClusterProps(
+                provider=props.primary.provider,
+                region=props.primary.region,
+                namer=namer,
+                settings=s,
+                vpc=props.primary.vpc,
+                key=props.primary.key,
+                global_cluster_id=self.global_cluster.id,
+                instance_count=props.primary.instance_count,
+                credentials=credentials,
+                database_name=props.database_name,
+                depends_on=self.master_secret.ready,
+            ),
+        )
+        self.secondary = AuroraRegionalCluster(
+            self,
+            "Secondary",
+            AuroraRegionalClusterProps(
+                provider=props.secondary.provider,
+                region=props.secondary.region,
+                namer=namer,
+                settings=s,
+                vpc=props.secondary.vpc,
+                key=props.secondary.key,
+                global_cluster_id=self.global_cluster.id,
+                instance_count=props.secondary.instance_count,
+                source_region=props.primary.region,
+                depends_on=tuple(self.primary.instances),
+            ),
+        )

@@ -15,32 +15,40 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from constructs import Construct
 from cdktf import ITerraformDependable, TerraformResourceLifecycle
 from cdktf_cdktf_provider_aws.provider import AwsProvider
 from cdktf_cdktf_provider_aws.rds_cluster import RdsCluster
 from cdktf_cdktf_provider_aws.rds_cluster_instance import RdsClusterInstance
 from cdktf_cdktf_provider_aws.rds_cluster_parameter_group import (
     RdsClusterParameterGroup,
+)
+from cdktf_cdktf_provider_aws.rds_cluster_parameter_group import (
     RdsClusterParameterGroupParameter as Parameter,
 )
+from constructs import Construct
 
 from constructs_lib.checks import skip_checks
 from constructs_lib.config import GLOBAL_DB_RPO_MINIMUM_SECONDS
 from constructs_lib.database.database_member import AURORA_CLUSTER, DIMENSIONS
 from constructs_lib.monitoring.rds_telemetry import enhanced_monitoring_role, export_log_groups
 from constructs_lib.naming import Namer
-from constructs_lib.security.regional_key import RegionalKey
 from constructs_lib.network.regional_vpc import RegionalVpc
+from constructs_lib.security.regional_key import RegionalKey
 
 # Attributes AWS changes on member clusters when the writer moves between regions.
 MEMBERSHIP_DRIFT = ["global_cluster_identifier", "replication_source_identifier"]
 AUDIT_PARAMETERS = {
     # Connections, schema changes (DDL) and statements slower than 1 s are logged.
-    "aurora-postgresql": {"log_connections": "1", "log_disconnections": "1",
-                          "log_statement": "ddl", "log_min_duration_statement": "1000"},
-    "aurora-mysql": {"server_audit_logging": "1",
-                     "server_audit_events": "CONNECT,QUERY_DCL,QUERY_DDL"},
+    "aurora-postgresql": {
+        "log_connections": "1",
+        "log_disconnections": "1",
+        "log_statement": "ddl",
+        "log_min_duration_statement": "1000",
+    },
+    "aurora-mysql": {
+        "server_audit_logging": "1",
+        "server_audit_events": "CONNECT,QUERY_DCL,QUERY_DDL",
+    },
 }
 # Aurora PostgreSQL only; a dynamic parameter.
 GLOBAL_DB_RPO = "rds.global_db_rpo"
@@ -114,8 +122,13 @@ class AuroraRegionalCluster(Construct):
     def __init__(self, scope: Construct, id: str, props: AuroraRegionalClusterProps) -> None:
         super().__init__(scope, id)
         _validate(props)
-        s, provider, namer, region, key = (props.settings, props.provider, props.namer,
-                                           props.region, props.key)
+        s, provider, namer, region, key = (
+            props.settings,
+            props.provider,
+            props.namer,
+            props.region,
+            props.key,
+        )
         self.region = region
         self.provider = provider
         self.is_primary = props.credentials is not None
@@ -124,26 +137,51 @@ class AuroraRegionalCluster(Construct):
         parameters = dict(AUDIT_PARAMETERS[s.engine])
         parameters[s.tls_parameter[0]] = s.tls_parameter[1]
         self.parameter_group = RdsClusterParameterGroup(
-            self, "ParameterGroup", provider=provider,
-            name=namer.name("cluster-params", region), family=s.parameter_family,
-            description=("TLS enforced" if s.tls_parameter[1] in ("1", "ON")
-                         else "TLS optional (legacy clients)") + ", audit logging",
-            parameter=[Parameter(name=k, value=v, apply_method="pending-reboot")
-                       for k, v in sorted(parameters.items())] + _rpo_cap(s))
+            self,
+            "ParameterGroup",
+            provider=provider,
+            name=namer.name("cluster-params", region),
+            family=s.parameter_family,
+            description=(
+                "TLS enforced"
+                if s.tls_parameter[1] in ("1", "ON")
+                else "TLS optional (legacy clients)"
+            )
+            + ", audit logging",
+            parameter=[
+                Parameter(name=k, value=v, apply_method="pending-reboot")
+                for k, v in sorted(parameters.items())
+            ]
+            + _rpo_cap(s),
+        )
 
         self.log_groups = export_log_groups(
-            self, provider=provider, path=f"/aws/rds/cluster/{self.identifier}",
-            exports=s.log_exports, retention_days=s.log_retention_days, key=key)
+            self,
+            provider=provider,
+            path=f"/aws/rds/cluster/{self.identifier}",
+            exports=s.log_exports,
+            retention_days=s.log_retention_days,
+            key=key,
+        )
 
         monitoring_role = enhanced_monitoring_role(
-            self, provider=provider, namer=namer, region=region, key=key,
-            interval_seconds=s.monitoring_interval_seconds)
+            self,
+            provider=provider,
+            namer=namer,
+            region=region,
+            key=key,
+            interval_seconds=s.monitoring_interval_seconds,
+        )
         credentials = props.credentials
         self.cluster = RdsCluster(
-            self, "Resource", provider=provider,
+            self,
+            "Resource",
+            provider=provider,
             cluster_identifier=self.identifier,
             global_cluster_identifier=props.global_cluster_id,
-            engine=s.engine, engine_version=s.engine_version, engine_mode="provisioned",
+            engine=s.engine,
+            engine_version=s.engine_version,
+            engine_mode="provisioned",
             database_name=props.database_name,
             master_username=credentials.username if credentials else None,
             master_password_wo=credentials.password_wo if credentials else None,
@@ -153,33 +191,55 @@ class AuroraRegionalCluster(Construct):
             vpc_security_group_ids=[props.vpc.security_group_id],
             port=props.vpc.port,
             db_cluster_parameter_group_name=self.parameter_group.name,
-            storage_encrypted=True, kms_key_id=key.arn,
+            storage_encrypted=True,
+            kms_key_id=key.arn,
             iam_database_authentication_enabled=True,
             backup_retention_period=s.backup_retention_days,
             preferred_backup_window=s.preferred_backup_window,
             copy_tags_to_snapshot=True,
             deletion_protection=s.deletion_protection,
             skip_final_snapshot=s.skip_final_snapshot,
-            final_snapshot_identifier=(None if s.skip_final_snapshot
-                                       else namer.name("final", region)),
+            final_snapshot_identifier=(
+                None if s.skip_final_snapshot else namer.name("final", region)
+            ),
             enabled_cloudwatch_logs_exports=list(s.log_exports),
             depends_on=[*self.log_groups, *props.depends_on],
             lifecycle=TerraformResourceLifecycle(ignore_changes=MEMBERSHIP_DRIFT),
         )
         covered = s.aws_backup_plan and self.is_primary
-        skip_checks(self.cluster, {
-            **({} if covered else {
-                "CKV2_AWS_8": "point-in-time recovery comes from the cluster's automated "
-                              "backups (backup_retention_period) and the global secondary's "
-                              "copy; the AWS Backup plan (when on) selects the primary"}),
-            **({} if s.deletion_protection else {
-                "CKV_AWS_139": "the default profile is destroyable by design; the production "
-                               "profile turns deletion protection on"}),
-            **({} if s.engine != "aurora-mysql" else {
-                "CKV_AWS_326": "Aurora MySQL backtracking is not available for clusters in a "
-                               "global database (Aurora user guide, AuroraMySQL.Managing."
-                               "Backtrack); point-in-time restore covers the same need"}),
-        })
+        skip_checks(
+            self.cluster,
+            {
+                **(
+                    {}
+                    if covered
+                    else {
+                        "CKV2_AWS_8": "point-in-time recovery comes from the cluster's automated "
+                        "backups (backup_retention_period) and the global secondary's "
+                        "copy; the AWS Backup plan (when on) selects the primary"
+                    }
+                ),
+                **(
+                    {}
+                    if s.deletion_protection
+                    else {
+                        "CKV_AWS_139": "the default profile is destroyable by design; the "
+                        "production "
+                        "profile turns deletion protection on"
+                    }
+                ),
+                **(
+                    {}
+                    if s.engine != "aurora-mysql"
+                    else {
+                        "CKV_AWS_326": "Aurora MySQL backtracking is not available for clusters in "
+                        "a "
+                        "global database (Aurora user guide, AuroraMySQL.Managing."
+                        "Backtrack); point-in-time restore covers the same need"
+                    }
+                ),
+            },
+        )
         self.cluster_id = self.identifier_reference = self.cluster.cluster_identifier
         self.arn = self.cluster.arn
         self.endpoint = self.cluster.endpoint
@@ -187,10 +247,13 @@ class AuroraRegionalCluster(Construct):
 
         self.instances = [
             RdsClusterInstance(
-                self, f"Instance{i}", provider=provider,
+                self,
+                f"Instance{i}",
+                provider=provider,
                 identifier=namer.name("instance", region, index=i),
                 cluster_identifier=self.cluster.id,
-                engine=s.engine, engine_version=s.engine_version,
+                engine=s.engine,
+                engine_version=s.engine_version,
                 instance_class=s.instance_class,
                 db_subnet_group_name=props.vpc.subnet_group_name,
                 publicly_accessible=False,
@@ -205,18 +268,28 @@ class AuroraRegionalCluster(Construct):
                 performance_insights_retention_period=7,
                 copy_tags_to_snapshot=True,
             )
-            for i in range(props.instance_count)]
+            for i in range(props.instance_count)
+        ]
         self.has_instances = bool(self.instances)
         self.instance_arns = [instance.arn for instance in self.instances]
         for instance in self.instances:
-            skip_checks(instance, {
-                "CKV_AWS_226": "a global database upgrades its minor version in both regions "
-                               "together; automatic upgrades in one region break replication "
-                               "(terraform-provider-aws #29487)",
-                **({} if s.monitoring_interval_seconds else {
-                    "CKV_AWS_118": "monitoring_interval_seconds=0 was chosen: enhanced "
-                                   "monitoring is off; CloudWatch and Performance Insights "
-                                   "still report"})})
+            skip_checks(
+                instance,
+                {
+                    "CKV_AWS_226": "a global database upgrades its minor version in both regions "
+                    "together; automatic upgrades in one region break replication "
+                    "(terraform-provider-aws #29487)",
+                    **(
+                        {}
+                        if s.monitoring_interval_seconds
+                        else {
+                            "CKV_AWS_118": "monitoring_interval_seconds=0 was chosen: enhanced "
+                            "monitoring is off; CloudWatch and Performance Insights "
+                            "still report"
+                        }
+                    ),
+                },
+            )
 
 
 def _validate(props: AuroraRegionalClusterProps) -> None:
@@ -226,25 +299,35 @@ def _validate(props: AuroraRegionalClusterProps) -> None:
     if not 1 <= s.backup_retention_days <= 35:
         raise ValueError(f"backup_retention_days must be 1..35, got {s.backup_retention_days}")
     if s.monitoring_interval_seconds not in (0, 1, 5, 10, 15, 30, 60):
-        raise ValueError("monitoring_interval_seconds must be 0, 1, 5, 10, 15, 30 or 60, "
-                         f"got {s.monitoring_interval_seconds}")
+        raise ValueError(
+            "monitoring_interval_seconds must be 0, 1, 5, 10, 15, 30 or 60, "
+            f"got {s.monitoring_interval_seconds}"
+        )
     low = 1 if props.credentials else 0
     if not low <= props.instance_count <= 15:
-        raise ValueError(f"instance_count must be {low}..15 for a "
-                         f"{'primary' if props.credentials else 'secondary'} member, "
-                         f"got {props.instance_count}")
+        raise ValueError(
+            f"instance_count must be {low}..15 for a "
+            f"{'primary' if props.credentials else 'secondary'} member, "
+            f"got {props.instance_count}"
+        )
     if props.credentials is None and props.source_region is None:
         raise ValueError("a secondary member needs source_region (the primary's region)")
-    if s.global_db_rpo_seconds and (s.engine != "aurora-postgresql" or
-                                    s.global_db_rpo_seconds < GLOBAL_DB_RPO_MINIMUM_SECONDS):
-        raise ValueError(f"global_db_rpo_seconds needs aurora-postgresql and at least "
-                         f"{GLOBAL_DB_RPO_MINIMUM_SECONDS} s, got {s.global_db_rpo_seconds} "
-                         f"for {s.engine}")
+    if s.global_db_rpo_seconds and (
+        s.engine != "aurora-postgresql" or s.global_db_rpo_seconds < GLOBAL_DB_RPO_MINIMUM_SECONDS
+    ):
+        raise ValueError(
+            f"global_db_rpo_seconds needs aurora-postgresql and at least "
+            f"{GLOBAL_DB_RPO_MINIMUM_SECONDS} s, got {s.global_db_rpo_seconds} "
+            f"for {s.engine}"
+        )
 
 
 def _rpo_cap(settings: AuroraClusterSettings) -> list[Parameter]:
     """The rds.global_db_rpo parameter when a cap is set; it applies without a reboot."""
     if not settings.global_db_rpo_seconds:
         return []
-    return [Parameter(name=GLOBAL_DB_RPO, value=str(settings.global_db_rpo_seconds),
-                      apply_method="immediate")]
+    return [
+        Parameter(
+            name=GLOBAL_DB_RPO, value=str(settings.global_db_rpo_seconds), apply_method="immediate"
+        )
+    ]

@@ -32,8 +32,8 @@ import re
 from dataclasses import dataclass
 
 from cdktf import Token
-from constructs import Construct
 from cdktf_cdktf_provider_aws.ssm_parameter import SsmParameter
+from constructs import Construct
 
 from constructs_lib.checks import skip_checks
 from constructs_lib.database.database_member import DatabaseMember
@@ -51,8 +51,14 @@ WRITER_DNS_NAME, READER_DNS_NAME = "writer-dns-name", "reader-dns-name"
 PRIMARY_ENDPOINT, SECONDARY_ENDPOINT = "primary-endpoint", "secondary-endpoint"
 PORT, MASTER_SECRET_ARN = "port", "master-secret-arn"
 GLOBAL_WRITER_ENDPOINT = "global-writer-endpoint"
-LEAVES = (WRITER_DNS_NAME, READER_DNS_NAME, PRIMARY_ENDPOINT, SECONDARY_ENDPOINT, PORT,
-          MASTER_SECRET_ARN)
+LEAVES = (
+    WRITER_DNS_NAME,
+    READER_DNS_NAME,
+    PRIMARY_ENDPOINT,
+    SECONDARY_ENDPOINT,
+    PORT,
+    MASTER_SECRET_ARN,
+)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -91,45 +97,72 @@ class EndpointParameters(Construct):
         roles = {props.primary.region: "Primary", props.secondary.region: "Secondary"}
         for side in props.regions:
             strings = {
-                WRITER_DNS_NAME: (props.writer_dns_name,
-                                  f"{deployment}: private DNS name of the database writer; "
-                                  "follows the writer across regions"),
-                READER_DNS_NAME: (props.reader_dns_name,
-                                  f"{deployment}: private DNS name for read-only connections"),
-                PRIMARY_ENDPOINT: (props.primary.endpoint,
-                                   f"{deployment}: writer endpoint of the database deployed "
-                                   f"as primary in {props.primary.region} (for TLS host name "
-                                   "verification)"),
-                SECONDARY_ENDPOINT: (props.secondary.endpoint,
-                                     f"{deployment}: endpoint of the database deployed as "
-                                     f"secondary in {props.secondary.region}, the writer's once "
-                                     "promoted (for TLS host name verification)"),
+                WRITER_DNS_NAME: (
+                    props.writer_dns_name,
+                    f"{deployment}: private DNS name of the database writer; "
+                    "follows the writer across regions",
+                ),
+                READER_DNS_NAME: (
+                    props.reader_dns_name,
+                    f"{deployment}: private DNS name for read-only connections",
+                ),
+                PRIMARY_ENDPOINT: (
+                    props.primary.endpoint,
+                    f"{deployment}: writer endpoint of the database deployed "
+                    f"as primary in {props.primary.region} (for TLS host name "
+                    "verification)",
+                ),
+                SECONDARY_ENDPOINT: (
+                    props.secondary.endpoint,
+                    f"{deployment}: endpoint of the database deployed as "
+                    f"secondary in {props.secondary.region}, the writer's once "
+                    "promoted (for TLS host name verification)",
+                ),
                 PORT: (str(props.port), f"{deployment}: database port"),
             }
             if props.global_writer_endpoint:
                 strings[GLOBAL_WRITER_ENDPOINT] = (
                     props.global_writer_endpoint,
                     f"{deployment}: Aurora global writer endpoint; always names the current "
-                    "writer (for TLS host name verification)")
+                    "writer (for TLS host name verification)",
+                )
             label = roles[side.region]
             created: dict[str, SsmParameter] = {}
             for leaf, (value, description) in strings.items():
                 name = f"{props.path}/{leaf}"
                 parameter = SsmParameter(
-                    self, f"{label}{_camel(leaf)}", provider=side.provider, name=name,
-                    type="String", tier="Standard", value=value, description=description)
+                    self,
+                    f"{label}{_camel(leaf)}",
+                    provider=side.provider,
+                    name=name,
+                    type="String",
+                    tier="Standard",
+                    value=value,
+                    description=description,
+                )
                 # A host name or port is public configuration, not a secret: encrypting it
                 # would make every resolver hold kms:Decrypt for nothing.
-                skip_checks(parameter, {"CKV2_AWS_34": "not a secret: a host name or port "
-                                                       "that every client must read"})
+                skip_checks(
+                    parameter,
+                    {
+                        "CKV2_AWS_34": "not a secret: a host name or port "
+                        "that every client must read"
+                    },
+                )
                 created[name] = parameter
             name = f"{props.path}/{MASTER_SECRET_ARN}"
             created[name] = SsmParameter(
-                self, f"{label}{_camel(MASTER_SECRET_ARN)}", provider=side.provider,
-                name=name, type="SecureString", tier="Standard", key_id=side.key.arn,
+                self,
+                f"{label}{_camel(MASTER_SECRET_ARN)}",
+                provider=side.provider,
+                name=name,
+                type="SecureString",
+                tier="Standard",
+                key_id=side.key.arn,
                 value=props.secret_arn,
                 description=f"{deployment}: ARN of the master credentials secret "
-                            "(read it in Secrets Manager; this is not the password)")
+                "(read it in Secrets Manager; this is not the password)",
+            )
             self.parameters[side.region] = created
 
 
@@ -145,21 +178,28 @@ def _validate(props: EndpointParametersProps) -> None:
         if path.endswith("/"):
             raise ValueError(f"path must not end with '/', got {path!r}")
         if not _PATH.match(path):
-            raise ValueError(f"path must be '/'-separated non-empty levels of letters, digits "
-                             f"and _.-, got {path!r}")
+            raise ValueError(
+                f"path must be '/'-separated non-empty levels of letters, digits "
+                f"and _.-, got {path!r}"
+            )
         first = path.split("/")[1].lower()
         if first.startswith(_RESERVED_PREFIXES):
-            raise ValueError(f"path must not begin with 'aws' or 'ssm' (reserved by AWS), "
-                             f"got {path!r}")
+            raise ValueError(
+                f"path must not begin with 'aws' or 'ssm' (reserved by AWS), got {path!r}"
+            )
         levels = path.count("/") + 1  # the leaf adds one level
         if levels > _MAX_LEVELS:
-            raise ValueError(f"path must have at most {_MAX_LEVELS - 1} levels "
-                             f"(SSM allows {_MAX_LEVELS} with the leaf), got {path!r}")
+            raise ValueError(
+                f"path must have at most {_MAX_LEVELS - 1} levels "
+                f"(SSM allows {_MAX_LEVELS} with the leaf), got {path!r}"
+            )
     regions = [side.region for side in props.regions]
     expected = sorted({props.primary.region, props.secondary.region})
     if sorted(regions) != expected or len(expected) != 2:
-        raise ValueError(f"regions must be the two database regions {', '.join(expected)} "
-                         f"once each, got {', '.join(regions) or 'none'}")
+        raise ValueError(
+            f"regions must be the two database regions {', '.join(expected)} "
+            f"once each, got {', '.join(regions) or 'none'}"
+        )
     if not 1 <= props.port <= 65535:
         raise ValueError(f"port must be 1..65535, got {props.port}")
     for field in ("writer_dns_name", "reader_dns_name"):

@@ -55,7 +55,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from constructs import Construct
 from cdktf import Fn, Op, Precondition, TerraformResourceLifecycle
 from cdktf_cdktf_provider_aws.cloudwatch_metric_alarm import CloudwatchMetricAlarm
 from cdktf_cdktf_provider_aws.provider import AwsProvider
@@ -66,12 +65,12 @@ from cdktf_cdktf_provider_aws.route53_record import (
     Route53RecordWeightedRoutingPolicy,
 )
 from cdktf_cdktf_provider_aws.route53_zone import Route53Zone, Route53ZoneVpc
-
-from dr_lambdas.contract import DNS_MODES, FENCE_METRIC, NAMESPACE
+from constructs import Construct
 
 from constructs_lib.database.database_member import RDS_INSTANCE, DatabaseMember
 from constructs_lib.naming import Namer
 from constructs_lib.network.regional_vpc import RegionalVpc
+from dr_lambdas.contract import DNS_MODES, FENCE_METRIC, NAMESPACE
 
 HEALTH_ON_INSUFFICIENT_DATA = ("Healthy", "Unhealthy", "LastKnownStatus")
 ROUTING = DNS_MODES
@@ -116,24 +115,34 @@ class FailoverDns(Construct):
         if not 1 <= props.ttl_seconds <= 60:
             raise ValueError(f"ttl_seconds must be 1..60, got {props.ttl_seconds}")
         if props.insufficient_data_health_status not in HEALTH_ON_INSUFFICIENT_DATA:
-            raise ValueError("insufficient_data_health_status must be one of "
-                             f"{', '.join(HEALTH_ON_INSUFFICIENT_DATA)}, "
-                             f"got {props.insufficient_data_health_status!r}")
+            raise ValueError(
+                "insufficient_data_health_status must be one of "
+                f"{', '.join(HEALTH_ON_INSUFFICIENT_DATA)}, "
+                f"got {props.insufficient_data_health_status!r}"
+            )
         if props.routing not in ROUTING:
             raise ValueError(f"routing must be one of {', '.join(ROUTING)}, got {props.routing!r}")
         if (props.routing == "global-endpoint") != bool(props.global_writer_endpoint):
-            raise ValueError("global_writer_endpoint is needed with routing global-endpoint "
-                             f"and only there, got routing {props.routing!r} and "
-                             f"{props.global_writer_endpoint!r}")
+            raise ValueError(
+                "global_writer_endpoint is needed with routing global-endpoint "
+                f"and only there, got routing {props.routing!r} and "
+                f"{props.global_writer_endpoint!r}"
+            )
         for side in (props.primary, props.secondary):
             if not side.health_alarms:
                 raise ValueError(f"health_alarms of {side.region} must not be empty")
         provider = props.provider
         self.zone = Route53Zone(
-            self, "Zone", provider=provider, name=props.zone_name,
+            self,
+            "Zone",
+            provider=provider,
+            name=props.zone_name,
             comment="Writer and reader names of the database, both regions",
-            vpc=[Route53ZoneVpc(vpc_id=side.vpc.vpc_id, vpc_region=side.region)
-                 for side in (props.primary, props.secondary)])
+            vpc=[
+                Route53ZoneVpc(vpc_id=side.vpc.vpc_id, vpc_region=side.region)
+                for side in (props.primary, props.secondary)
+            ],
+        )
         self.zone_id = self.zone.zone_id
         self.zone_arn = self.zone.arn
         self.writer_name = f"writer.{props.zone_name}"
@@ -147,72 +156,134 @@ class FailoverDns(Construct):
             label = role.capitalize()
             children = [
                 Route53HealthCheck(
-                    self, f"{label}Alarm{i}", provider=provider, type="CLOUDWATCH_METRIC",
-                    cloudwatch_alarm_name=alarm.alarm_name, cloudwatch_alarm_region=side.region,
+                    self,
+                    f"{label}Alarm{i}",
+                    provider=provider,
+                    type="CLOUDWATCH_METRIC",
+                    cloudwatch_alarm_name=alarm.alarm_name,
+                    cloudwatch_alarm_region=side.region,
                     insufficient_data_health_status=props.insufficient_data_health_status,
-                    tags={"Name": f"{props.namer.name('health', side.region)}-{i}"})
-                for i, alarm in enumerate(side.health_alarms)]
+                    tags={"Name": f"{props.namer.name('health', side.region)}-{i}"},
+                )
+                for i, alarm in enumerate(side.health_alarms)
+            ]
             if side.database.kind == RDS_INSTANCE:
                 other = props.secondary if role == "primary" else props.primary
                 self.fence_alarms[role] = fence = self._fence_alarm(label, side, other, props)
-                children.append(Route53HealthCheck(
-                    self, f"{label}Fence", provider=provider, type="CLOUDWATCH_METRIC",
-                    cloudwatch_alarm_name=fence.alarm_name,
-                    cloudwatch_alarm_region=other.region,
-                    insufficient_data_health_status="LastKnownStatus",
-                    tags={"Name": f"{props.namer.name('health', side.region)}-fence"}))
+                children.append(
+                    Route53HealthCheck(
+                        self,
+                        f"{label}Fence",
+                        provider=provider,
+                        type="CLOUDWATCH_METRIC",
+                        cloudwatch_alarm_name=fence.alarm_name,
+                        cloudwatch_alarm_region=other.region,
+                        insufficient_data_health_status="LastKnownStatus",
+                        tags={"Name": f"{props.namer.name('health', side.region)}-fence"},
+                    )
+                )
             check = Route53HealthCheck(
-                self, f"{label}Health", provider=provider, type="CALCULATED",
+                self,
+                f"{label}Health",
+                provider=provider,
+                type="CALCULATED",
                 child_healthchecks=[c.id for c in children],
                 child_health_threshold=len(children),
-                tags={"Name": props.namer.name("health", side.region)})
+                tags={"Name": props.namer.name("health", side.region)},
+            )
             self.health_checks[role] = check
             if props.routing == "global-endpoint":
                 continue
             routing = (
                 {"failover_routing_policy": Route53RecordFailoverRoutingPolicy(type=role.upper())}
-                if props.routing == "failover" else
-                {"weighted_routing_policy": Route53RecordWeightedRoutingPolicy(
-                    weight=100 if role == "primary" else 0),
-                 # After deployment the orchestrator owns the weights.
-                 "lifecycle": TerraformResourceLifecycle(
-                     ignore_changes=["weighted_routing_policy"])})
-            self.writer_records.append(Route53Record(
-                self, f"Writer{label}", provider=provider, zone_id=self.zone.zone_id,
-                name=self.writer_name, type="CNAME", ttl=props.ttl_seconds,
-                records=[side.database.endpoint], set_identifier=role,
-                health_check_id=check.id, **routing))
+                if props.routing == "failover"
+                else {
+                    "weighted_routing_policy": Route53RecordWeightedRoutingPolicy(
+                        weight=100 if role == "primary" else 0
+                    ),
+                    # After deployment the orchestrator owns the weights.
+                    "lifecycle": TerraformResourceLifecycle(
+                        ignore_changes=["weighted_routing_policy"]
+                    ),
+                }
+            )
+            self.writer_records.append(
+                Route53Record(
+                    self,
+                    f"Writer{label}",
+                    provider=provider,
+                    zone_id=self.zone.zone_id,
+                    name=self.writer_name,
+                    type="CNAME",
+                    ttl=props.ttl_seconds,
+                    records=[side.database.endpoint],
+                    set_identifier=role,
+                    health_check_id=check.id,
+                    **routing,
+                )
+            )
         if props.routing == "global-endpoint":
-            self.writer_records.append(Route53Record(
-                self, "Writer", provider=provider, zone_id=self.zone.zone_id,
-                name=self.writer_name, type="CNAME", ttl=props.ttl_seconds,
-                records=[props.global_writer_endpoint],
-                lifecycle=TerraformResourceLifecycle(precondition=[Precondition(
-                    condition=Op.gte(Fn.length_of(props.global_writer_endpoint), 1),
-                    error_message=("The Aurora global database reports no global writer "
-                                   "endpoint (its engine version may predate it): set "
-                                   "dns_routing=failover"))])))
+            self.writer_records.append(
+                Route53Record(
+                    self,
+                    "Writer",
+                    provider=provider,
+                    zone_id=self.zone.zone_id,
+                    name=self.writer_name,
+                    type="CNAME",
+                    ttl=props.ttl_seconds,
+                    records=[props.global_writer_endpoint],
+                    lifecycle=TerraformResourceLifecycle(
+                        precondition=[
+                            Precondition(
+                                condition=Op.gte(Fn.length_of(props.global_writer_endpoint), 1),
+                                error_message=(
+                                    "The Aurora global database reports no global writer "
+                                    "endpoint (its engine version may predate it): set "
+                                    "dns_routing=failover"
+                                ),
+                            )
+                        ]
+                    ),
+                )
+            )
         self.reader_record = Route53Record(
-            self, "Reader", provider=provider, zone_id=self.zone.zone_id,
-            name=self.reader_name, type="CNAME", ttl=props.ttl_seconds,
-            records=[props.secondary.database.reader_endpoint])
+            self,
+            "Reader",
+            provider=provider,
+            zone_id=self.zone.zone_id,
+            name=self.reader_name,
+            type="CNAME",
+            ttl=props.ttl_seconds,
+            records=[props.secondary.database.reader_endpoint],
+        )
 
-    def _fence_alarm(self, label: str, side: DnsRegion, other: DnsRegion,
-                     props: FailoverDnsProps) -> CloudwatchMetricAlarm:
+    def _fence_alarm(
+        self, label: str, side: DnsRegion, other: DnsRegion, props: FailoverDnsProps
+    ) -> CloudwatchMetricAlarm:
         """``Fenced`` of ``side``'s instance, in the other (surviving) region."""
         instance = side.database.identifier
         return CloudwatchMetricAlarm(
-            self, f"{label}FenceAlarm", provider=other.vpc.provider,
+            self,
+            f"{label}FenceAlarm",
+            provider=other.vpc.provider,
             alarm_name=props.namer.name("fence", side.region),
-            alarm_description=(f"{instance} is fenced out of the writer name: an old primary "
-                               "after a failover (publish Fenced=0 here to lift it, once it "
-                               "has been rebuilt as a replica)"),
-            namespace=NAMESPACE, metric_name=FENCE_METRIC,
-            dimensions={side.database.dimension: instance}, statistic="Maximum",
-            period=60, evaluation_periods=1, threshold=1,
+            alarm_description=(
+                f"{instance} is fenced out of the writer name: an old primary "
+                "after a failover (publish Fenced=0 here to lift it, once it "
+                "has been rebuilt as a replica)"
+            ),
+            namespace=NAMESPACE,
+            metric_name=FENCE_METRIC,
+            dimensions={side.database.dimension: instance},
+            statistic="Maximum",
+            period=60,
+            evaluation_periods=1,
+            threshold=1,
             comparison_operator="GreaterThanOrEqualToThreshold",
             # Missing data keeps the state: one Fenced=1 holds the fence until Fenced=0 (with
             # notBreaching the alarm would go back to OK a period later and lift it).
             treat_missing_data="ignore",
             alarm_actions=[other.topic_arn] if other.topic_arn else None,
-            ok_actions=[other.topic_arn] if other.topic_arn else None)
+            ok_actions=[other.topic_arn] if other.topic_arn else None,
+        )

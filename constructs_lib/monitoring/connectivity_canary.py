@@ -43,7 +43,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from constructs import Construct
 from cdktf_cdktf_provider_aws.cloudwatch_event_rule import CloudwatchEventRule
 from cdktf_cdktf_provider_aws.cloudwatch_event_target import CloudwatchEventTarget
 from cdktf_cdktf_provider_aws.cloudwatch_metric_alarm import CloudwatchMetricAlarm
@@ -54,21 +53,36 @@ from cdktf_cdktf_provider_aws.vpc_security_group_egress_rule import VpcSecurityG
 from cdktf_cdktf_provider_aws.vpc_security_group_ingress_rule import (
     VpcSecurityGroupIngressRule,
 )
+from constructs import Construct
 
-from constructs_lib.naming import Namer
 from constructs_lib.automation.python_function import PythonFunction, PythonFunctionProps
-from constructs_lib.security.regional_key import RegionalKey
+from constructs_lib.naming import Namer
 from constructs_lib.network.regional_vpc import RegionalVpc
-from dr_lambdas.contract import (CANARY_ALARM_PERIOD_SECONDS, CANARY_ALARM_PERIODS,
-                                 CANARY_CONNECT_TIMEOUT_SECONDS, CANARY_ERROR,
-                                 CANARY_FAST_ALARM_PERIODS, CANARY_PERIOD_SECONDS,
-                                 CANARY_PROBE_INTERVAL_SECONDS, CANARY_TIMEOUT_SECONDS,
-                                 CLUSTER_DIMENSION, CONNECTIVITY_OK, HIGH_RESOLUTION, IS_WRITER,
-                                 NAMESPACE, PEER_CONNECTIVITY_OK, PROBE_INTERVALS, rate)
+from constructs_lib.security.regional_key import RegionalKey
+from dr_lambdas.contract import (
+    CANARY_ALARM_PERIOD_SECONDS,
+    CANARY_ALARM_PERIODS,
+    CANARY_CONNECT_TIMEOUT_SECONDS,
+    CANARY_ERROR,
+    CANARY_FAST_ALARM_PERIODS,
+    CANARY_PERIOD_SECONDS,
+    CANARY_PROBE_INTERVAL_SECONDS,
+    CANARY_TIMEOUT_SECONDS,
+    CLUSTER_DIMENSION,
+    CONNECTIVITY_OK,
+    HIGH_RESOLUTION,
+    IS_WRITER,
+    NAMESPACE,
+    PEER_CONNECTIVITY_OK,
+    PROBE_INTERVALS,
+    rate,
+)
 
-DRIVERS = {"aurora-postgresql": ("pg8000", "scramp", "asn1crypto", "python-dateutil", "six"),
-           "postgres": ("pg8000", "scramp", "asn1crypto", "python-dateutil", "six"),
-           "aurora-mysql": ("PyMySQL",)}
+DRIVERS = {
+    "aurora-postgresql": ("pg8000", "scramp", "asn1crypto", "python-dateutil", "six"),
+    "postgres": ("pg8000", "scramp", "asn1crypto", "python-dateutil", "six"),
+    "aurora-mysql": ("PyMySQL",),
+}
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -129,121 +143,213 @@ class ConnectivityCanary(Construct):
         if not 1 <= props.evaluation_periods <= 10:
             raise ValueError(f"evaluation_periods must be 1..10, got {props.evaluation_periods}")
         if props.probe_interval_seconds not in PROBE_INTERVALS:
-            raise ValueError(f"probe_interval_seconds must be one of "
-                             f"{', '.join(map(str, PROBE_INTERVALS))}, "
-                             f"got {props.probe_interval_seconds}")
+            raise ValueError(
+                f"probe_interval_seconds must be one of "
+                f"{', '.join(map(str, PROBE_INTERVALS))}, "
+                f"got {props.probe_interval_seconds}"
+            )
         provider, namer, region, vpc = props.provider, props.namer, props.region, props.vpc
 
         self.security_group = SecurityGroup(
-            self, "SecurityGroup", provider=provider, name=namer.name("canary", region),
+            self,
+            "SecurityGroup",
+            provider=provider,
+            name=namer.name("canary", region),
             description="Connectivity canary: database port and AWS API endpoints only",
-            vpc_id=vpc.vpc_id)
-        egress = [("Database", vpc.port, vpc.cidr, "the database inside the VPC"),
-                  ("Endpoints", 443, vpc.cidr, "AWS API interface endpoints inside the VPC")]
+            vpc_id=vpc.vpc_id,
+        )
+        egress = [
+            ("Database", vpc.port, vpc.cidr, "the database inside the VPC"),
+            ("Endpoints", 443, vpc.cidr, "AWS API interface endpoints inside the VPC"),
+        ]
         if props.peer:
-            egress.append(("PeerDatabase", vpc.port, props.peer.cidr,
-                           "the other region's database, across the peering"))
+            egress.append(
+                (
+                    "PeerDatabase",
+                    vpc.port,
+                    props.peer.cidr,
+                    "the other region's database, across the peering",
+                )
+            )
         for rule_id, port, cidr, description in egress:
             VpcSecurityGroupEgressRule(
-                self, f"To{rule_id}", provider=provider,
-                security_group_id=self.security_group.id, ip_protocol="tcp",
-                from_port=port, to_port=port, cidr_ipv4=cidr, description=f"To {description}")
+                self,
+                f"To{rule_id}",
+                provider=provider,
+                security_group_id=self.security_group.id,
+                ip_protocol="tcp",
+                from_port=port,
+                to_port=port,
+                cidr_ipv4=cidr,
+                description=f"To {description}",
+            )
         VpcSecurityGroupIngressRule(
-            self, "AdmittedByDatabase", provider=provider,
-            security_group_id=vpc.security_group_id, ip_protocol="tcp",
-            from_port=vpc.port, to_port=vpc.port,
+            self,
+            "AdmittedByDatabase",
+            provider=provider,
+            security_group_id=vpc.security_group_id,
+            ip_protocol="tcp",
+            from_port=vpc.port,
+            to_port=vpc.port,
             referenced_security_group_id=self.security_group.id,
-            description="Connectivity canary")
+            description="Connectivity canary",
+        )
 
-        self.function = PythonFunction(self, "Function", PythonFunctionProps(
-            provider=provider, region=region, namer=namer, key=props.key,
-            function="canary", role="canary",
-            description=f"Connectivity canary for {props.database_id}",
-            distributions=DRIVERS[props.engine],
-            environment=_environment(props, vpc.port),
-            statements=[
-                *props.secret_statements,
-                # PutMetricData supports no resource-level permission; the condition limits
-                # it to this product's namespace.
-                {"Sid": "PublishCanaryMetrics", "Action": ["cloudwatch:PutMetricData"],
-                 "Resource": "*",
-                 "Condition": {"StringEquals": {"cloudwatch:namespace": NAMESPACE}}},
-            ],
-            managed_policies=("AWSLambdaVPCAccessExecutionRole",),
-            timeout_seconds=CANARY_TIMEOUT_SECONDS, log_retention_days=props.log_retention_days,
-            reserved_concurrency=props.reserved_concurrency,
-            subnet_ids=vpc.private_subnet_ids, security_group_ids=[self.security_group.id]))
+        self.function = PythonFunction(
+            self,
+            "Function",
+            PythonFunctionProps(
+                provider=provider,
+                region=region,
+                namer=namer,
+                key=props.key,
+                function="canary",
+                role="canary",
+                description=f"Connectivity canary for {props.database_id}",
+                distributions=DRIVERS[props.engine],
+                environment=_environment(props, vpc.port),
+                statements=[
+                    *props.secret_statements,
+                    # PutMetricData supports no resource-level permission; the condition limits
+                    # it to this product's namespace.
+                    {
+                        "Sid": "PublishCanaryMetrics",
+                        "Action": ["cloudwatch:PutMetricData"],
+                        "Resource": "*",
+                        "Condition": {"StringEquals": {"cloudwatch:namespace": NAMESPACE}},
+                    },
+                ],
+                managed_policies=("AWSLambdaVPCAccessExecutionRole",),
+                timeout_seconds=CANARY_TIMEOUT_SECONDS,
+                log_retention_days=props.log_retention_days,
+                reserved_concurrency=props.reserved_concurrency,
+                subnet_ids=vpc.private_subnet_ids,
+                security_group_ids=[self.security_group.id],
+            ),
+        )
 
-        rule = CloudwatchEventRule(self, "Schedule", provider=provider,
-                                   name=namer.name("canary", region),
-                                   description="Run the connectivity canary",
-                                   schedule_expression=props.schedule)
-        CloudwatchEventTarget(self, "Target", provider=provider, rule=rule.name,
-                              arn=self.function.arn)
-        LambdaPermission(self, "AllowSchedule", provider=provider,
-                         statement_id="AllowEventBridgeSchedule", action="lambda:InvokeFunction",
-                         function_name=self.function.function_name,
-                         principal="events.amazonaws.com", source_arn=rule.arn)
+        rule = CloudwatchEventRule(
+            self,
+            "Schedule",
+            provider=provider,
+            name=namer.name("canary", region),
+            description="Run the connectivity canary",
+            schedule_expression=props.schedule,
+        )
+        CloudwatchEventTarget(
+            self, "Target", provider=provider, rule=rule.name, arn=self.function.arn
+        )
+        LambdaPermission(
+            self,
+            "AllowSchedule",
+            provider=provider,
+            statement_id="AllowEventBridgeSchedule",
+            action="lambda:InvokeFunction",
+            function_name=self.function.function_name,
+            principal="events.amazonaws.com",
+            source_arn=rule.arn,
+        )
 
-        def alarm(role: str, metric: str, description: str, *, statistic: str = "Minimum",
-                  comparison: str = "LessThanThreshold", missing: str = "breaching",
-                  period: int = CANARY_ALARM_PERIOD_SECONDS,
-                  periods: int = props.evaluation_periods,
-                  database_id: str = props.database_id) -> CloudwatchMetricAlarm:
+        def alarm(
+            role: str,
+            metric: str,
+            description: str,
+            *,
+            statistic: str = "Minimum",
+            comparison: str = "LessThanThreshold",
+            missing: str = "breaching",
+            period: int = CANARY_ALARM_PERIOD_SECONDS,
+            periods: int = props.evaluation_periods,
+            database_id: str = props.database_id,
+        ) -> CloudwatchMetricAlarm:
             return CloudwatchMetricAlarm(
-                self, "".join(p.capitalize() for p in role.split("-")) + "Alarm",
-                provider=provider, alarm_name=namer.name(role, region),
-                alarm_description=description, namespace=NAMESPACE, metric_name=metric,
-                dimensions={props.dimension: database_id}, statistic=statistic,
-                period=period, evaluation_periods=periods, datapoints_to_alarm=periods,
-                comparison_operator=comparison, threshold=1,
+                self,
+                "".join(p.capitalize() for p in role.split("-")) + "Alarm",
+                provider=provider,
+                alarm_name=namer.name(role, region),
+                alarm_description=description,
+                namespace=NAMESPACE,
+                metric_name=metric,
+                dimensions={props.dimension: database_id},
+                statistic=statistic,
+                period=period,
+                evaluation_periods=periods,
+                datapoints_to_alarm=periods,
+                comparison_operator=comparison,
+                threshold=1,
                 treat_missing_data=missing,
-                alarm_actions=[props.alarm_topic_arn], ok_actions=[props.alarm_topic_arn])
+                alarm_actions=[props.alarm_topic_arn],
+                ok_actions=[props.alarm_topic_arn],
+            )
 
         self.connectivity_alarm = alarm(
-            "connectivity", CONNECTIVITY_OK,
-            f"The canary cannot connect to {props.database_id} (or stopped reporting)")
+            "connectivity",
+            CONNECTIVITY_OK,
+            f"The canary cannot connect to {props.database_id} (or stopped reporting)",
+        )
         self.writer_alarm = alarm(
-            "is-writer", IS_WRITER,
-            f"{props.database_id} does not accept writes (or the canary stopped reporting)")
+            "is-writer",
+            IS_WRITER,
+            f"{props.database_id} does not accept writes (or the canary stopped reporting)",
+        )
         self.error_alarm = alarm(
-            "canary-error", CANARY_ERROR,
+            "canary-error",
+            CANARY_ERROR,
             f"The canary of {props.database_id} is broken (secret, credentials, permissions "
             "or configuration; see its log): it cannot tell whether the database is up, and "
-            "no failover acts on its word alone", statistic="Maximum",
-            comparison="GreaterThanOrEqualToThreshold", missing="notBreaching")
+            "no failover acts on its word alone",
+            statistic="Maximum",
+            comparison="GreaterThanOrEqualToThreshold",
+            missing="notBreaching",
+        )
         # The fast path: the one-second copies, one period per probe interval.
         interval = props.probe_interval_seconds
         self.fast_alarm = alarm(
-            "connectivity-fast", HIGH_RESOLUTION[CONNECTIVITY_OK],
+            "connectivity-fast",
+            HIGH_RESOLUTION[CONNECTIVITY_OK],
             f"The canary cannot connect to {props.database_id} (or stopped reporting) in "
             f"{CANARY_FAST_ALARM_PERIODS} probes {interval} s apart: the fast path to the "
-            "failover orchestrator", period=interval, periods=CANARY_FAST_ALARM_PERIODS)
+            "failover orchestrator",
+            period=interval,
+            periods=CANARY_FAST_ALARM_PERIODS,
+        )
         self.peer_alarm = None
         if props.peer:
             # A region-loss signal that does not depend on the lost region: this region
             # probes the other's database itself and alarms here. Silence is not a signal
             # here (this canary's own alarms cover that).
             self.peer_alarm = alarm(
-                "peer-down", HIGH_RESOLUTION[PEER_CONNECTIVITY_OK],
+                "peer-down",
+                HIGH_RESOLUTION[PEER_CONNECTIVITY_OK],
                 f"{props.peer.database_id}, in the other region, cannot be reached across "
                 f"the peering from {region} in {CANARY_FAST_ALARM_PERIODS} probes "
-                f"{interval} s apart", period=interval, periods=CANARY_FAST_ALARM_PERIODS,
-                missing="notBreaching", database_id=props.peer.database_id)
+                f"{interval} s apart",
+                period=interval,
+                periods=CANARY_FAST_ALARM_PERIODS,
+                missing="notBreaching",
+                database_id=props.peer.database_id,
+            )
 
 
 def _environment(props: ConnectivityCanaryProps, port: int) -> dict[str, str]:
     environment = {
-        "DB_ENGINE": props.engine, "DB_HOST": props.endpoint, "DB_PORT": str(port),
-        "DB_NAME": props.database_name, "SECRET_ID": props.secret_id,
-        "CLUSTER_ID": props.database_id, "METRIC_DIMENSION": props.dimension,
+        "DB_ENGINE": props.engine,
+        "DB_HOST": props.endpoint,
+        "DB_PORT": str(port),
+        "DB_NAME": props.database_name,
+        "SECRET_ID": props.secret_id,
+        "CLUSTER_ID": props.database_id,
+        "METRIC_DIMENSION": props.dimension,
         "METRIC_NAMESPACE": NAMESPACE,
         "CONNECT_TIMEOUT_SECONDS": str(CANARY_CONNECT_TIMEOUT_SECONDS),
-        "PROBE_INTERVAL_SECONDS": str(props.probe_interval_seconds)}
+        "PROBE_INTERVAL_SECONDS": str(props.probe_interval_seconds),
+    }
     if props.reader_endpoint:
         environment["DB_READER_HOST"] = props.reader_endpoint
     if props.peer:
-        environment.update(PEER_DB_HOST=props.peer.endpoint,
-                           PEER_DB_READER_HOST=props.peer.reader_endpoint,
-                           PEER_CLUSTER_ID=props.peer.database_id)
+        environment.update(
+            PEER_DB_HOST=props.peer.endpoint,
+            PEER_DB_READER_HOST=props.peer.reader_endpoint,
+            PEER_CLUSTER_ID=props.peer.database_id,
+        )
     return environment

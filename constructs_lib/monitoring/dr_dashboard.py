@@ -31,14 +31,13 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from constructs import Construct
 from cdktf_cdktf_provider_aws.cloudwatch_dashboard import CloudwatchDashboard
 from cdktf_cdktf_provider_aws.provider import AwsProvider
-
-from dr_lambdas.contract import CONNECTIVITY_OK, IS_WRITER, NAMESPACE
+from constructs import Construct
 
 from constructs_lib.database.database_member import AURORA_CLUSTER, DIMENSIONS, DatabaseMember
 from constructs_lib.naming import Namer
+from dr_lambdas.contract import CONNECTIVITY_OK, IS_WRITER, NAMESPACE
 
 ROLES = ("primary", "secondary")
 WIDTH, HEIGHT = 24, 6  # the dashboard grid is 24 columns wide
@@ -70,9 +69,12 @@ class DrDashboard(Construct):
         _validate(props)
         self.body = {"widgets": _layout(_rows(props))}
         self.dashboard = CloudwatchDashboard(
-            self, "Resource", provider=props.provider,
+            self,
+            "Resource",
+            provider=props.provider,
             dashboard_name=props.namer.name("dashboard"),
-            dashboard_body=json.dumps(self.body))
+            dashboard_body=json.dumps(self.body),
+        )
         self.dashboard_name = self.dashboard.dashboard_name
         self.dashboard_arn = self.dashboard.dashboard_arn
 
@@ -88,15 +90,23 @@ class _Widget:
     y_range: dict[str, float] = field(default_factory=lambda: {"min": 0})
 
     def properties(self) -> dict[str, Any]:
-        return {"title": self.title, "region": self.region, "view": "timeSeries",
-                "stacked": False, "stat": self.stat, "period": self.period,
-                "metrics": self.metrics,
-                "yAxis": {"left": {**self.y_range,
-                                   **({"label": self.y_label} if self.y_label else {})}}}
+        return {
+            "title": self.title,
+            "region": self.region,
+            "view": "timeSeries",
+            "stacked": False,
+            "stat": self.stat,
+            "period": self.period,
+            "metrics": self.metrics,
+            "yAxis": {
+                "left": {**self.y_range, **({"label": self.y_label} if self.y_label else {})}
+            },
+        }
 
 
-def _metric(namespace: str, name: str, dimension: str, value: str, region: str,
-            label: str) -> list[Any]:
+def _metric(
+    namespace: str, name: str, dimension: str, value: str, region: str, label: str
+) -> list[Any]:
     return [namespace, name, dimension, value, {"region": region, "label": label}]
 
 
@@ -106,53 +116,107 @@ def _rows(props: DrDashboardProps) -> list[list[_Widget]]:
     aurora = secondary.kind == AURORA_CLUSTER
 
     def on(member: DatabaseMember, namespace: str, name: str) -> list[Any]:
-        return _metric(namespace, name, member.dimension, member.identifier, member.region,
-                       f"{name} {member.identifier} ({member.region})")
+        return _metric(
+            namespace,
+            name,
+            member.dimension,
+            member.identifier,
+            member.region,
+            f"{name} {member.identifier} ({member.region})",
+        )
 
-    def per_member(title: str, namespace: str, names: tuple[str, ...], stat: str,
-                   y_label: str = "", y_range: dict[str, float] | None = None) -> list[_Widget]:
-        return [_Widget(title=f"{title}: {m.identifier} ({m.region}, deployed {role})",
-                        region=m.region, metrics=[on(m, namespace, n) for n in names],
-                        stat=stat, period=period, y_label=y_label,
-                        y_range=y_range or {"min": 0})
-                for role, m in members.items()]
+    def per_member(
+        title: str,
+        namespace: str,
+        names: tuple[str, ...],
+        stat: str,
+        y_label: str = "",
+        y_range: dict[str, float] | None = None,
+    ) -> list[_Widget]:
+        return [
+            _Widget(
+                title=f"{title}: {m.identifier} ({m.region}, deployed {role})",
+                region=m.region,
+                metrics=[on(m, namespace, n) for n in names],
+                stat=stat,
+                period=period,
+                y_label=y_label,
+                y_range=y_range or {"min": 0},
+            )
+            for role, m in members.items()
+        ]
 
     if aurora:
         replication = [
-            _Widget(title=f"Global replication lag into {secondary.identifier} (ms)",
-                    region=secondary.region, stat="Maximum", period=period, y_label="ms",
-                    metrics=[on(secondary, "AWS/RDS", "AuroraGlobalDBReplicationLag")]),
-            _Widget(title=f"Recovery point lag of {secondary.identifier} (ms)",
-                    region=secondary.region, stat="Maximum", period=period, y_label="ms",
-                    metrics=[on(secondary, "AWS/RDS", "AuroraGlobalDBRPOLag")])]
+            _Widget(
+                title=f"Global replication lag into {secondary.identifier} (ms)",
+                region=secondary.region,
+                stat="Maximum",
+                period=period,
+                y_label="ms",
+                metrics=[on(secondary, "AWS/RDS", "AuroraGlobalDBReplicationLag")],
+            ),
+            _Widget(
+                title=f"Recovery point lag of {secondary.identifier} (ms)",
+                region=secondary.region,
+                stat="Maximum",
+                period=period,
+                y_label="ms",
+                metrics=[on(secondary, "AWS/RDS", "AuroraGlobalDBRPOLag")],
+            ),
+        ]
     else:
         replication = [
-            _Widget(title=f"Replica lag of {secondary.identifier} (s)",
-                    region=secondary.region, stat="Maximum", period=period, y_label="s",
-                    metrics=[on(secondary, "AWS/RDS", "ReplicaLag")])]
+            _Widget(
+                title=f"Replica lag of {secondary.identifier} (s)",
+                region=secondary.region,
+                stat="Maximum",
+                period=period,
+                y_label="s",
+                metrics=[on(secondary, "AWS/RDS", "ReplicaLag")],
+            )
+        ]
     health = _Widget(
         title="Route 53 health of the writer records (1 = healthy)",
-        region=props.route53_metrics_region, stat="Minimum", period=period,
+        region=props.route53_metrics_region,
+        stat="Minimum",
+        period=period,
         y_range={"min": 0, "max": 1},
-        metrics=[_metric("AWS/Route53", "HealthCheckStatus", "HealthCheckId",
-                         props.health_check_ids[role], props.route53_metrics_region,
-                         f"{role} writer record ({m.region})")
-                 for role, m in members.items()])
+        metrics=[
+            _metric(
+                "AWS/Route53",
+                "HealthCheckStatus",
+                "HealthCheckId",
+                props.health_check_ids[role],
+                props.route53_metrics_region,
+                f"{role} writer record ({m.region})",
+            )
+            for role, m in members.items()
+        ],
+    )
     duration = _Widget(
         title="Failover duration (s), published by the orchestrator that promoted",
-        region=props.primary.region, stat="Maximum", period=period, y_label="s",
-        metrics=[on(m, props.namespace, "FailoverDurationSeconds")
-                 for m in members.values()])
+        region=props.primary.region,
+        stat="Maximum",
+        period=period,
+        y_label="s",
+        metrics=[on(m, props.namespace, "FailoverDurationSeconds") for m in members.values()],
+    )
     return [
         replication,
         [health, duration],
         per_member("Connections", "AWS/RDS", ("DatabaseConnections",), "Maximum"),
-        per_member("CPU (%)", "AWS/RDS", ("CPUUtilization",), "Maximum",
-                   y_range={"min": 0, "max": 100}),
-        per_member("Canary (1 = yes)", props.namespace, (CONNECTIVITY_OK, IS_WRITER),
-                   "Minimum", y_range={"min": 0, "max": 1}),
-        per_member("Canary latency (ms)", props.namespace, ("LatencyMs",), "Maximum",
-                   y_label="ms"),
+        per_member(
+            "CPU (%)", "AWS/RDS", ("CPUUtilization",), "Maximum", y_range={"min": 0, "max": 100}
+        ),
+        per_member(
+            "Canary (1 = yes)",
+            props.namespace,
+            (CONNECTIVITY_OK, IS_WRITER),
+            "Minimum",
+            y_range={"min": 0, "max": 1},
+        ),
+        per_member("Canary latency (ms)", props.namespace, ("LatencyMs",), "Maximum", y_label="ms"),
     ]
 
 
@@ -162,27 +226,44 @@ def _layout(rows: list[list[_Widget]]) -> list[dict[str, Any]]:
     for row_index, row in enumerate(rows):
         width = WIDTH // len(row)
         for column, widget in enumerate(row):
-            widgets.append({"type": "metric", "x": column * width, "y": row_index * HEIGHT,
-                            "width": width, "height": HEIGHT,
-                            "properties": widget.properties()})
+            widgets.append(
+                {
+                    "type": "metric",
+                    "x": column * width,
+                    "y": row_index * HEIGHT,
+                    "width": width,
+                    "height": HEIGHT,
+                    "properties": widget.properties(),
+                }
+            )
     return widgets
 
 
 def _validate(props: DrDashboardProps) -> None:
     if set(props.health_check_ids) != set(ROLES):
-        raise ValueError(f"health_check_ids must have exactly the keys primary, secondary, "
-                         f"got {', '.join(sorted(props.health_check_ids)) or 'none'}")
+        raise ValueError(
+            f"health_check_ids must have exactly the keys primary, secondary, "
+            f"got {', '.join(sorted(props.health_check_ids)) or 'none'}"
+        )
     if props.primary.kind != props.secondary.kind or props.primary.kind not in DIMENSIONS:
-        raise ValueError(f"primary and secondary must be the same kind, one of "
-                         f"{', '.join(DIMENSIONS)}, got {props.primary.kind!r} and "
-                         f"{props.secondary.kind!r}")
+        raise ValueError(
+            f"primary and secondary must be the same kind, one of "
+            f"{', '.join(DIMENSIONS)}, got {props.primary.kind!r} and "
+            f"{props.secondary.kind!r}"
+        )
     if props.primary.region == props.secondary.region:
-        raise ValueError(f"primary and secondary must be in different regions, got "
-                         f"{props.primary.region} for both")
+        raise ValueError(
+            f"primary and secondary must be in different regions, got "
+            f"{props.primary.region} for both"
+        )
     if not props.namespace or props.namespace.startswith("AWS/"):
-        raise ValueError(f"namespace must be a custom CloudWatch namespace (not AWS/...), "
-                         f"got {props.namespace!r}")
-    if props.period_seconds not in (10, 30) and (props.period_seconds < 60
-                                                 or props.period_seconds % 60):
-        raise ValueError(f"period_seconds must be 10, 30 or a multiple of 60, "
-                         f"got {props.period_seconds}")
+        raise ValueError(
+            f"namespace must be a custom CloudWatch namespace (not AWS/...), "
+            f"got {props.namespace!r}"
+        )
+    if props.period_seconds not in (10, 30) and (
+        props.period_seconds < 60 or props.period_seconds % 60
+    ):
+        raise ValueError(
+            f"period_seconds must be 10, 30 or a multiple of 60, got {props.period_seconds}"
+        )

@@ -12,49 +12,95 @@
 
 from __future__ import annotations
 
-from constructs import Construct
 from cdktf_cdktf_provider_aws.cloudwatch_log_group import CloudwatchLogGroup
 from cdktf_cdktf_provider_aws.data_aws_iam_policy_document import (
     DataAwsIamPolicyDocument,
+)
+from cdktf_cdktf_provider_aws.data_aws_iam_policy_document import (
     DataAwsIamPolicyDocumentStatement as Statement,
+)
+from cdktf_cdktf_provider_aws.data_aws_iam_policy_document import (
     DataAwsIamPolicyDocumentStatementCondition as Condition,
+)
+from cdktf_cdktf_provider_aws.data_aws_iam_policy_document import (
     DataAwsIamPolicyDocumentStatementPrincipals as Principals,
 )
 from cdktf_cdktf_provider_aws.iam_role import IamRole
 from cdktf_cdktf_provider_aws.iam_role_policy_attachment import IamRolePolicyAttachment
 from cdktf_cdktf_provider_aws.provider import AwsProvider
+from constructs import Construct
 
 from constructs_lib.naming import Namer
 from constructs_lib.security.regional_key import RegionalKey
 
 
-def export_log_groups(scope: Construct, *, provider: AwsProvider, path: str,
-                      exports: tuple[str, ...], retention_days: int,
-                      key: RegionalKey) -> list[CloudwatchLogGroup]:
+def export_log_groups(
+    scope: Construct,
+    *,
+    provider: AwsProvider,
+    path: str,
+    exports: tuple[str, ...],
+    retention_days: int,
+    key: RegionalKey,
+) -> list[CloudwatchLogGroup]:
     """One group per export under ``path`` (``/aws/rds/instance/<id>``), ids ``LogGroup-*``."""
-    return [CloudwatchLogGroup(scope, f"LogGroup-{export}", provider=provider,
-                               name=f"{path}/{export}", retention_in_days=retention_days,
-                               kms_key_id=key.arn)
-            for export in exports]
+    return [
+        CloudwatchLogGroup(
+            scope,
+            f"LogGroup-{export}",
+            provider=provider,
+            name=f"{path}/{export}",
+            retention_in_days=retention_days,
+            kms_key_id=key.arn,
+        )
+        for export in exports
+    ]
 
 
-def enhanced_monitoring_role(scope: Construct, *, provider: AwsProvider, namer: Namer,
-                             region: str, key: RegionalKey,
-                             interval_seconds: int) -> IamRole | None:
+def enhanced_monitoring_role(
+    scope: Construct,
+    *,
+    provider: AwsProvider,
+    namer: Namer,
+    region: str,
+    key: RegionalKey,
+    interval_seconds: int,
+) -> IamRole | None:
     """The role, created in ``scope`` (ids ``Monitoring*``); None when monitoring is off."""
     if interval_seconds == 0:
         return None
     assume = DataAwsIamPolicyDocument(
-        scope, "MonitoringAssume", provider=provider, statement=[Statement(
-            actions=["sts:AssumeRole"],
-            principals=[Principals(type="Service",
-                                   identifiers=["monitoring.rds.amazonaws.com"])],
-            condition=[Condition(test="StringEquals", variable="aws:SourceAccount",
-                                 values=[key.account_id])])])
-    role = IamRole(scope, "MonitoringRole", provider=provider,
-                   name=namer.name("monitoring", region), assume_role_policy=assume.json)
+        scope,
+        "MonitoringAssume",
+        provider=provider,
+        statement=[
+            Statement(
+                actions=["sts:AssumeRole"],
+                principals=[
+                    Principals(type="Service", identifiers=["monitoring.rds.amazonaws.com"])
+                ],
+                condition=[
+                    Condition(
+                        test="StringEquals", variable="aws:SourceAccount", values=[key.account_id]
+                    )
+                ],
+            )
+        ],
+    )
+    role = IamRole(
+        scope,
+        "MonitoringRole",
+        provider=provider,
+        name=namer.name("monitoring", region),
+        assume_role_policy=assume.json,
+    )
     IamRolePolicyAttachment(
-        scope, "MonitoringPolicy", provider=provider, role=role.name,
-        policy_arn=(f"arn:{key.partition}:iam::aws:policy/service-role/"
-                    "AmazonRDSEnhancedMonitoringRole"))
+        scope,
+        "MonitoringPolicy",
+        provider=provider,
+        role=role.name,
+        policy_arn=(
+            f"arn:{key.partition}:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole"
+        ),
+    )
     return role

@@ -21,7 +21,6 @@ from __future__ import annotations
 import ipaddress
 from dataclasses import dataclass
 
-from constructs import Construct
 from cdktf import Fn, Postcondition, TerraformResourceLifecycle
 from cdktf_cdktf_provider_aws.cloudwatch_log_group import CloudwatchLogGroup
 from cdktf_cdktf_provider_aws.data_aws_availability_zones import (
@@ -30,8 +29,14 @@ from cdktf_cdktf_provider_aws.data_aws_availability_zones import (
 )
 from cdktf_cdktf_provider_aws.data_aws_iam_policy_document import (
     DataAwsIamPolicyDocument,
+)
+from cdktf_cdktf_provider_aws.data_aws_iam_policy_document import (
     DataAwsIamPolicyDocumentStatement as Statement,
+)
+from cdktf_cdktf_provider_aws.data_aws_iam_policy_document import (
     DataAwsIamPolicyDocumentStatementCondition as Condition,
+)
+from cdktf_cdktf_provider_aws.data_aws_iam_policy_document import (
     DataAwsIamPolicyDocumentStatementPrincipals as Principals,
 )
 from cdktf_cdktf_provider_aws.db_subnet_group import DbSubnetGroup
@@ -49,6 +54,7 @@ from cdktf_cdktf_provider_aws.vpc_endpoint import VpcEndpoint
 from cdktf_cdktf_provider_aws.vpc_security_group_ingress_rule import (
     VpcSecurityGroupIngressRule,
 )
+from constructs import Construct
 
 from constructs_lib.config import client_cidr_problem, zone_id_prefix, zone_ids_problem
 from constructs_lib.naming import Namer
@@ -96,12 +102,24 @@ class RegionalVpc(Construct):
         self.cidr = props.cidr
         self.port = props.port
 
-        self.vpc = Vpc(self, "Resource", provider=provider, cidr_block=props.cidr,
-                       enable_dns_support=True, enable_dns_hostnames=True,
-                       tags={"Name": namer.name("vpc", region)})
+        self.vpc = Vpc(
+            self,
+            "Resource",
+            provider=provider,
+            cidr_block=props.cidr,
+            enable_dns_support=True,
+            enable_dns_hostnames=True,
+            tags={"Name": namer.name("vpc", region)},
+        )
         self.vpc_id = self.vpc.id
-        DefaultSecurityGroup(self, "DefaultSecurityGroup", provider=provider,
-                             vpc_id=self.vpc.id, ingress=[], egress=[])
+        DefaultSecurityGroup(
+            self,
+            "DefaultSecurityGroup",
+            provider=provider,
+            vpc_id=self.vpc.id,
+            ingress=[],
+            egress=[],
+        )
 
         zone_ids = list(props.zone_ids)
         if not zone_ids:
@@ -111,61 +129,109 @@ class RegionalVpc(Construct):
             # would replace the subnet). The plan fails here, naming the region, when there
             # are too few.
             zones = DataAwsAvailabilityZones(
-                self, "Zones", provider=provider, state="available",
-                filter=[DataAwsAvailabilityZonesFilter(name="opt-in-status",
-                                                       values=["opt-in-not-required"]),
-                        DataAwsAvailabilityZonesFilter(name="zone-id", values=[
-                            f"{zone_id_prefix(region)}-az{n}"
-                            for n in range(1, MAX_ZONES + 1)])],
-                lifecycle=TerraformResourceLifecycle(postcondition=[Postcondition(
-                    condition=f"${{length(self.zone_ids) >= {props.az_count}}}",
-                    error_message=(f"{region} has fewer than {props.az_count} available "
-                                   "availability zones that need no opt-in: lower az_count "
-                                   "or choose zones with the region's zone_ids setting"))]))
+                self,
+                "Zones",
+                provider=provider,
+                state="available",
+                filter=[
+                    DataAwsAvailabilityZonesFilter(
+                        name="opt-in-status", values=["opt-in-not-required"]
+                    ),
+                    DataAwsAvailabilityZonesFilter(
+                        name="zone-id",
+                        values=[f"{zone_id_prefix(region)}-az{n}" for n in range(1, MAX_ZONES + 1)],
+                    ),
+                ],
+                lifecycle=TerraformResourceLifecycle(
+                    postcondition=[
+                        Postcondition(
+                            condition=f"${{length(self.zone_ids) >= {props.az_count}}}",
+                            error_message=(
+                                f"{region} has fewer than {props.az_count} available "
+                                "availability zones that need no opt-in: lower az_count "
+                                "or choose zones with the region's zone_ids setting"
+                            ),
+                        )
+                    ]
+                ),
+            )
             zone_ids = [Fn.element(Fn.sort(zones.zone_ids), i) for i in range(props.az_count)]
         blocks = list(network.subnets(new_prefix=network.prefixlen + SUBNET_NEWBITS))
         self.subnets: list[Subnet] = []
         self.route_tables: list[RouteTable] = []
         for i in range(props.az_count):
-            subnet = Subnet(self, f"PrivateSubnet{i}", provider=provider,
-                            vpc_id=self.vpc.id, cidr_block=str(blocks[i]),
-                            availability_zone_id=zone_ids[i],
-                            map_public_ip_on_launch=False,
-                            tags={"Name": f"{namer.name('vpc', region)}-private-{i}",
-                                  "Tier": "private"})
-            table = RouteTable(self, f"PrivateRouteTable{i}", provider=provider,
-                               vpc_id=self.vpc.id,
-                               tags={"Name": f"{namer.name('vpc', region)}-private-{i}"})
-            RouteTableAssociation(self, f"PrivateRouteTableAssociation{i}", provider=provider,
-                                  subnet_id=subnet.id, route_table_id=table.id)
+            subnet = Subnet(
+                self,
+                f"PrivateSubnet{i}",
+                provider=provider,
+                vpc_id=self.vpc.id,
+                cidr_block=str(blocks[i]),
+                availability_zone_id=zone_ids[i],
+                map_public_ip_on_launch=False,
+                tags={"Name": f"{namer.name('vpc', region)}-private-{i}", "Tier": "private"},
+            )
+            table = RouteTable(
+                self,
+                f"PrivateRouteTable{i}",
+                provider=provider,
+                vpc_id=self.vpc.id,
+                tags={"Name": f"{namer.name('vpc', region)}-private-{i}"},
+            )
+            RouteTableAssociation(
+                self,
+                f"PrivateRouteTableAssociation{i}",
+                provider=provider,
+                subnet_id=subnet.id,
+                route_table_id=table.id,
+            )
             self.subnets.append(subnet)
             self.route_tables.append(table)
         self.private_subnet_ids = [s.id for s in self.subnets]
         self.route_table_ids = [t.id for t in self.route_tables]
 
         self.subnet_group = DbSubnetGroup(
-            self, "SubnetGroup", provider=provider, name=namer.name("subnets", region),
-            description="Private subnets of the database", subnet_ids=self.private_subnet_ids)
+            self,
+            "SubnetGroup",
+            provider=provider,
+            name=namer.name("subnets", region),
+            description="Private subnets of the database",
+            subnet_ids=self.private_subnet_ids,
+        )
         self.subnet_group_name = self.subnet_group.name
 
         self.security_group = SecurityGroup(
-            self, "SecurityGroup", provider=provider, name=namer.name("db", region),
+            self,
+            "SecurityGroup",
+            provider=provider,
+            name=namer.name("db", region),
             description=f"Database port {props.port} from declared clients only",
-            vpc_id=self.vpc.id)
+            vpc_id=self.vpc.id,
+        )
         self.security_group_id = self.security_group.id
         for i, cidr in enumerate(props.client_cidrs or (props.cidr,)):
             VpcSecurityGroupIngressRule(
-                self, f"ClientCidr{i}", provider=provider,
-                security_group_id=self.security_group.id, ip_protocol="tcp",
-                from_port=props.port, to_port=props.port, cidr_ipv4=cidr,
-                description=f"Database clients in {cidr}")
+                self,
+                f"ClientCidr{i}",
+                provider=provider,
+                security_group_id=self.security_group.id,
+                ip_protocol="tcp",
+                from_port=props.port,
+                to_port=props.port,
+                cidr_ipv4=cidr,
+                description=f"Database clients in {cidr}",
+            )
         for i, group_id in enumerate(props.client_security_group_ids):
             VpcSecurityGroupIngressRule(
-                self, f"ClientSecurityGroup{i}", provider=provider,
-                security_group_id=self.security_group.id, ip_protocol="tcp",
-                from_port=props.port, to_port=props.port,
+                self,
+                f"ClientSecurityGroup{i}",
+                provider=provider,
+                security_group_id=self.security_group.id,
+                ip_protocol="tcp",
+                from_port=props.port,
+                to_port=props.port,
                 referenced_security_group_id=group_id,
-                description=f"Database clients in {group_id}")
+                description=f"Database clients in {group_id}",
+            )
 
         self._flow_logs(props)
         self._interface_endpoints(props)
@@ -175,69 +241,139 @@ class RegionalVpc(Construct):
             return
         provider, region = props.provider, props.region
         group = SecurityGroup(
-            self, "EndpointSecurityGroup", provider=provider,
+            self,
+            "EndpointSecurityGroup",
+            provider=provider,
             name=props.namer.name("endpoints", region),
             description="HTTPS to AWS API interface endpoints from inside the VPC",
-            vpc_id=self.vpc.id)
+            vpc_id=self.vpc.id,
+        )
         VpcSecurityGroupIngressRule(
-            self, "EndpointHttps", provider=provider, security_group_id=group.id,
-            ip_protocol="tcp", from_port=443, to_port=443, cidr_ipv4=props.cidr,
-            description="HTTPS from the VPC")
+            self,
+            "EndpointHttps",
+            provider=provider,
+            security_group_id=group.id,
+            ip_protocol="tcp",
+            from_port=443,
+            to_port=443,
+            cidr_ipv4=props.cidr,
+            description="HTTPS from the VPC",
+        )
         self.endpoints = {
             service: VpcEndpoint(
-                self, f"Endpoint-{service}", provider=provider, vpc_id=self.vpc.id,
+                self,
+                f"Endpoint-{service}",
+                provider=provider,
+                vpc_id=self.vpc.id,
                 service_name=f"com.amazonaws.{region}.{service}",
-                vpc_endpoint_type="Interface", private_dns_enabled=True,
-                subnet_ids=self.private_subnet_ids, security_group_ids=[group.id],
-                tags={"Name": f"{props.namer.name('endpoints', region)}-{service}"})
-            for service in props.interface_endpoints}
+                vpc_endpoint_type="Interface",
+                private_dns_enabled=True,
+                subnet_ids=self.private_subnet_ids,
+                security_group_ids=[group.id],
+                tags={"Name": f"{props.namer.name('endpoints', region)}-{service}"},
+            )
+            for service in props.interface_endpoints
+        }
 
     def _flow_logs(self, props: RegionalVpcProps) -> None:
         provider, namer, region, key = props.provider, props.namer, props.region, props.key
         self.flow_log_group = CloudwatchLogGroup(
-            self, "FlowLogGroup", provider=provider,
+            self,
+            "FlowLogGroup",
+            provider=provider,
             name=f"/aws/vpc/flow-logs/{namer.name('vpc', region)}",
-            retention_in_days=props.log_retention_days, kms_key_id=key.arn)
+            retention_in_days=props.log_retention_days,
+            kms_key_id=key.arn,
+        )
         # What the VPC user guide lists for delivery to CloudWatch Logs (flow-logs-cwl.html,
         # "IAM role for publishing flow logs to CloudWatch Logs"): the trust policy with the
         # recommended aws:SourceAccount / aws:SourceArn conditions, and CreateLogGroup,
         # CreateLogStream, PutLogEvents, DescribeLogGroups and DescribeLogStreams. The guide
         # grants them on "*"; here they are scoped to this region's log groups, and the
         # writes to this flow log's own group.
-        assume = DataAwsIamPolicyDocument(self, "FlowLogAssume", provider=provider, statement=[
-            Statement(actions=["sts:AssumeRole"],
-                      principals=[Principals(type="Service",
-                                             identifiers=["vpc-flow-logs.amazonaws.com"])],
-                      condition=[Condition(test="StringEquals", variable="aws:SourceAccount",
-                                           values=[key.account_id]),
-                                 Condition(test="ArnLike", variable="aws:SourceArn", values=[
-                                     f"arn:{key.partition}:ec2:{region}:{key.account_id}:"
-                                     "vpc-flow-log/*"])])])
-        role = IamRole(self, "FlowLogRole", provider=provider,
-                       name=namer.name("flow-logs", region),
-                       assume_role_policy=assume.json)
+        assume = DataAwsIamPolicyDocument(
+            self,
+            "FlowLogAssume",
+            provider=provider,
+            statement=[
+                Statement(
+                    actions=["sts:AssumeRole"],
+                    principals=[
+                        Principals(type="Service", identifiers=["vpc-flow-logs.amazonaws.com"])
+                    ],
+                    condition=[
+                        Condition(
+                            test="StringEquals",
+                            variable="aws:SourceAccount",
+                            values=[key.account_id],
+                        ),
+                        Condition(
+                            test="ArnLike",
+                            variable="aws:SourceArn",
+                            values=[
+                                f"arn:{key.partition}:ec2:{region}:{key.account_id}:vpc-flow-log/*"
+                            ],
+                        ),
+                    ],
+                )
+            ],
+        )
+        role = IamRole(
+            self,
+            "FlowLogRole",
+            provider=provider,
+            name=namer.name("flow-logs", region),
+            assume_role_policy=assume.json,
+        )
         groups = f"arn:{key.partition}:logs:{region}:{key.account_id}:log-group:*"
-        access = DataAwsIamPolicyDocument(self, "FlowLogAccess", provider=provider, statement=[
-            Statement(sid="DeliverToTheFlowLogGroup",
-                      actions=["logs:CreateLogGroup", "logs:CreateLogStream",
-                               "logs:PutLogEvents", "logs:DescribeLogStreams"],
-                      resources=[self.flow_log_group.arn, f"{self.flow_log_group.arn}:*"]),
-            Statement(sid="FindLogGroups", actions=["logs:DescribeLogGroups"],
-                      resources=[groups])])
-        IamRolePolicy(self, "FlowLogPolicy", provider=provider, role=role.id,
-                      name=namer.name("flow-logs", region), policy=access.json)
-        FlowLog(self, "FlowLog", provider=provider, vpc_id=self.vpc.id, traffic_type="ALL",
-                log_destination_type="cloud-watch-logs",
-                log_destination=self.flow_log_group.arn, iam_role_arn=role.arn,
-                max_aggregation_interval=60)
+        access = DataAwsIamPolicyDocument(
+            self,
+            "FlowLogAccess",
+            provider=provider,
+            statement=[
+                Statement(
+                    sid="DeliverToTheFlowLogGroup",
+                    actions=[
+                        "logs:CreateLogGroup",
+                        "logs:CreateLogStream",
+                        "logs:PutLogEvents",
+                        "logs:DescribeLogStreams",
+                    ],
+                    resources=[self.flow_log_group.arn, f"{self.flow_log_group.arn}:*"],
+                ),
+                Statement(
+                    sid="FindLogGroups", actions=["logs:DescribeLogGroups"], resources=[groups]
+                ),
+            ],
+        )
+        IamRolePolicy(
+            self,
+            "FlowLogPolicy",
+            provider=provider,
+            role=role.id,
+            name=namer.name("flow-logs", region),
+            policy=access.json,
+        )
+        FlowLog(
+            self,
+            "FlowLog",
+            provider=provider,
+            vpc_id=self.vpc.id,
+            traffic_type="ALL",
+            log_destination_type="cloud-watch-logs",
+            log_destination=self.flow_log_group.arn,
+            iam_role_arn=role.arn,
+            max_aggregation_interval=60,
+        )
 
 
 def _validate(props: RegionalVpcProps) -> ipaddress.IPv4Network:
     try:
         network = ipaddress.IPv4Network(props.cidr)
     except ValueError:
-        raise ValueError(f"cidr must be an IPv4 network such as 10.10.0.0/16, "
-                         f"got {props.cidr!r}") from None
+        raise ValueError(
+            f"cidr must be an IPv4 network such as 10.10.0.0/16, got {props.cidr!r}"
+        ) from None
     if not 16 <= network.prefixlen <= 24:
         raise ValueError(f"cidr prefix must be /16../24, got {props.cidr}")
     if not 2 <= props.az_count <= MAX_ZONES:

@@ -30,7 +30,6 @@ import ipaddress
 from dataclasses import dataclass
 
 from cdktf import Token
-from constructs import Construct
 from cdktf_cdktf_provider_aws.route import Route
 from cdktf_cdktf_provider_aws.vpc_peering_connection import VpcPeeringConnection
 from cdktf_cdktf_provider_aws.vpc_peering_connection_accepter import (
@@ -39,6 +38,7 @@ from cdktf_cdktf_provider_aws.vpc_peering_connection_accepter import (
 from cdktf_cdktf_provider_aws.vpc_security_group_ingress_rule import (
     VpcSecurityGroupIngressRule,
 )
+from constructs import Construct
 
 from constructs_lib.naming import Namer
 from constructs_lib.network.regional_vpc import RegionalVpc
@@ -64,40 +64,70 @@ class VpcPeering(Construct):
 
         # Same account, so peer_owner_id defaults to the caller's account.
         self.connection = VpcPeeringConnection(
-            self, "Resource", provider=primary.provider, vpc_id=primary.vpc_id,
-            peer_vpc_id=secondary.vpc_id, peer_region=secondary.region,
-            tags={"Name": name})
+            self,
+            "Resource",
+            provider=primary.provider,
+            vpc_id=primary.vpc_id,
+            peer_vpc_id=secondary.vpc_id,
+            peer_region=secondary.region,
+            tags={"Name": name},
+        )
         self.connection_id = self.connection.id
         self.accepter = VpcPeeringConnectionAccepterA(
-            self, "Accepter", provider=secondary.provider,
-            vpc_peering_connection_id=self.connection.id, auto_accept=True,
-            tags={"Name": name})
+            self,
+            "Accepter",
+            provider=secondary.provider,
+            vpc_peering_connection_id=self.connection.id,
+            auto_accept=True,
+            tags={"Name": name},
+        )
         # The same pcx id, read from the accepter so every route waits for acceptance.
         active_connection_id = self.accepter.vpc_peering_connection_id
 
         self.routes: list[Route] = []
         self.ingress_rules: list[VpcSecurityGroupIngressRule] = []
-        for role, local, peer in (("Primary", primary, secondary),
-                                  ("Secondary", secondary, primary)):
+        for role, local, peer in (
+            ("Primary", primary, secondary),
+            ("Secondary", secondary, primary),
+        ):
             for i, table_id in enumerate(local.route_table_ids):
-                self.routes.append(Route(
-                    self, f"{role}Route{i}", provider=local.provider,
-                    route_table_id=table_id, destination_cidr_block=peer.cidr,
-                    vpc_peering_connection_id=active_connection_id))
-            self.ingress_rules.append(VpcSecurityGroupIngressRule(
-                self, f"{role}DatabaseIngress", provider=local.provider,
-                security_group_id=local.security_group_id, ip_protocol="tcp",
-                from_port=local.port, to_port=local.port, cidr_ipv4=peer.cidr,
-                description=f"Peer region {peer.region} over the VPC peering: clients and operators"))
+                self.routes.append(
+                    Route(
+                        self,
+                        f"{role}Route{i}",
+                        provider=local.provider,
+                        route_table_id=table_id,
+                        destination_cidr_block=peer.cidr,
+                        vpc_peering_connection_id=active_connection_id,
+                    )
+                )
+            self.ingress_rules.append(
+                VpcSecurityGroupIngressRule(
+                    self,
+                    f"{role}DatabaseIngress",
+                    provider=local.provider,
+                    security_group_id=local.security_group_id,
+                    ip_protocol="tcp",
+                    from_port=local.port,
+                    to_port=local.port,
+                    cidr_ipv4=peer.cidr,
+                    description=f"Peer region {peer.region} over the VPC peering: "
+                    "clients and operators",
+                )
+            )
 
 
 def _validate(props: VpcPeeringProps) -> None:
     primary, secondary = props.primary, props.secondary
     if primary.region == secondary.region:
-        raise ValueError(f"secondary.region must differ from primary.region for an "
-                         f"inter-region peering, got {secondary.region} for both")
+        raise ValueError(
+            f"secondary.region must differ from primary.region for an "
+            f"inter-region peering, got {secondary.region} for both"
+        )
     if Token.is_unresolved(primary.cidr) or Token.is_unresolved(secondary.cidr):
         return
     if ipaddress.ip_network(primary.cidr).overlaps(ipaddress.ip_network(secondary.cidr)):
-        raise ValueError(f"primary.cidr {primary.cidr} and secondary.cidr {secondary.cidr} "
-                         "overlap; peered VPCs need disjoint IPv4 ranges")
+        raise ValueError(
+            f"primary.cidr {primary.cidr} and secondary.cidr {secondary.cidr} "
+            "overlap; peered VPCs need disjoint IPv4 ranges"
+        )

@@ -32,7 +32,6 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
-from constructs import Construct
 from cdktf import Postcondition, TerraformResourceLifecycle, TerraformStack
 from cdktf_cdktf_provider_aws.data_aws_secretsmanager_secret import (
     DataAwsSecretsmanagerSecret,
@@ -46,6 +45,7 @@ from cdktf_cdktf_provider_aws.secretsmanager_secret import (
     SecretsmanagerSecretReplica,
 )
 from cdktf_cdktf_provider_aws.secretsmanager_secret_version import SecretsmanagerSecretVersion
+from constructs import Construct
 
 from constructs_lib.checks import skip_checks
 from constructs_lib.security.regional_key import KeyedRegion
@@ -84,19 +84,26 @@ class MasterUserProps:
 
     def validate_master_user(self) -> None:
         if self.master_password_version < 1:
-            raise ValueError(f"master_password_version must be >= 1, "
-                             f"got {self.master_password_version}")
+            raise ValueError(
+                f"master_password_version must be >= 1, got {self.master_password_version}"
+            )
         keys = (self.master_secret_kms_key_arn, self.master_secret_replica_kms_key_arn)
         if self.generate_master_secret and any(keys):
-            raise ValueError("master_secret_kms_key_arn and master_secret_replica_kms_key_arn "
-                             "must be empty with generate_master_secret (the stack encrypts "
-                             f"the secret it creates with its regional keys), got {keys}")
+            raise ValueError(
+                "master_secret_kms_key_arn and master_secret_replica_kms_key_arn "
+                "must be empty with generate_master_secret (the stack encrypts "
+                f"the secret it creates with its regional keys), got {keys}"
+            )
         if self.generate_master_secret and self.master_secret.startswith("arn:"):
-            raise ValueError(f"master_secret must be a name with generate_master_secret, got "
-                             f"{self.master_secret!r}")
+            raise ValueError(
+                f"master_secret must be a name with generate_master_secret, got "
+                f"{self.master_secret!r}"
+            )
         if bool(keys[0]) != bool(keys[1]):
-            raise ValueError("master_secret_kms_key_arn and master_secret_replica_kms_key_arn "
-                             f"go together, got {keys}")
+            raise ValueError(
+                "master_secret_kms_key_arn and master_secret_replica_kms_key_arn "
+                f"go together, got {keys}"
+            )
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -138,18 +145,33 @@ class MasterSecret(Construct):
         """IAM statements that let a function in ``role``'s region read the secret there."""
         side = self._region(role)
         key = side.key
-        resource = (self.secret_id(role) if self.secret_id(role).startswith("arn:") else
-                    f"arn:{key.partition}:secretsmanager:{side.region}:{key.account_id}:"
-                    f"secret:{self.name}-??????")
-        statements = [{"Sid": "ReadDatabaseCredentials",
-                       "Action": ["secretsmanager:GetSecretValue"], "Resource": resource}]
+        resource = (
+            self.secret_id(role)
+            if self.secret_id(role).startswith("arn:")
+            else f"arn:{key.partition}:secretsmanager:{side.region}:{key.account_id}:"
+            f"secret:{self.name}-??????"
+        )
+        statements = [
+            {
+                "Sid": "ReadDatabaseCredentials",
+                "Action": ["secretsmanager:GetSecretValue"],
+                "Resource": resource,
+            }
+        ]
         customer_key = self.kms_key_arn(role)
         if customer_key:
-            statements.append({
-                "Sid": "DecryptDatabaseCredentials", "Action": ["kms:Decrypt"],
-                "Resource": customer_key,
-                "Condition": {"StringEquals": {
-                    "kms:ViaService": f"secretsmanager.{side.region}.amazonaws.com"}}})
+            statements.append(
+                {
+                    "Sid": "DecryptDatabaseCredentials",
+                    "Action": ["kms:Decrypt"],
+                    "Resource": customer_key,
+                    "Condition": {
+                        "StringEquals": {
+                            "kms:ViaService": f"secretsmanager.{side.region}.amazonaws.com"
+                        }
+                    },
+                }
+            )
         return statements
 
     def kms_key_arn(self, role: str) -> str:
@@ -157,8 +179,11 @@ class MasterSecret(Construct):
         if self.generated:
             return self._region(role).key.arn
         user = self._props.user
-        return (user.master_secret_kms_key_arn if role == "primary"
-                else user.master_secret_replica_kms_key_arn)
+        return (
+            user.master_secret_kms_key_arn
+            if role == "primary"
+            else user.master_secret_replica_kms_key_arn
+        )
 
     def _region(self, role: str) -> KeyedRegion:
         return self._props.primary if role == "primary" else self._props.secondary
@@ -167,69 +192,109 @@ class MasterSecret(Construct):
 
     def _reference(self, props: MasterSecretProps) -> None:
         primary, secondary = props.primary, props.secondary
-        replicate = (f"aws secretsmanager replicate-secret-to-regions --region "
-                     f"{primary.region} --secret-id {self.name} --add-replica-regions "
-                     f"Region={secondary.region}"
-                     + (",KmsKeyId=<key in that region>" if self.kms_key_arn("secondary")
-                        else ""))
+        replicate = (
+            f"aws secretsmanager replicate-secret-to-regions --region "
+            f"{primary.region} --secret-id {self.name} --add-replica-regions "
+            f"Region={secondary.region}"
+            + (",KmsKeyId=<key in that region>" if self.kms_key_arn("secondary") else "")
+        )
         checks = {
-            "primary": (f"The master secret {self.name} does not exist in {primary.region}: "
-                        "create it there as JSON with username and password (README, "
-                        "Credentials), or set generate_master_secret=true"),
-            "secondary": (f"The master secret {self.name} has no replica in "
-                          f"{secondary.region}, where the secondary region's canary reads it "
-                          f"(also when {primary.region} is down); create the replica: "
-                          f"{replicate}"),
+            "primary": (
+                f"The master secret {self.name} does not exist in {primary.region}: "
+                "create it there as JSON with username and password (README, "
+                "Credentials), or set generate_master_secret=true"
+            ),
+            "secondary": (
+                f"The master secret {self.name} has no replica in "
+                f"{secondary.region}, where the secondary region's canary reads it "
+                f"(also when {primary.region} is down); create the replica: "
+                f"{replicate}"
+            ),
         }
         found = {}
         for role, side in (("primary", primary), ("secondary", secondary)):
             found[role] = DataAwsSecretsmanagerSecrets(
-                self, f"{role.capitalize()}Check", provider=side.provider,
+                self,
+                f"{role.capitalize()}Check",
+                provider=side.provider,
                 filter=[DataAwsSecretsmanagerSecretsFilter(name="name", values=[self.name])],
-                lifecycle=TerraformResourceLifecycle(postcondition=[Postcondition(
-                    condition=f"${{contains(self.names, {json.dumps(self.name)})}}",
-                    error_message=checks[role])]))
+                lifecycle=TerraformResourceLifecycle(
+                    postcondition=[
+                        Postcondition(
+                            condition=f"${{contains(self.names, {json.dumps(self.name)})}}",
+                            error_message=checks[role],
+                        )
+                    ]
+                ),
+            )
         given = props.user.master_secret
         secret = DataAwsSecretsmanagerSecret(
-            self, "Primary", provider=primary.provider,
+            self,
+            "Primary",
+            provider=primary.provider,
             arn=given if given.startswith("arn:") else None,
             name=None if given.startswith("arn:") else given,
             # Read after the check, so a missing secret fails with the check's message.
-            depends_on=[found["primary"]])
+            depends_on=[found["primary"]],
+        )
         TerraformStack.of(self).add_override(
             f"ephemeral.aws_secretsmanager_secret_version.{EPHEMERAL_VERSION}",
-            {"provider": f"aws.{primary.provider.alias}", "secret_id": secret.arn})
+            {"provider": f"aws.{primary.provider.alias}", "secret_id": secret.arn},
+        )
         self.arn = secret.arn
-        self.password_wo = ("${jsondecode(ephemeral.aws_secretsmanager_secret_version."
-                            f'{EPHEMERAL_VERSION}.secret_string)["password"]}}')
+        self.password_wo = (
+            "${jsondecode(ephemeral.aws_secretsmanager_secret_version."
+            f'{EPHEMERAL_VERSION}.secret_string)["password"]}}'
+        )
         self.ready: tuple = ()
 
     def _create(self, props: MasterSecretProps) -> None:
         primary, secondary = props.primary, props.secondary
         TerraformStack.of(self).add_override(
             f"ephemeral.aws_secretsmanager_random_password.{EPHEMERAL_PASSWORD}",
-            {"provider": f"aws.{primary.provider.alias}", "password_length": PASSWORD_LENGTH,
-             "exclude_characters": PASSWORD_EXCLUDED, "require_each_included_type": True})
-        password = f"ephemeral.aws_secretsmanager_random_password.{EPHEMERAL_PASSWORD}" \
-                   ".random_password"
+            {
+                "provider": f"aws.{primary.provider.alias}",
+                "password_length": PASSWORD_LENGTH,
+                "exclude_characters": PASSWORD_EXCLUDED,
+                "require_each_included_type": True,
+            },
+        )
+        password = (
+            f"ephemeral.aws_secretsmanager_random_password.{EPHEMERAL_PASSWORD}.random_password"
+        )
         self.secret = SecretsmanagerSecret(
-            self, "Resource", provider=primary.provider, name=self.name,
+            self,
+            "Resource",
+            provider=primary.provider,
+            name=self.name,
             description="Master credentials of the database (generated, never in plan or "
-                        "state), replicated to the secondary region",
+            "state), replicated to the secondary region",
             kms_key_id=primary.key.arn,
-            replica=[SecretsmanagerSecretReplica(region=secondary.region,
-                                                 kms_key_id=secondary.key.arn)],
-            recovery_window_in_days=0 if props.destroyable else 30)
-        skip_checks(self.secret, {
-            "CKV2_AWS_57": "a global database's master password changes in both regions and "
-                           "the secret in one apply: raise master_password_version (a "
-                           "Secrets Manager rotation Lambda would change only the secret)"})
+            replica=[
+                SecretsmanagerSecretReplica(region=secondary.region, kms_key_id=secondary.key.arn)
+            ],
+            recovery_window_in_days=0 if props.destroyable else 30,
+        )
+        skip_checks(
+            self.secret,
+            {
+                "CKV2_AWS_57": "a global database's master password changes in both regions and "
+                "the secret in one apply: raise master_password_version (a "
+                "Secrets Manager rotation Lambda would change only the secret)"
+            },
+        )
         self.version = SecretsmanagerSecretVersion(
-            self, "Version", provider=primary.provider, secret_id=self.secret.id,
-            secret_string_wo=("${jsonencode({username = "
-                              f"{json.dumps(props.user.master_username)}, "
-                              f"password = {password}}})}}"),
-            secret_string_wo_version=props.user.master_password_version)
+            self,
+            "Version",
+            provider=primary.provider,
+            secret_id=self.secret.id,
+            secret_string_wo=(
+                "${jsonencode({username = "
+                f"{json.dumps(props.user.master_username)}, "
+                f"password = {password}}})}}"
+            ),
+            secret_string_wo_version=props.user.master_password_version,
+        )
         self.arn = self.secret.arn
         self.password_wo = f"${{{password}}}"
         # The database takes the password only once the secret holds it.

@@ -28,17 +28,16 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
-from constructs import Construct
 from cdktf_cdktf_provider_aws.data_aws_caller_identity import DataAwsCallerIdentity
 from cdktf_cdktf_provider_aws.data_aws_partition import DataAwsPartition
 from cdktf_cdktf_provider_aws.kms_alias import KmsAlias
 from cdktf_cdktf_provider_aws.kms_key import KmsKey
 from cdktf_cdktf_provider_aws.provider import AwsProvider
+from constructs import Construct
 
 from constructs_lib.naming import Namer
 
-_USE = ["kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*",
-        "kms:DescribeKey"]
+_USE = ["kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:DescribeKey"]
 # What a publisher to an encrypted SNS topic needs (sns-key-management.html).
 TOPIC_PUBLISHER = ["kms:GenerateDataKey*", "kms:Decrypt"]
 
@@ -60,7 +59,8 @@ class RegionalKey(Construct):
         super().__init__(scope, id)
         if not 7 <= props.deletion_window_days <= 30:
             raise ValueError(
-                f"deletion_window_days must be 7..30, got {props.deletion_window_days}")
+                f"deletion_window_days must be 7..30, got {props.deletion_window_days}"
+            )
         self.region = props.region
         provider = props.provider
         identity = DataAwsCallerIdentity(self, "Account", provider=provider)
@@ -71,51 +71,93 @@ class RegionalKey(Construct):
 
         # A key policy (not an IAM policy): "Resource": "*" in it means this key only
         # (AWS KMS developer guide, key-policy-overview).
-        self.policy_document = {"Version": "2012-10-17", "Statement": [
-            _statement("AccountAdministration", {"AWS": root}, ["kms:*"]),
-            _statement("RdsInThisAccount", {"AWS": root}, _USE + ["kms:CreateGrant", "kms:ListGrants"],
-                       {"StringEquals": {"kms:CallerAccount": self.account_id,
-                                         "kms:ViaService": f"rds.{props.region}.amazonaws.com"}}),
-            _statement("CloudWatchLogsOfThisRegion",
-                       {"Service": f"logs.{props.region}.amazonaws.com"}, _USE,
-                       {"ArnLike": {"kms:EncryptionContext:aws:logs:arn":
-                                    f"arn:{self.partition}:logs:{props.region}:{self.account_id}:*"}}),
-            # sns-key-management.html#compatibility-with-aws-services, step 2 (grant) and
-            # step 3 (confused-deputy conditions); see the module docstring.
-            _statement("AlarmsToEncryptedTopics", {"Service": "cloudwatch.amazonaws.com"},
-                       TOPIC_PUBLISHER,
-                       _source(self.account_id,
-                               f"arn:{self.partition}:cloudwatch:{props.region}:"
-                               f"{self.account_id}:alarm:*")),
-            # USER_Events.html ("encrypted topics") points to the same section.
-            _statement("RdsEventsToEncryptedTopics", {"Service": "events.rds.amazonaws.com"},
-                       TOPIC_PUBLISHER,
-                       _source(self.account_id,
-                               f"arn:{self.partition}:rds:{props.region}:{self.account_id}:*")),
-        ]}
+        self.policy_document = {
+            "Version": "2012-10-17",
+            "Statement": [
+                _statement("AccountAdministration", {"AWS": root}, ["kms:*"]),
+                _statement(
+                    "RdsInThisAccount",
+                    {"AWS": root},
+                    _USE + ["kms:CreateGrant", "kms:ListGrants"],
+                    {
+                        "StringEquals": {
+                            "kms:CallerAccount": self.account_id,
+                            "kms:ViaService": f"rds.{props.region}.amazonaws.com",
+                        }
+                    },
+                ),
+                _statement(
+                    "CloudWatchLogsOfThisRegion",
+                    {"Service": f"logs.{props.region}.amazonaws.com"},
+                    _USE,
+                    {
+                        "ArnLike": {
+                            "kms:EncryptionContext:aws:logs:arn": (
+                                f"arn:{self.partition}:logs:{props.region}:{self.account_id}:*"
+                            )
+                        }
+                    },
+                ),
+                # sns-key-management.html#compatibility-with-aws-services, step 2 (grant) and
+                # step 3 (confused-deputy conditions); see the module docstring.
+                _statement(
+                    "AlarmsToEncryptedTopics",
+                    {"Service": "cloudwatch.amazonaws.com"},
+                    TOPIC_PUBLISHER,
+                    _source(
+                        self.account_id,
+                        f"arn:{self.partition}:cloudwatch:{props.region}:{self.account_id}:alarm:*",
+                    ),
+                ),
+                # USER_Events.html ("encrypted topics") points to the same section.
+                _statement(
+                    "RdsEventsToEncryptedTopics",
+                    {"Service": "events.rds.amazonaws.com"},
+                    TOPIC_PUBLISHER,
+                    _source(
+                        self.account_id,
+                        f"arn:{self.partition}:rds:{props.region}:{self.account_id}:*",
+                    ),
+                ),
+            ],
+        }
         self.key = KmsKey(
-            self, "Resource", provider=provider,
+            self,
+            "Resource",
+            provider=provider,
             description=f"{props.namer.name('key', props.region)}: database, logs and alerts",
             enable_key_rotation=True,
             deletion_window_in_days=props.deletion_window_days,
             policy=json.dumps(self.policy_document),
         )
-        self.alias = KmsAlias(self, "Alias", provider=provider,
-                              name=f"alias/{props.namer.name('key', props.region)}",
-                              target_key_id=self.key.key_id)
+        self.alias = KmsAlias(
+            self,
+            "Alias",
+            provider=provider,
+            name=f"alias/{props.namer.name('key', props.region)}",
+            target_key_id=self.key.key_id,
+        )
         self.arn = self.key.arn
 
 
 def _source(account_id: str, source_arn: str) -> dict:
     """Confused-deputy conditions that hold whenever the service passes the keys."""
-    return {"StringEqualsIfExists": {"aws:SourceAccount": account_id},
-            "ArnLikeIfExists": {"aws:SourceArn": source_arn}}
+    return {
+        "StringEqualsIfExists": {"aws:SourceAccount": account_id},
+        "ArnLikeIfExists": {"aws:SourceArn": source_arn},
+    }
 
 
-def _statement(sid: str, principal: dict, actions: list[str],
-               condition: dict | None = None) -> dict:
-    statement = {"Sid": sid, "Effect": "Allow", "Principal": principal, "Action": actions,
-                 "Resource": "*"}
+def _statement(
+    sid: str, principal: dict, actions: list[str], condition: dict | None = None
+) -> dict:
+    statement = {
+        "Sid": sid,
+        "Effect": "Allow",
+        "Principal": principal,
+        "Action": actions,
+        "Resource": "*",
+    }
     if condition:
         statement["Condition"] = condition
     return statement

@@ -1,9 +1,9 @@
 """The canary function: read the credentials, probe the databases, publish metrics.
 
 Runs every minute in each region (EventBridge's finest schedule) and probes every
-``PROBE_INTERVAL_SECONDS`` (the stack's default is 10 s) within that minute, bounded by the minute and
-by the function's remaining time. Each probe looks at its own region's database: the cluster
-(writer) endpoint ``DB_HOST``, and the reader endpoint ``DB_READER_HOST`` only when the
+``PROBE_INTERVAL_SECONDS`` (the stack's default is 10 s) within that minute, bounded by the
+minute and by the function's remaining time. Each probe looks at its own region's database:
+the cluster (writer) endpoint ``DB_HOST``, and the reader endpoint ``DB_READER_HOST`` only when the
 writer endpoint could not be reached (an Aurora secondary's writer endpoint is inactive and
 does not resolve until the cluster is promoted, provider #14219; what the server says
 decides ``IsWriter``). With ``PEER_DB_HOST`` it also probes the other region's database
@@ -63,9 +63,13 @@ def _client(service: str) -> Any:
         import boto3
         from botocore.config import Config
 
-        _CLIENTS[key] = boto3.client(service, region_name=region, config=Config(
-            connect_timeout=5, read_timeout=10,
-            retries={"max_attempts": 3, "mode": "standard"}))
+        _CLIENTS[key] = boto3.client(
+            service,
+            region_name=region,
+            config=Config(
+                connect_timeout=5, read_timeout=10, retries={"max_attempts": 3, "mode": "standard"}
+            ),
+        )
     return _CLIENTS[key]
 
 
@@ -90,8 +94,10 @@ def read_credentials(secret_id: str) -> tuple[str, str]:
         username, password = document["username"], document["password"]
     except (KeyError, TypeError, ValueError) as exc:
         # The exception text could quote the secret: name only the exception type.
-        raise SecretError(f"secret {secret_id!r} is not JSON with string username and "
-                          f"password ({type(exc).__name__})") from None
+        raise SecretError(
+            f"secret {secret_id!r} is not JSON with string username and "
+            f"password ({type(exc).__name__})"
+        ) from None
     if not isinstance(username, str) or not isinstance(password, str):
         raise SecretError(f"secret {secret_id!r} is not JSON with string username and password")
     return username, password
@@ -161,16 +167,21 @@ def lambda_handler(event: Any, context: Any) -> dict:
         dimension=env_str(env, "METRIC_DIMENSION"),
         hosts=_hosts(env, "DB_HOST", "DB_READER_HOST"),
         peer_id=env.get("PEER_CLUSTER_ID") or None,
-        peer_hosts=(_hosts(env, "PEER_DB_HOST", "PEER_DB_READER_HOST")
-                    if env.get("PEER_CLUSTER_ID") else []))
+        peer_hosts=(
+            _hosts(env, "PEER_DB_HOST", "PEER_DB_READER_HOST") if env.get("PEER_CLUSTER_ID") else []
+        ),
+    )
     interval = _required_int(env, "PROBE_INTERVAL_SECONDS")
     if interval not in PROBE_INTERVALS:
-        raise ValueError(f"PROBE_INTERVAL_SECONDS must be one of "
-                         f"{', '.join(map(str, PROBE_INTERVALS))}, got {interval}")
+        raise ValueError(
+            f"PROBE_INTERVAL_SECONDS must be one of "
+            f"{', '.join(map(str, PROBE_INTERVALS))}, got {interval}"
+        )
     try:
         username, password = read_credentials(env_str(env, "SECRET_ID"))
-        credentials: ProbeSettings | SecretError = replace(settings, user=username,
-                                                           password=password)
+        credentials: ProbeSettings | SecretError = replace(
+            settings, user=username, password=password
+        )
     except SecretError as exc:
         credentials = exc
     # The slot of each probe, from the run's start: never after the minute (the next run
@@ -216,8 +227,9 @@ class Target:
     peer_hosts: list[str]
 
 
-def probe_once(settings: ProbeSettings, credentials: ProbeSettings | SecretError,
-               target: Target) -> dict:
+def probe_once(
+    settings: ProbeSettings, credentials: ProbeSettings | SecretError, target: Target
+) -> dict:
     """One probe of the database (and of the other region's, with a peer), published as one
     ``PutMetricData`` batch: the standard-resolution metrics (Route 53 health checks read
     only those) and, at one-second resolution, ``ConnectivityOkHighRes`` and
@@ -234,38 +246,78 @@ def probe_once(settings: ProbeSettings, credentials: ProbeSettings | SecretError
     if peer is not None and peer.fault:
         metrics["CanaryError"] = (1, "Count")
     data = [(target.cluster_id, name, value, unit) for name, (value, unit) in metrics.items()]
-    data += [(target.peer_id, name, value, unit)
-             for name, (value, unit) in peer_metrics.items()]
+    data += [(target.peer_id, name, value, unit) for name, (value, unit) in peer_metrics.items()]
     published = {name: value for name, (value, _) in metrics.items()}
     peer_published = {name: value for name, (value, _) in peer_metrics.items()}
-    log("canary.probe", cluster_id=target.cluster_id, engine=settings.engine,
-        host=result.host, port=settings.port, tls_verified=settings.ca_bundle is not None,
-        connected=result.connected, is_writer=result.is_writer,
-        latency_ms=result.latency_ms, replication_lag_ms=result.replication_lag_ms,
-        error_kind=result.error_kind, error=result.error, metrics=published,
-        **({"peer": {"cluster_id": target.peer_id, "host": peer.host,
-                     "connected": peer.connected, "error_kind": peer.error_kind,
-                     "error": peer.error, "metrics": peer_published}}
-           if peer is not None else {}))
-    datums = [{"MetricName": name, "Dimensions": [{"Name": target.dimension, "Value": member}],
-               "Value": float(value), "Unit": unit}
-              for member, name, value, unit in data]
-    datums += [{**datum, "MetricName": HIGH_RESOLUTION[datum["MetricName"]],
-                "StorageResolution": 1}
-               for datum in datums if datum["MetricName"] in HIGH_RESOLUTION]
+    log(
+        "canary.probe",
+        cluster_id=target.cluster_id,
+        engine=settings.engine,
+        host=result.host,
+        port=settings.port,
+        tls_verified=settings.ca_bundle is not None,
+        connected=result.connected,
+        is_writer=result.is_writer,
+        latency_ms=result.latency_ms,
+        replication_lag_ms=result.replication_lag_ms,
+        error_kind=result.error_kind,
+        error=result.error,
+        metrics=published,
+        **(
+            {
+                "peer": {
+                    "cluster_id": target.peer_id,
+                    "host": peer.host,
+                    "connected": peer.connected,
+                    "error_kind": peer.error_kind,
+                    "error": peer.error,
+                    "metrics": peer_published,
+                }
+            }
+            if peer is not None
+            else {}
+        ),
+    )
+    datums = [
+        {
+            "MetricName": name,
+            "Dimensions": [{"Name": target.dimension, "Value": member}],
+            "Value": float(value),
+            "Unit": unit,
+        }
+        for member, name, value, unit in data
+    ]
+    datums += [
+        {**datum, "MetricName": HIGH_RESOLUTION[datum["MetricName"]], "StorageResolution": 1}
+        for datum in datums
+        if datum["MetricName"] in HIGH_RESOLUTION
+    ]
     try:
         _client("cloudwatch").put_metric_data(Namespace=target.namespace, MetricData=datums)
     except Exception as exc:
         # No data point is published: the alarms treat missing data as breaching, and the
         # failed invocation shows in the function's Errors metric.
-        log("canary.publish_failed", cluster_id=target.cluster_id,
-            namespace=target.namespace, error=f"{type(exc).__name__}: {exc}")
+        log(
+            "canary.publish_failed",
+            cluster_id=target.cluster_id,
+            namespace=target.namespace,
+            error=f"{type(exc).__name__}: {exc}",
+        )
         raise
-    answer = {"namespace": target.namespace, "dimensions": {target.dimension: target.cluster_id},
-              "metrics": published, "error_kind": result.error_kind, "error": result.error,
-              "canary_fault": bool(published["CanaryError"]), "host": result.host}
+    answer = {
+        "namespace": target.namespace,
+        "dimensions": {target.dimension: target.cluster_id},
+        "metrics": published,
+        "error_kind": result.error_kind,
+        "error": result.error,
+        "canary_fault": bool(published["CanaryError"]),
+        "host": result.host,
+    }
     if peer is not None:
-        answer["peer"] = {"dimensions": {target.dimension: target.peer_id},
-                          "metrics": peer_published, "error_kind": peer.error_kind,
-                          "host": peer.host}
+        answer["peer"] = {
+            "dimensions": {target.dimension: target.peer_id},
+            "metrics": peer_published,
+            "error_kind": peer.error_kind,
+            "host": peer.host,
+        }
     return answer

@@ -88,7 +88,8 @@ class ProbeSettings:
             raise ValueError(f"port must be 1..65535, got {self.port!r}")
         if not self.connect_timeout_seconds > 0:
             raise ValueError(
-                f"connect_timeout_seconds must be > 0, got {self.connect_timeout_seconds!r}")
+                f"connect_timeout_seconds must be > 0, got {self.connect_timeout_seconds!r}"
+            )
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -129,8 +130,9 @@ def probe(settings: ProbeSettings) -> ProbeResult:
         else:
             is_writer, lag_ms = _probe_mysql(settings)
     except Exception as exc:  # noqa: BLE001 - every failure is a result, by contract
-        return ProbeResult(connected=False, error_kind=classify(exc), error=describe(exc),
-                           host=settings.host)
+        return ProbeResult(
+            connected=False, error_kind=classify(exc), error=describe(exc), host=settings.host
+        )
     return ProbeResult(
         connected=True,
         host=settings.host,
@@ -202,7 +204,7 @@ def open_socket(host: str, port: int, timeout: float) -> socket.socket:
     for family, socktype, proto, _, address in addresses:
         remaining = deadline - time.monotonic()
         if remaining <= 0:
-            raise socket.timeout(f"connecting to {host}:{port} took longer than {timeout:g} s")
+            raise TimeoutError(f"connecting to {host}:{port} took longer than {timeout:g} s")
         sock = socket.socket(family, socktype, proto)
         sock.settimeout(remaining)
         try:
@@ -292,8 +294,11 @@ def _chain(exc: BaseException):
             continue
         seen.add(id(current))
         yield current
-        pending += [current.__cause__, current.__context__,
-                    getattr(current, "original_exception", None)]
+        pending += [
+            current.__cause__,
+            current.__context__,
+            getattr(current, "original_exception", None),
+        ]
 
 
 def classify(exc: BaseException) -> str:

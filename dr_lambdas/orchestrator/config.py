@@ -17,8 +17,8 @@ the database its *member*:
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Mapping
 
 from dr_lambdas.common import env_int, env_str
 from dr_lambdas.contract import DNS_MODES, DR_MODES, RDS_REPLICA
@@ -72,9 +72,9 @@ class OrchestratorConfig:
     rpo_seconds: int
     # The writer is healthy when its canary's latest datapoint in this window is 1.
     health_window_seconds: int
-    # How long to wait for the promoted member to be the available writer ...
+    # How long to wait for the promoted member to be the available writer, looking at it
+    # every poll_seconds.
     wait_timeout_seconds: int
-    # ... looking at it this often.
     poll_seconds: int
     # Where the canary publishes ConnectivityOk / IsWriter, and the dimension name of its
     # metrics, whose value is the member id.
@@ -88,11 +88,11 @@ class OrchestratorConfig:
     # PromoteReadReplica documents "Default: 1" for BackupRetentionPeriod, so the
     # deployment's value is passed explicitly (and a plan after failover stays empty).
     backup_retention_days: int = 0
-    # AWS_LAMBDA_FUNCTION_NAME, set by the Lambda runtime: the function a hand-over invokes.
-    # Default: empty (outside Lambda), and then a timed-out wait is reported, not handed over.
+    # AWS_LAMBDA_FUNCTION_NAME (set by the Lambda runtime) is the function a hand-over
+    # invokes; CANARY_FUNCTION the home region's connectivity canary, run once the writer
+    # moved here (see actions.refresh_writer_health). Both are empty outside Lambda: then a
+    # timed-out wait is reported, not handed over, and no canary is run.
     function_name: str = ""
-    # CANARY_FUNCTION: the home region's connectivity canary, run once the writer moved here
-    # (see actions.refresh_writer_health). Default: empty, nothing is run.
     canary_function: str = ""
 
     @classmethod
@@ -100,11 +100,20 @@ class OrchestratorConfig:
         dr_mode = env_str(environ, "DR_MODE")
         _check_choice("DR_MODE", dr_mode, DR_MODES)
         dns_mode = env_str(environ, "DNS_MODE")
-        optional = {name: environ.get(name, "") or "" for name in (
-            "HOSTED_ZONE_ID", "WRITER_RECORD_NAME", "PRIMARY_WRITER_ALARM",
-            "SECONDARY_WRITER_ALARM", "OTHER_LOCK_TABLE")}
-        needed = {"weighted": ("HOSTED_ZONE_ID", "WRITER_RECORD_NAME"),
-                  "failover": ("PRIMARY_WRITER_ALARM", "SECONDARY_WRITER_ALARM")}
+        optional = {
+            name: environ.get(name, "") or ""
+            for name in (
+                "HOSTED_ZONE_ID",
+                "WRITER_RECORD_NAME",
+                "PRIMARY_WRITER_ALARM",
+                "SECONDARY_WRITER_ALARM",
+                "OTHER_LOCK_TABLE",
+            )
+        }
+        needed = {
+            "weighted": ("HOSTED_ZONE_ID", "WRITER_RECORD_NAME"),
+            "failover": ("PRIMARY_WRITER_ALARM", "SECONDARY_WRITER_ALARM"),
+        }
         required = list(needed.get(dns_mode, ()))
         if dr_mode == "rds-replica":
             # The fences are remembered in the lock tables: this region's, and the other
@@ -119,8 +128,9 @@ class OrchestratorConfig:
             home_region=env_str(environ, "HOME_REGION"),
             primary_region=env_str(environ, "PRIMARY_REGION"),
             secondary_region=env_str(environ, "SECONDARY_REGION"),
-            global_cluster_id=(env_str(environ, "GLOBAL_CLUSTER_ID")
-                               if dr_mode == "aurora-global" else ""),
+            global_cluster_id=(
+                env_str(environ, "GLOBAL_CLUSTER_ID") if dr_mode == "aurora-global" else ""
+            ),
             primary_member_arn=env_str(environ, f"PRIMARY_{kind}_ARN"),
             secondary_member_arn=env_str(environ, f"SECONDARY_{kind}_ARN"),
             primary_member_id=env_str(environ, f"PRIMARY_{kind}_ID"),
@@ -153,53 +163,72 @@ class OrchestratorConfig:
         _check_choice("DR_MODE", self.dr_mode, DR_MODES)
         _check_choice("DNS_MODE", self.dns_mode, DNS_MODES)
         if self.primary_region == self.secondary_region:
-            raise ValueError("PRIMARY_REGION and SECONDARY_REGION must differ, got "
-                             f"{self.primary_region!r} for both")
+            raise ValueError(
+                "PRIMARY_REGION and SECONDARY_REGION must differ, got "
+                f"{self.primary_region!r} for both"
+            )
         if self.home_region not in (self.primary_region, self.secondary_region):
-            raise ValueError(f"HOME_REGION must be PRIMARY_REGION ({self.primary_region}) or "
-                             f"SECONDARY_REGION ({self.secondary_region}), "
-                             f"got {self.home_region!r}")
+            raise ValueError(
+                f"HOME_REGION must be PRIMARY_REGION ({self.primary_region}) or "
+                f"SECONDARY_REGION ({self.secondary_region}), "
+                f"got {self.home_region!r}"
+            )
         member = self.member_kind.upper()
         for role in ROLES:
-            for kind, arn in ((f"{member}_ARN", self.member_arn_of(role)),
-                              ("TOPIC_ARN", self._topic_of(role))):
+            for kind, arn in (
+                (f"{member}_ARN", self.member_arn_of(role)),
+                ("TOPIC_ARN", self._topic_of(role)),
+            ):
                 name = f"{role.upper()}_{kind}"
                 try:
                     region = arn_region(arn)
                 except ValueError:
                     raise ValueError(f"{name} must be an ARN, got {arn!r}") from None
                 if region != self.region_of(role):
-                    raise ValueError(f"{name} must be in {role.upper()}_REGION "
-                                     f"({self.region_of(role)}), got {arn!r}")
+                    raise ValueError(
+                        f"{name} must be in {role.upper()}_REGION "
+                        f"({self.region_of(role)}), got {arn!r}"
+                    )
             if self.dr_mode == "rds-replica":
                 # A DB instance ARN ends in db:<identifier> (RDS user guide, ARNs).
                 expected = f"db:{self.member_id_of(role)}"
                 if self.member_arn_of(role).split(":", 5)[5] != expected:
-                    raise ValueError(f"{role.upper()}_INSTANCE_ARN must be the ARN of DB "
-                                     f"instance {role.upper()}_INSTANCE_ID "
-                                     f"({self.member_id_of(role)}), ending in {expected}, "
-                                     f"got {self.member_arn_of(role)!r}")
-        for name, value, low in (("LOCK_TTL_SECONDS", self.lock_ttl_seconds, 1),
-                                 ("RPO_SECONDS", self.rpo_seconds, 0),
-                                 ("HEALTH_WINDOW_SECONDS", self.health_window_seconds, 60),
-                                 ("WAIT_TIMEOUT_SECONDS", self.wait_timeout_seconds, 1),
-                                 ("POLL_SECONDS", self.poll_seconds, 1),
-                                 *((("MAX_HANDOVERS", self.max_handovers, 0),
-                                    ("BACKUP_RETENTION_DAYS", self.backup_retention_days, 1))
-                                   if self.dr_mode == RDS_REPLICA else ())):
+                    raise ValueError(
+                        f"{role.upper()}_INSTANCE_ARN must be the ARN of DB "
+                        f"instance {role.upper()}_INSTANCE_ID "
+                        f"({self.member_id_of(role)}), ending in {expected}, "
+                        f"got {self.member_arn_of(role)!r}"
+                    )
+        for name, value, low in (
+            ("LOCK_TTL_SECONDS", self.lock_ttl_seconds, 1),
+            ("RPO_SECONDS", self.rpo_seconds, 0),
+            ("HEALTH_WINDOW_SECONDS", self.health_window_seconds, 60),
+            ("WAIT_TIMEOUT_SECONDS", self.wait_timeout_seconds, 1),
+            ("POLL_SECONDS", self.poll_seconds, 1),
+            *(
+                (
+                    ("MAX_HANDOVERS", self.max_handovers, 0),
+                    ("BACKUP_RETENTION_DAYS", self.backup_retention_days, 1),
+                )
+                if self.dr_mode == RDS_REPLICA
+                else ()
+            ),
+        ):
             if value < low:
                 raise ValueError(f"{name} must be >= {low}, got {value}")
         if self.lock_ttl_seconds <= self.wait_timeout_seconds:
             # Otherwise the lock could expire while its holder still waits for the new
             # writer, and a second run would start a second failover.
-            raise ValueError(f"LOCK_TTL_SECONDS must exceed WAIT_TIMEOUT_SECONDS "
-                             f"({self.wait_timeout_seconds}), got {self.lock_ttl_seconds}")
+            raise ValueError(
+                f"LOCK_TTL_SECONDS must exceed WAIT_TIMEOUT_SECONDS "
+                f"({self.wait_timeout_seconds}), got {self.lock_ttl_seconds}"
+            )
 
     # -- look-ups by role or region ---------------------------------------------------------
 
     @property
     def member_kind(self) -> str:
-        """"cluster" (aurora-global) or "instance" (rds-replica)."""
+        """ "cluster" (aurora-global) or "instance" (rds-replica)."""
         return MEMBER_KINDS[self.dr_mode]
 
     @property
@@ -215,9 +244,8 @@ class OrchestratorConfig:
         return self.primary_region if role == "primary" else self.secondary_region
 
     def role_of(self, region: str) -> str | None:
-        """"primary" / "secondary" for the two configured regions, None for any other."""
-        return {self.primary_region: "primary",
-                self.secondary_region: "secondary"}.get(region)
+        """ "primary" / "secondary" for the two configured regions, None for any other."""
+        return {self.primary_region: "primary", self.secondary_region: "secondary"}.get(region)
 
     def member_arn_of(self, role: str) -> str:
         return self.primary_member_arn if role == "primary" else self.secondary_member_arn

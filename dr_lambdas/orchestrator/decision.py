@@ -84,8 +84,11 @@ class Request:
     def __post_init__(self) -> None:
         if self.action not in ACTIONS:
             raise ValueError(f"action must be one of {', '.join(ACTIONS)}, got {self.action!r}")
-        if isinstance(self.handover, bool) or not isinstance(self.handover, int) \
-                or self.handover < 0:
+        if (
+            isinstance(self.handover, bool)
+            or not isinstance(self.handover, int)
+            or self.handover < 0
+        ):
             raise ValueError(f"handover must be a non-negative integer, got {self.handover!r}")
 
 
@@ -105,8 +108,9 @@ class Decision:
         return self.changes_writer or self.kind == "complete"
 
 
-def decide(observation: Observation, request: Request, rpo_seconds: float,
-           dr_mode: str = "aurora-global") -> Decision:
+def decide(
+    observation: Observation, request: Request, rpo_seconds: float, dr_mode: str = "aurora-global"
+) -> Decision:
     if dr_mode == "rds-replica":
         return _decide_rds_replica(observation, request, rpo_seconds)
     if observation.writer_region == observation.target_region:
@@ -114,29 +118,40 @@ def decide(observation: Observation, request: Request, rpo_seconds: float,
     if observation.writer_healthy:
         if request.action == "evaluate":
             return Decision("none", f"the writer in {observation.writer_region} is healthy")
-        return Decision("switchover", f"the writer in {observation.writer_region} is healthy: "
-                                      "planned switchover, no data loss")
+        return Decision(
+            "switchover",
+            f"the writer in {observation.writer_region} is healthy: "
+            "planned switchover, no data loss",
+        )
     return _unplanned(observation, request, rpo_seconds)
 
 
-def _decide_rds_replica(observation: Observation, request: Request,
-                        rpo_seconds: float) -> Decision:
+def _decide_rds_replica(observation: Observation, request: Request, rpo_seconds: float) -> Decision:
     target = observation.target_region
     if observation.writer_region == target:
         if observation.target_fenced:
-            return Decision("none", f"the instance in {target} is an old primary fenced out of "
-                                    "DNS by an earlier failover; it stays out until an operator "
-                                    "rebuilds it as a replica and lifts the fence")
+            return Decision(
+                "none",
+                f"the instance in {target} is an old primary fenced out of "
+                "DNS by an earlier failover; it stays out until an operator "
+                "rebuilds it as a replica and lifts the fence",
+            )
         if observation.target_has_replica:
             return Decision("none", f"{target} is the writer and the source of the replica")
         if observation.dns_on_target is False:
-            return Decision("complete", f"the replica in {target} is promoted but DNS still "
-                                        "points at the old primary: finish the failover")
+            return Decision(
+                "complete",
+                f"the replica in {target} is promoted but DNS still "
+                "points at the old primary: finish the failover",
+            )
         return Decision("none", f"{target} is already the writer")
     if request.handover > 0:
-        return Decision("complete", f"hand-over {request.handover}: an earlier run promoted the "
-                                    f"replica in {target}, which still reports its source: wait "
-                                    "for it again (never promote twice)")
+        return Decision(
+            "complete",
+            f"hand-over {request.handover}: an earlier run promoted the "
+            f"replica in {target}, which still reports its source: wait "
+            "for it again (never promote twice)",
+        )
     if not observation.writer_healthy:
         return _unplanned(observation, request, rpo_seconds)
     if request.action == "evaluate":
@@ -144,21 +159,32 @@ def _decide_rds_replica(observation: Observation, request: Request,
     lag = observation.lag_seconds
     # Unlike an Aurora switchover, promoting a read replica does not wait for it to catch
     # up, and the old primary stays writable: it is not RPO 0.
-    caveat = ("writes that reach the old primary after the promotion are not replicated "
-              "(DNS is fenced and moved right after)")
+    caveat = (
+        "writes that reach the old primary after the promotion are not replicated "
+        "(DNS is fenced and moved right after)"
+    )
     if lag is None or lag > rpo_seconds:
         known = "unknown" if lag is None else f"{lag:.1f} s"
         if not request.force:
-            return Decision("refuse", f"the writer in {observation.writer_region} is healthy, "
-                                      "but a planned promotion of the read replica is not RPO "
-                                      f"0 and its lag ({known}) is not within the RPO of "
-                                      f"{rpo_seconds:g} s; invoke with force=true to promote "
-                                      "anyway")
-        return Decision("switchover", f"planned promotion of the replica in {target}: lag "
-                                      f"{known} exceeds the RPO but force=true; {caveat}")
-    return Decision("switchover", f"the writer in {observation.writer_region} is healthy: "
-                                  f"planned promotion of the replica in {target}, lag "
-                                  f"{lag:.1f} s within the RPO of {rpo_seconds:g} s; {caveat}")
+            return Decision(
+                "refuse",
+                f"the writer in {observation.writer_region} is healthy, "
+                "but a planned promotion of the read replica is not RPO "
+                f"0 and its lag ({known}) is not within the RPO of "
+                f"{rpo_seconds:g} s; invoke with force=true to promote "
+                "anyway",
+            )
+        return Decision(
+            "switchover",
+            f"planned promotion of the replica in {target}: lag "
+            f"{known} exceeds the RPO but force=true; {caveat}",
+        )
+    return Decision(
+        "switchover",
+        f"the writer in {observation.writer_region} is healthy: "
+        f"planned promotion of the replica in {target}, lag "
+        f"{lag:.1f} s within the RPO of {rpo_seconds:g} s; {caveat}",
+    )
 
 
 def _unplanned(observation: Observation, request: Request, rpo_seconds: float) -> Decision:
@@ -169,32 +195,48 @@ def _unplanned(observation: Observation, request: Request, rpo_seconds: float) -
     if lag is None or lag > rpo_seconds:
         known = "unknown" if lag is None else f"{lag:.1f} s"
         if not request.force:
-            return Decision("refuse", f"the writer is unhealthy but the last known replication "
-                                      f"lag ({known}) exceeds the RPO of {rpo_seconds:g} s; "
-                                      "invoke with force=true to fail over anyway")
-        return Decision("failover", f"the writer is unhealthy; lag {known} exceeds the RPO "
-                                    "but force=true")
+            return Decision(
+                "refuse",
+                f"the writer is unhealthy but the last known replication "
+                f"lag ({known}) exceeds the RPO of {rpo_seconds:g} s; "
+                "invoke with force=true to fail over anyway",
+            )
+        return Decision(
+            "failover", f"the writer is unhealthy; lag {known} exceeds the RPO but force=true"
+        )
     where = observation.writer_region or "an unreachable region"
-    confirmed = (f"; not confirmed ({unconfirmed}) but force=true" if unconfirmed
-                 else "; confirmed: " + "; ".join(observation.outage_signals))
-    return Decision("failover", f"the writer in {where} is unhealthy; lag {lag:.1f} s is "
-                                f"within the RPO of {rpo_seconds:g} s{confirmed}")
+    confirmed = (
+        f"; not confirmed ({unconfirmed}) but force=true"
+        if unconfirmed
+        else "; confirmed: " + "; ".join(observation.outage_signals)
+    )
+    return Decision(
+        "failover",
+        f"the writer in {where} is unhealthy; lag {lag:.1f} s is "
+        f"within the RPO of {rpo_seconds:g} s{confirmed}",
+    )
 
 
 def _unconfirmed(observation: Observation) -> str | None:
     """Why the outage is not confirmed by two independent signals, or None when it is."""
     where = observation.writer_region or "its region"
     if observation.probe == "fault":
-        return (f"the canary of the writer in {where} is faulty (secret, credentials or "
-                "permissions: CanaryError), so its health is unknown; a canary fault is "
-                "never a reason to fail over")
+        return (
+            f"the canary of the writer in {where} is faulty (secret, credentials or "
+            "permissions: CanaryError), so its health is unknown; a canary fault is "
+            "never a reason to fail over"
+        )
     if observation.peer_answers:
-        return (f"the writer in {where} answers a probe from {observation.target_region} "
-                "across the peering: it is not down")
+        return (
+            f"the writer in {where} answers a probe from {observation.target_region} "
+            "across the peering: it is not down"
+        )
     if observation.probe not in CANNOT_CONNECT:
         return f"the writer's canary says {observation.probe!r}, not that it cannot connect"
     if not observation.outage_signals:
-        return (f"only one signal says the writer in {where} is down (its canary: "
-                f"{observation.probe}); no second agrees: its region's RDS API reports it "
-                "available, and no probe from the other region failed")
+        return (
+            f"only one signal says the writer in {where} is down (its canary: "
+            f"{observation.probe}); no second agrees: its region's RDS API reports it "
+            "available, and no probe from the other region failed"
+        )
     return None

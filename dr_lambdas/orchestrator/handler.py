@@ -38,8 +38,9 @@ import re
 import threading
 import time
 import uuid
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, Callable, Mapping
+from typing import Any
 
 from dr_lambdas.common import log
 from dr_lambdas.orchestrator import actions
@@ -86,10 +87,14 @@ class Clients:
                 if _session is None:
                     _session = boto3.session.Session()
                 self._clients[(service, region)] = _session.client(
-                    service, region_name=region, config=Config(
+                    service,
+                    region_name=region,
+                    config=Config(
                         connect_timeout=CONNECT_TIMEOUT_SECONDS,
                         read_timeout=READ_TIMEOUT_SECONDS,
-                        retries={"max_attempts": MAX_ATTEMPTS, "mode": "standard"}))
+                        retries={"max_attempts": MAX_ATTEMPTS, "mode": "standard"},
+                    ),
+                )
             return self._clients[(service, region)]
 
 
@@ -116,9 +121,11 @@ def parse_event(event: Any) -> Trigger:
         return _alarm(detail.get("alarmName"), state)
     unknown = sorted(set(event) - MANUAL_KEYS)
     if unknown:
-        raise ValueError(f"unknown event keys {', '.join(map(repr, unknown))}; a manual event "
-                         f"has only action ({' | '.join(ACTIONS)}), dry_run, force and "
-                         "handover")
+        raise ValueError(
+            f"unknown event keys {', '.join(map(repr, unknown))}; a manual event "
+            f"has only action ({' | '.join(ACTIONS)}), dry_run, force and "
+            "handover"
+        )
     action = event.get("action", "evaluate")
     if action not in ACTIONS:
         raise ValueError(f"action must be one of {', '.join(ACTIONS)}, got {action!r}")
@@ -151,8 +158,9 @@ def _sns_alarm(records: list[Any]) -> Trigger:
 def _alarm(name: str | None, state: str | None) -> Trigger:
     if state == "ALARM":
         return Trigger("alarm", Request("evaluate"), alarm=name)
-    return Trigger("alarm", Request("evaluate"), alarm=name,
-                   ignored=f"alarm {name} is {state}, not ALARM")
+    return Trigger(
+        "alarm", Request("evaluate"), alarm=name, ignored=f"alarm {name} is {state}, not ALARM"
+    )
 
 
 def lambda_handler(event: Any, context: Any) -> dict[str, Any]:
@@ -162,10 +170,16 @@ def lambda_handler(event: Any, context: Any) -> dict[str, Any]:
     return run(event, config, holder=getattr(context, "aws_request_id", None))
 
 
-def run(event: Any, config: OrchestratorConfig, *, clients: ClientFactory | None = None,
-        holder: str | None = None, clock: Callable[[], float] = time.monotonic,
-        sleep: Callable[[float], None] = time.sleep,
-        now: Callable[[], float] = time.time) -> dict[str, Any]:
+def run(
+    event: Any,
+    config: OrchestratorConfig,
+    *,
+    clients: ClientFactory | None = None,
+    holder: str | None = None,
+    clock: Callable[[], float] = time.monotonic,
+    sleep: Callable[[float], None] = time.sleep,
+    now: Callable[[], float] = time.time,
+) -> dict[str, Any]:
     """One invocation. ``clock``/``sleep`` drive the waits, ``now`` is the wall clock
     (lock expiry, metric windows); tests inject fast ones."""
     started = clock()
@@ -177,16 +191,20 @@ def run(event: Any, config: OrchestratorConfig, *, clients: ClientFactory | None
 
     def answer(status: str, decision: Decision | None = None, **extra: Any) -> dict[str, Any]:
         reason = extra.pop("reason", decision.reason if decision else "")
-        result = {"trigger": trigger.source if trigger else None,
-                  "action": trigger.request.action if trigger else None,
-                  "dry_run": trigger.request.dry_run if trigger else False,
-                  "force": trigger.request.force if trigger else False,
-                  "decision": decision.kind if decision else "none",
-                  "reason": reason,
-                  "status": status, "target_region": config.home_region,
-                  "observation": snapshot.as_dict() if snapshot else None,
-                  "dns": None, **extra,
-                  "timings": {**timings, "total_seconds": round(clock() - started, 3)}}
+        result = {
+            "trigger": trigger.source if trigger else None,
+            "action": trigger.request.action if trigger else None,
+            "dry_run": trigger.request.dry_run if trigger else False,
+            "force": trigger.request.force if trigger else False,
+            "decision": decision.kind if decision else "none",
+            "reason": reason,
+            "status": status,
+            "target_region": config.home_region,
+            "observation": snapshot.as_dict() if snapshot else None,
+            "dns": None,
+            **extra,
+            "timings": {**timings, "total_seconds": round(clock() - started, 3)},
+        }
         log("result", **result)
         return result
 
@@ -215,18 +233,27 @@ def run(event: Any, config: OrchestratorConfig, *, clients: ClientFactory | None
     if not decision.acts:
         return answer("noop", decision)
 
-    lock = Lock(clients("dynamodb", config.home_region), table=config.lock_table,
-                key=config.lock_key, holder=holder or str(uuid.uuid4()),
-                ttl_seconds=config.lock_ttl_seconds, now=now)
+    lock = Lock(
+        clients("dynamodb", config.home_region),
+        table=config.lock_table,
+        key=config.lock_key,
+        holder=holder or str(uuid.uuid4()),
+        ttl_seconds=config.lock_ttl_seconds,
+        now=now,
+    )
     try:
         acquired = lock.acquire()
     except LockError as error:
         return answer("error", decision, error=str(error))
     mark = lap("lock", mark)
     if not acquired:
-        return answer("locked", decision, held_by=lock.held_by,
-                      reason=f"another run holds the lock ({lock.held_by or 'unknown'}); "
-                             f"it acts on: {decision.reason}")
+        return answer(
+            "locked",
+            decision,
+            held_by=lock.held_by,
+            reason=f"another run holds the lock ({lock.held_by or 'unknown'}); "
+            f"it acts on: {decision.reason}",
+        )
     try:
         # Again under the lock: the world may have changed since the first look (another
         # run may have finished this very failover).
@@ -238,17 +265,38 @@ def run(event: Any, config: OrchestratorConfig, *, clients: ClientFactory | None
             return _refuse(config, clients, decision, snapshot, answer, now)
         if not decision.acts:
             return answer("noop", decision)
-        return _move_writer(config, clients, request, decision, snapshot, answer, lap, mark,
-                            started, clock, sleep, lock)
+        return _move_writer(
+            config,
+            clients,
+            request,
+            decision,
+            snapshot,
+            answer,
+            lap,
+            mark,
+            started,
+            clock,
+            sleep,
+            lock,
+        )
     finally:
         lock.release()  # a no-op when _move_writer released it already
 
 
-def _move_writer(config: OrchestratorConfig, clients: ClientFactory, request: Request,
-                 decision: Decision, snapshot: Snapshot, answer: Callable[..., dict[str, Any]],
-                 lap: Callable[[str, float], float], mark: float, started: float,
-                 clock: Callable[[], float], sleep: Callable[[float], None],
-                 lock: Lock) -> dict[str, Any]:
+def _move_writer(
+    config: OrchestratorConfig,
+    clients: ClientFactory,
+    request: Request,
+    decision: Decision,
+    snapshot: Snapshot,
+    answer: Callable[..., dict[str, Any]],
+    lap: Callable[[str, float], float],
+    mark: float,
+    started: float,
+    clock: Callable[[], float],
+    sleep: Callable[[float], None],
+    lock: Lock,
+) -> dict[str, Any]:
     notifications = _tell(config, clients, "started", decision, snapshot)
     if decision.changes_writer:
         try:
@@ -256,69 +304,102 @@ def _move_writer(config: OrchestratorConfig, clients: ClientFactory, request: Re
         except Exception as error:  # noqa: BLE001 - botocore errors: report, notify, unlock
             log("writer_change_failed", error=repr(error))
             lap("change", mark)
-            notifications += _tell(config, clients, "failed", decision, snapshot,
-                                   error=str(error))
+            notifications += _tell(config, clients, "failed", decision, snapshot, error=str(error))
             operation = actions.operation_for(decision, config.dr_mode)
-            return answer("error", decision, error=f"{operation}: {error}",
-                          notifications=notifications)
+            return answer(
+                "error", decision, error=f"{operation}: {error}", notifications=notifications
+            )
     else:  # "complete": an earlier run promoted the replica; only wait and move DNS
         change = {"operation": None, "skipped": "the promotion was started by an earlier run"}
     mark = lap("change", mark)
     waited = actions.wait_for_writer(config, clients, clock=clock, sleep=sleep)
     mark = lap("wait", mark)
     if not waited.done:
-        error = (f"{config.target_member_id} was not the available writer after "
-                 f"{config.wait_timeout_seconds} s ({waited.last}); DNS left unchanged")
+        error = (
+            f"{config.target_member_id} was not the available writer after "
+            f"{config.wait_timeout_seconds} s ({waited.last}); DNS left unchanged"
+        )
         if config.dr_mode == "rds-replica":
             handed = _hand_over(config, clients, request, lock)
             if handed is not None and handed["ok"]:
                 number = handed["payload"]["handover"]
-                notifications += _tell(config, clients, "handed_over", decision, snapshot,
-                                       error=error, handover=number)
-                return answer("handed_over", decision, change=change, error=error,
-                              handover=number, follow_up=handed, notifications=notifications)
+                notifications += _tell(
+                    config, clients, "handed_over", decision, snapshot, error=error, handover=number
+                )
+                return answer(
+                    "handed_over",
+                    decision,
+                    change=change,
+                    error=error,
+                    handover=number,
+                    follow_up=handed,
+                    notifications=notifications,
+                )
             if handed is not None:
                 error += f"; the hand-over failed: {handed['error']}"
         notifications += _tell(config, clients, "timeout", decision, snapshot, error=error)
-        return answer("timeout", decision, change=change, error=error,
-                      notifications=notifications)
+        return answer("timeout", decision, change=change, error=error, notifications=notifications)
     dns = actions.move_dns(config, clients, config.home_region)
     refreshed = actions.refresh_writer_health(config, clients)
     lap("dns", mark)
     duration = round(clock() - started, 3)
     status = "completed" if dns["ok"] else "dns_failed"
     metric = actions.publish_duration(config, clients, duration) if dns["ok"] else False
-    notifications += _tell(config, clients, status, decision, snapshot,
-                           duration_seconds=duration, dns=dns)
-    return answer(status, decision, change=change, dns=dns, duration_seconds=duration,
-                  duration_metric_published=metric, health_refresh=refreshed,
-                  notifications=notifications)
+    notifications += _tell(
+        config, clients, status, decision, snapshot, duration_seconds=duration, dns=dns
+    )
+    return answer(
+        status,
+        decision,
+        change=change,
+        dns=dns,
+        duration_seconds=duration,
+        duration_metric_published=metric,
+        health_refresh=refreshed,
+        notifications=notifications,
+    )
 
 
-def _refuse(config: OrchestratorConfig, clients: ClientFactory, decision: Decision,
-            snapshot: Snapshot, answer: Callable[..., dict[str, Any]],
-            now: Callable[[], float]) -> dict[str, Any]:
+def _refuse(
+    config: OrchestratorConfig,
+    clients: ClientFactory,
+    decision: Decision,
+    snapshot: Snapshot,
+    answer: Callable[..., dict[str, Any]],
+    now: Callable[[], float],
+) -> dict[str, Any]:
     """A refused failover is news: both topics are told what was seen, and a metric counts
     it (``FailoverRefused``, every time). The watchdog asks every minute, so the same
     refusal (the same reason, numbers and times aside) is told again only after
     ``REFUSAL_REMINDER_SECONDS``; a different one at once."""
     metric = actions.publish_refusal(config, clients)
     signature = re.sub(r"\d[\d:.+ -]*", "#", decision.reason)
-    news = first_telling(clients("dynamodb", config.home_region), table=config.lock_table,
-                         key=f"refused#{config.protected_id}", signature=signature,
-                         remind_after_seconds=REFUSAL_REMINDER_SECONDS, now=now)
+    news = first_telling(
+        clients("dynamodb", config.home_region),
+        table=config.lock_table,
+        key=f"refused#{config.protected_id}",
+        signature=signature,
+        remind_after_seconds=REFUSAL_REMINDER_SECONDS,
+        now=now,
+    )
     notifications = _tell(config, clients, "refused", decision, snapshot) if news else []
-    return answer("refused", decision, notifications=notifications, told=news,
-                  refusal_metric_published=metric)
+    return answer(
+        "refused", decision, notifications=notifications, told=news, refusal_metric_published=metric
+    )
 
 
-def _hand_over(config: OrchestratorConfig, clients: ClientFactory, request: Request,
-               lock: Lock) -> dict[str, Any] | None:
+def _hand_over(
+    config: OrchestratorConfig, clients: ClientFactory, request: Request, lock: Lock
+) -> dict[str, Any] | None:
     """Invoke the follow-up run, or None when this run may not (outside Lambda, or the
     chain is at MAX_HANDOVERS)."""
     if not config.function_name or request.handover >= config.max_handovers:
-        log("no_hand_over", function=config.function_name or None,
-            handover=request.handover, max_handovers=config.max_handovers)
+        log(
+            "no_hand_over",
+            function=config.function_name or None,
+            handover=request.handover,
+            max_handovers=config.max_handovers,
+        )
         return None
     # Released before the follow-up is invoked: an asynchronous invocation can start within
     # a second, and would otherwise find this run's lock and stop as "locked".
@@ -326,15 +407,30 @@ def _hand_over(config: OrchestratorConfig, clients: ClientFactory, request: Requ
     return actions.hand_over(config, clients, request)
 
 
-def _tell(config: OrchestratorConfig, clients: ClientFactory, phase: str, decision: Decision,
-          snapshot: Snapshot, **details: Any) -> list[dict[str, Any]]:
+def _tell(
+    config: OrchestratorConfig,
+    clients: ClientFactory,
+    phase: str,
+    decision: Decision,
+    snapshot: Snapshot,
+    **details: Any,
+) -> list[dict[str, Any]]:
     kind = config.member_kind
-    protected = ({"global_cluster": config.global_cluster_id} if kind == "cluster"
-                 else {"dr_mode": config.dr_mode, "primary_instance": config.primary_member_id})
-    message = {"phase": phase, "decision": decision.kind, "reason": decision.reason,
-               **protected, "target_region": config.home_region,
-               f"target_{kind}_arn": config.target_member_arn,
-               "observation": snapshot.as_dict(), **details}
+    protected = (
+        {"global_cluster": config.global_cluster_id}
+        if kind == "cluster"
+        else {"dr_mode": config.dr_mode, "primary_instance": config.primary_member_id}
+    )
+    message = {
+        "phase": phase,
+        "decision": decision.kind,
+        "reason": decision.reason,
+        **protected,
+        "target_region": config.home_region,
+        f"target_{kind}_arn": config.target_member_arn,
+        "observation": snapshot.as_dict(),
+        **details,
+    }
     return [{"phase": phase, **result} for result in actions.notify(config, clients, message)]
 
 
@@ -343,13 +439,16 @@ def _plan(config: OrchestratorConfig, decision: Decision) -> dict[str, Any] | No
         return None
     plan: dict[str, Any] = {"region": config.home_region}
     if decision.changes_writer:
-        plan.update(operation=actions.operation_for(decision, config.dr_mode),
-                    arguments=actions.writer_change_arguments(config, decision))
+        plan.update(
+            operation=actions.operation_for(decision, config.dr_mode),
+            arguments=actions.writer_change_arguments(config, decision),
+        )
     else:
         plan.update(operation=None, skipped="the promotion was started by an earlier run")
     if config.dr_mode == "rds-replica":
-        plan["wait"] = (f"until {config.target_member_id} has no read-replica source and is "
-                        f"available, at most {config.wait_timeout_seconds} s")
-    plan.update(dns=actions.dns_plan(config, config.home_region),
-                notify=list(config.topic_arns))
+        plan["wait"] = (
+            f"until {config.target_member_id} has no read-replica source and is "
+            f"available, at most {config.wait_timeout_seconds} s"
+        )
+    plan.update(dns=actions.dns_plan(config, config.home_region), notify=list(config.topic_arns))
     return plan

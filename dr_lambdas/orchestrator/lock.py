@@ -12,7 +12,8 @@ then taken over. Releasing is a conditional delete that only the holder can make
 from __future__ import annotations
 
 import time
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from dr_lambdas.common import log
 
@@ -22,8 +23,16 @@ class LockError(RuntimeError):
 
 
 class Lock:
-    def __init__(self, dynamodb: Any, *, table: str, key: str, holder: str,
-                 ttl_seconds: int, now: Callable[[], float] = time.time) -> None:
+    def __init__(
+        self,
+        dynamodb: Any,
+        *,
+        table: str,
+        key: str,
+        holder: str,
+        ttl_seconds: int,
+        now: Callable[[], float] = time.time,
+    ) -> None:
         self._dynamodb = dynamodb
         self.table, self.key, self.holder = table, key, holder
         self.ttl_seconds = ttl_seconds
@@ -38,22 +47,38 @@ class Lock:
         try:
             self._dynamodb.put_item(
                 TableName=self.table,
-                Item={"pk": {"S": self.key}, "holder": {"S": self.holder},
-                      "acquired_at": {"N": str(now)}, "expires_at": {"N": str(expires_at)},
-                      "ttl": {"N": str(expires_at)}},
+                Item={
+                    "pk": {"S": self.key},
+                    "holder": {"S": self.holder},
+                    "acquired_at": {"N": str(now)},
+                    "expires_at": {"N": str(expires_at)},
+                    "ttl": {"N": str(expires_at)},
+                },
                 ConditionExpression="attribute_not_exists(pk) OR expires_at < :now",
-                ExpressionAttributeValues={":now": {"N": str(now)}})
+                ExpressionAttributeValues={":now": {"N": str(now)}},
+            )
         except Exception as error:  # noqa: BLE001 - botocore's errors are built at run time
             if _code(error) == "ConditionalCheckFailedException":
                 self.held_by = self.current_holder()
-                log("lock_busy", table=self.table, key=self.key, holder=self.holder,
-                    held_by=self.held_by)
+                log(
+                    "lock_busy",
+                    table=self.table,
+                    key=self.key,
+                    holder=self.holder,
+                    held_by=self.held_by,
+                )
                 return False
-            raise LockError(f"could not take the lock {self.key} in {self.table}: {error}") \
-                from error
+            raise LockError(
+                f"could not take the lock {self.key} in {self.table}: {error}"
+            ) from error
         self.held = True
-        log("lock_acquired", table=self.table, key=self.key, holder=self.holder,
-            expires_at=expires_at)
+        log(
+            "lock_acquired",
+            table=self.table,
+            key=self.key,
+            holder=self.holder,
+            expires_at=expires_at,
+        )
         return True
 
     def release(self) -> bool:
@@ -62,13 +87,20 @@ class Lock:
             return False
         try:
             self._dynamodb.delete_item(
-                TableName=self.table, Key={"pk": {"S": self.key}},
+                TableName=self.table,
+                Key={"pk": {"S": self.key}},
                 ConditionExpression="holder = :holder",
-                ExpressionAttributeValues={":holder": {"S": self.holder}})
+                ExpressionAttributeValues={":holder": {"S": self.holder}},
+            )
         except Exception as error:  # noqa: BLE001
             # Lost (expired and taken over) or DynamoDB unreachable: the item expires anyway.
-            log("lock_release_failed", table=self.table, key=self.key, holder=self.holder,
-                error=repr(error))
+            log(
+                "lock_release_failed",
+                table=self.table,
+                key=self.key,
+                holder=self.holder,
+                error=repr(error),
+            )
             return False
         finally:
             self.held = False
@@ -78,8 +110,9 @@ class Lock:
     def current_holder(self) -> str | None:
         """Who holds the lock now (for logs and answers); None when unknown or free."""
         try:
-            item = self._dynamodb.get_item(TableName=self.table, Key={"pk": {"S": self.key}},
-                                           ConsistentRead=True).get("Item")
+            item = self._dynamodb.get_item(
+                TableName=self.table, Key={"pk": {"S": self.key}}, ConsistentRead=True
+            ).get("Item")
         except Exception:  # noqa: BLE001 - informational only
             return None
         return item["holder"]["S"] if item and "holder" in item else None
@@ -90,8 +123,15 @@ def _code(error: Exception) -> str | None:
     return response.get("Error", {}).get("Code")
 
 
-def first_telling(dynamodb: Any, *, table: str, key: str, signature: str,
-                  remind_after_seconds: int, now: Callable[[], float] = time.time) -> bool:
+def first_telling(
+    dynamodb: Any,
+    *,
+    table: str,
+    key: str,
+    signature: str,
+    remind_after_seconds: int,
+    now: Callable[[], float] = time.time,
+) -> bool:
     """Whether this is news: True (and remembered) unless the same ``signature`` was told
     under ``key`` less than ``remind_after_seconds`` ago. One conditional ``PutItem`` in
     the lock table (the same atomic condition as the lock). When DynamoDB cannot be asked,
@@ -101,13 +141,18 @@ def first_telling(dynamodb: Any, *, table: str, key: str, signature: str,
     try:
         dynamodb.put_item(
             TableName=table,
-            Item={"pk": {"S": key}, "signature": {"S": signature},
-                  "told_at": {"N": str(moment)}, "expires_at": {"N": str(until)},
-                  "ttl": {"N": str(until)}},
-            ConditionExpression=("attribute_not_exists(pk) OR expires_at < :now "
-                                 "OR signature <> :signature"),
-            ExpressionAttributeValues={":now": {"N": str(moment)},
-                                       ":signature": {"S": signature}})
+            Item={
+                "pk": {"S": key},
+                "signature": {"S": signature},
+                "told_at": {"N": str(moment)},
+                "expires_at": {"N": str(until)},
+                "ttl": {"N": str(until)},
+            },
+            ConditionExpression=(
+                "attribute_not_exists(pk) OR expires_at < :now OR signature <> :signature"
+            ),
+            ExpressionAttributeValues={":now": {"N": str(moment)}, ":signature": {"S": signature}},
+        )
     except Exception as error:  # noqa: BLE001
         if _code(error) == "ConditionalCheckFailedException":
             return False

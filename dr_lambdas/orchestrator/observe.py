@@ -46,8 +46,9 @@ from __future__ import annotations
 
 import datetime as dt
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 from dr_lambdas.common import log
 from dr_lambdas.orchestrator.config import ROLES, OrchestratorConfig, arn_region
@@ -65,15 +66,37 @@ PEER_METRIC = "PeerConnectivityOk"
 # Statuses in which a cluster or instance serves no writes (RDS user guide,
 # Overview.DBInstance.Status and Aurora's accessing-monitoring "Viewing DB cluster status").
 # Anything else counts as available: an unknown status is never a reason to fail over.
-DOWN_CLUSTER_STATUSES = frozenset({
-    "inaccessible-encryption-credentials", "inaccessible-encryption-credentials-recoverable",
-    "stopped", "stopping", "starting", "deleting", "migration-failed", "cloning-failed"})
-DOWN_INSTANCE_STATUSES = frozenset({
-    "failed", "inaccessible-encryption-credentials",
-    "inaccessible-encryption-credentials-recoverable", "incompatible-network",
-    "incompatible-option-group", "incompatible-parameters", "incompatible-restore",
-    "insufficient-capacity", "restore-error", "storage-full", "stopped", "stopping",
-    "starting", "rebooting", "deleting"})
+DOWN_CLUSTER_STATUSES = frozenset(
+    {
+        "inaccessible-encryption-credentials",
+        "inaccessible-encryption-credentials-recoverable",
+        "stopped",
+        "stopping",
+        "starting",
+        "deleting",
+        "migration-failed",
+        "cloning-failed",
+    }
+)
+DOWN_INSTANCE_STATUSES = frozenset(
+    {
+        "failed",
+        "inaccessible-encryption-credentials",
+        "inaccessible-encryption-credentials-recoverable",
+        "incompatible-network",
+        "incompatible-option-group",
+        "incompatible-parameters",
+        "incompatible-restore",
+        "insufficient-capacity",
+        "restore-error",
+        "storage-full",
+        "stopped",
+        "stopping",
+        "starting",
+        "rebooting",
+        "deleting",
+    }
+)
 PERIOD_SECONDS = 60  # canary and RDS metrics are one-minute metrics
 WEIGHT_WRITER, WEIGHT_STANDBY = 100, 0
 
@@ -94,21 +117,33 @@ class Snapshot:
 
     def as_dict(self) -> dict[str, Any]:
         o = self.observation
-        result = {"writer_region": o.writer_region, "target_region": o.target_region,
-                  "writer_healthy": o.writer_healthy, "lag_seconds": o.lag_seconds,
-                  f"writer_{self.member_kind}_arn": self.writer_arn, "health": self.health,
-                  "probe": o.probe, "outage_signals": list(o.outage_signals),
-                  "peer_answers": o.peer_answers, "lag": self.lag}
+        result = {
+            "writer_region": o.writer_region,
+            "target_region": o.target_region,
+            "writer_healthy": o.writer_healthy,
+            "lag_seconds": o.lag_seconds,
+            f"writer_{self.member_kind}_arn": self.writer_arn,
+            "health": self.health,
+            "probe": o.probe,
+            "outage_signals": list(o.outage_signals),
+            "peer_answers": o.peer_answers,
+            "lag": self.lag,
+        }
         if self.evidence:
             result["evidence"] = self.evidence
         if self.member_kind == "instance":
-            result.update(dns_on_target=o.dns_on_target, target_fenced=o.target_fenced,
-                          target_has_replica=o.target_has_replica, **self.details)
+            result.update(
+                dns_on_target=o.dns_on_target,
+                target_fenced=o.target_fenced,
+                target_has_replica=o.target_has_replica,
+                **self.details,
+            )
         return result
 
 
-def observe(config: OrchestratorConfig, clients: ClientFactory,
-            now: Callable[[], float] = time.time) -> Snapshot:
+def observe(
+    config: OrchestratorConfig, clients: ClientFactory, now: Callable[[], float] = time.time
+) -> Snapshot:
     if config.dr_mode == "rds-replica":
         return _observe_rds_replica(config, clients, now)
     writer_arn = find_writer(config, clients)
@@ -117,17 +152,27 @@ def observe(config: OrchestratorConfig, clients: ClientFactory,
     outage = outage_evidence(config, clients, probe, writer_arn, now())
     lag_seconds, lag = replication_lag(config, clients, now())
     snapshot = Snapshot(
-        observation=Observation(writer_region=writer_region, target_region=config.home_region,
-                                writer_healthy=probe == "ok", lag_seconds=lag_seconds,
-                                probe=probe, outage_signals=outage.signals,
-                                peer_answers=outage.peer_answers),
-        writer_arn=writer_arn, health=health, lag=lag, evidence=outage.evidence)
+        observation=Observation(
+            writer_region=writer_region,
+            target_region=config.home_region,
+            writer_healthy=probe == "ok",
+            lag_seconds=lag_seconds,
+            probe=probe,
+            outage_signals=outage.signals,
+            peer_answers=outage.peer_answers,
+        ),
+        writer_arn=writer_arn,
+        health=health,
+        lag=lag,
+        evidence=outage.evidence,
+    )
     log("observed", **snapshot.as_dict())
     return snapshot
 
 
-def _observe_rds_replica(config: OrchestratorConfig, clients: ClientFactory,
-                         now: Callable[[], float]) -> Snapshot:
+def _observe_rds_replica(
+    config: OrchestratorConfig, clients: ClientFactory, now: Callable[[], float]
+) -> Snapshot:
     writer = find_instance_writer(config, clients)
     writer_region = arn_region(writer.arn) if writer.arn else None
     probe, health = writer_probe(config, clients, writer_region, writer.arn, now())
@@ -135,27 +180,39 @@ def _observe_rds_replica(config: OrchestratorConfig, clients: ClientFactory,
     lag_seconds, lag = replication_lag(config, clients, now())
     dns = dns_state(config, clients)
     snapshot = Snapshot(
-        observation=Observation(writer_region=writer_region, target_region=config.home_region,
-                                writer_healthy=probe == "ok", lag_seconds=lag_seconds,
-                                dns_on_target=dns.on_target, target_fenced=dns.target_fenced,
-                                target_has_replica=writer.home_has_replica, probe=probe,
-                                outage_signals=outage.signals,
-                                peer_answers=outage.peer_answers),
-        writer_arn=writer.arn, health=health, lag=lag, member_kind="instance",
-        details={"writer_found": writer.how, "home_status": writer.home_status,
-                 "dns": dns.detail}, evidence=outage.evidence)
+        observation=Observation(
+            writer_region=writer_region,
+            target_region=config.home_region,
+            writer_healthy=probe == "ok",
+            lag_seconds=lag_seconds,
+            dns_on_target=dns.on_target,
+            target_fenced=dns.target_fenced,
+            target_has_replica=writer.home_has_replica,
+            probe=probe,
+            outage_signals=outage.signals,
+            peer_answers=outage.peer_answers,
+        ),
+        writer_arn=writer.arn,
+        health=health,
+        lag=lag,
+        member_kind="instance",
+        details={"writer_found": writer.how, "home_status": writer.home_status, "dns": dns.detail},
+        evidence=outage.evidence,
+    )
     log("observed", **snapshot.as_dict())
     return snapshot
 
 
 # -- the writer -------------------------------------------------------------------------------
 
+
 def find_writer(config: OrchestratorConfig, clients: ClientFactory) -> str | None:
     """aurora-global: the ARN of the member with IsWriter, or None when no region can tell."""
     for region in (config.home_region, config.other_region):
         try:
             found = clients("rds", region).describe_global_clusters(
-                GlobalClusterIdentifier=config.global_cluster_id)["GlobalClusters"]
+                GlobalClusterIdentifier=config.global_cluster_id
+            )["GlobalClusters"]
         except Exception as error:  # noqa: BLE001 - any failure: ask the other region
             log("describe_global_clusters_failed", region=region, error=repr(error))
             continue
@@ -180,13 +237,19 @@ class InstanceWriter:
 
 def find_instance_writer(config: OrchestratorConfig, clients: ClientFactory) -> InstanceWriter:
     home_id, home_arn = config.target_member_id, config.target_member_arn
-    other_id, other_arn = (config.member_id_of(config.other_role),
-                           config.member_arn_of(config.other_role))
+    other_id, other_arn = (
+        config.member_id_of(config.other_role),
+        config.member_arn_of(config.other_role),
+    )
     try:
         home = _describe_instance(clients("rds", config.home_region), home_id)
     except Exception as error:  # noqa: BLE001 - any failure: ask the other region
-        log("describe_db_instances_failed", region=config.home_region, instance=home_id,
-            error=repr(error))
+        log(
+            "describe_db_instances_failed",
+            region=config.home_region,
+            instance=home_id,
+            error=repr(error),
+        )
     else:
         status = home.get("DBInstanceStatus")
         source = home.get("ReadReplicaSourceDBInstanceIdentifier")
@@ -194,26 +257,33 @@ def find_instance_writer(config: OrchestratorConfig, clients: ClientFactory) -> 
             # A cross-region source is named by its ARN (DescribeDBInstances); a bare
             # identifier would be a source in this region, which this deployment never has.
             writer = source if source.startswith("arn:") else None
-            return InstanceWriter(writer, status, False, f"{home_id} is a read replica of "
-                                                         f"{source}")
+            return InstanceWriter(writer, status, False, f"{home_id} is a read replica of {source}")
         replicas = home.get("ReadReplicaDBInstanceIdentifiers") or []
         has_replica = any(replica in (other_arn, other_id) for replica in replicas)
-        return InstanceWriter(home_arn, status, has_replica,
-                              f"{home_id} is standalone"
-                              + (f" and the source of {other_id}" if has_replica else ""))
+        return InstanceWriter(
+            home_arn,
+            status,
+            has_replica,
+            f"{home_id} is standalone" + (f" and the source of {other_id}" if has_replica else ""),
+        )
     try:
         other = _describe_instance(clients("rds", config.other_region), other_id)
     except Exception as error:  # noqa: BLE001
-        log("describe_db_instances_failed", region=config.other_region, instance=other_id,
-            error=repr(error))
+        log(
+            "describe_db_instances_failed",
+            region=config.other_region,
+            instance=other_id,
+            error=repr(error),
+        )
         return InstanceWriter(None, None, None, "neither region could describe its instance")
     source = other.get("ReadReplicaSourceDBInstanceIdentifier")
     seen = f"{config.home_region} cannot answer; seen from {config.other_region}"
     if not source:
         return InstanceWriter(other_arn, None, None, f"{other_id} is standalone ({seen})")
     if source in (home_arn, home_id):
-        return InstanceWriter(home_arn, None, True, f"{other_id} replicates from {home_id} "
-                                                    f"({seen})")
+        return InstanceWriter(
+            home_arn, None, True, f"{other_id} replicates from {home_id} ({seen})"
+        )
     return InstanceWriter(None, None, None, f"{other_id} replicates from {source} ({seen})")
 
 
@@ -224,13 +294,19 @@ def _describe_instance(rds: Any, identifier: str) -> dict[str, Any]:
 
 # -- health and lag ---------------------------------------------------------------------------
 
+
 def _member_id(config: OrchestratorConfig, region: str, writer_arn: str) -> str:
     role = config.role_of(region)
     return config.member_id_of(role) if role is not None else writer_arn.rsplit(":", 1)[-1]
 
 
-def writer_probe(config: OrchestratorConfig, clients: ClientFactory, region: str | None,
-                 writer_arn: str | None, now: float) -> tuple[str, str]:
+def writer_probe(
+    config: OrchestratorConfig,
+    clients: ClientFactory,
+    region: str | None,
+    writer_arn: str | None,
+    now: float,
+) -> tuple[str, str]:
     """What the writer's own canary says (decision.PROBE_STATES), and why."""
     if region is None or writer_arn is None:
         return "unreadable", "the writer cannot be seen"
@@ -239,33 +315,50 @@ def writer_probe(config: OrchestratorConfig, clients: ClientFactory, region: str
     window = config.health_window_seconds
     try:
         connectivity, writes, errors = [
-            _datapoints(cloudwatch, namespace=config.metric_namespace, metric=metric,
-                        dimension=config.metric_dimension, member_id=member_id,
-                        statistic=statistic, now=now, window=window)
-            for metric, statistic in ((HEALTH_METRIC, "Minimum"), (WRITER_METRIC, "Minimum"),
-                                      (CANARY_ERROR_METRIC, "Maximum"))]
+            _datapoints(
+                cloudwatch,
+                namespace=config.metric_namespace,
+                metric=metric,
+                dimension=config.metric_dimension,
+                member_id=member_id,
+                statistic=statistic,
+                now=now,
+                window=window,
+            )
+            for metric, statistic in (
+                (HEALTH_METRIC, "Minimum"),
+                (WRITER_METRIC, "Minimum"),
+                (CANARY_ERROR_METRIC, "Maximum"),
+            )
+        ]
     except Exception as error:  # noqa: BLE001 - an unreachable region is an unhealthy one
         return "unreadable", f"CloudWatch in {region} cannot be reached: {error}"
     faults = [p for p in errors if p["Maximum"] >= 1]
     latest_fault = faults[-1]["Timestamp"] if faults else None
     if not connectivity:
         if latest_fault is not None:
-            return "fault", (f"the canary of {member_id} is faulty ({CANARY_ERROR_METRIC} at "
-                             f"{latest_fault}) and reported no {HEALTH_METRIC} in the last "
-                             f"{window} s")
-        return "silent", (f"no {HEALTH_METRIC} datapoint for {member_id} in the last "
-                          f"{window} s")
+            return "fault", (
+                f"the canary of {member_id} is faulty ({CANARY_ERROR_METRIC} at "
+                f"{latest_fault}) and reported no {HEALTH_METRIC} in the last "
+                f"{window} s"
+            )
+        return "silent", (f"no {HEALTH_METRIC} datapoint for {member_id} in the last {window} s")
     latest = connectivity[-1]
     if latest_fault is not None and latest_fault > latest["Timestamp"]:
-        return "fault", (f"the canary of {member_id} is faulty since {latest_fault} "
-                         f"({CANARY_ERROR_METRIC}); its last {HEALTH_METRIC} was "
-                         f"{latest['Minimum']:g} at {latest['Timestamp']}")
+        return "fault", (
+            f"the canary of {member_id} is faulty since {latest_fault} "
+            f"({CANARY_ERROR_METRIC}); its last {HEALTH_METRIC} was "
+            f"{latest['Minimum']:g} at {latest['Timestamp']}"
+        )
     if latest["Minimum"] < 1:
-        return "down", (f"{HEALTH_METRIC} of {member_id} is {latest['Minimum']:g} "
-                        f"at {latest['Timestamp']}")
+        return "down", (
+            f"{HEALTH_METRIC} of {member_id} is {latest['Minimum']:g} at {latest['Timestamp']}"
+        )
     if writes and writes[-1]["Minimum"] < 1:
-        return "down", (f"{member_id} answers but does not accept writes ({WRITER_METRIC} "
-                        f"is 0 at {writes[-1]['Timestamp']})")
+        return "down", (
+            f"{member_id} answers but does not accept writes ({WRITER_METRIC} "
+            f"is 0 at {writes[-1]['Timestamp']})"
+        )
     return "ok", f"{HEALTH_METRIC} of {member_id} is 1 at {latest['Timestamp']}"
 
 
@@ -276,8 +369,13 @@ class OutageEvidence:
     evidence: dict[str, str] = field(default_factory=dict)
 
 
-def outage_evidence(config: OrchestratorConfig, clients: ClientFactory, probe: str,
-                    writer_arn: str | None, now: float) -> OutageEvidence:
+def outage_evidence(
+    config: OrchestratorConfig,
+    clients: ClientFactory,
+    probe: str,
+    writer_arn: str | None,
+    now: float,
+) -> OutageEvidence:
     """The independent opinions on a writer whose canary cannot connect (nothing is asked
     for a writer whose canary is fine, or faulty: a fault alone never fails over)."""
     if probe not in CANNOT_CONNECT or writer_arn is None:
@@ -294,14 +392,20 @@ def outage_evidence(config: OrchestratorConfig, clients: ClientFactory, probe: s
         signals.append(f"the RDS API in {region} cannot be reached: {rds_why}")
     peer, peer_why = peer_probe(config, clients, member_id, now)
     if peer == "down":
-        signals.append(f"a probe from {config.home_region} across the peering cannot connect "
-                       f"either: {peer_why}")
-    return OutageEvidence(tuple(signals), peer == "ok",
-                          {"rds": f"{rds}: {rds_why}", "peer_probe": f"{peer}: {peer_why}"})
+        signals.append(
+            f"a probe from {config.home_region} across the peering cannot connect "
+            f"either: {peer_why}"
+        )
+    return OutageEvidence(
+        tuple(signals),
+        peer == "ok",
+        {"rds": f"{rds}: {rds_why}", "peer_probe": f"{peer}: {peer_why}"},
+    )
 
 
-def rds_writer_state(config: OrchestratorConfig, clients: ClientFactory, region: str,
-                     member_id: str) -> tuple[str, str]:
+def rds_writer_state(
+    config: OrchestratorConfig, clients: ClientFactory, region: str, member_id: str
+) -> tuple[str, str]:
     """``available``, ``not_available``, ``unreachable`` or ``unknown`` (an error that is no
     verdict, such as a denied permission), and what RDS said."""
     rds = clients("rds", region)
@@ -311,15 +415,17 @@ def rds_writer_state(config: OrchestratorConfig, clients: ClientFactory, region:
             status = cluster.get("Status")
             if status in DOWN_CLUSTER_STATUSES:
                 return "not_available", f"cluster {member_id} is {status}"
-            writers = [m["DBInstanceIdentifier"] for m in cluster.get("DBClusterMembers", [])
-                       if m.get("IsClusterWriter")]
+            writers = [
+                m["DBInstanceIdentifier"]
+                for m in cluster.get("DBClusterMembers", [])
+                if m.get("IsClusterWriter")
+            ]
             if not writers:
                 return "not_available", f"cluster {member_id} has no writer instance"
             instance_id = writers[0]
         else:
             instance_id = member_id
-        (instance,) = rds.describe_db_instances(
-            DBInstanceIdentifier=instance_id)["DBInstances"]
+        (instance,) = rds.describe_db_instances(DBInstanceIdentifier=instance_id)["DBInstances"]
     except Exception as error:  # noqa: BLE001 - classified below
         return ("unreachable" if unreachable(error) else "unknown"), repr(error)
     status = instance.get("DBInstanceStatus")
@@ -331,12 +437,25 @@ def rds_writer_state(config: OrchestratorConfig, clients: ClientFactory, region:
 def unreachable(error: BaseException) -> bool:
     """The call never got an answer from the service (its region or endpoint is down), as
     opposed to an answer that refused it."""
-    from botocore.exceptions import (ClientError, ConnectionClosedError,
-                                     ConnectTimeoutError, EndpointConnectionError,
-                                     ReadTimeoutError)
+    from botocore.exceptions import (
+        ClientError,
+        ConnectionClosedError,
+        ConnectTimeoutError,
+        EndpointConnectionError,
+        ReadTimeoutError,
+    )
 
-    if isinstance(error, (EndpointConnectionError, ConnectTimeoutError, ReadTimeoutError,
-                          ConnectionClosedError, ConnectionError, TimeoutError)):
+    if isinstance(
+        error,
+        (
+            EndpointConnectionError,
+            ConnectTimeoutError,
+            ReadTimeoutError,
+            ConnectionClosedError,
+            ConnectionError,
+            TimeoutError,
+        ),
+    ):
         return True
     if isinstance(error, ClientError):
         status = error.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0)
@@ -344,36 +463,53 @@ def unreachable(error: BaseException) -> bool:
     return False
 
 
-def peer_probe(config: OrchestratorConfig, clients: ClientFactory, member_id: str,
-               now: float) -> tuple[str, str]:
+def peer_probe(
+    config: OrchestratorConfig, clients: ClientFactory, member_id: str, now: float
+) -> tuple[str, str]:
     """What the home region's canary says of the writer across the peering: ``ok``,
     ``down`` or ``none`` (no peering, or no datapoint in the window)."""
     try:
-        points = _datapoints(clients("cloudwatch", config.home_region),
-                             namespace=config.metric_namespace, metric=PEER_METRIC,
-                             dimension=config.metric_dimension, member_id=member_id,
-                             statistic="Minimum", now=now, window=config.health_window_seconds)
+        points = _datapoints(
+            clients("cloudwatch", config.home_region),
+            namespace=config.metric_namespace,
+            metric=PEER_METRIC,
+            dimension=config.metric_dimension,
+            member_id=member_id,
+            statistic="Minimum",
+            now=now,
+            window=config.health_window_seconds,
+        )
     except Exception as error:  # noqa: BLE001 - no second opinion, not a verdict
         return "none", f"{PEER_METRIC} cannot be read: {error}"
     if not points:
-        return "none", (f"no {PEER_METRIC} datapoint for {member_id} in {config.home_region} "
-                        f"in the last {config.health_window_seconds} s")
+        return "none", (
+            f"no {PEER_METRIC} datapoint for {member_id} in {config.home_region} "
+            f"in the last {config.health_window_seconds} s"
+        )
     latest = points[-1]
     state = "ok" if latest["Minimum"] >= 1 else "down"
     return state, f"{PEER_METRIC} of {member_id} is {latest['Minimum']:g} at {latest['Timestamp']}"
 
 
-def replication_lag(config: OrchestratorConfig, clients: ClientFactory,
-                    now: float) -> tuple[float | None, str]:
+def replication_lag(
+    config: OrchestratorConfig, clients: ClientFactory, now: float
+) -> tuple[float | None, str]:
     member_id = config.target_member_id
     if config.dr_mode == "rds-replica":
         metric, dimension, per_second = REPLICA_LAG_METRIC, "DBInstanceIdentifier", 1.0
     else:
         metric, dimension, per_second = LAG_METRIC, "DBClusterIdentifier", 1000.0
     try:
-        points = _datapoints(clients("cloudwatch", config.home_region), namespace="AWS/RDS",
-                             metric=metric, dimension=dimension, member_id=member_id,
-                             statistic="Maximum", now=now, window=LAG_WINDOW_SECONDS)
+        points = _datapoints(
+            clients("cloudwatch", config.home_region),
+            namespace="AWS/RDS",
+            metric=metric,
+            dimension=dimension,
+            member_id=member_id,
+            statistic="Maximum",
+            now=now,
+            window=LAG_WINDOW_SECONDS,
+        )
     except Exception as error:  # noqa: BLE001
         return None, f"{metric} cannot be read: {error}"
     if not points:
@@ -383,26 +519,37 @@ def replication_lag(config: OrchestratorConfig, clients: ClientFactory,
         # Not a lag: RDS reports -1 when replication is not active (USER_ReadRepl.Monitoring
         # says so for MySQL and MariaDB); nothing to compare with the RPO.
         return None, f"{metric} of {member_id} is {latest['Maximum']:g} (replication not active)"
-    return (latest["Maximum"] / per_second,
-            f"{metric} of {member_id} at {latest['Timestamp']}")
+    return (latest["Maximum"] / per_second, f"{metric} of {member_id} at {latest['Timestamp']}")
 
 
-def _datapoints(cloudwatch: Any, *, namespace: str, metric: str, dimension: str,
-                member_id: str, statistic: str, now: float,
-                window: int) -> list[dict[str, Any]]:
+def _datapoints(
+    cloudwatch: Any,
+    *,
+    namespace: str,
+    metric: str,
+    dimension: str,
+    member_id: str,
+    statistic: str,
+    now: float,
+    window: int,
+) -> list[dict[str, Any]]:
     """One-minute datapoints of the last ``window`` seconds, oldest first."""
-    end = dt.datetime.fromtimestamp(now, dt.timezone.utc)
+    end = dt.datetime.fromtimestamp(now, dt.UTC)
     answer = cloudwatch.get_metric_statistics(
-        Namespace=namespace, MetricName=metric,
+        Namespace=namespace,
+        MetricName=metric,
         Dimensions=[{"Name": dimension, "Value": member_id}],
         StartTime=end - dt.timedelta(seconds=window),
         # The end is exclusive: one period past now includes the minute in progress.
         EndTime=end + dt.timedelta(seconds=PERIOD_SECONDS),
-        Period=PERIOD_SECONDS, Statistics=[statistic])
+        Period=PERIOD_SECONDS,
+        Statistics=[statistic],
+    )
     return sorted(answer.get("Datapoints", []), key=lambda point: point["Timestamp"])
 
 
 # -- DNS (rds-replica) ------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class DnsState:
@@ -413,8 +560,9 @@ class DnsState:
 
 def fenced(dynamodb: Any, table: str, key: str) -> bool:
     """Whether the lock table ``table`` remembers the fence ``key`` (see actions)."""
-    item = dynamodb.get_item(TableName=table, Key={"pk": {"S": key}},
-                             ConsistentRead=True).get("Item")
+    item = dynamodb.get_item(TableName=table, Key={"pk": {"S": key}}, ConsistentRead=True).get(
+        "Item"
+    )
     return bool(item and item.get("fenced", {}).get("BOOL"))
 
 
@@ -426,15 +574,19 @@ def dns_state(config: OrchestratorConfig, clients: ClientFactory) -> DnsState:
     fences: dict[str, bool | None] = {}
     try:
         # The other region's instance, fenced by this region's orchestrator ...
-        fences[other] = fenced(clients("dynamodb", config.home_region), config.lock_table,
-                               config.fence_key(other))
+        fences[other] = fenced(
+            clients("dynamodb", config.home_region), config.lock_table, config.fence_key(other)
+        )
     except Exception as error:  # noqa: BLE001 - unknown, not "not on target"
         log("fences_unreadable", error=repr(error))
         return DnsState(None, None, {"error": f"the fences cannot be read: {error}"})
     try:
         # ... and this region's instance, fenced by the other region's (an old primary)
-        fences[home] = fenced(clients("dynamodb", config.other_region),
-                              config.other_lock_table, config.fence_key(home))
+        fences[home] = fenced(
+            clients("dynamodb", config.other_region),
+            config.other_lock_table,
+            config.fence_key(home),
+        )
     except Exception as error:  # noqa: BLE001 - the other region may be gone
         log("other_fence_unreadable", error=repr(error))
         fences[home] = None
@@ -443,21 +595,22 @@ def dns_state(config: OrchestratorConfig, clients: ClientFactory) -> DnsState:
     if config.dns_mode == "weighted":
         route53 = clients("route53", config.home_region)
         try:
-            records = weighted_records(route53, config.hosted_zone_id,
-                                       config.writer_record_name)
+            records = weighted_records(route53, config.hosted_zone_id, config.writer_record_name)
         except Exception as error:  # noqa: BLE001
             log("writer_records_unreadable", error=repr(error))
             detail["error"] = f"writer records cannot be read: {error}"
             return DnsState(None, fences[home], detail)
-        weights = {role: records[role].get("Weight") if role in records else None
-                   for role in ROLES}
+        weights = {role: records[role].get("Weight") if role in records else None for role in ROLES}
         detail["weights"] = weights
         if None in weights.values():
-            detail["error"] = (f"no weighted record {config.writer_record_name} for "
-                               f"{' / '.join(r for r, w in weights.items() if w is None)}")
+            detail["error"] = (
+                f"no weighted record {config.writer_record_name} for "
+                f"{' / '.join(r for r, w in weights.items() if w is None)}"
+            )
             return DnsState(None, fences[home], detail)
-        on_target = on_target and weights[home] == WEIGHT_WRITER \
-            and weights[other] == WEIGHT_STANDBY
+        on_target = (
+            on_target and weights[home] == WEIGHT_WRITER and weights[other] == WEIGHT_STANDBY
+        )
     return DnsState(on_target, fences[home], detail)
 
 
@@ -470,14 +623,21 @@ def weighted_records(route53: Any, zone_id: str, name: str) -> dict[str, dict[st
         page = route53.list_resource_record_sets(**arguments)
         records = page.get("ResourceRecordSets", [])
         for record in records:
-            if (fqdn(record["Name"]) == wanted and record["Type"] == "CNAME"
-                    and "Weight" in record and record.get("SetIdentifier") in ROLES):
+            if (
+                fqdn(record["Name"]) == wanted
+                and record["Type"] == "CNAME"
+                and "Weight" in record
+                and record.get("SetIdentifier") in ROLES
+            ):
                 found[record["SetIdentifier"]] = record
         # Records come sorted by name: stop at the last page or once past the name.
         if not page.get("IsTruncated") or not records or fqdn(records[-1]["Name"]) != wanted:
             return found
-        arguments = {"HostedZoneId": zone_id, "StartRecordName": page["NextRecordName"],
-                     "StartRecordType": page["NextRecordType"]}
+        arguments = {
+            "HostedZoneId": zone_id,
+            "StartRecordName": page["NextRecordName"],
+            "StartRecordType": page["NextRecordType"],
+        }
         if page.get("NextRecordIdentifier"):
             arguments["StartRecordIdentifier"] = page["NextRecordIdentifier"]
 

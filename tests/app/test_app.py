@@ -15,44 +15,79 @@ import pytest
 
 from dr_lambdas.contract import STACK_ID
 from support import ROOT
+from support.apps import Synthesized
 from support.bad_settings import BAD
 from support.helpers import all_blocks
 from tools import terraform
 
 REGIONAL_TYPES = {  # resource type -> count per region with the default configuration
-    "aws_kms_key": 1, "aws_kms_alias": 1, "aws_vpc": 1, "aws_subnet": 3,
-    "aws_route_table": 3, "aws_route_table_association": 3, "aws_db_subnet_group": 1,
-    "aws_security_group": 3, "aws_vpc_security_group_ingress_rule": 4,
+    "aws_kms_key": 1,
+    "aws_kms_alias": 1,
+    "aws_vpc": 1,
+    "aws_subnet": 3,
+    "aws_route_table": 3,
+    "aws_route_table_association": 3,
+    "aws_db_subnet_group": 1,
+    "aws_security_group": 3,
+    "aws_vpc_security_group_ingress_rule": 4,
     # canary egress: its database, the API endpoints, the other region's database
-    "aws_vpc_security_group_egress_rule": 3, "aws_vpc_endpoint": 2,
-    "aws_default_security_group": 1, "aws_flow_log": 1, "aws_rds_cluster": 1,
-    "aws_rds_cluster_parameter_group": 1, "aws_sns_topic": 1, "aws_lambda_function": 2,
-    "aws_dynamodb_table": 1, "aws_sqs_queue": 2, "aws_cloudwatch_log_group": 4,
+    "aws_vpc_security_group_egress_rule": 3,
+    "aws_vpc_endpoint": 2,
+    "aws_default_security_group": 1,
+    "aws_flow_log": 1,
+    "aws_rds_cluster": 1,
+    "aws_rds_cluster_parameter_group": 1,
+    "aws_sns_topic": 1,
+    "aws_lambda_function": 2,
+    "aws_dynamodb_table": 1,
+    "aws_sqs_queue": 2,
+    "aws_cloudwatch_log_group": 4,
     # data-protection extras: peering routes, backup bucket, vault, parameters, events
-    "aws_route": 3, "aws_s3_bucket": 1, "aws_s3_bucket_versioning": 1,
-    "aws_s3_bucket_lifecycle_configuration": 1, "aws_backup_vault": 1,
-    "aws_ssm_parameter": 7, "aws_db_event_subscription": 1,
+    "aws_route": 3,
+    "aws_s3_bucket": 1,
+    "aws_s3_bucket_versioning": 1,
+    "aws_s3_bucket_lifecycle_configuration": 1,
+    "aws_backup_vault": 1,
+    "aws_ssm_parameter": 7,
+    "aws_db_event_subscription": 1,
 }
 # Made once, through the primary provider: peering requester, replication, backup plan,
 # dashboard (and the two IAM roles of replication and backup).
-PRIMARY_ONLY = {"aws_vpc_peering_connection": 1, "aws_s3_bucket_replication_configuration": 1,
-                "aws_backup_plan": 1, "aws_backup_selection": 1, "aws_cloudwatch_dashboard": 1}
-EXTRA_TYPES = ("aws_vpc_peering_connection", "aws_vpc_peering_connection_accepter",
-               "aws_route", "aws_s3_bucket", "aws_backup_vault", "aws_backup_plan",
-               "aws_ssm_parameter", "aws_db_event_subscription", "aws_cloudwatch_dashboard")
+PRIMARY_ONLY = {
+    "aws_vpc_peering_connection": 1,
+    "aws_s3_bucket_replication_configuration": 1,
+    "aws_backup_plan": 1,
+    "aws_backup_selection": 1,
+    "aws_cloudwatch_dashboard": 1,
+}
+EXTRA_TYPES = (
+    "aws_vpc_peering_connection",
+    "aws_vpc_peering_connection_accepter",
+    "aws_route",
+    "aws_s3_bucket",
+    "aws_backup_vault",
+    "aws_backup_plan",
+    "aws_ssm_parameter",
+    "aws_db_event_subscription",
+    "aws_cloudwatch_dashboard",
+)
 
 
 def test_every_resource_and_data_source_names_its_regions_provider(default_app):
-    providers = {(kind, rtype, name): body.get("provider")
-                 for kind, rtype, name, body in all_blocks(default_app.doc)}
+    providers = {
+        (kind, rtype, name): body.get("provider")
+        for kind, rtype, name, body in all_blocks(default_app.doc)
+    }
     assert len(providers) > 60
     assert set(providers.values()) == {"aws.primary", "aws.secondary"}
 
 
 def test_both_regions_get_the_same_regional_building_blocks(default_app):
-    per_region = Counter((rtype, body["provider"])
-                         for kind, rtype, _, body in all_blocks(default_app.doc)
-                         if kind == "resource")
+    per_region = Counter(
+        (rtype, body["provider"])
+        for kind, rtype, _, body in all_blocks(default_app.doc)
+        if kind == "resource"
+    )
     for rtype, count in REGIONAL_TYPES.items():
         assert per_region[(rtype, "aws.primary")] == count, rtype
         assert per_region[(rtype, "aws.secondary")] == count, rtype
@@ -73,32 +108,52 @@ def test_both_regions_get_the_same_regional_building_blocks(default_app):
     assert per_region[("aws_cloudwatch_event_rule", "aws.secondary")] == 2
     for rtype, count in PRIMARY_ONLY.items():
         assert (per_region[(rtype, "aws.primary")], per_region[(rtype, "aws.secondary")]) == (
-            count, 0), rtype
+            count,
+            0,
+        ), rtype
     assert per_region[("aws_vpc_peering_connection_accepter", "aws.secondary")] == 1
-    assert (per_region[("aws_iam_role", "aws.primary")],
-            per_region[("aws_iam_role", "aws.secondary")]) == (6, 4)
+    assert (
+        per_region[("aws_iam_role", "aws.primary")],
+        per_region[("aws_iam_role", "aws.secondary")],
+    ) == (6, 4)
 
 
 def test_each_data_protection_extra_is_behind_its_flag(tmp_path):
-    flags = ("VPC_PEERING", "BACKUP_BUCKETS", "AWS_BACKUP", "ENDPOINT_PARAMETERS",
-             "EVENT_SUBSCRIPTIONS", "DASHBOARD")
-    result = _run_main({**{f"DR_{flag}": "false" for flag in flags},
-                        "ENVIRONMENT_SUFFIX": "bare"}, tmp_path)
-    assert result.returncode == 0, result.stderr
-    doc = json.loads((tmp_path / "cdktf.out" / "stacks" / STACK_ID / "cdk.tf.json").read_text())
+    flags = (
+        "VPC_PEERING",
+        "BACKUP_BUCKETS",
+        "AWS_BACKUP",
+        "ENDPOINT_PARAMETERS",
+        "EVENT_SUBSCRIPTIONS",
+        "DASHBOARD",
+    )
+    doc = Synthesized(
+        {**{f"DR_{flag}": "false" for flag in flags}, "ENVIRONMENT_SUFFIX": "bare"}, tmp_path
+    ).doc
     assert [t for t in EXTRA_TYPES if t in doc["resource"]] == []
-    assert not {"vpc_peering_connection_id", "backup_plan_id", "dashboard_name",
-                "endpoint_parameter_path", "primary_backup_bucket"} & set(doc["output"])
+    assert not {
+        "vpc_peering_connection_id",
+        "backup_plan_id",
+        "dashboard_name",
+        "endpoint_parameter_path",
+        "primary_backup_bucket",
+    } & set(doc["output"])
 
 
 def test_providers_are_aliased_per_region_with_required_default_tags(default_app):
     providers = {p["alias"]: p for p in default_app.doc["provider"]["aws"]}
     assert {a: p["region"] for a, p in providers.items()} == {
-        "primary": "us-east-1", "secondary": "us-west-2"}
+        "primary": "us-east-1",
+        "secondary": "us-west-2",
+    }
     for provider in providers.values():
         (tags,) = provider["default_tags"]
-        assert tags["tags"] == {"Environment": "dev", "Project": "dbdr",
-                                "CostCenter": "platform", "DisasterRecovery": "enabled"}
+        assert tags["tags"] == {
+            "Environment": "dev",
+            "Project": "dbdr",
+            "CostCenter": "platform",
+            "DisasterRecovery": "enabled",
+        }
 
 
 def test_variant_configuration_moves_regions_engine_and_backend(variant_app):
@@ -118,15 +173,19 @@ def test_variant_configuration_moves_regions_engine_and_backend(variant_app):
     subscriptions = doc["resource"]["aws_sns_topic_subscription"].values()
     # e-mail on both topics; the orchestrator on the primary's (primary-down) and on its
     # own region's (peer-down: the region-loss signal that lives in the surviving region)
-    assert sorted(s["protocol"] for s in subscriptions) == ["email", "email", "lambda",
-                                                            "lambda"]
+    assert sorted(s["protocol"] for s in subscriptions) == ["email", "email", "lambda", "lambda"]
     rules = doc["resource"]["aws_vpc_security_group_ingress_rule"].values()
     # clients (2 CIDRs + 1 security group in the primary), endpoints' HTTPS, the canary,
     # the peer region's CIDR over the VPC peering
     assert Counter(r["provider"] for r in rules) == {"aws.primary": 6, "aws.secondary": 5}
     backend = doc["terraform"]["backend"]["s3"]
-    assert backend == {"bucket": "dbdr-state-example", "key": "dbdr/qa2/terraform.tfstate",
-                       "region": "us-east-2", "encrypt": True, "use_lockfile": True}
+    assert backend == {
+        "bucket": "dbdr-state-example",
+        "key": "dbdr/qa2/terraform.tfstate",
+        "region": "us-east-2",
+        "encrypt": True,
+        "use_lockfile": True,
+    }
     zone = next(iter(doc["resource"]["aws_route53_zone"].values()))
     assert zone["name"] == "db-qa2.internal"
 
@@ -137,17 +196,36 @@ def test_default_backend_is_a_local_file_per_environment(default_app):
 
 def test_outputs_cover_both_regions_and_never_a_secret_value(default_app):
     outputs = default_app.doc["output"]
-    expected = {"global_cluster_id", "global_writer_endpoint", "writer_dns_name",
-                "reader_dns_name", "hosted_zone_id",
-                "master_secret_arn", "database_mode", "vpc_peering_connection_id",
-                "backup_plan_id", "endpoint_parameter_path", "dashboard_name"}
+    expected = {
+        "global_cluster_id",
+        "global_writer_endpoint",
+        "writer_dns_name",
+        "reader_dns_name",
+        "hosted_zone_id",
+        "master_secret_arn",
+        "database_mode",
+        "vpc_peering_connection_id",
+        "backup_plan_id",
+        "endpoint_parameter_path",
+        "dashboard_name",
+    }
     for role in ("primary", "secondary"):
-        expected |= {f"{role}_{n}" for n in ("writer_endpoint", "reader_endpoint",
-                                               "cluster_id", "kms_key_arn",
-                                               "alerts_topic_arn", "vpc_id",
-                                               "orchestrator_function", "canary_function",
-                                               "health_check_id", "backup_bucket",
-                                               "backup_vault_arn")}
+        expected |= {
+            f"{role}_{n}"
+            for n in (
+                "writer_endpoint",
+                "reader_endpoint",
+                "cluster_id",
+                "kms_key_arn",
+                "alerts_topic_arn",
+                "vpc_id",
+                "orchestrator_function",
+                "canary_function",
+                "health_check_id",
+                "backup_bucket",
+                "backup_vault_arn",
+            )
+        }
     assert set(outputs) == expected
     assert all(o.get("description") for o in outputs.values())
     assert outputs["writer_dns_name"]["value"] == "writer.db-dev.internal"
@@ -158,9 +236,14 @@ def test_outputs_cover_both_regions_and_never_a_secret_value(default_app):
 
 def test_every_physical_name_carries_the_suffix(variant_app):
     names = []
-    for kind, rtype, _, body in all_blocks(variant_app.doc):
-        for attr in ("name", "cluster_identifier", "identifier", "global_cluster_identifier",
-                     "alarm_name"):
+    for kind, _, _, body in all_blocks(variant_app.doc):
+        for attr in (
+            "name",
+            "cluster_identifier",
+            "identifier",
+            "global_cluster_identifier",
+            "alarm_name",
+        ):
             value = body.get(attr)
             if kind == "resource" and isinstance(value, str) and "${" not in value:
                 names.append(value)
@@ -199,19 +282,29 @@ def test_terraform_validate_catches_a_broken_stack(default_app, tmp_path):
 
 # Entry points -----------------------------------------------------------------------------
 
+
 def _run_main(env_overrides: dict[str, str], cwd: Path) -> subprocess.CompletedProcess:
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith("DR_") and k != "ENVIRONMENT_SUFFIX"}
+    env = {
+        k: v for k, v in os.environ.items() if not k.startswith("DR_") and k != "ENVIRONMENT_SUFFIX"
+    }
     env.update(env_overrides)
-    return subprocess.run([sys.executable, str(ROOT / "main.py")], cwd=cwd, env=env,
-                          capture_output=True, text=True, timeout=300)
+    return subprocess.run(
+        [sys.executable, str(ROOT / "main.py")],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
 
 
 # Every invalid configuration of the configuration tests, through the real entry point.
 BAD_INPUTS = [(env, setting) for env, setting, _ in BAD]
 
 
-@pytest.mark.parametrize("env, setting", BAD_INPUTS, ids=[f"{s}-{i}" for i, (_, s) in enumerate(BAD_INPUTS)])
+@pytest.mark.parametrize(
+    "env, setting", BAD_INPUTS, ids=[f"{s}-{i}" for i, (_, s) in enumerate(BAD_INPUTS)]
+)
 def test_bad_input_exits_nonzero_with_one_line_and_writes_nothing(env, setting, tmp_path):
     assert len(BAD_INPUTS) >= 20
     result = _run_main(env, tmp_path)
@@ -229,20 +322,29 @@ def test_plain_entry_point_synthesizes_and_reports_per_region(tmp_path):
     doc = json.loads(synthesized.read_text())
     (cluster,) = doc["resource"]["aws_rds_global_cluster"].values()
     assert cluster["global_cluster_identifier"] == "dbdr-global-cli"
-    primary = sum(1 for kind, _, _, body in all_blocks(doc)
-                  if kind == "resource" and body["provider"] == "aws.primary")
+    primary = sum(
+        1
+        for kind, _, _, body in all_blocks(doc)
+        if kind == "resource" and body["provider"] == "aws.primary"
+    )
     assert f"{primary} resources in us-east-1 (primary)" in result.stdout
 
 
 def test_cdktf_cli_synth_produces_the_same_stack(default_app, tmp_path):
     cli = ROOT / "node_modules" / ".bin" / "cdktf"
     assert cli.exists(), "cdktf CLI missing: run the README's install command (npm ci)"
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith("DR_") and k != "ENVIRONMENT_SUFFIX"}
+    env = {
+        k: v for k, v in os.environ.items() if not k.startswith("DR_") and k != "ENVIRONMENT_SUFFIX"
+    }
     env.update(CHECKPOINT_DISABLE="1", JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION="20")
-    result = subprocess.run([str(cli), "synth", "--skip-provider-lock", "--output",
-                             str(tmp_path / "out")], cwd=ROOT, env=env, capture_output=True,
-                            text=True, timeout=600)
+    result = subprocess.run(
+        [str(cli), "synth", "--skip-provider-lock", "--output", str(tmp_path / "out")],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     doc = json.loads((tmp_path / "out" / "stacks" / STACK_ID / "cdk.tf.json").read_text())
     assert doc["resource"] == default_app.doc["resource"]
@@ -252,30 +354,46 @@ def test_emulator_setting_changes_only_the_providers_connection(default_app, emu
     assert emulator_app.doc["resource"] == default_app.doc["resource"]
     assert emulator_app.doc["data"] == default_app.doc["data"]
     assert emulator_app.doc["ephemeral"] == default_app.doc["ephemeral"]
-    for plain, emulated in zip(default_app.doc["provider"]["aws"],
-                               emulator_app.doc["provider"]["aws"]):
+    for plain, emulated in zip(
+        default_app.doc["provider"]["aws"], emulator_app.doc["provider"]["aws"], strict=True
+    ):
         added = {k: v for k, v in emulated.items() if k not in plain}
-        assert set(added) == {"endpoints", "access_key", "secret_key",
-                              "skip_credentials_validation", "skip_requesting_account_id",
-                              "skip_metadata_api_check", "s3_use_path_style"}
+        assert set(added) == {
+            "endpoints",
+            "access_key",
+            "secret_key",
+            "skip_credentials_validation",
+            "skip_requesting_account_id",
+            "skip_metadata_api_check",
+            "s3_use_path_style",
+        }
         (endpoints,) = added["endpoints"]
         assert set(endpoints.values()) == {"http://127.0.0.1:4566"}
         assert {"rds", "ec2", "route53", "kms", "sts", "secretsmanager"} <= set(endpoints)
         assert {k: emulated[k] for k in plain} == plain
 
 
-def test_legacy_tls_optional_stops_enforcing_tls_and_warns_at_synth(tmp_path):
-    result = _run_main({"DR_LEGACY_TLS_OPTIONAL": "true", "ENVIRONMENT_SUFFIX": "legacy"}, tmp_path)
-    assert result.returncode == 0, result.stderr
-    assert "warning: legacy_tls_optional=true: rds.force_ssl=0" in result.stderr
+def test_legacy_tls_optional_stops_enforcing_tls_and_warns_at_synth(tmp_path, capsys):
+    # The entry point's function in this process: the bindings are loaded once per session.
+    import main
+
+    env = {"DR_LEGACY_TLS_OPTIONAL": "true", "ENVIRONMENT_SUFFIX": "legacy"}
+    assert main.main(env, outdir=str(tmp_path / "cdktf.out")) == 0
+    assert "warning: legacy_tls_optional=true: rds.force_ssl=0" in capsys.readouterr().err
     doc = json.loads((tmp_path / "cdktf.out" / "stacks" / STACK_ID / "cdk.tf.json").read_text())
     groups = doc["resource"]["aws_rds_cluster_parameter_group"].values()
-    assert [{p["name"]: p["value"] for p in g["parameter"]}["rds.force_ssl"] for g in groups] == ["0", "0"]
+    assert [{p["name"]: p["value"] for p in g["parameter"]}["rds.force_ssl"] for g in groups] == [
+        "0",
+        "0",
+    ]
 
 
 def test_tls_is_enforced_by_default(default_app):
     groups = default_app.doc["resource"]["aws_rds_cluster_parameter_group"].values()
-    assert [{p["name"]: p["value"] for p in g["parameter"]}["rds.force_ssl"] for g in groups] == ["1", "1"]
+    assert [{p["name"]: p["value"] for p in g["parameter"]}["rds.force_ssl"] for g in groups] == [
+        "1",
+        "1",
+    ]
 
 
 def test_no_function_reserves_concurrency_by_default_and_the_skip_says_why(default_app):
@@ -295,18 +413,31 @@ def test_a_lost_primary_region_reaches_the_orchestrator_without_it(default_app):
     # alarm lives in the secondary region and reaches the orchestrator through the
     # secondary's own topic: nothing of this path is in the primary region
     doc = default_app.doc["resource"]
-    (peer_down,) = [a for a in doc["aws_cloudwatch_metric_alarm"].values()
-                    if a["alarm_name"] == "dbdr-peer-down-usw2-dev"]
+    (peer_down,) = [
+        a
+        for a in doc["aws_cloudwatch_metric_alarm"].values()
+        if a["alarm_name"] == "dbdr-peer-down-usw2-dev"
+    ]
     assert peer_down["provider"] == "aws.secondary"
     assert peer_down["dimensions"] == {"DBClusterIdentifier": "dbdr-cluster-use1-dev"}
-    (subscription,) = [s for s in doc["aws_sns_topic_subscription"].values()
-                       if s["protocol"] == "lambda" and s["provider"] == "aws.secondary"]
+    (subscription,) = [
+        s
+        for s in doc["aws_sns_topic_subscription"].values()
+        if s["protocol"] == "lambda" and s["provider"] == "aws.secondary"
+    ]
     topic = subscription["topic_arn"].split(".")[1]
     assert doc["aws_sns_topic"][topic]["provider"] == "aws.secondary"
     assert json.loads(subscription["filter_policy"]) == {
-        "AlarmName": ["${aws_cloudwatch_metric_alarm." + [
-            n for n, a in doc["aws_cloudwatch_metric_alarm"].items()
-            if a["alarm_name"] == "dbdr-peer-down-usw2-dev"][0] + ".alarm_name}"],
-        "NewStateValue": ["ALARM"]}
+        "AlarmName": [
+            "${aws_cloudwatch_metric_alarm."
+            + [
+                n
+                for n, a in doc["aws_cloudwatch_metric_alarm"].items()
+                if a["alarm_name"] == "dbdr-peer-down-usw2-dev"
+            ][0]
+            + ".alarm_name}"
+        ],
+        "NewStateValue": ["ALARM"],
+    }
     function = subscription["endpoint"].split(".")[1]
     assert doc["aws_lambda_function"][function]["provider"] == "aws.secondary"

@@ -5,10 +5,17 @@ import pytest
 from constructs_lib.naming import Namer, check_name, region_code
 
 
-@pytest.mark.parametrize("region, code", [
-    ("us-east-1", "use1"), ("us-west-2", "usw2"), ("eu-west-1", "euw1"),
-    ("ap-southeast-2", "apse2"), ("eu-central-1", "euc1"), ("ap-northeast-3", "apne3"),
-])
+@pytest.mark.parametrize(
+    "region, code",
+    [
+        ("us-east-1", "use1"),
+        ("us-west-2", "usw2"),
+        ("eu-west-1", "euw1"),
+        ("ap-southeast-2", "apse2"),
+        ("eu-central-1", "euc1"),
+        ("ap-northeast-3", "apne3"),
+    ],
+)
 def test_region_codes(region, code):
     assert region_code(region) == code
 
@@ -25,12 +32,15 @@ def test_regional_role_without_region_is_a_programming_error():
         Namer("dbdr", "dev").name("cluster")
 
 
-@pytest.mark.parametrize("name, kind, problem", [
-    ("a" * 64, "rds", "63"),
-    ("Upper-case", "rds", "lowercase"),
-    ("double--hyphen", "rds", "single hyphens"),
-    ("r" * 65, "iam", "64"),
-])
+@pytest.mark.parametrize(
+    "name, kind, problem",
+    [
+        ("a" * 64, "rds", "63"),
+        ("Upper-case", "rds", "lowercase"),
+        ("double--hyphen", "rds", "single hyphens"),
+        ("r" * 65, "iam", "64"),
+    ],
+)
 def test_aws_limits(name, kind, problem):
     with pytest.raises(ValueError, match=problem):
         check_name(name, kind)

@@ -9,18 +9,36 @@ import re
 import pytest
 
 APPS = ["default_app", "production_app", "variant_app", "rds_app", "rds_variant_app"]
-NAMING_ARGUMENTS = {"name", "identifier", "cluster_identifier", "global_cluster_identifier",
-                    "function_name", "alarm_name", "bucket", "final_snapshot_identifier",
-                    "name_prefix", "role_name", "topic_name", "queue_name", "table_name"}
+NAMING_ARGUMENTS = {
+    "name",
+    "identifier",
+    "cluster_identifier",
+    "global_cluster_identifier",
+    "function_name",
+    "alarm_name",
+    "bucket",
+    "final_snapshot_identifier",
+    "name_prefix",
+    "role_name",
+    "topic_name",
+    "queue_name",
+    "table_name",
+}
 # Encryption arguments that the schema offers but that do not apply here, with the reason.
 ENCRYPTION_EXEMPT = {
-    ("aws_rds_cluster", "master_user_secret_kms_key_id"):
-        "only used by RDS-managed master passwords, which global clusters cannot use",
-    ("aws_rds_cluster", "performance_insights_kms_key_id"):
-        "cluster-level Performance Insights is for Multi-AZ DB clusters; Aurora enables it "
-        "per instance, where the same policy checks the key",
-    ("aws_db_instance", "master_user_secret_kms_key_id"):
-        "only used by RDS-managed master passwords, which cross-region replicas cannot use",
+    (
+        "aws_rds_cluster",
+        "master_user_secret_kms_key_id",
+    ): "only used by RDS-managed master passwords, which global clusters cannot use",
+    (
+        "aws_rds_cluster",
+        "performance_insights_kms_key_id",
+    ): "cluster-level Performance Insights is for Multi-AZ DB clusters; Aurora enables it "
+    "per instance, where the same policy checks the key",
+    (
+        "aws_db_instance",
+        "master_user_secret_kms_key_id",
+    ): "only used by RDS-managed master passwords, which cross-region replicas cannot use",
 }
 # IAM / key policy statements allowed to name Resource "*", with the AWS reason.
 STAR_RESOURCE_ALLOWLIST = {
@@ -29,12 +47,18 @@ STAR_RESOURCE_ALLOWLIST = {
     ("aws_kms_key", "CloudWatchLogsOfThisRegion"): "key policy: Resource * is this key only",
     ("aws_kms_key", "AlarmsToEncryptedTopics"): "key policy: Resource * is this key only",
     ("aws_kms_key", "RdsEventsToEncryptedTopics"): "key policy: Resource * is this key only",
-    ("aws_iam_role_policy", "PublishCanaryMetrics"):
-        "cloudwatch:PutMetricData has no resource-level permissions; limited by namespace",
-    ("aws_iam_role_policy", "PublishFailoverMetric"):
-        "cloudwatch:PutMetricData has no resource-level permissions; limited by namespace",
-    ("aws_iam_role_policy", "ReadHealthMetrics"):
-        "cloudwatch:GetMetricData / GetMetricStatistics have no resource-level permissions",
+    (
+        "aws_iam_role_policy",
+        "PublishCanaryMetrics",
+    ): "cloudwatch:PutMetricData has no resource-level permissions; limited by namespace",
+    (
+        "aws_iam_role_policy",
+        "PublishFailoverMetric",
+    ): "cloudwatch:PutMetricData has no resource-level permissions; limited by namespace",
+    (
+        "aws_iam_role_policy",
+        "ReadHealthMetrics",
+    ): "cloudwatch:GetMetricData / GetMetricStatistics have no resource-level permissions",
 }
 
 
@@ -57,7 +81,7 @@ def test_every_naming_argument_carries_the_environment_suffix(app):
     suffix = app.config.environment_suffix
     pattern = re.compile(rf"(^|[-./]){re.escape(suffix)}($|[-./])")
     checked, unsuffixed = 0, []
-    for rtype, name, body in _resources(app.doc):
+    for rtype, _, body in _resources(app.doc):
         for argument in NAMING_ARGUMENTS & set(body):
             if _literal(body[argument]):
                 checked += 1
@@ -68,8 +92,10 @@ def test_every_naming_argument_carries_the_environment_suffix(app):
 
 
 def test_every_taggable_resource_gets_the_required_tags(app, provider_schema):
-    required = {k: app.config.required_tags[k]
-                for k in ("Environment", "Project", "CostCenter", "DisasterRecovery")}
+    required = {
+        k: app.config.required_tags[k]
+        for k in ("Environment", "Project", "CostCenter", "DisasterRecovery")
+    }
     defaults = {p["alias"]: p["default_tags"][0]["tags"] for p in app.doc["provider"]["aws"]}
     schemas = provider_schema["resource_schemas"]
     taggable = 0
@@ -83,12 +109,15 @@ def test_every_taggable_resource_gets_the_required_tags(app, provider_schema):
 
 
 def _key_providers(doc) -> dict[str, str]:
-    return {f"${{aws_kms_key.{name}.arn}}": body["provider"]
-            for name, body in doc["resource"]["aws_kms_key"].items()}
+    return {
+        f"${{aws_kms_key.{name}.arn}}": body["provider"]
+        for name, body in doc["resource"]["aws_kms_key"].items()
+    }
 
 
 def test_every_encryption_argument_uses_the_customer_managed_key_of_its_own_region(
-        app, provider_schema):
+    app, provider_schema
+):
     keys = _key_providers(app.doc)
     schemas = provider_schema["resource_schemas"]
     checked, problems = 0, []
@@ -127,20 +156,29 @@ def test_default_profile_is_destroyable(default_app):
     doc = default_app.doc
     assert '"prevent_destroy"' not in json.dumps(doc)
     clusters = list(doc["resource"]["aws_rds_cluster"].values())
-    assert clusters and all(c["skip_final_snapshot"] is True and c["deletion_protection"] is False
-                            for c in clusters)
+    assert clusters and all(
+        c["skip_final_snapshot"] is True and c["deletion_protection"] is False for c in clusters
+    )
     (global_cluster,) = doc["resource"]["aws_rds_global_cluster"].values()
-    assert global_cluster["force_destroy"] is True and global_cluster["deletion_protection"] is False
+    assert (
+        global_cluster["force_destroy"] is True and global_cluster["deletion_protection"] is False
+    )
     assert {k["deletion_window_in_days"] for k in doc["resource"]["aws_kms_key"].values()} == {7}
 
 
 def test_production_profile_protects_and_snapshots(production_app):
     doc = production_app.doc
     clusters = list(doc["resource"]["aws_rds_cluster"].values())
-    assert all(c["deletion_protection"] is True and c["skip_final_snapshot"] is False
-               and c["final_snapshot_identifier"].startswith("dbdr-final-") for c in clusters)
+    assert all(
+        c["deletion_protection"] is True
+        and c["skip_final_snapshot"] is False
+        and c["final_snapshot_identifier"].startswith("dbdr-final-")
+        for c in clusters
+    )
     (global_cluster,) = doc["resource"]["aws_rds_global_cluster"].values()
-    assert global_cluster["deletion_protection"] is True and global_cluster["force_destroy"] is False
+    assert (
+        global_cluster["deletion_protection"] is True and global_cluster["force_destroy"] is False
+    )
     assert {k["deletion_window_in_days"] for k in doc["resource"]["aws_kms_key"].values()} == {30}
 
 
@@ -149,22 +187,29 @@ def managed_password_violations(doc) -> list[str]:
     ask RDS to manage the master password: AWS refuses both (rds-secrets-manager.html,
     limitations); moto does not."""
     resources = doc["resource"]
-    clusters = [name for name, body in resources.get("aws_rds_cluster", {}).items()
-                if (body.get("global_cluster_identifier")
-                    or body.get("replication_source_identifier"))
-                and body.get("manage_master_user_password")]
-    replicated = bool(any(b.get("replicate_source_db")
-                          for b in resources.get("aws_db_instance", {}).values()))
-    instances = [name for name, body in resources.get("aws_db_instance", {}).items()
-                 if replicated and body.get("manage_master_user_password")]
+    clusters = [
+        name
+        for name, body in resources.get("aws_rds_cluster", {}).items()
+        if (body.get("global_cluster_identifier") or body.get("replication_source_identifier"))
+        and body.get("manage_master_user_password")
+    ]
+    replicated = bool(
+        any(b.get("replicate_source_db") for b in resources.get("aws_db_instance", {}).values())
+    )
+    instances = [
+        name
+        for name, body in resources.get("aws_db_instance", {}).items()
+        if replicated and body.get("manage_master_user_password")
+    ]
     return clusters + instances
 
 
 def test_no_rds_managed_password_on_replicated_databases_and_the_guard_can_fail(app):
     assert managed_password_violations(app.doc) == []
     doctored = json.loads(json.dumps(app.doc))
-    database_type = ("aws_rds_cluster" if "aws_rds_cluster" in doctored["resource"]
-                     else "aws_db_instance")
+    database_type = (
+        "aws_rds_cluster" if "aws_rds_cluster" in doctored["resource"] else "aws_db_instance"
+    )
     next(iter(doctored["resource"][database_type].values()))["manage_master_user_password"] = True
     assert len(managed_password_violations(doctored)) == 1
 
@@ -172,7 +217,9 @@ def test_no_rds_managed_password_on_replicated_databases_and_the_guard_can_fail(
 def test_no_password_or_secret_value_in_the_synthesized_json_or_outputs(app):
     text = json.dumps(app.doc)
     # The only "password" allowed is the JSON key read from the ephemeral secret value.
-    assert '"master_password"' not in text and '"password"' not in text.replace('[\\"password\\"]', "")
+    assert '"master_password"' not in text and '"password"' not in text.replace(
+        '[\\"password\\"]', ""
+    )
     assert "aws_secretsmanager_secret_version" not in json.dumps(app.doc.get("data", {}))
     assert "ephemeral" in app.doc  # the password is only read ephemerally
     assert "secret_string" not in json.dumps(app.doc["output"])
@@ -182,8 +229,11 @@ def _statements(doc):
     """Every IAM or key policy statement: (resource type, sid, statement)."""
     for name, body in doc.get("data", {}).get("aws_iam_policy_document", {}).items():
         for i, statement in enumerate(body.get("statement", [])):
-            yield ("aws_iam_policy_document", statement.get("sid", f"{name}[{i}]"),
-                   {"Resource": statement.get("resources", [])})
+            yield (
+                "aws_iam_policy_document",
+                statement.get("sid", f"{name}[{i}]"),
+                {"Resource": statement.get("resources", [])},
+            )
     for rtype, name, body in _resources(doc):
         for argument in ("policy", "assume_role_policy"):
             if rtype.startswith("aws_iam_policy_document") or argument not in body:
@@ -196,7 +246,10 @@ def _statements(doc):
 def test_every_resource_star_statement_is_allowlisted_with_its_reason(app):
     statements = list(_statements(app.doc))
     assert len(statements) > 8
-    star = {(rtype, sid) for rtype, sid, s in statements
-            if "*" in ([s["Resource"]] if isinstance(s.get("Resource"), str) else s.get("Resource", []))}
+    star = {
+        (rtype, sid)
+        for rtype, sid, s in statements
+        if "*" in ([s["Resource"]] if isinstance(s.get("Resource"), str) else s.get("Resource", []))
+    }
     assert star - set(STAR_RESOURCE_ALLOWLIST) == set()
     assert set(STAR_RESOURCE_ALLOWLIST) - star == set()  # no stale entries

@@ -11,13 +11,25 @@ from pathlib import Path
 import pytest
 
 from constructs_lib.config import load_config
-from constructs_lib.recovery_budget import (UNREACHABLE_REGION_SECONDS, detection_scenarios,
-                                            recovery_budget, render_markdown, render_text)
-from dr_lambdas.contract import (CANARY_ALARM_PERIOD_SECONDS, CANARY_ALARM_PERIODS,
-                                    CANARY_CONNECT_TIMEOUT_SECONDS, CANARY_FAST_ALARM_PERIODS,
-                                    CANARY_PERIOD_SECONDS, CANARY_TIMEOUT_SECONDS,
-                                    HEALTH_WINDOW_SECONDS, WATCHDOG_PERIOD_SECONDS,
-                                    WRITER_POLL_SECONDS, rate)
+from constructs_lib.recovery_budget import (
+    UNREACHABLE_REGION_SECONDS,
+    detection_scenarios,
+    recovery_budget,
+    render_markdown,
+    render_text,
+)
+from dr_lambdas.contract import (
+    CANARY_ALARM_PERIOD_SECONDS,
+    CANARY_ALARM_PERIODS,
+    CANARY_CONNECT_TIMEOUT_SECONDS,
+    CANARY_FAST_ALARM_PERIODS,
+    CANARY_PERIOD_SECONDS,
+    CANARY_TIMEOUT_SECONDS,
+    HEALTH_WINDOW_SECONDS,
+    WATCHDOG_PERIOD_SECONDS,
+    WRITER_POLL_SECONDS,
+    rate,
+)
 from dr_lambdas.orchestrator import handler
 from support.helpers import resources
 
@@ -34,13 +46,16 @@ def steps(b) -> dict[str, float]:
 
 # -- the numbers ------------------------------------------------------------------------------
 
+
 def test_default_aurora_budget_is_at_most_two_minutes():
     # Probes every 10 s (3 s timeouts, endpoint then reader: 6 s), 2 breaching periods,
     # evaluated every 10 s, 10 s delivery; a lost region adds its 6 s API timeouts
     b = budget()
     assert detection_scenarios(load_config({}, {})) == {
-        "database down": 10 + 6 + 10 + 10 + 10, "region lost": 46 + 6,
-        "silent writer": 2 * 10 + 10 + 10}
+        "database down": 10 + 6 + 10 + 10 + 10,
+        "region lost": 46 + 6,
+        "silent writer": 2 * 10 + 10 + 10,
+    }
     # Aurora moves the global writer endpoint itself: only its DNS TTL is left
     assert steps(b) == {"detection": 52, "promotion": 60 + 2, "DNS TTL": 5}
     assert b.rto_worst_seconds == 119 <= 120 and b.meets_rto
@@ -64,8 +79,10 @@ def test_rds_replica_pays_for_a_promotion_of_several_minutes():
     b = budget(DR_DATABASE_MODE="rds-replica")
     assert steps(b)["promotion"] == 602 and b.rto_worst_seconds == 750
     (problem,) = b.problems()
-    assert problem.startswith("worst-case RTO 750 s exceeds rto_seconds 300 "
-                              "(largest: promotion 602 s, DNS health 66 s, detection 52 s)")
+    assert problem.startswith(
+        "worst-case RTO 750 s exceeds rto_seconds 300 "
+        "(largest: promotion 602 s, DNS health 66 s, detection 52 s)"
+    )
     assert "raise rto_seconds or use aurora-global" in problem
 
 
@@ -74,7 +91,10 @@ def test_probing_every_minute_costs_less_and_leaves_the_watchdog_to_detect():
     # A 60 s period alarm is evaluated every minute; the watchdog is faster for a failed
     # probe, and the health window for a silent writer
     assert detection_scenarios(config) == {
-        "database down": 60 + 6 + 60, "region lost": 60 + 6, "silent writer": 120 + 60}
+        "database down": 60 + 6 + 60,
+        "region lost": 60 + 6,
+        "silent writer": 120 + 60,
+    }
     assert budget(DR_PROBE_INTERVAL_SECONDS="60").rto_worst_seconds == 180 + 62 + 5
 
 
@@ -88,28 +108,52 @@ def test_the_rpo_cap_bounds_the_data_an_automatic_failover_may_lose():
 LIMITS = [
     # (what, settings that just hold, settings that just fail)
     ("rto_seconds", {"DR_RTO_SECONDS": "119"}, {"DR_RTO_SECONDS": "118"}),
-    ("dns_ttl_seconds", {"DR_DNS_ROUTING": "failover", "DR_DNS_TTL_SECONDS": "60",
-                         "DR_RTO_SECONDS": "240"},
-     {"DR_DNS_ROUTING": "failover", "DR_DNS_TTL_SECONDS": "60", "DR_RTO_SECONDS": "239"}),
-    ("weighted", {"DR_DNS_ROUTING": "weighted", "DR_RTO_SECONDS": "204"},
-     {"DR_DNS_ROUTING": "weighted", "DR_RTO_SECONDS": "203"}),
-    ("rds-replica", {"DR_DATABASE_MODE": "rds-replica", "DR_RTO_SECONDS": "750"},
-     {"DR_DATABASE_MODE": "rds-replica", "DR_RTO_SECONDS": "749"}),
-    ("probe_interval_seconds", {"DR_PROBE_INTERVAL_SECONDS": "60", "DR_RTO_SECONDS": "247"},
-     {"DR_PROBE_INTERVAL_SECONDS": "60", "DR_RTO_SECONDS": "246"}),
-    ("rpo-lag alarm", {"DR_RPO_LAG_THRESHOLD_MS": "60000"},
-     {"DR_RPO_LAG_THRESHOLD_MS": "60001"}),
+    (
+        "dns_ttl_seconds",
+        {"DR_DNS_ROUTING": "failover", "DR_DNS_TTL_SECONDS": "60", "DR_RTO_SECONDS": "240"},
+        {"DR_DNS_ROUTING": "failover", "DR_DNS_TTL_SECONDS": "60", "DR_RTO_SECONDS": "239"},
+    ),
+    (
+        "weighted",
+        {"DR_DNS_ROUTING": "weighted", "DR_RTO_SECONDS": "204"},
+        {"DR_DNS_ROUTING": "weighted", "DR_RTO_SECONDS": "203"},
+    ),
+    (
+        "rds-replica",
+        {"DR_DATABASE_MODE": "rds-replica", "DR_RTO_SECONDS": "750"},
+        {"DR_DATABASE_MODE": "rds-replica", "DR_RTO_SECONDS": "749"},
+    ),
+    (
+        "probe_interval_seconds",
+        {"DR_PROBE_INTERVAL_SECONDS": "60", "DR_RTO_SECONDS": "247"},
+        {"DR_PROBE_INTERVAL_SECONDS": "60", "DR_RTO_SECONDS": "246"},
+    ),
+    ("rpo-lag alarm", {"DR_RPO_LAG_THRESHOLD_MS": "60000"}, {"DR_RPO_LAG_THRESHOLD_MS": "60001"}),
     ("rpo_seconds", {"DR_RPO_SECONDS": "30"}, {"DR_RPO_SECONDS": "29"}),
-    ("mysql lag alarm", {"DR_ENGINE": "aurora-mysql", "DR_REPLICATION_LAG_THRESHOLD_MS": "60000"},
-     {"DR_ENGINE": "aurora-mysql", "DR_REPLICATION_LAG_THRESHOLD_MS": "60001"}),
-    ("replica lag alarm",
-     {"DR_DATABASE_MODE": "rds-replica", "DR_RTO_SECONDS": "900",
-      "DR_REPLICA_LAG_THRESHOLD_SECONDS": "60"},
-     {"DR_DATABASE_MODE": "rds-replica", "DR_RTO_SECONDS": "900",
-      "DR_REPLICA_LAG_THRESHOLD_SECONDS": "61"}),
+    (
+        "mysql lag alarm",
+        {"DR_ENGINE": "aurora-mysql", "DR_REPLICATION_LAG_THRESHOLD_MS": "60000"},
+        {"DR_ENGINE": "aurora-mysql", "DR_REPLICATION_LAG_THRESHOLD_MS": "60001"},
+    ),
+    (
+        "replica lag alarm",
+        {
+            "DR_DATABASE_MODE": "rds-replica",
+            "DR_RTO_SECONDS": "900",
+            "DR_REPLICA_LAG_THRESHOLD_SECONDS": "60",
+        },
+        {
+            "DR_DATABASE_MODE": "rds-replica",
+            "DR_RTO_SECONDS": "900",
+            "DR_REPLICA_LAG_THRESHOLD_SECONDS": "61",
+        },
+    ),
     ("global_db_rpo", {"DR_GLOBAL_DB_RPO_SECONDS": "60"}, {"DR_GLOBAL_DB_RPO_SECONDS": "61"}),
-    ("automatic_failover", {"DR_AUTOMATIC_FAILOVER": "false", "DR_RTO_SECONDS": "0"},
-     {"DR_AUTOMATIC_FAILOVER": "false"}),
+    (
+        "automatic_failover",
+        {"DR_AUTOMATIC_FAILOVER": "false", "DR_RTO_SECONDS": "0"},
+        {"DR_AUTOMATIC_FAILOVER": "false"},
+    ),
 ]
 
 
@@ -131,10 +175,17 @@ def test_rpo_problems_name_the_setting_and_its_value():
 
 def test_tables_show_every_step_and_the_verdicts():
     text = render_text(budget())
-    assert text.splitlines()[0] == ("recovery budget (aurora-global, global-endpoint DNS, "
-                                    "automatic failover)")
-    for fragment in ("detection", "52 s", "promotion", "DNS TTL",
-                     "rto_seconds 300: met, 181 s to spare", "rpo_seconds 60: met"):
+    assert text.splitlines()[0] == (
+        "recovery budget (aurora-global, global-endpoint DNS, automatic failover)"
+    )
+    for fragment in (
+        "detection",
+        "52 s",
+        "promotion",
+        "DNS TTL",
+        "rto_seconds 300: met, 181 s to spare",
+        "rpo_seconds 60: met",
+    ):
         assert fragment in text
     failing = render_text(budget(DR_DATABASE_MODE="rds-replica"))
     assert "rto_seconds 300: NOT MET by 450 s" in failing
@@ -145,25 +196,32 @@ def test_tables_show_every_step_and_the_verdicts():
 
 # -- the budget is the budget of what is synthesized -----------------------------------------
 
+
 def _orchestrators(doc):
-    return {f["provider"]: f for f in resources(doc, "aws_lambda_function").values()
-            if "DR_MODE" in f["environment"]["variables"]}
+    return {
+        f["provider"]: f
+        for f in resources(doc, "aws_lambda_function").values()
+        if "DR_MODE" in f["environment"]["variables"]
+    }
 
 
 def _canaries(doc):
-    return {f["provider"]: f for f in resources(doc, "aws_lambda_function").values()
-            if "DB_HOST" in f["environment"]["variables"]}
+    return {
+        f["provider"]: f
+        for f in resources(doc, "aws_lambda_function").values()
+        if "DB_HOST" in f["environment"]["variables"]
+    }
 
 
 @pytest.mark.parametrize("app", ["default_app", "rds_app"])
 def test_synthesized_schedules_windows_and_timeouts_are_the_budgets(app, request):
     synthesized = request.getfixturevalue(app)
     doc, config = synthesized.doc, synthesized.config
-    schedules = sorted(r["schedule_expression"]
-                       for r in resources(doc, "aws_cloudwatch_event_rule").values())
+    schedules = sorted(
+        r["schedule_expression"] for r in resources(doc, "aws_cloudwatch_event_rule").values()
+    )
     # two canaries and the secondary's watchdog
-    assert schedules == sorted([rate(CANARY_PERIOD_SECONDS)] * 2
-                               + [rate(WATCHDOG_PERIOD_SECONDS)])
+    assert schedules == sorted([rate(CANARY_PERIOD_SECONDS)] * 2 + [rate(WATCHDOG_PERIOD_SECONDS)])
     canaries = _canaries(doc)
     for canary in canaries.values():
         variables = canary["environment"]["variables"]
@@ -174,18 +232,26 @@ def test_synthesized_schedules_windows_and_timeouts_are_the_budgets(app, request
     # The fast path: the one-second copies, one period per probe interval
     fast = [a for a in alarms if a["metric_name"].endswith("HighRes")]
     assert sorted(a["metric_name"] for a in fast) == [
-        "ConnectivityOkHighRes", "ConnectivityOkHighRes",
-        "PeerConnectivityOkHighRes", "PeerConnectivityOkHighRes"]
-    assert all((a["period"], a["evaluation_periods"], a["datapoints_to_alarm"])
-               == (config.probe_interval_seconds, CANARY_FAST_ALARM_PERIODS,
-                   CANARY_FAST_ALARM_PERIODS) for a in fast)
+        "ConnectivityOkHighRes",
+        "ConnectivityOkHighRes",
+        "PeerConnectivityOkHighRes",
+        "PeerConnectivityOkHighRes",
+    ]
+    assert all(
+        (a["period"], a["evaluation_periods"], a["datapoints_to_alarm"])
+        == (config.probe_interval_seconds, CANARY_FAST_ALARM_PERIODS, CANARY_FAST_ALARM_PERIODS)
+        for a in fast
+    )
     canary_alarms = [a for a in alarms if a["metric_name"] in ("ConnectivityOk", "IsWriter")]
     assert len(canary_alarms) == 4 and all(
-        (a["period"], a["evaluation_periods"]) == (CANARY_ALARM_PERIOD_SECONDS,
-                                                   CANARY_ALARM_PERIODS) for a in canary_alarms)
+        (a["period"], a["evaluation_periods"])
+        == (CANARY_ALARM_PERIOD_SECONDS, CANARY_ALARM_PERIODS)
+        for a in canary_alarms
+    )
     writer_health = [a for a in alarms if "writer-health" in a["alarm_name"]]
     assert [(a["period"], a["evaluation_periods"]) for a in writer_health] == [
-        (config.alarm_period_seconds, config.alarm_evaluation_periods)]
+        (config.alarm_period_seconds, config.alarm_evaluation_periods)
+    ]
     for provider, orchestrator in _orchestrators(doc).items():
         variables = orchestrator["environment"]["variables"]
         assert variables["HEALTH_WINDOW_SECONDS"] == str(HEALTH_WINDOW_SECONDS)
@@ -196,19 +262,24 @@ def test_synthesized_schedules_windows_and_timeouts_are_the_budgets(app, request
     assert {r["ttl"] for r in records} == {config.dns_ttl_seconds}
     (composite,) = resources(doc, "aws_cloudwatch_composite_alarm").values()
     assert "_ConnectivityFastAlarm_" in composite["alarm_rule"]  # the fast path's trigger
-    assert UNREACHABLE_REGION_SECONDS == (handler.CONNECT_TIMEOUT_SECONDS
-                                          * handler.MAX_ATTEMPTS)
+    assert UNREACHABLE_REGION_SECONDS == (handler.CONNECT_TIMEOUT_SECONDS * handler.MAX_ATTEMPTS)
 
 
 def test_orchestrator_may_run_only_its_own_regions_canary(default_app):
     functions = default_app.doc["resource"]["aws_lambda_function"]
     canaries = _canaries(default_app.doc)
-    policies = [p for p in resources(default_app.doc, "aws_iam_role_policy").values()
-                if "RefreshWriterHealth" in p["policy"]]
+    policies = [
+        p
+        for p in resources(default_app.doc, "aws_iam_role_policy").values()
+        if "RefreshWriterHealth" in p["policy"]
+    ]
     assert len(policies) == 2
     for policy in policies:
-        (statement,) = [s for s in json.loads(policy["policy"])["Statement"]
-                        if s["Sid"] == "RefreshWriterHealth"]
+        (statement,) = [
+            s
+            for s in json.loads(policy["policy"])["Statement"]
+            if s["Sid"] == "RefreshWriterHealth"
+        ]
         assert statement["Action"] == ["lambda:InvokeFunction"]
         # "${aws_lambda_function.<name>.arn}": that function is this region's canary
         name = statement["Resource"].removeprefix("${aws_lambda_function.").split(".")[0]
@@ -217,22 +288,36 @@ def test_orchestrator_may_run_only_its_own_regions_canary(default_app):
 
 # -- at synth ---------------------------------------------------------------------------------
 
+
 def _run_main(env_overrides: dict[str, str], cwd: Path) -> subprocess.CompletedProcess:
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith("DR_") and k != "ENVIRONMENT_SUFFIX"}
+    env = {
+        k: v for k, v in os.environ.items() if not k.startswith("DR_") and k != "ENVIRONMENT_SUFFIX"
+    }
     env.update(env_overrides)
-    return subprocess.run([sys.executable, str(ROOT / "main.py")], cwd=cwd, env=env,
-                          capture_output=True, text=True, timeout=300)
+    return subprocess.run(
+        [sys.executable, str(ROOT / "main.py")],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
 
 
-@pytest.mark.parametrize("env, message", [
-    ({"DR_DATABASE_MODE": "rds-replica"},
-     "worst-case RTO 750 s exceeds rto_seconds 300 (largest: promotion 602 s"),
-    ({"DR_RPO_LAG_THRESHOLD_MS": "90000"},
-     "AuroraGlobalDBRPOLag alarm threshold 90 s exceeds rpo_seconds 60"),
-])
-def test_synth_stops_with_the_table_and_one_error_line_when_objectives_fail(env, message,
-                                                                           tmp_path):
+@pytest.mark.parametrize(
+    "env, message",
+    [
+        (
+            {"DR_DATABASE_MODE": "rds-replica"},
+            "worst-case RTO 750 s exceeds rto_seconds 300 (largest: promotion 602 s",
+        ),
+        (
+            {"DR_RPO_LAG_THRESHOLD_MS": "90000"},
+            "AuroraGlobalDBRPOLag alarm threshold 90 s exceeds rpo_seconds 60",
+        ),
+    ],
+)
+def test_synth_stops_with_the_table_and_one_error_line_when_objectives_fail(env, message, tmp_path):
     result = _run_main(env, tmp_path)
     assert result.returncode == 2
     (line,) = result.stderr.strip().splitlines()
@@ -241,4 +326,3 @@ def test_synth_stops_with_the_table_and_one_error_line_when_objectives_fail(env,
     assert "recovery budget (" in result.stdout and "NOT MET" in result.stdout
     assert "Traceback" not in result.stdout + result.stderr
     assert list(tmp_path.iterdir()) == []  # nothing written
-

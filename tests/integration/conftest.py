@@ -2,7 +2,6 @@
 and points ``AWS_ENDPOINT_URL`` at the emulator it deployed to)."""
 
 import json
-import os
 from pathlib import Path
 
 import boto3
@@ -19,12 +18,12 @@ def outputs() -> dict:
 
 @pytest.fixture(scope="session")
 def regions(outputs) -> dict[str, str]:
-    return {role: outputs[f"{role}_kms_key_arn"].split(":")[3]
-            for role in ("primary", "secondary")}
+    return {role: outputs[f"{role}_kms_key_arn"].split(":")[3] for role in ("primary", "secondary")}
 
 
 @pytest.fixture(scope="session")
 def aws(regions):
     def client(service: str, role: str = "primary"):
         return boto3.client(service, region_name=regions[role])
+
     return client

@@ -13,14 +13,18 @@ import struct
 import threading
 import time
 from contextlib import contextmanager
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from dr_lambdas.canary import handler
 from dr_lambdas.canary.probe import ProbeSettings, connect_postgres, probe
-from dr_lambdas.contract import (CANARY_CONNECT_TIMEOUT_SECONDS, CLUSTER_DIMENSION,
-                                 INSTANCE_DIMENSION, NAMESPACE)
+from dr_lambdas.contract import (
+    CANARY_CONNECT_TIMEOUT_SECONDS,
+    CLUSTER_DIMENSION,
+    INSTANCE_DIMENSION,
+    NAMESPACE,
+)
 from tools.pg_cluster import LOOPBACK, PgCluster, free_port
 
 ENGINES = ("postgres", "aurora-mysql")
@@ -38,15 +42,29 @@ def cluster():
 
 def settings_for(cluster: PgCluster, node=None, **overrides) -> ProbeSettings:
     node = node or cluster.primary
-    fields = dict(engine="postgres", host=LOOPBACK, port=node.port, database=cluster.database,
-                  user=cluster.user, password=cluster.password, connect_timeout_seconds=3)
+    fields = dict(
+        engine="postgres",
+        host=LOOPBACK,
+        port=node.port,
+        database=cluster.database,
+        user=cluster.user,
+        password=cluster.password,
+        connect_timeout_seconds=3,
+    )
     return ProbeSettings(**{**fields, **overrides})
 
 
 def offline_settings(engine: str, **overrides) -> ProbeSettings:
     """Settings for the cases that never reach a server (no MySQL server runs here)."""
-    fields = dict(engine=engine, host=LOOPBACK, port=free_port(), database="app", user="app",
-                  password="not-used", connect_timeout_seconds=SHORT_TIMEOUT)
+    fields = dict(
+        engine=engine,
+        host=LOOPBACK,
+        port=free_port(),
+        database="app",
+        user="app",
+        password="not-used",
+        connect_timeout_seconds=SHORT_TIMEOUT,
+    )
     return ProbeSettings(**{**fields, **overrides})
 
 
@@ -64,7 +82,7 @@ def tcp_server(respond=None):
         while not stop.is_set():
             try:
                 conn, _ = server.accept()
-            except socket.timeout:
+            except TimeoutError:
                 continue
             except OSError:
                 return
@@ -89,6 +107,7 @@ def tcp_server(respond=None):
 
 # Probe: what the server is -----------------------------------------------------------------
 
+
 def test_primary_is_detected_as_writer(cluster):
     result = probe(settings_for(cluster))
 
@@ -101,8 +120,12 @@ def test_primary_is_detected_as_writer(cluster):
 
 def test_replica_is_detected_read_only_with_lag(cluster):
     # Given a transaction the replica has replayed (the lag is measured from its commit time)
-    cluster.sql(cluster.primary, "CREATE TABLE IF NOT EXISTS heartbeat (at timestamptz)",
-                "INSERT INTO heartbeat VALUES (now())", database=cluster.database)
+    cluster.sql(
+        cluster.primary,
+        "CREATE TABLE IF NOT EXISTS heartbeat (at timestamptz)",
+        "INSERT INTO heartbeat VALUES (now())",
+        database=cluster.database,
+    )
     cluster.wait_for_replay()
 
     result = probe(settings_for(cluster, cluster.replica))
@@ -120,7 +143,8 @@ def test_connection_is_always_encrypted(cluster, verify):
     connection = connect_postgres(settings)
     try:
         ((ssl_on, version),) = connection.run(
-            "SELECT ssl, version FROM pg_stat_ssl WHERE pid = pg_backend_pid()")
+            "SELECT ssl, version FROM pg_stat_ssl WHERE pid = pg_backend_pid()"
+        )
     finally:
         connection.close()
 
@@ -152,6 +176,7 @@ def test_unreadable_ca_bundle_is_a_fault_of_the_probe_not_a_tls_failure(cluster,
 
 
 # Probe: failure modes -----------------------------------------------------------------------
+
 
 def test_wrong_password_fails_as_auth(cluster):
     result = probe(settings_for(cluster, password="not-the-password"))
@@ -209,17 +234,31 @@ def _mysql_without_tls(conn: socket.socket) -> None:
     # A MySQL protocol-10 greeting whose capabilities lack CLIENT_SSL (0x800).
     capabilities = 0x1 | 0x8 | 0x200 | 0x8000 | 0x80000  # long password, with db, 4.1, auth
     salt = b"abcdefgh" + b"ijklmnopqrst"
-    payload = (b"\x0a" + b"8.0.36\x00" + struct.pack("<I", 7) + salt[:8] + b"\x00"
-               + struct.pack("<H", capabilities & 0xFFFF) + b"\x21" + struct.pack("<H", 2)
-               + struct.pack("<H", capabilities >> 16) + bytes([21]) + b"\x00" * 10
-               + salt[8:] + b"\x00" + b"mysql_native_password\x00")
+    payload = (
+        b"\x0a"
+        + b"8.0.36\x00"
+        + struct.pack("<I", 7)
+        + salt[:8]
+        + b"\x00"
+        + struct.pack("<H", capabilities & 0xFFFF)
+        + b"\x21"
+        + struct.pack("<H", 2)
+        + struct.pack("<H", capabilities >> 16)
+        + bytes([21])
+        + b"\x00" * 10
+        + salt[8:]
+        + b"\x00"
+        + b"mysql_native_password\x00"
+    )
     conn.sendall(struct.pack("<I", len(payload))[:3] + b"\x00" + payload)
     conn.recv(1024)
 
 
-@pytest.mark.parametrize("engine,respond", [("postgres", _postgres_without_tls),
-                                            ("aurora-mysql", _mysql_without_tls)],
-                         ids=ENGINES)
+@pytest.mark.parametrize(
+    "engine,respond",
+    [("postgres", _postgres_without_tls), ("aurora-mysql", _mysql_without_tls)],
+    ids=ENGINES,
+)
 def test_server_without_tls_fails_as_tls_never_plaintext(engine, respond):
     with tcp_server(respond) as port:
         result = probe(offline_settings(engine, port=port, connect_timeout_seconds=3))
@@ -227,15 +266,19 @@ def test_server_without_tls_fails_as_tls_never_plaintext(engine, respond):
     assert (result.connected, result.error_kind) == (False, "tls")
 
 
-@pytest.mark.parametrize("field,value,message", [
-    ("engine", "mysql", "engine must be one of"),
-    ("port", 0, "port must be 1..65535, got 0"),
-    ("connect_timeout_seconds", 0, "connect_timeout_seconds must be > 0, got 0"),
-    ("host", "", "host must be"),
-])
+@pytest.mark.parametrize(
+    "field,value,message",
+    [
+        ("engine", "mysql", "engine must be one of"),
+        ("port", 0, "port must be 1..65535, got 0"),
+        ("connect_timeout_seconds", 0, "connect_timeout_seconds must be > 0, got 0"),
+        ("host", "", "host must be"),
+    ],
+)
 def test_settings_are_validated(field, value, message):
-    fields = dict(engine="postgres", host=LOOPBACK, port=5432, database="app", user="app",
-                  password="secret")
+    fields = dict(
+        engine="postgres", host=LOOPBACK, port=5432, database="app", user="app", password="secret"
+    )
     with pytest.raises(ValueError, match=message):
         ProbeSettings(**{**fields, field: value})
 
@@ -250,9 +293,13 @@ SECRET_ID = "dbdr-test/canary"
 def aws(monkeypatch):
     from moto import mock_aws
 
-    for name, value in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
-                        "AWS_SESSION_TOKEN": "testing", "AWS_REGION": "us-east-1",
-                        "AWS_DEFAULT_REGION": "us-east-1"}.items():
+    for name, value in {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_SESSION_TOKEN": "testing",
+        "AWS_REGION": "us-east-1",
+        "AWS_DEFAULT_REGION": "us-east-1",
+    }.items():
         monkeypatch.setenv(name, value)
     monkeypatch.setattr(handler, "_CLIENTS", {})
     with mock_aws():
@@ -261,19 +308,29 @@ def aws(monkeypatch):
         yield boto3.session.Session(region_name="us-east-1")
 
 
-# What the stack sets (constructs_lib/monitoring/connectivity_canary.py, from dr_lambdas/contract.py);
-# the probe interval is 60 s, an allowed setting, so a run probes once (the loop's own
-# tests set 10 s).
-DEPLOYED = {"METRIC_NAMESPACE": NAMESPACE, "METRIC_DIMENSION": CLUSTER_DIMENSION,
-            "CONNECT_TIMEOUT_SECONDS": str(CANARY_CONNECT_TIMEOUT_SECONDS),
-            "PROBE_INTERVAL_SECONDS": "60"}
+# What the stack sets (constructs_lib/monitoring/connectivity_canary.py, from
+# dr_lambdas/contract.py); the probe interval is 60 s, an allowed setting, so a run probes
+# once (the loop's own tests set 10 s).
+DEPLOYED = {
+    "METRIC_NAMESPACE": NAMESPACE,
+    "METRIC_DIMENSION": CLUSTER_DIMENSION,
+    "CONNECT_TIMEOUT_SECONDS": str(CANARY_CONNECT_TIMEOUT_SECONDS),
+    "PROBE_INTERVAL_SECONDS": "60",
+}
 
 
 @pytest.fixture
 def canary_env(cluster, monkeypatch):
-    env = {"DB_ENGINE": "postgres", "DB_HOST": LOOPBACK, "DB_PORT": str(cluster.primary.port),
-           "DB_NAME": cluster.database, "SECRET_ID": SECRET_ID, "CLUSTER_ID": CLUSTER_ID,
-           "CA_BUNDLE": cluster.ca_file, **DEPLOYED}
+    env = {
+        "DB_ENGINE": "postgres",
+        "DB_HOST": LOOPBACK,
+        "DB_PORT": str(cluster.primary.port),
+        "DB_NAME": cluster.database,
+        "SECRET_ID": SECRET_ID,
+        "CLUSTER_ID": CLUSTER_ID,
+        "CA_BUNDLE": cluster.ca_file,
+        **DEPLOYED,
+    }
     for name, value in env.items():
         monkeypatch.setenv(name, value)
     return env
@@ -283,15 +340,21 @@ def published(session) -> dict[str, float]:
     """Metric name -> the value CloudWatch (moto) holds for the cluster's dimension."""
     cloudwatch = session.client("cloudwatch")
     listed = cloudwatch.list_metrics(Namespace="DatabaseDR")["Metrics"]
-    assert all(m["Dimensions"] == [{"Name": "DBClusterIdentifier", "Value": CLUSTER_ID}]
-               for m in listed), listed
-    now = datetime.now(timezone.utc)
+    assert all(
+        m["Dimensions"] == [{"Name": "DBClusterIdentifier", "Value": CLUSTER_ID}] for m in listed
+    ), listed
+    now = datetime.now(UTC)
     values = {}
     for metric in listed:
         stats = cloudwatch.get_metric_statistics(
-            Namespace="DatabaseDR", MetricName=metric["MetricName"],
-            Dimensions=metric["Dimensions"], StartTime=now - timedelta(minutes=5),
-            EndTime=now + timedelta(minutes=5), Period=60, Statistics=["Maximum", "SampleCount"])
+            Namespace="DatabaseDR",
+            MetricName=metric["MetricName"],
+            Dimensions=metric["Dimensions"],
+            StartTime=now - timedelta(minutes=5),
+            EndTime=now + timedelta(minutes=5),
+            Period=60,
+            Statistics=["Maximum", "SampleCount"],
+        )
         (point,) = stats["Datapoints"]
         assert point["SampleCount"] == 1
         values[metric["MetricName"]] = point["Maximum"]
@@ -305,15 +368,21 @@ def log_lines(capsys) -> list[dict]:
 def test_handler_publishes_a_healthy_writer(aws, canary_env, cluster, capsys):
     password = cluster.password
     aws.client("secretsmanager").create_secret(
-        Name=SECRET_ID, SecretString=json.dumps({"username": cluster.user, "password": password}))
+        Name=SECRET_ID, SecretString=json.dumps({"username": cluster.user, "password": password})
+    )
 
     answer = handler.lambda_handler({}, None)
 
     assert answer["error_kind"] is None
     assert answer["metrics"]["ConnectivityOk"] == 1 and answer["metrics"]["IsWriter"] == 1
     metrics = published(aws)
-    assert set(metrics) == {"ConnectivityOk", "IsWriter", "LatencyMs", "CanaryError",
-                            "ConnectivityOkHighRes"}
+    assert set(metrics) == {
+        "ConnectivityOk",
+        "IsWriter",
+        "LatencyMs",
+        "CanaryError",
+        "ConnectivityOkHighRes",
+    }
     assert metrics["ConnectivityOkHighRes"] == 1
     assert metrics["ConnectivityOk"] == 1 and metrics["IsWriter"] == 1
     assert metrics["CanaryError"] == 0
@@ -327,28 +396,44 @@ def test_handler_publishes_a_healthy_writer(aws, canary_env, cluster, capsys):
 def test_handler_publishes_replica_lag(aws, canary_env, cluster, monkeypatch):
     monkeypatch.setenv("DB_PORT", str(cluster.replica.port))
     aws.client("secretsmanager").create_secret(
-        Name=SECRET_ID, SecretString=json.dumps({"username": cluster.user,
-                                                 "password": cluster.password}))
-    cluster.sql(cluster.primary, "CREATE TABLE IF NOT EXISTS heartbeat (at timestamptz)",
-                "INSERT INTO heartbeat VALUES (now())", database=cluster.database)
+        Name=SECRET_ID,
+        SecretString=json.dumps({"username": cluster.user, "password": cluster.password}),
+    )
+    cluster.sql(
+        cluster.primary,
+        "CREATE TABLE IF NOT EXISTS heartbeat (at timestamptz)",
+        "INSERT INTO heartbeat VALUES (now())",
+        database=cluster.database,
+    )
     cluster.wait_for_replay()
 
     handler.lambda_handler({}, None)
 
     metrics = published(aws)
-    assert set(metrics) == {"ConnectivityOk", "IsWriter", "LatencyMs", "ReplicationLagMs",
-                            "CanaryError", "ConnectivityOkHighRes"}
+    assert set(metrics) == {
+        "ConnectivityOk",
+        "IsWriter",
+        "LatencyMs",
+        "ReplicationLagMs",
+        "CanaryError",
+        "ConnectivityOkHighRes",
+    }
     assert (metrics["ConnectivityOk"], metrics["IsWriter"]) == (1, 0)
     assert 0 <= metrics["ReplicationLagMs"] < 15_000
 
 
-@pytest.mark.parametrize("secret_string", [
-    None,  # no such secret
-    "not json",
-    json.dumps({"username": "canary"}),  # no password
-], ids=["missing", "not-json", "no-password"])
+@pytest.mark.parametrize(
+    "secret_string",
+    [
+        None,  # no such secret
+        "not json",
+        json.dumps({"username": "canary"}),  # no password
+    ],
+    ids=["missing", "not-json", "no-password"],
+)
 def test_handler_reports_an_unreadable_secret_as_a_canary_fault_never_as_down(
-        aws, canary_env, monkeypatch, capsys, secret_string):
+    aws, canary_env, monkeypatch, capsys, secret_string
+):
     # The host cannot resolve: had the handler probed anyway, the kind would be "dns".
     monkeypatch.setenv("DB_HOST", UNKNOWN_HOST)
     if secret_string is not None:
@@ -365,26 +450,30 @@ def test_handler_reports_an_unreadable_secret_as_a_canary_fault_never_as_down(
     assert "canary" not in line["error"].replace(SECRET_ID, "")  # no secret content leaks
 
 
-def test_handler_publishes_failure_kind_when_the_database_is_unreachable(aws, canary_env,
-                                                                       monkeypatch, cluster):
+def test_handler_publishes_failure_kind_when_the_database_is_unreachable(
+    aws, canary_env, monkeypatch, cluster
+):
     monkeypatch.setenv("DB_PORT", str(free_port()))
     aws.client("secretsmanager").create_secret(
-        Name=SECRET_ID, SecretString=json.dumps({"username": cluster.user,
-                                                 "password": cluster.password}))
+        Name=SECRET_ID,
+        SecretString=json.dumps({"username": cluster.user, "password": cluster.password}),
+    )
 
     answer = handler.lambda_handler({}, None)
 
     assert (answer["metrics"], answer["error_kind"]) == (
-        {"ConnectivityOk": 0, "CanaryError": 0}, "refused")
-    assert published(aws) == {"ConnectivityOk": 0, "CanaryError": 0,
-                              "ConnectivityOkHighRes": 0}
+        {"ConnectivityOk": 0, "CanaryError": 0},
+        "refused",
+    )
+    assert published(aws) == {"ConnectivityOk": 0, "CanaryError": 0, "ConnectivityOkHighRes": 0}
 
 
 def test_handler_reports_refused_credentials_as_a_canary_fault(aws, canary_env, cluster):
     # Given a secret whose password the database refuses (a rotation the canary missed)
     aws.client("secretsmanager").create_secret(
-        Name=SECRET_ID, SecretString=json.dumps({"username": cluster.user,
-                                                 "password": "not-the-password"}))
+        Name=SECRET_ID,
+        SecretString=json.dumps({"username": cluster.user, "password": "not-the-password"}),
+    )
 
     answer = handler.lambda_handler({}, None)
 
@@ -395,12 +484,14 @@ def test_handler_reports_refused_credentials_as_a_canary_fault(aws, canary_env, 
 
 def _credentials(aws, cluster):
     aws.client("secretsmanager").create_secret(
-        Name=SECRET_ID, SecretString=json.dumps({"username": cluster.user,
-                                                 "password": cluster.password}))
+        Name=SECRET_ID,
+        SecretString=json.dumps({"username": cluster.user, "password": cluster.password}),
+    )
 
 
 def test_a_secondary_whose_writer_endpoint_does_not_resolve_is_probed_at_its_reader_endpoint(
-        aws, canary_env, cluster, monkeypatch):
+    aws, canary_env, cluster, monkeypatch
+):
     # Given an Aurora secondary: its writer endpoint is inactive (does not resolve), its
     # reader endpoint serves the read-only replica
     monkeypatch.setenv("DB_HOST", UNKNOWN_HOST)
@@ -417,7 +508,8 @@ def test_a_secondary_whose_writer_endpoint_does_not_resolve_is_probed_at_its_rea
 
 
 def test_the_reader_endpoint_is_not_probed_while_the_writer_endpoint_answers(
-        aws, canary_env, cluster, monkeypatch):
+    aws, canary_env, cluster, monkeypatch
+):
     monkeypatch.setenv("DB_READER_HOST", UNKNOWN_HOST)
     _credentials(aws, cluster)
 
@@ -426,13 +518,15 @@ def test_the_reader_endpoint_is_not_probed_while_the_writer_endpoint_answers(
     assert answer["host"] == LOOPBACK and answer["metrics"]["IsWriter"] == 1
 
 
-def test_the_reader_endpoint_is_not_tried_after_a_fault_of_the_probe(aws, canary_env, cluster,
-                                                                      monkeypatch):
+def test_the_reader_endpoint_is_not_tried_after_a_fault_of_the_probe(
+    aws, canary_env, cluster, monkeypatch
+):
     # A refused password would be refused on every endpoint: one probe, one fault
     monkeypatch.setenv("DB_READER_HOST", "localhost")
     aws.client("secretsmanager").create_secret(
-        Name=SECRET_ID, SecretString=json.dumps({"username": cluster.user,
-                                                 "password": "not-the-password"}))
+        Name=SECRET_ID,
+        SecretString=json.dumps({"username": cluster.user, "password": "not-the-password"}),
+    )
 
     answer = handler.lambda_handler({}, None)
 
@@ -441,25 +535,34 @@ def test_the_reader_endpoint_is_not_tried_after_a_fault_of_the_probe(aws, canary
 
 def _peer_points(aws, peer_id: str) -> dict[str, float]:
     cloudwatch = aws.client("cloudwatch")
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     values = {}
     for metric in cloudwatch.list_metrics(
-            Namespace="DatabaseDR",
-            Dimensions=[{"Name": "DBClusterIdentifier", "Value": peer_id}])["Metrics"]:
+        Namespace="DatabaseDR", Dimensions=[{"Name": "DBClusterIdentifier", "Value": peer_id}]
+    )["Metrics"]:
         (point,) = cloudwatch.get_metric_statistics(
-            Namespace="DatabaseDR", MetricName=metric["MetricName"],
-            Dimensions=metric["Dimensions"], StartTime=now - timedelta(minutes=5),
-            EndTime=now + timedelta(minutes=5), Period=60, Statistics=["Maximum"])["Datapoints"]
+            Namespace="DatabaseDR",
+            MetricName=metric["MetricName"],
+            Dimensions=metric["Dimensions"],
+            StartTime=now - timedelta(minutes=5),
+            EndTime=now + timedelta(minutes=5),
+            Period=60,
+            Statistics=["Maximum"],
+        )["Datapoints"]
         values[metric["MetricName"]] = point["Maximum"]
     return values
 
 
-@pytest.mark.parametrize("peer_host, expected", [
-    ("localhost", 1),  # the other region's database answers across the peering
-    (UNKNOWN_HOST, 0),  # it cannot be reached
-])
+@pytest.mark.parametrize(
+    "peer_host, expected",
+    [
+        ("localhost", 1),  # the other region's database answers across the peering
+        (UNKNOWN_HOST, 0),  # it cannot be reached
+    ],
+)
 def test_the_other_regions_database_is_probed_across_the_peering(
-        aws, canary_env, cluster, monkeypatch, peer_host, expected):
+    aws, canary_env, cluster, monkeypatch, peer_host, expected
+):
     monkeypatch.setenv("PEER_DB_HOST", peer_host)
     monkeypatch.setenv("PEER_CLUSTER_ID", "dbdr-test-usw2")
     _credentials(aws, cluster)
@@ -468,13 +571,16 @@ def test_the_other_regions_database_is_probed_across_the_peering(
 
     # Published in the canary's own region, under the other database's dimension
     assert answer["peer"]["metrics"] == {"PeerConnectivityOk": expected}
-    assert _peer_points(aws, "dbdr-test-usw2") == {"PeerConnectivityOk": expected,
-                                                   "PeerConnectivityOkHighRes": expected}
+    assert _peer_points(aws, "dbdr-test-usw2") == {
+        "PeerConnectivityOk": expected,
+        "PeerConnectivityOkHighRes": expected,
+    }
     assert answer["metrics"]["ConnectivityOk"] == 1 and answer["metrics"]["CanaryError"] == 0
 
 
-def test_a_secret_fault_publishes_no_verdict_on_the_other_region_either(aws, canary_env,
-                                                                        monkeypatch):
+def test_a_secret_fault_publishes_no_verdict_on_the_other_region_either(
+    aws, canary_env, monkeypatch
+):
     monkeypatch.setenv("PEER_DB_HOST", UNKNOWN_HOST)
     monkeypatch.setenv("PEER_CLUSTER_ID", "dbdr-test-usw2")
 
@@ -487,10 +593,16 @@ def test_a_secret_fault_publishes_no_verdict_on_the_other_region_either(aws, can
 def test_handler_publishes_under_the_configured_dimension_name(aws, monkeypatch):
     # An RDS DB instance deployment names its metrics by DBInstanceIdentifier (no database
     # server is needed: the secret does not exist, so the probe fails before connecting)
-    for name, value in {"DB_ENGINE": "postgres", "DB_HOST": UNKNOWN_HOST, "DB_NAME": "app",
-                        "DB_PORT": "5432", "SECRET_ID": SECRET_ID,
-                        "CLUSTER_ID": "dbdr-test-instance", **DEPLOYED,
-                        "METRIC_DIMENSION": INSTANCE_DIMENSION}.items():
+    for name, value in {
+        "DB_ENGINE": "postgres",
+        "DB_HOST": UNKNOWN_HOST,
+        "DB_NAME": "app",
+        "DB_PORT": "5432",
+        "SECRET_ID": SECRET_ID,
+        "CLUSTER_ID": "dbdr-test-instance",
+        **DEPLOYED,
+        "METRIC_DIMENSION": INSTANCE_DIMENSION,
+    }.items():
         monkeypatch.setenv(name, value)
 
     answer = handler.lambda_handler({}, None)
@@ -498,12 +610,11 @@ def test_handler_publishes_under_the_configured_dimension_name(aws, monkeypatch)
     assert answer["dimensions"] == {"DBInstanceIdentifier": "dbdr-test-instance"}
     (metric,) = aws.client("cloudwatch").list_metrics(Namespace="DatabaseDR")["Metrics"]
     assert metric["MetricName"] == "CanaryError"
-    assert metric["Dimensions"] == [{"Name": "DBInstanceIdentifier",
-                                     "Value": "dbdr-test-instance"}]
-
+    assert metric["Dimensions"] == [{"Name": "DBInstanceIdentifier", "Value": "dbdr-test-instance"}]
 
 
 # The probe loop ------------------------------------------------------------------------------
+
 
 class Ticks:
     """A monotonic clock that moves only when the loop sleeps or a probe takes time."""
@@ -528,19 +639,23 @@ def _looping(monkeypatch, aws, ticks: Ticks, probes: list) -> None:
         probes.append(ticks.now)
         ticks.now += ticks.probe_seconds
         return real(*args)
+
     monkeypatch.setattr(handler, "probe_once", timed)
 
 
 def test_a_run_probes_every_interval_through_its_minute_one_batch_per_probe(
-        aws, canary_env, cluster, monkeypatch):
+    aws, canary_env, cluster, monkeypatch
+):
     # Given a 10 s interval, and a PutMetricData recorder
     monkeypatch.setenv("PROBE_INTERVAL_SECONDS", "10")
     _credentials(aws, cluster)
     ticks, probes, batches = Ticks(probe_seconds=0.2), [], []
     _looping(monkeypatch, aws, ticks, probes)
     cloudwatch = handler._client("cloudwatch")
-    cloudwatch.meta.events.register("provide-client-params.cloudwatch.PutMetricData",
-                                    lambda params, **_: batches.append(params["MetricData"]))
+    cloudwatch.meta.events.register(
+        "provide-client-params.cloudwatch.PutMetricData",
+        lambda params, **_: batches.append(params["MetricData"]),
+    )
     # When the scheduled run goes
     answer = handler.lambda_handler({}, None)
     # Then six probes, 10 s apart, within the minute; one batch each, with the fast copy
@@ -554,7 +669,8 @@ def test_a_run_probes_every_interval_through_its_minute_one_batch_per_probe(
 
 
 def test_a_slow_probe_skips_a_slot_and_a_short_lambda_time_ends_the_run(
-        aws, canary_env, cluster, monkeypatch):
+    aws, canary_env, cluster, monkeypatch
+):
     monkeypatch.setenv("PROBE_INTERVAL_SECONDS", "10")
     _credentials(aws, cluster)
     # Each probe takes 16 s (timeouts): slots 10 and 30 come too late and are skipped
@@ -570,13 +686,15 @@ def test_a_slow_probe_skips_a_slot_and_a_short_lambda_time_ends_the_run(
     class Context:
         def get_remaining_time_in_millis(self):
             return int((1000.0 + 33 - ticks.now) * 1000)  # 33 s in all
+
     answer = handler.lambda_handler({}, Context())
     # 3 s timeout x 4 + 2 s needed: the probes at 0 and 10 s, not at 20 s
     assert answer["probes"] == 2
 
 
 def test_a_60_s_interval_is_one_probe_a_run_and_a_missing_or_wrong_one_is_a_deploy_bug(
-        aws, canary_env, cluster, monkeypatch):
+    aws, canary_env, cluster, monkeypatch
+):
     _credentials(aws, cluster)
     assert handler.lambda_handler({}, None)["probes"] == 1  # DEPLOYED: 60 s
     monkeypatch.delenv("PROBE_INTERVAL_SECONDS")

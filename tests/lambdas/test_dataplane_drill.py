@@ -29,6 +29,7 @@ from pathlib import Path
 
 import pytest
 
+from constructs_lib.config import DrConfig
 from dr_lambdas.canary.probe import ProbeSettings, classify, connect_postgres, probe
 from dr_lambdas.orchestrator.decision import Observation, Request, decide
 from tools.pg_cluster import LOOPBACK, PgCluster
@@ -39,7 +40,7 @@ REPORT = ROOT / ".e2e" / "dataplane-drill.json"
 ROWS_BEFORE_KILL = 512  # committed rows to have before the kill
 WRITER_MAX_ROWS = 200_000  # hard stops for the writer thread ...
 WRITER_MAX_SECONDS = 20  # ... whatever happens
-RPO_SECONDS = 60  # the orchestrator's default
+RPO_SECONDS = DrConfig().rpo_seconds  # what the stack deploys to the orchestrator
 MAX_TIME_TO_FIRST_WRITE = 30  # seconds
 # Commits acknowledged longer than this before the kill must be on the replica: streaming
 # on loopback runs milliseconds behind, a second is a generous bound for a busy CI host.
@@ -96,8 +97,9 @@ def first_write(settings: ProbeSettings, deadline: float) -> float:
         except Exception as exc:  # noqa: BLE001 - not writable yet
             last_error = exc
             time.sleep(0.05)
-    raise AssertionError(f"no successful write on the new writer before the deadline; "
-                         f"last error: {last_error!r}")
+    raise AssertionError(
+        f"no successful write on the new writer before the deadline; last error: {last_error!r}"
+    )
 
 
 @pytest.fixture
@@ -110,14 +112,24 @@ def cluster():
 
 def test_dataplane_failover_drill(cluster, capsys):
     # Given a table, replicated, and the canary's settings for both servers
-    cluster.sql(cluster.primary, "CREATE TABLE drill_rows (id integer PRIMARY KEY, "
-                                 "at timestamptz NOT NULL DEFAULT clock_timestamp())",
-                f"ALTER TABLE drill_rows OWNER TO {cluster.user}", database=cluster.database)
+    cluster.sql(
+        cluster.primary,
+        "CREATE TABLE drill_rows (id integer PRIMARY KEY, "
+        "at timestamptz NOT NULL DEFAULT clock_timestamp())",
+        f"ALTER TABLE drill_rows OWNER TO {cluster.user}",
+        database=cluster.database,
+    )
     cluster.wait_for_replay()
-    old_primary = ProbeSettings(engine="postgres", host=LOOPBACK, port=cluster.primary.port,
-                                database=cluster.database, user=cluster.user,
-                                password=cluster.password, connect_timeout_seconds=2,
-                                ca_bundle=cluster.ca_file)
+    old_primary = ProbeSettings(
+        engine="postgres",
+        host=LOOPBACK,
+        port=cluster.primary.port,
+        database=cluster.database,
+        user=cluster.user,
+        password=cluster.password,
+        connect_timeout_seconds=2,
+        ca_bundle=cluster.ca_file,
+    )
     replica = replace(old_primary, port=cluster.replica.port)
 
     # ... and a writer committing rows while the canary keeps probing the replica
@@ -126,8 +138,11 @@ def test_dataplane_failover_drill(cluster, capsys):
     try:
         wait_until = time.monotonic() + WRITER_MAX_SECONDS
         replica_probe = probe(replica)
-        while (len(writer.committed) < ROWS_BEFORE_KILL and writer.is_alive()
-               and time.monotonic() < wait_until):
+        while (
+            len(writer.committed) < ROWS_BEFORE_KILL
+            and writer.is_alive()
+            and time.monotonic() < wait_until
+        ):
             time.sleep(0.02)
         assert len(writer.committed) >= ROWS_BEFORE_KILL, f"writer stalled: {writer.error!r}"
         replica_probe = probe(replica)  # the canary's last look at the replica before the kill
@@ -147,13 +162,19 @@ def test_dataplane_failover_drill(cluster, capsys):
     writer_probe = probe(old_primary)
     second_opinion = probe(old_primary)
     observation = Observation(
-        writer_region="primary-site", target_region="replica-site",
+        writer_region="primary-site",
+        target_region="replica-site",
         writer_healthy=bool(writer_probe.connected and writer_probe.is_writer),
-        lag_seconds=None if replica_probe.replication_lag_ms is None
+        lag_seconds=None
+        if replica_probe.replication_lag_ms is None
         else replica_probe.replication_lag_ms / 1000,
         probe="down" if writer_probe.unreachable else "fault",
-        outage_signals=(("a probe from replica-site cannot connect either",)
-                        if second_opinion.unreachable else ()))
+        outage_signals=(
+            ("a probe from replica-site cannot connect either",)
+            if second_opinion.unreachable
+            else ()
+        ),
+    )
     decision = decide(observation, Request(action="evaluate"), rpo_seconds=RPO_SECONDS)
     assert decision.kind == "failover", decision.reason
     cluster.promote(cluster.replica)
@@ -163,8 +184,12 @@ def test_dataplane_failover_drill(cluster, capsys):
     # Then the promoted replica is the writer, and holds every commit but a recent tail
     promoted = probe(replica)
     assert promoted.connected and promoted.is_writer is True, promoted
-    on_replica = {row_id for (row_id,) in cluster.sql(
-        cluster.replica, "SELECT id FROM drill_rows WHERE id >= 0", database=cluster.database)}
+    on_replica = {
+        row_id
+        for (row_id,) in cluster.sql(
+            cluster.replica, "SELECT id FROM drill_rows WHERE id >= 0", database=cluster.database
+        )
+    }
     committed = writer.committed
     lost = [row_id for row_id in committed if row_id not in on_replica]
     # What the replica is missing, counted from its side: it replays WAL in commit order,
@@ -191,10 +216,12 @@ def test_dataplane_failover_drill(cluster, capsys):
     }
     REPORT.parent.mkdir(parents=True, exist_ok=True)
     REPORT.write_text(json.dumps(report, indent=2, sort_keys=True) + "\n")
-    summary = (f"data-plane drill: time to first write on new writer "
-               f"{time_to_first_write:.2f} s, committed rows lost {len(lost)} of {len(committed)} "
-               f"(replica missing {len(missing_on_replica)}, "
-               f"loss window {loss_window * 1000:.1f} ms)")
+    summary = (
+        f"data-plane drill: time to first write on new writer "
+        f"{time_to_first_write:.2f} s, committed rows lost {len(lost)} of {len(committed)} "
+        f"(replica missing {len(missing_on_replica)}, "
+        f"loss window {loss_window * 1000:.1f} ms)"
+    )
     print(summary)
     with capsys.disabled():  # shown without -s too
         print(f"\n{summary}")

@@ -12,6 +12,7 @@ import re
 from pathlib import Path
 
 import pytest
+
 from dr_lambdas.orchestrator.decision import Observation, Request, decide
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -21,30 +22,51 @@ RDS_GONE = "the RDS API in us-east-1 cannot be reached: EndpointConnectionError"
 PEER_DOWN = "a probe from us-west-2 across the peering cannot connect either"
 
 
-def observed(probe: str, signals: tuple[str, ...] = (), peer_answers: bool = False,
-             lag: float | None = 1.0) -> Observation:
-    return Observation(writer_region="us-east-1", target_region="us-west-2",
-                       writer_healthy=probe == "ok", lag_seconds=lag, probe=probe,
-                       outage_signals=signals, peer_answers=peer_answers)
+def observed(
+    probe: str, signals: tuple[str, ...] = (), peer_answers: bool = False, lag: float | None = 1.0
+) -> Observation:
+    return Observation(
+        writer_region="us-east-1",
+        target_region="us-west-2",
+        writer_healthy=probe == "ok",
+        lag_seconds=lag,
+        probe=probe,
+        outage_signals=signals,
+        peer_answers=peer_answers,
+    )
 
 
 ROWS = {
     # row: (observation, request, decision, words in the reason)
     1: (observed("ok"), Request("evaluate"), "none", "is healthy"),
-    2: (observed("fault", (RDS_DOWN, PEER_DOWN)), Request("evaluate"), "refuse",
-        "canary fault is never a reason"),
+    2: (
+        observed("fault", (RDS_DOWN, PEER_DOWN)),
+        Request("evaluate"),
+        "refuse",
+        "canary fault is never a reason",
+    ),
     3: (observed("down"), Request("evaluate"), "refuse", "only one signal"),
     4: (observed("down", (RDS_DOWN,)), Request("evaluate"), "failover", "confirmed: the RDS"),
-    5: (observed("unreadable", (RDS_GONE,)), Request("evaluate"), "failover",
-        "cannot be reached"),
-    6: (observed("silent", (PEER_DOWN,)), Request("evaluate"), "failover",
-        "across the peering cannot connect"),
-    7: (observed("down", (RDS_DOWN,), peer_answers=True), Request("evaluate"), "refuse",
-        "answers a probe from us-west-2"),
-    8: (observed("down", (RDS_DOWN, PEER_DOWN), lag=90.0), Request("evaluate"), "refuse",
-        "exceeds the RPO"),
-    9: (observed("down", (RDS_DOWN,), lag=None), Request("evaluate"), "refuse",
-        "lag (unknown)"),
+    5: (observed("unreadable", (RDS_GONE,)), Request("evaluate"), "failover", "cannot be reached"),
+    6: (
+        observed("silent", (PEER_DOWN,)),
+        Request("evaluate"),
+        "failover",
+        "across the peering cannot connect",
+    ),
+    7: (
+        observed("down", (RDS_DOWN,), peer_answers=True),
+        Request("evaluate"),
+        "refuse",
+        "answers a probe from us-west-2",
+    ),
+    8: (
+        observed("down", (RDS_DOWN, PEER_DOWN), lag=90.0),
+        Request("evaluate"),
+        "refuse",
+        "exceeds the RPO",
+    ),
+    9: (observed("down", (RDS_DOWN,), lag=None), Request("evaluate"), "refuse", "lag (unknown)"),
     10: (observed("fault"), Request("failover", force=True), "failover", "force=true"),
 }
 

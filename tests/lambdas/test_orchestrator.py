@@ -34,9 +34,20 @@ from dr_lambdas.contract import WRITER_POLL_SECONDS
 from dr_lambdas.orchestrator import handler
 from dr_lambdas.orchestrator.config import OrchestratorConfig
 from dr_lambdas.orchestrator.lock import Lock
-from support.orchestrator_world import (  # noqa: F401 - fast_moto is a fixture
-    ACCOUNT, NAMESPACE, PRIMARY, REGIONS, RPO_SECONDS, SECONDARY, CallLog, DeadRegion,
-    Deployment, RecordingClients, aws, changed, fast_moto, static_env,
+from support.orchestrator_world import (
+    ACCOUNT,
+    NAMESPACE,
+    PRIMARY,
+    REGIONS,
+    RPO_SECONDS,
+    SECONDARY,
+    CallLog,
+    DeadRegion,
+    Deployment,
+    RecordingClients,
+    aws,
+    changed,
+    static_env,
 )
 from support.orchestrator_world import World as BaseWorld
 
@@ -46,10 +57,15 @@ CLUSTER_ID = {PRIMARY: "orch-primary", SECONDARY: "orch-secondary"}
 ALARM = {PRIMARY: "orch-writer-primary", SECONDARY: "orch-writer-secondary"}
 ENGINE, ENGINE_VERSION = "aurora-postgresql", "15.10"
 AURORA = Deployment(
-    zone="db-orch.internal", topic="orch-alerts", lock_table="orch-lock",
-    lock_key=f"failover#{GLOBAL_ID}", member_id=CLUSTER_ID, dimension="DBClusterIdentifier",
+    zone="db-orch.internal",
+    topic="orch-alerts",
+    lock_table="orch-lock",
+    lock_key=f"failover#{GLOBAL_ID}",
+    member_id=CLUSTER_ID,
+    dimension="DBClusterIdentifier",
     alarms={region: {"IsWriter": ALARM[region]} for region in REGIONS},
-    calculated_health_checks=False)
+    calculated_health_checks=False,
+)
 LOCK_TABLE, LOCK_KEY = AURORA.lock_table, AURORA.lock_key
 
 
@@ -60,43 +76,60 @@ class World(BaseWorld):
 
     def writer_region(self) -> str:
         (global_cluster,) = aws("rds", SECONDARY).describe_global_clusters(
-            GlobalClusterIdentifier=GLOBAL_ID)["GlobalClusters"]
-        writers = [m["DBClusterArn"] for m in global_cluster["GlobalClusterMembers"]
-                   if m["IsWriter"]]
+            GlobalClusterIdentifier=GLOBAL_ID
+        )["GlobalClusters"]
+        writers = [
+            m["DBClusterArn"] for m in global_cluster["GlobalClusterMembers"] if m["IsWriter"]
+        ]
         assert len(writers) == 1
         return writers[0].split(":")[3]
 
     def lag_ms(self, value: float, seconds_ago: int = 60) -> None:
-        self.put_metric(SECONDARY, "AWS/RDS", "AuroraGlobalDBReplicationLag", value,
-                        "Milliseconds", seconds_ago)
+        self.put_metric(
+            SECONDARY, "AWS/RDS", "AuroraGlobalDBReplicationLag", value, "Milliseconds", seconds_ago
+        )
 
 
 def build_world(dns_mode: str) -> World:
     """The global database (a writer instance in the primary cluster, a reader in the
     secondary), then the world around it."""
     rds = {region: aws("rds", region) for region in REGIONS}
-    rds[PRIMARY].create_global_cluster(GlobalClusterIdentifier=GLOBAL_ID, Engine=ENGINE,
-                                       EngineVersion=ENGINE_VERSION)
+    rds[PRIMARY].create_global_cluster(
+        GlobalClusterIdentifier=GLOBAL_ID, Engine=ENGINE, EngineVersion=ENGINE_VERSION
+    )
     clusters = {}
     for region in REGIONS:
-        credentials = ({"MasterUsername": "dbadmin", "MasterUserPassword": "not-a-real-secret"}
-                       if region == PRIMARY else {})
+        credentials = (
+            {"MasterUsername": "dbadmin", "MasterUserPassword": "not-a-real-secret"}
+            if region == PRIMARY
+            else {}
+        )
         clusters[region] = rds[region].create_db_cluster(
-            DBClusterIdentifier=CLUSTER_ID[region], Engine=ENGINE,
-            EngineVersion=ENGINE_VERSION, GlobalClusterIdentifier=GLOBAL_ID,
-            **credentials)["DBCluster"]
+            DBClusterIdentifier=CLUSTER_ID[region],
+            Engine=ENGINE,
+            EngineVersion=ENGINE_VERSION,
+            GlobalClusterIdentifier=GLOBAL_ID,
+            **credentials,
+        )["DBCluster"]
         rds[region].create_db_instance(
             DBInstanceIdentifier=f"{CLUSTER_ID[region]}-1",
-            DBClusterIdentifier=CLUSTER_ID[region], Engine=ENGINE,
-            DBInstanceClass="db.r6g.large")
+            DBClusterIdentifier=CLUSTER_ID[region],
+            Engine=ENGINE,
+            DBInstanceClass="db.r6g.large",
+        )
     return World.build(
-        AURORA, dns_mode, target={region: clusters[region]["Endpoint"] for region in REGIONS},
+        AURORA,
+        dns_mode,
+        target={region: clusters[region]["Endpoint"] for region in REGIONS},
         member_env={
-            "DR_MODE": "aurora-global", "GLOBAL_CLUSTER_ID": GLOBAL_ID,
+            "DR_MODE": "aurora-global",
+            "GLOBAL_CLUSTER_ID": GLOBAL_ID,
             "PRIMARY_CLUSTER_ARN": clusters[PRIMARY]["DBClusterArn"],
             "SECONDARY_CLUSTER_ARN": clusters[SECONDARY]["DBClusterArn"],
             "PRIMARY_CLUSTER_ID": CLUSTER_ID[PRIMARY],
-            "SECONDARY_CLUSTER_ID": CLUSTER_ID[SECONDARY]})
+            "SECONDARY_CLUSTER_ID": CLUSTER_ID[SECONDARY],
+        },
+    )
 
 
 @pytest.fixture()
@@ -136,6 +169,7 @@ def writer_calls(monkeypatch):
 
 # -- planned and unplanned --------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("action", ["switchover", "failover"])
 def test_healthy_writer_gets_a_planned_switchover(world, writer_calls, action):
     # Given a healthy writer in us-east-1 and a small lag
@@ -145,9 +179,15 @@ def test_healthy_writer_gets_a_planned_switchover(world, writer_calls, action):
     answer = world.invoke({"action": action})
     # Then it is a switchover (RPO 0), even when "failover" was asked for
     assert (answer["decision"], answer["status"]) == ("switchover", "completed")
-    assert writer_calls == [("switchover_global_cluster", {
-        "global_cluster_identifier": GLOBAL_ID,
-        "target_db_cluster_identifier": world.env["SECONDARY_CLUSTER_ARN"]})]
+    assert writer_calls == [
+        (
+            "switchover_global_cluster",
+            {
+                "global_cluster_identifier": GLOBAL_ID,
+                "target_db_cluster_identifier": world.env["SECONDARY_CLUSTER_ARN"],
+            },
+        )
+    ]
     assert world.writer_region() == SECONDARY
     assert answer["observation"]["writer_region"] == PRIMARY
     assert answer["observation"]["writer_healthy"] is True
@@ -165,10 +205,17 @@ def test_unhealthy_writer_gets_an_unplanned_failover(world, writer_calls, canary
     world.lag_ms(1500)
     answer = world.invoke({"action": "evaluate"})
     assert (answer["decision"], answer["status"]) == ("failover", "completed")
-    assert writer_calls == [("failover_global_cluster", {
-        "global_cluster_identifier": GLOBAL_ID,
-        "target_db_cluster_identifier": world.env["SECONDARY_CLUSTER_ARN"],
-        "allow_data_loss": True, "switchover": None})]
+    assert writer_calls == [
+        (
+            "failover_global_cluster",
+            {
+                "global_cluster_identifier": GLOBAL_ID,
+                "target_db_cluster_identifier": world.env["SECONDARY_CLUSTER_ARN"],
+                "allow_data_loss": True,
+                "switchover": None,
+            },
+        )
+    ]
     assert world.writer_region() == SECONDARY
     assert answer["observation"]["writer_healthy"] is False
     assert answer["observation"]["lag_seconds"] == pytest.approx(1.5)
@@ -223,6 +270,7 @@ def test_failed_writer_change_is_reported_and_unlocks(world, writer_calls):
 
 # -- refusals and force -----------------------------------------------------------------------
 
+
 def test_refuses_when_lag_exceeds_the_rpo(world, writer_calls):
     world.outage(PRIMARY)
     world.lag_ms((RPO_SECONDS + 30) * 1000)
@@ -260,6 +308,7 @@ def test_force_overrides_the_refusal(world, writer_calls, lag_ms):
 
 # -- nothing to do ----------------------------------------------------------------------------
 
+
 def test_region_that_already_holds_the_writer_does_nothing(world, writer_calls):
     world.outage(PRIMARY)
     world.lag_ms(100)
@@ -289,11 +338,14 @@ def test_dry_run_returns_the_plan_and_changes_nothing(world, writer_calls):
     assert (answer["decision"], answer["status"]) == ("failover", "dry_run")
     assert answer["plan"]["operation"] == "FailoverGlobalCluster"
     assert answer["plan"]["arguments"] == {
-        "GlobalClusterIdentifier": GLOBAL_ID, "AllowDataLoss": True,
-        "TargetDbClusterIdentifier": world.env["SECONDARY_CLUSTER_ARN"]}
+        "GlobalClusterIdentifier": GLOBAL_ID,
+        "AllowDataLoss": True,
+        "TargetDbClusterIdentifier": world.env["SECONDARY_CLUSTER_ARN"],
+    }
     assert answer["plan"]["dns"]["alarms"] == [
         {"alarm": ALARM[PRIMARY], "region": PRIMARY, "state": "ALARM"},
-        {"alarm": ALARM[SECONDARY], "region": SECONDARY, "state": "OK"}]
+        {"alarm": ALARM[SECONDARY], "region": SECONDARY, "state": "OK"},
+    ]
     assert writer_calls == []
     assert world.writer_region() == PRIMARY
     assert world.alarm_states() == {PRIMARY: "OK", SECONDARY: "ALARM"}  # as before
@@ -312,6 +364,7 @@ def test_dry_run_of_a_weighted_flip_leaves_the_records(weighted_world, writer_ca
 
 
 # -- idempotency and concurrency --------------------------------------------------------------
+
 
 def test_repeated_trigger_after_a_failover_does_nothing(world, writer_calls):
     world.outage(PRIMARY)
@@ -338,8 +391,9 @@ def test_concurrent_triggers_fail_over_once(world, writer_calls):
     def invoke(index: int) -> None:
         try:
             start.wait(timeout=30)
-            answers[index] = handler.run({"action": "evaluate"}, config,
-                                         holder=f"run-{index}", sleep=lambda s: None)
+            answers[index] = handler.run(
+                {"action": "evaluate"}, config, holder=f"run-{index}", sleep=lambda s: None
+            )
         except BaseException as error:  # noqa: BLE001 - reported below
             errors.append(error)
 
@@ -365,8 +419,10 @@ def test_looks_again_under_the_lock(world, writer_calls, monkeypatch):
 
     def someone_else_first(self):
         aws("rds", SECONDARY).failover_global_cluster(
-            GlobalClusterIdentifier=GLOBAL_ID, AllowDataLoss=True,
-            TargetDbClusterIdentifier=world.env["SECONDARY_CLUSTER_ARN"])
+            GlobalClusterIdentifier=GLOBAL_ID,
+            AllowDataLoss=True,
+            TargetDbClusterIdentifier=world.env["SECONDARY_CLUSTER_ARN"],
+        )
         return original(self)
 
     monkeypatch.setattr(Lock, "acquire", someone_else_first)
@@ -408,8 +464,14 @@ def test_lock_expiry_and_release_rules(world):
     clock = {"now": 10_000.0}
 
     def lock(holder: str) -> Lock:
-        return Lock(dynamodb, table=LOCK_TABLE, key=LOCK_KEY, holder=holder, ttl_seconds=600,
-                    now=lambda: clock["now"])
+        return Lock(
+            dynamodb,
+            table=LOCK_TABLE,
+            key=LOCK_KEY,
+            holder=holder,
+            ttl_seconds=600,
+            now=lambda: clock["now"],
+        )
 
     first, second = lock("a"), lock("b")
     assert first.acquire()
@@ -429,21 +491,27 @@ def test_lock_expiry_and_release_rules(world):
 
 # -- DNS, notifications, metric ---------------------------------------------------------------
 
+
 def test_weighted_records_are_flipped_with_their_targets_kept(weighted_world, writer_calls):
     weighted_world.outage(PRIMARY)
     weighted_world.lag_ms(1000)
-    assert weighted_world.weighted() == {"primary": (100, weighted_world.target[PRIMARY]),
-                                         "secondary": (0, weighted_world.target[SECONDARY])}
+    assert weighted_world.weighted() == {
+        "primary": (100, weighted_world.target[PRIMARY]),
+        "secondary": (0, weighted_world.target[SECONDARY]),
+    }
     before = weighted_world.writer_records()
     answer = weighted_world.invoke({"action": "evaluate"})
     assert answer["status"] == "completed"
     assert answer["dns"]["weights"] == {"primary": 0, "secondary": 100}
-    assert weighted_world.weighted() == {"primary": (0, weighted_world.target[PRIMARY]),
-                                         "secondary": (100, weighted_world.target[SECONDARY])}
+    assert weighted_world.weighted() == {
+        "primary": (0, weighted_world.target[PRIMARY]),
+        "secondary": (100, weighted_world.target[SECONDARY]),
+    }
     # Everything but the weight is as it was: targets, TTL, health checks
     after = weighted_world.writer_records()
     assert {k: {**r, "Weight": None} for k, r in after.items()} == {
-        k: {**r, "Weight": None} for k, r in before.items()}
+        k: {**r, "Weight": None} for k, r in before.items()
+    }
     assert all(r["HealthCheckId"] for r in after.values())
 
 
@@ -513,8 +581,11 @@ def test_waits_for_the_new_writer_to_become_available(world, writer_calls, monke
 
 def test_gives_up_after_the_wait_timeout_and_leaves_dns(world, writer_calls, monkeypatch):
     world.canary(PRIMARY, 1)
-    monkeypatch.setattr(RDSBackend, "switchover_global_cluster",
-                        lambda self, **kw: _global_cluster_of(kw["global_cluster_identifier"]))
+    monkeypatch.setattr(
+        RDSBackend,
+        "switchover_global_cluster",
+        lambda self, **kw: _global_cluster_of(kw["global_cluster_identifier"]),
+    )
     answer = world.invoke({"action": "switchover"})
     assert answer["status"] == "timeout"
     assert sum(world.clock.sleeps) == contract.WAIT_TIMEOUT_SECONDS  # in POLL_SECONDS steps
@@ -531,17 +602,34 @@ def _global_cluster_of(identifier: str) -> Any:
     from moto.core import DEFAULT_ACCOUNT_ID
 
     from tools.emulator import _find_global_cluster
+
     return _find_global_cluster(DEFAULT_ACCOUNT_ID, identifier)
 
 
 # -- events -----------------------------------------------------------------------------------
 
+
 def sns_alarm(state: str, name: str = "orch-primary-down") -> dict[str, Any]:
-    message = {"AlarmName": name, "NewStateValue": state, "OldStateValue": "OK",
-               "NewStateReason": "Threshold Crossed", "Region": "US East (N. Virginia)"}
-    return {"Records": [{"EventSource": "aws:sns", "EventVersion": "1.0",
-                         "Sns": {"Type": "Notification", "Subject": f"ALARM: {name}",
-                                 "Message": json.dumps(message)}}]}
+    message = {
+        "AlarmName": name,
+        "NewStateValue": state,
+        "OldStateValue": "OK",
+        "NewStateReason": "Threshold Crossed",
+        "Region": "US East (N. Virginia)",
+    }
+    return {
+        "Records": [
+            {
+                "EventSource": "aws:sns",
+                "EventVersion": "1.0",
+                "Sns": {
+                    "Type": "Notification",
+                    "Subject": f"ALARM: {name}",
+                    "Message": json.dumps(message),
+                },
+            }
+        ]
+    }
 
 
 def test_sns_alarm_in_alarm_state_evaluates(world, writer_calls):
@@ -566,22 +654,32 @@ def test_sns_alarm_not_in_alarm_state_is_ignored(world, writer_calls, state):
 
 def test_scheduled_event_evaluates(world, writer_calls):
     world.canary(PRIMARY, 1)
-    event = {"version": "0", "source": "aws.events", "detail-type": "Scheduled Event",
-             "resources": ["arn:aws:events:us-west-2:123456789012:rule/watchdog"],
-             "detail": {}}
+    event = {
+        "version": "0",
+        "source": "aws.events",
+        "detail-type": "Scheduled Event",
+        "resources": ["arn:aws:events:us-west-2:123456789012:rule/watchdog"],
+        "detail": {},
+    }
     answer = world.invoke(event)
     assert (answer["trigger"], answer["action"], answer["status"]) == (
-        "schedule", "evaluate", "noop")
+        "schedule",
+        "evaluate",
+        "noop",
+    )
 
 
-@pytest.mark.parametrize("event, message", [
-    ({"action": "promote"}, "action must be one of"),
-    ({"action": "failover", "dryrun": True}, "unknown event keys 'dryrun'"),
-    ({"action": "failover", "force": "yes"}, "force must be true or false"),
-    ({"action": "failover", "dry_run": 1}, "dry_run must be true or false"),
-    (["failover"], "must be a JSON object"),
-    ({"Records": [{"Sns": {"Message": "not json"}}]}, "not a CloudWatch alarm"),
-])
+@pytest.mark.parametrize(
+    "event, message",
+    [
+        ({"action": "promote"}, "action must be one of"),
+        ({"action": "failover", "dryrun": True}, "unknown event keys 'dryrun'"),
+        ({"action": "failover", "force": "yes"}, "force must be true or false"),
+        ({"action": "failover", "dry_run": 1}, "dry_run must be true or false"),
+        (["failover"], "must be a JSON object"),
+        ({"Records": [{"Sns": {"Message": "not json"}}]}, "not a CloudWatch alarm"),
+    ],
+)
 def test_invalid_events_answer_an_error(world, writer_calls, event, message):
     world.outage(PRIMARY)
     world.lag_ms(1000)
@@ -615,22 +713,48 @@ def test_lambda_handler_reads_its_environment(world, writer_calls, monkeypatch):
     answer = handler.lambda_handler({"action": "evaluate", "dry_run": True}, Context())
     assert (answer["decision"], answer["status"]) == ("none", "dry_run")
     assert answer["target_region"] == SECONDARY
-    assert set(answer) >= {"trigger", "action", "dry_run", "force", "decision", "reason",
-                           "status", "observation", "timings", "dns"}
+    assert set(answer) >= {
+        "trigger",
+        "action",
+        "dry_run",
+        "force",
+        "decision",
+        "reason",
+        "status",
+        "observation",
+        "timings",
+        "dns",
+    }
 
 
 # -- configuration ----------------------------------------------------------------------------
 
+
 def aurora_static_env() -> dict[str, str]:
     """A complete environment whose values need no AWS (the same shape build_world makes)."""
-    return static_env(AURORA, "aurora-global", "failover", lambda region: {
-        "CLUSTER_ARN": f"arn:aws:rds:{region}:{ACCOUNT}:cluster:{CLUSTER_ID[region]}",
-        "CLUSTER_ID": CLUSTER_ID[region]}) | {"GLOBAL_CLUSTER_ID": GLOBAL_ID}
+    return static_env(
+        AURORA,
+        "aurora-global",
+        "failover",
+        lambda region: {
+            "CLUSTER_ARN": f"arn:aws:rds:{region}:{ACCOUNT}:cluster:{CLUSTER_ID[region]}",
+            "CLUSTER_ID": CLUSTER_ID[region],
+        },
+    ) | {"GLOBAL_CLUSTER_ID": GLOBAL_ID}
 
 
-@pytest.mark.parametrize("name", [
-    "LOCK_TTL_SECONDS", "RPO_SECONDS", "HEALTH_WINDOW_SECONDS", "WAIT_TIMEOUT_SECONDS",
-    "POLL_SECONDS", "METRIC_NAMESPACE", "METRIC_DIMENSION"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "LOCK_TTL_SECONDS",
+        "RPO_SECONDS",
+        "HEALTH_WINDOW_SECONDS",
+        "WAIT_TIMEOUT_SECONDS",
+        "POLL_SECONDS",
+        "METRIC_NAMESPACE",
+        "METRIC_DIMENSION",
+    ],
+)
 def test_the_settings_the_stack_sets_have_no_second_default(name):
     with pytest.raises(KeyError, match=f"{name} is required"):
         OrchestratorConfig.from_env(changed(aurora_static_env(), {name: None}))
@@ -639,12 +763,23 @@ def test_the_settings_the_stack_sets_have_no_second_default(name):
 def test_config_holds_what_the_stack_sets():
     env = aurora_static_env()
     config = OrchestratorConfig.from_env(env)
-    assert (config.lock_ttl_seconds, config.rpo_seconds, config.health_window_seconds,
-            config.wait_timeout_seconds, config.poll_seconds, config.metric_namespace,
-            config.metric_dimension) == (
-        contract.LOCK_TTL_SECONDS, RPO_SECONDS, contract.HEALTH_WINDOW_SECONDS,
-        contract.WAIT_TIMEOUT_SECONDS, contract.WRITER_POLL_SECONDS, contract.NAMESPACE,
-        contract.CLUSTER_DIMENSION)
+    assert (
+        config.lock_ttl_seconds,
+        config.rpo_seconds,
+        config.health_window_seconds,
+        config.wait_timeout_seconds,
+        config.poll_seconds,
+        config.metric_namespace,
+        config.metric_dimension,
+    ) == (
+        contract.LOCK_TTL_SECONDS,
+        RPO_SECONDS,
+        contract.HEALTH_WINDOW_SECONDS,
+        contract.WAIT_TIMEOUT_SECONDS,
+        contract.WRITER_POLL_SECONDS,
+        contract.NAMESPACE,
+        contract.CLUSTER_DIMENSION,
+    )
     assert config.target_cluster_arn == env["SECONDARY_CLUSTER_ARN"]
     assert config.other_region == PRIMARY
     # Weighted DNS needs no alarms, failover DNS no zone
@@ -654,30 +789,38 @@ def test_config_holds_what_the_stack_sets():
     assert OrchestratorConfig.from_env(failover).hosted_zone_id == ""
 
 
-@pytest.mark.parametrize("change, error, message", [
-    ({"GLOBAL_CLUSTER_ID": None}, KeyError, "GLOBAL_CLUSTER_ID is required"),
-    ({"LOCK_TABLE": ""}, KeyError, "LOCK_TABLE is required"),
-    ({"PRIMARY_WRITER_ALARM": None}, KeyError, "PRIMARY_WRITER_ALARM is required"),
-    ({"DNS_MODE": "weighted", "HOSTED_ZONE_ID": None}, KeyError, "HOSTED_ZONE_ID is required"),
-    ({"DR_MODE": "active-active"}, ValueError, "DR_MODE must be one of"),
-    ({"DNS_MODE": "latency"}, ValueError, "DNS_MODE must be one of"),
-    ({"HOME_REGION": "eu-west-1"}, ValueError, "HOME_REGION must be PRIMARY_REGION"),
-    ({"SECONDARY_REGION": PRIMARY}, ValueError, "must differ"),
-    ({"RPO_SECONDS": "sixty"}, ValueError, "RPO_SECONDS must be an integer, got 'sixty'"),
-    ({"POLL_SECONDS": "0"}, ValueError, "POLL_SECONDS must be >= 1, got 0"),
-    ({"LOCK_TTL_SECONDS": "200"}, ValueError, "LOCK_TTL_SECONDS must exceed"),
-    ({"PRIMARY_CLUSTER_ARN": "orch-primary"}, ValueError, "PRIMARY_CLUSTER_ARN must be an ARN"),
-    ({"SECONDARY_TOPIC_ARN": "arn:aws:sns:us-east-1:123456789012:t"}, ValueError,
-     "SECONDARY_TOPIC_ARN must be in SECONDARY_REGION"),
-])
+@pytest.mark.parametrize(
+    "change, error, message",
+    [
+        ({"GLOBAL_CLUSTER_ID": None}, KeyError, "GLOBAL_CLUSTER_ID is required"),
+        ({"LOCK_TABLE": ""}, KeyError, "LOCK_TABLE is required"),
+        ({"PRIMARY_WRITER_ALARM": None}, KeyError, "PRIMARY_WRITER_ALARM is required"),
+        ({"DNS_MODE": "weighted", "HOSTED_ZONE_ID": None}, KeyError, "HOSTED_ZONE_ID is required"),
+        ({"DR_MODE": "active-active"}, ValueError, "DR_MODE must be one of"),
+        ({"DNS_MODE": "latency"}, ValueError, "DNS_MODE must be one of"),
+        ({"HOME_REGION": "eu-west-1"}, ValueError, "HOME_REGION must be PRIMARY_REGION"),
+        ({"SECONDARY_REGION": PRIMARY}, ValueError, "must differ"),
+        ({"RPO_SECONDS": "sixty"}, ValueError, "RPO_SECONDS must be an integer, got 'sixty'"),
+        ({"POLL_SECONDS": "0"}, ValueError, "POLL_SECONDS must be >= 1, got 0"),
+        ({"LOCK_TTL_SECONDS": "200"}, ValueError, "LOCK_TTL_SECONDS must exceed"),
+        ({"PRIMARY_CLUSTER_ARN": "orch-primary"}, ValueError, "PRIMARY_CLUSTER_ARN must be an ARN"),
+        (
+            {"SECONDARY_TOPIC_ARN": "arn:aws:sns:us-east-1:123456789012:t"},
+            ValueError,
+            "SECONDARY_TOPIC_ARN must be in SECONDARY_REGION",
+        ),
+    ],
+)
 def test_config_validation(change, error, message):
     with pytest.raises(error, match=message):
         OrchestratorConfig.from_env(changed(aurora_static_env(), change))
 
 
 def test_importing_the_handler_does_not_import_boto3():
-    code = ("import sys, dr_lambdas.orchestrator.handler; "
-            "sys.exit(1 if 'boto3' in sys.modules or 'botocore' in sys.modules else 0)")
+    code = (
+        "import sys, dr_lambdas.orchestrator.handler; "
+        "sys.exit(1 if 'boto3' in sys.modules or 'botocore' in sys.modules else 0)"
+    )
     assert subprocess.run([sys.executable, "-c", code], cwd=ROOT).returncode == 0
 
 
@@ -691,19 +834,20 @@ def test_completed_failover_runs_the_new_writers_canary_at_once(world, writer_ca
     world.peer(PRIMARY, 0)  # silent canary + the other region cannot reach it either
     world.lag_ms(800)
     clients = RecordingClients()
-    answer = world.invoke({"action": "evaluate"}, env={"CANARY_FUNCTION": CANARY},
-                          clients=clients)
+    answer = world.invoke({"action": "evaluate"}, env={"CANARY_FUNCTION": CANARY}, clients=clients)
     assert (answer["decision"], answer["status"]) == ("failover", "completed")
     assert answer["health_refresh"] == {"function": CANARY, "region": SECONDARY, "ok": True}
     assert [(i["region"], i["FunctionName"], i["InvocationType"]) for i in clients.invokes] == [
-        (SECONDARY, CANARY, "Event")]
+        (SECONDARY, CANARY, "Event")
+    ]
 
 
 def test_a_canary_that_cannot_be_run_does_not_fail_the_failover(world, writer_calls):
     world.peer(PRIMARY, 0)  # silent canary + the other region cannot reach it either
     world.lag_ms(800)
-    answer = world.invoke({"action": "evaluate"}, env={"CANARY_FUNCTION": CANARY},
-                          clients=RecordingClients(fail=True))
+    answer = world.invoke(
+        {"action": "evaluate"}, env={"CANARY_FUNCTION": CANARY}, clients=RecordingClients(fail=True)
+    )
     assert answer["status"] == "completed" and world.writer_region() == SECONDARY
     assert answer["health_refresh"]["ok"] is False
     assert "unreachable" in answer["health_refresh"]["error"]
@@ -720,8 +864,10 @@ def test_without_a_canary_nothing_is_run(world, writer_calls):
 
 # -- two signals: what the orchestrator reads and does (decision table, dr_lambdas/README) ----
 
+
 def test_a_canary_fault_on_a_healthy_writer_refuses_counts_and_tells_both_topics(
-        world, writer_calls):
+    world, writer_calls
+):
     # Given the primary's canary cannot read its secret: CanaryError, no ConnectivityOk
     world.canary(PRIMARY, 1, seconds_ago=150)
     world.canary_fault(PRIMARY, seconds_ago=20)
@@ -740,9 +886,10 @@ def test_a_canary_fault_on_a_healthy_writer_refuses_counts_and_tells_both_topics
     assert world.orchestrator_metric("FailoverRefused") == [1.0]
 
 
-@pytest.mark.parametrize("status", ["failed", "storage-full", "inaccessible-encryption-credentials"])
-def test_rds_reporting_the_writer_not_available_confirms_its_canary(world, writer_calls,
-                                                                    status):
+@pytest.mark.parametrize(
+    "status", ["failed", "storage-full", "inaccessible-encryption-credentials"]
+)
+def test_rds_reporting_the_writer_not_available_confirms_its_canary(world, writer_calls, status):
     world.canary(PRIMARY, 0)
     world.instance_status(PRIMARY, "orch-primary-1", status)
     world.lag_ms(500)
@@ -762,8 +909,7 @@ def test_an_unreachable_rds_api_confirms_its_canary(world, writer_calls):
     assert world.writer_region() == SECONDARY
 
 
-def test_a_writer_that_answers_the_other_regions_probe_is_not_failed_over(world,
-                                                                           writer_calls):
+def test_a_writer_that_answers_the_other_regions_probe_is_not_failed_over(world, writer_calls):
     world.canary(PRIMARY, 0)
     world.instance_status(PRIMARY, "orch-primary-1", "rebooting")
     world.peer(PRIMARY, 1)
@@ -795,8 +941,7 @@ def test_only_one_signal_is_refused_and_force_overrides(world, writer_calls):
     assert world.writer_region() == SECONDARY
 
 
-def test_the_same_refusal_is_told_once_per_reminder_period_and_always_counted(world,
-                                                                             writer_calls):
+def test_the_same_refusal_is_told_once_per_reminder_period_and_always_counted(world, writer_calls):
     # Given a canary fault that the watchdog sees every minute
     world.canary_fault(PRIMARY)
     world.lag_ms(500)
@@ -821,8 +966,14 @@ def test_a_refusal_is_remembered_for_the_reminder_period_only(world):
     dynamodb, clock = aws("dynamodb", SECONDARY), {"now": 50_000.0}
 
     def tell(signature: str) -> bool:
-        return first_telling(dynamodb, table=LOCK_TABLE, key="refused#x", signature=signature,
-                             remind_after_seconds=900, now=lambda: clock["now"])
+        return first_telling(
+            dynamodb,
+            table=LOCK_TABLE,
+            key="refused#x",
+            signature=signature,
+            remind_after_seconds=900,
+            now=lambda: clock["now"],
+        )
 
     assert tell("canary fault") is True
     clock["now"] += 899
@@ -832,8 +983,7 @@ def test_a_refusal_is_remembered_for_the_reminder_period_only(world):
     assert tell("one signal") is True  # the same one, once the period is over
 
 
-def test_with_the_global_writer_endpoint_a_failover_has_no_dns_step(global_world,
-                                                                    writer_calls):
+def test_with_the_global_writer_endpoint_a_failover_has_no_dns_step(global_world, writer_calls):
     # Given the writer name is a CNAME to the global writer endpoint (Aurora moves it)
     global_world.outage(PRIMARY)
     global_world.lag_ms(500)
@@ -841,8 +991,12 @@ def test_with_the_global_writer_endpoint_a_failover_has_no_dns_step(global_world
     answer = global_world.invoke({"action": "evaluate"}, clients=log)
     # Then the writer moves, and nothing in Route 53 nor any alarm state is touched
     assert (answer["decision"], answer["status"]) == ("failover", "completed")
-    assert answer["dns"] == {"mode": "global-endpoint", "ok": True, "steps": [],
-                             "note": "Aurora moves the global writer endpoint with the writer"}
+    assert answer["dns"] == {
+        "mode": "global-endpoint",
+        "ok": True,
+        "steps": [],
+        "note": "Aurora moves the global writer endpoint with the writer",
+    }
     assert global_world.writer_region() == SECONDARY
     assert not [c for c in log.calls if c.startswith("route53:") or "SetAlarmState" in c]
     assert "rds:FailoverGlobalCluster" in log.calls

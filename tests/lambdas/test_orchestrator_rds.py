@@ -21,7 +21,6 @@ in moto.
 
 from __future__ import annotations
 
-import json
 import threading
 import time
 from typing import Any
@@ -30,14 +29,27 @@ import pytest
 from moto import mock_aws
 from moto.rds.models import RDSBackend
 
-from dr_lambdas.contract import (INSTANCE_DIMENSION, MAX_HANDOVERS, WAIT_TIMEOUT_SECONDS,
-                                 WRITER_POLL_SECONDS)
-from dr_lambdas.orchestrator import handler
+from dr_lambdas.contract import (
+    INSTANCE_DIMENSION,
+    MAX_HANDOVERS,
+    WAIT_TIMEOUT_SECONDS,
+    WRITER_POLL_SECONDS,
+)
 from dr_lambdas.orchestrator.config import OrchestratorConfig
 from dr_lambdas.orchestrator.decision import Observation, Request, decide
-from support.orchestrator_world import (  # noqa: F401 - fast_moto is a fixture
-    ACCOUNT, DEFAULTS, PRIMARY, REGIONS, ROLE, RPO_SECONDS, SECONDARY, DeadRegion, Deployment,
-    RecordingClients, aws, changed, fast_moto, static_env,
+from support.orchestrator_world import (
+    ACCOUNT,
+    DEFAULTS,
+    PRIMARY,
+    REGIONS,
+    RPO_SECONDS,
+    SECONDARY,
+    DeadRegion,
+    Deployment,
+    RecordingClients,
+    aws,
+    changed,
+    static_env,
 )
 from support.orchestrator_world import World as BaseWorld
 
@@ -46,11 +58,21 @@ DIMENSION = INSTANCE_DIMENSION
 BACKUP_RETENTION_DAYS = DEFAULTS.backup_retention_days
 FUNCTION = "orch-rds-orchestrator-usw2"
 RDS = Deployment(
-    zone="db-orch-rds.internal", topic="orch-rds-alerts", lock_table="orch-rds-lock",
-    lock_key=f"failover#{INSTANCE_ID[PRIMARY]}", member_id=INSTANCE_ID, dimension=DIMENSION,
-    alarms={region: {"ConnectivityOk": f"orch-rds-connectivity-{region}",
-                     "IsWriter": f"orch-rds-writer-{region}"} for region in REGIONS},
-    calculated_health_checks=True)
+    zone="db-orch-rds.internal",
+    topic="orch-rds-alerts",
+    lock_table="orch-rds-lock",
+    lock_key=f"failover#{INSTANCE_ID[PRIMARY]}",
+    member_id=INSTANCE_ID,
+    dimension=DIMENSION,
+    alarms={
+        region: {
+            "ConnectivityOk": f"orch-rds-connectivity-{region}",
+            "IsWriter": f"orch-rds-writer-{region}",
+        }
+        for region in REGIONS
+    },
+    calculated_health_checks=True,
+)
 LOCK_KEY = RDS.lock_key
 
 
@@ -59,7 +81,8 @@ class World(BaseWorld):
 
     def instance(self, region: str) -> dict[str, Any]:
         (instance,) = aws("rds", region).describe_db_instances(
-            DBInstanceIdentifier=INSTANCE_ID[region])["DBInstances"]
+            DBInstanceIdentifier=INSTANCE_ID[region]
+        )["DBInstances"]
         return instance
 
     def replicating(self) -> bool:
@@ -73,9 +96,13 @@ class World(BaseWorld):
         found = {}
         for region in REGIONS:
             other = SECONDARY if region == PRIMARY else PRIMARY
-            item = aws("dynamodb", other).get_item(
-                TableName=RDS.lock_table, Key={"pk": {"S": f"fence#{INSTANCE_ID[region]}"}}
-            ).get("Item")
+            item = (
+                aws("dynamodb", other)
+                .get_item(
+                    TableName=RDS.lock_table, Key={"pk": {"S": f"fence#{INSTANCE_ID[region]}"}}
+                )
+                .get("Item")
+            )
             metric = self.fence_metric(region)
             assert bool(item) == bool(metric), (item, metric)  # both or neither
             found[region] = bool(item) and metric == [1.0]
@@ -93,29 +120,42 @@ class World(BaseWorld):
 def build_world(dns_mode: str) -> World:
     """The primary instance and its replica, then the world around them."""
     primary = aws("rds", PRIMARY).create_db_instance(
-        DBInstanceIdentifier=INSTANCE_ID[PRIMARY], Engine="postgres", EngineVersion="15.10",
-        DBInstanceClass="db.r6g.large", MultiAZ=True, AllocatedStorage=100,
-        BackupRetentionPeriod=BACKUP_RETENTION_DAYS, MasterUsername="dbadmin",
-        MasterUserPassword="not-a-real-secret")["DBInstance"]
+        DBInstanceIdentifier=INSTANCE_ID[PRIMARY],
+        Engine="postgres",
+        EngineVersion="15.10",
+        DBInstanceClass="db.r6g.large",
+        MultiAZ=True,
+        AllocatedStorage=100,
+        BackupRetentionPeriod=BACKUP_RETENTION_DAYS,
+        MasterUsername="dbadmin",
+        MasterUserPassword="not-a-real-secret",
+    )["DBInstance"]
     replica = aws("rds", SECONDARY).create_db_instance_read_replica(
         DBInstanceIdentifier=INSTANCE_ID[SECONDARY],
         SourceDBInstanceIdentifier=primary["DBInstanceArn"],
-        DBInstanceClass="db.r6g.large")["DBInstance"]
+        DBInstanceClass="db.r6g.large",
+    )["DBInstance"]
     # Backups are off on a new replica; the deployment turns them on.
     aws("rds", SECONDARY).modify_db_instance(
-        DBInstanceIdentifier=INSTANCE_ID[SECONDARY], ApplyImmediately=True,
-        BackupRetentionPeriod=BACKUP_RETENTION_DAYS)
+        DBInstanceIdentifier=INSTANCE_ID[SECONDARY],
+        ApplyImmediately=True,
+        BackupRetentionPeriod=BACKUP_RETENTION_DAYS,
+    )
     instances = {PRIMARY: primary, SECONDARY: replica}
     return World.build(
-        RDS, dns_mode,
+        RDS,
+        dns_mode,
         target={region: instances[region]["Endpoint"]["Address"] for region in REGIONS},
         member_env={
             "DR_MODE": "rds-replica",
             "PRIMARY_INSTANCE_ARN": primary["DBInstanceArn"],
             "SECONDARY_INSTANCE_ARN": replica["DBInstanceArn"],
             "PRIMARY_INSTANCE_ID": INSTANCE_ID[PRIMARY],
-            "SECONDARY_INSTANCE_ID": INSTANCE_ID[SECONDARY], "METRIC_DIMENSION": DIMENSION,
-            "OTHER_LOCK_TABLE": RDS.lock_table})
+            "SECONDARY_INSTANCE_ID": INSTANCE_ID[SECONDARY],
+            "METRIC_DIMENSION": DIMENSION,
+            "OTHER_LOCK_TABLE": RDS.lock_table,
+        },
+    )
 
 
 @pytest.fixture()
@@ -163,20 +203,24 @@ class Promotions:
 @pytest.fixture()
 def promotions(monkeypatch):
     recorder = Promotions(RDSBackend.promote_read_replica)
-    monkeypatch.setattr(RDSBackend, "promote_read_replica",
-                        lambda self, db_kwargs: recorder(self, db_kwargs))
+    monkeypatch.setattr(
+        RDSBackend, "promote_read_replica", lambda self, db_kwargs: recorder(self, db_kwargs)
+    )
     return recorder
 
 
 def finish_after_sleeps(world: World, promotions: Promotions, sleeps: int) -> None:
     """AWS completes the promotion after the orchestrator has slept ``sleeps`` times."""
+
     def callback(count: int) -> None:
         if count == sleeps:
             promotions.finish()
+
     world.clock.on_sleep.append(callback)
 
 
 # -- failover ---------------------------------------------------------------------------------
+
 
 def test_healthy_primary_is_left_alone(world, promotions):
     world.canary(PRIMARY, 1)
@@ -189,8 +233,10 @@ def test_healthy_primary_is_left_alone(world, promotions):
     assert answer["observation"]["lag_seconds"] == 2
     assert promotions.calls == []
     assert world.replicating()
-    assert world.weighted() == {"primary": (100, world.target[PRIMARY]),
-                                "secondary": (0, world.target[SECONDARY])}
+    assert world.weighted() == {
+        "primary": (100, world.target[PRIMARY]),
+        "secondary": (0, world.target[SECONDARY]),
+    }
     assert world.fences() == {PRIMARY: False, SECONDARY: False}
     assert world.phases() == {PRIMARY: [], SECONDARY: []}
     assert world.lock_items() == []
@@ -203,12 +249,15 @@ def test_dry_run_returns_the_promotion_plan_and_changes_nothing(world, promotion
     assert (answer["decision"], answer["status"]) == ("failover", "dry_run")
     plan = answer["plan"]
     assert (plan["operation"], plan["region"]) == ("PromoteReadReplica", SECONDARY)
-    assert plan["arguments"] == {"DBInstanceIdentifier": INSTANCE_ID[SECONDARY],
-                                 "BackupRetentionPeriod": BACKUP_RETENTION_DAYS}
-    assert plan["dns"]["fence"] == {"instance": INSTANCE_ID[PRIMARY],
-                                    "metric": f"Fenced=1 in {SECONDARY}",
-                                    "remembered": f"fence#{INSTANCE_ID[PRIMARY]} in "
-                                                  f"{RDS.lock_table}"}
+    assert plan["arguments"] == {
+        "DBInstanceIdentifier": INSTANCE_ID[SECONDARY],
+        "BackupRetentionPeriod": BACKUP_RETENTION_DAYS,
+    }
+    assert plan["dns"]["fence"] == {
+        "instance": INSTANCE_ID[PRIMARY],
+        "metric": f"Fenced=1 in {SECONDARY}",
+        "remembered": f"fence#{INSTANCE_ID[PRIMARY]} in {RDS.lock_table}",
+    }
     assert plan["dns"]["weights"] == {"primary": 0, "secondary": 100}
     assert promotions.calls == []
     assert world.replicating()
@@ -239,8 +288,10 @@ def test_unhealthy_primary_is_failed_over(world, promotions):
     # The old primary is fenced (by a metric in the surviving region), the new one not
     assert world.fences() == {PRIMARY: True, SECONDARY: False}
     # and the records are swapped, targets kept
-    assert world.weighted() == {"primary": (0, world.target[PRIMARY]),
-                                "secondary": (100, world.target[SECONDARY])}
+    assert world.weighted() == {
+        "primary": (0, world.target[PRIMARY]),
+        "secondary": (100, world.target[SECONDARY]),
+    }
     assert answer["dns"]["ok"] is True
     assert answer["dns"]["fence"]["ok"] is True
     # Both topics are told, the duration is published under the instance dimension
@@ -284,9 +335,10 @@ def test_failover_dns_mode_fences_and_marks_the_writer_alarms(failover_world, pr
 def test_a_failed_fence_is_reported_and_the_records_still_move(world, promotions):
     world.outage(PRIMARY)
     world.replica_lag(5)
-    answer = world.invoke({"action": "evaluate"},
-                          clients=DeadRegion(SECONDARY, ("cloudwatch",),
-                                             operations=("PutMetricData",)))
+    answer = world.invoke(
+        {"action": "evaluate"},
+        clients=DeadRegion(SECONDARY, ("cloudwatch",), operations=("PutMetricData",)),
+    )
     assert answer["status"] == "dns_failed"
     assert answer["dns"]["fence"]["ok"] is False
     assert not world.replicating()
@@ -296,6 +348,7 @@ def test_a_failed_fence_is_reported_and_the_records_still_move(world, promotions
 
 
 # -- refusals, force and planned promotions ---------------------------------------------------
+
 
 def test_refuses_when_the_lag_exceeds_the_rpo(world, promotions):
     world.outage(PRIMARY)
@@ -339,14 +392,17 @@ def test_force_overrides_the_refusal(world, promotions, lag):
     assert world.weighted()["secondary"][0] == 100
 
 
-@pytest.mark.parametrize("lag, force, outcome", [
-    (None, False, ("refuse", "refused")),
-    (RPO_SECONDS + 1, False, ("refuse", "refused")),
-    (3, False, ("switchover", "completed")),
-    (None, True, ("switchover", "completed")),
-], ids=["unknown-lag", "lag-over-rpo", "lag-within-rpo", "forced"])
-def test_planned_promotion_needs_a_known_lag_within_the_rpo(world, promotions, lag, force,
-                                                            outcome):
+@pytest.mark.parametrize(
+    "lag, force, outcome",
+    [
+        (None, False, ("refuse", "refused")),
+        (RPO_SECONDS + 1, False, ("refuse", "refused")),
+        (3, False, ("switchover", "completed")),
+        (None, True, ("switchover", "completed")),
+    ],
+    ids=["unknown-lag", "lag-over-rpo", "lag-within-rpo", "forced"],
+)
+def test_planned_promotion_needs_a_known_lag_within_the_rpo(world, promotions, lag, force, outcome):
     world.canary(PRIMARY, 1)
     if lag is not None:
         world.replica_lag(lag)
@@ -360,6 +416,7 @@ def test_planned_promotion_needs_a_known_lag_within_the_rpo(world, promotions, l
 
 
 # -- waiting, hand-over, completing -----------------------------------------------------------
+
 
 def test_waits_for_the_promotion_to_finish(world, promotions):
     world.outage(PRIMARY)
@@ -380,14 +437,20 @@ def test_a_wait_that_runs_out_hands_over_to_a_fresh_invocation(world, promotions
     promotions.hold()  # AWS is still promoting when the wait runs out
     locks_at_invoke: list[list[Any]] = []
     clients = RecordingClients(on_invoke=lambda: locks_at_invoke.append(world.lock_items()))
-    answer = world.invoke({"action": "evaluate"}, clients=clients,
-                          env={"AWS_LAMBDA_FUNCTION_NAME": FUNCTION})
+    answer = world.invoke(
+        {"action": "evaluate"}, clients=clients, env={"AWS_LAMBDA_FUNCTION_NAME": FUNCTION}
+    )
     assert (answer["decision"], answer["status"]) == ("failover", "handed_over")
     assert answer["handover"] == 1
     assert sum(world.clock.sleeps) == WAIT_TIMEOUT_SECONDS
-    assert clients.invokes == [{
-        "region": SECONDARY, "FunctionName": FUNCTION, "InvocationType": "Event",
-        "Payload": {"action": "evaluate", "force": False, "handover": 1}}]
+    assert clients.invokes == [
+        {
+            "region": SECONDARY,
+            "FunctionName": FUNCTION,
+            "InvocationType": "Event",
+            "Payload": {"action": "evaluate", "force": False, "handover": 1},
+        }
+    ]
     assert locks_at_invoke == [[]]  # released before the follow-up can start
     # DNS is untouched while the replica is still being promoted
     assert world.replicating()
@@ -420,25 +483,29 @@ def test_the_follow_up_completes_without_promoting_again(world, promotions):
     assert world.fences() == {PRIMARY: True, SECONDARY: False}
     assert world.weighted()["secondary"][0] == 100
     assert len(clients.invokes) == 1
-    assert world.phases() == {PRIMARY: ["started", "completed"],
-                              SECONDARY: ["started", "completed"]}
+    assert world.phases() == {
+        PRIMARY: ["started", "completed"],
+        SECONDARY: ["started", "completed"],
+    }
 
 
-@pytest.mark.parametrize("env, handover", [
-    ({"AWS_LAMBDA_FUNCTION_NAME": FUNCTION}, 3),  # MAX_HANDOVERS (3) reached
-    ({"AWS_LAMBDA_FUNCTION_NAME": FUNCTION, "MAX_HANDOVERS": "0"}, 0),
-    ({}, 0),  # outside Lambda: no function to hand over to
-], ids=["chain-at-max", "hand-over-off", "no-function"])
-def test_a_wait_that_runs_out_without_a_hand_over_is_a_timeout(world, promotions, env,
-                                                               handover):
+@pytest.mark.parametrize(
+    "env, handover",
+    [
+        ({"AWS_LAMBDA_FUNCTION_NAME": FUNCTION}, 3),  # MAX_HANDOVERS (3) reached
+        ({"AWS_LAMBDA_FUNCTION_NAME": FUNCTION, "MAX_HANDOVERS": "0"}, 0),
+        ({}, 0),  # outside Lambda: no function to hand over to
+    ],
+    ids=["chain-at-max", "hand-over-off", "no-function"],
+)
+def test_a_wait_that_runs_out_without_a_hand_over_is_a_timeout(world, promotions, env, handover):
     world.outage(PRIMARY)
     world.replica_lag(5)
     promotions.hold()
     if handover:  # an earlier run promoted already
         aws("rds", SECONDARY).promote_read_replica(DBInstanceIdentifier=INSTANCE_ID[SECONDARY])
     clients = RecordingClients()
-    answer = world.invoke({"action": "evaluate", "handover": handover}, clients=clients,
-                          env=env)
+    answer = world.invoke({"action": "evaluate", "handover": handover}, clients=clients, env=env)
     assert answer["status"] == "timeout"
     assert answer["decision"] == ("complete" if handover else "failover")
     assert clients.invokes == []
@@ -452,8 +519,11 @@ def test_a_failed_hand_over_is_a_timeout_that_says_so(world, promotions):
     world.outage(PRIMARY)
     world.replica_lag(5)
     promotions.hold()
-    answer = world.invoke({"action": "evaluate"}, clients=RecordingClients(fail=True),
-                          env={"AWS_LAMBDA_FUNCTION_NAME": FUNCTION})
+    answer = world.invoke(
+        {"action": "evaluate"},
+        clients=RecordingClients(fail=True),
+        env={"AWS_LAMBDA_FUNCTION_NAME": FUNCTION},
+    )
     assert answer["status"] == "timeout"
     assert "the hand-over failed: Lambda is unreachable" in answer["error"]
     assert world.phases()[SECONDARY] == ["started", "timeout"]
@@ -465,16 +535,19 @@ def test_a_promotion_whose_dns_was_never_moved_is_completed(world, promotions):
     world.outage(PRIMARY)
     world.canary(SECONDARY, 1)
     # When the watchdog evaluates
-    answer = world.invoke({"version": "0", "source": "aws.events",
-                           "detail-type": "Scheduled Event", "detail": {}})
+    answer = world.invoke(
+        {"version": "0", "source": "aws.events", "detail-type": "Scheduled Event", "detail": {}}
+    )
     # Then it finishes the failover: fence and records, no second promotion
     assert (answer["decision"], answer["status"]) == ("complete", "completed")
     assert answer["observation"]["writer_region"] == SECONDARY
     assert answer["observation"]["dns_on_target"] is False
     assert len(promotions.calls) == 1  # the earlier run's
     assert world.fences() == {PRIMARY: True, SECONDARY: False}
-    assert world.weighted() == {"primary": (0, world.target[PRIMARY]),
-                                "secondary": (100, world.target[SECONDARY])}
+    assert world.weighted() == {
+        "primary": (0, world.target[PRIMARY]),
+        "secondary": (100, world.target[SECONDARY]),
+    }
     again = world.invoke({"action": "evaluate"})
     assert (again["decision"], again["status"]) == ("none", "noop")
 
@@ -526,12 +599,16 @@ def test_the_writer_is_found_through_the_other_region(world, promotions):
 
 # -- events -----------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("event, message", [
-    ({"action": "evaluate", "handover": -1}, "handover must be a non-negative integer"),
-    ({"action": "evaluate", "handover": True}, "handover must be a non-negative integer"),
-    ({"action": "evaluate", "handover": "1"}, "handover must be a non-negative integer"),
-    ({"action": "evaluate", "hand_over": 1}, "unknown event keys 'hand_over'"),
-])
+
+@pytest.mark.parametrize(
+    "event, message",
+    [
+        ({"action": "evaluate", "handover": -1}, "handover must be a non-negative integer"),
+        ({"action": "evaluate", "handover": True}, "handover must be a non-negative integer"),
+        ({"action": "evaluate", "handover": "1"}, "handover must be a non-negative integer"),
+        ({"action": "evaluate", "hand_over": 1}, "unknown event keys 'hand_over'"),
+    ],
+)
 def test_invalid_hand_over_events_answer_an_error(world, promotions, event, message):
     world.outage(PRIMARY)
     world.replica_lag(5)
@@ -544,23 +621,49 @@ def test_invalid_hand_over_events_answer_an_error(world, promotions, event, mess
 
 # -- decisions (pure) -------------------------------------------------------------------------
 
+
 def rds_observation(**overrides: Any) -> Observation:
-    fields = dict(writer_region=SECONDARY, target_region=SECONDARY, writer_healthy=True,
-                  lag_seconds=None, dns_on_target=True, target_fenced=False,
-                  target_has_replica=False)
+    fields = dict(
+        writer_region=SECONDARY,
+        target_region=SECONDARY,
+        writer_healthy=True,
+        lag_seconds=None,
+        dns_on_target=True,
+        target_fenced=False,
+        target_has_replica=False,
+    )
     return Observation(**{**fields, **overrides})
 
 
-@pytest.mark.parametrize("overrides, request_, kind", [
-    ({"target_fenced": True, "dns_on_target": False}, Request("failover"), "none"),
-    ({"target_has_replica": True, "dns_on_target": False}, Request("evaluate"), "none"),
-    ({"dns_on_target": False}, Request("evaluate"), "complete"),
-    ({"dns_on_target": None}, Request("evaluate"), "none"),  # unreadable: do not guess
-    ({"writer_region": PRIMARY}, Request("evaluate", handover=1), "complete"),
-    ({"writer_region": PRIMARY, "writer_healthy": False, "lag_seconds": 1.0, "probe": "down",
-      "outage_signals": ("RDS reports it failed",)}, Request("evaluate"), "failover"),
-], ids=["fenced-old-primary", "source-of-replica", "dns-behind", "dns-unknown",
-        "hand-over", "unhealthy"])
+@pytest.mark.parametrize(
+    "overrides, request_, kind",
+    [
+        ({"target_fenced": True, "dns_on_target": False}, Request("failover"), "none"),
+        ({"target_has_replica": True, "dns_on_target": False}, Request("evaluate"), "none"),
+        ({"dns_on_target": False}, Request("evaluate"), "complete"),
+        ({"dns_on_target": None}, Request("evaluate"), "none"),  # unreadable: do not guess
+        ({"writer_region": PRIMARY}, Request("evaluate", handover=1), "complete"),
+        (
+            {
+                "writer_region": PRIMARY,
+                "writer_healthy": False,
+                "lag_seconds": 1.0,
+                "probe": "down",
+                "outage_signals": ("RDS reports it failed",),
+            },
+            Request("evaluate"),
+            "failover",
+        ),
+    ],
+    ids=[
+        "fenced-old-primary",
+        "source-of-replica",
+        "dns-behind",
+        "dns-unknown",
+        "hand-over",
+        "unhealthy",
+    ],
+)
 def test_rds_replica_decisions(overrides, request_, kind):
     decision = decide(rds_observation(**overrides), request_, RPO_SECONDS, "rds-replica")
     assert decision.kind == kind, decision.reason
@@ -573,41 +676,67 @@ def test_aurora_decisions_ignore_the_rds_replica_fields():
 
 # -- configuration ----------------------------------------------------------------------------
 
+
 def rds_static_env() -> dict[str, str]:
     """A complete rds-replica environment whose values need no AWS."""
-    return static_env(RDS, "rds-replica", "weighted", lambda region: {
-        "INSTANCE_ARN": f"arn:aws:rds:{region}:{ACCOUNT}:db:{INSTANCE_ID[region]}",
-        "INSTANCE_ID": INSTANCE_ID[region]}) | {"OTHER_LOCK_TABLE": RDS.lock_table}
+    return static_env(
+        RDS,
+        "rds-replica",
+        "weighted",
+        lambda region: {
+            "INSTANCE_ARN": f"arn:aws:rds:{region}:{ACCOUNT}:db:{INSTANCE_ID[region]}",
+            "INSTANCE_ID": INSTANCE_ID[region],
+        },
+    ) | {"OTHER_LOCK_TABLE": RDS.lock_table}
 
 
 def test_config_defaults_and_the_lock_key():
     env = rds_static_env()
     config = OrchestratorConfig.from_env(env)
     assert config.global_cluster_id == ""  # not needed in this mode
-    assert (config.metric_dimension, config.max_handovers, config.backup_retention_days,
-            config.function_name) == (DIMENSION, MAX_HANDOVERS, BACKUP_RETENTION_DAYS, "")
+    assert (
+        config.metric_dimension,
+        config.max_handovers,
+        config.backup_retention_days,
+        config.function_name,
+    ) == (DIMENSION, MAX_HANDOVERS, BACKUP_RETENTION_DAYS, "")
     assert config.target_member_arn == env["SECONDARY_INSTANCE_ARN"]
     assert config.lock_key == LOCK_KEY
     assert (config.other_lock_table, config.fence_key("primary")) == (
-        RDS.lock_table, f"fence#{INSTANCE_ID[PRIMARY]}")
-    with_function = OrchestratorConfig.from_env({**env, "AWS_LAMBDA_FUNCTION_NAME": FUNCTION,
-                                                 "METRIC_DIMENSION": DIMENSION})
+        RDS.lock_table,
+        f"fence#{INSTANCE_ID[PRIMARY]}",
+    )
+    with_function = OrchestratorConfig.from_env(
+        {**env, "AWS_LAMBDA_FUNCTION_NAME": FUNCTION, "METRIC_DIMENSION": DIMENSION}
+    )
     assert (with_function.function_name, with_function.metric_dimension) == (FUNCTION, DIMENSION)
 
 
-@pytest.mark.parametrize("change, error, message", [
-    ({"OTHER_LOCK_TABLE": None}, KeyError, "OTHER_LOCK_TABLE is required"),
-    ({"OTHER_LOCK_TABLE": ""}, KeyError, "OTHER_LOCK_TABLE is required"),
-    ({"HOSTED_ZONE_ID": None}, KeyError, "HOSTED_ZONE_ID is required"),  # weighted
-    ({"SECONDARY_INSTANCE_ID": None}, KeyError, "SECONDARY_INSTANCE_ID is required"),
-    ({"PRIMARY_INSTANCE_ARN": f"arn:aws:rds:{SECONDARY}:123456789012:db:orch-db-primary"},
-     ValueError, "PRIMARY_INSTANCE_ARN must be in PRIMARY_REGION"),
-    ({"SECONDARY_INSTANCE_ARN": f"arn:aws:rds:{SECONDARY}:123456789012:cluster:orch"},
-     ValueError, "SECONDARY_INSTANCE_ARN must be the ARN of DB instance"),
-    ({"PRIMARY_INSTANCE_ARN": "orch-db-primary"}, ValueError,
-     "PRIMARY_INSTANCE_ARN must be an ARN"),
-    ({"MAX_HANDOVERS": "-1"}, ValueError, "MAX_HANDOVERS must be >= 0, got -1"),
-])
+@pytest.mark.parametrize(
+    "change, error, message",
+    [
+        ({"OTHER_LOCK_TABLE": None}, KeyError, "OTHER_LOCK_TABLE is required"),
+        ({"OTHER_LOCK_TABLE": ""}, KeyError, "OTHER_LOCK_TABLE is required"),
+        ({"HOSTED_ZONE_ID": None}, KeyError, "HOSTED_ZONE_ID is required"),  # weighted
+        ({"SECONDARY_INSTANCE_ID": None}, KeyError, "SECONDARY_INSTANCE_ID is required"),
+        (
+            {"PRIMARY_INSTANCE_ARN": f"arn:aws:rds:{SECONDARY}:123456789012:db:orch-db-primary"},
+            ValueError,
+            "PRIMARY_INSTANCE_ARN must be in PRIMARY_REGION",
+        ),
+        (
+            {"SECONDARY_INSTANCE_ARN": f"arn:aws:rds:{SECONDARY}:123456789012:cluster:orch"},
+            ValueError,
+            "SECONDARY_INSTANCE_ARN must be the ARN of DB instance",
+        ),
+        (
+            {"PRIMARY_INSTANCE_ARN": "orch-db-primary"},
+            ValueError,
+            "PRIMARY_INSTANCE_ARN must be an ARN",
+        ),
+        ({"MAX_HANDOVERS": "-1"}, ValueError, "MAX_HANDOVERS must be >= 0, got -1"),
+    ],
+)
 def test_config_validation(change, error, message):
     with pytest.raises(error, match=message):
         OrchestratorConfig.from_env(changed(rds_static_env(), change))
