@@ -33,6 +33,9 @@ HIGH_RESOLUTION = {
     PEER_CONNECTIVITY_OK: "PeerConnectivityOkHighRes",
 }
 
+# What the orchestrators publish: how long a failover took, and a refused one.
+FAILOVER_DURATION, FAILOVER_REFUSED = "FailoverDurationSeconds", "FailoverRefused"
+
 # The two shapes of database, and the DNS modes each allows (its default first).
 AURORA_GLOBAL, RDS_REPLICA = "aurora-global", "rds-replica"
 DR_MODES = (AURORA_GLOBAL, RDS_REPLICA)
@@ -99,3 +102,49 @@ def rate(seconds: int) -> str:
 def alarm_evaluation_seconds(period_seconds: int) -> int:
     """How often CloudWatch evaluates an alarm of ``period_seconds``."""
     return HIGH_RESOLUTION_EVALUATION_SECONDS if period_seconds < 60 else 60
+
+
+class CanaryEnv:
+    """The canary's environment: the stack writes these variables, the canary reads them."""
+
+    DB_ENGINE, DB_HOST, DB_READER_HOST = "DB_ENGINE", "DB_HOST", "DB_READER_HOST"
+    DB_PORT, DB_NAME, SECRET_ID = "DB_PORT", "DB_NAME", "SECRET_ID"
+    # The member the metrics are published under (see METRIC_DIMENSION).
+    CLUSTER_ID = "CLUSTER_ID"
+    METRIC_NAMESPACE, METRIC_DIMENSION = "METRIC_NAMESPACE", "METRIC_DIMENSION"
+    CONNECT_TIMEOUT, PROBE_INTERVAL = "CONNECT_TIMEOUT_SECONDS", "PROBE_INTERVAL_SECONDS"
+    # The other region's database, probed across the peering (optional).
+    PEER_CLUSTER_ID, PEER_DB_HOST = "PEER_CLUSTER_ID", "PEER_DB_HOST"
+    PEER_DB_READER_HOST = "PEER_DB_READER_HOST"
+    # A CA bundle path inside the package (optional; tests point it at their own CA).
+    CA_BUNDLE = "CA_BUNDLE"
+
+
+class OrchestratorEnv:
+    """The orchestrator's environment: the stack writes these variables, the orchestrator
+    reads them. Per-side variables are named by ``side``: PRIMARY_REGION, SECONDARY_TOPIC_ARN,
+    PRIMARY_CLUSTER_ARN (aurora-global) or PRIMARY_INSTANCE_ARN (rds-replica), ..."""
+
+    DR_MODE, DNS_MODE, HOME_REGION = "DR_MODE", "DNS_MODE", "HOME_REGION"
+    GLOBAL_CLUSTER_ID = "GLOBAL_CLUSTER_ID"  # aurora-global
+    HOSTED_ZONE_ID, WRITER_RECORD_NAME = "HOSTED_ZONE_ID", "WRITER_RECORD_NAME"  # weighted
+    LOCK_TABLE, OTHER_LOCK_TABLE = "LOCK_TABLE", "OTHER_LOCK_TABLE"  # the other: rds-replica
+    LOCK_TTL, RPO, HEALTH_WINDOW = "LOCK_TTL_SECONDS", "RPO_SECONDS", "HEALTH_WINDOW_SECONDS"
+    WAIT_TIMEOUT, POLL = "WAIT_TIMEOUT_SECONDS", "POLL_SECONDS"
+    METRIC_NAMESPACE, METRIC_DIMENSION = "METRIC_NAMESPACE", "METRIC_DIMENSION"
+    MAX_HANDOVERS, BACKUP_RETENTION_DAYS = "MAX_HANDOVERS", "BACKUP_RETENTION_DAYS"  # rds
+    CANARY_FUNCTION = "CANARY_FUNCTION"
+    SIDES = ("PRIMARY", "SECONDARY")
+    # Per side: its region, alert topic, writer-health alarm (failover DNS mode) ...
+    REGION, TOPIC_ARN, WRITER_ALARM = "REGION", "TOPIC_ARN", "WRITER_ALARM"
+    # ... and its member, an Aurora cluster or an RDS instance.
+    MEMBER_KIND = {AURORA_GLOBAL: "CLUSTER", RDS_REPLICA: "INSTANCE"}
+
+    @staticmethod
+    def side(side: str, name: str) -> str:
+        return f"{side}_{name}"
+
+    @classmethod
+    def member(cls, side: str, dr_mode: str, what: str) -> str:
+        """The member's ARN or ID variable: ``what`` is "ARN" or "ID"."""
+        return f"{side}_{cls.MEMBER_KIND[dr_mode]}_{what}"

@@ -73,6 +73,7 @@ from dr_lambdas.contract import (
     WRITER_POLL_SECONDS,
     rate,
 )
+from dr_lambdas.contract import OrchestratorEnv as E
 
 DR_MODES = {AURORA_CLUSTER: AURORA_GLOBAL, RDS_INSTANCE: RDS_REPLICA}
 
@@ -151,7 +152,7 @@ class FailoverAutomation(Construct):
                 f"({', '.join(DR_MODES)}), got {', '.join(sorted(kinds))}"
             )
         self.dr_mode = DR_MODES[kinds.pop()]
-        if self.dr_mode == "aurora-global" and not props.global_cluster_id:
+        if self.dr_mode == AURORA_GLOBAL and not props.global_cluster_id:
             raise ValueError("aurora-global mode needs global_cluster_id and global_cluster_arn")
         home = props.primary if props.home == "primary" else props.secondary
         provider, namer, region, key = home.provider, props.namer, home.region, home.key
@@ -171,35 +172,34 @@ class FailoverAutomation(Construct):
             ),
         )
 
-        sides = {"PRIMARY": props.primary, "SECONDARY": props.secondary}
+        sides = dict(zip(E.SIDES, (props.primary, props.secondary), strict=True))
         environment = {
-            "DR_MODE": self.dr_mode,
-            "HOME_REGION": region,
-            "HOSTED_ZONE_ID": props.hosted_zone_id,
-            "WRITER_RECORD_NAME": props.writer_record_name,
-            "DNS_MODE": props.dns_mode,
-            "LOCK_TABLE": self.lock_table.name,
-            "LOCK_TTL_SECONDS": str(LOCK_TTL_SECONDS),
-            "RPO_SECONDS": str(props.rpo_seconds),
-            "HEALTH_WINDOW_SECONDS": str(HEALTH_WINDOW_SECONDS),
-            "WAIT_TIMEOUT_SECONDS": str(WAIT_TIMEOUT_SECONDS),
-            "POLL_SECONDS": str(WRITER_POLL_SECONDS),
-            "METRIC_NAMESPACE": NAMESPACE,
-            "METRIC_DIMENSION": home.database.dimension,
+            E.DR_MODE: self.dr_mode,
+            E.HOME_REGION: region,
+            E.HOSTED_ZONE_ID: props.hosted_zone_id,
+            E.WRITER_RECORD_NAME: props.writer_record_name,
+            E.DNS_MODE: props.dns_mode,
+            E.LOCK_TABLE: self.lock_table.name,
+            E.LOCK_TTL: str(LOCK_TTL_SECONDS),
+            E.RPO: str(props.rpo_seconds),
+            E.HEALTH_WINDOW: str(HEALTH_WINDOW_SECONDS),
+            E.WAIT_TIMEOUT: str(WAIT_TIMEOUT_SECONDS),
+            E.POLL: str(WRITER_POLL_SECONDS),
+            E.METRIC_NAMESPACE: NAMESPACE,
+            E.METRIC_DIMENSION: home.database.dimension,
         }
         for label, side in sides.items():
             environment.update(
                 {
-                    f"{label}_REGION": side.region,
-                    f"{label}_TOPIC_ARN": side.topic_arn,
-                    f"{label}_WRITER_ALARM": side.writer_alarm.alarm_name,
+                    E.side(label, E.REGION): side.region,
+                    E.side(label, E.TOPIC_ARN): side.topic_arn,
+                    E.side(label, E.WRITER_ALARM): side.writer_alarm.alarm_name,
+                    E.member(label, self.dr_mode, "ARN"): side.database.arn,
+                    E.member(label, self.dr_mode, "ID"): side.database.identifier,
                 }
             )
-        if self.dr_mode == "aurora-global":
-            environment["GLOBAL_CLUSTER_ID"] = props.global_cluster_id
-            for label, side in sides.items():
-                environment[f"{label}_CLUSTER_ARN"] = side.database.arn
-                environment[f"{label}_CLUSTER_ID"] = side.database.identifier
+        if self.dr_mode == AURORA_GLOBAL:
+            environment[E.GLOBAL_CLUSTER_ID] = props.global_cluster_id
             members = [props.global_cluster_arn] + [s.database.arn for s in sides.values()]
             database_statements = [
                 {
@@ -221,14 +221,11 @@ class FailoverAutomation(Construct):
                 },
             ]
         else:
-            environment["MAX_HANDOVERS"] = str(MAX_HANDOVERS)
-            environment["BACKUP_RETENTION_DAYS"] = str(props.backup_retention_days)
-            for label, side in sides.items():
-                environment[f"{label}_INSTANCE_ARN"] = side.database.arn
-                environment[f"{label}_INSTANCE_ID"] = side.database.identifier
+            environment[E.MAX_HANDOVERS] = str(MAX_HANDOVERS)
+            environment[E.BACKUP_RETENTION_DAYS] = str(props.backup_retention_days)
             other = props.secondary if props.home == "primary" else props.primary
             other_table = namer.name("failover-lock", other.region)
-            environment["OTHER_LOCK_TABLE"] = other_table
+            environment[E.OTHER_LOCK_TABLE] = other_table
             own_function = (
                 f"arn:{key.partition}:lambda:{region}:{key.account_id}:function:"
                 f"{namer.name('orchestrator', region)}"
@@ -259,7 +256,7 @@ class FailoverAutomation(Construct):
                 {"Sid": "HandOver", "Action": ["lambda:InvokeFunction"], "Resource": own_function},
             ]
         if home.canary_function_name:
-            environment["CANARY_FUNCTION"] = home.canary_function_name
+            environment[E.CANARY_FUNCTION] = home.canary_function_name
             database_statements.append(
                 {
                     "Sid": "RefreshWriterHealth",

@@ -77,6 +77,7 @@ from dr_lambdas.contract import (
     PROBE_INTERVALS,
     rate,
 )
+from dr_lambdas.contract import CanaryEnv as E
 
 DRIVERS = {
     "aurora-postgresql": ("pg8000", "scramp", "asn1crypto", "python-dateutil", "six"),
@@ -333,23 +334,25 @@ class ConnectivityCanary(Construct):
 
 def _environment(props: ConnectivityCanaryProps, port: int) -> dict[str, str]:
     environment = {
-        "DB_ENGINE": props.engine,
-        "DB_HOST": props.endpoint,
-        "DB_PORT": str(port),
-        "DB_NAME": props.database_name,
-        "SECRET_ID": props.secret_id,
-        "CLUSTER_ID": props.database_id,
-        "METRIC_DIMENSION": props.dimension,
-        "METRIC_NAMESPACE": NAMESPACE,
-        "CONNECT_TIMEOUT_SECONDS": str(CANARY_CONNECT_TIMEOUT_SECONDS),
-        "PROBE_INTERVAL_SECONDS": str(props.probe_interval_seconds),
+        E.DB_ENGINE: props.engine,
+        E.DB_HOST: props.endpoint,
+        E.DB_PORT: str(port),
+        E.DB_NAME: props.database_name,
+        E.SECRET_ID: props.secret_id,
+        E.CLUSTER_ID: props.database_id,
+        E.METRIC_DIMENSION: props.dimension,
+        E.METRIC_NAMESPACE: NAMESPACE,
+        E.CONNECT_TIMEOUT: str(CANARY_CONNECT_TIMEOUT_SECONDS),
+        E.PROBE_INTERVAL: str(props.probe_interval_seconds),
     }
     if props.reader_endpoint:
-        environment["DB_READER_HOST"] = props.reader_endpoint
+        environment[E.DB_READER_HOST] = props.reader_endpoint
     if props.peer:
         environment.update(
-            PEER_DB_HOST=props.peer.endpoint,
-            PEER_DB_READER_HOST=props.peer.reader_endpoint,
-            PEER_CLUSTER_ID=props.peer.database_id,
+            {
+                E.PEER_DB_HOST: props.peer.endpoint,
+                E.PEER_DB_READER_HOST: props.peer.reader_endpoint,
+                E.PEER_CLUSTER_ID: props.peer.database_id,
+            }
         )
     return environment

@@ -37,7 +37,7 @@ from constructs import Construct
 
 from constructs_lib.database.database_member import AURORA_CLUSTER, DIMENSIONS, DatabaseMember
 from constructs_lib.naming import Namer
-from dr_lambdas.contract import CONNECTIVITY_OK, IS_WRITER, NAMESPACE
+from dr_lambdas.contract import CONNECTIVITY_OK, FAILOVER_DURATION, IS_WRITER, NAMESPACE
 
 ROLES = ("primary", "secondary")
 WIDTH, HEIGHT = 24, 6  # the dashboard grid is 24 columns wide
@@ -200,7 +200,7 @@ def _rows(props: DrDashboardProps) -> list[list[_Widget]]:
         stat="Maximum",
         period=period,
         y_label="s",
-        metrics=[on(m, props.namespace, "FailoverDurationSeconds") for m in members.values()],
+        metrics=[on(m, props.namespace, FAILOVER_DURATION) for m in members.values()],
     )
     return [
         replication,

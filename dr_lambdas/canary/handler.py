@@ -40,7 +40,16 @@ from typing import Any
 
 from dr_lambdas.canary.probe import ProbeResult, ProbeSettings, probe
 from dr_lambdas.common import env_int, env_str, log
-from dr_lambdas.contract import CANARY_PERIOD_SECONDS, HIGH_RESOLUTION, PROBE_INTERVALS
+from dr_lambdas.contract import (
+    CANARY_ERROR,
+    CANARY_PERIOD_SECONDS,
+    CONNECTIVITY_OK,
+    HIGH_RESOLUTION,
+    IS_WRITER,
+    PEER_CONNECTIVITY_OK,
+    PROBE_INTERVALS,
+)
+from dr_lambdas.contract import CanaryEnv as E
 
 # A run lasts one schedule period (EventBridge runs the canary every minute) and probes every
 # PROBE_INTERVAL_SECONDS within it (dr_lambdas/contract.py).
@@ -116,12 +125,12 @@ def probe_database(settings: ProbeSettings, hosts: list[str]) -> ProbeResult:
 
 def metrics_for(result: ProbeResult) -> dict[str, tuple[float, str]]:
     """Metric name -> (value, CloudWatch unit) for the probe of the canary's own database."""
-    metrics: dict[str, tuple[float, str]] = {"CanaryError": (1 if result.fault else 0, "Count")}
+    metrics: dict[str, tuple[float, str]] = {CANARY_ERROR: (1 if result.fault else 0, "Count")}
     if not result.fault:
-        metrics["ConnectivityOk"] = (1 if result.connected else 0, "Count")
+        metrics[CONNECTIVITY_OK] = (1 if result.connected else 0, "Count")
     if result.connected:
         if result.is_writer is not None:
-            metrics["IsWriter"] = (1 if result.is_writer else 0, "Count")
+            metrics[IS_WRITER] = (1 if result.is_writer else 0, "Count")
         if result.latency_ms is not None:
             metrics["LatencyMs"] = (result.latency_ms, "Milliseconds")
     if result.replication_lag_ms is not None:
@@ -133,7 +142,7 @@ def peer_metrics_for(result: ProbeResult) -> dict[str, tuple[float, str]]:
     """The probe of the other region's database: nothing on a fault of the probe."""
     if result.fault:
         return {}
-    return {"PeerConnectivityOk": (1 if result.connected else 0, "Count")}
+    return {PEER_CONNECTIVITY_OK: (1 if result.connected else 0, "Count")}
 
 
 def _hosts(env: Any, writer: str, reader: str) -> list[str]:
@@ -148,37 +157,37 @@ def lambda_handler(event: Any, context: Any) -> dict:
     next run (bounded by the minute and by the function's remaining time), one metric batch
     per probe. The credentials are read once per run."""
     env = os.environ
-    engine = env_str(env, "DB_ENGINE")
+    engine = env_str(env, E.DB_ENGINE)
     # Validated before the secret is read: a wrong engine or port is a deploy bug, not a
     # connectivity failure. The credentials are filled in below.
     settings = ProbeSettings(
         engine=engine,
-        host=env_str(env, "DB_HOST"),
-        port=_required_int(env, "DB_PORT"),
-        database=env_str(env, "DB_NAME"),
+        host=env_str(env, E.DB_HOST),
+        port=_required_int(env, E.DB_PORT),
+        database=env_str(env, E.DB_NAME),
         user="",
         password="",
-        connect_timeout_seconds=_required_int(env, "CONNECT_TIMEOUT_SECONDS"),
-        ca_bundle=env.get("CA_BUNDLE") or None,
+        connect_timeout_seconds=_required_int(env, E.CONNECT_TIMEOUT),
+        ca_bundle=env.get(E.CA_BUNDLE) or None,
     )
     target = Target(
-        cluster_id=env_str(env, "CLUSTER_ID"),
-        namespace=env_str(env, "METRIC_NAMESPACE"),
-        dimension=env_str(env, "METRIC_DIMENSION"),
-        hosts=_hosts(env, "DB_HOST", "DB_READER_HOST"),
-        peer_id=env.get("PEER_CLUSTER_ID") or None,
+        cluster_id=env_str(env, E.CLUSTER_ID),
+        namespace=env_str(env, E.METRIC_NAMESPACE),
+        dimension=env_str(env, E.METRIC_DIMENSION),
+        hosts=_hosts(env, E.DB_HOST, E.DB_READER_HOST),
+        peer_id=env.get(E.PEER_CLUSTER_ID) or None,
         peer_hosts=(
-            _hosts(env, "PEER_DB_HOST", "PEER_DB_READER_HOST") if env.get("PEER_CLUSTER_ID") else []
+            _hosts(env, E.PEER_DB_HOST, E.PEER_DB_READER_HOST) if env.get(E.PEER_CLUSTER_ID) else []
         ),
     )
-    interval = _required_int(env, "PROBE_INTERVAL_SECONDS")
+    interval = _required_int(env, E.PROBE_INTERVAL)
     if interval not in PROBE_INTERVALS:
         raise ValueError(
-            f"PROBE_INTERVAL_SECONDS must be one of "
+            f"{E.PROBE_INTERVAL} must be one of "
             f"{', '.join(map(str, PROBE_INTERVALS))}, got {interval}"
         )
     try:
-        username, password = read_credentials(env_str(env, "SECRET_ID"))
+        username, password = read_credentials(env_str(env, E.SECRET_ID))
         credentials: ProbeSettings | SecretError = replace(
             settings, user=username, password=password
         )
@@ -244,7 +253,7 @@ def probe_once(
     metrics = metrics_for(result)
     peer_metrics = peer_metrics_for(peer) if peer is not None else {}
     if peer is not None and peer.fault:
-        metrics["CanaryError"] = (1, "Count")
+        metrics[CANARY_ERROR] = (1, "Count")
     data = [(target.cluster_id, name, value, unit) for name, (value, unit) in metrics.items()]
     data += [(target.peer_id, name, value, unit) for name, (value, unit) in peer_metrics.items()]
     published = {name: value for name, (value, _) in metrics.items()}
@@ -310,7 +319,7 @@ def probe_once(
         "metrics": published,
         "error_kind": result.error_kind,
         "error": result.error,
-        "canary_fault": bool(published["CanaryError"]),
+        "canary_fault": bool(published[CANARY_ERROR]),
         "host": result.host,
     }
     if peer is not None:

@@ -52,7 +52,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from dr_lambdas.common import log
-from dr_lambdas.contract import FENCE_METRIC, GLOBAL_ENDPOINT
+from dr_lambdas.contract import (
+    FAILOVER_DURATION,
+    FAILOVER_REFUSED,
+    FENCE_METRIC,
+    GLOBAL_ENDPOINT,
+)
 from dr_lambdas.orchestrator.config import ROLES, OrchestratorConfig, arn_region
 from dr_lambdas.orchestrator.decision import Decision, Request
 from dr_lambdas.orchestrator.observe import (
@@ -62,8 +67,6 @@ from dr_lambdas.orchestrator.observe import (
     weighted_records,
 )
 
-DURATION_METRIC = "FailoverDurationSeconds"
-REFUSED_METRIC = "FailoverRefused"
 PROMOTE = "PromoteReadReplica"
 
 
@@ -420,13 +423,13 @@ def notify(
 def publish_duration(config: OrchestratorConfig, clients: ClientFactory, seconds: float) -> bool:
     """``FailoverDurationSeconds`` for the promoted member, in the home region, under the
     canary's dimension name (``METRIC_DIMENSION``)."""
-    return _publish(config, clients, DURATION_METRIC, float(seconds), "Seconds")
+    return _publish(config, clients, FAILOVER_DURATION, float(seconds), "Seconds")
 
 
 def publish_refusal(config: OrchestratorConfig, clients: ClientFactory) -> bool:
     """``FailoverRefused`` = 1 for the member this copy would have promoted, in the home
     region: a refused unplanned failover is something people must look at."""
-    return _publish(config, clients, REFUSED_METRIC, 1.0, "Count")
+    return _publish(config, clients, FAILOVER_REFUSED, 1.0, "Count")
 
 
 def _publish(

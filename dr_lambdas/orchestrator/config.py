@@ -21,11 +21,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from dr_lambdas.common import env_int, env_str
-from dr_lambdas.contract import DNS_MODES, DR_MODES, RDS_REPLICA
+from dr_lambdas.contract import AURORA_GLOBAL, DNS_MODES, DR_MODES, RDS_REPLICA
+from dr_lambdas.contract import OrchestratorEnv as E
 
 ROLES = ("primary", "secondary")
-# What a member is in each mode: the word in its variable names and in messages.
-MEMBER_KINDS = {"aurora-global": "cluster", "rds-replica": "instance"}
+# What a member is in each mode: the word in messages (and, upper case, in variable names).
+MEMBER_KINDS = {mode: kind.lower() for mode, kind in E.MEMBER_KIND.items()}
 
 
 def arn_region(arn: str) -> str:
@@ -97,64 +98,63 @@ class OrchestratorConfig:
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> OrchestratorConfig:
-        dr_mode = env_str(environ, "DR_MODE")
-        _check_choice("DR_MODE", dr_mode, DR_MODES)
-        dns_mode = env_str(environ, "DNS_MODE")
+        dr_mode = env_str(environ, E.DR_MODE)
+        _check_choice(E.DR_MODE, dr_mode, DR_MODES)
+        dns_mode = env_str(environ, E.DNS_MODE)
         optional = {
             name: environ.get(name, "") or ""
             for name in (
-                "HOSTED_ZONE_ID",
-                "WRITER_RECORD_NAME",
-                "PRIMARY_WRITER_ALARM",
-                "SECONDARY_WRITER_ALARM",
-                "OTHER_LOCK_TABLE",
+                E.HOSTED_ZONE_ID,
+                E.WRITER_RECORD_NAME,
+                E.side("PRIMARY", E.WRITER_ALARM),
+                E.side("SECONDARY", E.WRITER_ALARM),
+                E.OTHER_LOCK_TABLE,
             )
         }
         needed = {
-            "weighted": ("HOSTED_ZONE_ID", "WRITER_RECORD_NAME"),
-            "failover": ("PRIMARY_WRITER_ALARM", "SECONDARY_WRITER_ALARM"),
+            "weighted": (E.HOSTED_ZONE_ID, E.WRITER_RECORD_NAME),
+            "failover": (E.side("PRIMARY", E.WRITER_ALARM), E.side("SECONDARY", E.WRITER_ALARM)),
         }
         required = list(needed.get(dns_mode, ()))
-        if dr_mode == "rds-replica":
+        if dr_mode == RDS_REPLICA:
             # The fences are remembered in the lock tables: this region's, and the other
             # region's (is this region's instance an old primary, fenced over there?).
-            required += ["OTHER_LOCK_TABLE"]
+            required += [E.OTHER_LOCK_TABLE]
         for name in required:
             env_str(environ, name)  # KeyError naming the variable when it is missing
-        kind = MEMBER_KINDS[dr_mode].upper()
         rds = dr_mode == RDS_REPLICA
         config = cls(
             dr_mode=dr_mode,
-            home_region=env_str(environ, "HOME_REGION"),
-            primary_region=env_str(environ, "PRIMARY_REGION"),
-            secondary_region=env_str(environ, "SECONDARY_REGION"),
+            home_region=env_str(environ, E.HOME_REGION),
+            primary_region=env_str(environ, E.side("PRIMARY", E.REGION)),
+            secondary_region=env_str(environ, E.side("SECONDARY", E.REGION)),
             global_cluster_id=(
-                env_str(environ, "GLOBAL_CLUSTER_ID") if dr_mode == "aurora-global" else ""
+                env_str(environ, E.GLOBAL_CLUSTER_ID) if dr_mode == AURORA_GLOBAL else ""
             ),
-            primary_member_arn=env_str(environ, f"PRIMARY_{kind}_ARN"),
-            secondary_member_arn=env_str(environ, f"SECONDARY_{kind}_ARN"),
-            primary_member_id=env_str(environ, f"PRIMARY_{kind}_ID"),
-            secondary_member_id=env_str(environ, f"SECONDARY_{kind}_ID"),
+            primary_member_arn=env_str(environ, E.member("PRIMARY", dr_mode, "ARN")),
+            secondary_member_arn=env_str(environ, E.member("SECONDARY", dr_mode, "ARN")),
+            primary_member_id=env_str(environ, E.member("PRIMARY", dr_mode, "ID")),
+            secondary_member_id=env_str(environ, E.member("SECONDARY", dr_mode, "ID")),
             dns_mode=dns_mode,
-            hosted_zone_id=optional["HOSTED_ZONE_ID"],
-            writer_record_name=optional["WRITER_RECORD_NAME"],
-            primary_writer_alarm=optional["PRIMARY_WRITER_ALARM"],
-            secondary_writer_alarm=optional["SECONDARY_WRITER_ALARM"],
-            other_lock_table=optional["OTHER_LOCK_TABLE"],
-            primary_topic_arn=env_str(environ, "PRIMARY_TOPIC_ARN"),
-            secondary_topic_arn=env_str(environ, "SECONDARY_TOPIC_ARN"),
-            lock_table=env_str(environ, "LOCK_TABLE"),
-            lock_ttl_seconds=_int(environ, "LOCK_TTL_SECONDS"),
-            rpo_seconds=_int(environ, "RPO_SECONDS"),
-            health_window_seconds=_int(environ, "HEALTH_WINDOW_SECONDS"),
-            wait_timeout_seconds=_int(environ, "WAIT_TIMEOUT_SECONDS"),
-            poll_seconds=_int(environ, "POLL_SECONDS"),
-            metric_namespace=env_str(environ, "METRIC_NAMESPACE"),
-            metric_dimension=env_str(environ, "METRIC_DIMENSION"),
-            max_handovers=_int(environ, "MAX_HANDOVERS") if rds else 0,
-            backup_retention_days=_int(environ, "BACKUP_RETENTION_DAYS") if rds else 0,
+            hosted_zone_id=optional[E.HOSTED_ZONE_ID],
+            writer_record_name=optional[E.WRITER_RECORD_NAME],
+            primary_writer_alarm=optional[E.side("PRIMARY", E.WRITER_ALARM)],
+            secondary_writer_alarm=optional[E.side("SECONDARY", E.WRITER_ALARM)],
+            other_lock_table=optional[E.OTHER_LOCK_TABLE],
+            primary_topic_arn=env_str(environ, E.side("PRIMARY", E.TOPIC_ARN)),
+            secondary_topic_arn=env_str(environ, E.side("SECONDARY", E.TOPIC_ARN)),
+            lock_table=env_str(environ, E.LOCK_TABLE),
+            lock_ttl_seconds=_int(environ, E.LOCK_TTL),
+            rpo_seconds=_int(environ, E.RPO),
+            health_window_seconds=_int(environ, E.HEALTH_WINDOW),
+            wait_timeout_seconds=_int(environ, E.WAIT_TIMEOUT),
+            poll_seconds=_int(environ, E.POLL),
+            metric_namespace=env_str(environ, E.METRIC_NAMESPACE),
+            metric_dimension=env_str(environ, E.METRIC_DIMENSION),
+            max_handovers=_int(environ, E.MAX_HANDOVERS) if rds else 0,
+            backup_retention_days=_int(environ, E.BACKUP_RETENTION_DAYS) if rds else 0,
             function_name=environ.get("AWS_LAMBDA_FUNCTION_NAME", "") or "",
-            canary_function=environ.get("CANARY_FUNCTION", "") or "",
+            canary_function=environ.get(E.CANARY_FUNCTION, "") or "",
         )
         config.validate()
         return config

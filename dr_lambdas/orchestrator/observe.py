@@ -51,6 +51,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from dr_lambdas.common import log
+from dr_lambdas.contract import CANARY_ERROR, CONNECTIVITY_OK, IS_WRITER, PEER_CONNECTIVITY_OK
 from dr_lambdas.orchestrator.config import ROLES, OrchestratorConfig, arn_region
 from dr_lambdas.orchestrator.decision import CANNOT_CONNECT, Observation
 
@@ -59,10 +60,9 @@ ClientFactory = Callable[[str, str], Any]  # (service, region) -> boto3 client
 LAG_METRIC = "AuroraGlobalDBReplicationLag"  # aurora-global, milliseconds
 REPLICA_LAG_METRIC = "ReplicaLag"  # rds-replica, seconds
 LAG_WINDOW_SECONDS = 15 * 60
-HEALTH_METRIC = "ConnectivityOk"
-WRITER_METRIC = "IsWriter"
-CANARY_ERROR_METRIC = "CanaryError"
-PEER_METRIC = "PeerConnectivityOk"
+# The canary's metrics, by what they mean here.
+HEALTH_METRIC, WRITER_METRIC, CANARY_ERROR_METRIC = CONNECTIVITY_OK, IS_WRITER, CANARY_ERROR
+PEER_METRIC = PEER_CONNECTIVITY_OK
 # Statuses in which a cluster or instance serves no writes (RDS user guide,
 # Overview.DBInstance.Status and Aurora's accessing-monitoring "Viewing DB cluster status").
 # Anything else counts as available: an unknown status is never a reason to fail over.
