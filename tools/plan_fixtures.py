@@ -5,7 +5,7 @@
 ``tools/plan_review.py`` is tested on plans that Terraform really produced, not on JSON
 written by hand: this script deploys the default stack to the emulator and asks Terraform
 to plan the changes a pull request could carry. Phases (each timed, reusing the e2e
-harness in ``tools/e2e.py``):
+harness in ``tools/e2e/``):
 
 1. start the emulator (``tools/emulator.py``) and synthesize the app through ``main.py``
    with environment suffix ``plans``;

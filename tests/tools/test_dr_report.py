@@ -13,7 +13,7 @@ from tools.dr_report import build_report
 
 ROOT = Path(__file__).resolve().parents[2]
 
-# The shape tools/e2e.py writes to .e2e/<suffix>/summary.json and tests/lambdas/test_dataplane_drill.py
+# The shape tools/e2e/ writes to .e2e/<suffix>/summary.json and tests/lambdas/test_dataplane_drill.py
 # to .e2e/dataplane-drill.json.
 E2E_RUN = {
     "suffix": "e2er", "primary_region": "us-east-1", "secondary_region": "us-west-2",

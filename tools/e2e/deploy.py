@@ -1,0 +1,156 @@
+"""The phases that build and remove the stack: synthesize, create its inputs, plan (scanned
+by checkov), apply, run the integration tests against it, and destroy it."""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import subprocess
+import sys
+
+from tools import checkov_gate, teardown
+from tools.e2e.context import ROOT, Run
+from tools.e2e.output import detail
+from tools.teardown import region_of
+
+
+def synthesize(run: Run) -> str:
+    """The app through its real entry point, every provider endpoint at the emulator."""
+    env = dict(os.environ)
+    env.update(
+        ENVIRONMENT_SUFFIX=run.config.environment_suffix,
+        DR_EMULATOR_ENDPOINT=run.emulator.endpoint,
+        CDKTF_OUTDIR=str(run.workdir / "cdktf.out"),
+        JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION="20",
+    )
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "main.py")],
+        cwd=run.workdir,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    if result.returncode != 0:
+        raise RuntimeError(f"synth failed:\n{result.stdout}\n{result.stderr}")
+    detail("    " + result.stdout.strip().splitlines()[-1])
+    doc = json.loads((run.stack_dir / "cdk.tf.json").read_text())
+    return f"{sum(len(v) for v in doc['resource'].values())} resources declared"
+
+
+def create_inputs(run: Run) -> str:
+    """The stack references an existing secret; a real account has it, the emulator not.
+    With generate_master_secret the stack creates it itself: nothing to do."""
+    if run.config.generate_master_secret:
+        return "none: the stack creates the secret and generates the password"
+    password = secrets.token_urlsafe(24)
+    value = json.dumps({"username": run.config.master_username, "password": password})
+    # The secret lives in the primary region with a replica in the secondary (what the
+    # secondary's canary reads when the primary region is gone); the plan checks both.
+    run.aws("secretsmanager").create_secret(
+        Name=run.config.master_secret,
+        SecretString=value,
+        AddReplicaRegions=[{"Region": run.config.secondary_region}],
+    )
+    run.password = password  # kept only to prove later that it never reached the state
+    return "1 secret and its replica"
+
+
+def plan_and_scan(run: Run) -> str:
+    """The plan a reviewer would see, scanned by checkov like the synthesized JSON."""
+    detail("    terraform init (offline provider mirror)")
+    run.tf("init", "-input=false")
+    detail("    terraform plan")
+    run.tf("plan", "-input=false", "-out=apply.tfplan")
+    plan_json = run.stack_dir / "plan.json"
+    plan_json.write_text(run.tf("show", "-json", "apply.tfplan").stdout)
+    planned = [
+        r
+        for r in json.loads(plan_json.read_text())["resource_changes"]
+        if r["change"]["actions"] == ["create"]
+    ]
+    synthesized = json.loads((run.stack_dir / "cdk.tf.json").read_text())
+    result = checkov_gate.gate(
+        checkov_gate.scan(plan_json, "terraform_plan"), checkov_gate.inline_skips(synthesized)
+    )
+    for check_id, resource, name in result.failed:
+        detail(f"    checkov FAILED {check_id} on {resource}: {name}")
+    run.check(result.passed > 100, f"checkov ran on the plan ({result.passed} checks passed)")
+    run.check(not result.failed, f"checkov: {len(result.failed)} failed check(s) on the plan")
+    return f"{len(planned)} to create; {result.summary()}"
+
+
+def apply(run: Run) -> str:
+    """Apply the reviewed plan; keep the state's resources and the outputs for the checks."""
+    detail("    terraform apply")
+    run.tf("apply", "-input=false", "-parallelism=20", "apply.tfplan", show_progress=True)
+    state = json.loads(run.tf("show", "-json").stdout)
+    run.applied = [r for r in state["values"]["root_module"]["resources"] if r["mode"] == "managed"]
+    outputs = json.loads(run.tf("output", "-json").stdout)
+    run.outputs = {name: o["value"] for name, o in outputs.items()}
+    return f"{len(run.applied)} resources applied"
+
+
+def integration_tests(run: Run) -> str:
+    """tests/integration against the live deployment, through the outputs file CI writes."""
+    flat = ROOT / "cfn-outputs" / "flat-outputs.json"
+    flat.parent.mkdir(exist_ok=True)
+    flat.write_text(json.dumps(run.outputs, indent=2, sort_keys=True) + "\n")
+    detail(f"    wrote {flat.relative_to(ROOT)} ({len(run.outputs)} outputs)")
+    env = dict(
+        os.environ,
+        AWS_ENDPOINT_URL=run.emulator.endpoint,
+        AWS_ACCESS_KEY_ID="testing",
+        AWS_SECRET_ACCESS_KEY="testing",
+        DR_INTEGRATION_PRIMARY_REGION=run.config.primary_region,
+        DR_INTEGRATION_SECONDARY_REGION=run.config.secondary_region,
+    )
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "tests/integration",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "-o",
+            "addopts=",
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    summary = result.stdout.strip().splitlines()[-1] if result.stdout.strip() else ""
+    if result.returncode != 0:
+        raise RuntimeError(
+            f"integration tests failed:\n{result.stdout[-6000:]}\n{result.stderr[-2000:]}"
+        )
+    return summary
+
+
+def destroy(run: Run) -> str:
+    """The project's teardown (``./run destroy``), which works whichever region writes: after
+    the drill the writer is in the secondary region, where a plain ``terraform destroy``
+    fails (the emulator refuses like AWS, tools/emulator_rules.py rule 2)."""
+    detached = teardown.teardown(
+        run.config,
+        run.stack_dir,
+        lambda region: run.emulator.client("rds", region),
+        say=detail,
+        poll=0.5,
+    )
+    if run.aurora:
+        run.check(
+            detached.writer is not None
+            and region_of(detached.writer) == run.config.secondary_region
+            and [region_of(arn) for arn in detached.detached] == [run.config.primary_region],
+            f"the teardown detached the old primary and kept the new writer, got "
+            f"{detached.summary()}",
+        )
+    state = json.loads(run.tf("show", "-json").stdout)
+    resources = state.get("values", {}).get("root_module", {}).get("resources", [])
+    left = [r["address"] for r in resources if r["mode"] == "managed"]
+    run.check(not left, f"Terraform state is empty after destroy, still has {left}")
+    return f"{len(run.applied)} resources destroyed; {detached.summary()}"

@@ -1,0 +1,141 @@
+"""The run: its phases in order, each timed and reported; the emulator always stops; the
+summary is written; the exit code says whether every phase passed."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from constructs_lib.config import ConfigError, DrConfig, load_config, read_context
+from tools.e2e import deploy, drill, output
+from tools.e2e.context import ROOT, CheckFailed, Phase, Run
+from tools.e2e.output import Console
+from tools.e2e.verify import verify, verify_nothing_left
+from tools.emulator import Emulator
+
+DEFAULT_SUFFIX = "e2e"
+NEW_ACCOUNT_CONCURRENCY = 10
+
+# After "start emulator", in order; the names are the summary's (tools/dr_report.py reads
+# "apply", "failover drill" and "destroy").
+PHASES: tuple[tuple[str, Callable[[Run], str]], ...] = (
+    ("synthesize", deploy.synthesize),
+    ("create inputs", deploy.create_inputs),
+    ("plan + checkov", deploy.plan_and_scan),
+    ("apply", deploy.apply),
+    ("verify through the AWS API", verify),
+    ("integration tests", deploy.integration_tests),
+    ("failover drill", drill.failover_drill),
+    ("destroy", deploy.destroy),
+    ("verify nothing left", verify_nothing_left),
+)
+
+
+def phase(run: Run, name: str, action: Callable[[], str]) -> None:
+    """Run one phase: timed, failed by an exception or by any of its checks, reported by
+    the run's console either way."""
+    record = Phase(name)
+    run.phases.append(record)
+    run.console.started(name)
+    start = time.perf_counter()
+    failures_before = len(run.failures)
+    error: BaseException | None = None
+    try:
+        record.count = action() or ""
+        failed = run.failures[failures_before:]
+        if failed:
+            raise CheckFailed(f"{len(failed)} check(s) failed: " + "; ".join(failed))
+        record.ok = True
+    except BaseException as err:
+        error = err
+        raise
+    finally:
+        record.seconds = time.perf_counter() - start
+        run.console.finished(record, error)
+
+
+def main() -> int:
+    config = _config()
+    if config is None:
+        return 2
+    workdir = _fresh_workdir(config)
+    log = workdir / output.LOG_NAME
+    with output.captured(log) as (out, err):
+        console = output.Quiet(out, err, log, total=1 + len(PHASES))
+        return run_all(config, workdir, console)
+
+
+def _config() -> DrConfig | None:
+    """The deployment's settings from the environment (the e2e suffix unless one is set);
+    the emulator endpoint is this run's, never one from the environment."""
+    environ = dict(os.environ)
+    environ.setdefault("ENVIRONMENT_SUFFIX", DEFAULT_SUFFIX)
+    environ.pop("DR_EMULATOR_ENDPOINT", None)
+    try:
+        return load_config(environ, read_context(ROOT))
+    except ConfigError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return None
+
+
+def _fresh_workdir(config: DrConfig) -> Path:
+    workdir = ROOT / ".e2e" / config.environment_suffix
+    if workdir.exists():
+        shutil.rmtree(workdir)
+    workdir.mkdir(parents=True)
+    return workdir
+
+
+def run_all(config: DrConfig, workdir: Path, console: Console) -> int:
+    """Every phase, the summary (table on the console, files in ``workdir``), the verdict."""
+    shown = workdir.relative_to(ROOT)
+    console.say(
+        f"e2e: {config.primary_region} -> {config.secondary_region}, "
+        f"suffix {config.environment_suffix!r}, workdir {shown}, "
+        f"log {shown / output.LOG_NAME}"
+    )
+    # A new account's Lambda concurrency quota (10): any reserved concurrency is refused, as
+    # on such an account (tools/emulator_rules.py, rule 4).
+    emulator = Emulator(lambda_concurrency_quota=NEW_ACCOUNT_CONCURRENCY)
+    run = Run(config=config, workdir=workdir, emulator=emulator, console=console)
+    failed = _run_phases(run)
+    console.say("\n" + output.summary_table(run))
+    output.write_summary(run, failed)
+    if failed:
+        console.say(f"\ne2e FAILED in phase '{failed}'", error=True)
+        return 1
+    console.say(
+        f"\ne2e passed: {len(run.applied)} resources applied, {run.checks} checks, 0 leftovers"
+    )
+    return 0
+
+
+def _run_phases(run: Run) -> str | None:
+    """The name of the phase that failed, or None; the emulator stops either way."""
+    try:
+        phase(run, "start emulator", lambda: _start(run.emulator))
+        for name, step in PHASES:
+            phase(run, name, lambda step=step: step(run))
+    except (Exception, KeyboardInterrupt) as err:  # report the phase, then stop cleanly
+        failed = run.phases[-1].name if run.phases else "setup"
+        run.console.say(f"\nFAILED in phase '{failed}': {_headline(err)}", error=True)
+        return failed
+    finally:
+        run.emulator.stop()
+    return None
+
+
+def _start(emulator: Emulator) -> str:
+    emulator.start()
+    return f"moto at {emulator.endpoint}"
+
+
+def _headline(err: BaseException) -> str:
+    """The error's first line: the rest is in the phase's log, shown above it."""
+    lines = str(err).strip().splitlines()
+    more = " [...]" if len(lines) > 1 else ""
+    return (lines[0] if lines else type(err).__name__) + more

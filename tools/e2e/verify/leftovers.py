@@ -1,0 +1,111 @@
+"""After the teardown, nothing the stack created is left in either region (keys excepted:
+they wait out their deletion window), and the run removes the input it created."""
+
+from __future__ import annotations
+
+from tools.e2e.context import Run
+
+ROLES = ("primary", "secondary")
+
+
+def verify_nothing_left(run: Run) -> str:
+    before, failures_before = run.checks, len(run.failures)
+    run.check(
+        not run.aws("rds").describe_global_clusters()["GlobalClusters"], "no global cluster left"
+    )
+    for role in ROLES:
+        _regional_leftovers(run, role)
+    for role in ROLES:
+        _data_protection_leftovers(run, role)
+    _global_leftovers(run)
+    _secrets_left(run)
+    run.check(not run.aws("route53").list_hosted_zones()["HostedZones"], "no hosted zone left")
+    run.check(not run.aws("route53").list_health_checks()["HealthChecks"], "no health check left")
+    roles = [r["RoleName"] for r in run.aws("iam").list_roles()["Roles"]]
+    run.check(not roles, f"no IAM role left, got {roles}")
+    return f"{run.checks - before} checks passed, {len(run.failures) - failures_before} leftovers"
+
+
+def _regional_leftovers(run: Run, role: str) -> None:
+    rds = run.aws("rds", role)
+    run.check(not rds.describe_db_clusters()["DBClusters"], f"no {role} cluster left")
+    run.check(not rds.describe_db_instances()["DBInstances"], f"no {role} instance left")
+    run.check(not rds.describe_db_subnet_groups()["DBSubnetGroups"], f"no {role} subnet group left")
+    run.check(
+        not run.aws("cloudwatch", role).describe_alarms()["MetricAlarms"], f"no {role} alarm left"
+    )
+    run.check(not run.aws("sns", role).list_topics()["Topics"], f"no {role} topic left")
+    ec2 = run.aws("ec2", role)
+    left = [v["VpcId"] for v in ec2.describe_vpcs()["Vpcs"] if not v["IsDefault"]]
+    run.check(not left, f"no {role} VPC left, got {left}")
+    groups = [g["logGroupName"] for g in run.aws("logs", role).describe_log_groups()["logGroups"]]
+    run.check(not groups, f"no {role} log group left, got {groups}")
+    functions = [f["FunctionName"] for f in run.aws("lambda", role).list_functions()["Functions"]]
+    run.check(not functions, f"no {role} function left, got {functions}")
+    tables = run.aws("dynamodb", role).list_tables()["TableNames"]
+    run.check(not tables, f"no {role} lock table left, got {tables}")
+    queues = run.aws("sqs", role).list_queues().get("QueueUrls", [])
+    run.check(not queues, f"no {role} queue left, got {queues}")
+    rules = [r["Name"] for r in run.aws("events", role).list_rules()["Rules"]]
+    run.check(not rules, f"no {role} schedule left, got {rules}")
+    # A deleted endpoint may stay listed for a while in state "deleted" (AWS and moto).
+    endpoints = [
+        e["VpcEndpointId"]
+        for e in ec2.describe_vpc_endpoints()["VpcEndpoints"]
+        if e["State"].lower() != "deleted"
+    ]
+    run.check(not endpoints, f"no {role} VPC endpoint left, got {endpoints}")
+    key = run.aws("kms", role).describe_key(KeyId=run.outputs[f"{role}_kms_key_arn"])["KeyMetadata"]
+    run.check(key["KeyState"] == "PendingDeletion", f"{role} key is pending deletion")
+
+
+def _data_protection_leftovers(run: Run, role: str) -> None:
+    vaults = [
+        v["BackupVaultName"]
+        for v in run.aws("backup", role).list_backup_vaults()["BackupVaultList"]
+    ]
+    run.check(not vaults, f"no {role} backup vault left, got {vaults}")
+    parameters = [p["Name"] for p in run.aws("ssm", role).describe_parameters()["Parameters"]]
+    run.check(not parameters, f"no {role} parameter left, got {parameters}")
+    events = run.aws("rds", role).describe_event_subscriptions()["EventSubscriptionsList"]
+    run.check(not events, f"no {role} event subscription left")
+
+
+def _global_leftovers(run: Run) -> None:
+    plans = run.aws("backup").list_backup_plans()["BackupPlansList"]
+    run.check(not plans, f"no backup plan left, got {plans}")
+    buckets = [b["Name"] for b in run.aws("s3").list_buckets()["Buckets"]]
+    run.check(not buckets, f"no bucket left, got {buckets}")
+    dashboards = run.aws("cloudwatch").list_dashboards()["DashboardEntries"]
+    run.check(not dashboards, f"no dashboard left, got {dashboards}")
+    connections = run.aws("ec2").describe_vpc_peering_connections()["VpcPeeringConnections"]
+    peerings = [
+        p["VpcPeeringConnectionId"]
+        for p in connections
+        if p["Status"]["Code"] not in ("deleted", "rejected")
+    ]
+    run.check(not peerings, f"no VPC peering left, got {peerings}")
+
+
+def _secrets_left(run: Run) -> None:
+    c = run.config
+    secrets_left = {
+        role: [x["Name"] for x in run.aws("secretsmanager", role).list_secrets()["SecretList"]]
+        for role in ROLES
+    }
+    if c.generate_master_secret:
+        run.check(
+            secrets_left == {"primary": [], "secondary": []},
+            f"the generated secret and its replica are gone, got {secrets_left}",
+        )
+        return
+    # The stack never deletes a secret it did not create; the run removes its input.
+    run.check(
+        all(names == [c.master_secret] for names in secrets_left.values()),
+        f"the existing secret and its replica are still there, got {secrets_left}",
+    )
+    primary_secrets = run.aws("secretsmanager")
+    primary_secrets.remove_regions_from_replication(
+        SecretId=c.master_secret, RemoveReplicaRegions=[c.secondary_region]
+    )
+    primary_secrets.delete_secret(SecretId=c.master_secret, ForceDeleteWithoutRecovery=True)
