@@ -2,8 +2,9 @@
 
 Sources, highest first: environment variables (``DR_<SETTING>``, and
 ``ENVIRONMENT_SUFFIX``), then the ``context`` block of ``cdktf.json``, then the defaults
-of :class:`DrConfig` (each setting's rule is in ``_CHECKS``). Every problem is reported as a :class:`ConfigError` whose one-line
-message names the setting, the value received and what is allowed.
+of :class:`DrConfig` (each setting's rule is in ``_CHECKS``). Every problem is reported as
+a :class:`ConfigError` whose one-line message names the setting, the value received and
+what is allowed.
 
 This module imports nothing from cdktf, so validating a configuration costs milliseconds.
 """
@@ -14,12 +15,10 @@ import dataclasses
 import ipaddress
 import json
 import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Mapping
-
-from dr_lambdas.contract import (AURORA_GLOBAL, CANARY_PROBE_INTERVAL_SECONDS, DNS_MODES_OF,
-                                 PROBE_INTERVALS, RDS_REPLICA)
+from typing import Any
 
 from constructs_lib.database.instance_classes import (
     AURORA_INSTANCE_CLASS,
@@ -28,27 +27,68 @@ from constructs_lib.database.instance_classes import (
     RDS_INSTANCE_CLASS_RULE,
 )
 from constructs_lib.naming import LIMITS, Namer
+from dr_lambdas.contract import (
+    AURORA_GLOBAL,
+    CANARY_PROBE_INTERVAL_SECONDS,
+    DNS_MODES_OF,
+    PROBE_INTERVALS,
+    RDS_REPLICA,
+)
 
 # Commercial regions that offer Aurora Global Database and RDS cross-region replicas.
-KNOWN_REGIONS = frozenset({
-    "us-east-1", "us-east-2", "us-west-1", "us-west-2", "ca-central-1", "ca-west-1",
-    "sa-east-1", "mx-central-1", "eu-west-1", "eu-west-2", "eu-west-3", "eu-central-1",
-    "eu-central-2", "eu-north-1", "eu-south-1", "eu-south-2", "il-central-1", "me-south-1",
-    "me-central-1", "af-south-1", "ap-south-1", "ap-south-2", "ap-east-1",
-    "ap-northeast-1", "ap-northeast-2", "ap-northeast-3", "ap-southeast-1",
-    "ap-southeast-2", "ap-southeast-3", "ap-southeast-4", "ap-southeast-5",
-})
+KNOWN_REGIONS = frozenset(
+    {
+        "us-east-1",
+        "us-east-2",
+        "us-west-1",
+        "us-west-2",
+        "ca-central-1",
+        "ca-west-1",
+        "sa-east-1",
+        "mx-central-1",
+        "eu-west-1",
+        "eu-west-2",
+        "eu-west-3",
+        "eu-central-1",
+        "eu-central-2",
+        "eu-north-1",
+        "eu-south-1",
+        "eu-south-2",
+        "il-central-1",
+        "me-south-1",
+        "me-central-1",
+        "af-south-1",
+        "ap-south-1",
+        "ap-south-2",
+        "ap-east-1",
+        "ap-northeast-1",
+        "ap-northeast-2",
+        "ap-northeast-3",
+        "ap-southeast-1",
+        "ap-southeast-2",
+        "ap-southeast-3",
+        "ap-southeast-4",
+        "ap-southeast-5",
+    }
+)
 ENGINES = {
     # engine: (default version, port, TLS parameter, log exports)
     "aurora-postgresql": ("15.10", 5432, ("rds.force_ssl", "1"), ("postgresql",)),
-    "aurora-mysql": ("8.0.mysql_aurora.3.08.0", 3306, ("require_secure_transport", "ON"),
-                     ("audit", "error", "slowquery")),
+    "aurora-mysql": (
+        "8.0.mysql_aurora.3.08.0",
+        3306,
+        ("require_secure_transport", "ON"),
+        ("audit", "error", "slowquery"),
+    ),
     "postgres": ("15.12", 5432, ("rds.force_ssl", "1"), ("postgresql", "upgrade")),
 }
 # database mode: (engines it runs, default engine, default DNS routing)
 DATABASE_MODES = {
-    AURORA_GLOBAL: (("aurora-postgresql", "aurora-mysql"), "aurora-postgresql",
-                    DNS_MODES_OF[AURORA_GLOBAL][0]),
+    AURORA_GLOBAL: (
+        ("aurora-postgresql", "aurora-mysql"),
+        "aurora-postgresql",
+        DNS_MODES_OF[AURORA_GLOBAL][0],
+    ),
     RDS_REPLICA: (("postgres",), "postgres", DNS_MODES_OF[RDS_REPLICA][0]),
 }
 # DNS routing of the writer name per database mode (dr_lambdas/contract.py). "global-endpoint":
@@ -56,8 +96,30 @@ DATABASE_MODES = {
 # PRIMARY/SECONDARY records behind alarm-based health checks; "weighted": 100/0 records the
 # orchestrator flips through the Route 53 control plane.
 DNS_ROUTINGS = DNS_MODES_OF
-LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096,
-                      1827, 2192, 2557, 2922, 3288, 3653)
+LOG_RETENTION_DAYS = (
+    1,
+    3,
+    5,
+    7,
+    14,
+    30,
+    60,
+    90,
+    120,
+    150,
+    180,
+    365,
+    400,
+    545,
+    731,
+    1096,
+    1827,
+    2192,
+    2557,
+    2922,
+    3288,
+    3653,
+)
 MONITORING_INTERVALS = (0, 1, 5, 10, 15, 30, 60)
 PROFILES = ("default", "production")
 PRODUCTION = {"deletion_protection": True, "skip_final_snapshot": False}
@@ -67,18 +129,27 @@ TOOL_VARIABLES = frozenset({"DR_PROVIDER_MIRROR", "DR_KEEP_WORKDIR"})
 # value: an empty variable is what a CI job produces when a variable it expects is missing,
 # and reading it as "unset" would silently deploy the default environment, regions, secret
 # or state.
-EMPTY_MEANS_NONE = frozenset({"alert_email", "allowed_cidrs", "tags", "primary_zone_ids",
-                              "secondary_zone_ids",
-                              "primary_client_security_group_ids",
-                              "secondary_client_security_group_ids"})
+EMPTY_MEANS_NONE = frozenset(
+    {
+        "alert_email",
+        "allowed_cidrs",
+        "tags",
+        "primary_zone_ids",
+        "secondary_zone_ids",
+        "primary_client_security_group_ids",
+        "secondary_client_security_group_ids",
+    }
+)
 
 _NAME = re.compile(r"^[a-z](?!.*--)[a-z0-9-]*[a-z0-9]$|^[a-z]$")
 _SECRET_ARN = re.compile(
-    r"^arn:aws[a-z-]*:secretsmanager:(?P<region>[a-z0-9-]+):\d{12}:secret:[A-Za-z0-9/_+=.@-]+$")
+    r"^arn:aws[a-z-]*:secretsmanager:(?P<region>[a-z0-9-]+):\d{12}:secret:[A-Za-z0-9/_+=.@-]+$"
+)
 _SECRET_NAME = re.compile(r"^[A-Za-z0-9/_+=.@-]{1,512}$")
 _SG_ID = re.compile(r"^sg-[0-9a-f]{8,17}$")
 _KMS_KEY_ARN = re.compile(
-    r"^arn:aws[a-z-]*:kms:(?P<region>[a-z0-9-]+):\d{12}:key/(mrk-)?[0-9a-f-]{32,36}$")
+    r"^arn:aws[a-z-]*:kms:(?P<region>[a-z0-9-]+):\d{12}:key/(mrk-)?[0-9a-f-]{32,36}$"
+)
 _EMAIL = re.compile(r"^[^@\s,]+@[^@\s,]+\.[A-Za-z]{2,}$")
 _DB_IDENT = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,62}$")
 _ZONE = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
@@ -90,8 +161,17 @@ _MYSQL_VERSION = re.compile(r"^(?P<major>8\.0)\.mysql_aurora\.3\.\d{2}\.\d+$")
 
 # An availability-zone ID: the region's short code, "-az" and a number (use1-az1, apne1-az4).
 _ZONE_ID = re.compile(r"^(?P<region>[a-z]{2}[a-z]{0,3}\d)-az\d{1,2}$")
-_DIRECTIONS = {"east": "e", "west": "w", "north": "n", "south": "s", "central": "c",
-               "northeast": "ne", "northwest": "nw", "southeast": "se", "southwest": "sw"}
+_DIRECTIONS = {
+    "east": "e",
+    "west": "w",
+    "north": "n",
+    "south": "s",
+    "central": "c",
+    "northeast": "ne",
+    "northwest": "nw",
+    "southeast": "se",
+    "southwest": "sw",
+}
 
 # Aurora PostgreSQL accepts rds.global_db_rpo from 20 s (Aurora user guide,
 # aurora-global-database-disaster-recovery, "Managing RPOs").
@@ -264,8 +344,13 @@ class DrConfig:
     @property
     def required_tags(self) -> dict[str, str]:
         from constructs_lib.naming import required_tags
-        return required_tags(environment=self.environment_suffix, project=self.project_name,
-                             cost_center=self.cost_center, extra=self.tags)
+
+        return required_tags(
+            environment=self.environment_suffix,
+            project=self.project_name,
+            cost_center=self.cost_center,
+            extra=self.tags,
+        )
 
 
 def env_var(setting: str) -> str:
@@ -274,8 +359,10 @@ def env_var(setting: str) -> str:
 
 # Parsing ----------------------------------------------------------------------------------
 
+
 def _parse(setting: str, kind: type, raw: Any, source: str) -> Any:
     """Turn an environment string or a JSON context value into the setting's type."""
+
     def bad(allowed: str) -> ConfigError:
         return ConfigError(setting, raw, allowed, source)
 
@@ -331,12 +418,17 @@ def load_config(environ: Mapping[str, str], context: Mapping[str, Any]) -> DrCon
     kinds = {name: _kind(f) for name, f in fields.items()}
     for key in context:
         if re.fullmatch(r"[a-z0-9_]+", key) and key not in fields:
-            raise ConfigError(key, context[key], "is not a setting (see README, Configuration)",
-                              "cdktf.json context")
+            raise ConfigError(
+                key,
+                context[key],
+                "is not a setting (see README, Configuration)",
+                "cdktf.json context",
+            )
     for key in environ:
         if key.startswith("DR_") and key not in TOOL_VARIABLES and key[3:].lower() not in fields:
-            raise ConfigError(key[3:].lower(), environ[key],
-                              "is not a setting (see README, Configuration)", key)
+            raise ConfigError(
+                key[3:].lower(), environ[key], "is not a setting (see README, Configuration)", key
+            )
     values: dict[str, Any] = {}
     sources: dict[str, str] = {}
     for name in fields:
@@ -349,16 +441,23 @@ def load_config(environ: Mapping[str, str], context: Mapping[str, Any]) -> DrCon
             continue
         if isinstance(raw, str) and raw.strip() == "" and name not in EMPTY_MEANS_NONE:
             where = f"unset {var}" if source == var else f"remove {name} from {source}"
-            raise ConfigError(name, raw, f"is set but empty: give it a value, or {where} "
-                                         "to use the default", source)
+            raise ConfigError(
+                name,
+                raw,
+                f"is set but empty: give it a value, or {where} to use the default",
+                source,
+            )
         values[name] = _parse(name, kinds[name], raw, source)
         sources[name] = source
     if values.get("profile") == "production":
         for setting, required in PRODUCTION.items():
             if setting in values and values[setting] != required:
-                raise ConfigError(setting, values[setting],
-                                  f"must be {str(required).lower()} in the production profile",
-                                  sources[setting])
+                raise ConfigError(
+                    setting,
+                    values[setting],
+                    f"must be {str(required).lower()} in the production profile",
+                    sources[setting],
+                )
             values[setting] = required
     config = DrConfig(**values)
     config = _apply_derived_defaults(config)
@@ -385,10 +484,12 @@ def _apply_derived_defaults(config: DrConfig) -> DrConfig:
         "state_region": config.primary_region,
     }
     return dataclasses.replace(
-        config, **{k: v for k, v in derived.items() if getattr(config, k) == ""})
+        config, **{k: v for k, v in derived.items() if getattr(config, k) == ""}
+    )
 
 
 # Validation -------------------------------------------------------------------------------
+
 
 def validate(config: DrConfig, sources: Mapping[str, str] | None = None) -> None:
     """Raise ConfigError for the first invalid setting, in declaration order."""
@@ -402,21 +503,23 @@ def validate(config: DrConfig, sources: Mapping[str, str] | None = None) -> None
 
 def _name_rule(value: str, _: DrConfig) -> str | None:
     if not _NAME.match(value) or len(value) > 40:
-        return ("must be 1-40 lowercase letters, digits and single hyphens, "
-                "starting with a letter")
+        return "must be 1-40 lowercase letters, digits and single hyphens, starting with a letter"
     return None
 
 
 def _fits_longest_name(value: str, config: DrConfig) -> str | None:
     if _name_rule(value, config):
         return _name_rule(value, config)
-    regions = tuple(r for r in (config.primary_region, config.secondary_region)
-                    if r in KNOWN_REGIONS) or ("us-east-1",)
+    regions = tuple(
+        r for r in (config.primary_region, config.secondary_region) if r in KNOWN_REGIONS
+    ) or ("us-east-1",)
     for name, kind in config.namer.longest_names(regions):
         if len(name) > LIMITS[kind]:
             room = LIMITS[kind] - (len(name) - len(value))
-            return (f"too long: the longest derived name {name!r} exceeds the AWS limit of "
-                    f"{LIMITS[kind]} characters; use at most {max(room, 0)} characters")
+            return (
+                f"too long: the longest derived name {name!r} exceeds the AWS limit of "
+                f"{LIMITS[kind]} characters; use at most {max(room, 0)} characters"
+            )
     return None
 
 
@@ -457,8 +560,9 @@ def client_cidr_problem(cidr: str) -> str | None:
     except ValueError:
         return f"{cidr!r} is not a network in CIDR notation"
     if net.prefixlen < 8:
-        return (f"{cidr} is too wide; the database is never opened to the internet "
-                "(use /8 or narrower)")
+        return (
+            f"{cidr} is too wide; the database is never opened to the internet (use /8 or narrower)"
+        )
     return None
 
 
@@ -469,6 +573,7 @@ def _client_cidrs(value: tuple, _: DrConfig) -> str | None:
 def _zone_ids(role: str) -> Callable[[tuple, DrConfig], str | None]:
     def check(value: tuple, config: DrConfig) -> str | None:
         return zone_ids_problem(value, getattr(config, f"{role}_region"), config.az_count)
+
     return check
 
 
@@ -495,27 +600,34 @@ def _engine_version(value: str, config: DrConfig) -> str | None:
 
 
 def _instance_class(value: str, config: DrConfig) -> str | None:
-    pattern, rule = ((RDS_INSTANCE_CLASS, RDS_INSTANCE_CLASS_RULE)
-                     if config.database_mode == "rds-replica"
-                     else (AURORA_INSTANCE_CLASS, AURORA_INSTANCE_CLASS_RULE))
+    pattern, rule = (
+        (RDS_INSTANCE_CLASS, RDS_INSTANCE_CLASS_RULE)
+        if config.database_mode == "rds-replica"
+        else (AURORA_INSTANCE_CLASS, AURORA_INSTANCE_CLASS_RULE)
+    )
     return None if pattern.match(value) else f"must be {rule}"
 
 
 def _max_storage(value: int, config: DrConfig) -> str | None:
     if value == 0 or config.allocated_storage_gib <= value <= 65536:
         return None
-    return f"must be 0 (no storage growth) or {config.allocated_storage_gib}..65536 (>= allocated_storage_gib)"
+    return (
+        f"must be 0 (no storage growth) or {config.allocated_storage_gib}..65536"
+        " (>= allocated_storage_gib)"
+    )
 
 
 def _between(low: int, high: int) -> Callable[[int, DrConfig], str | None]:
     def check(value: int, _: DrConfig) -> str | None:
         return None if low <= value <= high else f"must be {low}..{high}"
+
     return check
 
 
 def _one_of(allowed: tuple) -> Callable[[Any, DrConfig], str | None]:
     def check(value: Any, _: DrConfig) -> str | None:
         return None if value in allowed else f"must be one of {', '.join(map(str, allowed))}"
+
     return check
 
 
@@ -524,8 +636,15 @@ def _positive(value: int, _: DrConfig) -> str | None:
 
 
 def _db_ident(value: str, _: DrConfig) -> str | None:
-    if not _DB_IDENT.match(value) or value.lower() in ("rdsadmin", "postgres", "template0", "template1"):
-        return "must be 1-63 letters, digits or underscores, start with a letter, and not be reserved"
+    if not _DB_IDENT.match(value) or value.lower() in (
+        "rdsadmin",
+        "postgres",
+        "template0",
+        "template1",
+    ):
+        return (
+            "must be 1-63 letters, digits or underscores, start with a letter, and not be reserved"
+        )
     return None
 
 
@@ -535,7 +654,10 @@ def _secret(value: str, config: DrConfig) -> str | None:
     if value.startswith("arn:"):
         match = _SECRET_ARN.match(value)
         if not match:
-            return "must be a Secrets Manager secret ARN (arn:aws:secretsmanager:<region>:<account>:secret:<name>) or a secret name"
+            return (
+                "must be a Secrets Manager secret ARN"
+                " (arn:aws:secretsmanager:<region>:<account>:secret:<name>) or a secret name"
+            )
         if match["region"] != config.primary_region:
             return f"the secret must live in primary_region {config.primary_region}"
         return None
@@ -545,11 +667,16 @@ def _secret(value: str, config: DrConfig) -> str | None:
 def _secret_key(role: str) -> Callable[[str, DrConfig], str | None]:
     def check(value: str, config: DrConfig) -> str | None:
         region = getattr(config, f"{role}_region")
-        other = ("master_secret_replica_kms_key_arn" if role == "primary"
-                 else "master_secret_kms_key_arn")
+        other = (
+            "master_secret_replica_kms_key_arn"
+            if role == "primary"
+            else "master_secret_kms_key_arn"
+        )
         if value and config.generate_master_secret:
-            return ("must be empty with generate_master_secret=true (the stack encrypts the "
-                    "secret it creates with its regional keys)")
+            return (
+                "must be empty with generate_master_secret=true (the stack encrypts the "
+                "secret it creates with its regional keys)"
+            )
         if bool(value) != bool(getattr(config, other)):
             return f"goes together with {other}: give the key of the secret in both regions"
         match = _KMS_KEY_ARN.match(value)
@@ -558,11 +685,14 @@ def _secret_key(role: str) -> Callable[[str, DrConfig], str | None]:
         if value and match["region"] != region:
             return f"must be a key in {role}_region {region}"
         return None
+
     return check
 
 
 def _backup_window(value: str, _: DrConfig) -> str | None:
-    return None if _BACKUP_WINDOW.match(value) else "must be hh:mm-hh:mm in UTC, such as 03:00-04:00"
+    return (
+        None if _BACKUP_WINDOW.match(value) else "must be hh:mm-hh:mm in UTC, such as 03:00-04:00"
+    )
 
 
 def _zone(value: str, _: DrConfig) -> str | None:
@@ -570,19 +700,22 @@ def _zone(value: str, _: DrConfig) -> str | None:
 
 
 def _alarm_period(value: int, _: DrConfig) -> str | None:
-    return None if value in (10, 30) or (value >= 60 and value % 60 == 0) else \
-        "must be 10, 30 or a multiple of 60"
+    return (
+        None
+        if value in (10, 30) or (value >= 60 and value % 60 == 0)
+        else "must be 10, 30 or a multiple of 60"
+    )
 
 
 def _global_db_rpo(value: int, config: DrConfig) -> str | None:
     if value == 0:
         return None
     if config.engine != "aurora-postgresql":
-        return (f"must be 0: rds.global_db_rpo exists only for aurora-postgresql, "
-                f"not {config.engine}")
+        return (
+            f"must be 0: rds.global_db_rpo exists only for aurora-postgresql, not {config.engine}"
+        )
     if not GLOBAL_DB_RPO_MINIMUM_SECONDS <= value <= 2_147_483_647:
-        return (f"must be 0 (not set) or {GLOBAL_DB_RPO_MINIMUM_SECONDS}..2147483647 "
-                "seconds")
+        return f"must be 0 (not set) or {GLOBAL_DB_RPO_MINIMUM_SECONDS}..2147483647 seconds"
     return None
 
 
@@ -595,7 +728,9 @@ def _bucket(value: str, _: DrConfig) -> str | None:
 
 
 def _loopback_url(value: str, _: DrConfig) -> str | None:
-    if value == "" or re.fullmatch(r"http://(127\.\d{1,3}\.\d{1,3}\.\d{1,3}|localhost|\[::1\]):\d{1,5}", value):
+    if value == "" or re.fullmatch(
+        r"http://(127\.\d{1,3}\.\d{1,3}\.\d{1,3}|localhost|\[::1\]):\d{1,5}", value
+    ):
         return None
     return "must be empty or a loopback URL such as http://127.0.0.1:5000"
 
@@ -603,7 +738,10 @@ def _loopback_url(value: str, _: DrConfig) -> str | None:
 def _tags(value: dict, _: DrConfig) -> str | None:
     for key, val in value.items():
         if not 1 <= len(key) <= 128 or len(val) > 256 or key.lower().startswith("aws:"):
-            return f"tag {key!r} must have a 1-128 character key not starting with aws: and a value of at most 256"
+            return (
+                f"tag {key!r} must have a 1-128 character key not starting with aws: and a"
+                " value of at most 256"
+            )
     return None
 
 
@@ -643,13 +781,21 @@ _CHECKS: list[tuple[str, Callable[[Any, DrConfig], str | None]]] = [
     ("log_retention_days", _one_of(LOG_RETENTION_DAYS)),
     ("dns_zone_name", _zone),
     ("dns_ttl_seconds", _between(1, 60)),
-    ("dns_routing", lambda v, c: None if v in DNS_ROUTINGS.get(c.database_mode, ())
-     else f"must be one of {', '.join(DNS_ROUTINGS.get(c.database_mode, ()))} in "
-          f"database_mode {c.database_mode}"),
+    (
+        "dns_routing",
+        lambda v, c: (
+            None
+            if v in DNS_ROUTINGS.get(c.database_mode, ())
+            else f"must be one of {', '.join(DNS_ROUTINGS.get(c.database_mode, ()))} in "
+            f"database_mode {c.database_mode}"
+        ),
+    ),
     ("probe_interval_seconds", _one_of(PROBE_INTERVALS)),
     ("rpo_seconds", _between(1, 86400)),
-    ("rto_seconds", lambda v, c: None if 0 <= v <= 86400
-     else "must be 0 (no objective) or 1..86400"),
+    (
+        "rto_seconds",
+        lambda v, c: None if 0 <= v <= 86400 else "must be 0 (no objective) or 1..86400",
+    ),
     ("global_db_rpo_seconds", _global_db_rpo),
     ("replication_lag_threshold_ms", _positive),
     ("rpo_lag_threshold_ms", _positive),
@@ -690,8 +836,10 @@ def zone_ids_problem(zone_ids: tuple[str, ...], region: str, az_count: int) -> s
     for zone_id in zone_ids:
         match = _ZONE_ID.match(zone_id)
         if not match or match["region"] != prefix:
-            return (f"must be availability-zone IDs of {region} such as {prefix}-az1 "
-                    f"({zone_id!r} is not)")
+            return (
+                f"must be availability-zone IDs of {region} such as {prefix}-az1 "
+                f"({zone_id!r} is not)"
+            )
     return None
 
 

@@ -38,9 +38,10 @@ needs, plan updates, and re-using a deleted plan's name. Patch u answers S3 repl
 rules as they were put (backup buckets); patch v keeps a secret replica's KMS key (generated
 master secret); patch w makes alarms act: a state change publishes the alarm's notification
 to its SNS topics, composite alarms follow their rule, and what SNS would hand to a Lambda
-function is kept for the caller to run (:func:`lambda_deliveries`). Each patch's docstring says what AWS does and what moto gets wrong. Where the
-emulator is still more lenient than AWS (see the notes on each patch), tests of the product must
-not rely on it to catch mistakes.
+function is kept for the caller to run (:func:`lambda_deliveries`). Each patch's docstring
+says what AWS does and what moto gets wrong. Where the emulator is still more lenient than
+AWS (see the notes on each patch), tests of the product must not rely on it to catch
+mistakes.
 
 moto's state is process-wide (module-level backends): run one :class:`Emulator` at a time per
 process. Each one starts from an empty state.
@@ -63,10 +64,14 @@ from typing import Any
 
 import boto3
 import moto
-from moto.moto_server.threaded_moto_server import ThreadedMotoServer
 from moto.core.responses import ActionResult, EmptyResult
-from moto.rds.exceptions import (DBClusterNotFoundError, InvalidParameterCombination,
-                                 InvalidParameterValue, RDSClientError)
+from moto.moto_server.threaded_moto_server import ThreadedMotoServer
+from moto.rds.exceptions import (
+    DBClusterNotFoundError,
+    InvalidParameterCombination,
+    InvalidParameterValue,
+    RDSClientError,
+)
 from moto.rds.models import DBCluster, GlobalCluster, RDSBackend, rds_backends
 from moto.rds.responses import RDSResponse
 
@@ -85,10 +90,14 @@ class Emulator:
     no window in which another process can take it.
     """
 
-    def __init__(self, host: str = "127.0.0.1", port: int = 0,
-                 startup_timeout: float = STARTUP_TIMEOUT_SECONDS,
-                 log_requests: bool = False,
-                 lambda_concurrency_quota: int | None = None) -> None:
+    def __init__(
+        self,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        startup_timeout: float = STARTUP_TIMEOUT_SECONDS,
+        log_requests: bool = False,
+        lambda_concurrency_quota: int | None = None,
+    ) -> None:
         self.host = host
         self.port = port
         # The account's Lambda concurrency quota (None: not enforced). A new AWS account's
@@ -120,8 +129,9 @@ class Emulator:
             os.environ[emulator_rules.QUOTA_VARIABLE] = str(self.lambda_concurrency_quota)
         # The server logs one line per request through werkzeug's logger (INFO): hundreds of
         # lines for a Terraform run. Errors still reach the client in the responses.
-        logging.getLogger("werkzeug").setLevel(logging.INFO if self.log_requests
-                                               else logging.WARNING)
+        logging.getLogger("werkzeug").setLevel(
+            logging.INFO if self.log_requests else logging.WARNING
+        )
         deadline = time.monotonic() + self.startup_timeout
         server = ThreadedMotoServer(ip_address=self.host, port=self.port, verbose=False)
         # ThreadedMotoServer.start() waits without a timeout for the bind to succeed (and waits
@@ -131,8 +141,10 @@ class Emulator:
         try:
             starter.join(self.startup_timeout)
             if starter.is_alive():
-                raise RuntimeError(f"moto server did not bind {self.host}:{self.port} within "
-                                   f"{self.startup_timeout:.0f} s")
+                raise RuntimeError(
+                    f"moto server did not bind {self.host}:{self.port} within "
+                    f"{self.startup_timeout:.0f} s"
+                )
             self._server, self._running = server, True
             self._bound_port = server.get_host_and_port()[1]
             self._wait_until_answering(deadline)
@@ -176,14 +188,14 @@ class Emulator:
 
     def client(self, service: str, region: str = "us-east-1", **kwargs: Any) -> Any:
         """A boto3 client for ``service`` in ``region`` that talks to this emulator."""
-        return boto3.client(service, region_name=region, endpoint_url=self.endpoint,
-                            **TEST_CREDENTIALS, **kwargs)
+        return boto3.client(
+            service, region_name=region, endpoint_url=self.endpoint, **TEST_CREDENTIALS, **kwargs
+        )
 
     def reset(self) -> None:
         """Forget every resource in every service and region (moto's ``/moto-api/reset``)."""
         lambda_deliveries()  # and what SNS handed to functions (patch w)
-        request = urllib.request.Request(f"{self.endpoint}/moto-api/reset", data=b"",
-                                         method="POST")
+        request = urllib.request.Request(f"{self.endpoint}/moto-api/reset", data=b"", method="POST")
         with urllib.request.urlopen(request, timeout=10) as response:
             if response.status != 200:
                 raise RuntimeError(f"moto reset answered HTTP {response.status}")
@@ -204,9 +216,11 @@ def apply_patches() -> None:
         if _patched:
             return
         if moto.__version__ != MOTO_VERSION_CHECKED:
-            warnings.warn(f"tools.emulator patches were checked against moto "
-                          f"{MOTO_VERSION_CHECKED}, this is moto {moto.__version__}",
-                          stacklevel=2)
+            warnings.warn(
+                f"tools.emulator patches were checked against moto "
+                f"{MOTO_VERSION_CHECKED}, this is moto {moto.__version__}",
+                stacklevel=2,
+            )
         _patch_cross_region_membership()
         _patch_global_failover_and_switchover()
         _patch_global_cluster_lookup()
@@ -259,16 +273,21 @@ def _regional_backends(account_id: str) -> list[RDSBackend]:
 
 def _global_clusters(account_id: str) -> list[GlobalCluster]:
     """Every global cluster of the account, whichever regional backend stores it."""
-    return [global_cluster for backend in _regional_backends(account_id)
-            for global_cluster in list(backend.global_clusters.values())]
+    return [
+        global_cluster
+        for backend in _regional_backends(account_id)
+        for global_cluster in list(backend.global_clusters.values())
+    ]
 
 
 def _find_global_cluster(account_id: str, identifier: str) -> GlobalCluster | None:
     """The global cluster named by identifier or ARN (both case-insensitive), or None."""
     wanted = identifier.lower()
     for global_cluster in _global_clusters(account_id):
-        if wanted in (global_cluster.global_cluster_identifier,
-                      global_cluster.global_cluster_arn.lower()):
+        if wanted in (
+            global_cluster.global_cluster_identifier,
+            global_cluster.global_cluster_arn.lower(),
+        ):
             return global_cluster
     return None
 
@@ -285,16 +304,21 @@ def _names(cluster: DBCluster, caller_region: str, wanted: str) -> bool:
     return cluster.region == caller_region and cluster.db_cluster_identifier == wanted
 
 
-def _find_member(global_cluster: GlobalCluster, identifier: str,
-                 caller_region: str) -> DBCluster | None:
-    return next((member for member in global_cluster.members
-                 if _names(member, caller_region, identifier)), None)
+def _find_member(
+    global_cluster: GlobalCluster, identifier: str, caller_region: str
+) -> DBCluster | None:
+    return next(
+        (member for member in global_cluster.members if _names(member, caller_region, identifier)),
+        None,
+    )
 
 
 def _cluster_exists(account_id: str, identifier: str, caller_region: str) -> bool:
-    return any(_names(cluster, caller_region, identifier)
-               for backend in _regional_backends(account_id)
-               for cluster in list(backend.clusters.values()))
+    return any(
+        _names(cluster, caller_region, identifier)
+        for backend in _regional_backends(account_id)
+        for cluster in list(backend.clusters.values())
+    )
 
 
 def _patch_cross_region_membership() -> None:
@@ -315,19 +339,22 @@ def _patch_cross_region_membership() -> None:
     """
     original_delete = RDSBackend.delete_db_cluster
 
-    def delete_db_cluster(self: RDSBackend, cluster_identifier: str,
-                          snapshot_name: str | None = None) -> DBCluster:
+    def delete_db_cluster(
+        self: RDSBackend, cluster_identifier: str, snapshot_name: str | None = None
+    ) -> DBCluster:
         # moto's own checks (deletion protection, remaining instances) run first and raise
         # before anything changes; only a cluster that really was deleted leaves its global
         # cluster, searched for in every regional backend of the account.
         cluster = original_delete(self, cluster_identifier, snapshot_name)
         for global_cluster in _global_clusters(self.account_id):
-            global_cluster.members[:] = [member for member in global_cluster.members
-                                         if member is not cluster]
+            global_cluster.members[:] = [
+                member for member in global_cluster.members if member is not cluster
+            ]
         return cluster
 
-    def remove_from_global_cluster(self: RDSBackend, global_cluster_identifier: str,
-                                   db_cluster_identifier: str) -> GlobalCluster | None:
+    def remove_from_global_cluster(
+        self: RDSBackend, global_cluster_identifier: str, db_cluster_identifier: str
+    ) -> GlobalCluster | None:
         # Same contract as moto's version (None when either is not found: moto's own
         # delete_db_cluster relies on that), but the global cluster is looked up in every
         # regional backend and the member by ARN in any region (or identifier in this one).
@@ -371,24 +398,30 @@ def _patch_global_failover_and_switchover() -> None:
     so none is set here either; member clusters are not checked to be "available".
     """
 
-    def change_global_writer(backend: RDSBackend, global_cluster_identifier: str,
-                             target_db_cluster_identifier: str,
-                             allow_data_loss: bool) -> GlobalCluster:
+    def change_global_writer(
+        backend: RDSBackend,
+        global_cluster_identifier: str,
+        target_db_cluster_identifier: str,
+        allow_data_loss: bool,
+    ) -> GlobalCluster:
         global_cluster = _find_global_cluster(backend.account_id, global_cluster_identifier)
         if global_cluster is None:
             raise GlobalClusterNotFoundFault(global_cluster_identifier)
         target = _find_member(global_cluster, target_db_cluster_identifier, backend.region_name)
         if target is None:
-            if not _cluster_exists(backend.account_id, target_db_cluster_identifier,
-                                   backend.region_name):
+            if not _cluster_exists(
+                backend.account_id, target_db_cluster_identifier, backend.region_name
+            ):
                 raise DBClusterNotFoundError(target_db_cluster_identifier)
             raise InvalidParameterValue(
                 f"The cluster {target_db_cluster_identifier} is not a member of global cluster "
-                f"{global_cluster.global_cluster_identifier}.")
+                f"{global_cluster.global_cluster_identifier}."
+            )
         if target.is_writer:
             raise InvalidGlobalClusterStateFault(
                 f"The cluster {target.db_cluster_arn} is already the primary cluster of global "
-                f"cluster {global_cluster.global_cluster_identifier}.")
+                f"cluster {global_cluster.global_cluster_identifier}."
+            )
         former = next((member for member in global_cluster.members if member.is_writer), None)
         # The roles live on the member clusters (in their own regions' backends);
         # GlobalCluster.global_cluster_members / readers derive IsWriter and Readers from them.
@@ -404,20 +437,27 @@ def _patch_global_failover_and_switchover() -> None:
         }
         return in_progress
 
-    def failover_global_cluster(self: RDSBackend, global_cluster_identifier: str,
-                                target_db_cluster_identifier: str,
-                                allow_data_loss: bool | None = None,
-                                switchover: bool | None = None) -> GlobalCluster:
+    def failover_global_cluster(
+        self: RDSBackend,
+        global_cluster_identifier: str,
+        target_db_cluster_identifier: str,
+        allow_data_loss: bool | None = None,
+        switchover: bool | None = None,
+    ) -> GlobalCluster:
         if allow_data_loss is not None and switchover is not None:
             raise InvalidParameterCombination(
-                "AllowDataLoss and Switchover cannot be specified together.")
-        return change_global_writer(self, global_cluster_identifier,
-                                    target_db_cluster_identifier, bool(allow_data_loss))
+                "AllowDataLoss and Switchover cannot be specified together."
+            )
+        return change_global_writer(
+            self, global_cluster_identifier, target_db_cluster_identifier, bool(allow_data_loss)
+        )
 
-    def switchover_global_cluster(self: RDSBackend, global_cluster_identifier: str,
-                                  target_db_cluster_identifier: str) -> GlobalCluster:
-        return change_global_writer(self, global_cluster_identifier,
-                                    target_db_cluster_identifier, False)
+    def switchover_global_cluster(
+        self: RDSBackend, global_cluster_identifier: str, target_db_cluster_identifier: str
+    ) -> GlobalCluster:
+        return change_global_writer(
+            self, global_cluster_identifier, target_db_cluster_identifier, False
+        )
 
     def failover_global_cluster_response(self: RDSResponse) -> ActionResult:
         params = self.params
@@ -456,14 +496,12 @@ def _patch_global_cluster_lookup() -> None:
     """
     original_delete = RDSBackend.delete_global_cluster
 
-    def delete_global_cluster(self: RDSBackend,
-                              global_cluster_identifier: str) -> GlobalCluster:
+    def delete_global_cluster(self: RDSBackend, global_cluster_identifier: str) -> GlobalCluster:
         global_cluster = _find_global_cluster(self.account_id, global_cluster_identifier)
         if global_cluster is None:
             raise GlobalClusterNotFoundFault(global_cluster_identifier)
         # moto's own version (refuses while members remain), on the backend that stores it.
-        return original_delete(global_cluster.backend,
-                               global_cluster.global_cluster_identifier)
+        return original_delete(global_cluster.backend, global_cluster.global_cluster_identifier)
 
     def describe_global_clusters_response(self: RDSResponse) -> ActionResult:
         identifier = self.params.get("GlobalClusterIdentifier")
@@ -501,8 +539,11 @@ def _patch_private_zone_from_vpc() -> None:
             name = name if name.endswith(".") else name + "."
             caller_reference = self._get_param("CallerReference")
             for zone in self.backend.zones.values():
-                if zone.name == name and zone.caller_reference == caller_reference \
-                        and not zone.private_zone:
+                if (
+                    zone.name == name
+                    and zone.caller_reference == caller_reference
+                    and not zone.private_zone
+                ):
                     zone.private_zone = True
                     zone.add_vpc(vpc_id, vpc_region)
         return result
@@ -529,12 +570,18 @@ def _patch_alarm_based_health_checks() -> None:
     def health_check_config(self: HealthCheck) -> dict[str, Any]:
         config = original_config(self)
         if self.type_ == "CLOUDWATCH_METRIC":
-            for key in ("IPAddress", "Port", "RequestInterval", "FailureThreshold",
-                        "MeasureLatency"):
+            for key in (
+                "IPAddress",
+                "Port",
+                "RequestInterval",
+                "FailureThreshold",
+                "MeasureLatency",
+            ):
                 config.pop(key, None)
             config["AlarmIdentifier"] = getattr(self, "alarm_identifier", None)
             config["InsufficientDataHealthStatus"] = getattr(
-                self, "insufficient_data_health_status", None)
+                self, "insufficient_data_health_status", None
+            )
         return config
 
     def record(check: HealthCheck, alarm: dict | None, insufficient: str | None) -> None:
@@ -549,16 +596,20 @@ def _patch_alarm_based_health_checks() -> None:
         reference = self._get_param("CallerReference")
         for check in self.backend.health_checks.values():
             if check.caller_reference == reference:
-                record(check, config.get("AlarmIdentifier"),
-                       config.get("InsufficientDataHealthStatus"))
+                record(
+                    check, config.get("AlarmIdentifier"), config.get("InsufficientDataHealthStatus")
+                )
         return result
 
     def update_health_check(self: Route53) -> Any:
         result = original_update(self)
         check = self.backend.health_checks.get(self._get_param("HealthCheckId"))
         if check is not None:
-            record(check, self._get_param("AlarmIdentifier"),
-                   self._get_param("InsufficientDataHealthStatus"))
+            record(
+                check,
+                self._get_param("AlarmIdentifier"),
+                self._get_param("InsufficientDataHealthStatus"),
+            )
         return result
 
     HealthCheck.health_check_config = property(health_check_config)  # type: ignore[method-assign]
@@ -595,8 +646,9 @@ def _patch_global_cluster_tags() -> None:
         result = original_create(self)
         tags = self.params.get("Tags") or []
         if tags:
-            global_cluster = _find_global_cluster(self.current_account,
-                                                  self.params["GlobalClusterIdentifier"])
+            global_cluster = _find_global_cluster(
+                self.current_account, self.params["GlobalClusterIdentifier"]
+            )
             if global_cluster is not None:
                 global_cluster.add_tags(tags)
         return result
@@ -622,12 +674,14 @@ def _patch_cluster_reporting() -> None:
         if self.engine_mode != "serverless":
             return None
         configuration = self.scaling_configuration or {}
-        return {"MinCapacity": configuration.get("min_capacity"),
-                "MaxCapacity": configuration.get("max_capacity"),
-                "AutoPause": configuration.get("auto_pause"),
-                "SecondsUntilAutoPause": configuration.get("seconds_until_auto_pause"),
-                "TimeoutAction": configuration.get("timeout_action"),
-                "SecondsBeforeTimeout": configuration.get("seconds_before_timeout")}
+        return {
+            "MinCapacity": configuration.get("min_capacity"),
+            "MaxCapacity": configuration.get("max_capacity"),
+            "AutoPause": configuration.get("auto_pause"),
+            "SecondsUntilAutoPause": configuration.get("seconds_until_auto_pause"),
+            "TimeoutAction": configuration.get("timeout_action"),
+            "SecondsBeforeTimeout": configuration.get("seconds_before_timeout"),
+        }
 
     def init(self: DBInstance, *args: Any, **kwargs: Any) -> None:
         original_init(self, *args, **kwargs)
@@ -635,7 +689,8 @@ def _patch_cluster_reporting() -> None:
         if self.performance_insights_enabled:
             self.performance_insights_kms_key_id = kwargs.get("performance_insights_kms_key_id")
             self.performance_insights_retention_period = int(
-                kwargs.get("performance_insights_retention_period") or 7)
+                kwargs.get("performance_insights_retention_period") or 7
+            )
 
     DBCluster.scaling_configuration_info = property(scaling_configuration_info)  # type: ignore[method-assign]
     DBInstance.__init__ = init  # type: ignore[method-assign]
@@ -649,8 +704,12 @@ def _alarm_rule_references(rule: str) -> list[str]:
     """
     import re
 
-    return [(quoted or bare).strip() for quoted, bare in re.findall(
-        r'\b(?:ALARM|OK|INSUFFICIENT_DATA)\(\s*(?:"([^"]*)"|([^()"]+?))\s*\)', rule or "")]
+    return [
+        (quoted or bare).strip()
+        for quoted, bare in re.findall(
+            r'\b(?:ALARM|OK|INSUFFICIENT_DATA)\(\s*(?:"([^"]*)"|([^()"]+?))\s*\)', rule or ""
+        )
+    ]
 
 
 def _patch_composite_alarms() -> None:
@@ -682,10 +741,10 @@ def _patch_composite_alarms() -> None:
     Terraform provider 5.100.0 the query protocol): the handlers only read parameters and
     return model objects, which moto serialises per request protocol.
     Still more lenient than AWS: the rule's grammar is not checked and ``AT_LEAST`` lists are
-    not resolved (patch w evaluates the rule when a child's state changes); DeleteAlarms accepts more than one composite
-    alarm per call; ``ChildrenOfAlarmName``/``ParentsOfAlarmName``, ``MaxRecords`` and
-    ``ActionConfiguration`` are ignored; ``StateTransitionedTimestamp`` and
-    ``ActionsSuppressedBy`` are not reported.
+    not resolved (patch w evaluates the rule when a child's state changes); DeleteAlarms
+    accepts more than one composite alarm per call; ``ChildrenOfAlarmName``/
+    ``ParentsOfAlarmName``, ``MaxRecords`` and ``ActionConfiguration`` are ignored;
+    ``StateTransitionedTimestamp`` and ``ActionsSuppressedBy`` are not reported.
     """
     from moto.cloudwatch.exceptions import ValidationError as CloudWatchValidationError
     from moto.cloudwatch.models import Alarm, CloudWatchBackend
@@ -695,50 +754,80 @@ def _patch_composite_alarms() -> None:
 
     def find_alarm(backend: CloudWatchBackend, reference: str) -> Alarm | None:
         if reference.startswith("arn:"):
-            return next((alarm for alarm in backend.alarms.values()
-                         if alarm.alarm_arn == reference), None)
+            return next(
+                (alarm for alarm in backend.alarms.values() if alarm.alarm_arn == reference), None
+            )
         return backend.alarms.get(reference)
 
-    def put_composite_alarm(self: CloudWatchBackend, name: str, rule: str,
-                            description: str | None = None, actions_enabled: bool | None = None,
-                            alarm_actions: list[str] | None = None,
-                            ok_actions: list[str] | None = None,
-                            insufficient_data_actions: list[str] | None = None,
-                            tags: list[dict[str, str]] | None = None,
-                            actions_suppressor: str | None = None,
-                            actions_suppressor_wait_period: int | None = None,
-                            actions_suppressor_extension_period: int | None = None) -> Alarm:
+    def put_composite_alarm(
+        self: CloudWatchBackend,
+        name: str,
+        rule: str,
+        description: str | None = None,
+        actions_enabled: bool | None = None,
+        alarm_actions: list[str] | None = None,
+        ok_actions: list[str] | None = None,
+        insufficient_data_actions: list[str] | None = None,
+        tags: list[dict[str, str]] | None = None,
+        actions_suppressor: str | None = None,
+        actions_suppressor_wait_period: int | None = None,
+        actions_suppressor_extension_period: int | None = None,
+    ) -> Alarm:
         for key, value in (("alarmName", name), ("alarmRule", rule)):
             if not value:
                 raise CloudWatchValidationError(
                     f"1 validation error detected: Value null at '{key}' failed to satisfy "
-                    f"constraint: Member must not be null")
-        missing = [reference for reference in _alarm_rule_references(rule)
-                   if find_alarm(self, reference) is None]
+                    f"constraint: Member must not be null"
+                )
+        missing = [
+            reference
+            for reference in _alarm_rule_references(rule)
+            if find_alarm(self, reference) is None
+        ]
         if missing:
             raise CloudWatchValidationError(
                 f"Could not save the composite alarm as alarms [{', '.join(missing)}] in the "
-                f"alarm rule do not exist")
+                f"alarm rule do not exist"
+            )
         alarm = Alarm(
-            account_id=self.account_id, region_name=self.region_name, name=name,
-            namespace=None, metric_name=None, metric_data_queries=None,  # type: ignore[arg-type]
-            comparison_operator=None, evaluation_periods=None,  # type: ignore[arg-type]
-            datapoints_to_alarm=None, period=None, threshold=None,  # type: ignore[arg-type]
-            statistic=None, extended_statistic=None,  # type: ignore[arg-type]
-            description=description, dimensions=[],  # type: ignore[arg-type]
-            alarm_actions=list(alarm_actions or []), ok_actions=list(ok_actions or []),
-            insufficient_data_actions=list(insufficient_data_actions or []), unit=None,
+            account_id=self.account_id,
+            region_name=self.region_name,
+            name=name,
+            namespace=None,
+            metric_name=None,
+            metric_data_queries=None,  # type: ignore[arg-type]
+            comparison_operator=None,
+            evaluation_periods=None,  # type: ignore[arg-type]
+            datapoints_to_alarm=None,
+            period=None,
+            threshold=None,  # type: ignore[arg-type]
+            statistic=None,
+            extended_statistic=None,  # type: ignore[arg-type]
+            description=description,
+            dimensions=[],  # type: ignore[arg-type]
+            alarm_actions=list(alarm_actions or []),
+            ok_actions=list(ok_actions or []),
+            insufficient_data_actions=list(insufficient_data_actions or []),
+            unit=None,
             actions_enabled=True if actions_enabled is None else actions_enabled,
-            treat_missing_data=None, evaluate_low_sample_count_percentile=None,
-            threshold_metric_id=None, rule=rule)
+            treat_missing_data=None,
+            evaluate_low_sample_count_percentile=None,
+            threshold_metric_id=None,
+            rule=rule,
+        )
         alarm.actions_suppressor = actions_suppressor  # type: ignore[attr-defined]
         alarm.actions_suppressor_wait_period = actions_suppressor_wait_period  # type: ignore[attr-defined]
         alarm.actions_suppressor_extension_period = actions_suppressor_extension_period  # type: ignore[attr-defined]
         previous = self.alarms.get(name)
         if previous is not None and previous.rule is not None:
             # An update: the state (and its history) carries over, the configuration does not.
-            for attribute in ("state_value", "state_reason", "state_reason_data",
-                              "state_updated_timestamp", "history"):
+            for attribute in (
+                "state_value",
+                "state_reason",
+                "state_reason_data",
+                "state_updated_timestamp",
+                "history",
+            ):
                 setattr(alarm, attribute, getattr(previous, attribute))
         else:
             alarm.state_value = "INSUFFICIENT_DATA"
@@ -750,14 +839,20 @@ def _patch_composite_alarms() -> None:
     def delete_alarms(self: CloudWatchBackend, alarm_names: list[str]) -> None:
         doomed = {name: self.alarms[name] for name in alarm_names if name in self.alarms}
         depended_on = [
-            name for name, alarm in doomed.items()
-            if any(parent.rule is not None and parent.name not in doomed
-                   and {name, alarm.alarm_arn} & set(_alarm_rule_references(parent.rule))
-                   for parent in self.alarms.values())]
+            name
+            for name, alarm in doomed.items()
+            if any(
+                parent.rule is not None
+                and parent.name not in doomed
+                and {name, alarm.alarm_arn} & set(_alarm_rule_references(parent.rule))
+                for parent in self.alarms.values()
+            )
+        ]
         if depended_on:
             raise CloudWatchValidationError(
                 f"Cannot delete {','.join(depended_on)} as there are composite alarm(s) "
-                f"depending on {'it' if len(depended_on) == 1 else 'them'}.")
+                f"depending on {'it' if len(depended_on) == 1 else 'them'}."
+            )
         original_delete(self, alarm_names)
         for alarm in doomed.values():
             self.tagger.delete_all_tags_for_resource(alarm.alarm_arn)
@@ -778,8 +873,7 @@ def _patch_composite_alarms() -> None:
             tags=self._get_param("Tags", []),
             actions_suppressor=self._get_param("ActionsSuppressor"),
             actions_suppressor_wait_period=optional_int("ActionsSuppressorWaitPeriod"),
-            actions_suppressor_extension_period=optional_int(
-                "ActionsSuppressorExtensionPeriod"),
+            actions_suppressor_extension_period=optional_int("ActionsSuppressorExtensionPeriod"),
         )
         return EmptyResult()
 
@@ -794,19 +888,27 @@ def _patch_composite_alarms() -> None:
         action_prefix = self._get_param("ActionPrefix")
 
         def wanted(alarm: Alarm) -> bool:
-            return ((not names or alarm.name in names)
-                    and (not prefix or alarm.name.startswith(prefix))
-                    and (not state or alarm.state_value == state)
-                    and (not action_prefix
-                         or any(action.startswith(action_prefix)
-                                for action in alarm.alarm_actions or [])))
+            return (
+                (not names or alarm.name in names)
+                and (not prefix or alarm.name.startswith(prefix))
+                and (not state or alarm.state_value == state)
+                and (
+                    not action_prefix
+                    or any(action.startswith(action_prefix) for action in alarm.alarm_actions or [])
+                )
+            )
 
         alarms = [alarm for alarm in self.cloudwatch_backend.alarms.values() if wanted(alarm)]
-        return ActionResult({
-            "MetricAlarms": [alarm for alarm in alarms if alarm.rule is None]
-            if "MetricAlarm" in types else [],
-            "CompositeAlarms": [alarm for alarm in alarms if alarm.rule is not None]
-            if "CompositeAlarm" in types else []})
+        return ActionResult(
+            {
+                "MetricAlarms": [alarm for alarm in alarms if alarm.rule is None]
+                if "MetricAlarm" in types
+                else [],
+                "CompositeAlarms": [alarm for alarm in alarms if alarm.rule is not None]
+                if "CompositeAlarm" in types
+                else [],
+            }
+        )
 
     CloudWatchBackend.put_composite_alarm = put_composite_alarm  # type: ignore[attr-defined]
     CloudWatchBackend.delete_alarms = delete_alarms  # type: ignore[method-assign]
@@ -843,8 +945,13 @@ def _patch_lambda_function_configuration() -> None:
     def target_of(dead_letter_config: dict[str, Any] | None) -> str | None:
         return (dead_letter_config or {}).get("TargetArn") or None
 
-    def init(self: LambdaFunction, account_id: str, spec: dict[str, Any], region: str,
-             version: str | int = 1) -> None:
+    def init(
+        self: LambdaFunction,
+        account_id: str,
+        spec: dict[str, Any],
+        region: str,
+        version: str | int = 1,
+    ) -> None:
         original_init(self, account_id, spec, region, version)
         self.dead_letter_target_arn = target_of(spec.get("DeadLetterConfig"))  # type: ignore[attr-defined]
 
@@ -855,8 +962,9 @@ def _patch_lambda_function_configuration() -> None:
             config["DeadLetterConfig"] = {"TargetArn": target}
         return config
 
-    def update_configuration(self: LambdaFunction,
-                             config_updates: dict[str, Any]) -> dict[str, Any]:
+    def update_configuration(
+        self: LambdaFunction, config_updates: dict[str, Any]
+    ) -> dict[str, Any]:
         # Applied before moto's own update, which answers with the whole configuration.
         if "DeadLetterConfig" in config_updates:
             self.dead_letter_target_arn = target_of(config_updates["DeadLetterConfig"])  # type: ignore[attr-defined]
@@ -907,8 +1015,9 @@ def _patch_security_group_rule_descriptions() -> None:
             return self.source_group.get("Description")
         return self.ip_range.get("Description")
 
-    def modify_security_group_rules(self: SecurityGroupBackend, group_id: str,
-                                    rules: dict[str, dict[str, Any]]) -> None:
+    def modify_security_group_rules(
+        self: SecurityGroupBackend, group_id: str, rules: dict[str, dict[str, Any]]
+    ) -> None:
         group = self.get_security_group_by_name_or_id(group_id)
         for new_rule in rules.values():  # checked before anything changes, as moto does
             referenced = new_rule.get("ReferencedGroupId")
@@ -937,9 +1046,12 @@ def _replica_source(replica: Any) -> Any:
     for backend in _regional_backends(replica.account_id):
         for candidate in list(backend.databases.values()):
             if candidate is not replica and (
-                    candidate.db_instance_arn == source_id
-                    or (candidate.region == replica.region
-                        and candidate.db_instance_identifier == source_id.lower())):
+                candidate.db_instance_arn == source_id
+                or (
+                    candidate.region == replica.region
+                    and candidate.db_instance_identifier == source_id.lower()
+                )
+            ):
                 return candidate
     return None
 
@@ -949,9 +1061,11 @@ def _detach_replica(replica: Any) -> None:
     whichever was recorded) and it no longer names a source."""
     source = _replica_source(replica)
     if source is not None:
-        source.replicas[:] = [entry for entry in source.replicas
-                              if entry not in (replica.db_instance_identifier,
-                                               replica.db_instance_arn)]
+        source.replicas[:] = [
+            entry
+            for entry in source.replicas
+            if entry not in (replica.db_instance_identifier, replica.db_instance_arn)
+        ]
     replica.is_replica = False
     replica.source_db_instance_identifier = None
 
@@ -1015,38 +1129,53 @@ def _patch_instance_read_replicas() -> None:
                 "InvalidDBInstanceState",
                 "Automated backups are not enabled for this database instance. To enable "
                 "automated backups, use ModifyDBInstance to set the backup retention period "
-                "to a non-zero value.")
+                "to a non-zero value.",
+            )
         if not same_region and source.storage_encrypted and not params.get("kms_key_id"):
             raise InvalidParameterCombination(
-                "Cannot create a cross region unencrypted read replica from encrypted source.")
+                "Cannot create a cross region unencrypted read replica from encrypted source."
+            )
         settings: dict[str, Any] = {
             # Taken from the source.
-            "engine": source.engine, "engine_version": source.engine_version,
-            "allocated_storage": source.allocated_storage, "storage_type": source.storage_type,
-            "iops": source.iops, "storage_throughput": source.storage_throughput,
-            "master_username": source.master_username, "db_name": source.db_name,
+            "engine": source.engine,
+            "engine_version": source.engine_version,
+            "allocated_storage": source.allocated_storage,
+            "storage_type": source.storage_type,
+            "iops": source.iops,
+            "storage_throughput": source.storage_throughput,
+            "master_username": source.master_username,
+            "db_name": source.db_name,
             "character_set_name": source.character_set_name,
-            "license_model": source.license_model, "port": source.port,
+            "license_model": source.license_model,
+            "port": source.port,
             "storage_encrypted": source.storage_encrypted,
             "db_instance_class": source.db_instance_class,
             "preferred_backup_window": source.preferred_backup_window,
             "preferred_maintenance_window": source.preferred_maintenance_window,
         }
         if same_region:
-            settings.update(db_parameter_group_name=source.db_parameter_group_name,
-                            db_subnet_group_name=source._db_subnet_group_name)
+            settings.update(
+                db_parameter_group_name=source.db_parameter_group_name,
+                db_subnet_group_name=source._db_subnet_group_name,
+            )
             if source.option_group_supplied:  # not moto's made-up default group name
                 settings["option_group_name"] = source.option_group_name
             if source.storage_encrypted:
                 settings["kms_key_id"] = source.kms_key_id
-        for ignored in ("source_db_instance_identifier", "source_region", "pre_signed_url",
-                        "backup_retention_period", "master_user_password"):
+        for ignored in (
+            "source_db_instance_identifier",
+            "source_region",
+            "pre_signed_url",
+            "backup_retention_period",
+            "master_user_password",
+        ):
             params.pop(ignored, None)
         settings.update(params)
         settings.update(backup_retention_period=0, source_db_instance_identifier=source_id)
         if "preferred_maintenance_window" in settings:
-            settings["preferred_maintenance_window"] = \
-                settings["preferred_maintenance_window"].lower()
+            settings["preferred_maintenance_window"] = settings[
+                "preferred_maintenance_window"
+            ].lower()
         replica = DBInstance(self, **settings)
         replica.is_replica = True
         replica.replicas = []
@@ -1098,14 +1227,17 @@ def _patch_instance_replica_promotion_and_deletion() -> None:
         if database is None:
             raise DBInstanceNotFoundError(identifier)
         if not database.is_replica:
-            raise RDSClientError("InvalidDBInstanceState",
-                                 f"DB Instance {identifier} is not a read replica.")
+            raise RDSClientError(
+                "InvalidDBInstanceState", f"DB Instance {identifier} is not a read replica."
+            )
         retention = db_kwargs.get("backup_retention_period")
         window = db_kwargs.get("preferred_backup_window")
         if window:
             from moto.rds.utils import valid_preferred_maintenance_window
+
             message = valid_preferred_maintenance_window(
-                database.preferred_maintenance_window, window)
+                database.preferred_maintenance_window, window
+            )
             if message:
                 raise InvalidParameterValue(message)
             database.preferred_backup_window = window
@@ -1116,8 +1248,9 @@ def _patch_instance_replica_promotion_and_deletion() -> None:
             database.backup_retention_period = 1
         return database
 
-    def delete_db_instance(self: RDSBackend, db_instance_identifier: str, *args: Any,
-                           **kwargs: Any) -> Any:
+    def delete_db_instance(
+        self: RDSBackend, db_instance_identifier: str, *args: Any, **kwargs: Any
+    ) -> Any:
         database = self.databases.get(db_instance_identifier)
         if database is None or database.deletion_protection:
             # moto's own answers: DBInstanceNotFound, or the deletion-protection refusal.
@@ -1125,9 +1258,12 @@ def _patch_instance_replica_promotion_and_deletion() -> None:
         # moto's own unlinking (by identifier only, so it fails for a cross-region replica)
         # must not run; the links are cut here once moto has deleted the instance.
         is_replica = database.is_replica
-        orphans = [candidate for backend in _regional_backends(self.account_id)
-                   for candidate in list(backend.databases.values())
-                   if candidate.is_replica and _replica_source(candidate) is database]
+        orphans = [
+            candidate
+            for backend in _regional_backends(self.account_id)
+            for candidate in list(backend.databases.values())
+            if candidate.is_replica and _replica_source(candidate) is database
+        ]
         database.is_replica = False
         try:
             deleted = original_delete(self, db_instance_identifier, *args, **kwargs)
@@ -1179,11 +1315,12 @@ def _patch_db_parameter_sources() -> None:
     def describe_db_parameters_response(self: RDSResponse) -> ActionResult:
         group = find_group(self.backend, self.params.get("DBParameterGroupName"))
         source = self.params.get("Source")
-        parameters = [{"ParameterName": name, **values, "Source": "user", "IsModifiable": True}
-                      for name, values in group.parameters.items()]
+        parameters = [
+            {"ParameterName": name, **values, "Source": "user", "IsModifiable": True}
+            for name, values in group.parameters.items()
+        ]
         if source:
-            parameters = [parameter for parameter in parameters
-                          if parameter["Source"] == source]
+            parameters = [parameter for parameter in parameters if parameter["Source"] == source]
         return ActionResult({"Parameters": parameters})
 
     def reset_db_parameter_group_response(self: RDSResponse) -> ActionResult:
@@ -1283,8 +1420,11 @@ def _patch_backup_selections() -> None:
     checked for uniqueness; ``SelectionId`` is a UUID, not necessarily AWS's format; error
     messages other than the two quoted are not AWS's wording.
     """
-    from moto.backup.exceptions import (InvalidParameterValueException,
-                                        InvalidRequestException, ResourceNotFoundException)
+    from moto.backup.exceptions import (
+        InvalidParameterValueException,
+        InvalidRequestException,
+        ResourceNotFoundException,
+    )
     from moto.backup.models import BackupBackend
     from moto.backup.responses import BackupResponse
     from moto.core.utils import unix_time
@@ -1293,9 +1433,12 @@ def _patch_backup_selections() -> None:
     original_delete_plan = BackupBackend.delete_backup_plan
     condition_keys = ("StringEquals", "StringNotEquals", "StringLike", "StringNotLike")
 
-    def create_backup_selection(self: BackupBackend, backup_plan_id: str,
-                                backup_selection: dict[str, Any],
-                                creator_request_id: str | None) -> dict[str, Any]:
+    def create_backup_selection(
+        self: BackupBackend,
+        backup_plan_id: str,
+        backup_selection: dict[str, Any],
+        creator_request_id: str | None,
+    ) -> dict[str, Any]:
         plan = _backup_plan(self, backup_plan_id)
         selection = dict(backup_selection or {})
         for key in ("SelectionName", "IamRoleArn"):
@@ -1304,7 +1447,8 @@ def _patch_backup_selections() -> None:
         if not selection.get("Resources") and not selection.get("ListOfTags"):
             raise InvalidParameterValueException(
                 msg="Invalid backup selection. Either 'ListOfTags' or 'Resources' section must "
-                    "be non-empty.")
+                "be non-empty."
+            )
         conditions = selection.get("Conditions") or {}
         document = {
             "SelectionName": selection["SelectionName"],
@@ -1312,38 +1456,45 @@ def _patch_backup_selections() -> None:
             "Resources": list(selection.get("Resources") or []),
             "ListOfTags": [dict(tag) for tag in selection.get("ListOfTags") or []],
             "NotResources": list(selection.get("NotResources") or []),
-            "Conditions": {key: [dict(c) for c in conditions.get(key) or []]
-                           for key in condition_keys},
+            "Conditions": {
+                key: [dict(c) for c in conditions.get(key) or []] for key in condition_keys
+            },
         }
-        record = {"SelectionId": str(mock_random.uuid4()), "BackupPlanId": plan.backup_plan_id,
-                  "CreationDate": unix_time(), "CreatorRequestId": creator_request_id,
-                  "BackupSelection": document}
+        record = {
+            "SelectionId": str(mock_random.uuid4()),
+            "BackupPlanId": plan.backup_plan_id,
+            "CreationDate": unix_time(),
+            "CreatorRequestId": creator_request_id,
+            "BackupSelection": document,
+        }
         _backup_selections(plan)[record["SelectionId"]] = record
         return record
 
-    def get_backup_selection(self: BackupBackend, backup_plan_id: str,
-                             selection_id: str) -> dict[str, Any]:
+    def get_backup_selection(
+        self: BackupBackend, backup_plan_id: str, selection_id: str
+    ) -> dict[str, Any]:
         record = _backup_selections(_backup_plan(self, backup_plan_id)).get(selection_id)
         if record is None:
             raise ResourceNotFoundException(
-                msg=f"Backup selection {selection_id} not found in backup plan {backup_plan_id}")
+                msg=f"Backup selection {selection_id} not found in backup plan {backup_plan_id}"
+            )
         return record
 
-    def delete_backup_selection(self: BackupBackend, backup_plan_id: str,
-                                selection_id: str) -> None:
+    def delete_backup_selection(
+        self: BackupBackend, backup_plan_id: str, selection_id: str
+    ) -> None:
         get_backup_selection(self, backup_plan_id, selection_id)
         del _backup_selections(self.plans[backup_plan_id])[selection_id]
 
-    def list_backup_selections(self: BackupBackend,
-                               backup_plan_id: str) -> list[dict[str, Any]]:
+    def list_backup_selections(self: BackupBackend, backup_plan_id: str) -> list[dict[str, Any]]:
         return list(_backup_selections(_backup_plan(self, backup_plan_id)).values())
 
     def delete_backup_plan(self: BackupBackend, backup_plan_id: str) -> Any:
         plan = self.plans.get(backup_plan_id)
         if plan is not None and plan.deletion_date is None and _backup_selections(plan):
             raise InvalidRequestException(
-                msg="Related backup plan selections must be deleted prior to backup plan "
-                    "deletion")
+                msg="Related backup plan selections must be deleted prior to backup plan deletion"
+            )
         return original_delete_plan(self, backup_plan_id)
 
     def uri_parameter(response: BackupResponse, name: str) -> str:
@@ -1360,33 +1511,43 @@ def _patch_backup_selections() -> None:
         record = self.backup_backend.create_backup_selection(
             backup_plan_id=uri_parameter(self, "backupPlanId"),
             backup_selection=body.get("BackupSelection") or {},
-            creator_request_id=body.get("CreatorRequestId"))
-        return ActionResult({key: record[key]
-                             for key in ("SelectionId", "BackupPlanId", "CreationDate")})
+            creator_request_id=body.get("CreatorRequestId"),
+        )
+        return ActionResult(
+            {key: record[key] for key in ("SelectionId", "BackupPlanId", "CreationDate")}
+        )
 
     def get_backup_selection_response(self: BackupResponse) -> ActionResult:
         record = self.backup_backend.get_backup_selection(
             backup_plan_id=uri_parameter(self, "backupPlanId"),
-            selection_id=uri_parameter(self, "selectionId"))
+            selection_id=uri_parameter(self, "selectionId"),
+        )
         return ActionResult(without_none(copy.deepcopy(record)))
 
     def delete_backup_selection_response(self: BackupResponse) -> EmptyResult:
         self.backup_backend.delete_backup_selection(
             backup_plan_id=uri_parameter(self, "backupPlanId"),
-            selection_id=uri_parameter(self, "selectionId"))
+            selection_id=uri_parameter(self, "selectionId"),
+        )
         return EmptyResult()
 
     def list_backup_selections_response(self: BackupResponse) -> ActionResult:
         records = self.backup_backend.list_backup_selections(
-            backup_plan_id=uri_parameter(self, "backupPlanId"))
-        members = [without_none({
-            "SelectionId": record["SelectionId"],
-            "SelectionName": record["BackupSelection"]["SelectionName"],
-            "BackupPlanId": record["BackupPlanId"],
-            "CreationDate": record["CreationDate"],
-            "CreatorRequestId": record["CreatorRequestId"],
-            "IamRoleArn": record["BackupSelection"]["IamRoleArn"],
-        }) for record in records]
+            backup_plan_id=uri_parameter(self, "backupPlanId")
+        )
+        members = [
+            without_none(
+                {
+                    "SelectionId": record["SelectionId"],
+                    "SelectionName": record["BackupSelection"]["SelectionName"],
+                    "BackupPlanId": record["BackupPlanId"],
+                    "CreationDate": record["CreationDate"],
+                    "CreatorRequestId": record["CreatorRequestId"],
+                    "IamRoleArn": record["BackupSelection"]["IamRoleArn"],
+                }
+            )
+            for record in records
+        ]
         # Pages as AWS does (MaxResults 1-1000, an opaque NextToken); the token here is the
         # offset of the next member.
         try:
@@ -1396,7 +1557,7 @@ def _patch_backup_selections() -> None:
             raise InvalidParameterValueException(msg="Invalid NextToken or MaxResults.") from None
         if start < 0 or not 1 <= size <= 1000:
             raise InvalidParameterValueException(msg="Invalid NextToken or MaxResults.")
-        page: dict[str, Any] = {"BackupSelectionsList": members[start:start + size]}
+        page: dict[str, Any] = {"BackupSelectionsList": members[start : start + size]}
         if start + size < len(members):
             page["NextToken"] = str(start + size)
         return ActionResult(page)
@@ -1476,7 +1637,8 @@ def _patch_backup_vault_recovery_points() -> None:
     # with the trailing slash, the Flask rule matches the path with it (boto3) and without
     # it (the Terraform provider); moto turns "/?$" into a rule that matches only the latter.
     backup_urls.url_paths.setdefault(
-        "{0}/backup-vaults/(?P<name>[^/]+)/recovery-points/$", backup_urls.response.dispatch)
+        "{0}/backup-vaults/(?P<name>[^/]+)/recovery-points/$", backup_urls.response.dispatch
+    )
 
     def list_recovery_points_by_backup_vault(self: BackupResponse) -> ActionResult:
         from urllib.parse import unquote
@@ -1512,13 +1674,17 @@ def _patch_backup_plan_update() -> None:
     from moto.backup.models import BackupBackend, Plan
     from moto.backup.responses import BackupResponse
 
-    def update_backup_plan(self: BackupBackend, backup_plan_id: str,
-                           backup_plan: dict[str, Any]) -> Any:
+    def update_backup_plan(
+        self: BackupBackend, backup_plan_id: str, backup_plan: dict[str, Any]
+    ) -> Any:
         plan = _backup_plan(self, backup_plan_id)
         # A new Plan applies moto's rule defaults and draws a new version ID; the plan keeps
         # its identity (ID, ARN, creation date, tags, selections).
-        revised = Plan(backup_plan=copy.deepcopy(backup_plan),
-                       creator_request_id=plan.creator_request_id, backend=self)
+        revised = Plan(
+            backup_plan=copy.deepcopy(backup_plan),
+            creator_request_id=plan.creator_request_id,
+            backend=self,
+        )
         plan.backup_plan = revised.backup_plan
         plan.advanced_backup_settings = revised.advanced_backup_settings
         plan.version_id = revised.version_id
@@ -1531,7 +1697,8 @@ def _patch_backup_plan_update() -> None:
         body = json.loads(self.body) if self.body else {}
         plan = self.backup_backend.update_backup_plan(
             backup_plan_id=unquote(self.uri_match["backupPlanId"]),
-            backup_plan=body.get("BackupPlan") or {})
+            backup_plan=body.get("BackupPlan") or {},
+        )
         return json.dumps(plan.to_dict())  # what CreateBackupPlan answers, as moto builds it
 
     BackupBackend.update_backup_plan = update_backup_plan  # type: ignore[attr-defined]
@@ -1554,16 +1721,22 @@ def _patch_backup_plan_names() -> None:
     from moto.backup.exceptions import AlreadyExistsException
     from moto.backup.models import BackupBackend, Plan
 
-    def create_backup_plan(self: BackupBackend, backup_plan: dict[str, Any],
-                           backup_plan_tags: dict[str, str], creator_request_id: str) -> Any:
+    def create_backup_plan(
+        self: BackupBackend,
+        backup_plan: dict[str, Any],
+        backup_plan_tags: dict[str, str],
+        creator_request_id: str,
+    ) -> Any:
         # moto's own body, with the name check limited to plans that are not deleted.
         name = backup_plan["BackupPlanName"]
-        if any(plan.backup_plan["BackupPlanName"] == name and plan.deletion_date is None
-               for plan in list(self.plans.values())):
+        if any(
+            plan.backup_plan["BackupPlanName"] == name and plan.deletion_date is None
+            for plan in list(self.plans.values())
+        ):
             raise AlreadyExistsException(
-                msg="Backup plan with the same plan document already exists")
-        plan = Plan(backup_plan=backup_plan, creator_request_id=creator_request_id,
-                    backend=self)
+                msg="Backup plan with the same plan document already exists"
+            )
+        plan = Plan(backup_plan=backup_plan, creator_request_id=creator_request_id, backend=self)
         if backup_plan_tags:
             self.tag_resource(plan.backup_plan_arn, backup_plan_tags)
         self.plans[plan.backup_plan_id] = plan
@@ -1575,6 +1748,7 @@ def _patch_backup_plan_names() -> None:
 # ------------------------------------------------------------------------------------------
 # Command line
 # ------------------------------------------------------------------------------------------
+
 
 def _patch_secret_replica_keys() -> None:
     """v. A Secrets Manager replica keeps the KMS key it was created with (AWS API reference,
@@ -1588,8 +1762,9 @@ def _patch_secret_replica_keys() -> None:
         return
     original = FakeSecret.create_replicas
 
-    def create_replicas(self: Any, replica_regions: list[dict[str, str]],
-                        force_overwrite: bool) -> list[Any]:
+    def create_replicas(
+        self: Any, replica_regions: list[dict[str, str]], force_overwrite: bool
+    ) -> list[Any]:
         replicas = original(self, replica_regions, force_overwrite)
         keys = {r["Region"]: r.get("KmsKeyId") for r in replica_regions or []}
         for replica in replicas:
@@ -1611,8 +1786,9 @@ def lambda_deliveries(function_arn: str | None = None) -> list[dict[str, Any]]:
     last call, oldest first, each ``{"function": arn, "event": {"Records": [...]}}``; the
     events returned are forgotten."""
     with _deliveries_lock:
-        taken = [d for d in _LAMBDA_DELIVERIES
-                 if function_arn is None or d["function"] == function_arn]
+        taken = [
+            d for d in _LAMBDA_DELIVERIES if function_arn is None or d["function"] == function_arn
+        ]
         _LAMBDA_DELIVERIES[:] = [d for d in _LAMBDA_DELIVERIES if d not in taken]
     return taken
 
@@ -1636,8 +1812,11 @@ def _evaluate_alarm_rule(rule: str, state_of: Any) -> bool | None:
     NOT binding tighter than AND, AND tighter than OR."""
     import re
 
-    tokens = re.findall(r'(?:ALARM|OK|INSUFFICIENT_DATA)\(\s*(?:"[^"]*"|[^()"]+?)\s*\)'
-                        r'|\bAT_LEAST\b|\bAND\b|\bOR\b|\bNOT\b|\bTRUE\b|\bFALSE\b|[()]', rule)
+    tokens = re.findall(
+        r'(?:ALARM|OK|INSUFFICIENT_DATA)\(\s*(?:"[^"]*"|[^()"]+?)\s*\)'
+        r"|\bAT_LEAST\b|\bAND\b|\bOR\b|\bNOT\b|\bTRUE\b|\bFALSE\b|[()]",
+        rule,
+    )
     if "AT_LEAST" in tokens:
         return None
     position = 0
@@ -1679,8 +1858,9 @@ def _evaluate_alarm_rule(rule: str, state_of: Any) -> bool | None:
             return value
         if token in ("TRUE", "FALSE"):
             return token == "TRUE"
-        match = re.fullmatch(r'(ALARM|OK|INSUFFICIENT_DATA)\(\s*(?:"([^"]*)"|([^()"]+?))\s*\)',
-                             token)
+        match = re.fullmatch(
+            r'(ALARM|OK|INSUFFICIENT_DATA)\(\s*(?:"([^"]*)"|([^()"]+?))\s*\)', token
+        )
         if match is None:
             return None
         state = state_of((match.group(2) or match.group(3)).strip())
@@ -1732,35 +1912,45 @@ def _patch_alarm_actions() -> None:
     original_publish = Subscription.publish
 
     def notify(alarm: Alarm, old_state: str) -> None:
-        actions = {"ALARM": alarm.alarm_actions, "OK": alarm.ok_actions,
-                   "INSUFFICIENT_DATA": alarm.insufficient_data_actions}[alarm.state_value]
+        actions = {
+            "ALARM": alarm.alarm_actions,
+            "OK": alarm.ok_actions,
+            "INSUFFICIENT_DATA": alarm.insufficient_data_actions,
+        }[alarm.state_value]
         if not alarm.actions_enabled or not actions:
             return
         region = _region_description(alarm.region_name)
         message = {
-            "AlarmName": alarm.name, "AlarmDescription": alarm.description,
+            "AlarmName": alarm.name,
+            "AlarmDescription": alarm.description,
             "AWSAccountId": alarm.alarm_arn.split(":")[4],
             "AlarmConfigurationUpdatedTimestamp": iso_8601_datetime_with_milliseconds(
-                alarm.configuration_updated_timestamp),
-            "NewStateValue": alarm.state_value, "NewStateReason": alarm.state_reason,
-            "StateChangeTime": iso_8601_datetime_with_milliseconds(
-                alarm.state_updated_timestamp),
-            "Region": region, "AlarmArn": alarm.alarm_arn, "OldStateValue": old_state,
+                alarm.configuration_updated_timestamp
+            ),
+            "NewStateValue": alarm.state_value,
+            "NewStateReason": alarm.state_reason,
+            "StateChangeTime": iso_8601_datetime_with_milliseconds(alarm.state_updated_timestamp),
+            "Region": region,
+            "AlarmArn": alarm.alarm_arn,
+            "OldStateValue": old_state,
             "OKActions": list(alarm.ok_actions or []),
             "AlarmActions": list(alarm.alarm_actions or []),
-            "InsufficientDataActions": list(alarm.insufficient_data_actions or [])}
+            "InsufficientDataActions": list(alarm.insufficient_data_actions or []),
+        }
         if alarm.rule is not None:
             message["AlarmRule"] = alarm.rule
         else:
             message["Trigger"] = {
-                "MetricName": alarm.metric_name, "Namespace": alarm.namespace,
-                "Statistic": (alarm.statistic or "").upper(), "Period": alarm.period,
+                "MetricName": alarm.metric_name,
+                "Namespace": alarm.namespace,
+                "Statistic": (alarm.statistic or "").upper(),
+                "Period": alarm.period,
                 "EvaluationPeriods": alarm.evaluation_periods,
                 "ComparisonOperator": alarm.comparison_operator,
                 "Threshold": alarm.threshold,
                 "TreatMissingData": alarm.treat_missing_data or "missing",
-                "Dimensions": [{"name": d.name, "value": d.value}
-                               for d in alarm.dimensions or []]}
+                "Dimensions": [{"name": d.name, "value": d.value} for d in alarm.dimensions or []],
+            }
         subject = f'{alarm.state_value}: "{alarm.name}" in {region}'[:100]
         for action in actions:
             parts = action.split(":")
@@ -1774,22 +1964,26 @@ def _patch_alarm_actions() -> None:
         backend = cloudwatch_backends[alarm.alarm_arn.split(":")[4]][alarm.region_name]
 
         def state_of(reference: str) -> str | None:
-            found = next((a for a in backend.alarms.values()
-                          if reference in (a.name, a.alarm_arn)), None)
+            found = next(
+                (a for a in backend.alarms.values() if reference in (a.name, a.alarm_arn)), None
+            )
             return found.state_value if found is not None else None
 
         for parent in list(backend.alarms.values()):
             if parent.rule is None or not {alarm.name, alarm.alarm_arn} & set(
-                    _alarm_rule_references(parent.rule)):
+                _alarm_rule_references(parent.rule)
+            ):
                 continue
             truth = _evaluate_alarm_rule(parent.rule, state_of)
             if truth is None:
                 continue
             state = "ALARM" if truth else "OK"
             if state != parent.state_value:
-                parent.update_state(f"{alarm.name} changed to {alarm.state_value}",
-                                    json.dumps({"triggeringAlarms": [alarm.alarm_arn]}),
-                                    state)
+                parent.update_state(
+                    f"{alarm.name} changed to {alarm.state_value}",
+                    json.dumps({"triggeringAlarms": [alarm.alarm_arn]}),
+                    state,
+                )
 
     def update_state(self: Alarm, reason: str, reason_data: str, state_value: str) -> None:
         old_state = self.state_value
@@ -1798,25 +1992,51 @@ def _patch_alarm_actions() -> None:
             notify(self, old_state)
             reevaluate_parents(self)
 
-    def publish(self: Subscription, message: str, message_id: str,
-                subject: str | None = None, message_attributes: dict[str, Any] | None = None,
-                group_id: str | None = None, deduplication_id: str | None = None,
-                message_structure: str | None = None) -> None:
+    def publish(
+        self: Subscription,
+        message: str,
+        message_id: str,
+        subject: str | None = None,
+        message_attributes: dict[str, Any] | None = None,
+        group_id: str | None = None,
+        deduplication_id: str | None = None,
+        message_structure: str | None = None,
+    ) -> None:
         if self.protocol != "lambda":
-            return original_publish(self, message, message_id, subject, message_attributes,
-                                    group_id, deduplication_id, message_structure)
+            return original_publish(
+                self,
+                message,
+                message_id,
+                subject,
+                message_attributes,
+                group_id,
+                deduplication_id,
+                message_structure,
+            )
         if self._filter_policy_matcher is not None and not self._filter_policy_matcher.matches(
-                message_attributes, message):
+            message_attributes, message
+        ):
             return None
         from moto.core.utils import utcnow
 
-        event = {"Records": [{
-            "EventVersion": "1.0", "EventSubscriptionArn": self.arn, "EventSource": "aws:sns",
-            "Sns": {"Type": "Notification", "MessageId": message_id,
-                    "TopicArn": self.topic.arn, "Subject": subject,
-                    "Message": message,
-                    "Timestamp": iso_8601_datetime_with_milliseconds(utcnow()),
-                    "MessageAttributes": message_attributes or {}}}]}
+        event = {
+            "Records": [
+                {
+                    "EventVersion": "1.0",
+                    "EventSubscriptionArn": self.arn,
+                    "EventSource": "aws:sns",
+                    "Sns": {
+                        "Type": "Notification",
+                        "MessageId": message_id,
+                        "TopicArn": self.topic.arn,
+                        "Subject": subject,
+                        "Message": message,
+                        "Timestamp": iso_8601_datetime_with_milliseconds(utcnow()),
+                        "MessageAttributes": message_attributes or {},
+                    },
+                }
+            ]
+        }
         with _deliveries_lock:
             _LAMBDA_DELIVERIES.append({"function": self.endpoint, "event": event})
         return None
@@ -1848,7 +2068,6 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-
 def _patch_bucket_replication_rules() -> None:
     """u. S3 ``GetBucketReplication`` answers every rule as it was put (AWS S3 API
     reference, ReplicationRule): ``Filter``, ``DeleteMarkerReplication``,
@@ -1871,18 +2090,24 @@ def _patch_bucket_replication_rules() -> None:
         stored = replication["Rule"]
         rules = []
         for rule in stored if isinstance(stored, list) else [stored]:
-            answer = {"ID": rule["ID"], "Priority": rule.get("Priority", 0),
-                      "Status": rule["Status"],
-                      "DeleteMarkerReplication": rule.get("DeleteMarkerReplication")
-                      or {"Status": "Disabled"},
-                      "Filter": rule.get("Filter") or {"Prefix": ""},
-                      "Destination": rule["Destination"]}
+            answer = {
+                "ID": rule["ID"],
+                "Priority": rule.get("Priority", 0),
+                "Status": rule["Status"],
+                "DeleteMarkerReplication": rule.get("DeleteMarkerReplication")
+                or {"Status": "Disabled"},
+                "Filter": rule.get("Filter") or {"Prefix": ""},
+                "Destination": rule["Destination"],
+            }
             for optional in ("SourceSelectionCriteria", "ExistingObjectReplication"):
                 if rule.get(optional):
                     answer[optional] = rule[optional]
             rules.append(answer)
-        return self.serialized(ActionResult(
-            {"ReplicationConfiguration": {"Role": replication["Role"], "Rules": rules}}))
+        return self.serialized(
+            ActionResult(
+                {"ReplicationConfiguration": {"Role": replication["Role"], "Rules": rules}}
+            )
+        )
 
     get_bucket_replication._dbdr_patched = True  # type: ignore[attr-defined]
     S3Response.get_bucket_replication = get_bucket_replication

@@ -5,12 +5,32 @@ green here. Each rule below makes the emulator answer such a call the way AWS do
 error code, HTTP status and message), so the mistake fails here first. Each rule has a test
 in ``tests/tools/test_emulator.py`` that shows the refusal, and the e2e deploy runs against them.
 
-| rule | AWS refuses | moto 5.2.5 | source |
-|---|---|---|---|
-| 1 | ``CreateEventSubscription`` naming a ``SourceIds`` entry that does not exist in the region: ``SourceNotFound`` (404) "Could not find source : <id>"; the provider does not retry, so a subscription created before its database fails the apply | creates it | RDS API reference, CreateEventSubscription errors; provider ``rds/event_subscription.go`` |
-| 2 | ``DeleteDBInstance`` of the last instance of the *writer* cluster of a global database while other clusters are members: ``InvalidDBClusterStateFault`` (400) "Cannot delete the last instance of the master cluster. Delete the replica cluster before deleting the last master cluster instance." (after a failover, Terraform's secondary-first destroy order hits it) | deletes it | terraform-provider-aws #29147, #26234; aws-nuke #570 |
-| 3 | ``DeleteDBCluster`` of the writer cluster of a global database while other clusters are members: ``InvalidGlobalClusterStateFault`` (400) "Unable to delete cluster that is a primary member of global cluster while there are other global cluster members" | deletes it | terraform-provider-aws #26236 |
-| 4 | ``PutFunctionConcurrency`` that takes the account's unreserved concurrency below its minimum (100, or the whole quota when it is lower, as for a new account's 10): ``InvalidParameterValueException`` (400) "Specified ReservedConcurrentExecutions for function decreases account's UnreservedConcurrentExecution below its minimum value of [<n>]." | checks only when ``MOTO_LAMBDA_CONCURRENCY_QUOTA`` is set, always against 100 | Lambda developer guide, configuration-concurrency; reports of "[10]" on new accounts (aws-samples/alarm-context-tool #2) |
+Rule 1. AWS refuses ``CreateEventSubscription`` naming a ``SourceIds`` entry that does not
+  exist in the region: ``SourceNotFound`` (404) "Could not find source : <id>"; the provider
+  does not retry, so a subscription created before its database fails the apply. moto 5.2.5:
+  creates it. Source: RDS API reference, CreateEventSubscription errors; provider
+  ``rds/event_subscription.go``.
+
+Rule 2. AWS refuses ``DeleteDBInstance`` of the last instance of the *writer* cluster of a
+  global database while other clusters are members: ``InvalidDBClusterStateFault`` (400)
+  "Cannot delete the last instance of the master cluster. Delete the replica cluster before
+  deleting the last master cluster instance." (after a failover, Terraform's secondary-first
+  destroy order hits it). moto 5.2.5: deletes it. Source: terraform-provider-aws #29147,
+  #26234; aws-nuke #570.
+
+Rule 3. AWS refuses ``DeleteDBCluster`` of the writer cluster of a global database while
+  other clusters are members: ``InvalidGlobalClusterStateFault`` (400) "Unable to delete
+  cluster that is a primary member of global cluster while there are other global cluster
+  members". moto 5.2.5: deletes it. Source: terraform-provider-aws #26236.
+
+Rule 4. AWS refuses ``PutFunctionConcurrency`` that takes the account's unreserved
+  concurrency below its minimum (100, or the whole quota when it is lower, as for a new
+  account's 10): ``InvalidParameterValueException`` (400) "Specified
+  ReservedConcurrentExecutions for function decreases account's
+  UnreservedConcurrentExecution below its minimum value of [<n>].". moto 5.2.5: checks only
+  when ``MOTO_LAMBDA_CONCURRENCY_QUOTA`` is set, always against 100. Source: Lambda
+  developer guide, configuration-concurrency; reports of "[10]" on new accounts
+  (aws-samples/alarm-context-tool #2).
 
 Rule 4 needs the account's quota: ``Emulator(lambda_concurrency_quota=10)`` (the e2e run
 uses a new account's 10, so any reservation fails there as it would on such an account).
@@ -29,9 +49,13 @@ from moto.rds.models import DBCluster, GlobalCluster, RDSBackend, rds_backends
 QUOTA_VARIABLE = "MOTO_LAMBDA_CONCURRENCY_QUOTA"  # read by moto's own check as well
 MINIMUM_UNRESERVED = 100
 # Source types of an RDS event subscription whose sources the backend can look up.
-_EVENT_SOURCES = {"db-instance": "databases", "db-cluster": "clusters",
-                  "db-parameter-group": "db_parameter_groups",
-                  "db-cluster-snapshot": "cluster_snapshots", "db-snapshot": "database_snapshots"}
+_EVENT_SOURCES = {
+    "db-instance": "databases",
+    "db-cluster": "clusters",
+    "db-parameter-group": "db_parameter_groups",
+    "db-cluster-snapshot": "cluster_snapshots",
+    "db-snapshot": "database_snapshots",
+}
 
 
 class SourceNotFound(RDSClientError):
@@ -64,16 +88,21 @@ def _global_cluster_of(cluster: DBCluster) -> GlobalCluster | None:
         return None
     for backend in rds_backends[cluster.account_id].values():
         for global_cluster in list(backend.global_clusters.values()):
-            if identifier in (global_cluster.global_cluster_identifier,
-                              global_cluster.global_cluster_arn.lower()):
+            if identifier in (
+                global_cluster.global_cluster_identifier,
+                global_cluster.global_cluster_arn.lower(),
+            ):
                 return global_cluster
     return None
 
 
 def _writer_with_other_members(cluster: DBCluster) -> bool:
     global_cluster = _global_cluster_of(cluster)
-    return (global_cluster is not None and bool(cluster.is_writer)
-            and any(member is not cluster for member in global_cluster.members))
+    return (
+        global_cluster is not None
+        and bool(cluster.is_writer)
+        and any(member is not cluster for member in global_cluster.members)
+    )
 
 
 def _event_subscription_sources_must_exist() -> None:
@@ -97,24 +126,31 @@ def _writer_cluster_keeps_its_last_instance_while_members_remain() -> None:
     original_delete_instance = RDSBackend.delete_db_instance
     original_delete_cluster = RDSBackend.delete_db_cluster
 
-    def delete_db_instance(self: RDSBackend, db_instance_identifier: str, *args: Any,
-                           **kwargs: Any) -> Any:
+    def delete_db_instance(
+        self: RDSBackend, db_instance_identifier: str, *args: Any, **kwargs: Any
+    ) -> Any:
         instance = self.databases.get(db_instance_identifier)
         cluster = self.clusters.get(getattr(instance, "db_cluster_identifier", None) or "")
-        if (cluster is not None and len(cluster.members) == 1
-                and _writer_with_other_members(cluster)):
+        if (
+            cluster is not None
+            and len(cluster.members) == 1
+            and _writer_with_other_members(cluster)
+        ):
             raise InvalidDBClusterStateFault(
                 "Cannot delete the last instance of the master cluster. Delete the replica "
-                "cluster before deleting the last master cluster instance.")
+                "cluster before deleting the last master cluster instance."
+            )
         return original_delete_instance(self, db_instance_identifier, *args, **kwargs)
 
-    def delete_db_cluster(self: RDSBackend, cluster_identifier: str, *args: Any,
-                          **kwargs: Any) -> Any:
+    def delete_db_cluster(
+        self: RDSBackend, cluster_identifier: str, *args: Any, **kwargs: Any
+    ) -> Any:
         cluster = self.clusters.get(cluster_identifier)
         if cluster is not None and _writer_with_other_members(cluster):
             raise InvalidGlobalClusterStateFault(
                 "Unable to delete cluster that is a primary member of global cluster while "
-                "there are other global cluster members")
+                "there are other global cluster members"
+            )
         return original_delete_cluster(self, cluster_identifier, *args, **kwargs)
 
     RDSBackend.delete_db_instance = delete_db_instance  # type: ignore[method-assign]
@@ -124,19 +160,22 @@ def _writer_cluster_keeps_its_last_instance_while_members_remain() -> None:
 def _lambda_unreserved_concurrency_minimum() -> None:
     """Rule 4: reservations leave at least min(100, quota) unreserved in the account."""
 
-    def put_function_concurrency(self: LambdaBackend, function_name: str,
-                                 reserved_concurrency: str) -> str:
+    def put_function_concurrency(
+        self: LambdaBackend, function_name: str, reserved_concurrency: str
+    ) -> str:
         quota = os.environ.get(QUOTA_VARIABLE)
         if quota is not None:
             minimum = min(MINIMUM_UNRESERVED, int(quota))
-            reserved = sum(int(function.reserved_concurrency)
-                           for function in self.list_functions()
-                           if function.reserved_concurrency
-                           and function.function_name != function_name)
+            reserved = sum(
+                int(function.reserved_concurrency)
+                for function in self.list_functions()
+                if function.reserved_concurrency and function.function_name != function_name
+            )
             if int(quota) - reserved - int(reserved_concurrency) < minimum:
                 raise InvalidParameterValueException(
                     "Specified ReservedConcurrentExecutions for function decreases account's "
-                    f"UnreservedConcurrentExecution below its minimum value of [{minimum}].")
+                    f"UnreservedConcurrentExecution below its minimum value of [{minimum}]."
+                )
         # What moto's own version does once its check (always against 100) passes.
         function = self.get_function(function_name)
         function.reserved_concurrency = reserved_concurrency

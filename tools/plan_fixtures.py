@@ -36,9 +36,9 @@ import re
 import shutil
 import sys
 import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterator
 
 from constructs_lib.config import TOOL_VARIABLES, load_config, read_context
 from tools import e2e, terraform
@@ -50,15 +50,24 @@ WORKDIR = ROOT / ".e2e" / "plan-fixtures"
 DEFAULT_OUT = ROOT / "tests" / "fixtures" / "plans"
 COMMAND = "python -m tools.plan_fixtures --out tests/fixtures/plans"
 # Plan keys plan_review reads; everything else is dropped from the fixtures (see above).
-KEPT_KEYS = ("format_version", "terraform_version", "applyable", "complete", "errored",
-             "resource_changes", "resource_drift", "output_changes")
+KEPT_KEYS = (
+    "format_version",
+    "terraform_version",
+    "applyable",
+    "complete",
+    "errored",
+    "resource_changes",
+    "resource_drift",
+    "output_changes",
+)
 WIDENED_POLICY_PATH = "dbdr/SecondaryFailover/Function/Policy"
 WIDENED_STATEMENT = "MoveTheWriter"
 
 
 def _resource(document: dict, type_: str, path: str) -> dict:
-    (body,) = [b for b in document["resource"][type_].values()
-               if b["//"]["metadata"]["path"] == path]
+    (body,) = [
+        b for b in document["resource"][type_].values() if b["//"]["metadata"]["path"] == path
+    ]
     return body
 
 
@@ -87,8 +96,15 @@ def open_backup_bucket(document: dict) -> None:
     body = _resource(document, "aws_s3_bucket_policy", OPENED_BUCKET_POLICY_PATH)
     policy = json.loads(body["policy"])
     (deny,) = policy["Statement"]
-    policy["Statement"] = [{"Sid": "PublicRead", "Effect": "Allow", "Principal": "*",
-                            "Action": "s3:GetObject", "Resource": deny["Resource"][1]}]
+    policy["Statement"] = [
+        {
+            "Sid": "PublicRead",
+            "Effect": "Allow",
+            "Principal": "*",
+            "Action": "s3:GetObject",
+            "Resource": deny["Resource"][1],
+        }
+    ]
     body["policy"] = json.dumps(policy)
 
 
@@ -113,37 +129,65 @@ class Scenario:
 CREATE = Scenario("create", "the default stack planned against an empty state (a first deploy)")
 SCENARIOS = (
     Scenario("no-change", "the deployed configuration planned again"),
-    Scenario("tags-only", "the CostCenter tag changed: every taggable resource updates its tags",
-             {"DR_COST_CENTER": "payments"}),
-    Scenario("widen-db-access", "the database port admitted from 10.0.0.0/8 instead of each "
-             "VPC's own /16", {"DR_ALLOWED_CIDRS": "10.0.0.0/8"}),
-    Scenario("engine-upgrade", "Aurora PostgreSQL 15.10 -> 15.12, a minor upgrade planned in "
-             "place on the global cluster, both clusters and their instances",
-             {"DR_ENGINE_VERSION": "15.12"}),
-    Scenario("rename-database", "database_name appdb -> ledger: forces a new primary cluster "
-             "(and its instances), a member of the global cluster",
-             {"DR_DATABASE_NAME": "ledger"}),
-    Scenario("drop-backup-buckets", "the backup buckets turned off: both buckets and their "
-             "replication deleted", {"DR_BACKUP_BUCKETS": "false"}),
-    Scenario("iam-widening", "the synthesized JSON edited by hand (simulated in "
-             "`tools/plan_fixtures.py`): the secondary orchestrator's policy allows `rds:*` "
-             "on `*`", edit=widen_orchestrator_policy),
-    Scenario("bucket-policy-opened", "the synthesized JSON edited by hand (simulated in "
-             "`tools/plan_fixtures.py`): the primary backup bucket's policy drops its TLS-only "
-             "Deny and lets anyone read objects", edit=open_backup_bucket),
-    Scenario("invoke-from-anyone", "the synthesized JSON edited by hand (simulated in "
-             "`tools/plan_fixtures.py`): anyone may invoke the secondary orchestrator (the "
-             "alarm topic's permission loses its principal and source)",
-             edit=invoke_orchestrator_from_anyone),
+    Scenario(
+        "tags-only",
+        "the CostCenter tag changed: every taggable resource updates its tags",
+        {"DR_COST_CENTER": "payments"},
+    ),
+    Scenario(
+        "widen-db-access",
+        "the database port admitted from 10.0.0.0/8 instead of each VPC's own /16",
+        {"DR_ALLOWED_CIDRS": "10.0.0.0/8"},
+    ),
+    Scenario(
+        "engine-upgrade",
+        "Aurora PostgreSQL 15.10 -> 15.12, a minor upgrade planned in "
+        "place on the global cluster, both clusters and their instances",
+        {"DR_ENGINE_VERSION": "15.12"},
+    ),
+    Scenario(
+        "rename-database",
+        "database_name appdb -> ledger: forces a new primary cluster "
+        "(and its instances), a member of the global cluster",
+        {"DR_DATABASE_NAME": "ledger"},
+    ),
+    Scenario(
+        "drop-backup-buckets",
+        "the backup buckets turned off: both buckets and their replication deleted",
+        {"DR_BACKUP_BUCKETS": "false"},
+    ),
+    Scenario(
+        "iam-widening",
+        "the synthesized JSON edited by hand (simulated in "
+        "`tools/plan_fixtures.py`): the secondary orchestrator's policy allows `rds:*` "
+        "on `*`",
+        edit=widen_orchestrator_policy,
+    ),
+    Scenario(
+        "bucket-policy-opened",
+        "the synthesized JSON edited by hand (simulated in "
+        "`tools/plan_fixtures.py`): the primary backup bucket's policy drops its TLS-only "
+        "Deny and lets anyone read objects",
+        edit=open_backup_bucket,
+    ),
+    Scenario(
+        "invoke-from-anyone",
+        "the synthesized JSON edited by hand (simulated in "
+        "`tools/plan_fixtures.py`): anyone may invoke the secondary orchestrator (the "
+        "alarm topic's permission loses its principal and source)",
+        edit=invoke_orchestrator_from_anyone,
+    ),
 )
 
 
 # Steps ------------------------------------------------------------------------------------
 
+
 def deployment_environment(settings: dict[str, str]) -> dict[str, str]:
     """This process's environment with only the scenario's deployment settings."""
-    env = {k: v for k, v in os.environ.items()
-           if not (k.startswith("DR_") and k not in TOOL_VARIABLES)}
+    env = {
+        k: v for k, v in os.environ.items() if not (k.startswith("DR_") and k not in TOOL_VARIABLES)
+    }
     env.update(ENVIRONMENT_SUFFIX=SUFFIX, **settings)
     return env
 
@@ -196,18 +240,26 @@ def terraform_counts(plan_output: str) -> dict[str, int]:
     found = re.search(r"Plan: (\d+) to add, (\d+) to change, (\d+) to destroy", plan_output)
     if found is None:
         raise RuntimeError(f"no plan summary in terraform's output:\n{plan_output[-2000:]}")
-    return dict(zip(("add", "change", "destroy"), map(int, found.groups())))
+    return dict(zip(("add", "change", "destroy"), map(int, found.groups()), strict=True))
 
 
-def plan_fixture(run: e2e.Run, scenario: Scenario, out: Path, summary: dict, password: str,
-                 plan_file: str = "review.tfplan") -> str:
+def plan_fixture(
+    run: e2e.Run,
+    scenario: Scenario,
+    out: Path,
+    summary: dict,
+    password: str,
+    plan_file: str = "review.tfplan",
+) -> str:
     planned = run.tf("plan", "-input=false", "-parallelism=20", f"-out={plan_file}")
     plan = json.loads(run.tf("show", "-json", plan_file).stdout)
     counts = terraform_counts(planned.stdout)
     size = write_fixture(out / f"{scenario.name}.json.gz", plan, password)
     summary[scenario.name] = {"settings": scenario.settings, "terraform_counts": counts}
-    return (f"{counts['add']} to add, {counts['change']} to change, {counts['destroy']} to "
-            f"destroy; {scenario.name}.json.gz {size / 1024:.0f} KiB")
+    return (
+        f"{counts['add']} to add, {counts['change']} to change, {counts['destroy']} to "
+        f"destroy; {scenario.name}.json.gz {size / 1024:.0f} KiB"
+    )
 
 
 def write_fixture(path: Path, plan: dict, password: str) -> int:
@@ -220,8 +272,10 @@ def write_fixture(path: Path, plan: dict, password: str) -> int:
     data = json.dumps(kept, indent=1, sort_keys=True).encode() + b"\n"
     if password.encode() in data:
         raise RuntimeError(f"the master password is in the plan for {path.name}; not written")
-    with path.open("wb") as raw, gzip.GzipFile(filename="", mode="wb", fileobj=raw,
-                                               compresslevel=9, mtime=0) as packed:
+    with (
+        path.open("wb") as raw,
+        gzip.GzipFile(filename="", mode="wb", fileobj=raw, compresslevel=9, mtime=0) as packed,
+    ):
         packed.write(data)
     return path.stat().st_size
 
@@ -233,8 +287,10 @@ def write_index(out: Path, summary: dict) -> None:
         c = summary[scenario.name]["terraform_counts"]
         settings = ", ".join(f"`{k}={v}`" for k, v in scenario.settings.items())
         what = scenario.what + (f" ({settings})" if settings else "")
-        rows.append(f"| `{scenario.name}.json.gz` | {what} | {c['add']} to add, "
-                    f"{c['change']} to change, {c['destroy']} to destroy |")
+        rows.append(
+            f"| `{scenario.name}.json.gz` | {what} | {c['add']} to add, "
+            f"{c['change']} to change, {c['destroy']} to destroy |"
+        )
     (out / "README.md").write_text(f"""# Plan fixtures
 
 Real Terraform plans (`terraform show -json` of `terraform plan -out`) of the default
@@ -261,6 +317,7 @@ the master password. `summary.json` holds Terraform's own count of each plan (it
 
 
 # Driver -----------------------------------------------------------------------------------
+
 
 def generate(out: Path) -> int:
     if WORKDIR.exists():
@@ -297,15 +354,22 @@ def generate(out: Path) -> int:
         step("create inputs", lambda: e2e.create_inputs(deployed))
         step("terraform init", init)
         # e2e.apply applies apply.tfplan: the plan of the empty state is that plan.
-        step("plan: create", lambda: plan_fixture(deployed, CREATE, staging, summary,
-                                                  deployed.password, plan_file="apply.tfplan"))
+        step(
+            "plan: create",
+            lambda: plan_fixture(
+                deployed, CREATE, staging, summary, deployed.password, plan_file="apply.tfplan"
+            ),
+        )
         applied = True  # from here on, something may exist to destroy
         step("apply", lambda: e2e.apply(deployed))
         for scenario in SCENARIOS:
-            step(f"synthesize: {scenario.name}", lambda: prepare(scenario))
-            step(f"plan: {scenario.name}",
-                 lambda: plan_fixture(runs[scenario.name], scenario, staging, summary,
-                                      deployed.password))
+            step(f"synthesize: {scenario.name}", lambda scenario=scenario: prepare(scenario))
+            step(
+                f"plan: {scenario.name}",
+                lambda scenario=scenario: plan_fixture(
+                    runs[scenario.name], scenario, staging, summary, deployed.password
+                ),
+            )
         write_index(staging, summary)
         for path in sorted(staging.iterdir()):  # all or nothing: no mix of old and new
             shutil.copy(path, out / path.name)
@@ -324,17 +388,23 @@ def generate(out: Path) -> int:
     if failed:
         print(f"\nplan fixtures FAILED in phase '{failed}'", file=sys.stderr)
         return 1
-    sizes = ", ".join(f"{p.name} {p.stat().st_size / 1024:.0f} KiB"
-                      for p in sorted(out.glob("*.json.gz")))
+    sizes = ", ".join(
+        f"{p.name} {p.stat().st_size / 1024:.0f} KiB" for p in sorted(out.glob("*.json.gz"))
+    )
     print(f"\nwrote {len(summary)} fixtures to {out}: {sizes}")
     return 0
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m tools.plan_fixtures",
-                                     description=__doc__.split("\n\n")[0])
-    parser.add_argument("--out", type=Path, default=DEFAULT_OUT,
-                        help="where to write the fixtures (default: tests/fixtures/plans)")
+    parser = argparse.ArgumentParser(
+        prog="python -m tools.plan_fixtures", description=__doc__.split("\n\n")[0]
+    )
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=DEFAULT_OUT,
+        help="where to write the fixtures (default: tests/fixtures/plans)",
+    )
     args = parser.parse_args(argv)
     start = time.perf_counter()
     code = generate(args.out.resolve())

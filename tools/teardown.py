@@ -35,9 +35,10 @@ import os
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -67,19 +68,27 @@ class Detached:
             return "no global database to detach"
         if not self.detached:
             return f"the writer {self.writer} is the only member: nothing to detach"
-        return (f"detached {', '.join(self.detached)} from the global database in "
-                f"{self.seconds:.1f} s; the writer {self.writer} stays")
+        return (
+            f"detached {', '.join(self.detached)} from the global database in "
+            f"{self.seconds:.1f} s; the writer {self.writer} stays"
+        )
 
 
 def region_of(arn: str) -> str:
     return arn.split(":")[3]
 
 
-def detach_non_writers(rds_in: RdsIn, global_cluster_id: str, regions: tuple[str, str], *,
-                       timeout: float = DETACH_TIMEOUT_SECONDS, poll: float = POLL_SECONDS,
-                       clock: Callable[[], float] = time.monotonic,
-                       sleep: Callable[[float], None] = time.sleep,
-                       say: Callable[[str], None] = print) -> Detached:
+def detach_non_writers(
+    rds_in: RdsIn,
+    global_cluster_id: str,
+    regions: tuple[str, str],
+    *,
+    timeout: float = DETACH_TIMEOUT_SECONDS,
+    poll: float = POLL_SECONDS,
+    clock: Callable[[], float] = time.monotonic,
+    sleep: Callable[[float], None] = time.sleep,
+    say: Callable[[str], None] = print,
+) -> Detached:
     """Remove every member but the writer from the global cluster and wait for it."""
     started = clock()
     members = _members(rds_in, global_cluster_id, regions)
@@ -90,14 +99,18 @@ def detach_non_writers(rds_in: RdsIn, global_cluster_id: str, regions: tuple[str
         raise TeardownError(
             f"the global database {global_cluster_id} has {len(writers)} writers "
             f"({', '.join(writers) or 'none'}): a switchover or failover is still running; "
-            "run the teardown again when it has finished")
+            "run the teardown again when it has finished"
+        )
     (writer,) = writers
     others = [m["DBClusterArn"] for m in members if m["DBClusterArn"] != writer]
     for arn in others:
-        say(f"    detaching {arn} from {global_cluster_id} (RemoveFromGlobalCluster in "
-            f"{region_of(arn)})")
+        say(
+            f"    detaching {arn} from {global_cluster_id} (RemoveFromGlobalCluster in "
+            f"{region_of(arn)})"
+        )
         rds_in(region_of(arn)).remove_from_global_cluster(
-            GlobalClusterIdentifier=global_cluster_id, DbClusterIdentifier=arn)
+            GlobalClusterIdentifier=global_cluster_id, DbClusterIdentifier=arn
+        )
     deadline = started + timeout
     while others:
         remaining = _members(rds_in, global_cluster_id, regions) or []
@@ -108,38 +121,45 @@ def detach_non_writers(rds_in: RdsIn, global_cluster_id: str, regions: tuple[str
         if clock() >= deadline:
             raise TeardownError(
                 f"after {timeout:.0f} s, {', '.join(still + busy)} is still a member or not "
-                "available; check the RDS console and run the teardown again")
+                "available; check the RDS console and run the teardown again"
+            )
         sleep(poll)
     return Detached(writer=writer, detached=others, seconds=round(clock() - started, 3))
 
 
-def _members(rds_in: RdsIn, global_cluster_id: str,
-             regions: tuple[str, str]) -> list[dict[str, Any]] | None:
+def _members(
+    rds_in: RdsIn, global_cluster_id: str, regions: tuple[str, str]
+) -> list[dict[str, Any]] | None:
     """The global cluster's members as either region sees it; None when it does not exist."""
     errors = []
     for region in regions:
         rds = rds_in(region)
         try:
-            found = rds.describe_global_clusters(
-                GlobalClusterIdentifier=global_cluster_id)["GlobalClusters"]
+            found = rds.describe_global_clusters(GlobalClusterIdentifier=global_cluster_id)[
+                "GlobalClusters"
+            ]
         except rds.exceptions.GlobalClusterNotFoundFault:
             return None
         except Exception as error:  # noqa: BLE001 - the region may be down: ask the other
             errors.append(f"{region}: {error}")
             continue
         return found[0].get("GlobalClusterMembers", []) if found else None
-    raise TeardownError("neither region can describe the global database: "
-                        + "; ".join(errors))
+    raise TeardownError("neither region can describe the global database: " + "; ".join(errors))
 
 
 def _status(rds_in: RdsIn, arn: str) -> str | None:
-    (cluster,) = rds_in(region_of(arn)).describe_db_clusters(
-        DBClusterIdentifier=arn)["DBClusters"]
+    (cluster,) = rds_in(region_of(arn)).describe_db_clusters(DBClusterIdentifier=arn)["DBClusters"]
     return cluster.get("Status")
 
 
-def teardown(config: DrConfig, stack_dir: Path, rds_in: RdsIn, *,
-             say: Callable[[str], None] = print, **waits: Any) -> Detached:
+def teardown(
+    config: DrConfig,
+    stack_dir: Path,
+    rds_in: RdsIn,
+    *,
+    say: Callable[[str], None] = print,
+    **waits: Any,
+) -> Detached:
     """Detach (aurora-global), then ``terraform destroy`` the synthesized, initialized stack."""
     detached = Detached()
     if config.database_mode == "aurora-global":
@@ -147,12 +167,22 @@ def teardown(config: DrConfig, stack_dir: Path, rds_in: RdsIn, *,
         global_cluster_id = (outputs.get("global_cluster_id") or {}).get("value")
         if global_cluster_id:
             detached = detach_non_writers(
-                rds_in, global_cluster_id, (config.primary_region, config.secondary_region),
-                say=say, **waits)
+                rds_in,
+                global_cluster_id,
+                (config.primary_region, config.secondary_region),
+                say=say,
+                **waits,
+            )
     say(f"    {detached.summary()}")
     say("    terraform destroy")
-    terraform.run(stack_dir, "destroy", "-auto-approve", "-input=false", "-parallelism=20",
-                  progress=_finished_resources(say))
+    terraform.run(
+        stack_dir,
+        "destroy",
+        "-auto-approve",
+        "-input=false",
+        "-parallelism=20",
+        progress=_finished_resources(say),
+    )
     return detached
 
 
@@ -164,6 +194,7 @@ def _finished_resources(say: Callable[[str], None]) -> Callable[[str], None]:
         if "Destruction complete after" in line or line.startswith("Error"):
             done += "Destruction complete after" in line
             say(f"    [{done:3d}] {line.strip()}")
+
     return show
 
 
@@ -173,40 +204,54 @@ def boto3_rds(config: DrConfig) -> RdsIn:
     from botocore.config import Config
 
     endpoint = config.emulator_endpoint or None
-    credentials = ({"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
-                   if endpoint else {})
+    credentials = (
+        {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"} if endpoint else {}
+    )
     clients: dict[str, Any] = {}
 
     def rds_in(region: str) -> Any:
         if region not in clients:
             clients[region] = boto3.client(
-                "rds", region_name=region, endpoint_url=endpoint, **credentials,
-                config=Config(retries={"max_attempts": 5, "mode": "standard"}))
+                "rds",
+                region_name=region,
+                endpoint_url=endpoint,
+                **credentials,
+                config=Config(retries={"max_attempts": 5, "mode": "standard"}),
+            )
         return clients[region]
+
     return rds_in
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="./run destroy", description=__doc__.split("\n")[0])
-    parser.add_argument("--yes", action="store_true",
-                        help="do not ask for the environment suffix before destroying")
+    parser.add_argument(
+        "--yes", action="store_true", help="do not ask for the environment suffix before destroying"
+    )
     args = parser.parse_args(argv)
     try:
         config = load_config(os.environ, read_context(ROOT))
     except ConfigError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
-    where = (f"environment {config.environment_suffix!r} ({config.database_mode}, "
-             f"{config.primary_region} -> {config.secondary_region}, state "
-             f"{'s3://' + config.state_bucket + '/' + config.state_key if config.state_bucket else 'local'})")
+    state = f"s3://{config.state_bucket}/{config.state_key}" if config.state_bucket else "local"
+    where = (
+        f"environment {config.environment_suffix!r} ({config.database_mode}, "
+        f"{config.primary_region} -> {config.secondary_region}, state {state})"
+    )
     if not args.yes:
         answer = input(f"Destroy {where}? Type the environment suffix to confirm: ")
         if answer.strip() != config.environment_suffix:
             print("not confirmed: nothing was destroyed", file=sys.stderr)
             return 2
     print(f"destroying {where}")
-    synthesized = subprocess.run([sys.executable, str(ROOT / "main.py")], cwd=ROOT,
-                                 env=dict(os.environ), capture_output=True, text=True)
+    synthesized = subprocess.run(
+        [sys.executable, str(ROOT / "main.py")],
+        cwd=ROOT,
+        env=dict(os.environ),
+        capture_output=True,
+        text=True,
+    )
     if synthesized.returncode != 0:
         print(synthesized.stdout + synthesized.stderr, file=sys.stderr)
         return 2 if synthesized.returncode == 2 else 1

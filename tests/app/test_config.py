@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from support.bad_settings import BAD
-
 from constructs_lib.config import ConfigError, DrConfig, load_config
+from support.bad_settings import BAD
 
 
 def test_defaults_describe_the_documented_deployment():
@@ -14,7 +13,10 @@ def test_defaults_describe_the_documented_deployment():
     config = load_config({}, {})
     # Then the documented defaults hold, and the derived ones follow the suffix
     assert (config.environment_suffix, config.primary_region, config.secondary_region) == (
-        "dev", "us-east-1", "us-west-2")
+        "dev",
+        "us-east-1",
+        "us-west-2",
+    )
     assert config.engine_version == "15.10"
     assert config.parameter_family == "aurora-postgresql15"
     assert config.port == 5432
@@ -22,8 +24,12 @@ def test_defaults_describe_the_documented_deployment():
     assert config.master_secret == "dbdr/dev/master-credentials"
     assert config.state_key == "dbdr/dev/terraform.tfstate"
     assert config.state_region == "us-east-1"
-    assert config.required_tags == {"Environment": "dev", "Project": "dbdr",
-                                    "CostCenter": "platform", "DisasterRecovery": "enabled"}
+    assert config.required_tags == {
+        "Environment": "dev",
+        "Project": "dbdr",
+        "CostCenter": "platform",
+        "DisasterRecovery": "enabled",
+    }
 
 
 def test_environment_beats_context_beats_default():
@@ -37,13 +43,20 @@ def test_environment_beats_context_beats_default():
 def test_rds_replica_mode_derives_engine_version_family_and_failover_dns():
     config = load_config({"DR_DATABASE_MODE": "rds-replica"}, {})
     assert (config.engine, config.engine_version, config.parameter_family) == (
-        "postgres", "15.12", "postgres15")
+        "postgres",
+        "15.12",
+        "postgres15",
+    )
     # Failover records: DNS moves by Route 53's data plane; weights stay on request
     assert config.dns_routing == "failover"
     assert config.log_exports == ("postgresql", "upgrade")
     assert config.tls_parameter == ("rds.force_ssl", "1")
-    assert load_config({"DR_DATABASE_MODE": "rds-replica", "DR_DNS_ROUTING": "weighted"},
-                       {}).dns_routing == "weighted"
+    assert (
+        load_config(
+            {"DR_DATABASE_MODE": "rds-replica", "DR_DNS_ROUTING": "weighted"}, {}
+        ).dns_routing
+        == "weighted"
+    )
     # Aurora: a CNAME to the global writer endpoint, which Aurora moves itself
     assert load_config({}, {}).dns_routing == "global-endpoint"
 
@@ -55,10 +68,13 @@ def test_mysql_engine_derives_its_own_version_port_family_and_tls_parameter():
     assert config.tls_parameter == ("require_secure_transport", "ON")
 
 
-@pytest.mark.parametrize("raw, expected", [
-    ('{"Team": "db", "Tier": "1"}', {"Team": "db", "Tier": "1"}),
-    ("Team=db, Tier=1", {"Team": "db", "Tier": "1"}),
-])
+@pytest.mark.parametrize(
+    "raw, expected",
+    [
+        ('{"Team": "db", "Tier": "1"}', {"Team": "db", "Tier": "1"}),
+        ("Team=db, Tier=1", {"Team": "db", "Tier": "1"}),
+    ],
+)
 def test_extra_tags_parse_from_json_or_pairs_and_never_override_required(raw, expected):
     config = load_config({"DR_TAGS": raw + ("" if raw.startswith("{") else ",Project=x")}, {})
     assert {k: config.required_tags[k] for k in expected} == expected
@@ -70,7 +86,10 @@ def test_lists_parse_from_commas_or_json():
     b = load_config({}, {"allowed_cidrs": ["10.1.0.0/16", "10.2.0.0/16"]})
     assert a.allowed_cidrs == b.allowed_cidrs == ("10.1.0.0/16", "10.2.0.0/16")
 
-@pytest.mark.parametrize("env, setting, allowed", BAD, ids=[b[1] + "-" + str(i) for i, b in enumerate(BAD)])
+
+@pytest.mark.parametrize(
+    "env, setting, allowed", BAD, ids=[b[1] + "-" + str(i) for i, b in enumerate(BAD)]
+)
 def test_invalid_setting_is_named_with_value_and_what_is_allowed(env, setting, allowed):
     with pytest.raises(ConfigError) as raised:
         load_config(env, {})
@@ -81,15 +100,18 @@ def test_invalid_setting_is_named_with_value_and_what_is_allowed(env, setting, a
     assert list(env)[-1] in message  # the variable that carried the value is named
 
 
-@pytest.mark.parametrize("variable, setting", [
-    ("ENVIRONMENT_SUFFIX", "environment_suffix"),
-    ("DR_PRIMARY_REGION", "primary_region"),
-    ("DR_SECONDARY_REGION", "secondary_region"),
-    ("DR_MASTER_SECRET", "master_secret"),
-    ("DR_STATE_BUCKET", "state_bucket"),
-    ("DR_STATE_KEY", "state_key"),
-    ("DR_BACKUP_RETENTION_DAYS", "backup_retention_days"),
-])
+@pytest.mark.parametrize(
+    "variable, setting",
+    [
+        ("ENVIRONMENT_SUFFIX", "environment_suffix"),
+        ("DR_PRIMARY_REGION", "primary_region"),
+        ("DR_SECONDARY_REGION", "secondary_region"),
+        ("DR_MASTER_SECRET", "master_secret"),
+        ("DR_STATE_BUCKET", "state_bucket"),
+        ("DR_STATE_KEY", "state_key"),
+        ("DR_BACKUP_RETENTION_DAYS", "backup_retention_days"),
+    ],
+)
 def test_a_variable_set_but_empty_is_an_error_naming_it_not_the_default(variable, setting):
     # Given a CI job whose variable is missing, so it exports an empty string
     with pytest.raises(ConfigError) as raised:
@@ -106,8 +128,10 @@ def test_an_empty_context_value_is_an_error_too():
 
 
 def test_settings_whose_empty_value_means_none_accept_it():
-    config = load_config({"DR_ALERT_EMAIL": "", "DR_ALLOWED_CIDRS": "", "DR_TAGS": ""},
-                         {"alert_email": "oncall@example.com"})
+    config = load_config(
+        {"DR_ALERT_EMAIL": "", "DR_ALLOWED_CIDRS": "", "DR_TAGS": ""},
+        {"alert_email": "oncall@example.com"},
+    )
     assert (config.alert_email, config.allowed_cidrs, config.tags) == ("", (), {})
 
 
@@ -118,8 +142,9 @@ def test_unknown_context_key_is_rejected_but_cdktf_feature_flags_pass():
 
 
 def test_readme_documents_every_setting_with_its_default():
-    from support import ROOT
     import dataclasses
+
+    from support import ROOT
 
     readme = (ROOT / "README.md").read_text()
     table = readme.split("## Configuration", 1)[1].split("## Deploying", 1)[0]
@@ -135,6 +160,9 @@ def test_production_profile_turns_protection_and_final_snapshots_on():
 
 
 def test_legacy_tls_optional_turns_the_engines_tls_parameter_off():
-    assert load_config({"DR_LEGACY_TLS_OPTIONAL": "true"}, {}).tls_parameter == ("rds.force_ssl", "0")
+    assert load_config({"DR_LEGACY_TLS_OPTIONAL": "true"}, {}).tls_parameter == (
+        "rds.force_ssl",
+        "0",
+    )
     mysql = load_config({"DR_LEGACY_TLS_OPTIONAL": "true", "DR_ENGINE": "aurora-mysql"}, {})
     assert mysql.tls_parameter == ("require_secure_transport", "OFF")

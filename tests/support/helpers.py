@@ -6,7 +6,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from cdktf import Testing, TerraformStack
+from cdktf import TerraformStack, Testing
 from cdktf_cdktf_provider_aws.provider import AwsProvider
 
 from constructs_lib.naming import Namer
@@ -61,16 +61,24 @@ def new_stack() -> TestStack:
 
 def regional_base(t: TestStack) -> dict[str, tuple]:
     """Key and VPC in each region: what the database, alarms and DNS constructs stand on."""
-    from constructs_lib.security.regional_key import RegionalKey, RegionalKeyProps
     from constructs_lib.network.regional_vpc import RegionalVpc, RegionalVpcProps
+    from constructs_lib.security.regional_key import RegionalKey, RegionalKeyProps
 
     base = {}
-    for role, provider, region, cidr in (("primary", t.primary, PRIMARY, "10.10.0.0/16"),
-                                         ("secondary", t.secondary, SECONDARY, "10.20.0.0/16")):
-        key = RegionalKey(t.stack, f"{role}Key", RegionalKeyProps(
-            provider=provider, region=region, namer=NAMER))
-        vpc = RegionalVpc(t.stack, f"{role}Vpc", RegionalVpcProps(
-            provider=provider, region=region, namer=NAMER, key=key, cidr=cidr, port=5432))
+    for role, provider, region, cidr in (
+        ("primary", t.primary, PRIMARY, "10.10.0.0/16"),
+        ("secondary", t.secondary, SECONDARY, "10.20.0.0/16"),
+    ):
+        key = RegionalKey(
+            t.stack, f"{role}Key", RegionalKeyProps(provider=provider, region=region, namer=NAMER)
+        )
+        vpc = RegionalVpc(
+            t.stack,
+            f"{role}Vpc",
+            RegionalVpcProps(
+                provider=provider, region=region, namer=NAMER, key=key, cidr=cidr, port=5432
+            ),
+        )
         base[role] = (provider, region, key, vpc)
     return base
 
@@ -78,47 +86,88 @@ def regional_base(t: TestStack) -> dict[str, tuple]:
 def postgres_settings(**overrides):
     from constructs_lib.database.aurora_regional_cluster import AuroraClusterSettings
 
-    values = dict(engine="aurora-postgresql", engine_version="15.10",
-                  parameter_family="aurora-postgresql15", tls_parameter=("rds.force_ssl", "1"),
-                  log_exports=("postgresql",), instance_class="db.r6g.large")
+    values = dict(
+        engine="aurora-postgresql",
+        engine_version="15.10",
+        parameter_family="aurora-postgresql15",
+        tls_parameter=("rds.force_ssl", "1"),
+        log_exports=("postgresql",),
+        instance_class="db.r6g.large",
+    )
     values.update(overrides)
     return AuroraClusterSettings(**values)
 
 
-def global_database(t: TestStack, base: dict, *, settings=None, primary_instances: int = 2,
-                    secondary_instances: int = 1, **overrides):
+def global_database(
+    t: TestStack,
+    base: dict,
+    *,
+    settings=None,
+    primary_instances: int = 2,
+    secondary_instances: int = 1,
+    **overrides,
+):
     from constructs_lib.database.aurora_global_cluster import (
-        AuroraGlobalCluster, AuroraGlobalClusterProps, AuroraRegion)
+        AuroraGlobalCluster,
+        AuroraGlobalClusterProps,
+        AuroraRegion,
+    )
 
     def region(role, count):
         provider, name, key, vpc = base[role]
-        return AuroraRegion(provider=provider, region=name, vpc=vpc, key=key,
-                            instance_count=count)
+        return AuroraRegion(provider=provider, region=name, vpc=vpc, key=key, instance_count=count)
 
-    props = dict(namer=NAMER, settings=settings or postgres_settings(),
-                 primary=region("primary", primary_instances),
-                 secondary=region("secondary", secondary_instances),
-                 master_secret="dbdr/test/master-credentials")
+    props = dict(
+        namer=NAMER,
+        settings=settings or postgres_settings(),
+        primary=region("primary", primary_instances),
+        secondary=region("secondary", secondary_instances),
+        master_secret="dbdr/test/master-credentials",
+    )
     props.update(overrides)
     return AuroraGlobalCluster(t.stack, "Database", AuroraGlobalClusterProps(**props))
 
 
-def canary(t: TestStack, base: dict, role: str, cluster, *, id: str | None = None,
-           topic_arn: str = "arn:aws:sns:us-east-1:123456789012:alerts", **overrides):
+def canary(
+    t: TestStack,
+    base: dict,
+    role: str,
+    cluster,
+    *,
+    id: str | None = None,
+    topic_arn: str = "arn:aws:sns:us-east-1:123456789012:alerts",
+    **overrides,
+):
     """A ConnectivityCanary for ``role``'s region, probing ``cluster``."""
-    from constructs_lib.monitoring.connectivity_canary import ConnectivityCanary, ConnectivityCanaryProps
+    from constructs_lib.monitoring.connectivity_canary import (
+        ConnectivityCanary,
+        ConnectivityCanaryProps,
+    )
 
     provider, region, key, vpc = base[role]
-    props = dict(provider=provider, region=region, namer=NAMER, key=key, vpc=vpc,
-                 engine="aurora-postgresql", endpoint=cluster.endpoint,
-                 database_id=cluster.identifier, database_name="appdb",
-                 secret_id="dbdr/test/master-credentials",
-                 secret_statements=[{
-                     "Sid": "ReadDatabaseCredentials",
-                     "Action": ["secretsmanager:GetSecretValue"],
-                     "Resource": ("arn:aws:secretsmanager:us-east-1:123456789012:secret:"
-                                  "dbdr/test/master-credentials-??????")}],
-                 alarm_topic_arn=topic_arn)
+    props = dict(
+        provider=provider,
+        region=region,
+        namer=NAMER,
+        key=key,
+        vpc=vpc,
+        engine="aurora-postgresql",
+        endpoint=cluster.endpoint,
+        database_id=cluster.identifier,
+        database_name="appdb",
+        secret_id="dbdr/test/master-credentials",
+        secret_statements=[
+            {
+                "Sid": "ReadDatabaseCredentials",
+                "Action": ["secretsmanager:GetSecretValue"],
+                "Resource": (
+                    "arn:aws:secretsmanager:us-east-1:123456789012:secret:"
+                    "dbdr/test/master-credentials-??????"
+                ),
+            }
+        ],
+        alarm_topic_arn=topic_arn,
+    )
     props.update(overrides)
     return ConnectivityCanary(t.stack, id or f"{role}Canary", ConnectivityCanaryProps(**props))
 
@@ -126,8 +175,9 @@ def canary(t: TestStack, base: dict, role: str, cluster, *, id: str | None = Non
 def rds_settings(**overrides):
     from constructs_lib.database.rds_regional_instance import RdsInstanceSettings
 
-    values = dict(engine_version="15.12", parameter_family="postgres15",
-                  tls_parameter=("rds.force_ssl", "1"))
+    values = dict(
+        engine_version="15.12", parameter_family="postgres15", tls_parameter=("rds.force_ssl", "1")
+    )
     values.update(overrides)
     return RdsInstanceSettings(**values)
 
@@ -135,13 +185,21 @@ def rds_settings(**overrides):
 def rds_database(t: TestStack, base: dict, *, settings=None, **overrides):
     """An RdsReplicaDatabase: primary in PRIMARY, read replica in SECONDARY."""
     from constructs_lib.database.rds_replica_database import (
-        RdsRegion, RdsReplicaDatabase, RdsReplicaDatabaseProps)
+        RdsRegion,
+        RdsReplicaDatabase,
+        RdsReplicaDatabaseProps,
+    )
 
     def region(role):
         provider, name, key, vpc = base[role]
         return RdsRegion(provider=provider, region=name, vpc=vpc, key=key)
 
-    props = dict(namer=NAMER, settings=settings or rds_settings(), primary=region("primary"),
-                 secondary=region("secondary"), master_secret="dbdr/test/master-credentials")
+    props = dict(
+        namer=NAMER,
+        settings=settings or rds_settings(),
+        primary=region("primary"),
+        secondary=region("secondary"),
+        master_secret="dbdr/test/master-credentials",
+    )
     props.update(overrides)
     return RdsReplicaDatabase(t.stack, "Database", RdsReplicaDatabaseProps(**props))

@@ -31,8 +31,9 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable, Self
+from typing import Any, Self
 
 import boto3
 import pytest
@@ -56,18 +57,24 @@ NAMESPACE = contract.NAMESPACE
 
 
 def deployed_settings(dr_mode: str) -> dict[str, str]:
-    """The orchestrator's settings as the stack sets them (constructs_lib/automation/failover_automation.py
+    """The orchestrator's settings as the stack sets them
+    (constructs_lib/automation/failover_automation.py
     from dr_lambdas/contract.py and the configuration's defaults): tests run with what
     production runs."""
     settings = {
-        "LOCK_TTL_SECONDS": str(contract.LOCK_TTL_SECONDS), "RPO_SECONDS": str(RPO_SECONDS),
+        "LOCK_TTL_SECONDS": str(contract.LOCK_TTL_SECONDS),
+        "RPO_SECONDS": str(RPO_SECONDS),
         "HEALTH_WINDOW_SECONDS": str(contract.HEALTH_WINDOW_SECONDS),
         "WAIT_TIMEOUT_SECONDS": str(contract.WAIT_TIMEOUT_SECONDS),
-        "POLL_SECONDS": str(contract.WRITER_POLL_SECONDS), "METRIC_NAMESPACE": NAMESPACE,
-        "METRIC_DIMENSION": contract.DIMENSION_OF[dr_mode]}
+        "POLL_SECONDS": str(contract.WRITER_POLL_SECONDS),
+        "METRIC_NAMESPACE": NAMESPACE,
+        "METRIC_DIMENSION": contract.DIMENSION_OF[dr_mode],
+    }
     if dr_mode == contract.RDS_REPLICA:
-        settings.update(MAX_HANDOVERS=str(contract.MAX_HANDOVERS),
-                        BACKUP_RETENTION_DAYS=str(DEFAULTS.backup_retention_days))
+        settings.update(
+            MAX_HANDOVERS=str(contract.MAX_HANDOVERS),
+            BACKUP_RETENTION_DAYS=str(DEFAULTS.backup_retention_days),
+        )
     return settings
 
 
@@ -108,8 +115,9 @@ class DeadRegion:
     """Clients for which every call into ``region`` (only to ``services``, and only
     ``operations``, when given) fails as if the region's endpoints were gone."""
 
-    def __init__(self, region: str, services: tuple[str, ...] = (),
-                 operations: tuple[str, ...] = ()) -> None:
+    def __init__(
+        self, region: str, services: tuple[str, ...] = (), operations: tuple[str, ...] = ()
+    ) -> None:
         self.region, self.services, self.operations = region, services, operations
         self._clients = handler.Clients()
         self.refused: list[str] = []
@@ -117,12 +125,14 @@ class DeadRegion:
     def __call__(self, service: str, region: str) -> Any:
         client = self._clients(service, region)
         if region == self.region and (not self.services or service in self.services):
+
             def unreachable(model, **_: Any) -> None:
                 if self.operations and model.name not in self.operations:
                     return
                 self.refused.append(f"{service}:{model.name}")
                 raise EndpointConnectionError(
-                    endpoint_url=f"https://{service}.{region}.amazonaws.com")
+                    endpoint_url=f"https://{service}.{region}.amazonaws.com"
+                )
 
             client.meta.events.register("before-call", unreachable)
         return client
@@ -164,8 +174,13 @@ class World:
     clock: FakeClock = field(default_factory=FakeClock)
 
     @classmethod
-    def build(cls, deployment: Deployment, dns_mode: str, target: dict[str, str],
-              member_env: dict[str, str]) -> Self:
+    def build(
+        cls,
+        deployment: Deployment,
+        dns_mode: str,
+        target: dict[str, str],
+        member_env: dict[str, str],
+    ) -> Self:
         """Everything around the members, whose endpoints are ``target``;
         ``member_env`` is the orchestrator's environment for the members themselves."""
         d = deployment
@@ -175,27 +190,42 @@ class World:
             topics[region], queues[region] = _create_topic_with_inbox(region, d.topic)
             _create_canary_alarms(region, d)
             vpcs[region] = aws("ec2", region).create_vpc(
-                CidrBlock="10.10.0.0/16" if region == PRIMARY else "10.20.0.0/16")["Vpc"]["VpcId"]
+                CidrBlock="10.10.0.0/16" if region == PRIMARY else "10.20.0.0/16"
+            )["Vpc"]["VpcId"]
         zone_id = _create_private_zone(d, vpcs)
         health_checks = {region: _create_writer_health_check(region, d) for region in REGIONS}
         _create_writer_records(d, zone_id, dns_mode, target, health_checks)
         env = {
-            **member_env, "HOME_REGION": SECONDARY,
-            "PRIMARY_REGION": PRIMARY, "SECONDARY_REGION": SECONDARY,
-            "HOSTED_ZONE_ID": zone_id, "WRITER_RECORD_NAME": d.writer_name, "DNS_MODE": dns_mode,
+            **member_env,
+            "HOME_REGION": SECONDARY,
+            "PRIMARY_REGION": PRIMARY,
+            "SECONDARY_REGION": SECONDARY,
+            "HOSTED_ZONE_ID": zone_id,
+            "WRITER_RECORD_NAME": d.writer_name,
+            "DNS_MODE": dns_mode,
             "PRIMARY_WRITER_ALARM": d.writer_alarm(PRIMARY),
             "SECONDARY_WRITER_ALARM": d.writer_alarm(SECONDARY),
-            "PRIMARY_TOPIC_ARN": topics[PRIMARY], "SECONDARY_TOPIC_ARN": topics[SECONDARY],
-            "LOCK_TABLE": d.lock_table, **deployed_settings(member_env["DR_MODE"]),
+            "PRIMARY_TOPIC_ARN": topics[PRIMARY],
+            "SECONDARY_TOPIC_ARN": topics[SECONDARY],
+            "LOCK_TABLE": d.lock_table,
+            **deployed_settings(member_env["DR_MODE"]),
         }
-        return cls(deployment=d, dns_mode=dns_mode, env=env, zone_id=zone_id, target=target,
-                   health_check=health_checks, queues=queues)
+        return cls(
+            deployment=d,
+            dns_mode=dns_mode,
+            env=env,
+            zone_id=zone_id,
+            target=target,
+            health_check=health_checks,
+            queues=queues,
+        )
 
     def config(self, **env: str) -> OrchestratorConfig:
         return OrchestratorConfig.from_env({**self.env, **env})
 
-    def invoke(self, event: Any, *, home: str = SECONDARY, env: dict[str, str] | None = None,
-               **kwargs: Any) -> dict[str, Any]:
+    def invoke(
+        self, event: Any, *, home: str = SECONDARY, env: dict[str, str] | None = None, **kwargs: Any
+    ) -> dict[str, Any]:
         config = self.config(HOME_REGION=home, **(env or {}))
         kwargs.setdefault("clock", self.clock.monotonic)
         kwargs.setdefault("sleep", self.clock.sleep)
@@ -207,20 +237,28 @@ class World:
 
     def writer_records(self) -> dict[str, dict[str, Any]]:
         """Set identifier -> the writer name's record."""
-        records = aws("route53", PRIMARY).list_resource_record_sets(
-            HostedZoneId=self.zone_id)["ResourceRecordSets"]
-        return {r["SetIdentifier"]: r for r in records
-                if r["Name"] == self.deployment.writer_name + "."}
+        records = aws("route53", PRIMARY).list_resource_record_sets(HostedZoneId=self.zone_id)[
+            "ResourceRecordSets"
+        ]
+        return {
+            r["SetIdentifier"]: r for r in records if r["Name"] == self.deployment.writer_name + "."
+        }
 
     def weighted(self) -> dict[str, tuple[int, str]]:
         """Set identifier -> (weight, target) of the writer name's records."""
-        return {name: (r["Weight"], r["ResourceRecords"][0]["Value"])
-                for name, r in self.writer_records().items() if "Weight" in r}
+        return {
+            name: (r["Weight"], r["ResourceRecords"][0]["Value"])
+            for name, r in self.writer_records().items()
+            if "Weight" in r
+        }
 
     def writer_alarm_states(self) -> dict[str, str]:
-        return {region: aws("cloudwatch", region).describe_alarms(
-            AlarmNames=[self.deployment.writer_alarm(region)])["MetricAlarms"][0]["StateValue"]
-            for region in REGIONS}
+        return {
+            region: aws("cloudwatch", region).describe_alarms(
+                AlarmNames=[self.deployment.writer_alarm(region)]
+            )["MetricAlarms"][0]["StateValue"]
+            for region in REGIONS
+        }
 
     def notifications(self) -> dict[str, list[dict[str, Any]]]:
         """Messages published to each region's topic since the last call, decoded."""
@@ -230,7 +268,8 @@ class World:
             found[region] = []
             while True:
                 batch = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get(
-                    "Messages", [])
+                    "Messages", []
+                )
                 if not batch:
                     break
                 for message in batch:
@@ -241,8 +280,10 @@ class World:
 
     def phases(self) -> dict[str, list[str]]:
         """The phases of the messages published to each region's topic since the last call."""
-        return {region: [m["phase"] for m in messages]
-                for region, messages in self.notifications().items()}
+        return {
+            region: [m["phase"] for m in messages]
+            for region, messages in self.notifications().items()
+        }
 
     def lock_items(self, region: str = SECONDARY) -> list[dict[str, Any]]:
         """The failover lock, when an item holds it (the table also remembers fences and
@@ -252,24 +293,35 @@ class World:
 
     def put_lock(self, holder: str, expires_at: int) -> None:
         """A lock item as another run (live, or crashed) leaves it."""
-        aws("dynamodb", SECONDARY).put_item(TableName=self.deployment.lock_table, Item={
-            "pk": {"S": self.deployment.lock_key}, "holder": {"S": holder},
-            "expires_at": {"N": str(expires_at)}, "ttl": {"N": str(expires_at)}})
+        aws("dynamodb", SECONDARY).put_item(
+            TableName=self.deployment.lock_table,
+            Item={
+                "pk": {"S": self.deployment.lock_key},
+                "holder": {"S": holder},
+                "expires_at": {"N": str(expires_at)},
+                "ttl": {"N": str(expires_at)},
+            },
+        )
 
     def duration_metrics(self, region: str = SECONDARY) -> list[float]:
         return self.orchestrator_metric("FailoverDurationSeconds", region)
 
-    def orchestrator_metric(self, name: str, region: str = SECONDARY,
-                            member: str | None = None) -> list[float]:
+    def orchestrator_metric(
+        self, name: str, region: str = SECONDARY, member: str | None = None
+    ) -> list[float]:
         """What the orchestrator in ``region`` published of ``name`` in the last minutes
         (the largest value of each minute), about the member of ``member``'s region
         (default: its own)."""
-        end = dt.datetime.now(dt.timezone.utc) + dt.timedelta(minutes=1)
+        end = dt.datetime.now(dt.UTC) + dt.timedelta(minutes=1)
         points = aws("cloudwatch", region).get_metric_statistics(
-            Namespace=NAMESPACE, MetricName=name,
+            Namespace=NAMESPACE,
+            MetricName=name,
             Dimensions=self._dimensions(member or region),
             StartTime=end - dt.timedelta(minutes=10),
-            EndTime=end, Period=60, Statistics=["Maximum"])["Datapoints"]
+            EndTime=end,
+            Period=60,
+            Statistics=["Maximum"],
+        )["Datapoints"]
         return [p["Maximum"] for p in points]
 
     # -- what the canary and RDS report ----------------------------------------------------
@@ -281,14 +333,23 @@ class World:
         """The member's canary cannot probe (its secret, credentials or permissions)."""
         self.put_metric(region, NAMESPACE, "CanaryError", 1, "Count", seconds_ago)
 
-    def peer(self, region: str, value: float, seconds_ago: int = 30,
-             seen_from: str = SECONDARY) -> None:
+    def peer(
+        self, region: str, value: float, seconds_ago: int = 30, seen_from: str = SECONDARY
+    ) -> None:
         """What the other region's canary says of the member in ``region`` across the
         peering (published in the region it was probed from)."""
-        aws("cloudwatch", seen_from).put_metric_data(Namespace=NAMESPACE, MetricData=[{
-            "MetricName": "PeerConnectivityOk", "Value": value, "Unit": "Count",
-            "Timestamp": dt.datetime.now(dt.timezone.utc) - dt.timedelta(seconds=seconds_ago),
-            "Dimensions": self._dimensions(region)}])
+        aws("cloudwatch", seen_from).put_metric_data(
+            Namespace=NAMESPACE,
+            MetricData=[
+                {
+                    "MetricName": "PeerConnectivityOk",
+                    "Value": value,
+                    "Unit": "Count",
+                    "Timestamp": dt.datetime.now(dt.UTC) - dt.timedelta(seconds=seconds_ago),
+                    "Dimensions": self._dimensions(region),
+                }
+            ],
+        )
 
     def outage(self, region: str) -> None:
         """The member is down, and two independent signals say so: its canary cannot connect,
@@ -302,24 +363,34 @@ class World:
 
         rds_backends[ACCOUNT][region].databases[instance_id].status = status
 
-    def put_metric(self, region: str, namespace: str, name: str, value: float, unit: str,
-                   seconds_ago: int) -> None:
+    def put_metric(
+        self, region: str, namespace: str, name: str, value: float, unit: str, seconds_ago: int
+    ) -> None:
         """A datapoint about the member in ``region``, ``seconds_ago`` old."""
-        aws("cloudwatch", region).put_metric_data(Namespace=namespace, MetricData=[{
-            "MetricName": name, "Value": value, "Unit": unit,
-            "Timestamp": dt.datetime.now(dt.timezone.utc) - dt.timedelta(seconds=seconds_ago),
-            "Dimensions": self._dimensions(region)}])
+        aws("cloudwatch", region).put_metric_data(
+            Namespace=namespace,
+            MetricData=[
+                {
+                    "MetricName": name,
+                    "Value": value,
+                    "Unit": unit,
+                    "Timestamp": dt.datetime.now(dt.UTC) - dt.timedelta(seconds=seconds_ago),
+                    "Dimensions": self._dimensions(region),
+                }
+            ],
+        )
 
     def _dimensions(self, region: str) -> list[dict[str, str]]:
-        return [{"Name": self.deployment.dimension,
-                 "Value": self.deployment.member_id[region]}]
+        return [{"Name": self.deployment.dimension, "Value": self.deployment.member_id[region]}]
 
 
 def _create_lock_table(region: str, name: str) -> None:
     aws("dynamodb", region).create_table(
-        TableName=name, BillingMode="PAY_PER_REQUEST",
+        TableName=name,
+        BillingMode="PAY_PER_REQUEST",
         KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
-        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}])
+        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+    )
 
 
 def _create_topic_with_inbox(region: str, name: str) -> tuple[str, str]:
@@ -327,8 +398,9 @@ def _create_topic_with_inbox(region: str, name: str) -> tuple[str, str]:
     sns, sqs = aws("sns", region), aws("sqs", region)
     topic = sns.create_topic(Name=name)["TopicArn"]
     queue = sqs.create_queue(QueueName=f"{name}-inbox")["QueueUrl"]
-    queue_arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=[
-        "QueueArn"])["Attributes"]["QueueArn"]
+    queue_arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"][
+        "QueueArn"
+    ]
     sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=queue_arn)
     return topic, queue
 
@@ -339,71 +411,113 @@ def _create_canary_alarms(region: str, d: Deployment) -> None:
     cloudwatch = aws("cloudwatch", region)
     for metric, alarm in d.alarms[region].items():
         cloudwatch.put_metric_alarm(
-            AlarmName=alarm, Namespace=NAMESPACE, MetricName=metric,
+            AlarmName=alarm,
+            Namespace=NAMESPACE,
+            MetricName=metric,
             Dimensions=[{"Name": d.dimension, "Value": d.member_id[region]}],
-            Statistic="Minimum", Period=60, EvaluationPeriods=1, Threshold=1,
-            ComparisonOperator="LessThanThreshold", TreatMissingData="breaching")
+            Statistic="Minimum",
+            Period=60,
+            EvaluationPeriods=1,
+            Threshold=1,
+            ComparisonOperator="LessThanThreshold",
+            TreatMissingData="breaching",
+        )
     cloudwatch.set_alarm_state(
-        AlarmName=d.writer_alarm(region), StateValue="OK" if region == PRIMARY else "ALARM",
-        StateReason="canary: IsWriter")
+        AlarmName=d.writer_alarm(region),
+        StateValue="OK" if region == PRIMARY else "ALARM",
+        StateReason="canary: IsWriter",
+    )
 
 
 def _create_private_zone(d: Deployment, vpcs: dict[str, str]) -> str:
     route53 = aws("route53", PRIMARY)
     zone_id = route53.create_hosted_zone(
-        Name=d.zone, CallerReference=d.zone, HostedZoneConfig={"PrivateZone": True},
-        VPC={"VPCRegion": PRIMARY, "VPCId": vpcs[PRIMARY]})["HostedZone"]["Id"].split("/")[-1]
+        Name=d.zone,
+        CallerReference=d.zone,
+        HostedZoneConfig={"PrivateZone": True},
+        VPC={"VPCRegion": PRIMARY, "VPCId": vpcs[PRIMARY]},
+    )["HostedZone"]["Id"].split("/")[-1]
     route53.associate_vpc_with_hosted_zone(
-        HostedZoneId=zone_id, VPC={"VPCRegion": SECONDARY, "VPCId": vpcs[SECONDARY]})
+        HostedZoneId=zone_id, VPC={"VPCRegion": SECONDARY, "VPCId": vpcs[SECONDARY]}
+    )
     return zone_id
 
 
 def _create_writer_health_check(region: str, d: Deployment) -> str:
     """Alarm-based checks: Route 53 cannot probe private endpoints."""
     route53 = aws("route53", PRIMARY)
-    children = {metric: route53.create_health_check(
-        CallerReference=f"hc-{alarm}", HealthCheckConfig={
-            "Type": "CLOUDWATCH_METRIC", "InsufficientDataHealthStatus": "Unhealthy",
-            "AlarmIdentifier": {"Region": region, "Name": alarm}})["HealthCheck"]["Id"]
-        for metric, alarm in d.alarms[region].items()}
+    children = {
+        metric: route53.create_health_check(
+            CallerReference=f"hc-{alarm}",
+            HealthCheckConfig={
+                "Type": "CLOUDWATCH_METRIC",
+                "InsufficientDataHealthStatus": "Unhealthy",
+                "AlarmIdentifier": {"Region": region, "Name": alarm},
+            },
+        )["HealthCheck"]["Id"]
+        for metric, alarm in d.alarms[region].items()
+    }
     if not d.calculated_health_checks:
         return children["IsWriter"]
     # Healthy only when all children are: the canary connects AND the member writes.
     return route53.create_health_check(
-        CallerReference=f"hc-{d.zone}-{region}", HealthCheckConfig={
-            "Type": "CALCULATED", "HealthThreshold": len(children),
-            "ChildHealthChecks": list(children.values())})["HealthCheck"]["Id"]
+        CallerReference=f"hc-{d.zone}-{region}",
+        HealthCheckConfig={
+            "Type": "CALCULATED",
+            "HealthThreshold": len(children),
+            "ChildHealthChecks": list(children.values()),
+        },
+    )["HealthCheck"]["Id"]
 
 
-def _create_writer_records(d: Deployment, zone_id: str, dns_mode: str,
-                           target: dict[str, str], health_checks: dict[str, str]) -> None:
+def _create_writer_records(
+    d: Deployment,
+    zone_id: str,
+    dns_mode: str,
+    target: dict[str, str],
+    health_checks: dict[str, str],
+) -> None:
     changes = []
     for region in REGIONS:
-        record: dict[str, Any] = {"Name": d.writer_name, "Type": "CNAME", "TTL": 30,
-                                  "SetIdentifier": ROLE[region],
-                                  "HealthCheckId": health_checks[region],
-                                  "ResourceRecords": [{"Value": target[region]}]}
+        record: dict[str, Any] = {
+            "Name": d.writer_name,
+            "Type": "CNAME",
+            "TTL": 30,
+            "SetIdentifier": ROLE[region],
+            "HealthCheckId": health_checks[region],
+            "ResourceRecords": [{"Value": target[region]}],
+        }
         if dns_mode == "failover":
             record["Failover"] = ROLE[region].upper()
         else:
             record["Weight"] = 100 if region == PRIMARY else 0
         changes.append({"Action": "CREATE", "ResourceRecordSet": record})
     aws("route53", PRIMARY).change_resource_record_sets(
-        HostedZoneId=zone_id, ChangeBatch={"Changes": changes})
+        HostedZoneId=zone_id, ChangeBatch={"Changes": changes}
+    )
 
 
 # -- configuration without AWS ----------------------------------------------------------------
 
-def static_env(d: Deployment, dr_mode: str, dns_mode: str,
-               member_env: Callable[[str], dict[str, str]]) -> dict[str, str]:
+
+def static_env(
+    d: Deployment, dr_mode: str, dns_mode: str, member_env: Callable[[str], dict[str, str]]
+) -> dict[str, str]:
     """A complete environment whose values need no AWS (the shape ``World.build`` makes,
     without the optional settings); ``member_env(region)`` names that region's member,
     without the ``PRIMARY_`` / ``SECONDARY_`` prefix. Failover records come with the writer
     alarms they need."""
-    env = {"DR_MODE": dr_mode, "HOME_REGION": SECONDARY, "PRIMARY_REGION": PRIMARY,
-           "SECONDARY_REGION": SECONDARY, "HOSTED_ZONE_ID": "Z0123456789ABCDEFGHIJ",
-           "WRITER_RECORD_NAME": d.writer_name, "DNS_MODE": dns_mode,
-           "LOCK_TABLE": d.lock_table, **deployed_settings(dr_mode)}
+    env = {
+        "DR_MODE": dr_mode,
+        "HOME_REGION": SECONDARY,
+        "PRIMARY_REGION": PRIMARY,
+        "SECONDARY_REGION": SECONDARY,
+        "HOSTED_ZONE_ID": "Z0123456789ABCDEFGHIJ",
+        "WRITER_RECORD_NAME": d.writer_name,
+        "DNS_MODE": dns_mode,
+        "LOCK_TABLE": d.lock_table,
+        **deployed_settings(dr_mode),
+    }
     for region in REGIONS:
         role = ROLE[region].upper()
         env.update({f"{role}_{name}": value for name, value in member_env(region).items()})
@@ -415,8 +529,10 @@ def static_env(d: Deployment, dr_mode: str, dns_mode: str,
 
 def changed(env: dict[str, str], change: dict[str, str | None]) -> dict[str, str]:
     """``env`` with ``change`` applied: a value of None removes the setting."""
-    return {**{k: v for k, v in env.items() if k not in change},
-            **{k: v for k, v in change.items() if v is not None}}
+    return {
+        **{k: v for k, v in env.items() if k not in change},
+        **{k: v for k, v in change.items() if v is not None},
+    }
 
 
 class CallLog:
@@ -430,7 +546,8 @@ class CallLog:
         client = self._clients(service, region)
         if not getattr(client, "_call_log", None):
             client.meta.events.register(
-                "before-call", lambda model, **_: self.calls.append(f"{service}:{model.name}"))
+                "before-call", lambda model, **_: self.calls.append(f"{service}:{model.name}")
+            )
             client._call_log = True
         return client
 
@@ -458,8 +575,9 @@ class _LambdaStandIn:
     def invoke(self, **kwargs: Any) -> dict[str, Any]:
         if self.owner.fail:
             raise RuntimeError("Lambda is unreachable")
-        self.owner.invokes.append({"region": self.region, **kwargs,
-                                   "Payload": json.loads(kwargs["Payload"])})
+        self.owner.invokes.append(
+            {"region": self.region, **kwargs, "Payload": json.loads(kwargs["Payload"])}
+        )
         if self.owner.on_invoke:
             self.owner.on_invoke()
         return {"StatusCode": 202}

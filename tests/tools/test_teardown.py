@@ -32,56 +32,71 @@ def rds(rds_clients):
 @pytest.fixture()
 def deployed(rds):
     """A global database with one instance per member, as the stack deploys it."""
-    rds[PRIMARY].create_global_cluster(GlobalClusterIdentifier=GLOBAL_ID, Engine=ENGINE,
-                                       EngineVersion="15.10")
+    rds[PRIMARY].create_global_cluster(
+        GlobalClusterIdentifier=GLOBAL_ID, Engine=ENGINE, EngineVersion="15.10"
+    )
     arns = {}
     for region, role in ((PRIMARY, "primary"), (SECONDARY, "secondary")):
-        credentials = ({"MasterUsername": "dbadmin", "MasterUserPassword": "not-a-secret"}
-                       if role == "primary" else {})
+        credentials = (
+            {"MasterUsername": "dbadmin", "MasterUserPassword": "not-a-secret"}
+            if role == "primary"
+            else {}
+        )
         arns[region] = rds[region].create_db_cluster(
-            DBClusterIdentifier=f"td-{role}", Engine=ENGINE, EngineVersion="15.10",
-            GlobalClusterIdentifier=GLOBAL_ID, **credentials)["DBCluster"]["DBClusterArn"]
-        rds[region].create_db_instance(DBInstanceIdentifier=f"td-{role}-1",
-                                       DBClusterIdentifier=f"td-{role}", Engine=ENGINE,
-                                       DBInstanceClass="db.r6g.large")
+            DBClusterIdentifier=f"td-{role}",
+            Engine=ENGINE,
+            EngineVersion="15.10",
+            GlobalClusterIdentifier=GLOBAL_ID,
+            **credentials,
+        )["DBCluster"]["DBClusterArn"]
+        rds[region].create_db_instance(
+            DBInstanceIdentifier=f"td-{role}-1",
+            DBClusterIdentifier=f"td-{role}",
+            Engine=ENGINE,
+            DBInstanceClass="db.r6g.large",
+        )
     return arns
 
 
 def _members(rds):
-    (found,) = rds[PRIMARY].describe_global_clusters(
-        GlobalClusterIdentifier=GLOBAL_ID)["GlobalClusters"]
+    (found,) = rds[PRIMARY].describe_global_clusters(GlobalClusterIdentifier=GLOBAL_ID)[
+        "GlobalClusters"
+    ]
     return {m["DBClusterArn"]: m["IsWriter"] for m in found["GlobalClusterMembers"]}
 
 
 def _destroy_in_terraform_order(rds):
     """What Terraform does: the secondary member (created last) first."""
     for region, role in ((SECONDARY, "secondary"), (PRIMARY, "primary")):
-        rds[region].delete_db_instance(DBInstanceIdentifier=f"td-{role}-1",
-                                       SkipFinalSnapshot=True)
+        rds[region].delete_db_instance(DBInstanceIdentifier=f"td-{role}-1", SkipFinalSnapshot=True)
         rds[region].delete_db_cluster(DBClusterIdentifier=f"td-{role}", SkipFinalSnapshot=True)
 
 
-def test_after_a_failover_the_old_primary_is_detached_and_the_destroy_goes_through(
-        rds, deployed):
+def test_after_a_failover_the_old_primary_is_detached_and_the_destroy_goes_through(rds, deployed):
     # Given a failover: the writer is in the secondary region
-    rds[SECONDARY].failover_global_cluster(GlobalClusterIdentifier=GLOBAL_ID,
-                                           TargetDbClusterIdentifier=deployed[SECONDARY],
-                                           AllowDataLoss=True)
+    rds[SECONDARY].failover_global_cluster(
+        GlobalClusterIdentifier=GLOBAL_ID,
+        TargetDbClusterIdentifier=deployed[SECONDARY],
+        AllowDataLoss=True,
+    )
     # (a destroy in Terraform's order is refused there, as on AWS)
     with pytest.raises(ClientError, match="Cannot delete the last instance of the master"):
-        rds[SECONDARY].delete_db_instance(DBInstanceIdentifier="td-secondary-1",
-                                          SkipFinalSnapshot=True)
+        rds[SECONDARY].delete_db_instance(
+            DBInstanceIdentifier="td-secondary-1", SkipFinalSnapshot=True
+        )
     # When the teardown detaches
     said = []
-    result = detach_non_writers(lambda region: rds[region], GLOBAL_ID, (PRIMARY, SECONDARY),
-                                poll=0, say=said.append)
+    result = detach_non_writers(
+        lambda region: rds[region], GLOBAL_ID, (PRIMARY, SECONDARY), poll=0, say=said.append
+    )
     # Then only the writer is left in the global database, the old primary stands alone
     assert (result.writer, result.detached) == (deployed[SECONDARY], [deployed[PRIMARY]])
     assert _members(rds) == {deployed[SECONDARY]: True}
     (old,) = rds[PRIMARY].describe_db_clusters(DBClusterIdentifier="td-primary")["DBClusters"]
     assert not old.get("GlobalClusterIdentifier") and old["Status"] == "available"
-    assert said == [f"    detaching {deployed[PRIMARY]} from {GLOBAL_ID} "
-                    f"(RemoveFromGlobalCluster in {PRIMARY})"]
+    assert said == [
+        f"    detaching {deployed[PRIMARY]} from {GLOBAL_ID} (RemoveFromGlobalCluster in {PRIMARY})"
+    ]
     # and Terraform's order now destroys everything
     _destroy_in_terraform_order(rds)
     assert rds[PRIMARY].describe_db_clusters()["DBClusters"] == []
@@ -89,16 +104,18 @@ def test_after_a_failover_the_old_primary_is_detached_and_the_destroy_goes_throu
 
 
 def test_without_a_failover_the_secondary_is_detached_and_the_writer_stays(rds, deployed):
-    result = detach_non_writers(lambda region: rds[region], GLOBAL_ID, (PRIMARY, SECONDARY),
-                                poll=0, say=lambda _: None)
+    result = detach_non_writers(
+        lambda region: rds[region], GLOBAL_ID, (PRIMARY, SECONDARY), poll=0, say=lambda _: None
+    )
     assert (result.writer, result.detached) == (deployed[PRIMARY], [deployed[SECONDARY]])
     _destroy_in_terraform_order(rds)
     assert rds[SECONDARY].describe_db_instances()["DBInstances"] == []
 
 
 def test_a_missing_global_database_needs_no_detaching(rds):
-    result = detach_non_writers(lambda region: rds[region], GLOBAL_ID, (PRIMARY, SECONDARY),
-                                poll=0, say=lambda _: None)
+    result = detach_non_writers(
+        lambda region: rds[region], GLOBAL_ID, (PRIMARY, SECONDARY), poll=0, say=lambda _: None
+    )
     assert result.writer is None and result.summary() == "no global database to detach"
 
 
@@ -117,17 +134,23 @@ def test_a_region_that_cannot_describe_the_global_database_is_skipped(rds, deplo
 
     result = detach_non_writers(
         lambda region: Unreachable(rds[region]) if region == PRIMARY else rds[region],
-        GLOBAL_ID, (PRIMARY, SECONDARY), poll=0, say=lambda _: None)
+        GLOBAL_ID,
+        (PRIMARY, SECONDARY),
+        poll=0,
+        say=lambda _: None,
+    )
     assert (result.writer, result.detached) == (deployed[PRIMARY], [deployed[SECONDARY]])
 
 
 def test_a_global_database_without_one_writer_stops_the_teardown(rds, deployed):
     # Given a global database whose writer left (as while a failover is in progress)
-    rds[PRIMARY].remove_from_global_cluster(GlobalClusterIdentifier=GLOBAL_ID,
-                                            DbClusterIdentifier=deployed[PRIMARY])
+    rds[PRIMARY].remove_from_global_cluster(
+        GlobalClusterIdentifier=GLOBAL_ID, DbClusterIdentifier=deployed[PRIMARY]
+    )
     with pytest.raises(TeardownError, match="0 writers .* run the teardown again"):
-        detach_non_writers(lambda region: rds[region], GLOBAL_ID, (PRIMARY, SECONDARY),
-                           poll=0, say=lambda _: None)
+        detach_non_writers(
+            lambda region: rds[region], GLOBAL_ID, (PRIMARY, SECONDARY), poll=0, say=lambda _: None
+        )
 
 
 def test_a_member_that_never_leaves_times_out_with_a_bounded_wait(rds, deployed):
@@ -145,10 +168,16 @@ def test_a_member_that_never_leaves_times_out_with_a_bounded_wait(rds, deployed)
 
     ticks = iter(range(0, 10_000, 10))
     with pytest.raises(TeardownError, match="after 60 s, .* is still a member"):
-        detach_non_writers(lambda region: NeverLeaves(rds[region]), GLOBAL_ID,
-                           (PRIMARY, SECONDARY), timeout=60, poll=10,
-                           clock=lambda: next(ticks), sleep=lambda _: None,
-                           say=lambda _: None)
+        detach_non_writers(
+            lambda region: NeverLeaves(rds[region]),
+            GLOBAL_ID,
+            (PRIMARY, SECONDARY),
+            timeout=60,
+            poll=10,
+            clock=lambda: next(ticks),
+            sleep=lambda _: None,
+            say=lambda _: None,
+        )
 
 
 def _teardown_command(env: dict[str, str], answer: str):
@@ -158,11 +187,18 @@ def _teardown_command(env: dict[str, str], answer: str):
     from pathlib import Path
 
     root = Path(__file__).resolve().parents[2]
-    clean = {k: v for k, v in os.environ.items()
-             if not k.startswith("DR_") and k != "ENVIRONMENT_SUFFIX"}
-    return subprocess.run([sys.executable, "-m", "tools.teardown"], cwd=root,
-                          env={**clean, **env}, input=answer, capture_output=True, text=True,
-                          timeout=60)
+    clean = {
+        k: v for k, v in os.environ.items() if not k.startswith("DR_") and k != "ENVIRONMENT_SUFFIX"
+    }
+    return subprocess.run(
+        [sys.executable, "-m", "tools.teardown"],
+        cwd=root,
+        env={**clean, **env},
+        input=answer,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
 
 
 def test_the_command_destroys_nothing_unless_the_suffix_is_typed_back():
@@ -175,6 +211,7 @@ def test_the_command_destroys_nothing_unless_the_suffix_is_typed_back():
 def test_the_command_refuses_an_empty_suffix_before_anything_else():
     done = _teardown_command({"ENVIRONMENT_SUFFIX": ""}, "")
     assert done.returncode == 2
-    assert done.stderr.strip().startswith("error: invalid environment_suffix='' (from "
-                                          "ENVIRONMENT_SUFFIX): is set but empty")
+    assert done.stderr.strip().startswith(
+        "error: invalid environment_suffix='' (from ENVIRONMENT_SUFFIX): is set but empty"
+    )
     assert "Traceback" not in done.stderr

@@ -6,7 +6,10 @@ import json
 import pytest
 
 from constructs_lib.automation.failover_automation import (
-    FailoverAutomation, FailoverAutomationProps, RegionSide)
+    FailoverAutomation,
+    FailoverAutomationProps,
+    RegionSide,
+)
 from constructs_lib.dns.failover_dns import DnsRegion, FailoverDns, FailoverDnsProps
 from constructs_lib.monitoring.lag_alarms import LagAlarms, LagAlarmsProps
 from support.helpers import NAMER, canary, global_database, new_stack, regional_base, resources
@@ -19,27 +22,56 @@ def _automation(**overrides):
     sides, canaries, alarms = {}, {}, {}
     for role, cluster in (("primary", database.primary), ("secondary", database.secondary)):
         provider, region, key, vpc = base[role]
-        alarms[role] = LagAlarms(t.stack, f"{role}Alarms", LagAlarmsProps(
-            provider=provider, region=region, namer=NAMER, key=key, database=cluster))
+        alarms[role] = LagAlarms(
+            t.stack,
+            f"{role}Alarms",
+            LagAlarmsProps(
+                provider=provider, region=region, namer=NAMER, key=key, database=cluster
+            ),
+        )
         canaries[role] = canary(t, base, role, cluster, topic_arn=alarms[role].topic_arn)
-        sides[role] = RegionSide(provider=provider, region=region, key=key, database=cluster,
-                                 topic_arn=alarms[role].topic_arn,
-                                 writer_alarm=canaries[role].writer_alarm)
-    dns = FailoverDns(t.stack, "Dns", FailoverDnsProps(
-        provider=t.primary, namer=NAMER, zone_name="db-test.internal",
-        **{role: DnsRegion(region=base[role][1], vpc=base[role][3],
-                           database=getattr(database, role),
-                           health_alarms=(canaries[role].connectivity_alarm,
-                                          canaries[role].writer_alarm))
-           for role in ("primary", "secondary")}))
+        sides[role] = RegionSide(
+            provider=provider,
+            region=region,
+            key=key,
+            database=cluster,
+            topic_arn=alarms[role].topic_arn,
+            writer_alarm=canaries[role].writer_alarm,
+        )
+    dns = FailoverDns(
+        t.stack,
+        "Dns",
+        FailoverDnsProps(
+            provider=t.primary,
+            namer=NAMER,
+            zone_name="db-test.internal",
+            **{
+                role: DnsRegion(
+                    region=base[role][1],
+                    vpc=base[role][3],
+                    database=getattr(database, role),
+                    health_alarms=(canaries[role].connectivity_alarm, canaries[role].writer_alarm),
+                )
+                for role in ("primary", "secondary")
+            },
+        ),
+    )
     for home in ("primary", "secondary"):
-        props = dict(namer=NAMER, home=home, primary=sides["primary"], secondary=sides["secondary"],
-                     global_cluster_id=database.global_cluster_id,
-                     global_cluster_arn=database.global_cluster.arn,
-                     hosted_zone_id=dns.zone_id, hosted_zone_arn=dns.zone_arn,
-                     writer_record_name=dns.writer_name,
-                     primary_down_alarms=(canaries["primary"].connectivity_alarm,
-                                          alarms["primary"].writer_health_alarm))
+        props = dict(
+            namer=NAMER,
+            home=home,
+            primary=sides["primary"],
+            secondary=sides["secondary"],
+            global_cluster_id=database.global_cluster_id,
+            global_cluster_arn=database.global_cluster.arn,
+            hosted_zone_id=dns.zone_id,
+            hosted_zone_arn=dns.zone_arn,
+            writer_record_name=dns.writer_name,
+            primary_down_alarms=(
+                canaries["primary"].connectivity_alarm,
+                alarms["primary"].writer_health_alarm,
+            ),
+        )
         props.update(overrides)
         FailoverAutomation(t.stack, f"{home}Failover", FailoverAutomationProps(**props))
     return t.synth()
@@ -51,8 +83,11 @@ def doc():
 
 
 def _orchestrators(doc):
-    return {f["provider"].split(".")[1]: f for f in resources(doc, "aws_lambda_function").values()
-            if f["handler"].startswith("dr_lambdas.orchestrator")}
+    return {
+        f["provider"].split(".")[1]: f
+        for f in resources(doc, "aws_lambda_function").values()
+        if f["handler"].startswith("dr_lambdas.orchestrator")
+    }
 
 
 def test_one_orchestrator_per_region_promoting_its_own_region(doc):
@@ -79,24 +114,34 @@ def test_lock_table_is_encrypted_recoverable_and_expires_items(doc):
 
 
 def test_only_the_secondary_copy_is_triggered_by_schedule_and_the_primary_down_alarm(doc):
-    rules = [r for r in resources(doc, "aws_cloudwatch_event_rule").values()
-             if "watchdog" in r["name"]]
+    rules = [
+        r for r in resources(doc, "aws_cloudwatch_event_rule").values() if "watchdog" in r["name"]
+    ]
     assert [r["provider"] for r in rules] == ["aws.secondary"]
     (composite,) = resources(doc, "aws_cloudwatch_composite_alarm").values()
     assert composite["provider"] == "aws.primary"
     assert composite["alarm_rule"].count("ALARM(") == 2 and " OR " in composite["alarm_rule"]
-    (subscription,) = [s for s in resources(doc, "aws_sns_topic_subscription").values()
-                       if s["protocol"] == "lambda"]
+    (subscription,) = [
+        s
+        for s in resources(doc, "aws_sns_topic_subscription").values()
+        if s["protocol"] == "lambda"
+    ]
     assert subscription["provider"] == "aws.primary"  # the topic's region
-    orchestrator = [n for n, f in resources(doc, "aws_lambda_function").items()
-                    if f["provider"] == "aws.secondary" and "orchestrator" in f["function_name"]][0]
+    orchestrator = [
+        n
+        for n, f in resources(doc, "aws_lambda_function").items()
+        if f["provider"] == "aws.secondary" and "orchestrator" in f["function_name"]
+    ][0]
     assert subscription["endpoint"] == f"${{aws_lambda_function.{orchestrator}.arn}}"
     assert "NewStateValue" in subscription["filter_policy"]
 
 
 def test_role_acts_only_on_this_deployments_resources(doc):
-    policies = [json.loads(p["policy"]) for p in resources(doc, "aws_iam_role_policy").values()
-                if "orchestrator" in p["name"]]
+    policies = [
+        json.loads(p["policy"])
+        for p in resources(doc, "aws_iam_role_policy").values()
+        if "orchestrator" in p["name"]
+    ]
     assert len(policies) == 2
     for policy in policies:
         statements = {s["Sid"]: s for s in policy["Statement"]}
@@ -108,41 +153,60 @@ def test_role_acts_only_on_this_deployments_resources(doc):
         instances = statements["ReadTheInstances"]
         assert instances["Action"] == ["rds:DescribeDBInstances"]
         assert len(instances["Resource"]) == 3
-        assert all(r.startswith("${aws_rds_cluster_instance.") and r.endswith(".arn}")
-                   for r in instances["Resource"])
+        assert all(
+            r.startswith("${aws_rds_cluster_instance.") and r.endswith(".arn}")
+            for r in instances["Resource"]
+        )
         # Failover records move by their health checks: no Route 53 permission at all
-        assert not [s for s in policy["Statement"]
-                    if any(a.startswith("route53:") for a in s["Action"])]
-        assert all(r.startswith("${aws_cloudwatch_metric_alarm.")
-                   for r in statements["MarkWriterAlarms"]["Resource"])
+        assert not [
+            s for s in policy["Statement"] if any(a.startswith("route53:") for a in s["Action"])
+        ]
+        assert all(
+            r.startswith("${aws_cloudwatch_metric_alarm.")
+            for r in statements["MarkWriterAlarms"]["Resource"]
+        )
         star = sorted(sid for sid, s in statements.items() if s["Resource"] == "*")
         assert star == ["PublishFailoverMetric", "ReadHealthMetrics"]
 
 
-@pytest.mark.parametrize("dns_mode, dns_actions", [
-    ("global-endpoint", set()),  # Aurora moves the global writer endpoint: no DNS step
-    ("failover", {"cloudwatch:SetAlarmState"}),
-    ("weighted", {"route53:ChangeResourceRecordSets", "route53:ListResourceRecordSets"}),
-])
+@pytest.mark.parametrize(
+    "dns_mode, dns_actions",
+    [
+        ("global-endpoint", set()),  # Aurora moves the global writer endpoint: no DNS step
+        ("failover", {"cloudwatch:SetAlarmState"}),
+        ("weighted", {"route53:ChangeResourceRecordSets", "route53:ListResourceRecordSets"}),
+    ],
+)
 def test_only_weighted_records_need_the_route53_control_plane(dns_mode, dns_actions):
     doc = _automation(dns_mode=dns_mode)
-    for policy in [json.loads(p["policy"]) for p in resources(doc, "aws_iam_role_policy").values()
-                   if "orchestrator" in p["name"]]:
+    for policy in [
+        json.loads(p["policy"])
+        for p in resources(doc, "aws_iam_role_policy").values()
+        if "orchestrator" in p["name"]
+    ]:
         granted = {a for s in policy["Statement"] for a in s["Action"]}
-        assert {a for a in granted if a.startswith("route53:") or a.endswith("SetAlarmState")} \
-            == dns_actions
-    environments = [f["environment"]["variables"]
-                    for f in resources(doc, "aws_lambda_function").values()
-                    if "orchestrator" in f["function_name"]]
+        assert {
+            a for a in granted if a.startswith("route53:") or a.endswith("SetAlarmState")
+        } == dns_actions
+    environments = [
+        f["environment"]["variables"]
+        for f in resources(doc, "aws_lambda_function").values()
+        if "orchestrator" in f["function_name"]
+    ]
     assert {e["DNS_MODE"] for e in environments} == {dns_mode}
 
 
-@pytest.mark.parametrize("overrides, message", [
-    ({"dns_mode": "geo"},
-     "dns_mode must be one of global-endpoint, failover, weighted, got 'geo'"),
-    ({"rpo_seconds": 0}, "rpo_seconds must be >= 1, got 0"),
-    ({"primary_down_alarms": ()}, "needs primary_down_alarms"),
-])
+@pytest.mark.parametrize(
+    "overrides, message",
+    [
+        (
+            {"dns_mode": "geo"},
+            "dns_mode must be one of global-endpoint, failover, weighted, got 'geo'",
+        ),
+        ({"rpo_seconds": 0}, "rpo_seconds must be >= 1, got 0"),
+        ({"primary_down_alarms": ()}, "needs primary_down_alarms"),
+    ],
+)
 def test_invalid_props_are_rejected(overrides, message):
     with pytest.raises(ValueError, match=message):
         _automation(**overrides)

@@ -18,8 +18,13 @@ def test_package_holds_the_handler_shared_code_and_bundled_drivers_only(tmp_path
     path, _ = lambda_package.build("canary", tmp_path, ("pg8000", "scramp", "asn1crypto"))
     names = zipfile.ZipFile(path).namelist()
     assert names == sorted(names)
-    assert {"dr_lambdas/__init__.py", "dr_lambdas/common.py",
-            "dr_lambdas/canary/handler.py", "pg8000/__init__.py", "scramp/__init__.py"} <= set(names)
+    assert {
+        "dr_lambdas/__init__.py",
+        "dr_lambdas/common.py",
+        "dr_lambdas/canary/handler.py",
+        "pg8000/__init__.py",
+        "scramp/__init__.py",
+    } <= set(names)
     assert not any("orchestrator" in n or "__pycache__" in n or n.endswith(".pyc") for n in names)
     assert {i.date_time for i in zipfile.ZipFile(path).infolist()} == {lambda_package.FIXED_TIME}
 
@@ -31,12 +36,21 @@ def test_every_project_module_a_package_imports_is_in_it(function, tmp_path):
     path, _ = lambda_package.build(function, tmp_path)
     archive = zipfile.ZipFile(path)
     names = set(archive.namelist())
-    imported = {module for name in names if name.startswith("dr_lambdas/")
-                for module in re.findall(r"^\s*(?:from|import) (dr_lambdas(?:\.\w+)+)",
-                                         archive.read(name).decode(), re.MULTILINE)}
+    imported = {
+        module
+        for name in names
+        if name.startswith("dr_lambdas/")
+        for module in re.findall(
+            r"^\s*(?:from|import) (dr_lambdas(?:\.\w+)+)", archive.read(name).decode(), re.MULTILINE
+        )
+    }
     assert "dr_lambdas.contract" in imported  # the facts shared with the stack travel along
-    missing = {m for m in imported if m.replace(".", "/") + ".py" not in names
-               and m.replace(".", "/") + "/__init__.py" not in names}
+    missing = {
+        m
+        for m in imported
+        if m.replace(".", "/") + ".py" not in names
+        and m.replace(".", "/") + "/__init__.py" not in names
+    }
     assert not missing
 
 

@@ -7,12 +7,12 @@ import json
 import shutil
 from pathlib import Path
 
-import pytest
 import cdktf
+import pytest
 from cdktf import TerraformOutput
 
-from constructs_lib.data_protection.backup_buckets import BackupBuckets, BackupBucketsProps
 from constructs_lib.checks import skips_of
+from constructs_lib.data_protection.backup_buckets import BackupBuckets, BackupBucketsProps
 from constructs_lib.security.regional_key import KeyedRegion, RegionalKey, RegionalKeyProps
 from support.helpers import NAMER, PRIMARY, SECONDARY, new_stack, only, resources
 
@@ -23,10 +23,13 @@ EXPECTED_SKIPS = {"CKV_AWS_18", "CKV2_AWS_62"}
 def _regions(t, secondary_region: str = SECONDARY) -> dict[str, KeyedRegion]:
     """A key per region: all the buckets stand on (no VPC needed)."""
     regions = {}
-    for role, provider, region in (("primary", t.primary, PRIMARY),
-                                   ("secondary", t.secondary, secondary_region)):
-        key = RegionalKey(t.stack, f"{role}Key", RegionalKeyProps(
-            provider=provider, region=region, namer=NAMER))
+    for role, provider, region in (
+        ("primary", t.primary, PRIMARY),
+        ("secondary", t.secondary, secondary_region),
+    ):
+        key = RegionalKey(
+            t.stack, f"{role}Key", RegionalKeyProps(provider=provider, region=region, namer=NAMER)
+        )
         regions[role] = KeyedRegion(provider=provider, region=region, key=key)
     return regions
 
@@ -34,8 +37,13 @@ def _regions(t, secondary_region: str = SECONDARY) -> dict[str, KeyedRegion]:
 def _stack(secondary_region: str = SECONDARY, **overrides):
     t = new_stack()
     regions = _regions(t, secondary_region)
-    buckets = BackupBuckets(t.stack, "Backups", BackupBucketsProps(
-        namer=NAMER, primary=regions["primary"], secondary=regions["secondary"], **overrides))
+    buckets = BackupBuckets(
+        t.stack,
+        "Backups",
+        BackupBucketsProps(
+            namer=NAMER, primary=regions["primary"], secondary=regions["secondary"], **overrides
+        ),
+    )
     return t, buckets
 
 
@@ -90,18 +98,28 @@ def _depends_on(body: dict, rtype: str, doc: dict, role: str) -> bool:
 
 # Per region -------------------------------------------------------------------------------
 
+
 def test_each_region_gets_its_named_force_destroy_bucket_through_its_own_provider(doc):
     buckets = _by_role(doc, "aws_s3_bucket")
     assert {role: body["bucket"] for role, (_, body) in buckets.items()} == {
-        "primary": "dbdr-backups-use1-test", "secondary": "dbdr-backups-usw2-test"}
+        "primary": "dbdr-backups-use1-test",
+        "secondary": "dbdr-backups-usw2-test",
+    }
     assert all(body["force_destroy"] is True for _, body in buckets.values())
     assert all("acl" not in body and "tags" not in body for _, body in buckets.values())
 
 
-@pytest.mark.parametrize("rtype", [
-    "aws_s3_bucket_versioning", "aws_s3_bucket_server_side_encryption_configuration",
-    "aws_s3_bucket_public_access_block", "aws_s3_bucket_ownership_controls",
-    "aws_s3_bucket_policy", "aws_s3_bucket_lifecycle_configuration"])
+@pytest.mark.parametrize(
+    "rtype",
+    [
+        "aws_s3_bucket_versioning",
+        "aws_s3_bucket_server_side_encryption_configuration",
+        "aws_s3_bucket_public_access_block",
+        "aws_s3_bucket_ownership_controls",
+        "aws_s3_bucket_policy",
+        "aws_s3_bucket_lifecycle_configuration",
+    ],
+)
 def test_every_bucket_setting_targets_the_bucket_of_its_own_region(doc, rtype):
     for role, (_, body) in _by_role(doc, rtype).items():
         assert body["bucket"] == _bucket_ref(doc, role, "id")
@@ -115,17 +133,28 @@ def test_versioning_is_enabled_in_both_regions(doc):
 def test_default_encryption_is_the_regional_key_with_a_bucket_key(doc):
     encryption = _by_role(doc, "aws_s3_bucket_server_side_encryption_configuration")
     for role, (_, body) in encryption.items():
-        assert body["rule"] == [{
-            "apply_server_side_encryption_by_default": {
-                "sse_algorithm": "aws:kms", "kms_master_key_id": _key_arn(doc, role)},
-            "bucket_key_enabled": True}]
+        assert body["rule"] == [
+            {
+                "apply_server_side_encryption_by_default": {
+                    "sse_algorithm": "aws:kms",
+                    "kms_master_key_id": _key_arn(doc, role),
+                },
+                "bucket_key_enabled": True,
+            }
+        ]
 
 
 def test_public_access_is_blocked_and_acls_are_disabled(doc):
     for _, body in _by_role(doc, "aws_s3_bucket_public_access_block").values():
-        assert all(body[flag] is True for flag in (
-            "block_public_acls", "block_public_policy", "ignore_public_acls",
-            "restrict_public_buckets"))
+        assert all(
+            body[flag] is True
+            for flag in (
+                "block_public_acls",
+                "block_public_policy",
+                "ignore_public_acls",
+                "restrict_public_buckets",
+            )
+        )
     for _, body in _by_role(doc, "aws_s3_bucket_ownership_controls").values():
         assert body["rule"] == {"object_ownership": "BucketOwnerEnforced"}
 
@@ -133,10 +162,16 @@ def test_public_access_is_blocked_and_acls_are_disabled(doc):
 def test_bucket_policy_denies_every_request_that_is_not_tls(doc):
     for role, (_, body) in _by_role(doc, "aws_s3_bucket_policy").items():
         arn = _bucket_ref(doc, role, "arn")
-        assert json.loads(body["policy"])["Statement"] == [{
-            "Sid": "DenyInsecureTransport", "Effect": "Deny", "Principal": "*",
-            "Action": "s3:*", "Resource": [arn, f"{arn}/*"],
-            "Condition": {"Bool": {"aws:SecureTransport": "false"}}}]
+        assert json.loads(body["policy"])["Statement"] == [
+            {
+                "Sid": "DenyInsecureTransport",
+                "Effect": "Deny",
+                "Principal": "*",
+                "Action": "s3:*",
+                "Resource": [arn, f"{arn}/*"],
+                "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+            }
+        ]
         assert _depends_on(body, "aws_s3_bucket_public_access_block", doc, role)
 
 
@@ -144,10 +179,13 @@ def test_lifecycle_expires_current_and_noncurrent_versions_after_exactly_30_days
     for role, (_, body) in _by_role(doc, "aws_s3_bucket_lifecycle_configuration").items():
         (rule,) = body["rule"]
         assert rule == {
-            "id": "expire-backups", "status": "Enabled", "filter": [{}],
+            "id": "expire-backups",
+            "status": "Enabled",
+            "filter": [{}],
             "expiration": [{"days": 30}],
             "noncurrent_version_expiration": [{"noncurrent_days": 30}],
-            "abort_incomplete_multipart_upload": [{"days_after_initiation": 7}]}
+            "abort_incomplete_multipart_upload": [{"days_after_initiation": 7}],
+        }
         # S3 removes expired delete markers itself when current versions expire; the flag
         # cannot be combined with days (API_LifecycleExpiration).
         assert "expired_object_delete_marker" not in rule["expiration"][0]
@@ -155,6 +193,7 @@ def test_lifecycle_expires_current_and_noncurrent_versions_after_exactly_30_days
 
 
 # Replication ------------------------------------------------------------------------------
+
 
 def test_replication_runs_from_the_primary_after_both_buckets_are_versioned(doc):
     replication = only(doc, "aws_s3_bucket_replication_configuration")
@@ -171,7 +210,9 @@ def test_replication_runs_from_the_primary_after_both_buckets_are_versioned(doc)
 def test_replication_rule_uses_rtc_15_minutes_metrics_and_the_secondary_key(doc):
     (rule,) = only(doc, "aws_s3_bucket_replication_configuration")["rule"]
     assert rule == {
-        "id": "backups-to-secondary", "status": "Enabled", "filter": {},
+        "id": "backups-to-secondary",
+        "status": "Enabled",
+        "filter": {},
         "delete_marker_replication": {"status": "Enabled"},
         "source_selection_criteria": {"sse_kms_encrypted_objects": {"status": "Enabled"}},
         "destination": {
@@ -180,18 +221,27 @@ def test_replication_rule_uses_rtc_15_minutes_metrics_and_the_secondary_key(doc)
             "encryption_configuration": {"replica_kms_key_id": _key_arn(doc, "secondary")},
             "replication_time": {"status": "Enabled", "time": {"minutes": 15}},
             "metrics": {"status": "Enabled", "event_threshold": {"minutes": 15}},
-        }}
+        },
+    }
 
 
 def test_only_s3_of_this_account_can_assume_the_replication_role(doc):
     role = only(doc, "aws_iam_role")
     assert (role["name"], role["provider"]) == ("dbdr-backup-replication-test", "aws.primary")
     account = next(iter(doc["data"]["aws_caller_identity"]))
-    assert json.loads(role["assume_role_policy"])["Statement"] == [{
-        "Sid": "S3ReplicationInThisAccount", "Effect": "Allow",
-        "Principal": {"Service": "s3.amazonaws.com"}, "Action": "sts:AssumeRole",
-        "Condition": {"StringEquals": {
-            "aws:SourceAccount": f"${{data.aws_caller_identity.{account}.account_id}}"}}}]
+    assert json.loads(role["assume_role_policy"])["Statement"] == [
+        {
+            "Sid": "S3ReplicationInThisAccount",
+            "Effect": "Allow",
+            "Principal": {"Service": "s3.amazonaws.com"},
+            "Action": "sts:AssumeRole",
+            "Condition": {
+                "StringEquals": {
+                    "aws:SourceAccount": f"${{data.aws_caller_identity.{account}.account_id}}"
+                }
+            },
+        }
+    ]
 
 
 def test_replication_policy_grants_exactly_the_replication_actions_on_these_buckets_and_keys(doc):
@@ -202,36 +252,52 @@ def test_replication_policy_grants_exactly_the_replication_actions_on_these_buck
     source, destination = (_bucket_ref(doc, r, "arn") for r in ROLES)
 
     def through_s3(region, bucket):
-        return {"StringEquals": {"kms:ViaService": f"s3.{region}.amazonaws.com"},
-                "StringLike": {"kms:EncryptionContext:aws:s3:arn": [bucket, f"{bucket}/*"]}}
+        return {
+            "StringEquals": {"kms:ViaService": f"s3.{region}.amazonaws.com"},
+            "StringLike": {"kms:EncryptionContext:aws:s3:arn": [bucket, f"{bucket}/*"]},
+        }
 
     statements = {s.pop("Sid"): s for s in json.loads(policy["policy"])["Statement"]}
     assert statements == {
         "ReadSourceReplicationConfiguration": {
-            "Effect": "Allow", "Action": ["s3:GetReplicationConfiguration", "s3:ListBucket"],
-            "Resource": source},
+            "Effect": "Allow",
+            "Action": ["s3:GetReplicationConfiguration", "s3:ListBucket"],
+            "Resource": source,
+        },
         "ReadSourceObjectVersions": {
             "Effect": "Allow",
-            "Action": ["s3:GetObjectVersionForReplication", "s3:GetObjectVersionAcl",
-                       "s3:GetObjectVersionTagging"],
-            "Resource": f"{source}/*"},
+            "Action": [
+                "s3:GetObjectVersionForReplication",
+                "s3:GetObjectVersionAcl",
+                "s3:GetObjectVersionTagging",
+            ],
+            "Resource": f"{source}/*",
+        },
         "WriteReplicas": {
             "Effect": "Allow",
             "Action": ["s3:ReplicateObject", "s3:ReplicateDelete", "s3:ReplicateTags"],
-            "Resource": f"{destination}/*"},
+            "Resource": f"{destination}/*",
+        },
         "DecryptSourceObjects": {
-            "Effect": "Allow", "Action": ["kms:Decrypt"], "Resource": _key_arn(doc, "primary"),
-            "Condition": through_s3(PRIMARY, source)},
+            "Effect": "Allow",
+            "Action": ["kms:Decrypt"],
+            "Resource": _key_arn(doc, "primary"),
+            "Condition": through_s3(PRIMARY, source),
+        },
         "EncryptReplicas": {
-            "Effect": "Allow", "Action": ["kms:Encrypt", "kms:GenerateDataKey"],
+            "Effect": "Allow",
+            "Action": ["kms:Encrypt", "kms:GenerateDataKey"],
             "Resource": _key_arn(doc, "secondary"),
-            "Condition": through_s3(SECONDARY, destination)},
+            "Condition": through_s3(SECONDARY, destination),
+        },
     }
-    assert all("*" not in json.dumps(s["Action"]) and s["Resource"] != "*"
-               for s in statements.values())
+    assert all(
+        "*" not in json.dumps(s["Action"]) and s["Resource"] != "*" for s in statements.values()
+    )
 
 
 # Exposed attributes, checks, Terraform ----------------------------------------------------
+
 
 def test_exposes_buckets_names_arns_and_the_role_by_region(doc):
     outputs = {name: body["value"] for name, body in doc["output"].items()}
@@ -280,21 +346,32 @@ def test_expiration_days_and_force_destroy_follow_the_props():
         assert rule["noncurrent_version_expiration"] == [{"noncurrent_days": 365}]
 
 
-@pytest.mark.parametrize("overrides, message", [
-    ({"expiration_days": 0}, r"expiration_days must be 1\.\.3650, got 0"),
-    ({"expiration_days": 3651}, r"expiration_days must be 1\.\.3650, got 3651"),
-    ({"replication_time_minutes": 10},
-     r"replication_time_minutes must be 15 \(the only value S3 Replication Time Control "
-     r"accepts\), got 10"),
-    ({"secondary_region": PRIMARY},
-     "secondary region must differ from the primary, got us-east-1 twice"),
-])
+@pytest.mark.parametrize(
+    "overrides, message",
+    [
+        ({"expiration_days": 0}, r"expiration_days must be 1\.\.3650, got 0"),
+        ({"expiration_days": 3651}, r"expiration_days must be 1\.\.3650, got 3651"),
+        (
+            {"replication_time_minutes": 10},
+            r"replication_time_minutes must be 15 \(the only value S3 Replication Time Control "
+            r"accepts\), got 10",
+        ),
+        (
+            {"secondary_region": PRIMARY},
+            "secondary region must differ from the primary, got us-east-1 twice",
+        ),
+    ],
+)
 def test_invalid_props_are_rejected_before_any_resource(overrides, message):
     t = new_stack()
     overrides = dict(overrides)
     regions = _regions(t, overrides.pop("secondary_region", SECONDARY))
     with pytest.raises(ValueError, match=message):
-        BackupBuckets(t.stack, "Backups", BackupBucketsProps(
-            namer=NAMER, primary=regions["primary"], secondary=regions["secondary"],
-            **overrides))
+        BackupBuckets(
+            t.stack,
+            "Backups",
+            BackupBucketsProps(
+                namer=NAMER, primary=regions["primary"], secondary=regions["secondary"], **overrides
+            ),
+        )
     assert t.stack.node.find_child("Backups").node.children == []

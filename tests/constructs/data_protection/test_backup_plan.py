@@ -6,9 +6,17 @@ import json
 import pytest
 
 from constructs_lib.data_protection.backup_plan import DatabaseBackups, DatabaseBackupsProps
-from constructs_lib.security.regional_key import KeyedRegion
 from constructs_lib.naming import Namer
-from support.helpers import NAMER, global_database, new_stack, only, rds_database, regional_base, resources
+from constructs_lib.security.regional_key import KeyedRegion
+from support.helpers import (
+    NAMER,
+    global_database,
+    new_stack,
+    only,
+    rds_database,
+    regional_base,
+    resources,
+)
 
 
 def _vault_region(base, role):
@@ -17,8 +25,12 @@ def _vault_region(base, role):
 
 
 def _backups(t, base, database_arn, **overrides):
-    props = dict(namer=NAMER, primary=_vault_region(base, "primary"),
-                 secondary=_vault_region(base, "secondary"), database_arn=database_arn)
+    props = dict(
+        namer=NAMER,
+        primary=_vault_region(base, "primary"),
+        secondary=_vault_region(base, "secondary"),
+        database_arn=database_arn,
+    )
     props.update(overrides)
     return DatabaseBackups(t.stack, "Backups", DatabaseBackupsProps(**props))
 
@@ -39,8 +51,15 @@ def rds_doc():
     t = new_stack()
     base = regional_base(t)
     database = rds_database(t, base)
-    _backups(t, base, database.primary.arn, retention_days=7, copy_retention_days=90,
-             schedule="cron(30 6 ? * SUN *)", force_destroy=False)
+    _backups(
+        t,
+        base,
+        database.primary.arn,
+        retention_days=7,
+        copy_retention_days=90,
+        schedule="cron(30 6 ? * SUN *)",
+        force_destroy=False,
+    )
     return t.synth()
 
 
@@ -66,42 +85,50 @@ def test_one_destroyable_vault_per_region_encrypted_with_that_regions_key(aurora
 
 
 def test_daily_rule_keeps_the_backup_in_the_primary_vault_and_copies_it_to_the_secondary(
-        aurora_doc):
+    aurora_doc,
+):
     plan = only(aurora_doc, "aws_backup_plan")
     assert (plan["provider"], plan["name"]) == ("aws.primary", "dbdr-backup-plan-test")
     [rule] = plan["rule"]
     assert rule["rule_name"] == "daily"
-    assert rule["target_vault_name"] == _ref(aurora_doc, "aws_backup_vault", "aws.primary",
-                                             "name")
+    assert rule["target_vault_name"] == _ref(aurora_doc, "aws_backup_vault", "aws.primary", "name")
     assert rule["schedule"] == "cron(0 5 * * ? *)"
     assert (rule["start_window"], rule["completion_window"]) == (60, 180)
     assert rule["lifecycle"] == {"delete_after": 35}
-    assert rule["copy_action"] == [{
-        "destination_vault_arn": _ref(aurora_doc, "aws_backup_vault", "aws.secondary", "arn"),
-        "lifecycle": {"delete_after": 35}}]
+    assert rule["copy_action"] == [
+        {
+            "destination_vault_arn": _ref(aurora_doc, "aws_backup_vault", "aws.secondary", "arn"),
+            "lifecycle": {"delete_after": 35},
+        }
+    ]
 
 
-def test_role_is_assumable_by_aws_backup_of_this_account_only_with_the_managed_policies(
-        aurora_doc):
+def test_role_is_assumable_by_aws_backup_of_this_account_only_with_the_managed_policies(aurora_doc):
     name, role = _backup_role(aurora_doc)
     assert role["provider"] == "aws.primary"
     [statement] = json.loads(role["assume_role_policy"])["Statement"]
     assert statement["Principal"] == {"Service": "backup.amazonaws.com"}
     assert statement["Action"] == "sts:AssumeRole"
-    assert statement["Condition"] == {"StringEquals": {
-        "aws:SourceAccount": _data_ref(aurora_doc, "aws_caller_identity", "account_id")}}
+    assert statement["Condition"] == {
+        "StringEquals": {
+            "aws:SourceAccount": _data_ref(aurora_doc, "aws_caller_identity", "account_id")
+        }
+    }
     attachments = _attachments(aurora_doc, name)
     partition = _data_ref(aurora_doc, "aws_partition", "partition")
     assert sorted(a["policy_arn"] for a in attachments.values()) == [
         f"arn:{partition}:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForBackup",
-        f"arn:{partition}:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForRestores"]
+        f"arn:{partition}:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForRestores",
+    ]
     assert {a["provider"] for a in attachments.values()} == {"aws.primary"}
-    assert not [p for p in resources(aurora_doc, "aws_iam_role_policy").values()
-                if p["role"] == f"${{aws_iam_role.{name}.id}}"]  # nothing inline
+    assert not [
+        p
+        for p in resources(aurora_doc, "aws_iam_role_policy").values()
+        if p["role"] == f"${{aws_iam_role.{name}.id}}"
+    ]  # nothing inline
 
 
-def test_selection_assigns_the_primary_aurora_cluster_after_the_role_has_its_policies(
-        aurora_doc):
+def test_selection_assigns_the_primary_aurora_cluster_after_the_role_has_its_policies(aurora_doc):
     selection = only(aurora_doc, "aws_backup_selection")
     assert selection["provider"] == "aws.primary"
     assert selection["name"] == "dbdr-backup-plan-test"  # unique within the plan, suffixed
@@ -110,11 +137,11 @@ def test_selection_assigns_the_primary_aurora_cluster_after_the_role_has_its_pol
     assert selection["iam_role_arn"] == f"${{aws_iam_role.{role}.arn}}"
     assert selection["resources"] == [_ref(aurora_doc, "aws_rds_cluster", "aws.primary", "arn")]
     assert sorted(selection["depends_on"]) == sorted(
-        f"aws_iam_role_policy_attachment.{name}" for name in _attachments(aurora_doc, role))
+        f"aws_iam_role_policy_attachment.{name}" for name in _attachments(aurora_doc, role)
+    )
 
 
-def test_rds_instance_is_selected_with_the_overridden_retentions_schedule_and_protection(
-        rds_doc):
+def test_rds_instance_is_selected_with_the_overridden_retentions_schedule_and_protection(rds_doc):
     selection = only(rds_doc, "aws_backup_selection")
     assert selection["resources"] == [_ref(rds_doc, "aws_db_instance", "aws.primary", "arn")]
     [rule] = only(rds_doc, "aws_backup_plan")["rule"]
@@ -125,14 +152,18 @@ def test_rds_instance_is_selected_with_the_overridden_retentions_schedule_and_pr
 
 
 def _backup_role(doc):
-    [(name, role)] = [(n, r) for n, r in resources(doc, "aws_iam_role").items()
-                      if r["name"] == "dbdr-backup-test"]
+    [(name, role)] = [
+        (n, r) for n, r in resources(doc, "aws_iam_role").items() if r["name"] == "dbdr-backup-test"
+    ]
     return name, role
 
 
 def _attachments(doc, role_name):
-    return {n: a for n, a in resources(doc, "aws_iam_role_policy_attachment").items()
-            if a["role"] == f"${{aws_iam_role.{role_name}.name}}"}
+    return {
+        n: a
+        for n, a in resources(doc, "aws_iam_role_policy_attachment").items()
+        if a["role"] == f"${{aws_iam_role.{role_name}.name}}"
+    }
 
 
 def _data_ref(doc, dtype, attribute, provider="aws.primary"):
@@ -142,16 +173,26 @@ def _data_ref(doc, dtype, attribute, provider="aws.primary"):
     return f"${{data.{dtype}.{names[0]}.{attribute}}}"
 
 
-@pytest.mark.parametrize("overrides, message", [
-    ({"retention_days": 0}, r"retention_days must be 1\.\.36500, got 0"),
-    ({"copy_retention_days": 36501}, r"copy_retention_days must be 1\.\.36500, got 36501"),
-    ({"schedule": "daily at 5"},
-     r"schedule must be a cron\(\.\.\.\) or rate\(\.\.\.\) expression, got 'daily at 5'"),
-    ({"same_region": True}, "secondary region must differ from the primary, got us-east-1 twice"),
-    ({"namer": Namer("dbdr", "a-very-long-environment-suffix-for-vaults")},
-     r"vault name 'dbdr-vault-use1-a-very-long-environment-suffix-for-vaults' must be "
-     r"2-50 letters, digits, hyphens or underscores \(57 characters\)"),
-])
+@pytest.mark.parametrize(
+    "overrides, message",
+    [
+        ({"retention_days": 0}, r"retention_days must be 1\.\.36500, got 0"),
+        ({"copy_retention_days": 36501}, r"copy_retention_days must be 1\.\.36500, got 36501"),
+        (
+            {"schedule": "daily at 5"},
+            r"schedule must be a cron\(\.\.\.\) or rate\(\.\.\.\) expression, got 'daily at 5'",
+        ),
+        (
+            {"same_region": True},
+            "secondary region must differ from the primary, got us-east-1 twice",
+        ),
+        (
+            {"namer": Namer("dbdr", "a-very-long-environment-suffix-for-vaults")},
+            r"vault name 'dbdr-vault-use1-a-very-long-environment-suffix-for-vaults' must be "
+            r"2-50 letters, digits, hyphens or underscores \(57 characters\)",
+        ),
+    ],
+)
 def test_invalid_props_are_rejected_before_any_resource(overrides, message):
     t = new_stack()
     base = regional_base(t)

@@ -7,8 +7,14 @@ import json
 import pytest
 
 from constructs_lib.database.aurora_regional_cluster import MEMBERSHIP_DRIFT
-from support.helpers import (global_database, new_stack, only, postgres_settings, regional_base,
-                     resources)
+from support.helpers import (
+    global_database,
+    new_stack,
+    only,
+    postgres_settings,
+    regional_base,
+    resources,
+)
 
 
 def _synth(**kwargs):
@@ -42,8 +48,13 @@ def test_each_member_uses_its_own_regions_key_subnets_and_security_group(default
     primary, secondary = _clusters(default_doc)
     for cluster, role in ((primary, "primary"), (secondary, "secondary")):
         assert cluster["storage_encrypted"] is True
-        assert cluster["kms_key_id"] == f"${{aws_kms_key.{role}Key_{_suffix(default_doc, role)}.arn}}"
-        assert "Vpc_SubnetGroup" in cluster["db_subnet_group_name"] and role in cluster["db_subnet_group_name"]
+        assert (
+            cluster["kms_key_id"] == f"${{aws_kms_key.{role}Key_{_suffix(default_doc, role)}.arn}}"
+        )
+        assert (
+            "Vpc_SubnetGroup" in cluster["db_subnet_group_name"]
+            and role in cluster["db_subnet_group_name"]
+        )
         assert cluster["global_cluster_identifier"].startswith("${aws_rds_global_cluster.")
         assert cluster["lifecycle"]["ignore_changes"] == MEMBERSHIP_DRIFT
         assert cluster["copy_tags_to_snapshot"] is True
@@ -64,8 +75,9 @@ def test_only_the_primary_carries_credentials_and_the_password_is_write_only(def
     assert primary["master_username"] == "dbadmin"
     assert "master_password" not in primary and "manage_master_user_password" not in primary
     assert primary["master_password_wo"] == (
-        '${jsondecode(ephemeral.aws_secretsmanager_secret_version.master_credentials'
-        '.secret_string)["password"]}')
+        "${jsondecode(ephemeral.aws_secretsmanager_secret_version.master_credentials"
+        '.secret_string)["password"]}'
+    )
     assert primary["master_password_wo_version"] == 1
     assert not {"master_username", "master_password_wo", "database_name"} & set(secondary)
     ephemeral = default_doc["ephemeral"]["aws_secretsmanager_secret_version"]["master_credentials"]
@@ -76,8 +88,11 @@ def test_only_the_primary_carries_credentials_and_the_password_is_write_only(def
 def test_secondary_waits_for_every_primary_instance_and_names_its_source_region(default_doc):
     primary, secondary = _clusters(default_doc)
     instances = resources(default_doc, "aws_rds_cluster_instance")
-    primary_instances = [f"aws_rds_cluster_instance.{n}" for n, i in instances.items()
-                         if i["provider"] == "aws.primary"]
+    primary_instances = [
+        f"aws_rds_cluster_instance.{n}"
+        for n, i in instances.items()
+        if i["provider"] == "aws.primary"
+    ]
     assert len(primary_instances) == 2
     assert set(primary_instances) <= set(secondary["depends_on"])
     assert secondary["source_region"] == "us-east-1"
@@ -85,7 +100,11 @@ def test_secondary_waits_for_every_primary_instance_and_names_its_source_region(
 
 def test_instances_are_private_monitored_and_use_the_regional_key(default_doc):
     instances = list(resources(default_doc, "aws_rds_cluster_instance").values())
-    assert sorted(i["provider"] for i in instances) == ["aws.primary", "aws.primary", "aws.secondary"]
+    assert sorted(i["provider"] for i in instances) == [
+        "aws.primary",
+        "aws.primary",
+        "aws.secondary",
+    ]
     for instance in instances:
         assert instance["publicly_accessible"] is False
         assert instance["performance_insights_enabled"] is True
@@ -96,7 +115,8 @@ def test_instances_are_private_monitored_and_use_the_regional_key(default_doc):
         assert instance["auto_minor_version_upgrade"] is False
     attachments = resources(default_doc, "aws_iam_role_policy_attachment")
     assert {a["policy_arn"].rsplit("/", 1)[1] for a in attachments.values()} == {
-        "AmazonRDSEnhancedMonitoringRole"}
+        "AmazonRDSEnhancedMonitoringRole"
+    }
 
 
 def test_parameter_groups_enforce_tls_and_log_groups_exist_before_the_clusters(default_doc):
@@ -110,7 +130,8 @@ def test_parameter_groups_enforce_tls_and_log_groups_exist_before_the_clusters(d
     rds_logs = {n: g for n, g in logs.items() if g["name"].startswith("/aws/rds/cluster/")}
     assert {g["name"] for g in rds_logs.values()} == {
         "/aws/rds/cluster/dbdr-cluster-use1-test/postgresql",
-        "/aws/rds/cluster/dbdr-cluster-usw2-test/postgresql"}
+        "/aws/rds/cluster/dbdr-cluster-usw2-test/postgresql",
+    }
     primary, _ = _clusters(default_doc)
     assert any(dep.startswith("aws_cloudwatch_log_group.") for dep in primary["depends_on"])
 
@@ -122,9 +143,12 @@ def test_no_password_literal_anywhere_in_the_synthesized_json(default_doc):
 
 
 def test_headless_secondary_and_production_protection():
-    doc, _ = _synth(secondary_instances=0,
-                    settings=postgres_settings(deletion_protection=True, skip_final_snapshot=False,
-                                               monitoring_interval_seconds=0))
+    doc, _ = _synth(
+        secondary_instances=0,
+        settings=postgres_settings(
+            deletion_protection=True, skip_final_snapshot=False, monitoring_interval_seconds=0
+        ),
+    )
     instances = resources(doc, "aws_rds_cluster_instance").values()
     assert [i["provider"] for i in instances] == ["aws.primary", "aws.primary"]
     assert all("monitoring_role_arn" not in i for i in instances)
@@ -136,10 +160,15 @@ def test_headless_secondary_and_production_protection():
 
 
 def test_mysql_enforces_tls_with_its_own_parameter():
-    doc, _ = _synth(settings=postgres_settings(
-        engine="aurora-mysql", engine_version="8.0.mysql_aurora.3.08.0",
-        parameter_family="aurora-mysql8.0", tls_parameter=("require_secure_transport", "ON"),
-        log_exports=("audit", "error", "slowquery")))
+    doc, _ = _synth(
+        settings=postgres_settings(
+            engine="aurora-mysql",
+            engine_version="8.0.mysql_aurora.3.08.0",
+            parameter_family="aurora-mysql8.0",
+            tls_parameter=("require_secure_transport", "ON"),
+            log_exports=("audit", "error", "slowquery"),
+        )
+    )
     for group in resources(doc, "aws_rds_cluster_parameter_group").values():
         params = {p["name"]: p["value"] for p in group["parameter"]}
         assert params["require_secure_transport"] == "ON"
@@ -155,21 +184,43 @@ def test_rpo_cap_is_set_on_both_members_and_applies_without_a_reboot(default_doc
         assert "rds.global_db_rpo" not in {p["name"] for p in group["parameter"]}
 
 
-@pytest.mark.parametrize("kwargs, message", [
-    ({"settings": postgres_settings(global_db_rpo_seconds=19)},
-     "global_db_rpo_seconds needs aurora-postgresql and at least 20 s, got 19"),
-    ({"settings": postgres_settings(
-        engine="aurora-mysql", engine_version="8.0.mysql_aurora.3.08.0",
-        parameter_family="aurora-mysql8.0", tls_parameter=("require_secure_transport", "ON"),
-        log_exports=("audit",), global_db_rpo_seconds=30)},
-     "global_db_rpo_seconds needs aurora-postgresql .* for aurora-mysql"),
-    ({"primary_instances": 0}, "instance_count must be 1..15 for a primary member, got 0"),
-    ({"secondary_instances": 16}, "instance_count must be 0..15 for a secondary member, got 16"),
-    ({"settings": postgres_settings(backup_retention_days=0)}, "backup_retention_days must be 1..35, got 0"),
-    ({"settings": postgres_settings(engine="postgres")}, "engine must be one of"),
-    ({"settings": postgres_settings(monitoring_interval_seconds=2)}, "monitoring_interval_seconds must be"),
-    ({"master_password_version": 0}, "master_password_version must be >= 1, got 0"),
-])
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        (
+            {"settings": postgres_settings(global_db_rpo_seconds=19)},
+            "global_db_rpo_seconds needs aurora-postgresql and at least 20 s, got 19",
+        ),
+        (
+            {
+                "settings": postgres_settings(
+                    engine="aurora-mysql",
+                    engine_version="8.0.mysql_aurora.3.08.0",
+                    parameter_family="aurora-mysql8.0",
+                    tls_parameter=("require_secure_transport", "ON"),
+                    log_exports=("audit",),
+                    global_db_rpo_seconds=30,
+                )
+            },
+            "global_db_rpo_seconds needs aurora-postgresql .* for aurora-mysql",
+        ),
+        ({"primary_instances": 0}, "instance_count must be 1..15 for a primary member, got 0"),
+        (
+            {"secondary_instances": 16},
+            "instance_count must be 0..15 for a secondary member, got 16",
+        ),
+        (
+            {"settings": postgres_settings(backup_retention_days=0)},
+            "backup_retention_days must be 1..35, got 0",
+        ),
+        ({"settings": postgres_settings(engine="postgres")}, "engine must be one of"),
+        (
+            {"settings": postgres_settings(monitoring_interval_seconds=2)},
+            "monitoring_interval_seconds must be",
+        ),
+        ({"master_password_version": 0}, "master_password_version must be >= 1, got 0"),
+    ],
+)
 def test_invalid_props_are_rejected(kwargs, message):
     with pytest.raises(ValueError, match=message):
         _synth(**kwargs)

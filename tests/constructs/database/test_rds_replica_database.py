@@ -3,8 +3,14 @@ promotable, encrypted cross-region read replica (rds-replica mode)."""
 
 import pytest
 
-from support.helpers import (NAMER, data_sources, new_stack, rds_database, rds_settings,
-                     regional_base, resources)
+from support.helpers import (
+    data_sources,
+    new_stack,
+    rds_database,
+    rds_settings,
+    regional_base,
+    resources,
+)
 
 
 def _database(settings=None, **overrides):
@@ -20,8 +26,9 @@ def synthesized():
 
 
 def _instances(doc):
-    return {body["provider"].split(".")[1]: body
-            for body in resources(doc, "aws_db_instance").values()}
+    return {
+        body["provider"].split(".")[1]: body for body in resources(doc, "aws_db_instance").values()
+    }
 
 
 def test_primary_is_multi_az_postgres_encrypted_with_its_regional_key(synthesized):
@@ -34,8 +41,11 @@ def test_primary_is_multi_az_postgres_encrypted_with_its_regional_key(synthesize
     assert primary["kms_key_id"].startswith("${aws_kms_key.primaryKey")
     assert primary["performance_insights_kms_key_id"] == primary["kms_key_id"]
     assert primary["performance_insights_enabled"] is True
-    assert (primary["storage_type"], primary["allocated_storage"],
-            primary["max_allocated_storage"]) == ("gp3", 100, 500)
+    assert (
+        primary["storage_type"],
+        primary["allocated_storage"],
+        primary["max_allocated_storage"],
+    ) == ("gp3", 100, 500)
     assert primary["backup_retention_period"] == 7
     assert primary["monitoring_interval"] == 60 and primary["monitoring_role_arn"]
     assert primary["publicly_accessible"] is False
@@ -45,28 +55,39 @@ def test_primary_is_multi_az_postgres_encrypted_with_its_regional_key(synthesize
 def test_primary_password_is_write_only_from_the_existing_secret(synthesized):
     _, doc = synthesized
     primary = _instances(doc)["primary"]
-    assert "ephemeral.aws_secretsmanager_secret_version.master_credentials" in primary["password_wo"]
+    assert (
+        "ephemeral.aws_secretsmanager_secret_version.master_credentials" in primary["password_wo"]
+    )
     assert primary["password_wo_version"] == 1 and "password" not in primary
     assert "manage_master_user_password" not in primary
     (secret,) = data_sources(doc, "aws_secretsmanager_secret").values()
     assert secret["name"] == "dbdr/test/master-credentials"
-    assert doc["ephemeral"]["aws_secretsmanager_secret_version"]["master_credentials"][
-        "provider"] == "aws.primary"
+    assert (
+        doc["ephemeral"]["aws_secretsmanager_secret_version"]["master_credentials"]["provider"]
+        == "aws.primary"
+    )
 
 
 def test_replica_follows_the_primary_arn_with_its_own_key_and_its_own_backups(synthesized):
     _, doc = synthesized
     instances = _instances(doc)
     replica = instances["secondary"]
-    primary_name = next(n for n, b in resources(doc, "aws_db_instance").items()
-                        if b["provider"] == "aws.primary")
+    primary_name = next(
+        n for n, b in resources(doc, "aws_db_instance").items() if b["provider"] == "aws.primary"
+    )
     assert replica["replicate_source_db"] == f"${{aws_db_instance.{primary_name}.arn}}"
     assert replica["kms_key_id"].startswith("${aws_kms_key.secondaryKey")
     assert replica["performance_insights_kms_key_id"] == replica["kms_key_id"]
     assert replica["backup_retention_period"] == 7 and replica["multi_az"] is True
     # Nothing that blocks promotion or fights the source: no engine, credentials or database.
-    for argument in ("engine", "engine_version", "username", "password_wo", "db_name",
-                     "allocated_storage"):
+    for argument in (
+        "engine",
+        "engine_version",
+        "username",
+        "password_wo",
+        "db_name",
+        "allocated_storage",
+    ):
         assert argument not in replica, argument
     # After PromoteReadReplica the link is gone; a plan must not try to restore it.
     assert replica["lifecycle"]["ignore_changes"] == ["replicate_source_db"]
@@ -76,51 +97,71 @@ def test_each_region_has_an_audit_parameter_group_and_exports_to_encrypted_log_g
     _, doc = synthesized
     groups = {g["provider"]: g for g in resources(doc, "aws_db_parameter_group").values()}
     assert set(groups) == {"aws.primary", "aws.secondary"}
-    for provider, group in groups.items():
+    for group in groups.values():
         assert group["family"] == "postgres15"
         parameters = {p["name"]: p["value"] for p in group["parameter"]}
         assert parameters["log_statement"] == "all" and parameters["rds.force_ssl"] == "1"
-    for role, instance in _instances(doc).items():
+    for instance in _instances(doc).values():
         assert instance["enabled_cloudwatch_logs_exports"] == ["postgresql", "upgrade"]
         assert instance["parameter_group_name"].startswith("${aws_db_parameter_group.")
-    log_groups = sorted(g["name"] for g in resources(doc, "aws_cloudwatch_log_group").values()
-                        if g["name"].startswith("/aws/rds/instance/"))
-    assert log_groups == ["/aws/rds/instance/dbdr-database-use1-test/postgresql",
-                          "/aws/rds/instance/dbdr-database-use1-test/upgrade",
-                          "/aws/rds/instance/dbdr-database-usw2-test/postgresql",
-                          "/aws/rds/instance/dbdr-database-usw2-test/upgrade"]
-    assert all(g.get("kms_key_id") and g["retention_in_days"] == 365
-               for g in resources(doc, "aws_cloudwatch_log_group").values())
+    log_groups = sorted(
+        g["name"]
+        for g in resources(doc, "aws_cloudwatch_log_group").values()
+        if g["name"].startswith("/aws/rds/instance/")
+    )
+    assert log_groups == [
+        "/aws/rds/instance/dbdr-database-use1-test/postgresql",
+        "/aws/rds/instance/dbdr-database-use1-test/upgrade",
+        "/aws/rds/instance/dbdr-database-usw2-test/postgresql",
+        "/aws/rds/instance/dbdr-database-usw2-test/upgrade",
+    ]
+    assert all(
+        g.get("kms_key_id") and g["retention_in_days"] == 365
+        for g in resources(doc, "aws_cloudwatch_log_group").values()
+    )
 
 
 def test_members_expose_what_dns_alarms_and_automation_need(synthesized):
     database, _ = synthesized
     assert (database.primary.kind, database.primary.dimension) == (
-        "rds-instance", "DBInstanceIdentifier")
+        "rds-instance",
+        "DBInstanceIdentifier",
+    )
     assert database.primary.is_primary and not database.secondary.is_primary
     assert database.secondary.identifier == "dbdr-database-usw2-test"
 
 
 def test_legacy_tls_and_a_single_az_replica_are_choices():
-    _, doc = _database(settings=rds_settings(tls_parameter=("rds.force_ssl", "0"),
-                                             replica_multi_az=False,
-                                             max_allocated_storage_gib=0))
+    _, doc = _database(
+        settings=rds_settings(
+            tls_parameter=("rds.force_ssl", "0"),
+            replica_multi_az=False,
+            max_allocated_storage_gib=0,
+        )
+    )
     replica = _instances(doc)["secondary"]
     assert replica["multi_az"] is False and "max_allocated_storage" not in replica
-    params = [{p["name"]: p["value"] for p in g["parameter"]}
-              for g in resources(doc, "aws_db_parameter_group").values()]
+    params = [
+        {p["name"]: p["value"] for p in g["parameter"]}
+        for g in resources(doc, "aws_db_parameter_group").values()
+    ]
     assert {p["rds.force_ssl"] for p in params} == {"0"}
 
 
-@pytest.mark.parametrize("settings, message", [
-    ({"instance_class": "db.t3.medium"}, "instance_class must be a memory-optimized class"),
-    ({"instance_class": "db.r6g.medium"}, "at least db.r6g.large, got 'db.r6g.medium'"),
-    ({"allocated_storage_gib": 10}, "allocated_storage_gib must be 20..65536, got 10"),
-    ({"max_allocated_storage_gib": 50}, "max_allocated_storage_gib must be 0 or >= "
-                                        "allocated_storage_gib"),
-    ({"backup_retention_days": 0}, "backup_retention_days must be 1..35, got 0"),
-    ({"monitoring_interval_seconds": 7}, "monitoring_interval_seconds must be 0, 1, 5"),
-])
+@pytest.mark.parametrize(
+    "settings, message",
+    [
+        ({"instance_class": "db.t3.medium"}, "instance_class must be a memory-optimized class"),
+        ({"instance_class": "db.r6g.medium"}, "at least db.r6g.large, got 'db.r6g.medium'"),
+        ({"allocated_storage_gib": 10}, "allocated_storage_gib must be 20..65536, got 10"),
+        (
+            {"max_allocated_storage_gib": 50},
+            "max_allocated_storage_gib must be 0 or >= allocated_storage_gib",
+        ),
+        ({"backup_retention_days": 0}, "backup_retention_days must be 1..35, got 0"),
+        ({"monitoring_interval_seconds": 7}, "monitoring_interval_seconds must be 0, 1, 5"),
+    ],
+)
 def test_invalid_settings_are_rejected(settings, message):
     with pytest.raises(ValueError, match=message):
         _database(settings=rds_settings(**settings))

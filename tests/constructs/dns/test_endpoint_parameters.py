@@ -3,25 +3,45 @@ plain Strings, the secret's ARN as a SecureString under each region's own key.""
 
 import pytest
 
-from constructs_lib.dns.endpoint_parameters import (
-    EndpointParameters, EndpointParametersProps)
+from constructs_lib.dns.endpoint_parameters import EndpointParameters, EndpointParametersProps
 from constructs_lib.security.regional_key import KeyedRegion
-from support.helpers import (NAMER, PRIMARY, SECONDARY, global_database, new_stack, rds_database,
-                     regional_base, resources)
+from support.helpers import (
+    NAMER,
+    PRIMARY,
+    SECONDARY,
+    global_database,
+    new_stack,
+    rds_database,
+    regional_base,
+    resources,
+)
 
 SECRET_ARN = "arn:aws:secretsmanager:us-east-1:123456789012:secret:dbdr/test/master-AbCdEf"
-LEAVES = ["writer-dns-name", "reader-dns-name", "primary-endpoint", "secondary-endpoint",
-          "port", "master-secret-arn"]
+LEAVES = [
+    "writer-dns-name",
+    "reader-dns-name",
+    "primary-endpoint",
+    "secondary-endpoint",
+    "port",
+    "master-secret-arn",
+]
 
 
 def _props(base, database, **overrides):
     props = dict(
-        namer=NAMER, path="/dbdr/test",
-        regions=[KeyedRegion(provider=base[role][0], region=base[role][1],
-                                 key=base[role][2]) for role in ("primary", "secondary")],
-        writer_dns_name="writer.db-test.internal", reader_dns_name="reader.db-test.internal",
-        primary=database.primary, secondary=database.secondary, port=5432,
-        secret_arn=SECRET_ARN)
+        namer=NAMER,
+        path="/dbdr/test",
+        regions=[
+            KeyedRegion(provider=base[role][0], region=base[role][1], key=base[role][2])
+            for role in ("primary", "secondary")
+        ],
+        writer_dns_name="writer.db-test.internal",
+        reader_dns_name="reader.db-test.internal",
+        primary=database.primary,
+        secondary=database.secondary,
+        port=5432,
+        secret_arn=SECRET_ARN,
+    )
     props.update(overrides)
     return EndpointParametersProps(**props)
 
@@ -69,8 +89,11 @@ def test_both_regions_hold_the_same_six_parameters_under_the_path(aurora):
 def test_dns_names_and_port_are_plain_strings(aurora):
     _, doc = aurora
     for parameters in _by_region(doc).values():
-        strings = {n.rsplit("/", 1)[1]: (p["type"], p["value"]) for n, p in parameters.items()
-                   if p["type"] == "String"}
+        strings = {
+            n.rsplit("/", 1)[1]: (p["type"], p["value"])
+            for n, p in parameters.items()
+            if p["type"] == "String"
+        }
         assert strings.pop("writer-dns-name") == ("String", "writer.db-test.internal")
         assert strings.pop("reader-dns-name") == ("String", "reader.db-test.internal")
         assert strings.pop("port") == ("String", "5432")
@@ -78,12 +101,14 @@ def test_dns_names_and_port_are_plain_strings(aurora):
         assert all("key_id" not in p for p in parameters.values() if p["type"] == "String")
 
 
-@pytest.mark.parametrize("kind, resource, attribute", [
-    ("aurora", "aws_rds_cluster", "endpoint"),  # the cluster (writer) endpoint
-    ("rds", "aws_db_instance", "address"),  # the instance's host name
-])
-def test_member_endpoints_are_each_members_writer_host_name(kind, resource, attribute,
-                                                             request):
+@pytest.mark.parametrize(
+    "kind, resource, attribute",
+    [
+        ("aurora", "aws_rds_cluster", "endpoint"),  # the cluster (writer) endpoint
+        ("rds", "aws_db_instance", "address"),  # the instance's host name
+    ],
+)
+def test_member_endpoints_are_each_members_writer_host_name(kind, resource, attribute, request):
     _, doc = request.getfixturevalue(kind)
     for parameters in _by_region(doc).values():
         for role in ("Primary", "Secondary"):
@@ -123,25 +148,40 @@ def _only_primary(base):
     return [KeyedRegion(provider=base["primary"][0], region=PRIMARY, key=base["primary"][2])]
 
 
-@pytest.mark.parametrize("overrides, message", [
-    ({"path": "dbdr/test"}, "path must start with '/', got 'dbdr/test'"),
-    ({"path": "/dbdr/test/"}, "path must not end with '/', got '/dbdr/test/'"),
-    ({"path": "/dbdr//test"}, "path must be '/'-separated non-empty levels of letters, "
-                              "digits and _.-, got '/dbdr//test'"),
-    ({"path": "/aws/dbdr"}, r"path must not begin with 'aws' or 'ssm' \(reserved by AWS\), "
-                            "got '/aws/dbdr'"),
-    ({"path": "/a" * 15}, r"path must have at most 14 levels \(SSM allows 15 with the leaf\)"),
-    (_only_primary, "regions must be the two database regions us-east-1, us-west-2 once each, "
-                    "got us-east-1"),
-    ({"port": 0}, "port must be 1..65535, got 0"),
-    ({"reader_dns_name": ""}, "reader_dns_name must not be empty, got ''"),
-    ({"secret_arn": "dbdr/test/master"},
-     r"secret_arn must be a Secrets Manager ARN \(arn:...\), got 'dbdr/test/master'"),
-])
+@pytest.mark.parametrize(
+    "overrides, message",
+    [
+        ({"path": "dbdr/test"}, "path must start with '/', got 'dbdr/test'"),
+        ({"path": "/dbdr/test/"}, "path must not end with '/', got '/dbdr/test/'"),
+        (
+            {"path": "/dbdr//test"},
+            "path must be '/'-separated non-empty levels of letters, "
+            "digits and _.-, got '/dbdr//test'",
+        ),
+        (
+            {"path": "/aws/dbdr"},
+            r"path must not begin with 'aws' or 'ssm' \(reserved by AWS\), "
+            "got '/aws/dbdr'",
+        ),
+        ({"path": "/a" * 15}, r"path must have at most 14 levels \(SSM allows 15 with the leaf\)"),
+        (
+            _only_primary,
+            "regions must be the two database regions us-east-1, us-west-2 once each, "
+            "got us-east-1",
+        ),
+        ({"port": 0}, "port must be 1..65535, got 0"),
+        ({"reader_dns_name": ""}, "reader_dns_name must not be empty, got ''"),
+        (
+            {"secret_arn": "dbdr/test/master"},
+            r"secret_arn must be a Secrets Manager ARN \(arn:...\), got 'dbdr/test/master'",
+        ),
+    ],
+)
 def test_invalid_props_are_rejected(unsynthesized, overrides, message):
     t, base, database = unsynthesized
     if callable(overrides):
         overrides = {"regions": overrides(base)}
     with pytest.raises(ValueError, match=message):
-        EndpointParameters(t.stack, f"Parameters{len(t.stack.node.children)}",
-                           _props(base, database, **overrides))
+        EndpointParameters(
+            t.stack, f"Parameters{len(t.stack.node.children)}", _props(base, database, **overrides)
+        )

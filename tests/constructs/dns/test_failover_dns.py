@@ -4,7 +4,15 @@ health checks over alarm-based children, failover or weighted routing."""
 import pytest
 
 from constructs_lib.dns.failover_dns import DnsRegion, FailoverDns, FailoverDnsProps
-from support.helpers import NAMER, canary, global_database, new_stack, only, regional_base, resources
+from support.helpers import (
+    NAMER,
+    canary,
+    global_database,
+    new_stack,
+    only,
+    regional_base,
+    resources,
+)
 
 
 def _dns(**overrides):
@@ -14,8 +22,12 @@ def _dns(**overrides):
     sides = {}
     for role, cluster in (("primary", database.primary), ("secondary", database.secondary)):
         probe = canary(t, base, role, cluster)
-        sides[role] = DnsRegion(region=base[role][1], vpc=base[role][3], database=cluster,
-                                health_alarms=(probe.connectivity_alarm, probe.writer_alarm))
+        sides[role] = DnsRegion(
+            region=base[role][1],
+            vpc=base[role][3],
+            database=cluster,
+            health_alarms=(probe.connectivity_alarm, probe.writer_alarm),
+        )
     props = dict(provider=t.primary, namer=NAMER, zone_name="db-test.internal", **sides)
     if overrides.get("routing") == "global-endpoint" and "global_writer_endpoint" not in overrides:
         props["global_writer_endpoint"] = database.global_cluster.endpoint
@@ -30,8 +42,11 @@ def doc():
 
 
 def _writers(doc):
-    return {r["set_identifier"]: r for r in resources(doc, "aws_route53_record").values()
-            if r["name"].startswith("writer.")}
+    return {
+        r["set_identifier"]: r
+        for r in resources(doc, "aws_route53_record").values()
+        if r["name"].startswith("writer.")
+    }
 
 
 def test_private_zone_is_associated_with_both_regions_vpcs(doc):
@@ -44,11 +59,16 @@ def test_writer_fails_over_between_the_regional_cluster_endpoints(doc):
     writers = _writers(doc)
     assert writers["primary"]["failover_routing_policy"]["type"] == "PRIMARY"
     assert writers["secondary"]["failover_routing_policy"]["type"] == "SECONDARY"
-    assert writers["primary"]["records"] == ["${aws_rds_cluster.Database_Primary_EDE0B3D0.endpoint}"]
+    assert writers["primary"]["records"] == [
+        "${aws_rds_cluster.Database_Primary_EDE0B3D0.endpoint}"
+    ]
     assert writers["secondary"]["records"][0].startswith("${aws_rds_cluster.Database_Secondary_")
     assert all(r["ttl"] <= 60 for r in resources(doc, "aws_route53_record").values())
-    (reader,) = [r for r in resources(doc, "aws_route53_record").values()
-                 if r["name"] == "reader.db-test.internal"]
+    (reader,) = [
+        r
+        for r in resources(doc, "aws_route53_record").values()
+        if r["name"] == "reader.db-test.internal"
+    ]
     assert reader["records"][0].endswith(".reader_endpoint}")
 
 
@@ -65,7 +85,9 @@ def test_each_writer_record_needs_connectivity_and_writability_of_its_region(doc
             assert child["cloudwatch_alarm_region"] == region
             assert child["insufficient_data_health_status"] == "Unhealthy"
         alarms = resources(doc, "aws_cloudwatch_metric_alarm")
-        watched = {alarms[c["cloudwatch_alarm_name"].split(".")[1]]["metric_name"] for c in children}
+        watched = {
+            alarms[c["cloudwatch_alarm_name"].split(".")[1]]["metric_name"] for c in children
+        }
         assert watched == {"ConnectivityOk", "IsWriter"}
 
 
@@ -73,38 +95,59 @@ def test_weighted_mode_gives_100_0_weights_that_terraform_leaves_to_the_orchestr
     writers = _writers(_dns(routing="weighted"))
     assert writers["primary"]["weighted_routing_policy"]["weight"] == 100
     assert writers["secondary"]["weighted_routing_policy"]["weight"] == 0
-    assert all(r["lifecycle"]["ignore_changes"] == ["weighted_routing_policy"]
-               and r["health_check_id"] for r in writers.values())
+    assert all(
+        r["lifecycle"]["ignore_changes"] == ["weighted_routing_policy"] and r["health_check_id"]
+        for r in writers.values()
+    )
 
 
 def test_global_endpoint_mode_names_the_aurora_global_writer_endpoint_and_nothing_else():
     # Given the global writer endpoint, which Aurora moves with the writer
     doc = _dns(routing="global-endpoint")
-    writers = [r for r in resources(doc, "aws_route53_record").values()
-               if r["name"] == "writer.db-test.internal"]
+    writers = [
+        r
+        for r in resources(doc, "aws_route53_record").values()
+        if r["name"] == "writer.db-test.internal"
+    ]
     # Then one plain CNAME: no failover or weighted policy, no health check in the path
     (writer,) = writers
     assert writer["records"] == ["${aws_rds_global_cluster.Database_B269D8BB.endpoint}"]
-    assert not {"set_identifier", "health_check_id", "failover_routing_policy",
-                "weighted_routing_policy"} & set(writer)
+    assert not {
+        "set_identifier",
+        "health_check_id",
+        "failover_routing_policy",
+        "weighted_routing_policy",
+    } & set(writer)
     (check,) = writer["lifecycle"]["precondition"]
     assert check["condition"] == (
-        "${(length(aws_rds_global_cluster.Database_B269D8BB.endpoint) >= 1)}")
+        "${(length(aws_rds_global_cluster.Database_B269D8BB.endpoint) >= 1)}"
+    )
     assert "dns_routing=failover" in check["error_message"]
     # The health checks stay, for the dashboard and people
-    calculated = [c for c in resources(doc, "aws_route53_health_check").values()
-                  if c["type"] == "CALCULATED"]
+    calculated = [
+        c for c in resources(doc, "aws_route53_health_check").values() if c["type"] == "CALCULATED"
+    ]
     assert len(calculated) == 2
 
 
-@pytest.mark.parametrize("overrides, message", [
-    ({"ttl_seconds": 61}, "ttl_seconds must be 1..60, got 61"),
-    ({"insufficient_data_health_status": "Maybe"}, "insufficient_data_health_status must be one of"),
-    ({"routing": "latency"},
-     "routing must be one of global-endpoint, failover, weighted, got 'latency'"),
-    ({"routing": "global-endpoint", "global_writer_endpoint": ""},
-     "global_writer_endpoint is needed with routing"),
-])
+@pytest.mark.parametrize(
+    "overrides, message",
+    [
+        ({"ttl_seconds": 61}, "ttl_seconds must be 1..60, got 61"),
+        (
+            {"insufficient_data_health_status": "Maybe"},
+            "insufficient_data_health_status must be one of",
+        ),
+        (
+            {"routing": "latency"},
+            "routing must be one of global-endpoint, failover, weighted, got 'latency'",
+        ),
+        (
+            {"routing": "global-endpoint", "global_writer_endpoint": ""},
+            "global_writer_endpoint is needed with routing",
+        ),
+    ],
+)
 def test_invalid_props_are_rejected(overrides, message):
     with pytest.raises(ValueError, match=message):
         _dns(**overrides)

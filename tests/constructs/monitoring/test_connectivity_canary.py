@@ -7,7 +7,9 @@ import pytest
 
 from support.helpers import canary, global_database, new_stack, only, regional_base, resources
 
-SECRET_PATTERN = "arn:aws:secretsmanager:us-east-1:123456789012:secret:dbdr/test/master-credentials-??????"
+SECRET_PATTERN = (
+    "arn:aws:secretsmanager:us-east-1:123456789012:secret:dbdr/test/master-credentials-??????"
+)
 
 
 def _canary(**overrides):
@@ -40,8 +42,11 @@ def test_function_runs_in_the_private_subnets_with_its_own_security_group(doc):
 
 
 def test_database_admits_the_canary_and_the_canary_reaches_only_the_vpc(doc):
-    ingress = [r for r in resources(doc, "aws_vpc_security_group_ingress_rule").values()
-               if r.get("description") == "Connectivity canary"]
+    ingress = [
+        r
+        for r in resources(doc, "aws_vpc_security_group_ingress_rule").values()
+        if r.get("description") == "Connectivity canary"
+    ]
     assert len(ingress) == 1 and ingress[0]["from_port"] == 5432
     assert ingress[0]["referenced_security_group_id"].startswith("${aws_security_group.Canary_")
     egress = list(resources(doc, "aws_vpc_security_group_egress_rule").values())
@@ -50,15 +55,21 @@ def test_database_admits_the_canary_and_the_canary_reaches_only_the_vpc(doc):
 
 
 def test_role_reads_only_the_secret_and_publishes_only_its_namespace(doc):
-    policies = [json.loads(p["policy"]) for p in resources(doc, "aws_iam_role_policy").values()
-                if "canary" in p["name"]]
+    policies = [
+        json.loads(p["policy"])
+        for p in resources(doc, "aws_iam_role_policy").values()
+        if "canary" in p["name"]
+    ]
     (policy,) = policies
     statements = {s["Sid"]: s for s in policy["Statement"]}
     assert statements["ReadDatabaseCredentials"]["Resource"] == SECRET_PATTERN
     assert statements["PublishCanaryMetrics"]["Condition"] == {
-        "StringEquals": {"cloudwatch:namespace": "DatabaseDR"}}
-    attachments = {a["policy_arn"].rsplit("/", 1)[1]
-                   for a in resources(doc, "aws_iam_role_policy_attachment").values()}
+        "StringEquals": {"cloudwatch:namespace": "DatabaseDR"}
+    }
+    attachments = {
+        a["policy_arn"].rsplit("/", 1)[1]
+        for a in resources(doc, "aws_iam_role_policy_attachment").values()
+    }
     assert "AWSLambdaVPCAccessExecutionRole" in attachments
 
 
@@ -66,10 +77,12 @@ def test_every_minute_and_alarms_treat_silence_as_failure(doc):
     (rule,) = [r for r in resources(doc, "aws_cloudwatch_event_rule").values()]
     assert rule["schedule_expression"] == "rate(1 minute)"
     assert only(doc, "aws_lambda_permission")["principal"] == "events.amazonaws.com"
-    alarms = {a["metric_name"]: a for a in resources(doc, "aws_cloudwatch_metric_alarm").values()
-              if a["namespace"] == "DatabaseDR"}
-    assert set(alarms) == {"ConnectivityOk", "IsWriter", "CanaryError",
-                           "ConnectivityOkHighRes"}
+    alarms = {
+        a["metric_name"]: a
+        for a in resources(doc, "aws_cloudwatch_metric_alarm").values()
+        if a["namespace"] == "DatabaseDR"
+    }
+    assert set(alarms) == {"ConnectivityOk", "IsWriter", "CanaryError", "ConnectivityOkHighRes"}
     for metric in ("ConnectivityOk", "IsWriter"):
         alarm = alarms[metric]
         assert alarm["treat_missing_data"] == "breaching"
@@ -78,31 +91,50 @@ def test_every_minute_and_alarms_treat_silence_as_failure(doc):
 
 
 def test_a_broken_canary_has_an_alarm_of_its_own_that_moves_nothing(doc):
-    (alarm,) = [a for a in resources(doc, "aws_cloudwatch_metric_alarm").values()
-                if a["metric_name"] == "CanaryError"]
+    (alarm,) = [
+        a
+        for a in resources(doc, "aws_cloudwatch_metric_alarm").values()
+        if a["metric_name"] == "CanaryError"
+    ]
     assert alarm["alarm_name"] == "dbdr-canary-error-use1-test"
     assert (alarm["statistic"], alarm["comparison_operator"], alarm["threshold"]) == (
-        "Maximum", "GreaterThanOrEqualToThreshold", 1)
+        "Maximum",
+        "GreaterThanOrEqualToThreshold",
+        1,
+    )
     # silence is the connectivity alarm's business; this one only says "the canary broke"
     assert alarm["treat_missing_data"] == "notBreaching"
-    assert alarm["alarm_actions"] == alarm["ok_actions"] == [
-        "arn:aws:sns:us-east-1:123456789012:alerts"]
+    assert (
+        alarm["alarm_actions"]
+        == alarm["ok_actions"]
+        == ["arn:aws:sns:us-east-1:123456789012:alerts"]
+    )
 
 
 def test_the_reader_endpoint_and_the_other_region_are_probed_when_given():
     from constructs_lib.monitoring.connectivity_canary import PeerDatabase
 
-    doc = _canary(reader_endpoint="db.cluster-ro-x.us-east-1.rds.amazonaws.com",
-                  peer=PeerDatabase(endpoint="db.cluster-y.us-west-2.rds.amazonaws.com",
-                                    reader_endpoint="db.cluster-ro-y.us-west-2.rds.amazonaws.com",
-                                    database_id="dbdr-cluster-usw2-test", cidr="10.20.0.0/16"))
+    doc = _canary(
+        reader_endpoint="db.cluster-ro-x.us-east-1.rds.amazonaws.com",
+        peer=PeerDatabase(
+            endpoint="db.cluster-y.us-west-2.rds.amazonaws.com",
+            reader_endpoint="db.cluster-ro-y.us-west-2.rds.amazonaws.com",
+            database_id="dbdr-cluster-usw2-test",
+            cidr="10.20.0.0/16",
+        ),
+    )
     env = only(doc, "aws_lambda_function")["environment"]["variables"]
     assert env["DB_READER_HOST"] == "db.cluster-ro-x.us-east-1.rds.amazonaws.com"
     assert (env["PEER_DB_HOST"], env["PEER_DB_READER_HOST"], env["PEER_CLUSTER_ID"]) == (
         "db.cluster-y.us-west-2.rds.amazonaws.com",
-        "db.cluster-ro-y.us-west-2.rds.amazonaws.com", "dbdr-cluster-usw2-test")
-    egress = {r["cidr_ipv4"]: r for r in resources(doc, "aws_vpc_security_group_egress_rule").values()
-              if r["to_port"] == 5432}
+        "db.cluster-ro-y.us-west-2.rds.amazonaws.com",
+        "dbdr-cluster-usw2-test",
+    )
+    egress = {
+        r["cidr_ipv4"]: r
+        for r in resources(doc, "aws_vpc_security_group_egress_rule").values()
+        if r["to_port"] == 5432
+    }
     assert set(egress) == {"10.10.0.0/16", "10.20.0.0/16"}  # its own VPC and the peer's
     assert "across the peering" in egress["10.20.0.0/16"]["description"]
 
@@ -110,15 +142,22 @@ def test_the_reader_endpoint_and_the_other_region_are_probed_when_given():
 def test_the_vpc_has_interface_endpoints_for_the_canarys_api_calls(doc):
     endpoints = resources(doc, "aws_vpc_endpoint").values()
     assert sorted(e["service_name"] for e in endpoints if e["provider"] == "aws.primary") == [
-        "com.amazonaws.us-east-1.monitoring", "com.amazonaws.us-east-1.secretsmanager"]
-    assert all(e["private_dns_enabled"] and e["vpc_endpoint_type"] == "Interface" for e in endpoints)
+        "com.amazonaws.us-east-1.monitoring",
+        "com.amazonaws.us-east-1.secretsmanager",
+    ]
+    assert all(
+        e["private_dns_enabled"] and e["vpc_endpoint_type"] == "Interface" for e in endpoints
+    )
 
 
-@pytest.mark.parametrize("overrides, message", [
-    ({"engine": "oracle"}, "engine must be one of"),
-    ({"evaluation_periods": 0}, "evaluation_periods must be 1..10, got 0"),
-    ({"probe_interval_seconds": 15}, "probe_interval_seconds must be one of 10, 20, 30, 60"),
-])
+@pytest.mark.parametrize(
+    "overrides, message",
+    [
+        ({"engine": "oracle"}, "engine must be one of"),
+        ({"evaluation_periods": 0}, "evaluation_periods must be 1..10, got 0"),
+        ({"probe_interval_seconds": 15}, "probe_interval_seconds must be one of 10, 20, 30, 60"),
+    ],
+)
 def test_invalid_props_are_rejected(overrides, message):
     with pytest.raises(ValueError, match=message):
         _canary(**overrides)
@@ -132,14 +171,19 @@ def test_no_concurrency_is_reserved_unless_asked_for(doc):
     assert reserved["reserved_concurrent_executions"] == 1
 
 
-
 def test_the_fast_path_alarms_on_ten_second_probes(doc):
-    (fast,) = [a for a in resources(doc, "aws_cloudwatch_metric_alarm").values()
-               if a["metric_name"] == "ConnectivityOkHighRes"]
+    (fast,) = [
+        a
+        for a in resources(doc, "aws_cloudwatch_metric_alarm").values()
+        if a["metric_name"] == "ConnectivityOkHighRes"
+    ]
     assert fast["alarm_name"] == "dbdr-connectivity-fast-use1-test"
     assert (fast["period"], fast["evaluation_periods"], fast["datapoints_to_alarm"]) == (10, 2, 2)
     assert (fast["statistic"], fast["comparison_operator"], fast["threshold"]) == (
-        "Minimum", "LessThanThreshold", 1)
+        "Minimum",
+        "LessThanThreshold",
+        1,
+    )
     assert fast["treat_missing_data"] == "breaching"  # a silent region is a down one
     function = only(doc, "aws_lambda_function")
     assert function["environment"]["variables"]["PROBE_INTERVAL_SECONDS"] == "10"
@@ -149,9 +193,15 @@ def test_the_fast_path_alarms_on_ten_second_probes(doc):
 def test_the_other_region_is_watched_from_here_and_a_minute_interval_is_allowed():
     from constructs_lib.monitoring.connectivity_canary import PeerDatabase
 
-    doc = _canary(probe_interval_seconds=60, peer=PeerDatabase(
-        endpoint="p.example", reader_endpoint="p-ro.example",
-        database_id="dbdr-cluster-usw2-test", cidr="10.20.0.0/16"))
+    doc = _canary(
+        probe_interval_seconds=60,
+        peer=PeerDatabase(
+            endpoint="p.example",
+            reader_endpoint="p-ro.example",
+            database_id="dbdr-cluster-usw2-test",
+            cidr="10.20.0.0/16",
+        ),
+    )
     alarms = {a["metric_name"]: a for a in resources(doc, "aws_cloudwatch_metric_alarm").values()}
     peer = alarms["PeerConnectivityOkHighRes"]
     assert peer["alarm_name"] == "dbdr-peer-down-use1-test"

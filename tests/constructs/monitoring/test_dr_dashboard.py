@@ -7,8 +7,16 @@ from types import SimpleNamespace
 import pytest
 
 from constructs_lib.monitoring.dr_dashboard import DrDashboard, DrDashboardProps
-from support.helpers import (NAMER, PRIMARY, SECONDARY, global_database, new_stack, only,
-                     rds_database, regional_base)
+from support.helpers import (
+    NAMER,
+    PRIMARY,
+    SECONDARY,
+    global_database,
+    new_stack,
+    only,
+    rds_database,
+    regional_base,
+)
 
 HEALTH_CHECKS = {"primary": "hc-primary-0001", "secondary": "hc-secondary-0002"}
 # kind -> (dimension, primary identifier, secondary identifier)
@@ -22,9 +30,17 @@ def _synth(kind):
     t = new_stack()
     base = regional_base(t)
     database = global_database(t, base) if kind == "aurora" else rds_database(t, base)
-    DrDashboard(t.stack, "Dashboard", DrDashboardProps(
-        provider=t.primary, namer=NAMER, primary=database.primary,
-        secondary=database.secondary, health_check_ids=HEALTH_CHECKS))
+    DrDashboard(
+        t.stack,
+        "Dashboard",
+        DrDashboardProps(
+            provider=t.primary,
+            namer=NAMER,
+            primary=database.primary,
+            secondary=database.secondary,
+            health_check_ids=HEALTH_CHECKS,
+        ),
+    )
     return t.synth()
 
 
@@ -68,18 +84,34 @@ def test_aurora_top_row_shows_global_replication_and_rpo_lag_of_the_secondary(au
     top = [w for w in _widgets(aurora_doc) if w["y"] == 0]
     assert [(w["x"], w["width"]) for w in top] == [(0, 12), (12, 12)]
     assert [_metrics(w) for w in top] == [
-        [("AWS/RDS", "AuroraGlobalDBReplicationLag", "DBClusterIdentifier",
-          "dbdr-cluster-usw2-test", SECONDARY)],
-        [("AWS/RDS", "AuroraGlobalDBRPOLag", "DBClusterIdentifier",
-          "dbdr-cluster-usw2-test", SECONDARY)]]
+        [
+            (
+                "AWS/RDS",
+                "AuroraGlobalDBReplicationLag",
+                "DBClusterIdentifier",
+                "dbdr-cluster-usw2-test",
+                SECONDARY,
+            )
+        ],
+        [
+            (
+                "AWS/RDS",
+                "AuroraGlobalDBRPOLag",
+                "DBClusterIdentifier",
+                "dbdr-cluster-usw2-test",
+                SECONDARY,
+            )
+        ],
+    ]
     assert all(w["properties"]["region"] == SECONDARY for w in top)
 
 
 def test_rds_top_row_shows_replica_lag_of_the_replica_and_no_aurora_metric(rds_doc):
     (top,) = [w for w in _widgets(rds_doc) if w["y"] == 0]
     assert (top["x"], top["width"]) == (0, 24)
-    assert _metrics(top) == [("AWS/RDS", "ReplicaLag", "DBInstanceIdentifier",
-                              "dbdr-database-usw2-test", SECONDARY)]
+    assert _metrics(top) == [
+        ("AWS/RDS", "ReplicaLag", "DBInstanceIdentifier", "dbdr-database-usw2-test", SECONDARY)
+    ]
     names = {m[1] for w in _widgets(rds_doc) for m in _metrics(w)}
     assert not names & {"AuroraGlobalDBReplicationLag", "AuroraGlobalDBRPOLag"}
 
@@ -100,14 +132,19 @@ def test_canary_metrics_of_both_members_side_by_side(kind_doc):
     dimension, primary_id, secondary_id = MEMBERS[kind]
     left, right = sorted(_showing(doc, "ConnectivityOk"), key=lambda w: w["x"])
     assert left["y"] == right["y"]
-    assert _metrics(left) == [("DatabaseDR", name, dimension, primary_id, PRIMARY)
-                              for name in ("ConnectivityOk", "IsWriter")]
-    assert _metrics(right) == [("DatabaseDR", name, dimension, secondary_id, SECONDARY)
-                               for name in ("ConnectivityOk", "IsWriter")]
+    assert _metrics(left) == [
+        ("DatabaseDR", name, dimension, primary_id, PRIMARY)
+        for name in ("ConnectivityOk", "IsWriter")
+    ]
+    assert _metrics(right) == [
+        ("DatabaseDR", name, dimension, secondary_id, SECONDARY)
+        for name in ("ConnectivityOk", "IsWriter")
+    ]
     latency = sorted(_showing(doc, "LatencyMs"), key=lambda w: w["x"])
     assert [_metrics(w) for w in latency] == [
         [("DatabaseDR", "LatencyMs", dimension, primary_id, PRIMARY)],
-        [("DatabaseDR", "LatencyMs", dimension, secondary_id, SECONDARY)]]
+        [("DatabaseDR", "LatencyMs", dimension, secondary_id, SECONDARY)],
+    ]
 
 
 def test_route53_health_of_both_checks_is_read_from_us_east_1(kind_doc):
@@ -116,7 +153,8 @@ def test_route53_health_of_both_checks_is_read_from_us_east_1(kind_doc):
     assert health["properties"]["region"] == "us-east-1"
     assert _metrics(health) == [
         ("AWS/Route53", "HealthCheckStatus", "HealthCheckId", "hc-primary-0001", "us-east-1"),
-        ("AWS/Route53", "HealthCheckStatus", "HealthCheckId", "hc-secondary-0002", "us-east-1")]
+        ("AWS/Route53", "HealthCheckStatus", "HealthCheckId", "hc-secondary-0002", "us-east-1"),
+    ]
     assert health["properties"]["stat"] == "Minimum"  # any unhealthy minute shows as 0
 
 
@@ -126,7 +164,8 @@ def test_failover_duration_of_each_member_in_its_own_region(kind_doc):
     (duration,) = _showing(doc, "FailoverDurationSeconds")
     assert _metrics(duration) == [
         ("DatabaseDR", "FailoverDurationSeconds", dimension, primary_id, PRIMARY),
-        ("DatabaseDR", "FailoverDurationSeconds", dimension, secondary_id, SECONDARY)]
+        ("DatabaseDR", "FailoverDurationSeconds", dimension, secondary_id, SECONDARY),
+    ]
 
 
 def test_widgets_fill_the_grid_without_overlapping(kind_doc):
@@ -134,9 +173,12 @@ def test_widgets_fill_the_grid_without_overlapping(kind_doc):
     widgets = _widgets(doc)
     cells = set()
     for w in widgets:
-        assert 0 <= w["x"] and w["x"] + w["width"] <= 24
-        cell = {(x, y) for x in range(w["x"], w["x"] + w["width"])
-                for y in range(w["y"], w["y"] + w["height"])}
+        assert w["x"] >= 0 and w["x"] + w["width"] <= 24
+        cell = {
+            (x, y)
+            for x in range(w["x"], w["x"] + w["width"])
+            for y in range(w["y"], w["y"] + w["height"])
+        }
         assert not cells & cell
         cells |= cell
         assert w["properties"]["period"] == 60
@@ -147,27 +189,43 @@ def test_widgets_fill_the_grid_without_overlapping(kind_doc):
 
 
 def _member(kind="aurora-cluster", region=PRIMARY, identifier="db-a"):
-    return SimpleNamespace(kind=kind, region=region, identifier=identifier,
-                           dimension="DBClusterIdentifier")
+    return SimpleNamespace(
+        kind=kind, region=region, identifier=identifier, dimension="DBClusterIdentifier"
+    )
 
 
-@pytest.mark.parametrize("overrides, message", [
-    ({"health_check_ids": {"primary": "hc-1"}},
-     "health_check_ids must have exactly the keys primary, secondary, got primary"),
-    ({"secondary": _member(kind="rds-instance", region=SECONDARY)},
-     "primary and secondary must be the same kind, one of aurora-cluster, rds-instance, "
-     "got 'aurora-cluster' and 'rds-instance'"),
-    ({"secondary": _member(region=PRIMARY)},
-     "primary and secondary must be in different regions, got us-east-1 for both"),
-    ({"namespace": "AWS/RDS"},
-     r"namespace must be a custom CloudWatch namespace \(not AWS/...\), got 'AWS/RDS'"),
-    ({"period_seconds": 45}, "period_seconds must be 10, 30 or a multiple of 60, got 45"),
-])
+@pytest.mark.parametrize(
+    "overrides, message",
+    [
+        (
+            {"health_check_ids": {"primary": "hc-1"}},
+            "health_check_ids must have exactly the keys primary, secondary, got primary",
+        ),
+        (
+            {"secondary": _member(kind="rds-instance", region=SECONDARY)},
+            "primary and secondary must be the same kind, one of aurora-cluster, rds-instance, "
+            "got 'aurora-cluster' and 'rds-instance'",
+        ),
+        (
+            {"secondary": _member(region=PRIMARY)},
+            "primary and secondary must be in different regions, got us-east-1 for both",
+        ),
+        (
+            {"namespace": "AWS/RDS"},
+            r"namespace must be a custom CloudWatch namespace \(not AWS/...\), got 'AWS/RDS'",
+        ),
+        ({"period_seconds": 45}, "period_seconds must be 10, 30 or a multiple of 60, got 45"),
+    ],
+)
 def test_invalid_props_are_rejected(overrides, message):
     t = new_stack()
-    props = dict(provider=t.primary, namer=NAMER, primary=_member(),
-                 secondary=_member(region=SECONDARY, identifier="db-b"),
-                 health_check_ids=HEALTH_CHECKS)
+    props = dict(
+        provider=t.primary,
+        namer=NAMER,
+        primary=_member(),
+        secondary=_member(region=SECONDARY, identifier="db-b"),
+        health_check_ids=HEALTH_CHECKS,
+    )
     props.update(overrides)
     with pytest.raises(ValueError, match=message):
         DrDashboard(t.stack, "Dashboard", DrDashboardProps(**props))

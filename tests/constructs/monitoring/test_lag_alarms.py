@@ -4,7 +4,7 @@ writer health on the primary."""
 import pytest
 
 from constructs_lib.monitoring.lag_alarms import AlarmThresholds, LagAlarms, LagAlarmsProps
-from support.helpers import NAMER, global_database, new_stack, only, regional_base, resources
+from support.helpers import NAMER, global_database, new_stack, regional_base, resources
 
 
 def _alarms(secondary_instances=1, email="", **thresholds):
@@ -13,9 +13,19 @@ def _alarms(secondary_instances=1, email="", **thresholds):
     database = global_database(t, base, secondary_instances=secondary_instances)
     for role, cluster in (("primary", database.primary), ("secondary", database.secondary)):
         provider, region, key, _ = base[role]
-        LagAlarms(t.stack, f"{role}Alarms", LagAlarmsProps(
-            provider=provider, region=region, namer=NAMER, key=key, database=cluster,
-            thresholds=AlarmThresholds(**thresholds), alert_email=email))
+        LagAlarms(
+            t.stack,
+            f"{role}Alarms",
+            LagAlarmsProps(
+                provider=provider,
+                region=region,
+                namer=NAMER,
+                key=key,
+                database=cluster,
+                thresholds=AlarmThresholds(**thresholds),
+                alert_email=email,
+            ),
+        )
     return t.synth()
 
 
@@ -27,10 +37,18 @@ def test_defaults_alarm_set_per_region_each_notifying_its_own_topic():
     doc = _alarms()
     alarms = _by_name(doc)
     assert set(alarms) == {
-        "dbdr-cpu-use1-test", "dbdr-memory-use1-test", "dbdr-local-storage-use1-test",
-        "dbdr-connections-use1-test", "dbdr-writer-health-use1-test",
-        "dbdr-cpu-usw2-test", "dbdr-memory-usw2-test", "dbdr-local-storage-usw2-test",
-        "dbdr-connections-usw2-test", "dbdr-replication-lag-usw2-test", "dbdr-rpo-lag-usw2-test"}
+        "dbdr-cpu-use1-test",
+        "dbdr-memory-use1-test",
+        "dbdr-local-storage-use1-test",
+        "dbdr-connections-use1-test",
+        "dbdr-writer-health-use1-test",
+        "dbdr-cpu-usw2-test",
+        "dbdr-memory-usw2-test",
+        "dbdr-local-storage-usw2-test",
+        "dbdr-connections-usw2-test",
+        "dbdr-replication-lag-usw2-test",
+        "dbdr-rpo-lag-usw2-test",
+    }
     topics = {t["provider"]: name for name, t in resources(doc, "aws_sns_topic").items()}
     for alarm in alarms.values():
         topic_ref = f"${{aws_sns_topic.{topics[alarm['provider']]}.arn}}"
@@ -44,7 +62,10 @@ def test_replication_lag_alarms_watch_the_secondary_with_the_thresholds():
     alarms = _by_name(_alarms(replication_lag_ms=2000, rpo_lag_ms=20000))
     lag = alarms["dbdr-replication-lag-usw2-test"]
     assert (lag["metric_name"], lag["threshold"], lag["provider"]) == (
-        "AuroraGlobalDBReplicationLag", 2000, "aws.secondary")
+        "AuroraGlobalDBReplicationLag",
+        2000,
+        "aws.secondary",
+    )
     rpo = alarms["dbdr-rpo-lag-usw2-test"]
     assert (rpo["metric_name"], rpo["threshold"]) == ("AuroraGlobalDBRPOLag", 20000)
     assert lag["period"] * lag["evaluation_periods"] == 180
@@ -65,22 +86,28 @@ def test_topics_are_encrypted_with_the_regional_key_and_email_is_subscribed_when
     subs = resources(doc, "aws_sns_topic_subscription").values()
     assert sorted((s["provider"], s["protocol"], s["endpoint"]) for s in subs) == [
         ("aws.primary", "email", "oncall@example.com"),
-        ("aws.secondary", "email", "oncall@example.com")]
+        ("aws.secondary", "email", "oncall@example.com"),
+    ]
     assert not resources(_alarms(), "aws_sns_topic_subscription")
 
 
 def test_headless_secondary_gets_only_replication_alarms():
     alarms = _by_name(_alarms(secondary_instances=0))
     assert sorted(n for n, a in alarms.items() if a["provider"] == "aws.secondary") == [
-        "dbdr-replication-lag-usw2-test", "dbdr-rpo-lag-usw2-test"]
+        "dbdr-replication-lag-usw2-test",
+        "dbdr-rpo-lag-usw2-test",
+    ]
 
 
-@pytest.mark.parametrize("thresholds, message", [
-    ({"replication_lag_ms": 0}, "replication_lag_ms must be greater than 0, got 0"),
-    ({"cpu_percent": 101}, "cpu_percent must be 1..100, got 101"),
-    ({"connections": -1}, "connections must be greater than 0, got -1"),
-    ({"period_seconds": 45}, "period_seconds must be 10, 30 or a multiple of 60, got 45"),
-])
+@pytest.mark.parametrize(
+    "thresholds, message",
+    [
+        ({"replication_lag_ms": 0}, "replication_lag_ms must be greater than 0, got 0"),
+        ({"cpu_percent": 101}, "cpu_percent must be 1..100, got 101"),
+        ({"connections": -1}, "connections must be greater than 0, got -1"),
+        ({"period_seconds": 45}, "period_seconds must be 10, 30 or a multiple of 60, got 45"),
+    ],
+)
 def test_invalid_thresholds_are_rejected(thresholds, message):
     with pytest.raises(ValueError, match=message):
         _alarms(**thresholds)
@@ -94,18 +121,28 @@ def test_rds_instances_get_free_storage_and_replica_lag_in_seconds_instead():
     database = rds_database(t, base)
     for role in ("primary", "secondary"):
         provider, region, key, _ = base[role]
-        LagAlarms(t.stack, f"{role}Alarms", LagAlarmsProps(
-            provider=provider, region=region, namer=NAMER, key=key,
-            database=getattr(database, role),
-            thresholds=AlarmThresholds(replica_lag_seconds=45, free_storage_mib=2048)))
+        LagAlarms(
+            t.stack,
+            f"{role}Alarms",
+            LagAlarmsProps(
+                provider=provider,
+                region=region,
+                namer=NAMER,
+                key=key,
+                database=getattr(database, role),
+                thresholds=AlarmThresholds(replica_lag_seconds=45, free_storage_mib=2048),
+            ),
+        )
     alarms = _by_name(t.synth())
-    assert {n: a["metric_name"] for n, a in alarms.items()
-            if a["provider"] == "aws.secondary"} == {
-        "dbdr-cpu-usw2-test": "CPUUtilization", "dbdr-memory-usw2-test": "FreeableMemory",
+    assert {n: a["metric_name"] for n, a in alarms.items() if a["provider"] == "aws.secondary"} == {
+        "dbdr-cpu-usw2-test": "CPUUtilization",
+        "dbdr-memory-usw2-test": "FreeableMemory",
         "dbdr-free-storage-usw2-test": "FreeStorageSpace",
         "dbdr-connections-usw2-test": "DatabaseConnections",
-        "dbdr-replica-lag-usw2-test": "ReplicaLag"}
+        "dbdr-replica-lag-usw2-test": "ReplicaLag",
+    }
     assert alarms["dbdr-replica-lag-usw2-test"]["threshold"] == 45
     assert alarms["dbdr-free-storage-use1-test"]["threshold"] == 2048 * 2**20
     assert alarms["dbdr-writer-health-use1-test"]["dimensions"] == {
-        "DBInstanceIdentifier": "dbdr-database-use1-test"}
+        "DBInstanceIdentifier": "dbdr-database-use1-test"
+    }

@@ -4,17 +4,19 @@ import ipaddress
 
 import pytest
 
-from constructs_lib.security.regional_key import RegionalKey, RegionalKeyProps
 from constructs_lib.network.regional_vpc import RegionalVpc, RegionalVpcProps
+from constructs_lib.security.regional_key import RegionalKey, RegionalKeyProps
 from support.helpers import NAMER, PRIMARY, data_sources, new_stack, only, resources
 
 
 def _vpc(**overrides):
     t = new_stack()
-    key = RegionalKey(t.stack, "Key", RegionalKeyProps(provider=t.primary, region=PRIMARY,
-                                                       namer=NAMER))
-    props = dict(provider=t.primary, region=PRIMARY, namer=NAMER, key=key,
-                 cidr="10.10.0.0/16", port=5432)
+    key = RegionalKey(
+        t.stack, "Key", RegionalKeyProps(provider=t.primary, region=PRIMARY, namer=NAMER)
+    )
+    props = dict(
+        provider=t.primary, region=PRIMARY, namer=NAMER, key=key, cidr="10.10.0.0/16", port=5432
+    )
     props.update(overrides)
     RegionalVpc(t.stack, "Vpc", RegionalVpcProps(**props))
     return t.synth()
@@ -32,15 +34,16 @@ def test_defaults_three_private_subnets_in_distinct_zones_inside_the_vpc():
     assert len(set(blocks)) == 3
     # Placed by zone ID (the same physical zone in every account), from the region's
     # standard zones: no opt-in, so never a Local or Wavelength Zone
-    (name, zones), = data_sources(doc, "aws_availability_zones").items()
+    ((name, zones),) = data_sources(doc, "aws_availability_zones").items()
     assert [s["availability_zone_id"] for s in subnets] == [
-        f"${{element(sort(data.aws_availability_zones.{name}.zone_ids), {i})}}"
-        for i in range(3)]
+        f"${{element(sort(data.aws_availability_zones.{name}.zone_ids), {i})}}" for i in range(3)
+    ]
     assert all("availability_zone" not in s for s in subnets)
     assert zones["state"] == "available"
     assert {f["name"]: f["values"] for f in zones["filter"]} == {
         "opt-in-status": ["opt-in-not-required"],
-        "zone-id": [f"use1-az{n}" for n in range(1, 7)]}  # closed: no zone added later
+        "zone-id": [f"use1-az{n}" for n in range(1, 7)],
+    }  # closed: no zone added later
     (check,) = zones["lifecycle"]["postcondition"]
     assert check["condition"] == "${length(self.zone_ids) >= 3}"
     assert "us-east-1 has fewer than 3" in check["error_message"]
@@ -55,25 +58,34 @@ def test_database_port_open_only_to_the_vpc_itself_by_default():
     doc = _vpc()
     (rule,) = _database_rules(doc)
     assert (rule["from_port"], rule["to_port"], rule["cidr_ipv4"]) == (5432, 5432, "10.10.0.0/16")
-    (https,) = [r for r in resources(doc, "aws_vpc_security_group_ingress_rule").values()
-                if r not in _database_rules(doc)]
+    (https,) = [
+        r
+        for r in resources(doc, "aws_vpc_security_group_ingress_rule").values()
+        if r not in _database_rules(doc)
+    ]
     assert (https["from_port"], https["cidr_ipv4"]) == (443, "10.10.0.0/16")  # endpoints only
     default_sg = only(doc, "aws_default_security_group")
     assert default_sg["ingress"] == [] and default_sg["egress"] == []
 
 
 def test_declared_clients_replace_the_default_and_security_groups_are_admitted():
-    doc = _vpc(client_cidrs=("10.30.0.0/16", "192.168.1.0/24"),
-               client_security_group_ids=("sg-0123456789abcdef0",))
+    doc = _vpc(
+        client_cidrs=("10.30.0.0/16", "192.168.1.0/24"),
+        client_security_group_ids=("sg-0123456789abcdef0",),
+    )
     rules = _database_rules(doc)
     assert sorted(r.get("cidr_ipv4", "") for r in rules) == ["", "10.30.0.0/16", "192.168.1.0/24"]
-    assert [r["referenced_security_group_id"] for r in rules
-            if "referenced_security_group_id" in r] == ["sg-0123456789abcdef0"]
+    assert [
+        r["referenced_security_group_id"] for r in rules if "referenced_security_group_id" in r
+    ] == ["sg-0123456789abcdef0"]
 
 
 def _database_rules(doc):
-    return [r for r in resources(doc, "aws_vpc_security_group_ingress_rule").values()
-            if r["security_group_id"].startswith("${aws_security_group.Vpc_SecurityGroup_")]
+    return [
+        r
+        for r in resources(doc, "aws_vpc_security_group_ingress_rule").values()
+        if r["security_group_id"].startswith("${aws_security_group.Vpc_SecurityGroup_")
+    ]
 
 
 def test_flow_logs_go_to_an_encrypted_log_group_with_retention_through_a_scoped_role():
@@ -90,18 +102,20 @@ def test_flow_logs_go_to_an_encrypted_log_group_with_retention_through_a_scoped_
 def test_chosen_zone_ids_place_the_subnets_without_looking_zones_up():
     doc = _vpc(az_count=2, zone_ids=("use1-az4", "use1-az6"))
     assert [s["availability_zone_id"] for s in resources(doc, "aws_subnet").values()] == [
-        "use1-az4", "use1-az6"]
+        "use1-az4",
+        "use1-az6",
+    ]
     assert data_sources(doc, "aws_availability_zones") == {}
 
 
 def test_flow_log_role_has_what_the_vpc_guide_lists_scoped_to_this_region():
     doc = _vpc()
-    policies = {name: body for name, body in
-                data_sources(doc, "aws_iam_policy_document").items()}
+    policies = {name: body for name, body in data_sources(doc, "aws_iam_policy_document").items()}
     (assume,) = [p for n, p in policies.items() if "FlowLogAssume" in n]
     (trust,) = assume["statement"]
-    assert trust["principals"] == [{"type": "Service",
-                                    "identifiers": ["vpc-flow-logs.amazonaws.com"]}]
+    assert trust["principals"] == [
+        {"type": "Service", "identifiers": ["vpc-flow-logs.amazonaws.com"]}
+    ]
     conditions = {c["variable"]: (c["test"], c["values"]) for c in trust["condition"]}
     assert conditions["aws:SourceArn"][0] == "ArnLike"
     assert conditions["aws:SourceArn"][1][0].endswith(":vpc-flow-log/*")
@@ -109,24 +123,38 @@ def test_flow_log_role_has_what_the_vpc_guide_lists_scoped_to_this_region():
     assert conditions["aws:SourceAccount"][0] == "StringEquals"
     (access,) = [p for n, p in policies.items() if "FlowLogAccess" in n]
     granted = {a for statement in access["statement"] for a in statement["actions"]}
-    assert granted == {"logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents",
-                       "logs:DescribeLogGroups", "logs:DescribeLogStreams"}
-    assert all("*" != r for statement in access["statement"] for r in statement["resources"])
+    assert granted == {
+        "logs:CreateLogGroup",
+        "logs:CreateLogStream",
+        "logs:PutLogEvents",
+        "logs:DescribeLogGroups",
+        "logs:DescribeLogStreams",
+    }
+    assert all(r != "*" for statement in access["statement"] for r in statement["resources"])
 
 
-@pytest.mark.parametrize("overrides, message", [
-    ({"az_count": 2, "zone_ids": ("use1-az1",)}, "exactly az_count"),
-    ({"az_count": 2, "zone_ids": ("use1-az1", "use1-az1")}, "must not repeat"),
-    ({"az_count": 2, "zone_ids": ("use1-az1", "usw2-az1")}, "IDs of us-east-1 such as use1-az1"),
-    ({"az_count": 2, "zone_ids": ("us-east-1a", "us-east-1b")}, "'us-east-1a' is not"),
-    ({"cidr": "10.10.0.0/8"}, "cidr must be an IPv4 network"),
-    ({"cidr": "10.0.0.0/12"}, "prefix must be /16../24"),
-    ({"az_count": 1}, "az_count must be 2..6, got 1"),
-    ({"port": 0}, "port must be 1..65535, got 0"),
-    ({"client_cidrs": ("0.0.0.0/0",)}, "never opened to the internet"),
-    # the configuration's rule, not a looser one: wider than /8 is refused here too
-    ({"client_cidrs": ("10.0.0.0/7",)}, r"client_cidrs: 10.0.0.0/7 is too wide.*/8 or narrower"),
-])
+@pytest.mark.parametrize(
+    "overrides, message",
+    [
+        ({"az_count": 2, "zone_ids": ("use1-az1",)}, "exactly az_count"),
+        ({"az_count": 2, "zone_ids": ("use1-az1", "use1-az1")}, "must not repeat"),
+        (
+            {"az_count": 2, "zone_ids": ("use1-az1", "usw2-az1")},
+            "IDs of us-east-1 such as use1-az1",
+        ),
+        ({"az_count": 2, "zone_ids": ("us-east-1a", "us-east-1b")}, "'us-east-1a' is not"),
+        ({"cidr": "10.10.0.0/8"}, "cidr must be an IPv4 network"),
+        ({"cidr": "10.0.0.0/12"}, "prefix must be /16../24"),
+        ({"az_count": 1}, "az_count must be 2..6, got 1"),
+        ({"port": 0}, "port must be 1..65535, got 0"),
+        ({"client_cidrs": ("0.0.0.0/0",)}, "never opened to the internet"),
+        # the configuration's rule, not a looser one: wider than /8 is refused here too
+        (
+            {"client_cidrs": ("10.0.0.0/7",)},
+            r"client_cidrs: 10.0.0.0/7 is too wide.*/8 or narrower",
+        ),
+    ],
+)
 def test_invalid_props_are_rejected(overrides, message):
     with pytest.raises(ValueError, match=message):
         _vpc(**overrides)

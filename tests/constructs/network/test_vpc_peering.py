@@ -3,9 +3,9 @@ table once accepted, peer range admitted on the database port only."""
 
 import pytest
 
-from constructs_lib.security.regional_key import RegionalKey, RegionalKeyProps
 from constructs_lib.network.regional_vpc import RegionalVpc, RegionalVpcProps
 from constructs_lib.network.vpc_peering import VpcPeering, VpcPeeringProps
+from constructs_lib.security.regional_key import RegionalKey, RegionalKeyProps
 from support.helpers import NAMER, PRIMARY, SECONDARY, new_stack, only, regional_base, resources
 
 PRIMARY_CIDR, SECONDARY_CIDR = "10.10.0.0/16", "10.20.0.0/16"  # regional_base's ranges
@@ -15,8 +15,11 @@ PRIMARY_CIDR, SECONDARY_CIDR = "10.10.0.0/16", "10.20.0.0/16"  # regional_base's
 def doc():
     t = new_stack()
     base = regional_base(t)
-    VpcPeering(t.stack, "Peering", VpcPeeringProps(
-        namer=NAMER, primary=base["primary"][3], secondary=base["secondary"][3]))
+    VpcPeering(
+        t.stack,
+        "Peering",
+        VpcPeeringProps(namer=NAMER, primary=base["primary"][3], secondary=base["secondary"][3]),
+    )
     return t.synth()
 
 
@@ -43,38 +46,55 @@ def test_accepter_in_the_secondary_region_accepts_the_requested_connection(doc):
     assert accepter["tags"] == {"Name": "dbdr-peering-test"}
 
 
-@pytest.mark.parametrize("role, provider, peer_cidr", [
-    ("primary", "aws.primary", SECONDARY_CIDR),
-    ("secondary", "aws.secondary", PRIMARY_CIDR),
-])
+@pytest.mark.parametrize(
+    "role, provider, peer_cidr",
+    [
+        ("primary", "aws.primary", SECONDARY_CIDR),
+        ("secondary", "aws.secondary", PRIMARY_CIDR),
+    ],
+)
 def test_every_private_route_table_routes_the_peer_range_through_the_accepted_connection(
-        doc, role, provider, peer_cidr):
+    doc, role, provider, peer_cidr
+):
     tables = sorted(n for n in resources(doc, "aws_route_table") if n.startswith(f"{role}Vpc_"))
     routes = [r for r in resources(doc, "aws_route").values() if r["provider"] == provider]
     assert len(tables) == 3 and len(routes) == 3  # default az_count 3
     assert sorted(r["route_table_id"] for r in routes) == [
-        f"${{aws_route_table.{n}.id}}" for n in tables]
-    accepted = _ref(doc, "aws_vpc_peering_connection_accepter", "",
-                    "vpc_peering_connection_id")
+        f"${{aws_route_table.{n}.id}}" for n in tables
+    ]
+    accepted = _ref(doc, "aws_vpc_peering_connection_accepter", "", "vpc_peering_connection_id")
     for route in routes:
         assert route["destination_cidr_block"] == peer_cidr
         assert route["vpc_peering_connection_id"] == accepted
 
 
-@pytest.mark.parametrize("role, provider, peer_region, peer_cidr", [
-    ("primary", "aws.primary", SECONDARY, SECONDARY_CIDR),
-    ("secondary", "aws.secondary", PRIMARY, PRIMARY_CIDR),
-])
+@pytest.mark.parametrize(
+    "role, provider, peer_region, peer_cidr",
+    [
+        ("primary", "aws.primary", SECONDARY, SECONDARY_CIDR),
+        ("secondary", "aws.secondary", PRIMARY, PRIMARY_CIDR),
+    ],
+)
 def test_database_security_group_admits_only_the_peer_range_on_the_database_port(
-        doc, role, provider, peer_region, peer_cidr):
+    doc, role, provider, peer_region, peer_cidr
+):
     group = _ref(doc, "aws_security_group", f"{role}Vpc_SecurityGroup_")
-    (rule,) = [r for r in resources(doc, "aws_vpc_security_group_ingress_rule").values()
-               if r["security_group_id"] == group and r.get("cidr_ipv4") == peer_cidr]
+    (rule,) = [
+        r
+        for r in resources(doc, "aws_vpc_security_group_ingress_rule").values()
+        if r["security_group_id"] == group and r.get("cidr_ipv4") == peer_cidr
+    ]
     assert rule["provider"] == provider
     assert (rule["ip_protocol"], rule["from_port"], rule["to_port"]) == ("tcp", 5432, 5432)
-    assert rule["description"] == f"Peer region {peer_region} over the VPC peering: clients and operators"
-    peering_rules = [r for n, r in resources(doc, "aws_vpc_security_group_ingress_rule").items()
-                     if n.startswith("Peering_")]
+    assert (
+        rule["description"]
+        == f"Peer region {peer_region} over the VPC peering: clients and operators"
+    )
+    peering_rules = [
+        r
+        for n, r in resources(doc, "aws_vpc_security_group_ingress_rule").items()
+        if n.startswith("Peering_")
+    ]
     assert len(peering_rules) == 2  # one per region, nothing wider
 
 
@@ -82,23 +102,44 @@ def _peer(secondary_region, secondary_cidr):
     t = new_stack()
     vpcs = {}
     for role, provider, region, cidr in (
-            ("primary", t.primary, PRIMARY, PRIMARY_CIDR),
-            ("secondary", t.secondary, secondary_region, secondary_cidr)):
-        key = RegionalKey(t.stack, f"{role}Key", RegionalKeyProps(
-            provider=provider, region=region, namer=NAMER))
-        vpcs[role] = RegionalVpc(t.stack, f"{role}Vpc", RegionalVpcProps(
-            provider=provider, region=region, namer=NAMER, key=key, cidr=cidr, port=5432,
-            interface_endpoints=()))
+        ("primary", t.primary, PRIMARY, PRIMARY_CIDR),
+        ("secondary", t.secondary, secondary_region, secondary_cidr),
+    ):
+        key = RegionalKey(
+            t.stack, f"{role}Key", RegionalKeyProps(provider=provider, region=region, namer=NAMER)
+        )
+        vpcs[role] = RegionalVpc(
+            t.stack,
+            f"{role}Vpc",
+            RegionalVpcProps(
+                provider=provider,
+                region=region,
+                namer=NAMER,
+                key=key,
+                cidr=cidr,
+                port=5432,
+                interface_endpoints=(),
+            ),
+        )
     VpcPeering(t.stack, "Peering", VpcPeeringProps(namer=NAMER, **vpcs))
 
 
-@pytest.mark.parametrize("secondary_region, secondary_cidr, message", [
-    (SECONDARY, "10.10.128.0/17",
-     r"primary.cidr 10.10.0.0/16 and secondary.cidr 10.10.128.0/17 overlap"),
-    (SECONDARY, PRIMARY_CIDR, r"primary.cidr 10.10.0.0/16 and secondary.cidr 10.10.0.0/16"),
-    (PRIMARY, SECONDARY_CIDR,
-     r"secondary.region must differ from primary.region .* got us-east-1 for both"),
-])
+@pytest.mark.parametrize(
+    "secondary_region, secondary_cidr, message",
+    [
+        (
+            SECONDARY,
+            "10.10.128.0/17",
+            r"primary.cidr 10.10.0.0/16 and secondary.cidr 10.10.128.0/17 overlap",
+        ),
+        (SECONDARY, PRIMARY_CIDR, r"primary.cidr 10.10.0.0/16 and secondary.cidr 10.10.0.0/16"),
+        (
+            PRIMARY,
+            SECONDARY_CIDR,
+            r"secondary.region must differ from primary.region .* got us-east-1 for both",
+        ),
+    ],
+)
 def test_invalid_props_are_rejected(secondary_region, secondary_cidr, message):
     with pytest.raises(ValueError, match=message):
         _peer(secondary_region, secondary_cidr)

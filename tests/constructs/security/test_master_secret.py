@@ -12,8 +12,15 @@ import re
 import pytest
 
 from constructs_lib.security.master_secret import MasterUserProps, secret_name
-from support.helpers import (data_sources, global_database, new_stack, only, rds_database,
-                     regional_base, resources)
+from support.helpers import (
+    data_sources,
+    global_database,
+    new_stack,
+    only,
+    rds_database,
+    regional_base,
+    resources,
+)
 
 NAME = "dbdr/test/master-credentials"
 KEY = "arn:aws:kms:{}:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
@@ -38,10 +45,11 @@ def generated():
 
 def test_the_plan_checks_the_secret_in_the_primary_and_its_replica_in_the_secondary(existing):
     _, doc = existing
-    checks = {body["provider"]: body for body in
-              data_sources(doc, "aws_secretsmanager_secrets").values()}
+    checks = {
+        body["provider"]: body for body in data_sources(doc, "aws_secretsmanager_secrets").values()
+    }
     assert set(checks) == {"aws.primary", "aws.secondary"}
-    for alias, body in checks.items():
+    for body in checks.values():
         assert body["filter"] == [{"name": "name", "values": [NAME]}]
         (condition,) = body["lifecycle"]["postcondition"]
         assert condition["condition"] == f'${{contains(self.names, "{NAME}")}}'
@@ -49,12 +57,17 @@ def test_the_plan_checks_the_secret_in_the_primary_and_its_replica_in_the_second
     assert primary.startswith(f"The master secret {NAME} does not exist in us-east-1")
     secondary = checks["aws.secondary"]["lifecycle"]["postcondition"][0]["error_message"]
     assert secondary.startswith(f"The master secret {NAME} has no replica in us-west-2")
-    assert ("aws secretsmanager replicate-secret-to-regions --region us-east-1 --secret-id "
-            f"{NAME} --add-replica-regions Region=us-west-2") in secondary
+    assert (
+        "aws secretsmanager replicate-secret-to-regions --region us-east-1 --secret-id "
+        f"{NAME} --add-replica-regions Region=us-west-2"
+    ) in secondary
     # The secret's ARN is read only after the check (so its message is what a user sees)
-    (name, secret), = data_sources(doc, "aws_secretsmanager_secret").items()
-    (check_name,) = [n for n, b in data_sources(doc, "aws_secretsmanager_secrets").items()
-                     if b["provider"] == "aws.primary"]
+    ((name, secret),) = data_sources(doc, "aws_secretsmanager_secret").items()
+    (check_name,) = [
+        n
+        for n, b in data_sources(doc, "aws_secretsmanager_secrets").items()
+        if b["provider"] == "aws.primary"
+    ]
     assert secret["depends_on"] == [f"data.aws_secretsmanager_secrets.{check_name}"]
     ephemeral = doc["ephemeral"]["aws_secretsmanager_secret_version"]["master_credentials"]
     assert ephemeral["secret_id"] == f"${{data.aws_secretsmanager_secret.{name}.arn}}"
@@ -73,21 +86,29 @@ def test_an_existing_secret_is_read_by_name_or_by_its_arn_in_each_region():
 
 
 def test_the_canaries_may_decrypt_with_the_secrets_own_keys_and_only_through_secrets_manager():
-    database, _ = _synth(master_secret_kms_key_arn=KEY.format("us-east-1"),
-                         master_secret_replica_kms_key_arn=KEY.format("us-west-2"))
+    database, _ = _synth(
+        master_secret_kms_key_arn=KEY.format("us-east-1"),
+        master_secret_replica_kms_key_arn=KEY.format("us-west-2"),
+    )
     for role, region in (("primary", "us-east-1"), ("secondary", "us-west-2")):
         read, decrypt = database.master_secret.read_statements(role)
         assert read["Action"] == ["secretsmanager:GetSecretValue"]
-        assert re.fullmatch(rf"arn:.*:secretsmanager:{region}:.*:secret:{NAME}-\?{{6}}",
-                            read["Resource"])
-        assert decrypt == {"Sid": "DecryptDatabaseCredentials", "Action": ["kms:Decrypt"],
-                           "Resource": KEY.format(region),
-                           "Condition": {"StringEquals": {
-                               "kms:ViaService": f"secretsmanager.{region}.amazonaws.com"}}}
+        assert re.fullmatch(
+            rf"arn:.*:secretsmanager:{region}:.*:secret:{NAME}-\?{{6}}", read["Resource"]
+        )
+        assert decrypt == {
+            "Sid": "DecryptDatabaseCredentials",
+            "Action": ["kms:Decrypt"],
+            "Resource": KEY.format(region),
+            "Condition": {
+                "StringEquals": {"kms:ViaService": f"secretsmanager.{region}.amazonaws.com"}
+            },
+        }
     # With the AWS managed key there is nothing to grant
     database, _ = _synth()
     assert [s["Sid"] for s in database.master_secret.read_statements("primary")] == [
-        "ReadDatabaseCredentials"]
+        "ReadDatabaseCredentials"
+    ]
 
 
 def test_a_generated_secret_is_created_with_its_replica_each_with_its_regions_key(generated):
@@ -96,8 +117,9 @@ def test_a_generated_secret_is_created_with_its_replica_each_with_its_regions_ke
     keys = {body["provider"]: name for name, body in resources(doc, "aws_kms_key").items()}
     assert secret["name"] == NAME and secret["provider"] == "aws.primary"
     assert secret["kms_key_id"] == f"${{aws_kms_key.{keys['aws.primary']}.arn}}"
-    assert secret["replica"] == [{"region": "us-west-2",
-                                  "kms_key_id": f"${{aws_kms_key.{keys['aws.secondary']}.arn}}"}]
+    assert secret["replica"] == [
+        {"region": "us-west-2", "kms_key_id": f"${{aws_kms_key.{keys['aws.secondary']}.arn}}"}
+    ]
     assert secret["recovery_window_in_days"] == 0  # destroyable: the name is free at once
     assert data_sources(doc, "aws_secretsmanager_secrets") == {}
 
@@ -110,12 +132,14 @@ def test_a_generated_password_reaches_the_secret_and_the_database_write_only(gen
     assert set('"@/ ') <= set(generator["exclude_characters"])  # what RDS refuses
     version = only(doc, "aws_secretsmanager_secret_version")
     assert version["secret_string_wo"] == (
-        f'${{jsonencode({{username = "dbadmin", password = {password}}})}}')
+        f'${{jsonencode({{username = "dbadmin", password = {password}}})}}'
+    )
     assert version["secret_string_wo_version"] == 1
     assert "secret_string" not in version
     (version_name,) = resources(doc, "aws_secretsmanager_secret_version")
-    (primary,) = [c for c in resources(doc, "aws_rds_cluster").values()
-                  if c["provider"] == "aws.primary"]
+    (primary,) = [
+        c for c in resources(doc, "aws_rds_cluster").values() if c["provider"] == "aws.primary"
+    ]
     assert primary["master_password_wo"] == f"${{{password}}}"
     assert primary["master_password_wo_version"] == version["secret_string_wo_version"]
     # The database takes the password once the secret holds it
@@ -125,21 +149,35 @@ def test_a_generated_password_reaches_the_secret_and_the_database_write_only(gen
 def test_rds_replica_mode_generates_the_same_way():
     _, doc = _synth("rds", generate_master_secret=True)
     (primary,) = [i for i in resources(doc, "aws_db_instance").values() if "password_wo" in i]
-    assert primary["password_wo"] == ("${ephemeral.aws_secretsmanager_random_password."
-                                      "master_password.random_password}")
-    assert any(d.startswith("aws_secretsmanager_secret_version.")
-               for d in primary["depends_on"])
+    assert primary["password_wo"] == (
+        "${ephemeral.aws_secretsmanager_random_password.master_password.random_password}"
+    )
+    assert any(d.startswith("aws_secretsmanager_secret_version.") for d in primary["depends_on"])
 
 
-@pytest.mark.parametrize("overrides, message", [
-    ({"generate_master_secret": True,
-      "master_secret": f"arn:aws:secretsmanager:us-east-1:123456789012:secret:{NAME}-AbCdEf"},
-     "master_secret must be a name with generate_master_secret"),
-    ({"generate_master_secret": True, "master_secret_kms_key_arn": KEY.format("us-east-1"),
-      "master_secret_replica_kms_key_arn": KEY.format("us-west-2")},
-     "must be empty with generate_master_secret"),
-    ({"master_secret_kms_key_arn": KEY.format("us-east-1")}, "go together"),
-])
+@pytest.mark.parametrize(
+    "overrides, message",
+    [
+        (
+            {
+                "generate_master_secret": True,
+                "master_secret": (
+                    f"arn:aws:secretsmanager:us-east-1:123456789012:secret:{NAME}-AbCdEf"
+                ),
+            },
+            "master_secret must be a name with generate_master_secret",
+        ),
+        (
+            {
+                "generate_master_secret": True,
+                "master_secret_kms_key_arn": KEY.format("us-east-1"),
+                "master_secret_replica_kms_key_arn": KEY.format("us-west-2"),
+            },
+            "must be empty with generate_master_secret",
+        ),
+        ({"master_secret_kms_key_arn": KEY.format("us-east-1")}, "go together"),
+    ],
+)
 def test_invalid_master_user_props_are_rejected(overrides, message):
     with pytest.raises(ValueError, match=message):
         MasterUserProps(**{"master_secret": NAME, **overrides}).validate_master_user()
@@ -149,10 +187,10 @@ def test_terraform_plan_stops_naming_the_missing_replica_until_it_exists(tmp_pat
     """A real ``terraform plan`` (provider 5.100.0) against the emulator."""
     from cdktf import App, TerraformStack
 
-    from constructs_lib.security.master_secret import MasterSecret, MasterSecretProps
     from constructs_lib.naming import Namer
-    from constructs_lib.security.regional_key import KeyedRegion, RegionalKey, RegionalKeyProps
     from constructs_lib.regional_provider import regional_provider
+    from constructs_lib.security.master_secret import MasterSecret, MasterSecretProps
+    from constructs_lib.security.regional_key import KeyedRegion, RegionalKey, RegionalKeyProps
     from tools import terraform
     from tools.emulator import Emulator
 
@@ -161,13 +199,18 @@ def test_terraform_plan_stops_naming_the_missing_replica_until_it_exists(tmp_pat
         stack = TerraformStack(app, "secret")
         sides = {}
         for role, region in (("primary", "us-east-1"), ("secondary", "us-west-2")):
-            provider = regional_provider(stack, role, region, {"Project": "dbdr"},
-                                         emu.endpoint)
-            key = RegionalKey(stack, f"{role}Key", RegionalKeyProps(
-                provider=provider, region=region, namer=Namer("dbdr", "test")))
+            provider = regional_provider(stack, role, region, {"Project": "dbdr"}, emu.endpoint)
+            key = RegionalKey(
+                stack,
+                f"{role}Key",
+                RegionalKeyProps(provider=provider, region=region, namer=Namer("dbdr", "test")),
+            )
             sides[role] = KeyedRegion(provider=provider, region=region, key=key)
-        MasterSecret(stack, "MasterSecret", MasterSecretProps(
-            **sides, user=MasterUserProps(master_secret=NAME)))
+        MasterSecret(
+            stack,
+            "MasterSecret",
+            MasterSecretProps(**sides, user=MasterUserProps(master_secret=NAME)),
+        )
         app.synth()
         stack_dir = tmp_path / "stacks" / "secret"
         terraform.run(stack_dir, "init", "-input=false")
@@ -184,7 +227,8 @@ def test_terraform_plan_stops_naming_the_missing_replica_until_it_exists(tmp_pat
 
         # Given the replica, Then the same plan goes through
         emu.client("secretsmanager", "us-east-1").replicate_secret_to_regions(
-            SecretId=NAME, AddReplicaRegions=[{"Region": "us-west-2"}])
+            SecretId=NAME, AddReplicaRegions=[{"Region": "us-west-2"}]
+        )
         planned = terraform.run(stack_dir, "plan", "-input=false", check=False)
         assert planned.returncode == 0, planned.stdout[-3000:] + planned.stderr[-3000:]
         assert "not-used-here" not in planned.stdout

@@ -31,9 +31,13 @@ def test_policy_lets_rds_logs_alarm_and_event_delivery_use_the_key_and_nothing_b
     doc = _key()
     policy = json.loads(only(doc, "aws_kms_key")["policy"])
     statements = {s["Sid"]: s for s in policy["Statement"]}
-    assert set(statements) == {"AccountAdministration", "RdsInThisAccount",
-                               "CloudWatchLogsOfThisRegion", "AlarmsToEncryptedTopics",
-                               "RdsEventsToEncryptedTopics"}
+    assert set(statements) == {
+        "AccountAdministration",
+        "RdsInThisAccount",
+        "CloudWatchLogsOfThisRegion",
+        "AlarmsToEncryptedTopics",
+        "RdsEventsToEncryptedTopics",
+    }
     rds = statements["RdsInThisAccount"]
     assert rds["Condition"]["StringEquals"]["kms:ViaService"] == "rds.us-east-1.amazonaws.com"
     assert "kms:CallerAccount" in rds["Condition"]["StringEquals"]
@@ -44,8 +48,9 @@ def test_policy_lets_rds_logs_alarm_and_event_delivery_use_the_key_and_nothing_b
     for sid, statement in statements.items():
         if sid != "AccountAdministration":
             assert statement["Condition"] and "kms:*" not in statement["Action"]
-    assert all(s["Principal"] != "*" and s["Principal"].get("AWS") != "*"
-               for s in statements.values())
+    assert all(
+        s["Principal"] != "*" and s["Principal"].get("AWS") != "*" for s in statements.values()
+    )
 
 
 @pytest.mark.parametrize("days", [6, 31])
@@ -54,17 +59,28 @@ def test_deletion_window_outside_aws_range_is_rejected(days):
         _key(deletion_window_days=days)
 
 
-@pytest.mark.parametrize("sid, service, source", [
-    ("AlarmsToEncryptedTopics", "cloudwatch.amazonaws.com",
-     "arn:${data.aws_partition.Key_Partition_*.partition}:cloudwatch:us-east-1:*:alarm:*"),
-    ("RdsEventsToEncryptedTopics", "events.rds.amazonaws.com",
-     "arn:${data.aws_partition.Key_Partition_*.partition}:rds:us-east-1:*"),
-])
+@pytest.mark.parametrize(
+    "sid, service, source",
+    [
+        (
+            "AlarmsToEncryptedTopics",
+            "cloudwatch.amazonaws.com",
+            "arn:${data.aws_partition.Key_Partition_*.partition}:cloudwatch:us-east-1:*:alarm:*",
+        ),
+        (
+            "RdsEventsToEncryptedTopics",
+            "events.rds.amazonaws.com",
+            "arn:${data.aws_partition.Key_Partition_*.partition}:rds:us-east-1:*",
+        ),
+    ],
+)
 def test_topic_publishers_get_what_the_sns_guide_lists_and_conditions_that_cannot_drop_them(
-        sid, service, source):
+    sid, service, source
+):
     # Given the key of the encrypted alert topics
-    statement = {s["Sid"]: s for s in json.loads(only(_key(), "aws_kms_key")["policy"])[
-        "Statement"]}[sid]
+    statement = {
+        s["Sid"]: s for s in json.loads(only(_key(), "aws_kms_key")["policy"])["Statement"]
+    }[sid]
     # Then the publishing service (never SNS itself) gets exactly GenerateDataKey* and Decrypt
     assert statement["Principal"] == {"Service": service}
     assert sorted(statement["Action"]) == ["kms:Decrypt", "kms:GenerateDataKey*"]
@@ -73,6 +89,8 @@ def test_topic_publishers_get_what_the_sns_guide_lists_and_conditions_that_canno
     condition = statement["Condition"]
     assert set(condition) == {"StringEqualsIfExists", "ArnLikeIfExists"}
     assert condition["StringEqualsIfExists"]["aws:SourceAccount"].startswith(
-        "${data.aws_caller_identity.")
+        "${data.aws_caller_identity."
+    )
     import fnmatch
+
     assert fnmatch.fnmatch(condition["ArnLikeIfExists"]["aws:SourceArn"], source)
