@@ -2,9 +2,9 @@
 
 Sources, highest first: environment variables (``DR_<SETTING>``, and
 ``ENVIRONMENT_SUFFIX``), then the ``context`` block of ``cdktf.json``, then the defaults
-of :class:`DrConfig` (each setting's rule is in ``_CHECKS``). Every problem is reported as
-a :class:`ConfigError` whose one-line message names the setting, the value received and
-what is allowed.
+of :class:`DrConfig` (each setting declared once, with its rule and meaning). Every problem
+is reported as a :class:`ConfigError` whose one-line message names the setting, the value
+received and what is allowed.
 
 This module imports nothing from cdktf, so validating a configuration costs milliseconds.
 """
@@ -187,318 +187,7 @@ class ConfigError(ValueError):
         super().__init__(f"invalid {setting}={value!r}{where}: {allowed}")
 
 
-@dataclass(frozen=True, kw_only=True)
-class DrConfig:
-    """Everything one environment of the deployment is built from."""
-
-    # "default": destroyable (no deletion protection, no final snapshot);
-    # "production": deletion protection, final snapshots and 30-day key deletion windows.
-    profile: str = "default"
-    # Naming and tagging
-    environment_suffix: str = "dev"
-    project_name: str = "dbdr"
-    cost_center: str = "platform"
-    tags: dict = field(default_factory=dict)
-    # Regions and networks
-    primary_region: str = "us-east-1"
-    secondary_region: str = "us-west-2"
-    primary_vpc_cidr: str = "10.10.0.0/16"
-    secondary_vpc_cidr: str = "10.20.0.0/16"
-    az_count: int = 3
-    # Availability-zone IDs (use1-az1, ...) of the private subnets, az_count per region.
-    # Default: the region's first az_count standard zones by ID (Local Zones excluded).
-    primary_zone_ids: tuple = ()
-    secondary_zone_ids: tuple = ()
-    allowed_cidrs: tuple = ()
-    primary_client_security_group_ids: tuple = ()
-    secondary_client_security_group_ids: tuple = ()
-    # Database. "aurora-global": Aurora Global Database; "rds-replica": RDS PostgreSQL
-    # Multi-AZ primary with a promotable cross-region read replica.
-    database_mode: str = "aurora-global"
-    engine: str = ""  # default: the mode's engine (aurora-postgresql / postgres)
-    engine_version: str = ""
-    instance_class: str = "db.r6g.large"
-    # Aurora only: instances per member cluster.
-    primary_instance_count: int = 2
-    secondary_instance_count: int = 1
-    # RDS only: gp3 storage that grows up to the maximum (0: no growth); replica Multi-AZ.
-    allocated_storage_gib: int = 100
-    max_allocated_storage_gib: int = 500
-    replica_multi_az: bool = True
-    database_name: str = "appdb"
-    master_username: str = "dbadmin"
-    master_secret: str = ""
-    master_password_version: int = 1
-    # Default: off, master_secret exists (JSON username/password, replicated to the
-    # secondary region). On: the stack creates it, replicated, with a generated password
-    # that is in neither plan, state nor synthesized JSON.
-    generate_master_secret: bool = False
-    # Existing secret only: the customer-managed keys encrypting it and its replica
-    # (default: none, the AWS managed key); the canaries get kms:Decrypt on exactly these.
-    master_secret_kms_key_arn: str = ""
-    master_secret_replica_kms_key_arn: str = ""
-    backup_retention_days: int = 7
-    preferred_backup_window: str = "03:00-04:00"
-    deletion_protection: bool = False
-    skip_final_snapshot: bool = True
-    monitoring_interval_seconds: int = 60
-    log_retention_days: int = 365
-    # Some legacy applications cannot use TLS: true stops enforcing it (with a warning).
-    legacy_tls_optional: bool = False
-    # DNS
-    dns_zone_name: str = ""
-    dns_ttl_seconds: int = 30
-    # "global-endpoint" (aurora-global only): the writer name is a CNAME to the Aurora
-    # global writer endpoint; "failover": PRIMARY/SECONDARY records; "weighted": 100/0
-    # records the orchestrator flips through Route 53's control plane. Default:
-    # global-endpoint for aurora-global, failover for rds-replica.
-    dns_routing: str = ""
-    # Failover automation
-    automatic_failover: bool = True
-    # The canaries probe this often within each one-minute run (10, 20, 30 or 60 s); the
-    # fast alarms use it as their period. 60 costs least and detects slowest.
-    probe_interval_seconds: int = CANARY_PROBE_INTERVAL_SECONDS
-    # Reserve one concurrent execution for each orchestrator and canary function. Default:
-    # off; AWS refuses a reservation that takes the account's unreserved concurrency below
-    # its minimum (new accounts have a quota of 10, all of it the minimum).
-    reserve_function_concurrency: bool = False
-    rpo_seconds: int = 60
-    # Recovery objective: the worst-case RTO (recovery_budget.py) must not exceed it, or
-    # synthesis stops. 0: no objective, the budget is only reported.
-    rto_seconds: int = 300
-    # Aurora PostgreSQL rds.global_db_rpo: primary commits pause while the secondary lags
-    # beyond it. Default: 0, not set (a lagging or lost secondary never stalls the primary).
-    global_db_rpo_seconds: int = 0
-    # Alarms
-    replication_lag_threshold_ms: int = 5000
-    rpo_lag_threshold_ms: int = 30000
-    cpu_threshold_percent: int = 80
-    freeable_memory_threshold_mib: int = 256
-    free_local_storage_threshold_mib: int = 5120
-    free_storage_threshold_mib: int = 10240
-    replica_lag_threshold_seconds: int = 60
-    connections_threshold: int = 500
-    alarm_period_seconds: int = 60
-    alarm_evaluation_periods: int = 3
-    alert_email: str = ""
-    # Data-protection extras (each on by default; README, Data protection)
-    vpc_peering: bool = True
-    backup_buckets: bool = True
-    backup_object_expiration_days: int = 30
-    aws_backup: bool = True
-    aws_backup_retention_days: int = 35
-    aws_backup_copy_retention_days: int = 35
-    endpoint_parameters: bool = True
-    event_subscriptions: bool = True
-    dashboard: bool = True
-    # Terraform state
-    state_bucket: str = ""
-    state_key: str = ""
-    state_region: str = ""
-    state_lock: bool = True
-    # Offline deploys: the loopback URL of a local AWS emulator (see regional_provider.py).
-    emulator_endpoint: str = ""
-
-    # Derived values -------------------------------------------------------------------
-    @property
-    def namer(self) -> Namer:
-        return Namer(self.project_name, self.environment_suffix)
-
-    @property
-    def port(self) -> int:
-        return ENGINES[self.engine][1]
-
-    @property
-    def parameter_family(self) -> str:
-        major = self.engine_version.split(".")[0]
-        if self.engine == "aurora-mysql":
-            return "aurora-mysql8.0"
-        if self.engine == "postgres":
-            return f"postgres{major}"
-        return f"aurora-postgresql{major}"
-
-    @property
-    def tls_parameter(self) -> tuple[str, str]:
-        name, enforced = ENGINES[self.engine][2]
-        if self.legacy_tls_optional:
-            return name, {"1": "0", "ON": "OFF"}[enforced]
-        return name, enforced
-
-    def secret_in(self, region: str) -> str:
-        """The master secret as read in ``region``: a replica keeps the name (and, in an
-        ARN, everything but the region)."""
-        if self.master_secret.startswith("arn:"):
-            parts = self.master_secret.split(":")
-            parts[3] = region
-            return ":".join(parts)
-        return self.master_secret
-
-    @property
-    def key_deletion_window_days(self) -> int:
-        return 30 if self.profile == "production" else 7
-
-    @property
-    def log_exports(self) -> tuple[str, ...]:
-        return ENGINES[self.engine][3]
-
-    @property
-    def required_tags(self) -> dict[str, str]:
-        from constructs_lib.naming import required_tags
-
-        return required_tags(
-            environment=self.environment_suffix,
-            project=self.project_name,
-            cost_center=self.cost_center,
-            extra=self.tags,
-        )
-
-
-def env_var(setting: str) -> str:
-    return "ENVIRONMENT_SUFFIX" if setting == "environment_suffix" else f"DR_{setting.upper()}"
-
-
-# Parsing ----------------------------------------------------------------------------------
-
-
-def _parse(setting: str, kind: type, raw: Any, source: str) -> Any:
-    """Turn an environment string or a JSON context value into the setting's type."""
-
-    def bad(allowed: str) -> ConfigError:
-        return ConfigError(setting, raw, allowed, source)
-
-    if kind is bool:
-        if isinstance(raw, bool):
-            return raw
-        text = str(raw).strip().lower()
-        if text in ("1", "true", "yes", "on"):
-            return True
-        if text in ("0", "false", "no", "off"):
-            return False
-        raise bad("must be true or false")
-    if kind is int:
-        if isinstance(raw, bool):
-            raise bad("must be a whole number")
-        if isinstance(raw, int):
-            return raw
-        try:
-            return int(str(raw).strip())
-        except ValueError:
-            raise bad("must be a whole number") from None
-    if kind is tuple:
-        if isinstance(raw, (list, tuple)):
-            return tuple(str(x).strip() for x in raw)
-        text = str(raw).strip()
-        if text.startswith("["):
-            try:
-                return tuple(str(x).strip() for x in json.loads(text))
-            except (ValueError, TypeError):
-                raise bad("must be a JSON list or a comma-separated list") from None
-        return tuple(x.strip() for x in text.split(",") if x.strip())
-    if kind is dict:
-        if isinstance(raw, dict):
-            return {str(k): str(v) for k, v in raw.items()}
-        text = str(raw).strip()
-        if text.startswith("{"):
-            try:
-                return {str(k): str(v) for k, v in json.loads(text).items()}
-            except (ValueError, AttributeError):
-                raise bad("must be a JSON object or key=value pairs") from None
-        pairs = [p for p in text.split(",") if p.strip()]
-        if not all("=" in p for p in pairs):
-            raise bad("must be a JSON object or key=value pairs separated by commas")
-        return {k.strip(): v.strip() for k, v in (p.split("=", 1) for p in pairs)}
-    if not isinstance(raw, str):
-        raise bad("must be a string")
-    return raw.strip()
-
-
-def load_config(environ: Mapping[str, str], context: Mapping[str, Any]) -> DrConfig:
-    """Merge environment, context and defaults, then validate. Raises ConfigError."""
-    fields = {f.name: f for f in dataclasses.fields(DrConfig)}
-    kinds = {name: _kind(f) for name, f in fields.items()}
-    for key in context:
-        if re.fullmatch(r"[a-z0-9_]+", key) and key not in fields:
-            raise ConfigError(
-                key,
-                context[key],
-                "is not a setting (see README, Configuration)",
-                "cdktf.json context",
-            )
-    for key in environ:
-        if key.startswith("DR_") and key not in TOOL_VARIABLES and key[3:].lower() not in fields:
-            raise ConfigError(
-                key[3:].lower(), environ[key], "is not a setting (see README, Configuration)", key
-            )
-    values: dict[str, Any] = {}
-    sources: dict[str, str] = {}
-    for name in fields:
-        var = env_var(name)
-        if var in environ:
-            raw, source = environ[var], var
-        elif name in context:
-            raw, source = context[name], "cdktf.json context"
-        else:
-            continue
-        if isinstance(raw, str) and raw.strip() == "" and name not in EMPTY_MEANS_NONE:
-            where = f"unset {var}" if source == var else f"remove {name} from {source}"
-            raise ConfigError(
-                name,
-                raw,
-                f"is set but empty: give it a value, or {where} to use the default",
-                source,
-            )
-        values[name] = _parse(name, kinds[name], raw, source)
-        sources[name] = source
-    if values.get("profile") == "production":
-        for setting, required in PRODUCTION.items():
-            if setting in values and values[setting] != required:
-                raise ConfigError(
-                    setting,
-                    values[setting],
-                    f"must be {str(required).lower()} in the production profile",
-                    sources[setting],
-                )
-            values[setting] = required
-    config = DrConfig(**values)
-    config = _apply_derived_defaults(config)
-    validate(config, sources)
-    return config
-
-
-def _kind(f: dataclasses.Field) -> type:
-    annotation = f.type if isinstance(f.type, str) else f.type.__name__
-    return {"str": str, "int": int, "bool": bool, "tuple": tuple, "dict": dict}[annotation]
-
-
-def _apply_derived_defaults(config: DrConfig) -> DrConfig:
-    suffix, project = config.environment_suffix, config.project_name
-    _, mode_engine, mode_routing = DATABASE_MODES.get(config.database_mode, ((), "", ""))
-    if config.engine == "" and mode_engine:
-        config = dataclasses.replace(config, engine=mode_engine)
-    derived = {
-        "engine_version": ENGINES.get(config.engine, ("",))[0],
-        "dns_routing": mode_routing,
-        "master_secret": f"{project}/{suffix}/master-credentials",
-        "dns_zone_name": f"db-{suffix}.internal",
-        "state_key": f"{project}/{suffix}/terraform.tfstate",
-        "state_region": config.primary_region,
-    }
-    return dataclasses.replace(
-        config, **{k: v for k, v in derived.items() if getattr(config, k) == ""}
-    )
-
-
-# Validation -------------------------------------------------------------------------------
-
-
-def validate(config: DrConfig, sources: Mapping[str, str] | None = None) -> None:
-    """Raise ConfigError for the first invalid setting, in declaration order."""
-    sources = sources or {}
-    for setting, check in _CHECKS:
-        value = getattr(config, setting)
-        allowed = check(value, config)
-        if allowed:
-            raise ConfigError(setting, value, allowed, sources.get(setting, ""))
+# Rules: each returns what is allowed when a value is not, else None ----------------------
 
 
 def _name_rule(value: str, _: DrConfig) -> str | None:
@@ -745,75 +434,669 @@ def _tags(value: dict, _: DrConfig) -> str | None:
     return None
 
 
+def _length(low: int, high: int) -> Callable[[str, DrConfig], str | None]:
+    def check(value: str, _: DrConfig) -> str | None:
+        return None if low <= len(value) <= high else f"must be {low}-{high} characters"
+
+    return check
+
+
+def _rto(value: int, _: DrConfig) -> str | None:
+    return None if 0 <= value <= 86400 else "must be 0 (no objective) or 1..86400"
+
+
+def _dns_routing(value: str, config: DrConfig) -> str | None:
+    allowed = DNS_ROUTINGS.get(config.database_mode, ())
+    if value in allowed:
+        return None
+    return f"must be one of {', '.join(allowed)} in database_mode {config.database_mode}"
+
+
+def setting(
+    default: Any,
+    rule: Callable[[Any, DrConfig], str | None] | None = None,
+    doc: str = "",
+    *,
+    default_text: str = "",
+) -> Any:
+    """A field of :class:`DrConfig`: its default, its rule (a function returning what is
+    allowed when the value is not, else None), what it means, and how the README shows a
+    default that is derived at load time (``default_text``)."""
+    metadata = {"rule": rule, "doc": doc, "default_text": default_text}
+    if isinstance(default, type):  # dict: a fresh one per instance
+        return field(default_factory=default, metadata=metadata)
+    return field(default=default, metadata=metadata)
+
+
+@dataclass(frozen=True, kw_only=True)
+class DrConfig:
+    """Everything one environment of the deployment is built from. Each setting is declared
+    once: its default, its rule (checked in this order) and what it means, from which
+    validation and the README's configuration table (tools/settings_table.py) are made."""
+
+    profile: str = setting(
+        "default",
+        _one_of(PROFILES),
+        "`default` is destroyable; `production` forces `deletion_protection=true`, "
+        "`skip_final_snapshot=false` and 30-day key deletion windows (a contradicting explicit "
+        "value is an error)",
+    )
+    project_name: str = setting(
+        "dbdr",
+        _name_rule,
+        "first part of every name; `Project` tag",
+    )
+    environment_suffix: str = setting(
+        "dev",
+        _fits_longest_name,
+        "lowercase letters, digits, single hyphens; short enough that the longest derived name "
+        "fits AWS limits",
+    )
+    cost_center: str = setting(
+        "platform",
+        _length(1, 256),
+        "`CostCenter` tag",
+    )
+    tags: dict = setting(
+        dict,
+        _tags,
+        "extra tags on every resource (the required four win)",
+    )
+    primary_region: str = setting(
+        "us-east-1",
+        _region,
+        "a commercial AWS region",
+    )
+    secondary_region: str = setting(
+        "us-west-2",
+        _secondary_region,
+        "another region",
+    )
+    primary_vpc_cidr: str = setting(
+        "10.10.0.0/16",
+        _vpc_cidr,
+        "private network, /16../24",
+    )
+    secondary_vpc_cidr: str = setting(
+        "10.20.0.0/16",
+        _secondary_cidr,
+        "private, must not overlap the primary",
+    )
+    az_count: int = setting(
+        3,
+        _between(2, 6),
+        "2..6 private subnets per region",
+    )
+    primary_zone_ids: tuple = setting(
+        (),
+        _zone_ids("primary"),
+        "`az_count` availability-zone IDs of the primary region (`use1-az1`, ...): IDs name the"
+        " same physical zone in every account, zone names do not; Local and Wavelength Zones "
+        "are never chosen by default, and the plan stops, naming the region, when it has too "
+        "few zones",
+        default_text="the region's first `az_count` standard zones, by ID",
+    )
+    secondary_zone_ids: tuple = setting(
+        (),
+        _zone_ids("secondary"),
+        "zone IDs of the secondary region (`usw2-az1`, ...)",
+        default_text="likewise",
+    )
+    allowed_cidrs: tuple = setting(
+        (),
+        _client_cidrs,
+        "networks admitted to the DB port; never wider than /8",
+        default_text="each VPC's own range",
+    )
+    primary_client_security_group_ids: tuple = setting(
+        (),
+        _sg_ids,
+        "`sg-...` admitted in the primary region",
+    )
+    secondary_client_security_group_ids: tuple = setting(
+        (),
+        _sg_ids,
+        "`sg-...` admitted in the secondary region",
+    )
+    database_mode: str = setting(
+        "aurora-global",
+        _one_of(tuple(DATABASE_MODES)),
+        "`aurora-global` (Aurora Global Database) or `rds-replica` (RDS PostgreSQL Multi-AZ "
+        "primary + cross-region read replica); see [Which mode should I "
+        "choose](docs/modes-and-failover.md#which-mode-should-i-choose)",
+    )
+    engine: str = setting(
+        "",
+        _engine,
+        "`aurora-postgresql` or `aurora-mysql` (aurora-global); `postgres` (rds-replica)",
+        default_text="mode's engine",
+    )
+    engine_version: str = setting(
+        "",
+        _engine_version,
+        "one version for both regions; RDS PostgreSQL 15 or later",
+        default_text="`15.10` (Aurora MySQL: `8.0.mysql_aurora.3.08.0`; RDS: `15.12`)",
+    )
+    instance_class: str = setting(
+        "db.r6g.large",
+        _instance_class,
+        "memory-optimized (`db.r*`/`db.x*`), as global databases require; rds-replica: r5 or "
+        "newer / x2, size `large` or bigger (smaller classes are rejected)",
+    )
+    primary_instance_count: int = setting(
+        2,
+        _between(1, 15),
+        "aurora-global: 1..15 (writer + readers)",
+    )
+    secondary_instance_count: int = setting(
+        1,
+        _between(0, 15),
+        "aurora-global: 0..15; 0 is a headless secondary",
+    )
+    allocated_storage_gib: int = setting(
+        100,
+        _between(20, 65536),
+        "rds-replica: 20..65536 GiB of gp3 storage",
+    )
+    max_allocated_storage_gib: int = setting(
+        500,
+        _max_storage,
+        "rds-replica: storage autoscaling ceiling, >= `allocated_storage_gib`; 0 turns growth off",
+    )
+    replica_multi_az: bool = setting(
+        True,
+        None,
+        "rds-replica: the replica is Multi-AZ too, so the promoted writer is as durable as the "
+        "primary",
+    )
+    database_name: str = setting(
+        "appdb",
+        _db_ident,
+        "created in the primary",
+    )
+    master_username: str = setting(
+        "dbadmin",
+        _db_ident,
+        "not a reserved name",
+    )
+    master_secret: str = setting(
+        "",
+        _secret,
+        "existing secret name or ARN in the primary region, JSON with `username` and "
+        "`password`, replicated to the secondary region (see "
+        "[Credentials](docs/modes-and-failover.md#credentials))",
+        default_text="`<project>/<suffix>/master-credentials`",
+    )
+    master_password_version: int = setting(
+        1,
+        _positive,
+        "raise to apply a rotated password (with `generate_master_secret`, a new password is "
+        "generated and written to the secret and the database in one apply)",
+    )
+    generate_master_secret: bool = setting(
+        False,
+        None,
+        "`true`: the stack creates `master_secret` (a name) with a replica in the secondary "
+        "region, each encrypted with its region's key, and generates the password at apply "
+        "time; it is in neither the plan, the state nor the synthesized JSON, and CI never "
+        "holds it",
+    )
+    master_secret_kms_key_arn: str = setting(
+        "",
+        _secret_key("primary"),
+        "existing secret only: ARN of the customer-managed key encrypting the secret in the "
+        "primary region; the primary canary gets `kms:Decrypt` on exactly this key, through "
+        "Secrets Manager",
+        default_text="none (AWS managed key)",
+    )
+    master_secret_replica_kms_key_arn: str = setting(
+        "",
+        _secret_key("secondary"),
+        "the key of the replica in the secondary region; set both or neither",
+    )
+    backup_retention_days: int = setting(
+        7,
+        _between(1, 35),
+        "1..35",
+    )
+    preferred_backup_window: str = setting(
+        "03:00-04:00",
+        _backup_window,
+        "UTC",
+    )
+    deletion_protection: bool = setting(
+        False,
+        None,
+        "also turns off `force_destroy`",
+    )
+    skip_final_snapshot: bool = setting(
+        True,
+        None,
+        "`false` takes `dbdr-final-<region>-<suffix>`",
+    )
+    monitoring_interval_seconds: int = setting(
+        60,
+        _one_of(MONITORING_INTERVALS),
+        "enhanced monitoring: 0, 1, 5, 10, 15, 30, 60",
+    )
+    log_retention_days: int = setting(
+        365,
+        _one_of(LOG_RETENTION_DAYS),
+        "a CloudWatch Logs retention value",
+    )
+    legacy_tls_optional: bool = setting(
+        False,
+        None,
+        "`true` stops enforcing TLS (`rds.force_ssl=0` / `require_secure_transport=OFF`) for "
+        "clients that cannot use it, and synth prints a warning",
+    )
+    dns_zone_name: str = setting(
+        "",
+        _zone,
+        "private zone",
+        default_text="`db-<suffix>.internal`",
+    )
+    dns_ttl_seconds: int = setting(
+        30,
+        _between(1, 60),
+        "1..60",
+    )
+    dns_routing: str = setting(
+        "",
+        _dns_routing,
+        "`global-endpoint` (aurora-global only: `writer.<zone>` is a CNAME to the Aurora global"
+        " writer endpoint, which Aurora moves itself; no DNS step), `failover` "
+        "(PRIMARY/SECONDARY records behind the health checks: Route 53's data plane moves them)"
+        " or `weighted` (100/0 records the orchestrator flips with `ChangeResourceRecordSets`, "
+        "a Route 53 control-plane call in us-east-1 only: the budget and the IAM policy say so)",
+        default_text="`global-endpoint` (rds-replica: `failover`)",
+    )
+    automatic_failover: bool = setting(
+        True,
+        None,
+        "the secondary's orchestrator runs on the watchdog schedule and the primary-down alarm;"
+        " `false` leaves only manual invokes",
+    )
+    probe_interval_seconds: int = setting(
+        CANARY_PROBE_INTERVAL_SECONDS,
+        _one_of(PROBE_INTERVALS),
+        "10, 20, 30 or 60: each canary run probes this often within its minute and the fast "
+        "alarms use it as their period; 60 costs least (see [Cost of "
+        "detection](docs/modes-and-failover.md#cost-of-detection)) and detects in minutes, "
+        "not seconds",
+    )
+    reserve_function_concurrency: bool = setting(
+        False,
+        None,
+        "`true` reserves one concurrent execution for each orchestrator and canary; off by "
+        "default because AWS refuses a reservation that takes the account's unreserved "
+        "concurrency below its minimum (a new account's quota of 10 is all minimum), and the "
+        "lock table already keeps failovers one at a time",
+    )
+    rpo_seconds: int = setting(
+        60,
+        _between(1, 86400),
+        "1..86400; an unplanned failover that could lose more is refused unless forced",
+    )
+    rto_seconds: int = setting(
+        300,
+        _rto,
+        "0 or 1..86400; the worst-case RTO of the [recovery "
+        "budget](docs/recovery-and-review.md#recovery-budget-at-synth) must not exceed it, "
+        "or synthesis stops; 0: no objective, the budget is only printed",
+    )
+    global_db_rpo_seconds: int = setting(
+        0,
+        _global_db_rpo,
+        "aurora-postgresql only: 20..2147483647; sets `rds.global_db_rpo` on both cluster "
+        "parameter groups, so primary commits pause while the secondary lags beyond it; must "
+        "not exceed `rpo_seconds`",
+        default_text="`0` (not set)",
+    )
+    replication_lag_threshold_ms: int = setting(
+        5000,
+        _positive,
+        "`AuroraGlobalDBReplicationLag` alarm",
+    )
+    rpo_lag_threshold_ms: int = setting(
+        30000,
+        _positive,
+        "`AuroraGlobalDBRPOLag` alarm",
+    )
+    cpu_threshold_percent: int = setting(
+        80,
+        _between(1, 100),
+        "1..100",
+    )
+    freeable_memory_threshold_mib: int = setting(
+        256,
+        _positive,
+        "> 0",
+    )
+    free_local_storage_threshold_mib: int = setting(
+        5120,
+        _positive,
+        "> 0 (Aurora `FreeLocalStorage`)",
+    )
+    free_storage_threshold_mib: int = setting(
+        10240,
+        _positive,
+        "> 0 (RDS `FreeStorageSpace`)",
+    )
+    replica_lag_threshold_seconds: int = setting(
+        60,
+        _positive,
+        "> 0; rds-replica `ReplicaLag` alarm on the replica",
+    )
+    connections_threshold: int = setting(
+        500,
+        _positive,
+        "> 0",
+    )
+    alarm_period_seconds: int = setting(
+        60,
+        _alarm_period,
+        "10, 30 or a multiple of 60",
+    )
+    alarm_evaluation_periods: int = setting(
+        3,
+        _between(1, 100),
+        "1..100",
+    )
+    alert_email: str = setting(
+        "",
+        _email,
+        "e-mail subscription on both topics",
+    )
+    vpc_peering: bool = setting(
+        True,
+        None,
+        "peer the two VPCs (requester in the primary), routes both ways in every private route "
+        "table, DB port open to the peer CIDR",
+    )
+    backup_buckets: bool = setting(
+        True,
+        None,
+        "a backup bucket per region (versioned, SSE-KMS, TLS-only, no public access), "
+        "replicated primary -> secondary with Replication Time Control and metrics",
+    )
+    backup_object_expiration_days: int = setting(
+        30,
+        _between(1, 3650),
+        "1..3650; current and noncurrent backup objects expire after exactly this many days",
+    )
+    aws_backup: bool = setting(
+        True,
+        None,
+        "an AWS Backup vault per region (regional key) and a daily plan for the primary "
+        "database with a copy to the secondary vault",
+    )
+    aws_backup_retention_days: int = setting(
+        35,
+        _between(1, 36500),
+        "1..36500; recovery points in the primary vault",
+    )
+    aws_backup_copy_retention_days: int = setting(
+        35,
+        _between(1, 36500),
+        "1..36500; copies in the secondary vault",
+    )
+    endpoint_parameters: bool = setting(
+        True,
+        None,
+        "SSM parameters under `/<project>/<suffix>/` in both regions: writer and reader DNS "
+        "names, both endpoints, port, secret ARN (SecureString)",
+    )
+    event_subscriptions: bool = setting(
+        True,
+        None,
+        "RDS event subscription per region (failover, failure, notification, ...) to that "
+        "region's alert topic",
+    )
+    dashboard: bool = setting(
+        True,
+        None,
+        "one CloudWatch dashboard: replication lag, RPO lag, connections, CPU, canary metrics "
+        "and health-check status of both regions side by side",
+    )
+    state_bucket: str = setting(
+        "",
+        _bucket,
+        "S3 bucket for state",
+        default_text="none (local state `terraform.<suffix>.tfstate`)",
+    )
+    state_key: str = setting(
+        "",
+        None,
+        "key of the state object in `state_bucket`",
+        default_text="`<project>/<suffix>/terraform.tfstate`",
+    )
+    state_region: str = setting(
+        "",
+        _region,
+        "region of `state_bucket`",
+        default_text="the primary region",
+    )
+    state_lock: bool = setting(
+        True,
+        None,
+        "S3-native lock file (`use_lockfile`)",
+    )
+    emulator_endpoint: str = setting(
+        "",
+        _loopback_url,
+        "offline deploys only: a loopback URL every provider endpoint points at, with test "
+        "credentials (set by `./run e2e`; changes nothing else)",
+    )
+
+    # Derived values -------------------------------------------------------------------
+    @property
+    def namer(self) -> Namer:
+        return Namer(self.project_name, self.environment_suffix)
+
+    @property
+    def port(self) -> int:
+        return ENGINES[self.engine][1]
+
+    @property
+    def parameter_family(self) -> str:
+        major = self.engine_version.split(".")[0]
+        if self.engine == "aurora-mysql":
+            return "aurora-mysql8.0"
+        if self.engine == "postgres":
+            return f"postgres{major}"
+        return f"aurora-postgresql{major}"
+
+    @property
+    def tls_parameter(self) -> tuple[str, str]:
+        name, enforced = ENGINES[self.engine][2]
+        if self.legacy_tls_optional:
+            return name, {"1": "0", "ON": "OFF"}[enforced]
+        return name, enforced
+
+    def secret_in(self, region: str) -> str:
+        """The master secret as read in ``region``: a replica keeps the name (and, in an
+        ARN, everything but the region)."""
+        if self.master_secret.startswith("arn:"):
+            parts = self.master_secret.split(":")
+            parts[3] = region
+            return ":".join(parts)
+        return self.master_secret
+
+    @property
+    def key_deletion_window_days(self) -> int:
+        return 30 if self.profile == "production" else 7
+
+    @property
+    def log_exports(self) -> tuple[str, ...]:
+        return ENGINES[self.engine][3]
+
+    @property
+    def required_tags(self) -> dict[str, str]:
+        from constructs_lib.naming import required_tags
+
+        return required_tags(
+            environment=self.environment_suffix,
+            project=self.project_name,
+            cost_center=self.cost_center,
+            extra=self.tags,
+        )
+
+
+def env_var(setting: str) -> str:
+    return "ENVIRONMENT_SUFFIX" if setting == "environment_suffix" else f"DR_{setting.upper()}"
+
+
+# Parsing ----------------------------------------------------------------------------------
+
+
+def _parse(setting: str, kind: type, raw: Any, source: str) -> Any:
+    """Turn an environment string or a JSON context value into the setting's type."""
+
+    def bad(allowed: str) -> ConfigError:
+        return ConfigError(setting, raw, allowed, source)
+
+    if kind is bool:
+        if isinstance(raw, bool):
+            return raw
+        text = str(raw).strip().lower()
+        if text in ("1", "true", "yes", "on"):
+            return True
+        if text in ("0", "false", "no", "off"):
+            return False
+        raise bad("must be true or false")
+    if kind is int:
+        if isinstance(raw, bool):
+            raise bad("must be a whole number")
+        if isinstance(raw, int):
+            return raw
+        try:
+            return int(str(raw).strip())
+        except ValueError:
+            raise bad("must be a whole number") from None
+    if kind is tuple:
+        if isinstance(raw, (list, tuple)):
+            return tuple(str(x).strip() for x in raw)
+        text = str(raw).strip()
+        if text.startswith("["):
+            try:
+                return tuple(str(x).strip() for x in json.loads(text))
+            except (ValueError, TypeError):
+                raise bad("must be a JSON list or a comma-separated list") from None
+        return tuple(x.strip() for x in text.split(",") if x.strip())
+    if kind is dict:
+        if isinstance(raw, dict):
+            return {str(k): str(v) for k, v in raw.items()}
+        text = str(raw).strip()
+        if text.startswith("{"):
+            try:
+                return {str(k): str(v) for k, v in json.loads(text).items()}
+            except (ValueError, AttributeError):
+                raise bad("must be a JSON object or key=value pairs") from None
+        pairs = [p for p in text.split(",") if p.strip()]
+        if not all("=" in p for p in pairs):
+            raise bad("must be a JSON object or key=value pairs separated by commas")
+        return {k.strip(): v.strip() for k, v in (p.split("=", 1) for p in pairs)}
+    if not isinstance(raw, str):
+        raise bad("must be a string")
+    return raw.strip()
+
+
+def load_config(environ: Mapping[str, str], context: Mapping[str, Any]) -> DrConfig:
+    """Merge environment, context and defaults, then validate. Raises ConfigError."""
+    fields = {f.name: f for f in dataclasses.fields(DrConfig)}
+    kinds = {name: _kind(f) for name, f in fields.items()}
+    for key in context:
+        if re.fullmatch(r"[a-z0-9_]+", key) and key not in fields:
+            raise ConfigError(
+                key,
+                context[key],
+                "is not a setting (see README.md, Configuration)",
+                "cdktf.json context",
+            )
+    for key in environ:
+        if key.startswith("DR_") and key not in TOOL_VARIABLES and key[3:].lower() not in fields:
+            raise ConfigError(
+                key[3:].lower(),
+                environ[key],
+                "is not a setting (see README.md, Configuration)",
+                key,
+            )
+    values: dict[str, Any] = {}
+    sources: dict[str, str] = {}
+    for name in fields:
+        var = env_var(name)
+        if var in environ:
+            raw, source = environ[var], var
+        elif name in context:
+            raw, source = context[name], "cdktf.json context"
+        else:
+            continue
+        if isinstance(raw, str) and raw.strip() == "" and name not in EMPTY_MEANS_NONE:
+            where = f"unset {var}" if source == var else f"remove {name} from {source}"
+            raise ConfigError(
+                name,
+                raw,
+                f"is set but empty: give it a value, or {where} to use the default",
+                source,
+            )
+        values[name] = _parse(name, kinds[name], raw, source)
+        sources[name] = source
+    if values.get("profile") == "production":
+        for setting, required in PRODUCTION.items():
+            if setting in values and values[setting] != required:
+                raise ConfigError(
+                    setting,
+                    values[setting],
+                    f"must be {str(required).lower()} in the production profile",
+                    sources[setting],
+                )
+            values[setting] = required
+    config = DrConfig(**values)
+    config = _apply_derived_defaults(config)
+    validate(config, sources)
+    return config
+
+
+def _kind(f: dataclasses.Field) -> type:
+    annotation = f.type if isinstance(f.type, str) else f.type.__name__
+    return {"str": str, "int": int, "bool": bool, "tuple": tuple, "dict": dict}[annotation]
+
+
+def _apply_derived_defaults(config: DrConfig) -> DrConfig:
+    suffix, project = config.environment_suffix, config.project_name
+    _, mode_engine, mode_routing = DATABASE_MODES.get(config.database_mode, ((), "", ""))
+    if config.engine == "" and mode_engine:
+        config = dataclasses.replace(config, engine=mode_engine)
+    derived = {
+        "engine_version": ENGINES.get(config.engine, ("",))[0],
+        "dns_routing": mode_routing,
+        "master_secret": f"{project}/{suffix}/master-credentials",
+        "dns_zone_name": f"db-{suffix}.internal",
+        "state_key": f"{project}/{suffix}/terraform.tfstate",
+        "state_region": config.primary_region,
+    }
+    return dataclasses.replace(
+        config, **{k: v for k, v in derived.items() if getattr(config, k) == ""}
+    )
+
+
+# Validation -------------------------------------------------------------------------------
+
+
+def validate(config: DrConfig, sources: Mapping[str, str] | None = None) -> None:
+    """Raise ConfigError for the first invalid setting, in declaration order."""
+    sources = sources or {}
+    for setting, check in _CHECKS:
+        value = getattr(config, setting)
+        allowed = check(value, config)
+        if allowed:
+            raise ConfigError(setting, value, allowed, sources.get(setting, ""))
+
+
+# Each setting's rule, in declaration order.
 _CHECKS: list[tuple[str, Callable[[Any, DrConfig], str | None]]] = [
-    ("profile", _one_of(PROFILES)),
-    ("project_name", _name_rule),
-    ("environment_suffix", _fits_longest_name),
-    ("cost_center", lambda v, c: None if 1 <= len(v) <= 256 else "must be 1-256 characters"),
-    ("tags", _tags),
-    ("primary_region", _region),
-    ("secondary_region", _secondary_region),
-    ("primary_vpc_cidr", _vpc_cidr),
-    ("secondary_vpc_cidr", _secondary_cidr),
-    ("az_count", _between(2, 6)),
-    ("primary_zone_ids", _zone_ids("primary")),
-    ("secondary_zone_ids", _zone_ids("secondary")),
-    ("allowed_cidrs", _client_cidrs),
-    ("primary_client_security_group_ids", _sg_ids),
-    ("secondary_client_security_group_ids", _sg_ids),
-    ("database_mode", _one_of(tuple(DATABASE_MODES))),
-    ("engine", _engine),
-    ("engine_version", _engine_version),
-    ("instance_class", _instance_class),
-    ("primary_instance_count", _between(1, 15)),
-    ("secondary_instance_count", _between(0, 15)),
-    ("allocated_storage_gib", _between(20, 65536)),
-    ("max_allocated_storage_gib", _max_storage),
-    ("database_name", _db_ident),
-    ("master_username", _db_ident),
-    ("master_secret", _secret),
-    ("master_password_version", _positive),
-    ("master_secret_kms_key_arn", _secret_key("primary")),
-    ("master_secret_replica_kms_key_arn", _secret_key("secondary")),
-    ("backup_retention_days", _between(1, 35)),
-    ("preferred_backup_window", _backup_window),
-    ("monitoring_interval_seconds", _one_of(MONITORING_INTERVALS)),
-    ("log_retention_days", _one_of(LOG_RETENTION_DAYS)),
-    ("dns_zone_name", _zone),
-    ("dns_ttl_seconds", _between(1, 60)),
-    (
-        "dns_routing",
-        lambda v, c: (
-            None
-            if v in DNS_ROUTINGS.get(c.database_mode, ())
-            else f"must be one of {', '.join(DNS_ROUTINGS.get(c.database_mode, ()))} in "
-            f"database_mode {c.database_mode}"
-        ),
-    ),
-    ("probe_interval_seconds", _one_of(PROBE_INTERVALS)),
-    ("rpo_seconds", _between(1, 86400)),
-    (
-        "rto_seconds",
-        lambda v, c: None if 0 <= v <= 86400 else "must be 0 (no objective) or 1..86400",
-    ),
-    ("global_db_rpo_seconds", _global_db_rpo),
-    ("replication_lag_threshold_ms", _positive),
-    ("rpo_lag_threshold_ms", _positive),
-    ("cpu_threshold_percent", _between(1, 100)),
-    ("freeable_memory_threshold_mib", _positive),
-    ("free_local_storage_threshold_mib", _positive),
-    ("free_storage_threshold_mib", _positive),
-    ("replica_lag_threshold_seconds", _positive),
-    ("connections_threshold", _positive),
-    ("alarm_period_seconds", _alarm_period),
-    ("alarm_evaluation_periods", _between(1, 100)),
-    ("alert_email", _email),
-    ("backup_object_expiration_days", _between(1, 3650)),
-    ("aws_backup_retention_days", _between(1, 36500)),
-    ("aws_backup_copy_retention_days", _between(1, 36500)),
-    ("state_bucket", _bucket),
-    ("state_region", _region),
-    ("emulator_endpoint", _loopback_url),
+    (f.name, f.metadata["rule"]) for f in dataclasses.fields(DrConfig) if f.metadata["rule"]
 ]
 
 
