@@ -38,6 +38,52 @@ def data_sources(doc: dict, dtype: str) -> dict[str, dict]:
     return doc.get("data", {}).get(dtype, {})
 
 
+class Synthesized(dict):
+    """A synthesized stack as JSON (a dict, for counts and cross-references) that keeps the
+    string cdktf's ``Testing`` matchers read."""
+
+    received: str
+
+    @classmethod
+    def of(cls, received: str) -> Synthesized:
+        doc = cls(json.loads(received))
+        doc.received = received
+        return doc
+
+
+def _found(doc: dict, kind: str, rtype: str) -> str:
+    bodies = doc.get(kind, {}).get(rtype, {})
+    return json.dumps(bodies, indent=1, default=str)[:3000] if bodies else f"no {rtype} at all"
+
+
+def assert_resource(doc: Synthesized, rtype: str, properties: dict | None = None) -> None:
+    """Some ``rtype`` resource has ``properties`` (matched partially, ``provider`` too), by
+    ``Testing.to_have_resource_with_properties``."""
+    assert Testing.to_have_resource_with_properties(doc.received, rtype, properties or {}), (
+        f"no {rtype} with {properties}; found: {_found(doc, 'resource', rtype)}"
+    )
+
+
+def assert_no_resource(doc: Synthesized, rtype: str, properties: dict | None = None) -> None:
+    assert not Testing.to_have_resource_with_properties(doc.received, rtype, properties or {}), (
+        f"unexpected {rtype} with {properties}"
+    )
+
+
+def assert_data_source(doc: Synthesized, dtype: str, properties: dict | None = None) -> None:
+    """Some ``dtype`` data source has ``properties``, by
+    ``Testing.to_have_data_source_with_properties``."""
+    assert Testing.to_have_data_source_with_properties(doc.received, dtype, properties or {}), (
+        f"no data source {dtype} with {properties}; found: {_found(doc, 'data', dtype)}"
+    )
+
+
+def assert_provider(doc: Synthesized, properties: dict) -> None:
+    assert Testing.to_have_provider_with_properties(doc.received, "aws", properties), (
+        f"no aws provider with {properties}; found: {doc.get('provider')}"
+    )
+
+
 @dataclass
 class TestStack:
     """A stack with the two aliased providers, for testing one construct at a time."""
@@ -47,8 +93,8 @@ class TestStack:
     secondary: AwsProvider
     extra: dict[str, Any] = field(default_factory=dict)
 
-    def synth(self) -> dict:
-        return json.loads(Testing.synth(self.stack))
+    def synth(self) -> Synthesized:
+        return Synthesized.of(Testing.synth(self.stack))
 
 
 def new_stack() -> TestStack:

@@ -12,7 +12,15 @@ from constructs_lib.automation.failover_automation import (
 )
 from constructs_lib.dns.failover_dns import DnsRegion, FailoverDns, FailoverDnsProps
 from constructs_lib.monitoring.lag_alarms import LagAlarms, LagAlarmsProps
-from support.helpers import NAMER, canary, global_database, new_stack, regional_base, resources
+from support.helpers import (
+    NAMER,
+    assert_resource,
+    canary,
+    global_database,
+    new_stack,
+    regional_base,
+    resources,
+)
 
 
 def _automation(**overrides):
@@ -94,22 +102,43 @@ def test_one_orchestrator_per_region_promoting_its_own_region(doc):
     functions = _orchestrators(doc)
     assert set(functions) == {"primary", "secondary"}
     for role, region in (("primary", "us-east-1"), ("secondary", "us-west-2")):
+        variables = {
+            "HOME_REGION": region,
+            "PRIMARY_REGION": "us-east-1",
+            "SECONDARY_REGION": "us-west-2",
+            "DNS_MODE": "failover",
+            "RPO_SECONDS": "60",
+        }
+        assert_resource(
+            doc,
+            "aws_lambda_function",
+            {
+                "provider": f"aws.{role}",
+                "timeout": 300,
+                "environment": {"variables": variables},
+            },
+        )
         env = functions[role]["environment"]["variables"]
-        assert env["HOME_REGION"] == region
-        assert (env["PRIMARY_REGION"], env["SECONDARY_REGION"]) == ("us-east-1", "us-west-2")
-        assert env["DNS_MODE"] == "failover" and env["RPO_SECONDS"] == "60"
         assert env["LOCK_TABLE"].startswith("${aws_dynamodb_table.")
-        assert functions[role]["timeout"] == 300
         assert functions[role]["dead_letter_config"]["target_arn"].startswith("${aws_sqs_queue.")
 
 
 def test_lock_table_is_encrypted_recoverable_and_expires_items(doc):
     tables = list(resources(doc, "aws_dynamodb_table").values())
     assert sorted(t["provider"] for t in tables) == ["aws.primary", "aws.secondary"]
+    for provider in ("aws.primary", "aws.secondary"):
+        assert_resource(
+            doc,
+            "aws_dynamodb_table",
+            {
+                "provider": provider,
+                "hash_key": "pk",
+                "ttl": {"attribute_name": "ttl", "enabled": True},
+                "point_in_time_recovery": {"enabled": True},
+                "billing_mode": "PAY_PER_REQUEST",
+            },
+        )
     for table in tables:
-        assert table["hash_key"] == "pk"
-        assert table["ttl"] == {"attribute_name": "ttl", "enabled": True}
-        assert table["point_in_time_recovery"]["enabled"] is True
         assert table["server_side_encryption"]["kms_key_arn"].startswith("${aws_kms_key.")
 
 

@@ -14,7 +14,16 @@ from cdktf import TerraformOutput
 from constructs_lib.checks import skips_of
 from constructs_lib.data_protection.backup_buckets import BackupBuckets, BackupBucketsProps
 from constructs_lib.security.regional_key import KeyedRegion, RegionalKey, RegionalKeyProps
-from support.helpers import NAMER, PRIMARY, SECONDARY, new_stack, only, resources
+from support.helpers import (
+    NAMER,
+    PRIMARY,
+    SECONDARY,
+    Synthesized,
+    assert_resource,
+    new_stack,
+    only,
+    resources,
+)
 
 ROLES = ("primary", "secondary")
 EXPECTED_SKIPS = {"CKV_AWS_18", "CKV2_AWS_62"}
@@ -61,7 +70,7 @@ def synthesized(tmp_path_factory):
     stack_dir = tmp_path_factory.mktemp("backup-buckets") / "stack"
     shutil.copytree(outdir / "stacks" / "test", stack_dir)
     shutil.rmtree(outdir, ignore_errors=True)
-    return json.loads((stack_dir / "cdk.tf.json").read_text()), stack_dir
+    return Synthesized.of((stack_dir / "cdk.tf.json").read_text()), stack_dir
 
 
 @pytest.fixture(scope="module")
@@ -196,11 +205,17 @@ def test_lifecycle_expires_current_and_noncurrent_versions_after_exactly_30_days
 
 
 def test_replication_runs_from_the_primary_after_both_buckets_are_versioned(doc):
-    replication = only(doc, "aws_s3_bucket_replication_configuration")
-    assert replication["provider"] == "aws.primary"
-    assert replication["bucket"] == _bucket_ref(doc, "primary", "id")
     role_name = next(iter(resources(doc, "aws_iam_role")))
-    assert replication["role"] == _ref("aws_iam_role", role_name, "arn")
+    assert_resource(
+        doc,
+        "aws_s3_bucket_replication_configuration",
+        {
+            "provider": "aws.primary",
+            "bucket": _bucket_ref(doc, "primary", "id"),
+            "role": _ref("aws_iam_role", role_name, "arn"),
+        },
+    )
+    replication = only(doc, "aws_s3_bucket_replication_configuration")
     assert _depends_on(replication, "aws_s3_bucket_versioning", doc, "primary")
     assert _depends_on(replication, "aws_s3_bucket_versioning", doc, "secondary")
     policy_name = next(iter(resources(doc, "aws_iam_role_policy")))

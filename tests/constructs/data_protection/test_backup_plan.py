@@ -10,6 +10,7 @@ from constructs_lib.naming import Namer
 from constructs_lib.security.regional_key import KeyedRegion
 from support.helpers import (
     NAMER,
+    assert_resource,
     global_database,
     new_stack,
     only,
@@ -129,12 +130,18 @@ def test_role_is_assumable_by_aws_backup_of_this_account_only_with_the_managed_p
 
 
 def test_selection_assigns_the_primary_aurora_cluster_after_the_role_has_its_policies(aurora_doc):
-    selection = only(aurora_doc, "aws_backup_selection")
-    assert selection["provider"] == "aws.primary"
-    assert selection["name"] == "dbdr-backup-plan-test"  # unique within the plan, suffixed
-    assert selection["plan_id"] == _ref(aurora_doc, "aws_backup_plan", "aws.primary", "id")
     role, _ = _backup_role(aurora_doc)
-    assert selection["iam_role_arn"] == f"${{aws_iam_role.{role}.arn}}"
+    assert_resource(
+        aurora_doc,
+        "aws_backup_selection",
+        {
+            "provider": "aws.primary",
+            "name": "dbdr-backup-plan-test",  # unique within the plan, suffixed
+            "plan_id": _ref(aurora_doc, "aws_backup_plan", "aws.primary", "id"),
+            "iam_role_arn": f"${{aws_iam_role.{role}.arn}}",
+        },
+    )
+    selection = only(aurora_doc, "aws_backup_selection")
     assert selection["resources"] == [_ref(aurora_doc, "aws_rds_cluster", "aws.primary", "arn")]
     assert sorted(selection["depends_on"]) == sorted(
         f"aws_iam_role_policy_attachment.{name}" for name in _attachments(aurora_doc, role)

@@ -8,6 +8,7 @@ import pytest
 
 from constructs_lib.database.aurora_regional_cluster import MEMBERSHIP_DRIFT
 from support.helpers import (
+    assert_resource,
     global_database,
     new_stack,
     only,
@@ -37,10 +38,18 @@ def default_doc():
 
 
 def test_global_cluster_is_encrypted_destroyable_and_free_of_force_new_database_name(default_doc):
+    assert_resource(
+        default_doc,
+        "aws_rds_global_cluster",
+        {
+            "provider": "aws.primary",
+            "global_cluster_identifier": "dbdr-global-test",
+            "storage_encrypted": True,
+            "force_destroy": True,
+            "deletion_protection": False,
+        },
+    )
     g = only(default_doc, "aws_rds_global_cluster")
-    assert g["global_cluster_identifier"] == "dbdr-global-test"
-    assert g["storage_encrypted"] is True
-    assert g["force_destroy"] is True and g["deletion_protection"] is False
     assert "database_name" not in g and "source_db_cluster_identifier" not in g
 
 
@@ -61,8 +70,12 @@ def test_each_member_uses_its_own_regions_key_subnets_and_security_group(default
         assert cluster["backup_retention_period"] == 7
         assert cluster["skip_final_snapshot"] is True and cluster["deletion_protection"] is False
         assert cluster["enabled_cloudwatch_logs_exports"] == ["postgresql"]
-    assert primary["cluster_identifier"] == "dbdr-cluster-use1-test"
-    assert secondary["cluster_identifier"] == "dbdr-cluster-usw2-test"
+    for provider, region in (("aws.primary", "use1"), ("aws.secondary", "usw2")):
+        assert_resource(
+            default_doc,
+            "aws_rds_cluster",
+            {"provider": provider, "cluster_identifier": f"dbdr-cluster-{region}-test"},
+        )
 
 
 def _suffix(doc, role):
@@ -152,11 +165,15 @@ def test_headless_secondary_and_production_protection():
     instances = resources(doc, "aws_rds_cluster_instance").values()
     assert [i["provider"] for i in instances] == ["aws.primary", "aws.primary"]
     assert all("monitoring_role_arn" not in i for i in instances)
-    g = only(doc, "aws_rds_global_cluster")
-    assert g["deletion_protection"] is True and g["force_destroy"] is False
-    primary, secondary = _clusters(doc)
-    assert primary["final_snapshot_identifier"] == "dbdr-final-use1-test"
-    assert secondary["final_snapshot_identifier"] == "dbdr-final-usw2-test"
+    assert_resource(
+        doc, "aws_rds_global_cluster", {"deletion_protection": True, "force_destroy": False}
+    )
+    for provider, region in (("aws.primary", "use1"), ("aws.secondary", "usw2")):
+        assert_resource(
+            doc,
+            "aws_rds_cluster",
+            {"provider": provider, "final_snapshot_identifier": f"dbdr-final-{region}-test"},
+        )
 
 
 def test_mysql_enforces_tls_with_its_own_parameter():

@@ -9,6 +9,7 @@ from support.helpers import (
     NAMER,
     PRIMARY,
     SECONDARY,
+    assert_resource,
     global_database,
     new_stack,
     rds_database,
@@ -120,11 +121,18 @@ def test_member_endpoints_are_each_members_writer_host_name(kind, resource, attr
 def test_secret_arn_is_a_securestring_under_each_regions_own_key(aurora):
     _, doc = aurora
     keys = {body["provider"]: name for name, body in resources(doc, "aws_kms_key").items()}
-    for alias, parameters in _by_region(doc).items():
-        secret = parameters["/dbdr/test/master-secret-arn"]
-        assert secret["type"] == "SecureString"
-        assert secret["key_id"] == f"${{aws_kms_key.{keys[alias]}.arn}}"
-        assert secret["value"] == SECRET_ARN
+    for alias in _by_region(doc):
+        assert_resource(
+            doc,
+            "aws_ssm_parameter",
+            {
+                "provider": alias,
+                "name": "/dbdr/test/master-secret-arn",
+                "type": "SecureString",
+                "key_id": f"${{aws_kms_key.{keys[alias]}.arn}}",
+                "value": SECRET_ARN,
+            },
+        )
 
 
 def test_exposed_names_and_resources_match_what_was_synthesized(aurora):

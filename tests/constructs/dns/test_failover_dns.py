@@ -6,6 +6,7 @@ import pytest
 from constructs_lib.dns.failover_dns import DnsRegion, FailoverDns, FailoverDnsProps
 from support.helpers import (
     NAMER,
+    assert_resource,
     canary,
     global_database,
     new_stack,
@@ -50,18 +51,29 @@ def _writers(doc):
 
 
 def test_private_zone_is_associated_with_both_regions_vpcs(doc):
+    assert_resource(
+        doc, "aws_route53_zone", {"provider": "aws.primary", "name": "db-test.internal"}
+    )
     zone = only(doc, "aws_route53_zone")
-    assert zone["name"] == "db-test.internal"
     assert sorted(v["vpc_region"] for v in zone["vpc"]) == ["us-east-1", "us-west-2"]
 
 
 def test_writer_fails_over_between_the_regional_cluster_endpoints(doc):
     writers = _writers(doc)
-    assert writers["primary"]["failover_routing_policy"]["type"] == "PRIMARY"
-    assert writers["secondary"]["failover_routing_policy"]["type"] == "SECONDARY"
-    assert writers["primary"]["records"] == [
-        "${aws_rds_cluster.Database_Primary_EDE0B3D0.endpoint}"
-    ]
+    assert_resource(
+        doc,
+        "aws_route53_record",
+        {
+            "name": "writer.db-test.internal",
+            "failover_routing_policy": {"type": "PRIMARY"},
+            "records": ["${aws_rds_cluster.Database_Primary_EDE0B3D0.endpoint}"],
+        },
+    )
+    assert_resource(
+        doc,
+        "aws_route53_record",
+        {"name": "writer.db-test.internal", "failover_routing_policy": {"type": "SECONDARY"}},
+    )
     assert writers["secondary"]["records"][0].startswith("${aws_rds_cluster.Database_Secondary_")
     assert all(r["ttl"] <= 60 for r in resources(doc, "aws_route53_record").values())
     (reader,) = [
@@ -82,8 +94,16 @@ def test_each_writer_record_needs_connectivity_and_writability_of_its_region(doc
         assert calculated["child_health_threshold"] == len(children) == 2  # all must be healthy
         for child in children:
             assert child["type"] == "CLOUDWATCH_METRIC"
-            assert child["cloudwatch_alarm_region"] == region
-            assert child["insufficient_data_health_status"] == "Unhealthy"
+        assert_resource(
+            doc,
+            "aws_route53_health_check",
+            {
+                "type": "CLOUDWATCH_METRIC",
+                "cloudwatch_alarm_region": region,
+                "insufficient_data_health_status": "Unhealthy",
+            },
+        )
+        assert all(c["insufficient_data_health_status"] == "Unhealthy" for c in children)
         alarms = resources(doc, "aws_cloudwatch_metric_alarm")
         watched = {
             alarms[c["cloudwatch_alarm_name"].split(".")[1]]["metric_name"] for c in children
@@ -92,9 +112,14 @@ def test_each_writer_record_needs_connectivity_and_writability_of_its_region(doc
 
 
 def test_weighted_mode_gives_100_0_weights_that_terraform_leaves_to_the_orchestrator():
-    writers = _writers(_dns(routing="weighted"))
-    assert writers["primary"]["weighted_routing_policy"]["weight"] == 100
-    assert writers["secondary"]["weighted_routing_policy"]["weight"] == 0
+    doc = _dns(routing="weighted")
+    writers = _writers(doc)
+    for weight in (100, 0):
+        assert_resource(
+            doc,
+            "aws_route53_record",
+            {"name": "writer.db-test.internal", "weighted_routing_policy": {"weight": weight}},
+        )
     assert all(
         r["lifecycle"]["ignore_changes"] == ["weighted_routing_policy"] and r["health_check_id"]
         for r in writers.values()

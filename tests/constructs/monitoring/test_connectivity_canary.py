@@ -5,7 +5,15 @@ import json
 
 import pytest
 
-from support.helpers import canary, global_database, new_stack, only, regional_base, resources
+from support.helpers import (
+    assert_resource,
+    canary,
+    global_database,
+    new_stack,
+    only,
+    regional_base,
+    resources,
+)
 
 SECRET_PATTERN = (
     "arn:aws:secretsmanager:us-east-1:123456789012:secret:dbdr/test/master-credentials-??????"
@@ -26,17 +34,28 @@ def doc():
 
 
 def test_function_runs_in_the_private_subnets_with_its_own_security_group(doc):
+    assert_resource(
+        doc,
+        "aws_lambda_function",
+        {
+            "provider": "aws.primary",
+            "function_name": "dbdr-canary-use1-test",
+            "handler": "dr_lambdas.canary.handler.lambda_handler",
+            "tracing_config": {"mode": "Active"},
+            "environment": {
+                "variables": {
+                    "DB_ENGINE": "aurora-postgresql",
+                    "DB_PORT": "5432",
+                    "SECRET_ID": "dbdr/test/master-credentials",
+                    "CLUSTER_ID": "dbdr-cluster-use1-test",
+                }
+            },
+        },
+    )
     function = only(doc, "aws_lambda_function")
-    assert function["function_name"] == "dbdr-canary-use1-test"
-    assert function["handler"] == "dr_lambdas.canary.handler.lambda_handler"
     assert len(function["vpc_config"]["subnet_ids"]) == 3
     (group_ref,) = function["vpc_config"]["security_group_ids"]
     assert group_ref.startswith("${aws_security_group.Canary_SecurityGroup")
-    env = function["environment"]["variables"]
-    assert env["DB_ENGINE"] == "aurora-postgresql" and env["DB_PORT"] == "5432"
-    assert env["SECRET_ID"] == "dbdr/test/master-credentials"
-    assert env["CLUSTER_ID"] == "dbdr-cluster-use1-test"
-    assert function["tracing_config"]["mode"] == "Active"
     assert function["kms_key_arn"].startswith("${aws_kms_key.")
     assert function["dead_letter_config"]["target_arn"].startswith("${aws_sqs_queue.")
 
@@ -165,7 +184,7 @@ def test_invalid_props_are_rejected(overrides, message):
 
 def test_no_concurrency_is_reserved_unless_asked_for(doc):
     # A reservation can take a new account's unreserved concurrency below its minimum,
-    # which AWS refuses on the first apply (tools/emulator_rules.py, rule 4)
+    # which AWS refuses on the first apply (tools/emulator/rules.py, rule 4)
     assert "reserved_concurrent_executions" not in only(doc, "aws_lambda_function")
     reserved = only(_canary(reserved_concurrency=1), "aws_lambda_function")
     assert reserved["reserved_concurrent_executions"] == 1

@@ -10,6 +10,7 @@ from support.helpers import (
     NAMER,
     PRIMARY,
     SECONDARY,
+    assert_resource,
     global_database,
     new_stack,
     rds_database,
@@ -64,10 +65,18 @@ def test_each_region_subscribes_its_own_cluster_to_its_own_topic(aurora_doc):
         ("aws.primary", PRIMARY, "use1"),
         ("aws.secondary", SECONDARY, "usw2"),
     ):
+        assert_resource(
+            aurora_doc,
+            "aws_db_event_subscription",
+            {
+                "provider": alias,
+                "name": f"dbdr-db-events-{code}-test",
+                "sns_topic": _topic(region),
+                "source_type": "db-cluster",
+                "enabled": True,
+            },
+        )
         subscription = subscriptions[alias]
-        assert subscription["name"] == f"dbdr-db-events-{code}-test"
-        assert subscription["sns_topic"] == _topic(region)
-        assert subscription["source_type"] == "db-cluster"
         # The source is the cluster resource's attribute, so Terraform creates the cluster
         # first (AWS answers SourceNotFound to a subscription naming a missing source).
         (cluster,) = [

@@ -11,6 +11,7 @@ from support.helpers import (
     NAMER,
     PRIMARY,
     SECONDARY,
+    assert_resource,
     global_database,
     new_stack,
     only,
@@ -74,9 +75,11 @@ def _showing(doc, metric):
 
 def test_one_dashboard_managed_through_the_primary_provider(kind_doc):
     _, doc = kind_doc
-    dashboard = only(doc, "aws_cloudwatch_dashboard")
-    assert dashboard["provider"] == "aws.primary"
-    assert dashboard["dashboard_name"] == "dbdr-dashboard-test"
+    assert_resource(
+        doc,
+        "aws_cloudwatch_dashboard",
+        {"provider": "aws.primary", "dashboard_name": "dbdr-dashboard-test"},
+    )
     assert all(w["type"] == "metric" for w in _widgets(doc))
 
 

@@ -4,7 +4,14 @@ writer health on the primary."""
 import pytest
 
 from constructs_lib.monitoring.lag_alarms import AlarmThresholds, LagAlarms, LagAlarmsProps
-from support.helpers import NAMER, global_database, new_stack, regional_base, resources
+from support.helpers import (
+    NAMER,
+    assert_resource,
+    global_database,
+    new_stack,
+    regional_base,
+    resources,
+)
 
 
 def _alarms(secondary_instances=1, email="", **thresholds):
@@ -72,10 +79,16 @@ def test_replication_lag_alarms_watch_the_secondary_with_the_thresholds():
 
 
 def test_writer_health_alarm_breaches_on_missing_data():
-    health = _by_name(_alarms())["dbdr-writer-health-use1-test"]
-    assert health["treat_missing_data"] == "breaching"
-    assert health["dimensions"]["Role"] == "WRITER"
-    assert health["provider"] == "aws.primary"
+    assert_resource(
+        _alarms(),
+        "aws_cloudwatch_metric_alarm",
+        {
+            "provider": "aws.primary",
+            "alarm_name": "dbdr-writer-health-use1-test",
+            "treat_missing_data": "breaching",
+            "dimensions": {"Role": "WRITER"},
+        },
+    )
 
 
 def test_topics_are_encrypted_with_the_regional_key_and_email_is_subscribed_when_set():

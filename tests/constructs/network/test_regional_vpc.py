@@ -6,7 +6,16 @@ import pytest
 
 from constructs_lib.network.regional_vpc import RegionalVpc, RegionalVpcProps
 from constructs_lib.security.regional_key import RegionalKey, RegionalKeyProps
-from support.helpers import NAMER, PRIMARY, data_sources, new_stack, only, resources
+from support.helpers import (
+    NAMER,
+    PRIMARY,
+    assert_data_source,
+    assert_resource,
+    data_sources,
+    new_stack,
+    only,
+    resources,
+)
 
 
 def _vpc(**overrides):
@@ -24,9 +33,16 @@ def _vpc(**overrides):
 
 def test_defaults_three_private_subnets_in_distinct_zones_inside_the_vpc():
     doc = _vpc()
-    vpc = only(doc, "aws_vpc")
-    assert vpc["cidr_block"] == "10.10.0.0/16"
-    assert vpc["enable_dns_support"] is True and vpc["enable_dns_hostnames"] is True
+    assert_resource(
+        doc,
+        "aws_vpc",
+        {
+            "provider": "aws.primary",
+            "cidr_block": "10.10.0.0/16",
+            "enable_dns_support": True,
+            "enable_dns_hostnames": True,
+        },
+    )
     subnets = list(resources(doc, "aws_subnet").values())
     assert len(subnets) == 3
     blocks = [ipaddress.ip_network(s["cidr_block"]) for s in subnets]
@@ -39,7 +55,7 @@ def test_defaults_three_private_subnets_in_distinct_zones_inside_the_vpc():
         f"${{element(sort(data.aws_availability_zones.{name}.zone_ids), {i})}}" for i in range(3)
     ]
     assert all("availability_zone" not in s for s in subnets)
-    assert zones["state"] == "available"
+    assert_data_source(doc, "aws_availability_zones", {"state": "available"})
     assert {f["name"]: f["values"] for f in zones["filter"]} == {
         "opt-in-status": ["opt-in-not-required"],
         "zone-id": [f"use1-az{n}" for n in range(1, 7)],
@@ -50,20 +66,21 @@ def test_defaults_three_private_subnets_in_distinct_zones_inside_the_vpc():
     assert all(s["map_public_ip_on_launch"] is False for s in subnets)
     assert len(resources(doc, "aws_route_table")) == 3
     assert len(resources(doc, "aws_route_table_association")) == 3
-    group = only(doc, "aws_db_subnet_group")
-    assert group["name"] == "dbdr-subnets-use1-test" and len(group["subnet_ids"]) == 3
+    assert_resource(doc, "aws_db_subnet_group", {"name": "dbdr-subnets-use1-test"})
+    assert len(only(doc, "aws_db_subnet_group")["subnet_ids"]) == 3
 
 
 def test_database_port_open_only_to_the_vpc_itself_by_default():
     doc = _vpc()
     (rule,) = _database_rules(doc)
     assert (rule["from_port"], rule["to_port"], rule["cidr_ipv4"]) == (5432, 5432, "10.10.0.0/16")
-    (https,) = [
-        r
-        for r in resources(doc, "aws_vpc_security_group_ingress_rule").values()
-        if r not in _database_rules(doc)
-    ]
-    assert (https["from_port"], https["cidr_ipv4"]) == (443, "10.10.0.0/16")  # endpoints only
+    assert len(resources(doc, "aws_vpc_security_group_ingress_rule")) == 2
+    # the other rule: HTTPS to the API endpoints, from the VPC only
+    assert_resource(
+        doc,
+        "aws_vpc_security_group_ingress_rule",
+        {"from_port": 443, "to_port": 443, "cidr_ipv4": "10.10.0.0/16", "ip_protocol": "tcp"},
+    )
     default_sg = only(doc, "aws_default_security_group")
     assert default_sg["ingress"] == [] and default_sg["egress"] == []
 
@@ -90,13 +107,12 @@ def _database_rules(doc):
 
 def test_flow_logs_go_to_an_encrypted_log_group_with_retention_through_a_scoped_role():
     doc = _vpc()
-    group = only(doc, "aws_cloudwatch_log_group")
-    assert group["retention_in_days"] == 365
-    assert group["kms_key_id"].startswith("${aws_kms_key.")
-    flow = only(doc, "aws_flow_log")
-    assert flow["traffic_type"] == "ALL" and flow["log_destination_type"] == "cloud-watch-logs"
-    role = only(doc, "aws_iam_role")
-    assert role["name"] == "dbdr-flow-logs-use1-test"
+    assert_resource(doc, "aws_cloudwatch_log_group", {"retention_in_days": 365})
+    assert only(doc, "aws_cloudwatch_log_group")["kms_key_id"].startswith("${aws_kms_key.")
+    assert_resource(
+        doc, "aws_flow_log", {"traffic_type": "ALL", "log_destination_type": "cloud-watch-logs"}
+    )
+    assert_resource(doc, "aws_iam_role", {"name": "dbdr-flow-logs-use1-test"})
 
 
 def test_chosen_zone_ids_place_the_subnets_without_looking_zones_up():

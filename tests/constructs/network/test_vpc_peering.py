@@ -6,7 +6,16 @@ import pytest
 from constructs_lib.network.regional_vpc import RegionalVpc, RegionalVpcProps
 from constructs_lib.network.vpc_peering import VpcPeering, VpcPeeringProps
 from constructs_lib.security.regional_key import RegionalKey, RegionalKeyProps
-from support.helpers import NAMER, PRIMARY, SECONDARY, new_stack, only, regional_base, resources
+from support.helpers import (
+    NAMER,
+    PRIMARY,
+    SECONDARY,
+    assert_resource,
+    new_stack,
+    only,
+    regional_base,
+    resources,
+)
 
 PRIMARY_CIDR, SECONDARY_CIDR = "10.10.0.0/16", "10.20.0.0/16"  # regional_base's ranges
 
@@ -29,21 +38,32 @@ def _ref(doc, rtype, prefix, attribute="id"):
 
 
 def test_requester_in_the_primary_region_asks_the_secondary_vpc_across_regions(doc):
-    requester = only(doc, "aws_vpc_peering_connection")
-    assert requester["provider"] == "aws.primary"
-    assert requester["vpc_id"] == _ref(doc, "aws_vpc", "primaryVpc_")
-    assert requester["peer_vpc_id"] == _ref(doc, "aws_vpc", "secondaryVpc_")
-    assert requester["peer_region"] == SECONDARY
-    assert "auto_accept" not in requester  # not allowed for an inter-region request
-    assert requester["tags"] == {"Name": "dbdr-peering-test"}
+    assert_resource(
+        doc,
+        "aws_vpc_peering_connection",
+        {
+            "provider": "aws.primary",
+            "vpc_id": _ref(doc, "aws_vpc", "primaryVpc_"),
+            "peer_vpc_id": _ref(doc, "aws_vpc", "secondaryVpc_"),
+            "peer_region": SECONDARY,
+            "tags": {"Name": "dbdr-peering-test"},
+        },
+    )
+    # not allowed for an inter-region request (a matcher cannot say "absent")
+    assert "auto_accept" not in only(doc, "aws_vpc_peering_connection")
 
 
 def test_accepter_in_the_secondary_region_accepts_the_requested_connection(doc):
-    accepter = only(doc, "aws_vpc_peering_connection_accepter")
-    assert accepter["provider"] == "aws.secondary"
-    assert accepter["vpc_peering_connection_id"] == _ref(doc, "aws_vpc_peering_connection", "")
-    assert accepter["auto_accept"] is True
-    assert accepter["tags"] == {"Name": "dbdr-peering-test"}
+    assert_resource(
+        doc,
+        "aws_vpc_peering_connection_accepter",
+        {
+            "provider": "aws.secondary",
+            "vpc_peering_connection_id": _ref(doc, "aws_vpc_peering_connection", ""),
+            "auto_accept": True,
+            "tags": {"Name": "dbdr-peering-test"},
+        },
+    )
 
 
 @pytest.mark.parametrize(

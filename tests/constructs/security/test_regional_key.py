@@ -5,7 +5,7 @@ import json
 import pytest
 
 from constructs_lib.security.regional_key import RegionalKey, RegionalKeyProps
-from support.helpers import NAMER, PRIMARY, new_stack, only
+from support.helpers import NAMER, PRIMARY, assert_resource, new_stack, only
 
 
 def _key(**overrides):
@@ -18,13 +18,13 @@ def _key(**overrides):
 
 def test_defaults_rotating_key_with_alias_and_short_deletion_window():
     doc = _key()
-    key = only(doc, "aws_kms_key")
-    assert key["enable_key_rotation"] is True
-    assert key["deletion_window_in_days"] == 7
-    assert key["provider"] == "aws.primary"
-    alias = only(doc, "aws_kms_alias")
-    assert alias["name"] == "alias/dbdr-key-use1-test"
-    assert alias["target_key_id"].startswith("${aws_kms_key.")
+    assert_resource(
+        doc,
+        "aws_kms_key",
+        {"provider": "aws.primary", "enable_key_rotation": True, "deletion_window_in_days": 7},
+    )
+    assert_resource(doc, "aws_kms_alias", {"name": "alias/dbdr-key-use1-test"})
+    assert only(doc, "aws_kms_alias")["target_key_id"].startswith("${aws_kms_key.")
 
 
 def test_policy_lets_rds_logs_alarm_and_event_delivery_use_the_key_and_nothing_broader():
