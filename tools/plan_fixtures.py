@@ -7,7 +7,7 @@ written by hand: this script deploys the default stack to the emulator and asks 
 to plan the changes a pull request could carry. Phases (each timed, reusing the e2e
 harness in ``tools/e2e/``):
 
-1. start the emulator (``tools/emulator.py``) and synthesize the app through ``main.py``
+1. start the emulator (``tools/emulator/``) and synthesize the app through ``main.py``
    with environment suffix ``plans``;
 2. create the stack's input (the master credentials secret), ``terraform init``, plan the
    empty state (fixture ``create``) and apply that plan;

@@ -403,7 +403,7 @@ def test_no_function_reserves_concurrency_by_default_and_the_skip_says_why(defau
     assert len(functions) == 4
     for function in functions:
         # AWS refuses a reservation that takes a new account's unreserved concurrency below
-        # its minimum on the first apply (tools/emulator_rules.py, rule 4): opt-in only
+        # its minimum on the first apply (tools/emulator/rules.py, rule 4): opt-in only
         assert "reserved_concurrent_executions" not in function
         assert "reserve_function_concurrency" in skips_of(function)["CKV_AWS_115"]
 

@@ -1,8 +1,8 @@
-"""The local AWS emulator (tools/emulator.py) against a real moto server, no mocks.
+"""The local AWS emulator (tools/emulator/) against a real moto server, no mocks.
 
 A two-region Aurora global database (us-east-1 primary, us-west-2 secondary) is built through
 the RDS API the way Terraform builds it, failed over, switched back and torn down. The
-failover, switchover and teardown tests fail without the patches in tools/emulator.py (checked
+failover, switchover and teardown tests fail without the patches in tools/emulator/ (checked
 by disabling each patch in turn): moto 5.2.5 answers HTTP 500 to global failover/switchover,
 keeps a deleted or removed us-west-2 member in the global cluster, and ignores
 GlobalClusterIdentifier in DescribeGlobalClusters.
@@ -255,7 +255,7 @@ def test_teardown_after_a_round_trip_leaves_nothing(rds, topology):
     )
 
     # The secondary goes first: AWS refuses to delete the writer's last instance while
-    # another member remains (tools/emulator_rules.py, rule 2).
+    # another member remains (tools/emulator/rules.py, rule 2).
     rds[SECONDARY].delete_db_cluster(DBClusterIdentifier=SECONDARY_ID, SkipFinalSnapshot=True)
     # The deleted us-west-2 cluster is no longer a member of the us-east-1-stored global cluster.
     assert roles(rds[SECONDARY]) == {topology[PRIMARY]: (True, [])}
@@ -1515,7 +1515,7 @@ def test_bucket_replication_answers_the_rule_as_put(emulator):
     assert answered["Destination"]["Bucket"] == "arn:aws:s3:::repl-target"
 
 
-# -- strictness rules (tools/emulator_rules.py): the emulator refuses what AWS refuses ------
+# -- strictness rules (tools/emulator/rules.py): the emulator refuses what AWS refuses ------
 
 
 def _error(call) -> tuple[str, int, str]:

@@ -1,6 +1,6 @@
 """The teardown (``./run destroy``): detach every member but the writer, whichever region
 writes, so the destroy that follows is not refused. Against the emulator, whose strictness
-rules refuse like AWS (tools/emulator_rules.py)."""
+rules refuse like AWS (tools/emulator/rules.py)."""
 
 from __future__ import annotations
 

@@ -133,7 +133,7 @@ def integration_tests(run: Run) -> str:
 def destroy(run: Run) -> str:
     """The project's teardown (``./run destroy``), which works whichever region writes: after
     the drill the writer is in the secondary region, where a plain ``terraform destroy``
-    fails (the emulator refuses like AWS, tools/emulator_rules.py rule 2)."""
+    fails (the emulator refuses like AWS, tools/emulator/rules.py rule 2)."""
     detached = teardown.teardown(
         run.config,
         run.stack_dir,

@@ -4,7 +4,7 @@ then a real outage of the primary database (the failover happens, confirmed by a
 independent signal: the secondary region's probe across the peering). The canaries probe a
 real PostgreSQL primary and replica standing in for the two regions' databases
 (``harness.run_canary``); moto lacks the global failover calls and parts of replica
-promotion, which tools/emulator.py supplies following the RDS API reference. Then
+promotion, which tools/emulator/ supplies following the RDS API reference. Then
 Terraform must accept the new roles without replacing or deleting anything."""
 
 from __future__ import annotations

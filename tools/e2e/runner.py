@@ -99,7 +99,7 @@ def run_all(config: DrConfig, workdir: Path, console: Console) -> int:
         f"log {shown / output.LOG_NAME}"
     )
     # A new account's Lambda concurrency quota (10): any reserved concurrency is refused, as
-    # on such an account (tools/emulator_rules.py, rule 4).
+    # on such an account (tools/emulator/rules.py, rule 4).
     emulator = Emulator(lambda_concurrency_quota=NEW_ACCOUNT_CONCURRENCY)
     run = Run(config=config, workdir=workdir, emulator=emulator, console=console)
     failed = _run_phases(run)

@@ -1,0 +1,106 @@
+"""Route 53 fixes (patch d): private zones from a VPC, alarm-based health checks.
+
+Each patch's docstring says what AWS does and what moto gets wrong."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def _patch_private_zone_from_vpc() -> None:
+    """d. Private hosted zones created the way the Terraform provider creates them.
+
+    AWS: ``CreateHostedZone`` with a ``VPC`` creates a *private* zone
+    (``HostedZoneConfig.PrivateZone`` is optional). moto reads the VPC only when
+    ``PrivateZone=true`` is also sent, so the provider's zone becomes public and the next
+    ``AssociateVPCWithHostedZone`` fails with ``PublicZoneVPCAssociation``. After moto's own
+    handler runs, a zone created with a VPC is made private and given that VPC.
+    """
+    from moto.route53.responses import Route53
+
+    original = Route53.create_hosted_zone
+
+    def create_hosted_zone(self: Route53) -> Any:
+        result = original(self)
+        vpc_id, vpc_region = self._get_param("VPC.VPCId"), self._get_param("VPC.VPCRegion")
+        if vpc_id:
+            name = self._get_param("Name")
+            name = name if name.endswith(".") else name + "."
+            caller_reference = self._get_param("CallerReference")
+            for zone in self.backend.zones.values():
+                if (
+                    zone.name == name
+                    and zone.caller_reference == caller_reference
+                    and not zone.private_zone
+                ):
+                    zone.private_zone = True
+                    zone.add_vpc(vpc_id, vpc_region)
+        return result
+
+    Route53.create_hosted_zone = create_hosted_zone  # type: ignore[method-assign]
+
+
+def _patch_alarm_based_health_checks() -> None:
+    """f. Route 53 health checks of type CLOUDWATCH_METRIC.
+
+    AWS stores ``AlarmIdentifier`` (region and name of the alarm watched) and
+    ``InsufficientDataHealthStatus``, and reports neither an IP address, port, request
+    interval nor failure threshold for an alarm-based check. moto drops the first two and
+    invents the others (port 80, interval 30 s), so the alarm a check watches cannot be
+    verified and every plan shows an update. After moto's handlers run, the alarm settings
+    are recorded on its model, and the model reports an alarm-based check as AWS does.
+    """
+    from moto.route53.models import HealthCheck
+    from moto.route53.responses import Route53
+
+    original_config = HealthCheck.health_check_config.fget
+    original_create, original_update = Route53.create_health_check, Route53.update_health_check
+
+    def health_check_config(self: HealthCheck) -> dict[str, Any]:
+        config = original_config(self)
+        if self.type_ == "CLOUDWATCH_METRIC":
+            for key in (
+                "IPAddress",
+                "Port",
+                "RequestInterval",
+                "FailureThreshold",
+                "MeasureLatency",
+            ):
+                config.pop(key, None)
+            config["AlarmIdentifier"] = getattr(self, "alarm_identifier", None)
+            config["InsufficientDataHealthStatus"] = getattr(
+                self, "insufficient_data_health_status", None
+            )
+        return config
+
+    def record(check: HealthCheck, alarm: dict | None, insufficient: str | None) -> None:
+        if alarm:
+            check.alarm_identifier = {"Region": alarm.get("Region"), "Name": alarm.get("Name")}
+        if insufficient:
+            check.insufficient_data_health_status = insufficient
+
+    def create_health_check(self: Route53) -> Any:
+        result = original_create(self)
+        config = self._get_param("HealthCheckConfig") or {}
+        reference = self._get_param("CallerReference")
+        for check in self.backend.health_checks.values():
+            if check.caller_reference == reference:
+                record(
+                    check, config.get("AlarmIdentifier"), config.get("InsufficientDataHealthStatus")
+                )
+        return result
+
+    def update_health_check(self: Route53) -> Any:
+        result = original_update(self)
+        check = self.backend.health_checks.get(self._get_param("HealthCheckId"))
+        if check is not None:
+            record(
+                check,
+                self._get_param("AlarmIdentifier"),
+                self._get_param("InsufficientDataHealthStatus"),
+            )
+        return result
+
+    HealthCheck.health_check_config = property(health_check_config)  # type: ignore[method-assign]
+    Route53.create_health_check = create_health_check  # type: ignore[method-assign]
+    Route53.update_health_check = update_health_check  # type: ignore[method-assign]

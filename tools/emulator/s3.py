@@ -1,0 +1,52 @@
+"""S3 fix (patch u): bucket replication rules are answered as they were put.
+
+Each patch's docstring says what AWS does and what moto gets wrong."""
+
+from __future__ import annotations
+
+from moto.core.responses import ActionResult
+
+
+def _patch_bucket_replication_rules() -> None:
+    """u. S3 ``GetBucketReplication`` answers every rule as it was put (AWS S3 API
+    reference, ReplicationRule): ``Filter``, ``DeleteMarkerReplication``,
+    ``SourceSelectionCriteria``, ``ExistingObjectReplication`` and ``Destination``. moto stores
+    the whole rule but answers a fixed ``DeleteMarkerReplication`` of ``Disabled`` and drops
+    the source selection criteria, so every plan of an ``aws_s3_bucket_replication_configuration``
+    that replicates delete markers or SSE-KMS objects wants to change the rule again. The fix
+    answers the stored rule's fields, with AWS's defaults only where the rule set none."""
+    from moto.s3.exceptions import ReplicationConfigurationNotFoundError
+    from moto.s3.responses import S3Response
+
+    if getattr(S3Response.get_bucket_replication, "_dbdr_patched", False):
+        return
+
+    def get_bucket_replication(self):  # type: ignore[no-untyped-def]
+        self.data["Action"] = "GetBucketReplication"
+        replication = self.backend.get_bucket_replication(self.bucket_name)
+        if not replication:
+            raise ReplicationConfigurationNotFoundError(bucket_name=self.bucket_name)
+        stored = replication["Rule"]
+        rules = []
+        for rule in stored if isinstance(stored, list) else [stored]:
+            answer = {
+                "ID": rule["ID"],
+                "Priority": rule.get("Priority", 0),
+                "Status": rule["Status"],
+                "DeleteMarkerReplication": rule.get("DeleteMarkerReplication")
+                or {"Status": "Disabled"},
+                "Filter": rule.get("Filter") or {"Prefix": ""},
+                "Destination": rule["Destination"],
+            }
+            for optional in ("SourceSelectionCriteria", "ExistingObjectReplication"):
+                if rule.get(optional):
+                    answer[optional] = rule[optional]
+            rules.append(answer)
+        return self.serialized(
+            ActionResult(
+                {"ReplicationConfiguration": {"Role": replication["Role"], "Rules": rules}}
+            )
+        )
+
+    get_bucket_replication._dbdr_patched = True  # type: ignore[attr-defined]
+    S3Response.get_bucket_replication = get_bucket_replication
