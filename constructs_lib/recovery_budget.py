@@ -369,7 +369,7 @@ def render_text(budget: RecoveryBudget) -> str:
 
 
 def render_markdown(budget: RecoveryBudget) -> str:
-    """The same budget as Markdown tables (DR report, README)."""
+    """The same budget as Markdown tables (the DR report)."""
     worst = budget.rto_worst_seconds
     lines = [
         f"**Recovery budget** ({_title(budget)})",

@@ -38,7 +38,7 @@ for the old primary in its own region, the surviving one (``PutMetricData``: Clo
 data plane; no Route 53 call). The fence child's ``insufficient_data_health_status`` is
 ``LastKnownStatus``: a new check is healthy (nothing fenced), and, with the alarm keeping
 its state on missing data (``ignore``), a fence holds after the datapoints stop, until
-``Fenced=0`` is published (README, "The fence": once the old primary has
+``Fenced=0`` is published (docs/modes-and-failover.md, "The fence": once the old primary has
 been rebuilt as a replica). No Route 53 control-plane call (``UpdateHealthCheck``,
 ``ChangeResourceRecordSets``, both in us-east-1 only and outside the data-plane SLA) is in
 the failover path with failover records.

@@ -201,7 +201,7 @@ class MasterSecret(Construct):
         checks = {
             "primary": (
                 f"The master secret {self.name} does not exist in {primary.region}: "
-                "create it there as JSON with username and password (README, "
+                "create it there as JSON with username and password (docs/modes-and-failover.md, "
                 "Credentials), or set generate_master_secret=true"
             ),
             "secondary": (
