@@ -170,8 +170,9 @@ def evaluate_alarm(run: Run, role: str, name: str) -> str:
     (aligned to the clock, as CloudWatch aligns them; the period in progress counts once it
     has data), missing periods treated as its ``TreatMissingData`` says, ALARM when
     ``DatapointsToAlarm`` of them breach. The state is then set with SetAlarmState, and the
-    emulator acts on the change as CloudWatch does (tools/emulator/cloudwatch.py, patch w: notification
-    to the alarm's topics, composite alarms, SNS subscriptions). Returns the state."""
+    emulator acts on the change as CloudWatch does (tools/emulator/cloudwatch.py, patch w:
+    notification to the alarm's topics, composite alarms, SNS subscriptions). Returns the
+    state."""
     cloudwatch = run.aws("cloudwatch", role)
     (alarm,) = cloudwatch.describe_alarms(AlarmNames=[name])["MetricAlarms"]
     period, periods = alarm["Period"], alarm["EvaluationPeriods"]
