@@ -3,7 +3,8 @@
 moto accepts calls that AWS rejects, so a stack or a drill that is wrong for AWS can still go
 green here. Each rule below makes the emulator answer such a call the way AWS does (same
 error code, HTTP status and message), so the mistake fails here first. Each rule has a test
-in ``tests/tools/test_emulator.py`` that shows the refusal, and the e2e deploy runs against them.
+in ``tests/tools/emulator/test_emulator_rules.py`` that shows the refusal, and the e2e
+deploy runs against them.
 
 Rule 1. AWS refuses ``CreateEventSubscription`` naming a ``SourceIds`` entry that does not
   exist in the region: ``SourceNotFound`` (404) "Could not find source : <id>"; the provider

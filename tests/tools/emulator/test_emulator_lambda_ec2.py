@@ -1,0 +1,184 @@
+"""Lambda dead-letter queues and settings, EC2 security group rule descriptions."""
+
+from __future__ import annotations
+
+import pytest
+from botocore.exceptions import ClientError
+
+from support.emulator_checks import (
+    error_code,
+)
+
+# -- Lambda dead-letter queues (patch j) and security group rule descriptions (patch k) ------
+
+
+def _zip_with_handler() -> bytes:
+    import io
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("index.py", "def handler(event, context):\n    return 'ok'\n")
+    return buffer.getvalue()
+
+
+def test_lambda_function_keeps_its_dead_letter_queue_and_updated_settings(emulator):
+    emulator.reset()
+    role = emulator.client("iam").create_role(
+        RoleName="fn-role",
+        AssumeRolePolicyDocument='{"Version": "2012-10-17", "Statement": '
+        '[{"Effect": "Allow", "Action": "sts:AssumeRole", '
+        '"Principal": {"Service": "lambda.amazonaws.com"}}]}',
+    )["Role"]["Arn"]
+    sqs = emulator.client("sqs")
+    queues = [
+        sqs.get_queue_attributes(
+            QueueUrl=sqs.create_queue(QueueName=name)["QueueUrl"], AttributeNames=["QueueArn"]
+        )["Attributes"]["QueueArn"]
+        for name in ("dlq-1", "dlq-2")
+    ]
+    key = emulator.client("kms").create_key()["KeyMetadata"]["Arn"]
+    lam = emulator.client("lambda")
+    created = lam.create_function(
+        FunctionName="fn",
+        Role=role,
+        Runtime="python3.12",
+        Handler="index.handler",
+        Code={"ZipFile": _zip_with_handler()},
+        DeadLetterConfig={"TargetArn": queues[0]},
+        TracingConfig={"Mode": "Active"},
+        KMSKeyArn=key,
+        Environment={"Variables": {"STAGE": "test"}},
+    )
+    assert created["DeadLetterConfig"] == {"TargetArn": queues[0]}
+    lam.put_function_concurrency(FunctionName="fn", ReservedConcurrentExecutions=1)
+
+    config = lam.get_function_configuration(FunctionName="fn")
+    assert config["DeadLetterConfig"]["TargetArn"] == queues[0]
+    assert (config["TracingConfig"], config["KMSKeyArn"], config["Environment"]) == (
+        {"Mode": "Active"},
+        key,
+        {"Variables": {"STAGE": "test"}},
+    )
+    function = lam.get_function(FunctionName="fn")  # what the Terraform provider reads
+    assert function["Configuration"]["DeadLetterConfig"] == {"TargetArn": queues[0]}
+    assert function["Concurrency"] == {"ReservedConcurrentExecutions": 1}
+    (listed,) = lam.list_functions()["Functions"]
+    assert listed["DeadLetterConfig"] == {"TargetArn": queues[0]}
+
+    updated = lam.update_function_configuration(
+        FunctionName="fn",
+        DeadLetterConfig={"TargetArn": queues[1]},
+        TracingConfig={"Mode": "PassThrough"},
+        KMSKeyArn="",
+    )
+    assert updated["DeadLetterConfig"] == {"TargetArn": queues[1]}
+    config = lam.get_function_configuration(FunctionName="fn")
+    assert config["DeadLetterConfig"] == {"TargetArn": queues[1]}
+    assert config["TracingConfig"] == {"Mode": "PassThrough"}
+    assert not config.get("KMSKeyArn")  # back to the AWS managed key
+    # An empty target removes the dead-letter queue (as the provider does for a removed block).
+    lam.update_function_configuration(FunctionName="fn", DeadLetterConfig={"TargetArn": ""})
+    assert "DeadLetterConfig" not in lam.get_function_configuration(FunctionName="fn")
+
+    lam.create_function(
+        FunctionName="plain",
+        Role=role,
+        Runtime="python3.12",
+        Handler="index.handler",
+        Code={"ZipFile": _zip_with_handler()},
+    )
+    assert "DeadLetterConfig" not in lam.get_function_configuration(FunctionName="plain")
+
+
+def test_rule_referencing_a_group_reports_the_group_and_its_description(emulator):
+    emulator.reset()
+    ec2 = emulator.client("ec2")
+    vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
+    target, source, other = (
+        ec2.create_security_group(GroupName=name, Description=name, VpcId=vpc)["GroupId"]
+        for name in ("db", "app", "ops")
+    )
+    # As the Terraform provider creates aws_vpc_security_group_ingress_rule: one permission.
+    (created,) = ec2.authorize_security_group_ingress(
+        GroupId=target,
+        IpPermissions=[
+            {
+                "IpProtocol": "tcp",
+                "FromPort": 5432,
+                "ToPort": 5432,
+                "UserIdGroupPairs": [{"GroupId": source, "Description": "postgres from app"}],
+            }
+        ],
+    )["SecurityGroupRules"]
+    ec2.authorize_security_group_ingress(
+        GroupId=target,
+        IpPermissions=[
+            {
+                "IpProtocol": "tcp",
+                "FromPort": 443,
+                "ToPort": 443,
+                "IpRanges": [{"CidrIp": "10.0.0.0/8", "Description": "https from vpc"}],
+            }
+        ],
+    )
+
+    def rules() -> dict[str, dict]:
+        found = ec2.describe_security_group_rules(
+            Filters=[{"Name": "group-id", "Values": [target]}]
+        )["SecurityGroupRules"]
+        return {rule["SecurityGroupRuleId"]: rule for rule in found if not rule["IsEgress"]}
+
+    rule = ec2.describe_security_group_rules(SecurityGroupRuleIds=[created["SecurityGroupRuleId"]])[
+        "SecurityGroupRules"
+    ][0]
+    assert rule["ReferencedGroupInfo"]["GroupId"] == source
+    assert rule["ReferencedGroupInfo"]["UserId"] == "123456789012"
+    assert rule["Description"] == "postgres from app"
+    assert "CidrIpv4" not in rule
+    by_cidr = [r for r in rules().values() if r.get("CidrIpv4") == "10.0.0.0/8"]
+    assert [r["Description"] for r in by_cidr] == ["https from vpc"]
+    assert "ReferencedGroupInfo" not in by_cidr[0]
+
+    # The provider's update: ModifySecurityGroupRules with the whole rule.
+    ec2.modify_security_group_rules(
+        GroupId=target,
+        SecurityGroupRules=[
+            {
+                "SecurityGroupRuleId": created["SecurityGroupRuleId"],
+                "SecurityGroupRule": {
+                    "IpProtocol": "tcp",
+                    "FromPort": 5432,
+                    "ToPort": 5432,
+                    "ReferencedGroupId": other,
+                    "Description": "postgres from ops",
+                },
+            }
+        ],
+    )
+    rule = rules()[created["SecurityGroupRuleId"]]
+    assert (rule["ReferencedGroupInfo"]["GroupId"], rule["Description"]) == (
+        other,
+        "postgres from ops",
+    )
+    (group,) = ec2.describe_security_groups(GroupIds=[target])["SecurityGroups"]
+    pairs = [
+        pair for permission in group["IpPermissions"] for pair in permission["UserIdGroupPairs"]
+    ]
+    assert [(p["GroupId"], p["Description"]) for p in pairs] == [(other, "postgres from ops")]
+    with pytest.raises(ClientError) as excinfo:
+        ec2.modify_security_group_rules(
+            GroupId=target,
+            SecurityGroupRules=[
+                {
+                    "SecurityGroupRuleId": created["SecurityGroupRuleId"],
+                    "SecurityGroupRule": {
+                        "IpProtocol": "tcp",
+                        "FromPort": 5432,
+                        "ToPort": 5432,
+                        "ReferencedGroupId": "sg-00000000000000000",
+                    },
+                }
+            ],
+        )
+    assert error_code(excinfo) == "InvalidGroup.NotFound"

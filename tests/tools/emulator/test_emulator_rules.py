@@ -1,0 +1,171 @@
+"""Where the emulator refuses what AWS refuses (tools/emulator/rules.py)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from botocore.exceptions import ClientError
+
+from support.emulator_checks import (
+    ENGINE,
+    GLOBAL_ID,
+    INSTANCE_ID,
+    PRIMARY,
+    PRIMARY_ID,
+    SECONDARY,
+    SECONDARY_ID,
+)
+from tools.emulator import Emulator
+
+# -- strictness rules (tools/emulator/rules.py): the emulator refuses what AWS refuses ------
+
+
+def _error(call) -> tuple[str, int, str]:
+    with pytest.raises(ClientError) as raised:
+        call()
+    error = raised.value.response
+    return (
+        error["Error"]["Code"],
+        error["ResponseMetadata"]["HTTPStatusCode"],
+        error["Error"]["Message"],
+    )
+
+
+def test_rule_1_an_event_subscription_naming_a_missing_source_is_refused(emulator, rds, topology):
+    # Given a subscription created before its cluster (a literal source id, no dependency)
+    sns = emulator.client("sns", SECONDARY)
+    topic = sns.create_topic(Name="emu-alerts")["TopicArn"]
+
+    def subscribe(source_id):
+        return rds[SECONDARY].create_event_subscription(
+            SubscriptionName=f"emu-events-{source_id}",
+            SnsTopicArn=topic,
+            SourceType="db-cluster",
+            SourceIds=[source_id],
+            EventCategories=["failover"],
+        )
+
+    # Then AWS's answer, as the Terraform provider would receive it (it does not retry)
+    code, status, message = _error(lambda: subscribe("emu-not-yet-created"))
+    assert (code, status) == ("SourceNotFound", 404)
+    assert message == "Could not find source : emu-not-yet-created"
+    # and once the source exists in the region, the same call succeeds
+    assert subscribe(SECONDARY_ID)["EventSubscription"]["SourceIdsList"] == [SECONDARY_ID]
+    # a cluster of another region is not a source here
+    assert _error(lambda: subscribe(PRIMARY_ID))[0] == "SourceNotFound"
+
+
+def test_rules_2_3_the_writer_cluster_outlives_the_other_members(rds, topology):
+    # Given a global database whose writer moved to the secondary region (a failover)
+    rds[SECONDARY].create_db_instance(
+        DBInstanceIdentifier="emu-secondary-1",
+        DBClusterIdentifier=SECONDARY_ID,
+        Engine=ENGINE,
+        DBInstanceClass="db.r6g.large",
+    )
+    rds[SECONDARY].failover_global_cluster(
+        GlobalClusterIdentifier=GLOBAL_ID,
+        TargetDbClusterIdentifier=topology[SECONDARY],
+        AllowDataLoss=True,
+    )
+    # When Terraform destroys in its declared order (the secondary first)
+    code, status, message = _error(
+        lambda: rds[SECONDARY].delete_db_instance(
+            DBInstanceIdentifier="emu-secondary-1", SkipFinalSnapshot=True
+        )
+    )
+    # Then AWS's refusal: the new writer's last instance cannot go while a member remains
+    assert (code, status) == ("InvalidDBClusterStateFault", 400)
+    assert message.startswith("Cannot delete the last instance of the master cluster.")
+    code, _, message = _error(
+        lambda: rds[SECONDARY].delete_db_cluster(
+            DBClusterIdentifier=SECONDARY_ID, SkipFinalSnapshot=True
+        )
+    )
+    assert code == "InvalidGlobalClusterStateFault"
+    assert "primary member of global cluster" in message
+    # The reader's last instance may go; and once the other member is detached, the
+    # writer's too
+    rds[PRIMARY].delete_db_instance(DBInstanceIdentifier=INSTANCE_ID, SkipFinalSnapshot=True)
+    rds[PRIMARY].remove_from_global_cluster(
+        GlobalClusterIdentifier=GLOBAL_ID, DbClusterIdentifier=topology[PRIMARY]
+    )
+    rds[SECONDARY].delete_db_instance(
+        DBInstanceIdentifier="emu-secondary-1", SkipFinalSnapshot=True
+    )
+    assert rds[SECONDARY].describe_db_instances()["DBInstances"] == []
+
+
+def _function(emu, client, name):
+    import io
+    import zipfile
+
+    trust = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": {"Service": "lambda.amazonaws.com"},
+                "Action": "sts:AssumeRole",
+            }
+        ],
+    }
+    iam = emu.client("iam")
+    try:
+        role = iam.get_role(RoleName="emu-lambda")["Role"]["Arn"]
+    except ClientError:
+        role = iam.create_role(RoleName="emu-lambda", AssumeRolePolicyDocument=json.dumps(trust))[
+            "Role"
+        ]["Arn"]
+    package = io.BytesIO()
+    with zipfile.ZipFile(package, "w") as archive:
+        archive.writestr("handler.py", "def handler(event, context):\n    return event\n")
+    client.create_function(
+        FunctionName=name,
+        Runtime="python3.12",
+        Role=role,
+        Handler="handler.handler",
+        Code={"ZipFile": package.getvalue()},
+    )
+
+
+@pytest.mark.parametrize(
+    "quota, reservations, refused_with_minimum",
+    [
+        (10, [1], 10),  # a new account: its whole quota of 10 is the unreserved minimum
+        (1000, [450, 450, 1], 100),  # the usual quota: 100 must stay unreserved
+    ],
+)
+def test_rule_4_reserved_concurrency_below_the_unreserved_minimum_is_refused(
+    quota, reservations, refused_with_minimum
+):
+    with Emulator(lambda_concurrency_quota=quota) as emu:
+        client = emu.client("lambda", PRIMARY)
+        *granted, refused = reservations
+        for i, count in enumerate(granted):
+            _function(emu, client, f"emu-{i}")
+            client.put_function_concurrency(
+                FunctionName=f"emu-{i}", ReservedConcurrentExecutions=count
+            )
+        _function(emu, client, "emu-last")
+        code, status, message = _error(
+            lambda: client.put_function_concurrency(
+                FunctionName="emu-last", ReservedConcurrentExecutions=refused
+            )
+        )
+        assert (code, status) == ("InvalidParameterValueException", 400)
+        assert message.endswith(f"below its minimum value of [{refused_with_minimum}].")
+
+
+def test_patch_v_a_secret_replica_keeps_its_kms_key(emulator):
+    emulator.reset()
+    key = "arn:aws:kms:us-west-2:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+    secrets = emulator.client("secretsmanager", PRIMARY)
+    secrets.create_secret(
+        Name="emu-secret",
+        SecretString="{}",
+        AddReplicaRegions=[{"Region": SECONDARY, "KmsKeyId": key}],
+    )
+    (status,) = secrets.describe_secret(SecretId="emu-secret")["ReplicationStatus"]
+    assert (status["Region"], status["KmsKeyId"]) == (SECONDARY, key)
