@@ -65,6 +65,7 @@ def test_writer_fails_over_between_the_regional_cluster_endpoints(doc):
         "aws_route53_record",
         {
             "name": "writer.db-test.internal",
+            "set_identifier": "primary",
             "failover_routing_policy": {"type": "PRIMARY"},
             "records": ["${aws_rds_cluster.Database_Primary_EDE0B3D0.endpoint}"],
         },
@@ -72,7 +73,11 @@ def test_writer_fails_over_between_the_regional_cluster_endpoints(doc):
     assert_resource(
         doc,
         "aws_route53_record",
-        {"name": "writer.db-test.internal", "failover_routing_policy": {"type": "SECONDARY"}},
+        {
+            "name": "writer.db-test.internal",
+            "set_identifier": "secondary",
+            "failover_routing_policy": {"type": "SECONDARY"},
+        },
     )
     assert writers["secondary"]["records"][0].startswith("${aws_rds_cluster.Database_Secondary_")
     assert all(r["ttl"] <= 60 for r in resources(doc, "aws_route53_record").values())
@@ -92,8 +97,9 @@ def test_each_writer_record_needs_connectivity_and_writability_of_its_region(doc
         assert calculated["type"] == "CALCULATED"
         children = [checks[ref.split(".")[1]] for ref in calculated["child_healthchecks"]]
         assert calculated["child_health_threshold"] == len(children) == 2  # all must be healthy
-        for child in children:
+        for child in children:  # each child reads an alarm of its own region
             assert child["type"] == "CLOUDWATCH_METRIC"
+            assert child["cloudwatch_alarm_region"] == region
         assert_resource(
             doc,
             "aws_route53_health_check",
@@ -114,11 +120,15 @@ def test_each_writer_record_needs_connectivity_and_writability_of_its_region(doc
 def test_weighted_mode_gives_100_0_weights_that_terraform_leaves_to_the_orchestrator():
     doc = _dns(routing="weighted")
     writers = _writers(doc)
-    for weight in (100, 0):
+    for role, weight in (("primary", 100), ("secondary", 0)):
         assert_resource(
             doc,
             "aws_route53_record",
-            {"name": "writer.db-test.internal", "weighted_routing_policy": {"weight": weight}},
+            {
+                "name": "writer.db-test.internal",
+                "set_identifier": role,
+                "weighted_routing_policy": {"weight": weight},
+            },
         )
     assert all(
         r["lifecycle"]["ignore_changes"] == ["weighted_routing_policy"] and r["health_check_id"]
