@@ -7,7 +7,6 @@ from __future__ import annotations
 import pytest
 from botocore.exceptions import ClientError
 
-from tools.emulator import Emulator
 from tools.teardown import TeardownError, detach_non_writers
 
 PRIMARY, SECONDARY = "us-east-1", "us-west-2"
@@ -15,18 +14,11 @@ GLOBAL_ID = "td-global"
 ENGINE = "aurora-postgresql"
 
 
-@pytest.fixture(scope="module")
-def rds_clients():
-    with Emulator() as emu:
-        yield emu, {region: emu.client("rds", region) for region in (PRIMARY, SECONDARY)}
-
-
 @pytest.fixture()
-def rds(rds_clients):
-    """RDS clients by region, on an emulator emptied before each test."""
-    emu, clients = rds_clients
-    emu.reset()
-    return clients
+def rds(emulator):
+    """RDS clients by region, on the session's emulator emptied before each test
+    (tests/tools/conftest.py)."""
+    return {region: emulator.client("rds", region) for region in (PRIMARY, SECONDARY)}
 
 
 @pytest.fixture()

@@ -1,60 +1,36 @@
-"""A local AWS endpoint for tests: moto's server, with in-process fixes for its Aurora gaps.
+"""A local AWS endpoint for tests: moto's server, with in-process fixes for the gaps of
+moto 5.2.5 on this stack's path.
 
 ``with Emulator() as emu:`` runs moto (``moto[server]``) in a thread of this process on a free
 loopback port; ``emu.endpoint`` is what Terraform's ``endpoints { ... }`` overrides and boto3's
 ``endpoint_url`` point at, and ``emu.client("rds", "us-west-2")`` is a ready boto3 client.
 ``python -m tools.emulator`` does the same from a shell and runs until Ctrl-C.
 
-Why patches exist
------------------
-The product deploys an Aurora Global Database across two regions and drills a regional failover.
-moto 5.2.5 gets three things wrong on that path (checked in ``moto/rds/models.py`` and
-``moto/rds/responses.py``):
+:func:`apply_patches` fixes moto in this process before a server starts, each fix following
+the documented AWS behaviour: the product never changes to please the emulator. Each service
+module says, once, what moto lacks, what AWS does, and where the emulator is still more
+lenient than AWS (tests of the product must not rely on it to catch mistakes there):
 
-a. Membership across regions. moto keeps every global cluster in its us-east-1 RDS backend
-   (``RDSResponse.global_backend``), while each member DB cluster lives in its own region's
-   backend. ``create_db_cluster`` searches all regions to *join* a global cluster, but
-   ``delete_db_cluster`` and ``remove_from_global_cluster`` search only the caller's region, so a
-   us-west-2 member that is deleted or removed stays listed as a member forever, and
-   ``DeleteGlobalCluster`` then refuses ("not empty") until Terraform times out.
-b. ``FailoverGlobalCluster`` and ``SwitchoverGlobalCluster`` are not implemented (HTTP 500), so
-   a failover drill cannot run at all.
-c. Look-ups by identifier: ``DescribeGlobalClusters`` ignores ``GlobalClusterIdentifier`` (it
-   lists every global cluster) and an unknown identifier in ``DescribeGlobalClusters`` or
-   ``DeleteGlobalCluster`` is not ``GlobalClusterNotFoundFault`` (the delete fails with HTTP 500).
+- ``server.py``: the :class:`Emulator` and ``python -m tools.emulator``
+- ``rds_global.py``: Aurora Global Database (fixes a-c, g, h)
+- ``rds_instances.py``: DB instance read replicas, parameters and resource IDs (l-o)
+- ``route53.py``: private hosted zones, alarm-based health checks (d, f)
+- ``iam.py``: AWS managed policies (e)
+- ``cloudwatch.py``: composite alarms, alarms that act (i, w)
+- ``lambda_.py``: dead-letter queues and configuration updates (j)
+- ``ec2.py``: descriptions of group-referencing security group rules (k)
+- ``backup.py``: selections, tags, recovery points, plan updates and names (p-t)
+- ``s3.py``: bucket replication rules (u)
+- ``secretsmanager.py``: the KMS keys of secret replicas (v)
+- ``rules.py``: where the emulator refuses what AWS refuses (rules 1-4)
 
-:func:`apply_patches` fixes these in-process before the server starts, each following the
-documented AWS behaviour (AWS RDS API Reference). The fixes live here, in the test harness:
-the product never changes to please the emulator. Patches d-k fix, the same way, gaps of the
-other services the stack uses (Route 53, IAM, RDS tags and reporting, CloudWatch composite
-alarms, Lambda dead-letter queues, EC2 security group rule descriptions). Patches l-o fix the
-path of the "rds-replica" mode (an RDS PostgreSQL DB instance with a cross-region read replica,
-failed over with PromoteReadReplica): creating the replica in its own region, promoting and
-deleting replicas and their source, the parameters of DB parameter groups, and DB instance
-resource IDs. Patches p-t fix the AWS Backup path (vaults in both regions, a plan with a
-cross-region copy, and the selection assigning the database to it): backup selections, the
-tags the Terraform provider reads, the recovery-point listing a vault's ``force_destroy``
-needs, plan updates, and re-using a deleted plan's name. Patch u answers S3 replication
-rules as they were put (backup buckets); patch v keeps a secret replica's KMS key (generated
-master secret); patch w makes alarms act: a state change publishes the alarm's notification
-to its SNS topics, composite alarms follow their rule, and what SNS would hand to a Lambda
-function is kept for the caller to run (:func:`lambda_deliveries`). Each patch's docstring
-says what AWS does and what moto gets wrong. Where the emulator is still more lenient than
-AWS (see the notes on each patch), tests of the product must not rely on it to catch
-mistakes.
-
-Layout: ``server.py`` (the :class:`Emulator`, ``python -m tools.emulator``), one module per
-service it fixes (``rds_global.py``, ``rds_instances.py``, ``route53.py``, ``cloudwatch.py``,
-``lambda_.py``, ``ec2.py``, ``backup.py``, ``secretsmanager.py``, ``s3.py``; each patch's
-docstring is its one description) and ``rules.py`` (where it refuses what AWS refuses).
-
-moto's state is process-wide (module-level backends): run one :class:`Emulator` at a time per
-process. Each one starts from an empty state.
+moto's state is process-wide (module-level backends): every :class:`Emulator` of a process
+serves the same state, so use one at a time. Each one starts from an empty state, and
+:meth:`Emulator.reset` empties it again.
 """
 
 from __future__ import annotations
 
-import os
 import threading
 import warnings
 
@@ -64,14 +40,15 @@ from tools.emulator import (
     backup,
     cloudwatch,
     ec2,
+    iam,
     lambda_,
     rds_global,
     rds_instances,
     route53,
+    rules,
     s3,
     secretsmanager,
 )
-from tools.emulator import rules as emulator_rules
 from tools.emulator.cloudwatch import _evaluate_alarm_rule, lambda_deliveries
 from tools.emulator.rds_global import _find_global_cluster
 from tools.emulator.server import (
@@ -94,12 +71,28 @@ __all__ = [
     "main",
 ]
 
+# In this order: rds_global's and rds_instances' fixes both wrap DBInstance.__init__, and the
+# rules wrap methods the fixes replaced (RDSBackend.delete_db_cluster, delete_db_instance).
+_SERVICES = (
+    rds_global,
+    rds_instances,
+    route53,
+    iam,
+    cloudwatch,
+    lambda_,
+    ec2,
+    backup,
+    s3,
+    secretsmanager,
+    rules,
+)
+
 _patch_lock = threading.Lock()
 _patched = False
 
 
 def apply_patches() -> None:
-    """Fix moto's Aurora global-database gaps in this process. Idempotent."""
+    """Fix moto in this process: every service module's fixes, then the rules. Idempotent."""
     global _patched
     with _patch_lock:
         if _patched:
@@ -110,32 +103,6 @@ def apply_patches() -> None:
                 f"{MOTO_VERSION_CHECKED}, this is moto {moto.__version__}",
                 stacklevel=2,
             )
-        rds_global._patch_cross_region_membership()
-        rds_global._patch_global_failover_and_switchover()
-        rds_global._patch_global_cluster_lookup()
-        route53._patch_private_zone_from_vpc()
-        route53._patch_alarm_based_health_checks()
-        rds_global._patch_global_cluster_tags()
-        rds_global._patch_cluster_reporting()
-        cloudwatch._patch_composite_alarms()
-        lambda_._patch_lambda_function_configuration()
-        ec2._patch_security_group_rule_descriptions()
-        rds_instances._patch_instance_read_replicas()
-        rds_instances._patch_instance_replica_promotion_and_deletion()
-        rds_instances._patch_db_parameter_sources()
-        rds_instances._patch_instance_resource_ids()
-        backup._patch_backup_selections()
-        backup._patch_backup_tags()
-        backup._patch_backup_vault_recovery_points()
-        backup._patch_backup_plan_update()
-        backup._patch_backup_plan_names()
-        s3._patch_bucket_replication_rules()
-        secretsmanager._patch_secret_replica_keys()
-        cloudwatch._patch_alarm_actions()
-        # Strictness: refuse what AWS refuses (tools/emulator/rules.py), after the fixes.
-        emulator_rules.apply()
-        # e. AWS managed IAM policies exist in every real account (the stack attaches
-        # AmazonRDSEnhancedMonitoringRole); moto creates them only when this is set, and its
-        # /moto-api/config endpoint cannot set it. Read when an account's IAM backend is made.
-        os.environ["MOTO_IAM_LOAD_MANAGED_POLICIES"] = "true"
+        for service in _SERVICES:
+            service.apply()
         _patched = True

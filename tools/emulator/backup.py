@@ -1,6 +1,53 @@
-"""AWS Backup fixes (patches p-t): selections, tags, recovery points, plan updates and names.
+"""AWS Backup: what moto 5.2.5 gets wrong on the stack's path (vaults in both regions, a
+plan with a cross-region copy, the selection assigning the database to it), fixed as the AWS
+Backup API Reference documents it.
 
-Each patch's docstring says what AWS does and what moto gets wrong."""
+(p) Backup selections (CreateBackupSelection, GetBackupSelection, ListBackupSelections,
+    DeleteBackupSelection, DeleteBackupPlan). AWS: a selection assigns resources to a plan
+    (``SelectionName`` and ``IamRoleArn`` required; ``Resources``, ``NotResources``,
+    ``ListOfTags``, ``Conditions``). Create answers ``SelectionId``, ``BackupPlanId``,
+    ``CreationDate``; Get the ``BackupSelection`` document with those and
+    ``CreatorRequestId``; List a paged ``BackupSelectionsList``; Delete nothing. An unknown
+    plan or selection is ResourceNotFoundException; a selection with neither ``Resources``
+    nor ``ListOfTags`` is InvalidParameterValueException ("Invalid backup selection. Either
+    'ListOfTags' or 'Resources' section must be non-empty.", as Terraform users report it);
+    a plan cannot be deleted while it has selections (InvalidRequestException "Related
+    backup plan selections must be deleted prior to backup plan deletion"; the provider
+    5.100.0 retries on it for 2 minutes). moto has none of the four actions (HTTP 500: the
+    provider retries the create for minutes, then fails) and deletes a plan that has
+    selections. Here selections are kept on moto's plan and served through moto's own route
+    (``/backup/plans/(?P<name>.+)/?$`` matches every selection path; the service model picks
+    the action from method and path); Get reports empty lists for what was not given, and
+    all four ``Conditions`` lists. Still more lenient than AWS: a deleted plan counts as
+    unknown (AWS may answer InvalidParameterValueException; the provider treats both as
+    gone); the role is not checked; ``CreatorRequestId`` gives no idempotency; names need not
+    be unique; ``SelectionId`` is a UUID; other error messages are not AWS's wording.
+(q) Tags of vaults and plans (ListTags, DeleteBackupVault). AWS: ``ListTags`` answers the
+    tags of the vault or plan the ARN names; a deleted vault's tags go with it. moto takes
+    the ARN from the second-to-last path segment, right only with the trailing slash boto3
+    sends and the provider 5.100.0 (aws-sdk-go-v2) does not: it answers no tags, so every
+    plan after apply adds the ``default_tags`` again; and it keeps a deleted vault's tags.
+    Here the ARN is the ``resourceArn`` the service model matched. Unknown ARNs still answer
+    no tags (AWS: ResourceNotFoundException), as in moto.
+(r) ``ListRecoveryPointsByBackupVault``, which the provider calls to destroy a vault with
+    ``force_destroy``. AWS: the vault's ``RecoveryPoints`` (and a ``NextToken``); an unknown
+    vault is ResourceNotFoundException. The path matches none of moto's routes (a bare HTTP
+    404 page), so that destroy fails ("deserialization failed"). Here it is routed and
+    answers no recovery points: moto runs no backup jobs. Filters and paging are accepted.
+(s) ``UpdateBackupPlan``, which the provider calls for any change of a plan's rules. AWS:
+    replaces the plan's document and makes a new version (a new ``VersionId``, same ID and
+    ARN), answering ``BackupPlanId``, ``BackupPlanArn``, ``CreationDate``, ``VersionId`` and
+    ``AdvancedBackupSettings``; an unknown or deleted plan is ResourceNotFoundException. moto:
+    HTTP 500, which the provider retries, so a changed retention hangs ``terraform apply``
+    for minutes before it fails. Here the new document gets moto's rule defaults as at
+    creation. Still more lenient than AWS: older versions are not kept, and the document is
+    checked only as moto checks it at creation.
+(t) Plan names (CreateBackupPlan, DeleteBackupPlan). AWS: a deleted plan is listed only with
+    ``IncludeDeleted``, and creation refuses (AlreadyExistsException) only a duplicate of an
+    existing plan, so a destroyed stack can be deployed again. moto refuses any new plan whose
+    name a deleted plan had. Here only live plans count. Still stricter than AWS: a second
+    live plan of the same name is refused even with another document.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +56,15 @@ import json
 from typing import Any
 
 from moto.core.responses import ActionResult, EmptyResult
+
+
+def apply() -> None:
+    """Install this module's fixes (called once by ``apply_patches``)."""
+    _patch_backup_selections()
+    _patch_backup_tags()
+    _patch_backup_vault_recovery_points()
+    _patch_backup_plan_update()
+    _patch_backup_plan_names()
 
 
 def _backup_plan(backend: Any, plan_id: str) -> Any:
@@ -28,43 +84,7 @@ def _backup_selections(plan: Any) -> dict[str, dict[str, Any]]:
 
 
 def _patch_backup_selections() -> None:
-    """p. AWS Backup selections (``aws_backup_selection``).
-
-    AWS (AWS Backup API Reference, CreateBackupSelection / GetBackupSelection /
-    DeleteBackupSelection / ListBackupSelections / DeleteBackupPlan): a backup selection
-    assigns resources to a backup plan. ``CreateBackupSelection`` (PUT
-    /backup/plans/{id}/selections/) takes ``BackupSelection`` (``SelectionName`` and
-    ``IamRoleArn`` required; ``Resources``, ``NotResources``, ``ListOfTags``, ``Conditions``)
-    and answers ``SelectionId``, ``BackupPlanId``, ``CreationDate``. ``GetBackupSelection``
-    (GET .../selections/{selectionId}) answers the ``BackupSelection`` document with
-    ``SelectionId``, ``BackupPlanId``, ``CreationDate``, ``CreatorRequestId``;
-    ``ListBackupSelections`` (GET .../selections/) answers ``BackupSelectionsList`` (ID, name,
-    plan ID, creation date, role, CreatorRequestId of each); ``DeleteBackupSelection`` (DELETE
-    .../selections/{selectionId}) answers nothing. An unknown plan or selection is
-    ResourceNotFoundException (HTTP 400). A selection that names no resource (neither
-    ``Resources`` nor ``ListOfTags``) is refused with InvalidParameterValueException
-    ("Invalid backup selection. Either 'ListOfTags' or 'Resources' section must be
-    non-empty.", AWS's message as reported by Terraform users). "A backup plan can only be
-    deleted after all associated selections of resources have been deleted"
-    (DeleteBackupPlan): until then it is InvalidRequestException "Related backup plan
-    selections must be deleted prior to backup plan deletion" (AWS's message; the Terraform
-    provider 5.100.0 retries ``aws_backup_plan`` deletion on it for 2 minutes).
-    moto gets wrong: none of the four selection actions exists (HTTP 500 "not implemented";
-    the provider retries the create for minutes and then fails), and DeleteBackupPlan
-    deletes a plan that still has selections.
-    Here selections are kept on moto's plan; the four actions are served through moto's own
-    route (``/backup/plans/(?P<name>.+)/?$`` already matches every selection path, and the
-    action is chosen from the method and path by the service model), and DeleteBackupPlan
-    refuses while selections remain. ``GetBackupSelection`` reports ``Resources``,
-    ``NotResources`` and ``ListOfTags`` (empty lists when not given) and all four
-    ``Conditions`` lists, as AWS does for a selection made by ARN.
-    Still more lenient than AWS: a deleted plan counts as unknown (AWS may answer
-    InvalidParameterValueException "Cannot find Backup plan ..." for it; the provider treats
-    both as "gone"); the role is not checked to exist or to be assumable by AWS Backup;
-    ``CreatorRequestId`` is recorded but not used for idempotency; selection names are not
-    checked for uniqueness; ``SelectionId`` is a UUID, not necessarily AWS's format; error
-    messages other than the two quoted are not AWS's wording.
-    """
+    """(p) Backup selections; a plan that has some cannot be deleted."""
     from moto.backup.exceptions import (
         InvalidParameterValueException,
         InvalidRequestException,
@@ -213,28 +233,22 @@ def _patch_backup_selections() -> None:
     BackupBackend.list_backup_selections = list_backup_selections  # type: ignore[attr-defined]
     BackupBackend.delete_backup_plan = delete_backup_plan  # type: ignore[method-assign]
     # moto dispatches an action to the BackupResponse method of the same name in snake_case.
-    BackupResponse.create_backup_selection = create_backup_selection_response  # type: ignore[attr-defined]
-    BackupResponse.get_backup_selection = get_backup_selection_response  # type: ignore[attr-defined]
-    BackupResponse.delete_backup_selection = delete_backup_selection_response  # type: ignore[attr-defined]
-    BackupResponse.list_backup_selections = list_backup_selections_response  # type: ignore[attr-defined]
+    BackupResponse.create_backup_selection = (  # type: ignore[attr-defined]
+        create_backup_selection_response
+    )
+    BackupResponse.get_backup_selection = (  # type: ignore[attr-defined]
+        get_backup_selection_response
+    )
+    BackupResponse.delete_backup_selection = (  # type: ignore[attr-defined]
+        delete_backup_selection_response
+    )
+    BackupResponse.list_backup_selections = (  # type: ignore[attr-defined]
+        list_backup_selections_response
+    )
 
 
 def _patch_backup_tags() -> None:
-    """q. Tags of AWS Backup vaults and plans, as the Terraform provider reads them.
-
-    AWS (AWS Backup API Reference, ListTags / DeleteBackupVault): ``ListTags``
-    (GET /tags/{resourceArn}/) answers the tags of the vault or plan the ARN names; a deleted
-    vault's tags go with it (a vault created later under the same name starts untagged).
-    moto gets wrong: its ``list_tags`` takes the ARN from the second-to-last path segment,
-    which works only when the request path ends with the model's trailing slash. boto3 sends
-    it, the Terraform provider 5.100.0 (aws-sdk-go-v2) does not: moto then looks up the tags
-    of the resource "tags" and answers none, so every plan after apply wants to add the
-    ``default_tags`` to every vault and plan (``tags_all``). ``DeleteBackupVault`` keeps the
-    deleted vault's tags.
-    Here the ARN is the ``resourceArn`` the service model matched in the path, whichever form
-    the path has, and a deleted vault's tags are dropped. Unknown ARNs still answer no tags
-    (AWS: ResourceNotFoundException), as in moto.
-    """
+    """(q) ``ListTags`` by the ARN the path names; a deleted vault's tags go with it."""
     from moto.backup.models import BackupBackend
     from moto.backup.responses import BackupResponse
 
@@ -258,21 +272,7 @@ def _patch_backup_tags() -> None:
 
 
 def _patch_backup_vault_recovery_points() -> None:
-    """r. ``ListRecoveryPointsByBackupVault``, which ``aws_backup_vault`` calls to be destroyed.
-
-    AWS (AWS Backup API Reference, ListRecoveryPointsByBackupVault): GET
-    /backup-vaults/{backupVaultName}/recovery-points/ answers the vault's ``RecoveryPoints``
-    (and a ``NextToken`` when there are more); an unknown vault is ResourceNotFoundException.
-    The Terraform provider (5.100.0) lists them when it deletes a vault with
-    ``force_destroy``, to delete each recovery point before the vault.
-    moto gets wrong: the path matches none of moto's backup routes, so the server answers a
-    bare HTTP 404 page and ``terraform destroy`` of every ``force_destroy`` vault fails
-    ("listing Backup Vault (...) recovery points: ... deserialization failed").
-    Here the path is routed to moto's backup handler and the action answers the vault's
-    recovery points: always none, since moto runs no backup jobs (it has no
-    StartBackupJob and no recovery points). Filters and paging parameters are accepted and
-    have nothing to filter.
-    """
+    """(r) ``ListRecoveryPointsByBackupVault``, routed and answered."""
     from moto.backup import urls as backup_urls
     from moto.backup.models import BackupBackend
     from moto.backup.responses import BackupResponse
@@ -294,28 +294,13 @@ def _patch_backup_vault_recovery_points() -> None:
         backend.describe_backup_vault(name)  # ResourceNotFoundException when unknown
         return ActionResult({"RecoveryPoints": []})
 
-    BackupResponse.list_recovery_points_by_backup_vault = list_recovery_points_by_backup_vault  # type: ignore[attr-defined]
+    BackupResponse.list_recovery_points_by_backup_vault = (  # type: ignore[attr-defined]
+        list_recovery_points_by_backup_vault
+    )
 
 
 def _patch_backup_plan_update() -> None:
-    """s. ``UpdateBackupPlan``, which ``aws_backup_plan`` calls for any change of its rules.
-
-    AWS (AWS Backup API Reference, UpdateBackupPlan): POST /backup/plans/{backupPlanId} with a
-    ``BackupPlan`` document (name, rules, advanced settings) replaces the plan's document
-    and makes a new version of the plan: the answer and every later GetBackupPlan carry a new
-    ``VersionId`` (the ID and ARN stay). It answers ``BackupPlanId``, ``BackupPlanArn``,
-    ``CreationDate``, ``VersionId`` and ``AdvancedBackupSettings``. An unknown or deleted plan
-    is ResourceNotFoundException. The Terraform provider (5.100.0) updates a plan in place
-    (retention, schedule, windows, copy actions) with it.
-    moto gets wrong: UpdateBackupPlan is not implemented (HTTP 500); the provider retries
-    server errors, so a changed retention hangs ``terraform apply`` for many minutes before
-    it fails.
-    Here the new document gets moto's rule defaults (schedule, windows, timezone, a new
-    ``RuleId`` per rule) as at creation, and the plan a new version ID. Still more lenient
-    than AWS: older versions are not kept (GetBackupPlan with an older ``versionId`` is
-    ResourceNotFoundException, as moto answers any version but the current one), and the
-    document is not validated beyond what moto checks at creation.
-    """
+    """(s) ``UpdateBackupPlan``: a new document and a new version."""
     from moto.backup.models import BackupBackend, Plan
     from moto.backup.responses import BackupResponse
 
@@ -351,18 +336,7 @@ def _patch_backup_plan_update() -> None:
 
 
 def _patch_backup_plan_names() -> None:
-    """t. A deleted backup plan does not keep its name from a new plan.
-
-    AWS (AWS Backup API Reference, CreateBackupPlan / DeleteBackupPlan): a deleted plan is
-    only listed by ``ListBackupPlans`` with ``IncludeDeleted``; creating a plan refuses with
-    AlreadyExistsException only a plan that duplicates an existing one, so the same
-    configuration can be destroyed and deployed again (``terraform destroy`` then ``apply``).
-    moto gets wrong: it keeps deleted plans (with their ``DeletionDate``) and refuses any new
-    plan whose name one of them had ("Backup plan with the same plan document already
-    exists"), so a stack cannot be deployed again in the same emulator after a destroy.
-    Here only plans that are not deleted count. Still stricter than AWS: moto refuses any
-    second live plan of the same name, where AWS refuses only an identical plan document.
-    """
+    """(t) A deleted plan does not keep its name from a new plan."""
     from moto.backup.exceptions import AlreadyExistsException
     from moto.backup.models import BackupBackend, Plan
 
@@ -388,8 +362,3 @@ def _patch_backup_plan_names() -> None:
         return plan
 
     BackupBackend.create_backup_plan = create_backup_plan  # type: ignore[method-assign]
-
-
-# ------------------------------------------------------------------------------------------
-# Command line
-# ------------------------------------------------------------------------------------------

@@ -1,8 +1,50 @@
-"""CloudWatch fixes: composite alarms (patch h) and alarms that act (patch w): a state
-change notifies its SNS topics, composite alarms follow their rule, and what SNS would hand
-to a Lambda function is kept for the caller to run (:func:`lambda_deliveries`).
+"""CloudWatch: composite alarms, and alarms that act. What moto 5.2.5 gets wrong, fixed as
+the CloudWatch API Reference and User Guide document it.
 
-Each patch's docstring says what AWS does and what moto gets wrong."""
+(i) Composite alarms (PutCompositeAlarm, DescribeAlarms, DeleteAlarms). AWS:
+    ``PutCompositeAlarm`` creates or replaces an alarm whose state follows an ``AlarmRule``
+    over other alarms (ARN ``arn:aws:cloudwatch:<region>:<account>:alarm:<name>``); a new
+    one starts in INSUFFICIENT_DATA, an update keeps the state and replaces the whole
+    configuration, and ``Tags`` count only at creation. Every alarm the rule names must exist
+    ("Could not save the composite alarm as alarms [...] in the alarm rule do not exist").
+    ``DescribeAlarms`` returns composite alarms (``CompositeAlarms``) only when
+    ``AlarmTypes`` includes ``CompositeAlarm``, metric alarms only when it includes
+    ``MetricAlarm`` or is omitted, and applies ``AlarmNames``/``AlarmNamePrefix``,
+    ``StateValue`` and ``ActionPrefix`` together. ``DeleteAlarms`` deletes nothing while a
+    composite alarm that stays names one of the alarms ("Cannot delete <names> as there are
+    composite alarm(s) depending on it/them."); a deleted alarm's tags go with it. moto:
+    ``PutCompositeAlarm`` is HTTP 500, so the provider cannot create one. Its model already
+    keeps composite alarms (an ``Alarm`` with a ``rule``), but ``DescribeAlarms`` ignores
+    ``AlarmTypes``, applies only its first filter and, filtering by ``StateValue``, never
+    returns a composite alarm; ``DeleteAlarms`` keeps the deleted alarms' tags. Served for
+    every protocol moto parses (boto3 speaks smithy-rpc-v2-cbor to CloudWatch, the Terraform
+    provider 5.100.0 the query protocol). Still more lenient than AWS: the rule's grammar is
+    not checked; ``DeleteAlarms`` accepts several composite alarms per call;
+    ``ChildrenOfAlarmName``/``ParentsOfAlarmName``, ``MaxRecords`` and
+    ``ActionConfiguration`` are ignored; ``StateTransitionedTimestamp`` and
+    ``ActionsSuppressedBy`` are not reported.
+(w) Alarms act (User Guide, "Using Amazon CloudWatch alarms"; API Reference, SetAlarmState;
+    SNS Developer Guide, "Fanout to Lambda functions"). AWS: when an alarm whose actions are
+    enabled changes state (by evaluation, or by ``SetAlarmState``), CloudWatch publishes a
+    JSON notification (``AlarmName``, ``AlarmDescription``, ``AWSAccountId``,
+    ``NewStateValue``, ``NewStateReason``, ``StateChangeTime``, ``Region`` as its long name,
+    ``AlarmArn``, ``OldStateValue``, the three action lists; ``AlarmRule`` for a composite
+    alarm) with the subject ``<STATE>: "<name>" in <Region>`` to each SNS topic among the
+    actions of the new state. A composite alarm's state follows its rule whenever a child's
+    state changes. SNS invokes a subscribed Lambda function with ``{"Records":
+    [{"EventSource": "aws:sns", "Sns": {..., "TopicArn", "Subject", "Message"}}]}`` when the
+    subscription's filter policy matches. moto: alarms never act, a composite alarm never
+    follows its rule, and a Lambda subscription runs the function in Docker, which is not
+    here, with a placeholder ``TopicArn``. Here the notification goes through moto's SNS
+    (filter policies and SQS deliveries as usual), composite alarms naming a changed alarm
+    are evaluated again, and what a Lambda subscription would be invoked with (real topic
+    and subscription ARNs) is kept for the caller to run: :func:`lambda_deliveries` (the e2e
+    drill runs the orchestrator with it). Still more lenient than AWS: metric alarms are
+    never evaluated from their metrics (a test evaluates them and calls SetAlarmState);
+    ``AT_LEAST`` rules and actions suppressors are not read; actions other than SNS topics
+    do nothing; a new metric alarm starts in OK (AWS: INSUFFICIENT_DATA), so its first OK is
+    no change.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +53,12 @@ import threading
 from typing import Any
 
 from moto.core.responses import ActionResult, EmptyResult
+
+
+def apply() -> None:
+    """Install this module's fixes (called once by ``apply_patches``)."""
+    _patch_composite_alarms()
+    _patch_alarm_actions()
 
 
 def _alarm_rule_references(rule: str) -> list[str]:
@@ -30,39 +78,7 @@ def _alarm_rule_references(rule: str) -> list[str]:
 
 
 def _patch_composite_alarms() -> None:
-    """i. CloudWatch composite alarms (``aws_cloudwatch_composite_alarm``).
-
-    AWS (CloudWatch API Reference, PutCompositeAlarm / DescribeAlarms / DeleteAlarms):
-    ``PutCompositeAlarm`` creates or replaces an alarm whose state follows an ``AlarmRule`` over
-    other alarms; its ARN is ``arn:aws:cloudwatch:<region>:<account>:alarm:<name>``. A new one
-    starts in INSUFFICIENT_DATA; an update keeps the state and overwrites the whole
-    configuration, and ``Tags`` count only at creation (later tags go through TagResource).
-    Every alarm the rule names must exist ("Could not save the composite alarm as alarms [...]
-    in the alarm rule do not exist"). ``DescribeAlarms`` returns composite alarms (under
-    ``CompositeAlarms``) only when ``AlarmTypes`` includes ``CompositeAlarm``, and metric alarms
-    only when it includes ``MetricAlarm`` or is omitted; ``AlarmNames``/``AlarmNamePrefix``,
-    ``StateValue`` and ``ActionPrefix`` all apply. ``DeleteAlarms`` refuses, deleting nothing,
-    while a composite alarm that is not deleted too names one of the alarms (ValidationError
-    "Cannot delete <names> as there are composite alarm(s) depending on it/them."); a deleted
-    alarm's tags go with it.
-    moto gets wrong: ``PutCompositeAlarm`` is not implemented (HTTP 500), so the Terraform
-    provider cannot create one. moto's model already keeps composite alarms (an ``Alarm`` with
-    a ``rule``, serialised under ``CompositeAlarms``), and tags, SetAlarmState and DeleteAlarms
-    work on them by name and ARN; but ``DescribeAlarms`` ignores ``AlarmTypes`` (it would
-    answer the provider's composite-only read with the metric alarms of the same name too),
-    applies only the first of its filters and, filtering by ``StateValue``, never returns a
-    composite alarm; and ``DeleteAlarms`` keeps the deleted alarms' tags (a re-created alarm of
-    the same name would inherit them). These are fixed; a metric alarm is reported as moto
-    reports it.
-    Served for every protocol moto parses (boto3 speaks smithy-rpc-v2-cbor to CloudWatch, the
-    Terraform provider 5.100.0 the query protocol): the handlers only read parameters and
-    return model objects, which moto serialises per request protocol.
-    Still more lenient than AWS: the rule's grammar is not checked and ``AT_LEAST`` lists are
-    not resolved (patch w evaluates the rule when a child's state changes); DeleteAlarms
-    accepts more than one composite alarm per call; ``ChildrenOfAlarmName``/
-    ``ParentsOfAlarmName``, ``MaxRecords`` and ``ActionConfiguration`` are ignored;
-    ``StateTransitionedTimestamp`` and ``ActionsSuppressedBy`` are not reported.
-    """
+    """(i) ``PutCompositeAlarm``, and ``DescribeAlarms``/``DeleteAlarms`` that know them."""
     from moto.cloudwatch.exceptions import ValidationError as CloudWatchValidationError
     from moto.cloudwatch.models import Alarm, CloudWatchBackend
     from moto.cloudwatch.responses import CloudWatchResponse
@@ -133,8 +149,12 @@ def _patch_composite_alarms() -> None:
             rule=rule,
         )
         alarm.actions_suppressor = actions_suppressor  # type: ignore[attr-defined]
-        alarm.actions_suppressor_wait_period = actions_suppressor_wait_period  # type: ignore[attr-defined]
-        alarm.actions_suppressor_extension_period = actions_suppressor_extension_period  # type: ignore[attr-defined]
+        alarm.actions_suppressor_wait_period = (  # type: ignore[attr-defined]
+            actions_suppressor_wait_period
+        )
+        alarm.actions_suppressor_extension_period = (  # type: ignore[attr-defined]
+            actions_suppressor_extension_period
+        )
         previous = self.alarms.get(name)
         if previous is not None and previous.rule is not None:
             # An update: the state (and its history) carries over, the configuration does not.
@@ -229,10 +249,13 @@ def _patch_composite_alarms() -> None:
 
     CloudWatchBackend.put_composite_alarm = put_composite_alarm  # type: ignore[attr-defined]
     CloudWatchBackend.delete_alarms = delete_alarms  # type: ignore[method-assign]
-    CloudWatchResponse.put_composite_alarm = put_composite_alarm_response  # type: ignore[attr-defined]
+    CloudWatchResponse.put_composite_alarm = (  # type: ignore[attr-defined]
+        put_composite_alarm_response
+    )
     CloudWatchResponse.describe_alarms = describe_alarms_response  # type: ignore[method-assign]
 
 
+# What SNS would have invoked Lambda functions with (w), for the caller to run.
 _LAMBDA_DELIVERIES: list[dict[str, Any]] = []
 _deliveries_lock = threading.Lock()
 
@@ -329,35 +352,7 @@ def _evaluate_alarm_rule(rule: str, state_of: Any) -> bool | None:
 
 
 def _patch_alarm_actions() -> None:
-    """w. Alarms act (CloudWatch User Guide, "Using Amazon CloudWatch alarms": alarm actions,
-    composite alarms; CloudWatch API Reference, SetAlarmState; SNS Developer Guide, "Fanout to
-    Lambda functions").
-
-    AWS: when an alarm's state changes (by evaluation, or by ``SetAlarmState``: "When the
-    updated state differs from the previous value, the action configured for the appropriate
-    state is invoked") and its actions are enabled, CloudWatch publishes a JSON notification
-    (``AlarmName``, ``AlarmDescription``, ``AWSAccountId``, ``NewStateValue``,
-    ``NewStateReason``, ``StateChangeTime``, ``Region`` as its long name, ``AlarmArn``,
-    ``OldStateValue``, the three action lists; ``AlarmRule`` for a composite alarm) to each SNS
-    topic among the actions of the new state (``AlarmActions``, ``OKActions``,
-    ``InsufficientDataActions``), with the subject ``<STATE>: "<name>" in <Region>``. A
-    composite alarm's state follows its rule whenever a child's state changes. SNS invokes a
-    subscribed Lambda function asynchronously with ``{"Records": [{"EventSource": "aws:sns",
-    "Sns": {..., "TopicArn", "Subject", "Message"}}]}`` when the subscription's filter policy
-    matches.
-    moto gets wrong: alarms never act (the state changes, nothing is published); a composite
-    alarm's state never follows its rule; and a Lambda subscription runs the function in
-    Docker, which is not here, with a placeholder ``TopicArn``. The fix publishes the
-    notification through moto's SNS (its subscriptions apply their filter policies and deliver
-    to SQS as usual), re-evaluates composite alarms that name a changed alarm, and keeps what
-    a Lambda subscription would be invoked with, with the real topic and subscription ARNs,
-    for the caller to run (:func:`lambda_deliveries`): the e2e drill runs the orchestrator
-    with it.
-    Still more lenient than AWS: metric alarms are never evaluated from their metrics (a test
-    evaluates them and calls SetAlarmState); ``AT_LEAST`` rules and actions suppressors are
-    not read; actions other than SNS topics (Auto Scaling, EC2, SSM) do nothing. Unlike AWS,
-    a new metric alarm starts in OK (AWS: INSUFFICIENT_DATA), so its first OK is no change.
-    """
+    """(w) A state change notifies, moves composite alarms, and keeps Lambda deliveries."""
     from moto.cloudwatch.models import Alarm, cloudwatch_backends
     from moto.core.utils import iso_8601_datetime_with_milliseconds
     from moto.sns.models import Subscription, sns_backends

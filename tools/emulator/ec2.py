@@ -1,37 +1,34 @@
-"""EC2 fixes (patch j/k): security group rule descriptions.
+"""EC2: (k) the description of a security group rule that references another group (EC2 API
+Reference, DescribeSecurityGroupRules, SecurityGroupRule, ModifySecurityGroupRules).
 
-Each patch's docstring says what AWS does and what moto gets wrong."""
+AWS: every rule reports its ``Description``, whatever its source, and a rule whose source is
+a group reports it as ``ReferencedGroupInfo`` (``GroupId``, and the owner's account as
+``UserId``); ``ModifySecurityGroupRules`` sets a rule's description and, for such a rule,
+its ``ReferencedGroupId``. moto reads a rule's description only from its CIDR range, while a
+group-referencing rule's is stored with the referenced group, so every plan after apply
+wants to add the ``description`` of each ``aws_vpc_security_group_ingress_rule`` with a
+``referenced_security_group_id``; ``ModifySecurityGroupRules`` writes the description where
+such a rule never reads it and ignores ``ReferencedGroupId``. Here the description is read
+from and written to the referenced group's entry (which DescribeSecurityGroups reports in
+``UserIdGroupPairs`` too), and a new ``ReferencedGroupId`` must exist (InvalidGroup.NotFound)
+and replaces the reference. ``ReferencedGroupInfo`` is already right for a group of the same
+account; a provider with ``skip_requesting_account_id`` knows no account and reads it back
+as ``<UserId>/<GroupId>``, planning a change on AWS too: the provider configuration's doing.
+Not changed: a prefix-list rule's description is still dropped (the stack has none).
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
 
-def _patch_security_group_rule_descriptions() -> None:
-    """k. The description of a security group rule that references another security group.
+def apply() -> None:
+    """Install this module's fixes (called once by ``apply_patches``)."""
+    _patch_security_group_rule_descriptions()
 
-    AWS (EC2 API Reference, DescribeSecurityGroupRules / SecurityGroupRule): every rule
-    reports its ``Description``, whatever its source; a rule whose source is a security group
-    reports it as ``ReferencedGroupInfo`` (``GroupId`` and the owner's account as ``UserId``).
-    ``ModifySecurityGroupRules`` sets a rule's description and, for such a rule, the
-    referenced group (``ReferencedGroupId``).
-    moto gets wrong: ``SecurityGroupRule.description`` reads only the CIDR range, while the
-    description of a group-referencing rule is stored with the referenced group, so
-    DescribeSecurityGroupRules reports none and every plan after apply wants to add the
-    ``description`` of each ``aws_vpc_security_group_ingress_rule`` with a
-    ``referenced_security_group_id`` (CIDR rules are right). ``ModifySecurityGroupRules`` writes
-    the new description where such a rule never reads it and ignores ``ReferencedGroupId``.
-    The description is read from, and written to, the referenced group's entry, which
-    DescribeSecurityGroups (``UserIdGroupPairs``) reports too; a new ``ReferencedGroupId``
-    must name an existing group (InvalidGroup.NotFound) and replaces the reference.
-    ``ReferencedGroupInfo`` itself is already as AWS reports it for a group of the same
-    account (GroupId, UserId). The Terraform provider reads it back as ``<UserId>/<GroupId>``
-    whenever ``UserId`` differs from the account it knows, and with
-    ``skip_requesting_account_id`` it knows none: such a provider plans
-    ``referenced_security_group_id = "<account>/sg-..." -> "sg-..."`` on AWS too. That is the
-    provider configuration's doing, not the emulator's (moto's STS answers GetCallerIdentity).
-    Not changed: a prefix-list rule's description is still dropped (the stack has none).
-    """
+
+def _patch_security_group_rule_descriptions() -> None:
+    """(k) A group-referencing rule's description lives with the referenced group."""
     from moto.ec2.exceptions import InvalidSecurityGroupNotFoundError
     from moto.ec2.models.security_groups import SecurityGroupBackend, SecurityGroupRule
 
@@ -63,4 +60,6 @@ def _patch_security_group_rule_descriptions() -> None:
                 rule.source_group["GroupId"] = new_rule["ReferencedGroupId"]
 
     SecurityGroupRule.description = property(description)  # type: ignore[method-assign,assignment]
-    SecurityGroupBackend.modify_security_group_rules = modify_security_group_rules  # type: ignore[method-assign]
+    SecurityGroupBackend.modify_security_group_rules = (  # type: ignore[method-assign]
+        modify_security_group_rules
+    )

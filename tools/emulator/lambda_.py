@@ -1,32 +1,30 @@
-"""Lambda fixes (patch i): function configuration keeps its dead-letter queue and settings.
+"""Lambda: (j) a function's dead-letter queue, and the settings an update may change (Lambda
+API Reference, CreateFunction, UpdateFunctionConfiguration, FunctionConfiguration).
 
-Each patch's docstring says what AWS does and what moto gets wrong."""
+AWS: a function created or updated with ``DeadLetterConfig`` (``{"TargetArn": <SQS queue or
+SNS topic ARN>}``) reports it in its configuration (GetFunction, GetFunctionConfiguration,
+ListFunctions, the answers to Create and Update, published versions); an update with an
+empty ``TargetArn`` removes it. ``UpdateFunctionConfiguration`` changes ``TracingConfig``
+and ``KMSKeyArn`` too (an empty ARN goes back to the AWS managed key: none is reported).
+moto never reads ``DeadLetterConfig``, so every plan after apply wants to add the
+dead-letter queue of every ``aws_lambda_function`` that has one, and its update ignores all
+three settings. Here the target is kept and reported, and updates apply all three. Still
+more lenient than AWS: the target is not checked to exist, to be a queue or topic, or to be
+writable by the function's role (AWS: InvalidParameterValueException).
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
 
-def _patch_lambda_function_configuration() -> None:
-    """j. A Lambda function's dead-letter queue, and the settings an update may change.
+def apply() -> None:
+    """Install this module's fixes (called once by ``apply_patches``)."""
+    _patch_lambda_function_configuration()
 
-    AWS (Lambda API Reference, CreateFunction / UpdateFunctionConfiguration /
-    FunctionConfiguration): a function created or updated with ``DeadLetterConfig``
-    (``{"TargetArn": <SQS queue or SNS topic ARN>}``) reports it as ``DeadLetterConfig`` in its
-    configuration (GetFunction, GetFunctionConfiguration, ListFunctions, the answers to Create
-    and Update, published versions); an update with an empty ``TargetArn`` removes it, and a
-    function without one reports none. ``UpdateFunctionConfiguration`` changes
-    ``TracingConfig`` and ``KMSKeyArn`` too (an empty ARN goes back to the AWS managed key, and
-    no ``KMSKeyArn`` is reported).
-    moto gets wrong: ``LambdaFunction`` never reads ``DeadLetterConfig``, so no configuration
-    reports one and every plan after apply wants to add the dead-letter queue of every
-    ``aws_lambda_function`` that has one; ``update_configuration`` ignores
-    ``DeadLetterConfig``, ``TracingConfig`` and ``KMSKeyArn``, so a change to any of them would
-    be lost. The dead-letter target is kept and reported, and updates apply all three.
-    Still more lenient than AWS: the target is not checked to exist, to be an SQS queue or SNS
-    topic, or to be writable by the function's role (AWS refuses such a function with
-    InvalidParameterValueException).
-    """
+
+def _patch_lambda_function_configuration() -> None:
+    """(j) The dead-letter target is kept; updates apply it, tracing and the KMS key."""
     from moto.awslambda.models import LambdaFunction
 
     original_init = LambdaFunction.__init__
@@ -44,7 +42,9 @@ def _patch_lambda_function_configuration() -> None:
         version: str | int = 1,
     ) -> None:
         original_init(self, account_id, spec, region, version)
-        self.dead_letter_target_arn = target_of(spec.get("DeadLetterConfig"))  # type: ignore[attr-defined]
+        self.dead_letter_target_arn = (  # type: ignore[attr-defined]
+            target_of(spec.get("DeadLetterConfig"))
+        )
 
     def get_configuration(self: LambdaFunction, on_create: bool = False) -> dict[str, Any]:
         config = original_configuration(self, on_create)
@@ -58,7 +58,9 @@ def _patch_lambda_function_configuration() -> None:
     ) -> dict[str, Any]:
         # Applied before moto's own update, which answers with the whole configuration.
         if "DeadLetterConfig" in config_updates:
-            self.dead_letter_target_arn = target_of(config_updates["DeadLetterConfig"])  # type: ignore[attr-defined]
+            self.dead_letter_target_arn = (  # type: ignore[attr-defined]
+                target_of(config_updates["DeadLetterConfig"])
+            )
         mode = (config_updates.get("TracingConfig") or {}).get("Mode")
         if mode:
             self.tracing_config = {"Mode": mode}

@@ -1,7 +1,47 @@
-"""Aurora Global Database fixes (patches a-c, f, g): membership across regions, failover
-and switchover, look-ups by identifier, global cluster tags, cluster reporting.
+"""Aurora Global Database: what moto 5.2.5 gets wrong on the path of a deploy, a failover
+drill and a teardown (read in ``moto/rds/models.py`` and ``responses.py``), fixed as the RDS
+API Reference documents it.
 
-Each patch's docstring says what AWS does and what moto gets wrong."""
+(a) Membership across regions. moto keeps every global cluster in its us-east-1 backend
+    (``RDSResponse.global_backend``) and each member in its own region's backend;
+    ``create_db_cluster`` searches every region to join, but ``delete_db_cluster`` and
+    ``remove_from_global_cluster`` look only in the caller's region, so a us-west-2 member
+    that is deleted or removed stays listed and ``DeleteGlobalCluster`` refuses ("not
+    empty") until Terraform times out. AWS: a secondary that is deleted, or removed with
+    ``RemoveFromGlobalCluster`` (in its region, by ARN), stops being a member, and a removed
+    cluster stands alone (no ``GlobalClusterIdentifier``). AWS refuses to delete the primary,
+    or its last instance, while secondaries remain: rules 2 and 3 in ``rules.py``. Still
+    more lenient than AWS: the primary can be removed while secondaries remain.
+(b) ``FailoverGlobalCluster`` and ``SwitchoverGlobalCluster`` are not implemented (HTTP 500),
+    so a failover drill cannot run. AWS: the secondary named by ``TargetDbClusterIdentifier``
+    (its ARN; a bare identifier means the caller's region) becomes the primary and the
+    former primary a read-only secondary replicating from it; ``DescribeGlobalClusters``
+    shows the target with ``IsWriter`` and the others as its ``Readers``. With
+    ``AllowDataLoss`` it is a failover, otherwise (``Switchover``, or neither) a switchover;
+    both is InvalidParameterCombination. Unknown global cluster: GlobalClusterNotFoundFault;
+    a target that is no cluster: DBClusterNotFoundFault; not a member:
+    InvalidParameterValue; already the primary: InvalidGlobalClusterStateFault (AWS lists
+    the codes, not which condition raises which: these are the closest). AWS answers with
+    ``Status`` "failing-over"/"switching-over" and a ``FailoverState`` ("pending", From/To
+    ARNs, IsDataLossAllowed) that clear when the change completes; here it completes at
+    once: the answer shows the transition, every later read "available" and the new roles.
+    Not modelled: ``ReplicationSourceIdentifier`` of secondaries (moto keeps none), and
+    members are not checked to be "available".
+(c) Look-ups by identifier. ``DescribeGlobalClusters`` ignores ``GlobalClusterIdentifier``
+    (it lists every global cluster) and ``DeleteGlobalCluster`` of an unknown one fails with
+    HTTP 500. AWS: that global cluster only, and GlobalClusterNotFoundFault (404) for an
+    unknown one in either call. ``Filters`` stay unsupported, as in moto.
+(g) Tags. AWS: ``CreateGlobalCluster`` takes ``Tags`` and the tagging calls accept a global
+    cluster's region-less ARN (``arn:aws:rds::<account>:global-cluster:<id>``). moto drops
+    the tags and rejects the ARN ("Invalid resource name"), so Terraform's tag refresh fails
+    and the required tags cannot be verified. The tags are kept, and the ARN resolves to
+    the global cluster wherever it is stored.
+(h) Reporting of provisioned Aurora. AWS reports ``ScalingConfigurationInfo`` only for
+    Serverless v1 clusters, and an instance's Performance Insights settings (enabled, KMS
+    key, retention) as created. moto reports an empty scaling configuration for every
+    cluster and drops Performance Insights, so every plan after apply shows updates and the
+    drill could not tell a real drift from the emulator's.
+"""
 
 from __future__ import annotations
 
@@ -17,6 +57,15 @@ from moto.rds.exceptions import (
 )
 from moto.rds.models import DBCluster, GlobalCluster, RDSBackend, rds_backends
 from moto.rds.responses import RDSResponse
+
+
+def apply() -> None:
+    """Install this module's fixes (called once by ``apply_patches``)."""
+    _patch_cross_region_membership()
+    _patch_global_failover_and_switchover()
+    _patch_global_cluster_lookup()
+    _patch_global_cluster_tags()
+    _patch_cluster_reporting()
 
 
 class GlobalClusterNotFoundFault(RDSClientError):
@@ -89,21 +138,7 @@ def _cluster_exists(account_id: str, identifier: str, caller_region: str) -> boo
 
 
 def _patch_cross_region_membership() -> None:
-    """Patch (a): a member leaves its global cluster wherever the global cluster is stored.
-
-    moto gets wrong: ``RDSBackend.delete_db_cluster`` only removes the cluster from a global
-    cluster when that global cluster is in the *caller's* regional backend
-    (``global_id in self.global_clusters``), and ``RDSBackend.remove_from_global_cluster`` looks
-    the global cluster up in ``self.global_clusters`` and swallows the KeyError. Global clusters
-    are stored in the us-east-1 backend, so for a member in any other region both calls leave
-    it listed in ``GlobalClusterMembers``, and ``DeleteGlobalCluster`` refuses forever.
-    AWS does: a secondary cluster that is deleted, or removed with ``RemoveFromGlobalCluster``
-    (called in the member's region, with the member's ARN), stops being a member; a removed
-    cluster becomes a standalone cluster (no ``GlobalClusterIdentifier``).
-    AWS refuses to delete the primary, or its last instance, while secondaries remain:
-    ``tools/emulator/rules.py`` (rules 2 and 3) refuses the same way. Still more lenient than
-    AWS: removing the primary from its global cluster while secondaries remain is allowed.
-    """
+    """(a) A member leaves its global cluster wherever the global cluster is stored."""
     original_delete = RDSBackend.delete_db_cluster
 
     def delete_db_cluster(
@@ -137,33 +172,13 @@ def _patch_cross_region_membership() -> None:
         return global_cluster
 
     RDSBackend.delete_db_cluster = delete_db_cluster  # type: ignore[method-assign]
-    RDSBackend.remove_from_global_cluster = remove_from_global_cluster  # type: ignore[method-assign]
+    RDSBackend.remove_from_global_cluster = (  # type: ignore[method-assign]
+        remove_from_global_cluster
+    )
 
 
 def _patch_global_failover_and_switchover() -> None:
-    """Patch (b): implement ``FailoverGlobalCluster`` and ``SwitchoverGlobalCluster``.
-
-    moto gets wrong: neither action exists in ``RDSResponse``, so both answer HTTP 500
-    ("not implemented").
-    AWS does (API Reference, FailoverGlobalCluster / SwitchoverGlobalCluster): promote the
-    secondary named by ``TargetDbClusterIdentifier`` (its ARN; a bare identifier means the
-    caller's region) to primary and demote the former primary to a read-only secondary; the
-    topology is kept and the former primary now replicates from the new one. In
-    ``DescribeGlobalClusters`` the target is the member with ``IsWriter`` true and the writer's
-    ``Readers`` lists the other members. ``FailoverGlobalCluster`` with ``AllowDataLoss`` is a
-    failover, otherwise (``Switchover``, or neither) a switchover; giving both is refused.
-    Errors: unknown global cluster -> GlobalClusterNotFoundFault; target that is not a cluster
-    -> DBClusterNotFoundFault; a cluster that is not a member -> InvalidParameterValue; the
-    target is already the primary -> InvalidGlobalClusterStateFault (AWS documents the error
-    codes, not which condition maps to which; these are the closest documented ones).
-    On AWS the change is asynchronous: the call returns the global cluster with ``Status``
-    "failing-over"/"switching-over" and a ``FailoverState`` (Status "pending", From/To ARNs,
-    IsDataLossAllowed), and both clear when the operation completes (FailoverState has no
-    "completed" status). Here it completes at once: the response shows the transitional status
-    and FailoverState, and every later read shows "available" and the new roles.
-    Not modelled: moto keeps no ``ReplicationSourceIdentifier`` on global-cluster secondaries,
-    so none is set here either; member clusters are not checked to be "available".
-    """
+    """(b) ``FailoverGlobalCluster`` and ``SwitchoverGlobalCluster``."""
 
     def change_global_writer(
         backend: RDSBackend,
@@ -247,20 +262,16 @@ def _patch_global_failover_and_switchover() -> None:
     RDSBackend.failover_global_cluster = failover_global_cluster  # type: ignore[attr-defined]
     RDSBackend.switchover_global_cluster = switchover_global_cluster  # type: ignore[attr-defined]
     # moto dispatches an action to the RDSResponse method of the same name in snake_case.
-    RDSResponse.failover_global_cluster = failover_global_cluster_response  # type: ignore[attr-defined]
-    RDSResponse.switchover_global_cluster = switchover_global_cluster_response  # type: ignore[attr-defined]
+    RDSResponse.failover_global_cluster = (  # type: ignore[attr-defined]
+        failover_global_cluster_response
+    )
+    RDSResponse.switchover_global_cluster = (  # type: ignore[attr-defined]
+        switchover_global_cluster_response
+    )
 
 
 def _patch_global_cluster_lookup() -> None:
-    """Patch (c): global clusters are found by identifier, and an unknown one is an error.
-
-    moto gets wrong: ``DescribeGlobalClusters`` ignores ``GlobalClusterIdentifier`` and returns
-    every global cluster; ``DeleteGlobalCluster`` of an unknown identifier raises a KeyError
-    (HTTP 500).
-    AWS does: ``DescribeGlobalClusters`` with ``GlobalClusterIdentifier`` returns that global
-    cluster only, and an unknown identifier in either call is GlobalClusterNotFoundFault (404).
-    ``Filters`` stay unsupported, as in moto.
-    """
+    """(c) Global clusters are found by identifier; an unknown one is an error."""
     original_delete = RDSBackend.delete_global_cluster
 
     def delete_global_cluster(self: RDSBackend, global_cluster_identifier: str) -> GlobalCluster:
@@ -282,19 +293,13 @@ def _patch_global_cluster_lookup() -> None:
         return ActionResult({"GlobalClusters": global_clusters})
 
     RDSBackend.delete_global_cluster = delete_global_cluster  # type: ignore[method-assign]
-    RDSResponse.describe_global_clusters = describe_global_clusters_response  # type: ignore[method-assign]
+    RDSResponse.describe_global_clusters = (  # type: ignore[method-assign]
+        describe_global_clusters_response
+    )
 
 
 def _patch_global_cluster_tags() -> None:
-    """g. Tags on global clusters.
-
-    AWS: ``CreateGlobalCluster`` takes ``Tags``, and ``ListTagsForResource`` /
-    ``AddTagsToResource`` / ``RemoveTagsFromResource`` accept a global cluster's region-less
-    ARN (``arn:aws:rds::<account>:global-cluster:<id>``). moto drops the tags at create and
-    rejects that ARN ("Invalid resource name"), so Terraform's tag refresh fails and the
-    required tags cannot be verified. The tags are kept, and the ARN resolves to the global
-    cluster wherever it is stored.
-    """
+    """(g) Tags of global clusters, under their region-less ARN."""
     import re
 
     pattern = re.compile(r"^arn:[\w-]+:rds::\d{12}:global-cluster:(?P<id>[\w-]+)$")
@@ -326,14 +331,7 @@ def _patch_global_cluster_tags() -> None:
 
 
 def _patch_cluster_reporting() -> None:
-    """h. What DescribeDBClusters / DescribeDBInstances report for provisioned Aurora.
-
-    AWS reports ``ScalingConfigurationInfo`` only for Serverless v1 clusters, and reports
-    an instance's Performance Insights settings (enabled, KMS key, retention) as created.
-    moto reports an empty scaling configuration for every cluster and drops Performance
-    Insights, so every plan after apply shows updates to every cluster and instance: the
-    drill could not tell a real drift from the emulator's. Both are reported as AWS does.
-    """
+    """(h) Scaling configuration and Performance Insights, reported as AWS does."""
     from moto.rds.models import DBInstance
 
     original_init = DBInstance.__init__
@@ -360,5 +358,7 @@ def _patch_cluster_reporting() -> None:
                 kwargs.get("performance_insights_retention_period") or 7
             )
 
-    DBCluster.scaling_configuration_info = property(scaling_configuration_info)  # type: ignore[method-assign]
+    DBCluster.scaling_configuration_info = (  # type: ignore[method-assign]
+        property(scaling_configuration_info)
+    )
     DBInstance.__init__ = init  # type: ignore[method-assign]

@@ -1,7 +1,70 @@
-"""RDS DB instance fixes for the rds-replica mode (patches l-o): cross-region read
-replicas, promotion and deletion, DB parameter group parameters, resource IDs.
+"""RDS DB instances in the "rds-replica" mode (an RDS PostgreSQL DB instance with a
+cross-region read replica, failed over with PromoteReadReplica): what moto 5.2.5 gets wrong,
+fixed as the RDS API Reference and the RDS User Guide document it.
 
-Each patch's docstring says what AWS does and what moto gets wrong."""
+(l) ``CreateDBInstanceReadReplica`` (User Guide, Working with DB instance read replicas).
+    AWS: the replica is a new DB instance in the caller's region (a cross-region source is
+    named by its ARN). It takes the source's engine, engine version, storage (size, type,
+    IOPS, throughput), master user name, database name and encryption; everything else comes
+    from the call or the region's defaults: instance class (the source's when omitted),
+    Multi-AZ, subnet group, security groups, parameter and option groups (the source's in
+    the same region, the engine's default ones across regions), monitoring, Performance
+    Insights, log exports, IAM authentication, tags. An encrypted cross-region replica uses
+    the ``KmsKeyId`` given for its region, a same-region one the source's key. Backups are
+    disabled on a new replica (retention 0). ``ReadReplicaSourceDBInstanceIdentifier`` names
+    the source as given, and the source lists the replica in
+    ``ReadReplicaDBInstanceIdentifiers`` (by ARN across regions). Refused: a source without
+    automated backups (InvalidDBInstanceState), and an encrypted source with a cross-region
+    replica and no ``KmsKeyId`` (InvalidParameterCombination "Cannot create a cross region
+    unencrypted read replica from encrypted source."). moto copies the source and sets the
+    call's parameters one by one on a copy that keeps the source's region until the last
+    one: a cross-region replica's ``DBSubnetGroupName`` is looked up in the source's region
+    (DBSubnetGroupNotFoundFault, so the provider's create fails); the replica reports the
+    source's log exports and Performance Insights; omitted settings keep the source's values
+    and lists are shared with the source object; without a parameter group it keeps the
+    source's, unknown in its region (HTTP 500 there); nothing is checked. Here the replica is
+    built as a new DB instance, with the checks above. Still more lenient than AWS: it is
+    "available" at once; ``PreSignedUrl``, ``SourceRegion`` and the KMS key are not checked;
+    its backup and maintenance windows are the source's; replicas of replicas,
+    ``ReplicaMode`` and ``SourceDBClusterIdentifier`` are not modelled.
+(m) ``PromoteReadReplica`` and ``DeleteDBInstance`` (User Guide, Promoting a read replica;
+    Considerations when deleting replicas). AWS: a promoted replica stands alone: it no
+    longer reports its source and its source no longer lists it, wherever the two are;
+    ``BackupRetentionPeriod`` / ``PreferredBackupWindow`` set its backups (documented
+    default: 1 day). Unknown identifier: DBInstanceNotFound; not a replica:
+    InvalidDBInstanceState. Deleting a replica removes it from its source's list; deleting a
+    source promotes its same-region replicas and cuts the cross-region ones loose. moto only
+    flips ``is_replica`` (both ends still linked, so a drill cannot observe the promotion;
+    backup parameters ignored; an unknown identifier is HTTP 500; a non-replica is
+    "promoted"), unlinks a deleted replica by identifier where a cross-region one is listed
+    by ARN (HTTP 500 after the instance is gone: Terraform's destroy fails), and leaves the
+    replicas of a deleted source pointing at it. Here both ends stay in step; without
+    ``BackupRetentionPeriod`` a replica keeps an enabled retention or gets 1 day (keeping it
+    is this emulator's reading of "Default: 1"). Still more lenient than AWS: promotion
+    completes at once (AWS: "modifying" and a reboot first; wait for it as on AWS); the
+    "backing-up" state that blocks a promotion is not modelled.
+(n) DB parameter group parameters (DescribeDBParameters, ModifyDBParameterGroup,
+    ResetDBParameterGroup). AWS: each parameter reports its ``Source`` ("user" once set with
+    ModifyDBParameterGroup, else "engine-default" or "system"), the ``Source`` request
+    parameter filters by it, and ``ResetDBParameterGroup`` returns the named parameters (or
+    all) to their defaults and answers the group's name. moto reports no ``Source`` and
+    ignores the filter; the Terraform provider (5.100.0) keeps only parameters with a
+    ``Source``, so every plan after apply adds the ``parameter`` blocks of every
+    ``aws_db_parameter_group`` again; ``ResetDBParameterGroup`` is HTTP 500, so removing a
+    parameter cannot be applied. Here modified parameters are "user" and ``IsModifiable``,
+    the filter applies and the reset works. Still more lenient than AWS: no engine defaults
+    ("engine-default" and "system" parameters are never listed); names and values are not
+    checked against the family (AWS: InvalidParameterValue); no ``ApplyType``, ``DataType``
+    or ``AllowedValues``. DB *cluster* parameter groups are unchanged.
+(o) ``DbiResourceId`` (API Reference, DBInstance): "the AWS Region-unique, immutable
+    identifier for the DB instance" ("db-" and 26 upper-case letters and digits); the
+    ``dbi-resource-id`` filter finds that one instance. moto gives every instance the same
+    constant. The provider (5.100.0) uses it as an ``aws_db_instance``'s id and reads the
+    instance back with that filter, so two instances in a region (a same-region replica, two
+    stacks) are confused, and a primary and its replica share it (Performance Insights and
+    Enhanced Monitoring name an instance by it). Here each new instance (Aurora members
+    included) gets its own; snapshots keep their instance's, as in moto.
+"""
 
 from __future__ import annotations
 
@@ -17,6 +80,14 @@ from moto.rds.models import RDSBackend
 from moto.rds.responses import RDSResponse
 
 from tools.emulator.rds_global import _regional_backends
+
+
+def apply() -> None:
+    """Install this module's fixes (called once by ``apply_patches``)."""
+    _patch_instance_read_replicas()
+    _patch_instance_replica_promotion_and_deletion()
+    _patch_db_parameter_sources()
+    _patch_instance_resource_ids()
 
 
 def _replica_source(replica: Any) -> Any:
@@ -51,47 +122,7 @@ def _detach_replica(replica: Any) -> None:
 
 
 def _patch_instance_read_replicas() -> None:
-    """l. Read replicas of RDS DB instances (``CreateDBInstanceReadReplica``).
-
-    AWS (RDS API Reference, CreateDBInstanceReadReplica; RDS User Guide, Working with DB
-    instance read replicas): the replica is a new DB instance in the *caller's* region. A
-    cross-region source must be named by its ARN. The replica takes the source's engine,
-    engine version, storage (allocated size, type, IOPS, throughput), master user name,
-    database name and encryption; everything else comes from the call or the region's
-    defaults: instance class (the source's when omitted), Multi-AZ, subnet group, VPC security
-    groups, parameter group (the source's for a same-region replica, the engine's default
-    one for a cross-region replica), option group (likewise), monitoring, Performance
-    Insights, CloudWatch Logs exports, IAM authentication, tags. An encrypted cross-region
-    replica is encrypted with the ``KmsKeyId`` given for its own region; a same-region replica
-    uses the source's key. Automated backups are disabled on a new replica
-    (``BackupRetentionPeriod`` 0: they are turned on afterwards with ModifyDBInstance).
-    ``ReadReplicaSourceDBInstanceIdentifier`` names the source as given (its ARN across
-    regions), and the source lists the replica in ``ReadReplicaDBInstanceIdentifiers`` (its
-    ARN across regions). The source must have automated backups enabled
-    (InvalidDBInstanceState), and an encrypted source with a replica in another region without
-    ``KmsKeyId`` is refused (InvalidParameterCombination "Cannot create a cross region
-    unencrypted read replica from encrypted source.").
-    moto gets wrong: it shallow-copies the source object and then sets the call's parameters
-    on the copy one by one. The copy keeps the source's *region* until the last parameter
-    (its backend) is set, so a cross-region replica's ``DBSubnetGroupName`` is looked up in
-    the source's region and the call fails with DBSubnetGroupNotFoundFault (the Terraform
-    provider's create fails). ``EnableCloudwatchLogsExports`` and
-    ``EnablePerformanceInsights`` are stored under names moto never reads, so the replica
-    reports the *source's* log exports and Performance Insights switch; settings the call
-    leaves out keep the source's values (IAM authentication, Performance Insights key of
-    another region, copy-tags, backup retention, storage autoscaling limit, events) and lists
-    (security groups, log exports) are shared with the source object; when the call names no
-    parameter group the replica keeps the source's, which does not exist in its region (the
-    call, and every later DescribeDBInstances there, answers HTTP 500). No check of the source's
-    backups or of cross-region encryption is made.
-    Here the replica is built as a new DB instance from the inherited settings and the call's
-    parameters, with the checks above.
-    Still more lenient than AWS: the replica is "available" at once; ``PreSignedUrl`` and
-    ``SourceRegion`` are not checked; the KMS key is not checked to exist in the replica's
-    region; the replica's backup and maintenance windows are the source's (AWS picks new ones
-    in the replica's region); replicas of replicas, ``ReplicaMode`` and
-    ``SourceDBClusterIdentifier`` are not modelled.
-    """
+    """(l) A read replica is a new DB instance in the caller's region."""
     from moto.rds.exceptions import DBInstanceAlreadyExists
     from moto.rds.models import DBInstance
 
@@ -164,39 +195,13 @@ def _patch_instance_read_replicas() -> None:
         replica.add_event("DB_INSTANCE_CREATE")
         return replica
 
-    RDSBackend.create_db_instance_read_replica = create_db_instance_read_replica  # type: ignore[method-assign]
+    RDSBackend.create_db_instance_read_replica = (  # type: ignore[method-assign]
+        create_db_instance_read_replica
+    )
 
 
 def _patch_instance_replica_promotion_and_deletion() -> None:
-    """m. Promoting and deleting DB instance read replicas, and deleting their source.
-
-    AWS (RDS API Reference, PromoteReadReplica / DeleteDBInstance; RDS User Guide, Promoting a
-    read replica): ``PromoteReadReplica`` makes a read replica a standalone DB instance:
-    replication stops, the instance no longer reports ``ReadReplicaSourceDBInstanceIdentifier``
-    and its source no longer lists it in ``ReadReplicaDBInstanceIdentifiers``, wherever the
-    two are. ``BackupRetentionPeriod`` / ``PreferredBackupWindow`` set the promoted instance's
-    backups (documented default: 1 day). An unknown identifier is DBInstanceNotFound, an
-    instance that is not a read replica InvalidDBInstanceState. Deleting a read replica
-    removes it from its source's list, in any region. Deleting a source does not delete its
-    replicas: a replica in the same region is promoted to a standalone instance (User Guide,
-    "Considerations when deleting replicas"); a cross-region replica loses its source too.
-    moto gets wrong: ``promote_read_replica`` only flips ``is_replica``: the promoted instance
-    still reports its source and the source still lists it (a drill cannot observe the
-    promotion), the backup settings of the call are ignored, an unknown identifier is a
-    KeyError (HTTP 500) and a non-replica is "promoted" silently. ``delete_db_instance``
-    removes a replica from its source's list *by identifier*, while a cross-region replica is
-    listed by ARN: deleting any cross-region replica fails with a ValueError (HTTP 500) after
-    the instance was already removed (Terraform's destroy fails, and its retry sees "not
-    found"). Deleting a source leaves its replicas pointing at a deleted instance, so deleting
-    them later fails with DBInstanceNotFound.
-    Here promotion and deletion keep both ends of the link in step as AWS reports them. When
-    ``BackupRetentionPeriod`` is omitted, a replica whose backups are already enabled keeps its
-    retention and one with backups disabled gets the documented default of 1 day (AWS
-    documents only "Default: 1"; keeping a configured retention is this emulator's reading).
-    Still more lenient than AWS: promotion completes at once (on AWS the instance goes
-    through "modifying" and a reboot before it is "available" again; wait for it as on AWS);
-    the "backing-up" state that blocks a promotion is not modelled.
-    """
+    """(m) Promotion and deletion keep both ends of a replica's link in step."""
     from moto.rds.exceptions import DBInstanceNotFoundError
 
     original_delete = RDSBackend.delete_db_instance
@@ -260,30 +265,7 @@ def _patch_instance_replica_promotion_and_deletion() -> None:
 
 
 def _patch_db_parameter_sources() -> None:
-    """n. The parameters of a DB parameter group, as ``aws_db_parameter_group`` reads them.
-
-    AWS (RDS API Reference, DescribeDBParameters / ModifyDBParameterGroup /
-    ResetDBParameterGroup): every parameter reports its ``Source``: "user" once it was set with
-    ModifyDBParameterGroup, "engine-default" or "system" otherwise; the ``Source`` request
-    parameter returns only the parameters of that source. ``ResetDBParameterGroup`` returns
-    the parameters it names (``ResetAllParameters``: all of them) to their defaults, so they
-    are no longer "user" parameters; it answers with the group's name.
-    moto gets wrong: DescribeDBParameters reports the parameters set with
-    ModifyDBParameterGroup without any ``Source`` and ignores the ``Source`` filter. The
-    Terraform provider (5.100.0) keeps only parameters whose ``Source`` is reported, so its
-    state never holds the group's parameters and every plan after apply wants to add all of
-    them again (the ``parameter`` blocks of every ``aws_db_parameter_group``).
-    ``ResetDBParameterGroup`` is not implemented (HTTP 500), so removing a parameter from the
-    configuration cannot be applied.
-    Here the parameters set through ModifyDBParameterGroup report ``Source`` "user" and
-    ``IsModifiable`` true, the ``Source`` filter applies, and ResetDBParameterGroup removes the
-    named (or all) parameters from the group's "user" parameters.
-    Still more lenient than AWS: moto knows no engine defaults, so "engine-default" and
-    "system" parameters are never listed (the provider needs only the "user" ones); parameter
-    names and values are not checked against the family (AWS refuses unknown names with
-    InvalidParameterValue); ``ApplyType``/``DataType``/``AllowedValues`` are not reported.
-    DB *cluster* parameter groups are unchanged.
-    """
+    """(n) DB parameters report their ``Source``; ``ResetDBParameterGroup``."""
     from moto.rds.exceptions import DBParameterGroupNotFoundError
 
     def find_group(backend: RDSBackend, name: str | None) -> Any:
@@ -311,26 +293,16 @@ def _patch_db_parameter_sources() -> None:
             group.parameters.pop(parameter.get("ParameterName"), None)
         return ActionResult({"DBParameterGroupName": group.name})
 
-    RDSResponse.describe_db_parameters = describe_db_parameters_response  # type: ignore[method-assign]
-    RDSResponse.reset_db_parameter_group = reset_db_parameter_group_response  # type: ignore[attr-defined]
+    RDSResponse.describe_db_parameters = (  # type: ignore[method-assign]
+        describe_db_parameters_response
+    )
+    RDSResponse.reset_db_parameter_group = (  # type: ignore[attr-defined]
+        reset_db_parameter_group_response
+    )
 
 
 def _patch_instance_resource_ids() -> None:
-    """o. Every DB instance has its own ``DbiResourceId``.
-
-    AWS (RDS API Reference, DBInstance): ``DbiResourceId`` is "the AWS Region-unique,
-    immutable identifier for the DB instance" ("db-" and 26 upper-case letters and digits);
-    ``DescribeDBInstances`` with the ``dbi-resource-id`` filter returns that one instance.
-    moto gets wrong: every DB instance gets the same constant (``db-M5ENSHXFPU6XHZ4G4ZEI5QIO2U``).
-    The Terraform provider (5.100.0) uses the resource ID as the ``id`` of an
-    ``aws_db_instance`` and reads the instance back with the ``dbi-resource-id`` filter, so
-    with two instances in one region (a same-region replica, or two stacks) every read
-    matches both; and a primary and its replica share an ID (Performance Insights and
-    Enhanced Monitoring name an instance by it).
-    Here each new DB instance (replicas and Aurora cluster instances included) gets its own
-    random ID of AWS's form; snapshots keep the ID of the instance they were taken from, as
-    moto already does.
-    """
+    """(o) Every DB instance gets its own ``DbiResourceId``."""
     import string
 
     from moto.moto_api._internal import mock_random

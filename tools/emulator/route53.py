@@ -1,21 +1,32 @@
-"""Route 53 fixes (patch d): private zones from a VPC, alarm-based health checks.
+"""Route 53: what moto 5.2.5 gets wrong on the stack's path, fixed as AWS does it.
 
-Each patch's docstring says what AWS does and what moto gets wrong."""
+(d) Private hosted zones, created the way the Terraform provider creates them. AWS:
+    ``CreateHostedZone`` with a ``VPC`` creates a private zone
+    (``HostedZoneConfig.PrivateZone`` is optional). moto reads the VPC only when
+    ``PrivateZone=true`` is sent too, so the provider's zone becomes public and the next
+    ``AssociateVPCWithHostedZone`` fails with ``PublicZoneVPCAssociation``. After moto's
+    handler runs, a zone created with a VPC is made private with that VPC.
+(f) Health checks of type CLOUDWATCH_METRIC. AWS stores ``AlarmIdentifier`` (region and
+    name of the alarm watched) and ``InsufficientDataHealthStatus``, and reports no IP
+    address, port, request interval or failure threshold for them. moto drops the first two
+    and invents the others (port 80, interval 30 s), so the alarm a check watches cannot be
+    verified and every plan shows an update. The alarm settings are recorded on moto's
+    model, which reports an alarm-based check as AWS does.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
 
-def _patch_private_zone_from_vpc() -> None:
-    """d. Private hosted zones created the way the Terraform provider creates them.
+def apply() -> None:
+    """Install this module's fixes (called once by ``apply_patches``)."""
+    _patch_private_zone_from_vpc()
+    _patch_alarm_based_health_checks()
 
-    AWS: ``CreateHostedZone`` with a ``VPC`` creates a *private* zone
-    (``HostedZoneConfig.PrivateZone`` is optional). moto reads the VPC only when
-    ``PrivateZone=true`` is also sent, so the provider's zone becomes public and the next
-    ``AssociateVPCWithHostedZone`` fails with ``PublicZoneVPCAssociation``. After moto's own
-    handler runs, a zone created with a VPC is made private and given that VPC.
-    """
+
+def _patch_private_zone_from_vpc() -> None:
+    """(d) A zone created with a VPC is private."""
     from moto.route53.responses import Route53
 
     original = Route53.create_hosted_zone
@@ -41,15 +52,7 @@ def _patch_private_zone_from_vpc() -> None:
 
 
 def _patch_alarm_based_health_checks() -> None:
-    """f. Route 53 health checks of type CLOUDWATCH_METRIC.
-
-    AWS stores ``AlarmIdentifier`` (region and name of the alarm watched) and
-    ``InsufficientDataHealthStatus``, and reports neither an IP address, port, request
-    interval nor failure threshold for an alarm-based check. moto drops the first two and
-    invents the others (port 80, interval 30 s), so the alarm a check watches cannot be
-    verified and every plan shows an update. After moto's handlers run, the alarm settings
-    are recorded on its model, and the model reports an alarm-based check as AWS does.
-    """
+    """(f) Alarm-based health checks keep their alarm and report no probe settings."""
     from moto.route53.models import HealthCheck
     from moto.route53.responses import Route53
 

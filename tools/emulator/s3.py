@@ -1,20 +1,26 @@
-"""S3 fix (patch u): bucket replication rules are answered as they were put.
+"""S3: (u) ``GetBucketReplication`` answers every rule as it was put (S3 API Reference,
+ReplicationRule): ``Filter``, ``DeleteMarkerReplication``, ``SourceSelectionCriteria``,
+``ExistingObjectReplication`` and ``Destination``.
 
-Each patch's docstring says what AWS does and what moto gets wrong."""
+moto stores the whole rule but answers a fixed ``DeleteMarkerReplication`` of ``Disabled``
+and drops the source selection criteria, so every plan of an
+``aws_s3_bucket_replication_configuration`` that replicates delete markers or SSE-KMS
+objects (the backup buckets) wants to change the rule again. Here the stored rule's fields
+are answered, with AWS's defaults only where the rule set none.
+"""
 
 from __future__ import annotations
 
 from moto.core.responses import ActionResult
 
 
+def apply() -> None:
+    """Install this module's fixes (called once by ``apply_patches``)."""
+    _patch_bucket_replication_rules()
+
+
 def _patch_bucket_replication_rules() -> None:
-    """u. S3 ``GetBucketReplication`` answers every rule as it was put (AWS S3 API
-    reference, ReplicationRule): ``Filter``, ``DeleteMarkerReplication``,
-    ``SourceSelectionCriteria``, ``ExistingObjectReplication`` and ``Destination``. moto stores
-    the whole rule but answers a fixed ``DeleteMarkerReplication`` of ``Disabled`` and drops
-    the source selection criteria, so every plan of an ``aws_s3_bucket_replication_configuration``
-    that replicates delete markers or SSE-KMS objects wants to change the rule again. The fix
-    answers the stored rule's fields, with AWS's defaults only where the rule set none."""
+    """(u) Replication rules answered as they were put."""
     from moto.s3.exceptions import ReplicationConfigurationNotFoundError
     from moto.s3.responses import S3Response
 

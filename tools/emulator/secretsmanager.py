@@ -1,18 +1,23 @@
-"""Secrets Manager fix (patch v): a secret replica keeps its KMS key.
+"""Secrets Manager: (v) a replica keeps the KMS key it was created with (API Reference,
+ReplicaRegionType ``KmsKeyId``; ``DescribeSecret`` answers it in ``ReplicationStatus``).
 
-Each patch's docstring says what AWS does and what moto gets wrong."""
+moto reports every replica with the AWS managed key ``alias/aws/secretsmanager``, so after
+every apply of a secret replicated with a customer-managed key (a generated master secret)
+the provider sees the replica's key change and plans to change it again.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
 
+def apply() -> None:
+    """Install this module's fixes (called once by ``apply_patches``)."""
+    _patch_secret_replica_keys()
+
+
 def _patch_secret_replica_keys() -> None:
-    """v. A Secrets Manager replica keeps the KMS key it was created with (AWS API reference,
-    ReplicaRegionType ``KmsKeyId``; ``DescribeSecret`` answers it in ``ReplicationStatus``).
-    moto reports every replica with the AWS managed key ``alias/aws/secretsmanager``, so the
-    provider sees the replica's key change after every apply of a secret replicated with a
-    customer-managed key (a generated master secret) and plans to change it again."""
+    """(v) Each replica records the ``KmsKeyId`` it was given."""
     from moto.secretsmanager.models import FakeSecret
 
     if getattr(FakeSecret.create_replicas, "_dbdr_patched", False):
@@ -31,6 +36,3 @@ def _patch_secret_replica_keys() -> None:
 
     create_replicas._dbdr_patched = True  # type: ignore[attr-defined]
     FakeSecret.create_replicas = create_replicas  # type: ignore[method-assign]
-
-
-# What SNS handed to Lambda functions (patch w): moto runs function code only in Docker.

@@ -1,6 +1,7 @@
-"""The emulator process: moto server on a loopback port, in a thread of this process.
+"""The emulator's server: moto on a loopback port, in a thread of this process.
 
-Each patch's docstring says what AWS does and what moto gets wrong."""
+:class:`Emulator` starts it and always stops it, as a context; :func:`main` is
+``python -m tools.emulator``."""
 
 from __future__ import annotations
 
@@ -139,15 +140,11 @@ class Emulator:
 
     def reset(self) -> None:
         """Forget every resource in every service and region (moto's ``/moto-api/reset``)."""
-        lambda_deliveries()  # and what SNS handed to functions (patch w)
+        lambda_deliveries()  # and what SNS handed to functions (cloudwatch.py, w)
         request = urllib.request.Request(f"{self.endpoint}/moto-api/reset", data=b"", method="POST")
         with urllib.request.urlopen(request, timeout=10) as response:
             if response.status != 200:
                 raise RuntimeError(f"moto reset answered HTTP {response.status}")
-
-
-# ------------------------------------------------------------------------------------------
-# Patches
 
 
 def main(argv: list[str] | None = None) -> int:

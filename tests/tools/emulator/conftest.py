@@ -1,4 +1,5 @@
-"""One emulator per test module, emptied before each test that asks for clients."""
+"""The emulator tests' shared fixtures; ``emulator`` (tests/tools/conftest.py) is the
+session's server, emptied before each test."""
 
 from __future__ import annotations
 
@@ -14,19 +15,11 @@ from support.emulator_checks import (
     SECONDARY,
     SECONDARY_ID,
 )
-from tools.emulator import Emulator
-
-
-@pytest.fixture(scope="module")
-def emulator():
-    with Emulator() as emu:
-        yield emu
 
 
 @pytest.fixture()
 def rds(emulator):
     """RDS clients by region, on an emulator emptied before each test."""
-    emulator.reset()
     return {region: emulator.client("rds", region) for region in (PRIMARY, SECONDARY)}
 
 

@@ -42,7 +42,6 @@ def backup_rule(delete_after: int = 35) -> dict:
 @pytest.fixture()
 def backup(emulator):
     """A us-east-1 Backup client with a vault and a plan, on an emptied emulator."""
-    emulator.reset()
     client = emulator.client("backup", PRIMARY)
     client.create_backup_vault(BackupVaultName="dr-vault")
     plan = client.create_backup_plan(
@@ -158,7 +157,6 @@ def test_backup_selection_is_refused_as_aws_refuses_it(backup):
 
 
 def test_backup_tags_are_read_without_the_trailing_slash_and_leave_with_the_vault(emulator):
-    emulator.reset()
     client = emulator.client("backup", PRIMARY)
 
     # The Terraform provider (aws-sdk-go-v2) sends GET /tags/{arn} without the model's
@@ -187,7 +185,6 @@ def test_backup_tags_are_read_without_the_trailing_slash_and_leave_with_the_vaul
 
 
 def test_vault_recovery_points_are_listed_so_force_destroy_can_delete_it(emulator):
-    emulator.reset()
     client = emulator.client("backup", SECONDARY)
     client.create_backup_vault(BackupVaultName="dr-vault-us-west-2")
     # What aws_backup_vault with force_destroy does: list (and delete) the recovery points,
@@ -242,7 +239,6 @@ def test_a_deleted_backup_plan_leaves_its_name_free(backup):
 
 def test_bucket_replication_answers_the_rule_as_put(emulator):
     """u: delete-marker replication and SSE-KMS source selection come back as put."""
-    emulator.reset()
     s3 = emulator.client("s3", "us-east-1")
     for name in ("repl-source", "repl-target"):
         s3.create_bucket(Bucket=name)

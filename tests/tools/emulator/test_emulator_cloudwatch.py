@@ -1,4 +1,4 @@
-"""CloudWatch composite alarms (patch h) and alarms that act (patch w)."""
+"""CloudWatch composite alarms (patch i) and alarms that act (patch w)."""
 
 from __future__ import annotations
 
@@ -22,7 +22,6 @@ COMPOSITE = "writer-unhealthy"
 @pytest.fixture()
 def cloudwatch(emulator):
     """A CloudWatch client, and two metric alarms for composite alarms to watch."""
-    emulator.reset()
     client = emulator.client("cloudwatch", PRIMARY)
     for name in ("writer-cpu", "writer-lag"):
         client.put_metric_alarm(

@@ -23,7 +23,6 @@ def _zip_with_handler() -> bytes:
 
 
 def test_lambda_function_keeps_its_dead_letter_queue_and_updated_settings(emulator):
-    emulator.reset()
     role = emulator.client("iam").create_role(
         RoleName="fn-role",
         AssumeRolePolicyDocument='{"Version": "2012-10-17", "Statement": '
@@ -92,7 +91,6 @@ def test_lambda_function_keeps_its_dead_letter_queue_and_updated_settings(emulat
 
 
 def test_rule_referencing_a_group_reports_the_group_and_its_description(emulator):
-    emulator.reset()
     ec2 = emulator.client("ec2")
     vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
     target, source, other = (

@@ -1,5 +1,6 @@
 """Aurora Global Database through the RDS API as Terraform and a failover drill use it:
-membership across regions, failover, switchover, look-ups, tags and teardown (patches a-g).
+membership across regions, failover, switchover, look-ups, tags, reporting and teardown
+(patches a-c, g, h), and the Route 53 and IAM fixes (d-f).
 Without the patches moto 5.2.5 answers HTTP 500 to global failover/switchover, keeps a
 deleted or removed us-west-2 member and ignores GlobalClusterIdentifier."""
 

@@ -25,7 +25,6 @@ def pg_pair(emulator):
     """An encrypted PostgreSQL 15 Multi-AZ primary in us-east-1 (backups on, Performance
     Insights, log exports) and, in us-west-2, the network, KMS key and parameter group of
     its cross-region replica; created as the Terraform provider creates them."""
-    emulator.reset()
     rds = {region: emulator.client("rds", region) for region in (PRIMARY, SECONDARY)}
     keys = {
         region: emulator.client("kms", region).create_key()["KeyMetadata"]["Arn"]
@@ -257,7 +256,6 @@ def test_deleting_replicas_and_sources_keeps_the_links_consistent(pg_pair):
 
 
 def test_db_parameter_group_reports_user_parameters_and_resets_them(emulator):
-    emulator.reset()
     rds = emulator.client("rds", PRIMARY)
     rds.create_db_parameter_group(
         DBParameterGroupName="pg15", Description="pg", DBParameterGroupFamily="postgres15"

@@ -159,7 +159,6 @@ def test_rule_4_reserved_concurrency_below_the_unreserved_minimum_is_refused(
 
 
 def test_patch_v_a_secret_replica_keeps_its_kms_key(emulator):
-    emulator.reset()
     key = "arn:aws:kms:us-west-2:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
     secrets = emulator.client("secretsmanager", PRIMARY)
     secrets.create_secret(
