@@ -1,10 +1,13 @@
 """The deployment's configuration: one object, loaded and validated before any construct.
 
+Every setting is one row of :class:`DrConfig`: its name, environment variable, default,
+rule and meaning. Loading, validation and the README's configuration table
+(``python -m tools.settings_table``) are made from these rows.
+
 Sources, highest first: environment variables (``DR_<SETTING>``, and
-``ENVIRONMENT_SUFFIX``), then the ``context`` block of ``cdktf.json``, then the defaults
-of :class:`DrConfig` (each setting declared once, with its rule and meaning). Every problem
-is reported as a :class:`ConfigError` whose one-line message names the setting, the value
-received and what is allowed.
+``ENVIRONMENT_SUFFIX``), then the ``context`` block of ``cdktf.json``, then the defaults.
+Every problem is reported as a :class:`ConfigError` whose one-line message names the
+setting, the value received and what is allowed.
 
 This module imports nothing from cdktf, so validating a configuration costs milliseconds.
 """
@@ -18,7 +21,7 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from constructs_lib.database.instance_classes import (
     AURORA_INSTANCE_CLASS,
@@ -71,31 +74,70 @@ KNOWN_REGIONS = frozenset(
         "ap-southeast-5",
     }
 )
+
+
+class Engine(NamedTuple):
+    default_version: str
+    port: int
+    tls_parameter: tuple[str, str]  # (name, value that enforces TLS)
+    log_exports: tuple[str, ...]
+    version: re.Pattern[str]
+    version_rule: str  # what ``version`` accepts, with the default as its example
+
+
+def _engine(version: str, port: int, tls: tuple, logs: tuple, pattern: str, rule: str) -> Engine:
+    return Engine(version, port, tls, logs, re.compile(pattern), rule.format(version))
+
+
 ENGINES = {
-    # engine: (default version, port, TLS parameter, log exports)
-    "aurora-postgresql": ("15.10", 5432, ("rds.force_ssl", "1"), ("postgresql",)),
-    "aurora-mysql": (
+    "aurora-postgresql": _engine(
+        "15.10",
+        5432,
+        ("rds.force_ssl", "1"),
+        ("postgresql",),
+        r"^(?P<major>1[1-9]|[2-9]\d)\.\d+$",
+        "an Aurora PostgreSQL version such as {} (major 11 or later)",
+    ),
+    "aurora-mysql": _engine(
         "8.0.mysql_aurora.3.08.0",
         3306,
         ("require_secure_transport", "ON"),
         ("audit", "error", "slowquery"),
+        r"^(?P<major>8\.0)\.mysql_aurora\.3\.\d{2}\.\d+$",
+        "an Aurora MySQL 3 version such as {}",
     ),
-    "postgres": ("15.12", 5432, ("rds.force_ssl", "1"), ("postgresql", "upgrade")),
+    "postgres": _engine(
+        "15.12",
+        5432,
+        ("rds.force_ssl", "1"),
+        ("postgresql", "upgrade"),
+        r"^(?P<major>1[5-7])\.\d+$",
+        "an RDS PostgreSQL version 15 or later such as {}",
+    ),
 }
-# database mode: (engines it runs, default engine, default DNS routing)
+
+
+class Mode(NamedTuple):
+    engines: tuple[str, ...]  # the first is the default
+    dns_routings: tuple[str, ...]  # dr_lambdas/contract.py; the first is the default
+    instance_class: re.Pattern[str]
+    instance_class_rule: str
+
+
+# "global-endpoint": the writer name is a CNAME to the Aurora global writer endpoint, which
+# Aurora moves itself; "failover": PRIMARY/SECONDARY records behind alarm-based health
+# checks; "weighted": 100/0 records the orchestrator flips through the Route 53 control plane.
 DATABASE_MODES = {
-    AURORA_GLOBAL: (
+    AURORA_GLOBAL: Mode(
         ("aurora-postgresql", "aurora-mysql"),
-        "aurora-postgresql",
-        DNS_MODES_OF[AURORA_GLOBAL][0],
+        DNS_MODES_OF[AURORA_GLOBAL],
+        AURORA_INSTANCE_CLASS,
+        AURORA_INSTANCE_CLASS_RULE,
     ),
-    RDS_REPLICA: (("postgres",), "postgres", DNS_MODES_OF[RDS_REPLICA][0]),
+    RDS_REPLICA: Mode(
+        ("postgres",), DNS_MODES_OF[RDS_REPLICA], RDS_INSTANCE_CLASS, RDS_INSTANCE_CLASS_RULE
+    ),
 }
-# DNS routing of the writer name per database mode (dr_lambdas/contract.py). "global-endpoint":
-# a CNAME to the Aurora global writer endpoint, which Aurora moves itself; "failover":
-# PRIMARY/SECONDARY records behind alarm-based health checks; "weighted": 100/0 records the
-# orchestrator flips through the Route 53 control plane.
-DNS_ROUTINGS = DNS_MODES_OF
 LOG_RETENTION_DAYS = (
     1,
     3,
@@ -121,25 +163,14 @@ LOG_RETENTION_DAYS = (
     3653,
 )
 MONITORING_INTERVALS = (0, 1, 5, 10, 15, 30, 60)
-PROFILES = ("default", "production")
-PRODUCTION = {"deletion_protection": True, "skip_final_snapshot": False}
+# profile: what it forces (an explicit contradicting value is an error), key deletion window
+PROFILES = {
+    "default": ({}, 7),
+    "production": ({"deletion_protection": True, "skip_final_snapshot": False}, 30),
+}
+PRODUCTION = PROFILES["production"][0]
 # Environment variables that belong to the project's tools, not to the deployment.
 TOOL_VARIABLES = frozenset({"DR_PROVIDER_MIRROR", "DR_KEEP_WORKDIR"})
-# Settings whose empty value means "none". Every other setting that is set must have a
-# value: an empty variable is what a CI job produces when a variable it expects is missing,
-# and reading it as "unset" would silently deploy the default environment, regions, secret
-# or state.
-EMPTY_MEANS_NONE = frozenset(
-    {
-        "alert_email",
-        "allowed_cidrs",
-        "tags",
-        "primary_zone_ids",
-        "secondary_zone_ids",
-        "primary_client_security_group_ids",
-        "secondary_client_security_group_ids",
-    }
-)
 
 _NAME = re.compile(r"^[a-z](?!.*--)[a-z0-9-]*[a-z0-9]$|^[a-z]$")
 _SECRET_ARN = re.compile(
@@ -152,12 +183,11 @@ _KMS_KEY_ARN = re.compile(
 )
 _EMAIL = re.compile(r"^[^@\s,]+@[^@\s,]+\.[A-Za-z]{2,}$")
 _DB_IDENT = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,62}$")
+_RESERVED_DB_NAMES = ("rdsadmin", "postgres", "template0", "template1")
 _ZONE = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
 _BUCKET = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
 _BACKUP_WINDOW = re.compile(r"^([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d$")
-_PG_VERSION = re.compile(r"^(?P<major>1[1-9]|[2-9]\d)\.\d+$")
-_RDS_PG_VERSION = re.compile(r"^(?P<major>1[5-7])\.\d+$")
-_MYSQL_VERSION = re.compile(r"^(?P<major>8\.0)\.mysql_aurora\.3\.\d{2}\.\d+$")
+_LOOPBACK_URL = re.compile(r"^http://(127\.\d{1,3}\.\d{1,3}\.\d{1,3}|localhost|\[::1\]):\d{1,5}$")
 
 # An availability-zone ID: the region's short code, "-az" and a number (use1-az1, apne1-az4).
 _ZONE_ID = re.compile(r"^(?P<region>[a-z]{2}[a-z]{0,3}\d)-az\d{1,2}$")
@@ -176,6 +206,7 @@ _DIRECTIONS = {
 # Aurora PostgreSQL accepts rds.global_db_rpo from 20 s (Aurora user guide,
 # aurora-global-database-disaster-recovery, "Managing RPOs").
 GLOBAL_DB_RPO_MINIMUM_SECONDS = 20
+_INT32_MAX = 2_147_483_647
 
 
 class ConfigError(ValueError):
@@ -187,18 +218,87 @@ class ConfigError(ValueError):
         super().__init__(f"invalid {setting}={value!r}{where}: {allowed}")
 
 
-# Rules: each returns what is allowed when a value is not, else None ----------------------
+# Rules --------------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class Rule:
+    """What a setting accepts. ``allowed`` is shown in the README's table; ``check`` returns
+    what is allowed when a value is not (the end of the error line), else None."""
+
+    allowed: str
+    check: Callable[[Any, DrConfig], str | None]
+
+    def __call__(self, value: Any, config: DrConfig) -> str | None:
+        return self.check(value, config)
+
+
+def rule(allowed: str) -> Callable[[Callable[[Any, DrConfig], str | None]], Rule]:
+    """Declare a check function as a rule the README describes as ``allowed``."""
+    return lambda check: Rule(allowed, check)
+
+
+def between(low: int, high: int) -> Rule:
+    return Rule(
+        f"{low}..{high}", lambda v, _: None if low <= v <= high else f"must be {low}..{high}"
+    )
+
+
+def one_of(values: tuple) -> Rule:
+    listed = ", ".join(map(str, values))
+    return Rule(
+        ", ".join(f"`{v}`" for v in values),
+        lambda v, _: None if v in values else f"must be one of {listed}",
+    )
+
+
+def matches(pattern: re.Pattern[str], allowed: str, *, or_empty: bool = False) -> Rule:
+    """A text rule; ``or_empty``: the empty default (none) passes too."""
+    wording = f"must be {allowed} or empty" if or_empty else f"must be {allowed}"
+    return Rule(
+        allowed,
+        lambda v, _: None if (or_empty and v == "") or pattern.match(v) else wording,
+    )
+
+
+POSITIVE = Rule("> 0", lambda v, _: None if v > 0 else "must be greater than 0")
+
+
+def _length(low: int, high: int) -> Rule:
+    return Rule(
+        f"{low}-{high} characters",
+        lambda v, _: None if low <= len(v) <= high else f"must be {low}-{high} characters",
+    )
+
+
+def _per_mode(allowed_in: Callable[[Mode], tuple[str, ...]]) -> Rule:
+    """One of the values the database mode allows (its engines, its DNS routings)."""
+
+    def check(value: str, config: DrConfig) -> str | None:
+        allowed = allowed_in(DATABASE_MODES[config.database_mode])
+        if value in allowed:
+            return None
+        return f"must be one of {', '.join(allowed)} in database_mode {config.database_mode}"
+
+    shown = "; ".join(
+        f"{mode}: " + ", ".join(f"`{v}`" for v in allowed_in(m))
+        for mode, m in DATABASE_MODES.items()
+    )
+    return Rule(shown, check)
+
+
+@rule("1-40 lowercase letters, digits and single hyphens, starting with a letter")
 def _name_rule(value: str, _: DrConfig) -> str | None:
     if not _NAME.match(value) or len(value) > 40:
         return "must be 1-40 lowercase letters, digits and single hyphens, starting with a letter"
     return None
 
 
+@rule("as `project_name`, short enough that the longest derived name fits the AWS limits")
 def _fits_longest_name(value: str, config: DrConfig) -> str | None:
-    if _name_rule(value, config):
-        return _name_rule(value, config)
+    problem = _name_rule(value, config)
+    if problem:
+        return problem
     regions = tuple(
         r for r in (config.primary_region, config.secondary_region) if r in KNOWN_REGIONS
     ) or ("us-east-1",)
@@ -212,16 +312,30 @@ def _fits_longest_name(value: str, config: DrConfig) -> str | None:
     return None
 
 
+@rule("keys of 1-128 characters not starting with `aws:`, values of at most 256")
+def _tags(value: dict, _: DrConfig) -> str | None:
+    for key, val in value.items():
+        if not 1 <= len(key) <= 128 or len(val) > 256 or key.lower().startswith("aws:"):
+            return (
+                f"tag {key!r} must have a 1-128 character key not starting with aws: and a"
+                " value of at most 256"
+            )
+    return None
+
+
+@rule("a commercial AWS region such as `us-east-1`")
 def _region(value: str, _: DrConfig) -> str | None:
     return None if value in KNOWN_REGIONS else "must be an AWS region such as us-east-1"
 
 
+@rule("a commercial AWS region other than `primary_region`")
 def _secondary_region(value: str, config: DrConfig) -> str | None:
     if value == config.primary_region:
         return "must differ from primary_region"
     return _region(value, config)
 
 
+@rule("a private (RFC 1918) IPv4 network, /16 to /24")
 def _vpc_cidr(value: str, _: DrConfig) -> str | None:
     try:
         net = ipaddress.IPv4Network(value)
@@ -232,6 +346,7 @@ def _vpc_cidr(value: str, _: DrConfig) -> str | None:
     return None
 
 
+@rule("as `primary_vpc_cidr`, not overlapping it")
 def _secondary_cidr(value: str, config: DrConfig) -> str | None:
     problem = _vpc_cidr(value, config)
     if problem:
@@ -255,48 +370,39 @@ def client_cidr_problem(cidr: str) -> str | None:
     return None
 
 
+@rule("networks in CIDR notation, none wider than /8")
 def _client_cidrs(value: tuple, _: DrConfig) -> str | None:
     return next((problem for problem in map(client_cidr_problem, value) if problem), None)
 
 
-def _zone_ids(role: str) -> Callable[[tuple, DrConfig], str | None]:
+def _zone_ids(role: str) -> Rule:
     def check(value: tuple, config: DrConfig) -> str | None:
         return zone_ids_problem(value, getattr(config, f"{role}_region"), config.az_count)
 
-    return check
+    return Rule(f"`az_count` distinct availability-zone IDs of `{role}_region`", check)
 
 
+@rule("security group IDs (`sg-...`)")
 def _sg_ids(value: tuple, _: DrConfig) -> str | None:
     bad = [v for v in value if not _SG_ID.match(v)]
     return f"{bad[0]!r} is not a security group id (sg-...)" if bad else None
 
 
-def _engine(value: str, config: DrConfig) -> str | None:
-    engines = DATABASE_MODES[config.database_mode][0]
-    if value not in engines:
-        return f"must be one of {', '.join(engines)} in database_mode {config.database_mode}"
-    return None
-
-
+@rule("; ".join(f"{name}: {engine.version_rule}" for name, engine in ENGINES.items()))
 def _engine_version(value: str, config: DrConfig) -> str | None:
-    if config.engine == "postgres" and not _RDS_PG_VERSION.match(value):
-        return "must be an RDS PostgreSQL version 15 or later such as 15.12"
-    if config.engine == "aurora-postgresql" and not _PG_VERSION.match(value):
-        return "must be an Aurora PostgreSQL version such as 15.10 (major 11 or later)"
-    if config.engine == "aurora-mysql" and not _MYSQL_VERSION.match(value):
-        return "must be an Aurora MySQL 3 version such as 8.0.mysql_aurora.3.08.0"
-    return None
+    engine = ENGINES.get(config.engine)  # an unknown engine is reported by its own rule
+    if engine is None or engine.version.match(value):
+        return None
+    return f"must be {engine.version_rule}"
 
 
+@rule("; ".join(f"{mode}: {m.instance_class_rule}" for mode, m in DATABASE_MODES.items()))
 def _instance_class(value: str, config: DrConfig) -> str | None:
-    pattern, rule = (
-        (RDS_INSTANCE_CLASS, RDS_INSTANCE_CLASS_RULE)
-        if config.database_mode == "rds-replica"
-        else (AURORA_INSTANCE_CLASS, AURORA_INSTANCE_CLASS_RULE)
-    )
-    return None if pattern.match(value) else f"must be {rule}"
+    mode = DATABASE_MODES[config.database_mode]
+    return None if mode.instance_class.match(value) else f"must be {mode.instance_class_rule}"
 
 
+@rule("0, or `allocated_storage_gib`..65536")
 def _max_storage(value: int, config: DrConfig) -> str | None:
     if value == 0 or config.allocated_storage_gib <= value <= 65536:
         return None
@@ -306,37 +412,22 @@ def _max_storage(value: int, config: DrConfig) -> str | None:
     )
 
 
-def _between(low: int, high: int) -> Callable[[int, DrConfig], str | None]:
-    def check(value: int, _: DrConfig) -> str | None:
-        return None if low <= value <= high else f"must be {low}..{high}"
-
-    return check
-
-
-def _one_of(allowed: tuple) -> Callable[[Any, DrConfig], str | None]:
-    def check(value: Any, _: DrConfig) -> str | None:
-        return None if value in allowed else f"must be one of {', '.join(map(str, allowed))}"
-
-    return check
-
-
-def _positive(value: int, _: DrConfig) -> str | None:
-    return None if value > 0 else "must be greater than 0"
-
-
+@rule(
+    "1-63 letters, digits or underscores, starting with a letter; not "
+    + ", ".join(f"`{name}`" for name in _RESERVED_DB_NAMES)
+)
 def _db_ident(value: str, _: DrConfig) -> str | None:
-    if not _DB_IDENT.match(value) or value.lower() in (
-        "rdsadmin",
-        "postgres",
-        "template0",
-        "template1",
-    ):
+    if not _DB_IDENT.match(value) or value.lower() in _RESERVED_DB_NAMES:
         return (
             "must be 1-63 letters, digits or underscores, start with a letter, and not be reserved"
         )
     return None
 
 
+@rule(
+    "a Secrets Manager secret name, or the secret's ARN in `primary_region`; a name with "
+    "`generate_master_secret`"
+)
 def _secret(value: str, config: DrConfig) -> str | None:
     if config.generate_master_secret and value.startswith("arn:"):
         return "must be a name with generate_master_secret=true (the stack creates it)"
@@ -353,14 +444,13 @@ def _secret(value: str, config: DrConfig) -> str | None:
     return None if _SECRET_NAME.match(value) else "must be a Secrets Manager secret name or ARN"
 
 
-def _secret_key(role: str) -> Callable[[str, DrConfig], str | None]:
+def _secret_key(role: str) -> Rule:
+    other = (
+        "master_secret_replica_kms_key_arn" if role == "primary" else "master_secret_kms_key_arn"
+    )
+
     def check(value: str, config: DrConfig) -> str | None:
         region = getattr(config, f"{role}_region")
-        other = (
-            "master_secret_replica_kms_key_arn"
-            if role == "primary"
-            else "master_secret_kms_key_arn"
-        )
         if value and config.generate_master_secret:
             return (
                 "must be empty with generate_master_secret=true (the stack encrypts the "
@@ -375,27 +465,26 @@ def _secret_key(role: str) -> Callable[[str, DrConfig], str | None]:
             return f"must be a key in {role}_region {region}"
         return None
 
-    return check
-
-
-def _backup_window(value: str, _: DrConfig) -> str | None:
-    return (
-        None if _BACKUP_WINDOW.match(value) else "must be hh:mm-hh:mm in UTC, such as 03:00-04:00"
+    return Rule(
+        f"a KMS key ARN in `{role}_region`, set together with `{other}`; none with "
+        "`generate_master_secret`",
+        check,
     )
 
 
-def _zone(value: str, _: DrConfig) -> str | None:
-    return None if _ZONE.match(value) else "must be a lowercase DNS name such as db-dev.internal"
-
-
+@rule("`10`, `30` or a multiple of 60")
 def _alarm_period(value: int, _: DrConfig) -> str | None:
-    return (
-        None
-        if value in (10, 30) or (value >= 60 and value % 60 == 0)
-        else "must be 10, 30 or a multiple of 60"
-    )
+    if value in (10, 30) or (value >= 60 and value % 60 == 0):
+        return None
+    return "must be 10, 30 or a multiple of 60"
 
 
+@rule("0..86400")
+def _rto(value: int, _: DrConfig) -> str | None:
+    return None if 0 <= value <= 86400 else "must be 0 (no objective) or 1..86400"
+
+
+@rule(f"0, or {GLOBAL_DB_RPO_MINIMUM_SECONDS}..{_INT32_MAX} with `aurora-postgresql`")
 def _global_db_rpo(value: int, config: DrConfig) -> str | None:
     if value == 0:
         return None
@@ -403,205 +492,173 @@ def _global_db_rpo(value: int, config: DrConfig) -> str | None:
         return (
             f"must be 0: rds.global_db_rpo exists only for aurora-postgresql, not {config.engine}"
         )
-    if not GLOBAL_DB_RPO_MINIMUM_SECONDS <= value <= 2_147_483_647:
-        return f"must be 0 (not set) or {GLOBAL_DB_RPO_MINIMUM_SECONDS}..2147483647 seconds"
+    if not GLOBAL_DB_RPO_MINIMUM_SECONDS <= value <= _INT32_MAX:
+        return f"must be 0 (not set) or {GLOBAL_DB_RPO_MINIMUM_SECONDS}..{_INT32_MAX} seconds"
     return None
 
 
-def _email(value: str, _: DrConfig) -> str | None:
-    return None if value == "" or _EMAIL.match(value) else "must be an e-mail address or empty"
+# Defaults made from other settings at load time ----------------------------------------------
 
 
-def _bucket(value: str, _: DrConfig) -> str | None:
-    return None if value == "" or _BUCKET.match(value) else "must be an S3 bucket name or empty"
+@dataclass(frozen=True)
+class Derived:
+    """A default made at load time from the settings declared before it; ``shown`` is how
+    the README writes it."""
+
+    of: Callable[[DrConfig], Any]
+    shown: str
 
 
-def _loopback_url(value: str, _: DrConfig) -> str | None:
-    if value == "" or re.fullmatch(
-        r"http://(127\.\d{1,3}\.\d{1,3}\.\d{1,3}|localhost|\[::1\]):\d{1,5}", value
-    ):
-        return None
-    return "must be empty or a loopback URL such as http://127.0.0.1:5000"
+def template(text: str) -> Derived:
+    """A default built from other settings, named in braces: ``db-{environment_suffix}``."""
+    return Derived(
+        lambda c: text.format_map({f.name: getattr(c, f.name) for f in dataclasses.fields(c)}),
+        "`" + text.replace("{", "<").replace("}", ">") + "`",
+    )
 
 
-def _tags(value: dict, _: DrConfig) -> str | None:
-    for key, val in value.items():
-        if not 1 <= len(key) <= 128 or len(val) > 256 or key.lower().startswith("aws:"):
-            return (
-                f"tag {key!r} must have a 1-128 character key not starting with aws: and a"
-                " value of at most 256"
-            )
-    return None
-
-
-def _length(low: int, high: int) -> Callable[[str, DrConfig], str | None]:
-    def check(value: str, _: DrConfig) -> str | None:
-        return None if low <= len(value) <= high else f"must be {low}-{high} characters"
-
-    return check
-
-
-def _rto(value: int, _: DrConfig) -> str | None:
-    return None if 0 <= value <= 86400 else "must be 0 (no objective) or 1..86400"
-
-
-def _dns_routing(value: str, config: DrConfig) -> str | None:
-    allowed = DNS_ROUTINGS.get(config.database_mode, ())
-    if value in allowed:
-        return None
-    return f"must be one of {', '.join(allowed)} in database_mode {config.database_mode}"
+def per(setting: str, values: Mapping[str, Any]) -> Derived:
+    """A default chosen by another setting's value (the engine by the database mode)."""
+    return Derived(
+        lambda c: values.get(getattr(c, setting), ""),
+        "; ".join(f"{key}: `{value}`" for key, value in values.items()),
+    )
 
 
 def setting(
     default: Any,
-    rule: Callable[[Any, DrConfig], str | None] | None = None,
-    doc: str = "",
+    rule: Rule | None,
+    meaning: str,
     *,
-    default_text: str = "",
+    variable: str = "",
+    shown: str = "",
+    empty_means_none: bool = False,
 ) -> Any:
-    """A field of :class:`DrConfig`: its default, its rule (a function returning what is
-    allowed when the value is not, else None), what it means, and how the README shows a
-    default that is derived at load time (``default_text``)."""
-    metadata = {"rule": rule, "doc": doc, "default_text": default_text}
+    """One row of the settings table: the default (a :class:`Derived` one is made at load
+    time), the rule (checked in declaration order) and the meaning. ``variable`` when it is
+    not ``DR_<SETTING>``; ``shown``: how the README writes a default that a construct
+    resolves; ``empty_means_none``: a variable set but empty is accepted as none (for every
+    other setting it is an error: it is what a CI job exports when its variable is missing,
+    and reading it as unset would silently deploy the defaults)."""
+    metadata = {
+        "rule": rule,
+        "meaning": meaning,
+        "variable": variable,
+        "derived": default if isinstance(default, Derived) else None,
+        "shown": shown,
+        "empty_means_none": empty_means_none,
+    }
+    if isinstance(default, Derived):
+        default = ""
     if isinstance(default, type):  # dict: a fresh one per instance
         return field(default_factory=default, metadata=metadata)
     return field(default=default, metadata=metadata)
 
 
+def _profiles() -> str:
+    """What each profile forces, for the table."""
+    return "; ".join(
+        f"`{name}`: "
+        + ", ".join([f"`{k}={str(v).lower()}`" for k, v in forced.items()] + [f"{days}-day"])
+        + " key deletion windows"
+        for name, (forced, days) in PROFILES.items()
+    )
+
+
 @dataclass(frozen=True, kw_only=True)
 class DrConfig:
-    """Everything one environment of the deployment is built from. Each setting is declared
-    once: its default, its rule (checked in this order) and what it means, from which
-    validation and the README's configuration table (tools/settings_table.py) are made."""
+    """Everything one environment of the deployment is built from: the settings table."""
 
     profile: str = setting(
         "default",
-        _one_of(PROFILES),
-        "`default` is destroyable; `production` forces `deletion_protection=true`, "
-        "`skip_final_snapshot=false` and 30-day key deletion windows (a contradicting explicit "
-        "value is an error)",
+        one_of(tuple(PROFILES)),
+        f"{_profiles()}; an explicit value contradicting its profile is an error",
     )
-    project_name: str = setting(
-        "dbdr",
-        _name_rule,
-        "first part of every name; `Project` tag",
-    )
+    project_name: str = setting("dbdr", _name_rule, "first part of every name; `Project` tag")
     environment_suffix: str = setting(
         "dev",
         _fits_longest_name,
-        "lowercase letters, digits, single hyphens; short enough that the longest derived name "
-        "fits AWS limits",
+        "last part of every name; `Environment` tag",
+        variable="ENVIRONMENT_SUFFIX",
     )
-    cost_center: str = setting(
-        "platform",
-        _length(1, 256),
-        "`CostCenter` tag",
-    )
+    cost_center: str = setting("platform", _length(1, 256), "`CostCenter` tag")
     tags: dict = setting(
         dict,
         _tags,
         "extra tags on every resource (the required four win)",
+        empty_means_none=True,
     )
-    primary_region: str = setting(
-        "us-east-1",
-        _region,
-        "a commercial AWS region",
-    )
+    primary_region: str = setting("us-east-1", _region, "where the writer runs")
     secondary_region: str = setting(
-        "us-west-2",
-        _secondary_region,
-        "another region",
+        "us-west-2", _secondary_region, "where the replica waits to take over"
     )
-    primary_vpc_cidr: str = setting(
-        "10.10.0.0/16",
-        _vpc_cidr,
-        "private network, /16../24",
-    )
-    secondary_vpc_cidr: str = setting(
-        "10.20.0.0/16",
-        _secondary_cidr,
-        "private, must not overlap the primary",
-    )
-    az_count: int = setting(
-        3,
-        _between(2, 6),
-        "2..6 private subnets per region",
-    )
+    primary_vpc_cidr: str = setting("10.10.0.0/16", _vpc_cidr, "the primary region's VPC")
+    secondary_vpc_cidr: str = setting("10.20.0.0/16", _secondary_cidr, "the secondary region's VPC")
+    az_count: int = setting(3, between(2, 6), "private subnets per region, one per zone")
     primary_zone_ids: tuple = setting(
         (),
         _zone_ids("primary"),
-        "`az_count` availability-zone IDs of the primary region (`use1-az1`, ...): IDs name the"
-        " same physical zone in every account, zone names do not; Local and Wavelength Zones "
-        "are never chosen by default, and the plan stops, naming the region, when it has too "
-        "few zones",
-        default_text="the region's first `az_count` standard zones, by ID",
+        "pins the subnets to zones (`use1-az1`, ...): IDs name the same physical zone in every "
+        "account, zone names do not; Local and Wavelength Zones are never chosen by default, "
+        "and the plan stops, naming the region, when it has too few zones",
+        shown="the region's first `az_count` standard zones, by ID",
+        empty_means_none=True,
     )
     secondary_zone_ids: tuple = setting(
         (),
         _zone_ids("secondary"),
-        "zone IDs of the secondary region (`usw2-az1`, ...)",
-        default_text="likewise",
+        "likewise in the secondary region (`usw2-az1`, ...)",
+        shown="likewise",
+        empty_means_none=True,
     )
     allowed_cidrs: tuple = setting(
         (),
         _client_cidrs,
-        "networks admitted to the DB port; never wider than /8",
-        default_text="each VPC's own range",
+        "networks admitted to the DB port",
+        shown="each VPC's own range",
+        empty_means_none=True,
     )
     primary_client_security_group_ids: tuple = setting(
         (),
         _sg_ids,
-        "`sg-...` admitted in the primary region",
+        "clients admitted to the DB port in the primary region",
+        empty_means_none=True,
     )
     secondary_client_security_group_ids: tuple = setting(
         (),
         _sg_ids,
-        "`sg-...` admitted in the secondary region",
+        "clients admitted to the DB port in the secondary region",
+        empty_means_none=True,
     )
     database_mode: str = setting(
-        "aurora-global",
-        _one_of(tuple(DATABASE_MODES)),
-        "`aurora-global` (Aurora Global Database) or `rds-replica` (RDS PostgreSQL Multi-AZ "
-        "primary + cross-region read replica); see [Which mode should I "
+        AURORA_GLOBAL,
+        one_of(tuple(DATABASE_MODES)),
+        "Aurora Global Database, or an RDS PostgreSQL Multi-AZ primary with a cross-region "
+        "read replica; see [Which mode should I "
         "choose](docs/modes-and-failover.md#which-mode-should-i-choose)",
     )
     engine: str = setting(
-        "",
-        _engine,
-        "`aurora-postgresql` or `aurora-mysql` (aurora-global); `postgres` (rds-replica)",
-        default_text="mode's engine",
+        per("database_mode", {mode: m.engines[0] for mode, m in DATABASE_MODES.items()}),
+        _per_mode(lambda m: m.engines),
+        "the database engine",
     )
     engine_version: str = setting(
-        "",
+        per("engine", {name: engine.default_version for name, engine in ENGINES.items()}),
         _engine_version,
-        "one version for both regions; RDS PostgreSQL 15 or later",
-        default_text="`15.10` (Aurora MySQL: `8.0.mysql_aurora.3.08.0`; RDS: `15.12`)",
+        "one version for both regions",
     )
     instance_class: str = setting(
-        "db.r6g.large",
-        _instance_class,
-        "memory-optimized (`db.r*`/`db.x*`), as global databases require; rds-replica: r5 or "
-        "newer / x2, size `large` or bigger (smaller classes are rejected)",
+        "db.r6g.large", _instance_class, "every database instance, in both regions"
     )
     primary_instance_count: int = setting(
-        2,
-        _between(1, 15),
-        "aurora-global: 1..15 (writer + readers)",
+        2, between(1, 15), "aurora-global: instances of the primary cluster (writer + readers)"
     )
     secondary_instance_count: int = setting(
-        1,
-        _between(0, 15),
-        "aurora-global: 0..15; 0 is a headless secondary",
+        1, between(0, 15), "aurora-global: instances of the secondary cluster; 0 is headless"
     )
-    allocated_storage_gib: int = setting(
-        100,
-        _between(20, 65536),
-        "rds-replica: 20..65536 GiB of gp3 storage",
-    )
+    allocated_storage_gib: int = setting(100, between(20, 65536), "rds-replica: GiB of gp3 storage")
     max_allocated_storage_gib: int = setting(
-        500,
-        _max_storage,
-        "rds-replica: storage autoscaling ceiling, >= `allocated_storage_gib`; 0 turns growth off",
+        500, _max_storage, "rds-replica: storage autoscaling ceiling; 0 turns growth off"
     )
     replica_multi_az: bool = setting(
         True,
@@ -609,27 +666,18 @@ class DrConfig:
         "rds-replica: the replica is Multi-AZ too, so the promoted writer is as durable as the "
         "primary",
     )
-    database_name: str = setting(
-        "appdb",
-        _db_ident,
-        "created in the primary",
-    )
-    master_username: str = setting(
-        "dbadmin",
-        _db_ident,
-        "not a reserved name",
-    )
+    database_name: str = setting("appdb", _db_ident, "created in the primary")
+    master_username: str = setting("dbadmin", _db_ident, "the master user")
     master_secret: str = setting(
-        "",
+        template("{project_name}/{environment_suffix}/master-credentials"),
         _secret,
-        "existing secret name or ARN in the primary region, JSON with `username` and "
-        "`password`, replicated to the secondary region (see "
+        "an existing secret in the primary region, JSON with `username` and `password`, "
+        "replicated to the secondary region (see "
         "[Credentials](docs/modes-and-failover.md#credentials))",
-        default_text="`<project>/<suffix>/master-credentials`",
     )
     master_password_version: int = setting(
         1,
-        _positive,
+        POSITIVE,
         "raise to apply a rotated password (with `generate_master_secret`, a new password is "
         "generated and written to the secret and the database in one apply)",
     )
@@ -644,45 +692,32 @@ class DrConfig:
     master_secret_kms_key_arn: str = setting(
         "",
         _secret_key("primary"),
-        "existing secret only: ARN of the customer-managed key encrypting the secret in the "
-        "primary region; the primary canary gets `kms:Decrypt` on exactly this key, through "
-        "Secrets Manager",
-        default_text="none (AWS managed key)",
+        "existing secret only: the customer-managed key encrypting it in the primary region; "
+        "the primary canary gets `kms:Decrypt` on exactly this key, through Secrets Manager",
+        shown="none (AWS managed key)",
     )
     master_secret_replica_kms_key_arn: str = setting(
-        "",
-        _secret_key("secondary"),
-        "the key of the replica in the secondary region; set both or neither",
+        "", _secret_key("secondary"), "the key of the replica in the secondary region"
     )
-    backup_retention_days: int = setting(
-        7,
-        _between(1, 35),
-        "1..35",
-    )
+    backup_retention_days: int = setting(7, between(1, 35), "automated backups, in days")
     preferred_backup_window: str = setting(
         "03:00-04:00",
-        _backup_window,
-        "UTC",
+        matches(_BACKUP_WINDOW, "hh:mm-hh:mm in UTC, such as 03:00-04:00"),
+        "when automated backups run",
     )
-    deletion_protection: bool = setting(
-        False,
-        None,
-        "also turns off `force_destroy`",
-    )
+    deletion_protection: bool = setting(False, None, "also turns off `force_destroy`")
     skip_final_snapshot: bool = setting(
         True,
         None,
-        "`false` takes `dbdr-final-<region>-<suffix>`",
+        "`false` takes a final snapshot `<project_name>-final-<region code>-<environment_suffix>`",
     )
     monitoring_interval_seconds: int = setting(
-        60,
-        _one_of(MONITORING_INTERVALS),
-        "enhanced monitoring: 0, 1, 5, 10, 15, 30, 60",
+        60, one_of(MONITORING_INTERVALS), "enhanced monitoring; 0 turns it off"
     )
     log_retention_days: int = setting(
         365,
-        _one_of(LOG_RETENTION_DAYS),
-        "a CloudWatch Logs retention value",
+        one_of(LOG_RETENTION_DAYS),
+        "retention of every log group (database, flow logs, functions)",
     )
     legacy_tls_optional: bool = setting(
         False,
@@ -691,25 +726,19 @@ class DrConfig:
         "clients that cannot use it, and synth prints a warning",
     )
     dns_zone_name: str = setting(
-        "",
-        _zone,
-        "private zone",
-        default_text="`db-<suffix>.internal`",
+        template("db-{environment_suffix}.internal"),
+        matches(_ZONE, "a lowercase DNS name such as db-dev.internal"),
+        "the private zone, associated with both VPCs",
     )
-    dns_ttl_seconds: int = setting(
-        30,
-        _between(1, 60),
-        "1..60",
-    )
+    dns_ttl_seconds: int = setting(30, between(1, 60), "TTL of the writer and reader names")
     dns_routing: str = setting(
-        "",
-        _dns_routing,
-        "`global-endpoint` (aurora-global only: `writer.<zone>` is a CNAME to the Aurora global"
-        " writer endpoint, which Aurora moves itself; no DNS step), `failover` "
-        "(PRIMARY/SECONDARY records behind the health checks: Route 53's data plane moves them)"
-        " or `weighted` (100/0 records the orchestrator flips with `ChangeResourceRecordSets`, "
-        "a Route 53 control-plane call in us-east-1 only: the budget and the IAM policy say so)",
-        default_text="`global-endpoint` (rds-replica: `failover`)",
+        per("database_mode", {mode: m.dns_routings[0] for mode, m in DATABASE_MODES.items()}),
+        _per_mode(lambda m: m.dns_routings),
+        "`global-endpoint`: `writer.<zone>` is a CNAME to the Aurora global writer endpoint, "
+        "which Aurora moves itself (no DNS step); `failover`: PRIMARY/SECONDARY records behind "
+        "the health checks, moved by Route 53's data plane; `weighted`: 100/0 records the "
+        "orchestrator flips with `ChangeResourceRecordSets`, a Route 53 control-plane call in "
+        "us-east-1 only (the budget and the IAM policy say so)",
     )
     automatic_failover: bool = setting(
         True,
@@ -719,9 +748,9 @@ class DrConfig:
     )
     probe_interval_seconds: int = setting(
         CANARY_PROBE_INTERVAL_SECONDS,
-        _one_of(PROBE_INTERVALS),
-        "10, 20, 30 or 60: each canary run probes this often within its minute and the fast "
-        "alarms use it as their period; 60 costs least (see [Cost of "
+        one_of(PROBE_INTERVALS),
+        "each canary run probes this often within its minute and the fast alarms use it as "
+        "their period; 60 costs least (see [Cost of "
         "detection](docs/modes-and-failover.md#cost-of-detection)) and detects in minutes, "
         "not seconds",
     )
@@ -735,78 +764,46 @@ class DrConfig:
     )
     rpo_seconds: int = setting(
         60,
-        _between(1, 86400),
-        "1..86400; an unplanned failover that could lose more is refused unless forced",
+        between(1, 86400),
+        "an unplanned failover that could lose more is refused unless forced",
     )
     rto_seconds: int = setting(
         300,
         _rto,
-        "0 or 1..86400; the worst-case RTO of the [recovery "
-        "budget](docs/recovery-and-review.md#recovery-budget-at-synth) must not exceed it, "
-        "or synthesis stops; 0: no objective, the budget is only printed",
+        "the worst-case RTO of the [recovery budget](docs/recovery-budget.md) must not exceed "
+        "it, or synthesis stops; 0: no objective, the budget is only printed",
     )
     global_db_rpo_seconds: int = setting(
         0,
         _global_db_rpo,
-        "aurora-postgresql only: 20..2147483647; sets `rds.global_db_rpo` on both cluster "
-        "parameter groups, so primary commits pause while the secondary lags beyond it; must "
-        "not exceed `rpo_seconds`",
-        default_text="`0` (not set)",
+        "sets `rds.global_db_rpo` on both cluster parameter groups, so primary commits pause "
+        "while the secondary lags beyond it; the recovery budget requires it not to exceed "
+        "`rpo_seconds`",
+        shown="`0` (not set)",
     )
     replication_lag_threshold_ms: int = setting(
-        5000,
-        _positive,
-        "`AuroraGlobalDBReplicationLag` alarm",
+        5000, POSITIVE, "`AuroraGlobalDBReplicationLag` alarm"
     )
-    rpo_lag_threshold_ms: int = setting(
-        30000,
-        _positive,
-        "`AuroraGlobalDBRPOLag` alarm",
-    )
-    cpu_threshold_percent: int = setting(
-        80,
-        _between(1, 100),
-        "1..100",
-    )
-    freeable_memory_threshold_mib: int = setting(
-        256,
-        _positive,
-        "> 0",
-    )
+    rpo_lag_threshold_ms: int = setting(30000, POSITIVE, "`AuroraGlobalDBRPOLag` alarm")
+    cpu_threshold_percent: int = setting(80, between(1, 100), "`CPUUtilization` alarm")
+    freeable_memory_threshold_mib: int = setting(256, POSITIVE, "`FreeableMemory` alarm")
     free_local_storage_threshold_mib: int = setting(
-        5120,
-        _positive,
-        "> 0 (Aurora `FreeLocalStorage`)",
+        5120, POSITIVE, "Aurora `FreeLocalStorage` alarm"
     )
-    free_storage_threshold_mib: int = setting(
-        10240,
-        _positive,
-        "> 0 (RDS `FreeStorageSpace`)",
-    )
+    free_storage_threshold_mib: int = setting(10240, POSITIVE, "RDS `FreeStorageSpace` alarm")
     replica_lag_threshold_seconds: int = setting(
-        60,
-        _positive,
-        "> 0; rds-replica `ReplicaLag` alarm on the replica",
+        60, POSITIVE, "rds-replica: `ReplicaLag` alarm on the replica"
     )
-    connections_threshold: int = setting(
-        500,
-        _positive,
-        "> 0",
-    )
-    alarm_period_seconds: int = setting(
-        60,
-        _alarm_period,
-        "10, 30 or a multiple of 60",
-    )
+    connections_threshold: int = setting(500, POSITIVE, "`DatabaseConnections` alarm")
+    alarm_period_seconds: int = setting(60, _alarm_period, "period of the database alarms")
     alarm_evaluation_periods: int = setting(
-        3,
-        _between(1, 100),
-        "1..100",
+        3, between(1, 100), "breaching periods before a database alarm fires"
     )
     alert_email: str = setting(
         "",
-        _email,
-        "e-mail subscription on both topics",
+        matches(_EMAIL, "an e-mail address", or_empty=True),
+        "e-mail subscription on both alert topics",
+        empty_means_none=True,
     )
     vpc_peering: bool = setting(
         True,
@@ -822,8 +819,8 @@ class DrConfig:
     )
     backup_object_expiration_days: int = setting(
         30,
-        _between(1, 3650),
-        "1..3650; current and noncurrent backup objects expire after exactly this many days",
+        between(1, 3650),
+        "current and noncurrent backup objects expire after exactly this many days",
     )
     aws_backup: bool = setting(
         True,
@@ -832,14 +829,10 @@ class DrConfig:
         "database with a copy to the secondary vault",
     )
     aws_backup_retention_days: int = setting(
-        35,
-        _between(1, 36500),
-        "1..36500; recovery points in the primary vault",
+        35, between(1, 36500), "days recovery points stay in the primary vault"
     )
     aws_backup_copy_retention_days: int = setting(
-        35,
-        _between(1, 36500),
-        "1..36500; copies in the secondary vault",
+        35, between(1, 36500), "days copies stay in the secondary vault"
     )
     endpoint_parameters: bool = setting(
         True,
@@ -861,32 +854,22 @@ class DrConfig:
     )
     state_bucket: str = setting(
         "",
-        _bucket,
-        "S3 bucket for state",
-        default_text="none (local state `terraform.<suffix>.tfstate`)",
+        matches(_BUCKET, "an S3 bucket name", or_empty=True),
+        "S3 bucket of the Terraform state",
+        shown="none (local state `terraform.<environment_suffix>.tfstate`)",
     )
     state_key: str = setting(
-        "",
+        template("{project_name}/{environment_suffix}/terraform.tfstate"),
         None,
         "key of the state object in `state_bucket`",
-        default_text="`<project>/<suffix>/terraform.tfstate`",
     )
-    state_region: str = setting(
-        "",
-        _region,
-        "region of `state_bucket`",
-        default_text="the primary region",
-    )
-    state_lock: bool = setting(
-        True,
-        None,
-        "S3-native lock file (`use_lockfile`)",
-    )
+    state_region: str = setting(template("{primary_region}"), _region, "region of `state_bucket`")
+    state_lock: bool = setting(True, None, "S3-native lock file (`use_lockfile`)")
     emulator_endpoint: str = setting(
         "",
-        _loopback_url,
-        "offline deploys only: a loopback URL every provider endpoint points at, with test "
-        "credentials (set by `./run e2e`; changes nothing else)",
+        matches(_LOOPBACK_URL, "a loopback URL such as http://127.0.0.1:5000", or_empty=True),
+        "offline deploys only: every provider endpoint points at it, with test credentials "
+        "(set by `./run e2e`; changes nothing else)",
     )
 
     # Derived values -------------------------------------------------------------------
@@ -896,7 +879,7 @@ class DrConfig:
 
     @property
     def port(self) -> int:
-        return ENGINES[self.engine][1]
+        return ENGINES[self.engine].port
 
     @property
     def parameter_family(self) -> str:
@@ -909,7 +892,7 @@ class DrConfig:
 
     @property
     def tls_parameter(self) -> tuple[str, str]:
-        name, enforced = ENGINES[self.engine][2]
+        name, enforced = ENGINES[self.engine].tls_parameter
         if self.legacy_tls_optional:
             return name, {"1": "0", "ON": "OFF"}[enforced]
         return name, enforced
@@ -925,11 +908,11 @@ class DrConfig:
 
     @property
     def key_deletion_window_days(self) -> int:
-        return 30 if self.profile == "production" else 7
+        return PROFILES[self.profile][1]
 
     @property
     def log_exports(self) -> tuple[str, ...]:
-        return ENGINES[self.engine][3]
+        return ENGINES[self.engine].log_exports
 
     @property
     def required_tags(self) -> dict[str, str]:
@@ -943,8 +926,12 @@ class DrConfig:
         )
 
 
+SETTINGS: dict[str, dataclasses.Field] = {f.name: f for f in dataclasses.fields(DrConfig)}
+
+
 def env_var(setting: str) -> str:
-    return "ENVIRONMENT_SUFFIX" if setting == "environment_suffix" else f"DR_{setting.upper()}"
+    """The environment variable that sets ``setting``."""
+    return SETTINGS[setting].metadata["variable"] or f"DR_{setting.upper()}"
 
 
 # Parsing ----------------------------------------------------------------------------------
@@ -1002,29 +989,33 @@ def _parse(setting: str, kind: type, raw: Any, source: str) -> Any:
     return raw.strip()
 
 
+def value_type(setting: str) -> type:
+    """The type a setting's value is parsed into."""
+    annotation = SETTINGS[setting].type
+    name = annotation if isinstance(annotation, str) else annotation.__name__
+    return {"str": str, "int": int, "bool": bool, "tuple": tuple, "dict": dict}[name]
+
+
+def _reject_unknown(environ: Mapping[str, str], context: Mapping[str, Any]) -> None:
+    """A misspelt setting is an error, not a silently ignored default."""
+    unknown = "is not a setting (see README.md, Configuration)"
+    for key in context:
+        if re.fullmatch(r"[a-z0-9_]+", key) and key not in SETTINGS:
+            raise ConfigError(key, context[key], unknown, "cdktf.json context")
+    variables = {env_var(name) for name in SETTINGS} | TOOL_VARIABLES
+    for key in environ:
+        if key.startswith("DR_") and key not in variables:
+            name = key[3:].lower()
+            allowed = f"is read from {env_var(name)}" if name in SETTINGS else unknown
+            raise ConfigError(name, environ[key], allowed, key)
+
+
 def load_config(environ: Mapping[str, str], context: Mapping[str, Any]) -> DrConfig:
     """Merge environment, context and defaults, then validate. Raises ConfigError."""
-    fields = {f.name: f for f in dataclasses.fields(DrConfig)}
-    kinds = {name: _kind(f) for name, f in fields.items()}
-    for key in context:
-        if re.fullmatch(r"[a-z0-9_]+", key) and key not in fields:
-            raise ConfigError(
-                key,
-                context[key],
-                "is not a setting (see README.md, Configuration)",
-                "cdktf.json context",
-            )
-    for key in environ:
-        if key.startswith("DR_") and key not in TOOL_VARIABLES and key[3:].lower() not in fields:
-            raise ConfigError(
-                key[3:].lower(),
-                environ[key],
-                "is not a setting (see README.md, Configuration)",
-                key,
-            )
+    _reject_unknown(environ, context)
     values: dict[str, Any] = {}
     sources: dict[str, str] = {}
-    for name in fields:
+    for name, declared in SETTINGS.items():
         var = env_var(name)
         if var in environ:
             raw, source = environ[var], var
@@ -1032,7 +1023,8 @@ def load_config(environ: Mapping[str, str], context: Mapping[str, Any]) -> DrCon
             raw, source = context[name], "cdktf.json context"
         else:
             continue
-        if isinstance(raw, str) and raw.strip() == "" and name not in EMPTY_MEANS_NONE:
+        empty = isinstance(raw, str) and raw.strip() == ""
+        if empty and not declared.metadata["empty_means_none"]:
             where = f"unset {var}" if source == var else f"remove {name} from {source}"
             raise ConfigError(
                 name,
@@ -1040,64 +1032,48 @@ def load_config(environ: Mapping[str, str], context: Mapping[str, Any]) -> DrCon
                 f"is set but empty: give it a value, or {where} to use the default",
                 source,
             )
-        values[name] = _parse(name, kinds[name], raw, source)
+        values[name] = _parse(name, value_type(name), raw, source)
         sources[name] = source
-    if values.get("profile") == "production":
-        for setting, required in PRODUCTION.items():
-            if setting in values and values[setting] != required:
-                raise ConfigError(
-                    setting,
-                    values[setting],
-                    f"must be {str(required).lower()} in the production profile",
-                    sources[setting],
-                )
-            values[setting] = required
-    config = DrConfig(**values)
-    config = _apply_derived_defaults(config)
+    for name, required in PROFILES.get(values.get("profile", ""), ({}, 0))[0].items():
+        if name in values and values[name] != required:
+            raise ConfigError(
+                name,
+                values[name],
+                f"must be {str(required).lower()} in the {values['profile']} profile",
+                sources[name],
+            )
+        values[name] = required
+    config = _with_derived_defaults(DrConfig(**values))
     validate(config, sources)
     return config
 
 
-def _kind(f: dataclasses.Field) -> type:
-    annotation = f.type if isinstance(f.type, str) else f.type.__name__
-    return {"str": str, "int": int, "bool": bool, "tuple": tuple, "dict": dict}[annotation]
-
-
-def _apply_derived_defaults(config: DrConfig) -> DrConfig:
-    suffix, project = config.environment_suffix, config.project_name
-    _, mode_engine, mode_routing = DATABASE_MODES.get(config.database_mode, ((), "", ""))
-    if config.engine == "" and mode_engine:
-        config = dataclasses.replace(config, engine=mode_engine)
-    derived = {
-        "engine_version": ENGINES.get(config.engine, ("",))[0],
-        "dns_routing": mode_routing,
-        "master_secret": f"{project}/{suffix}/master-credentials",
-        "dns_zone_name": f"db-{suffix}.internal",
-        "state_key": f"{project}/{suffix}/terraform.tfstate",
-        "state_region": config.primary_region,
-    }
-    return dataclasses.replace(
-        config, **{k: v for k, v in derived.items() if getattr(config, k) == ""}
-    )
+def _with_derived_defaults(config: DrConfig) -> DrConfig:
+    """Fill each unset derived setting in declaration order, so a default may build on the
+    ones before it (the engine version on the engine, the engine on the mode)."""
+    for name, declared in SETTINGS.items():
+        derived = declared.metadata["derived"]
+        if derived and getattr(config, name) == "":
+            config = dataclasses.replace(config, **{name: derived.of(config)})
+    return config
 
 
 # Validation -------------------------------------------------------------------------------
+
+# Each setting's rule, in declaration order.
+_CHECKS: list[tuple[str, Rule]] = [
+    (name, f.metadata["rule"]) for name, f in SETTINGS.items() if f.metadata["rule"]
+]
 
 
 def validate(config: DrConfig, sources: Mapping[str, str] | None = None) -> None:
     """Raise ConfigError for the first invalid setting, in declaration order."""
     sources = sources or {}
-    for setting, check in _CHECKS:
-        value = getattr(config, setting)
+    for name, check in _CHECKS:
+        value = getattr(config, name)
         allowed = check(value, config)
         if allowed:
-            raise ConfigError(setting, value, allowed, sources.get(setting, ""))
-
-
-# Each setting's rule, in declaration order.
-_CHECKS: list[tuple[str, Callable[[Any, DrConfig], str | None]]] = [
-    (f.name, f.metadata["rule"]) for f in dataclasses.fields(DrConfig) if f.metadata["rule"]
-]
+            raise ConfigError(name, value, allowed, sources.get(name, ""))
 
 
 def zone_id_prefix(region: str) -> str:
@@ -1108,7 +1084,8 @@ def zone_id_prefix(region: str) -> str:
 
 
 def zone_ids_problem(zone_ids: tuple[str, ...], region: str, az_count: int) -> str | None:
-    """Why ``zone_ids`` cannot place ``az_count`` subnets in ``region``, or None."""
+    """Why ``zone_ids`` cannot place ``az_count`` subnets in ``region``, or None (the one
+    rule, used by the configuration and by RegionalVpc)."""
     if not zone_ids:
         return None
     if len(zone_ids) != az_count:

@@ -141,17 +141,6 @@ def test_unknown_context_key_is_rejected_but_cdktf_feature_flags_pass():
     assert load_config({}, {"excludeStackIdFromLogicalIds": "true"}).engine == "aurora-postgresql"
 
 
-def test_readme_documents_every_setting_with_its_default():
-    import dataclasses
-
-    from support import ROOT
-
-    readme = (ROOT / "README.md").read_text()
-    table = readme.split("## Configuration", 1)[1].split("## Deploying", 1)[0]
-    missing = [f.name for f in dataclasses.fields(DrConfig) if f"| `{f.name}`" not in table]
-    assert missing == []
-
-
 def test_production_profile_turns_protection_and_final_snapshots_on():
     config = load_config({"DR_PROFILE": "production"}, {})
     assert (config.deletion_protection, config.skip_final_snapshot) == (True, False)

@@ -172,4 +172,5 @@ BAD = [
     ({"DR_LEGACY_TLS_OPTIONAL": "sometimes"}, "legacy_tls_optional", "true or false"),
     ({"DR_EMULATOR_ENDPOINT": "http://10.0.0.5:4566"}, "emulator_endpoint", "loopback"),
     ({"DR_BACKUP_RETENTON_DAYS": "7"}, "backup_retenton_days", "not a setting"),
+    ({"DR_ENVIRONMENT_SUFFIX": "prod"}, "environment_suffix", "is read from ENVIRONMENT_SUFFIX"),
 ]

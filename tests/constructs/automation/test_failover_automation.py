@@ -14,6 +14,7 @@ from constructs_lib.dns.failover_dns import DnsRegion, FailoverDns, FailoverDnsP
 from constructs_lib.monitoring.lag_alarms import LagAlarms, LagAlarmsProps
 from support.helpers import (
     NAMER,
+    assert_only,
     assert_resource,
     canary,
     global_database,
@@ -114,6 +115,7 @@ def test_one_orchestrator_per_region_promoting_its_own_region(doc):
             "aws_lambda_function",
             {
                 "provider": f"aws.{role}",
+                "handler": "dr_lambdas.orchestrator.handler.lambda_handler",
                 "timeout": 300,
                 "environment": {"variables": variables},
             },
@@ -147,21 +149,27 @@ def test_only_the_secondary_copy_is_triggered_by_schedule_and_the_primary_down_a
         r for r in resources(doc, "aws_cloudwatch_event_rule").values() if "watchdog" in r["name"]
     ]
     assert [r["provider"] for r in rules] == ["aws.secondary"]
-    (composite,) = resources(doc, "aws_cloudwatch_composite_alarm").values()
-    assert composite["provider"] == "aws.primary"
+    composite = assert_only(doc, "aws_cloudwatch_composite_alarm", {"provider": "aws.primary"})
     assert composite["alarm_rule"].count("ALARM(") == 2 and " OR " in composite["alarm_rule"]
     (subscription,) = [
         s
         for s in resources(doc, "aws_sns_topic_subscription").values()
         if s["protocol"] == "lambda"
     ]
-    assert subscription["provider"] == "aws.primary"  # the topic's region
     orchestrator = [
         n
         for n, f in resources(doc, "aws_lambda_function").items()
         if f["provider"] == "aws.secondary" and "orchestrator" in f["function_name"]
     ][0]
-    assert subscription["endpoint"] == f"${{aws_lambda_function.{orchestrator}.arn}}"
+    assert_resource(
+        doc,
+        "aws_sns_topic_subscription",
+        {
+            "protocol": "lambda",
+            "provider": "aws.primary",  # the topic's region
+            "endpoint": f"${{aws_lambda_function.{orchestrator}.arn}}",
+        },
+    )
     assert "NewStateValue" in subscription["filter_policy"]
 
 

@@ -19,6 +19,7 @@ from support.helpers import (
     PRIMARY,
     SECONDARY,
     Synthesized,
+    assert_only,
     assert_resource,
     new_stack,
     only,
@@ -110,11 +111,16 @@ def _depends_on(body: dict, rtype: str, doc: dict, role: str) -> bool:
 
 def test_each_region_gets_its_named_force_destroy_bucket_through_its_own_provider(doc):
     buckets = _by_role(doc, "aws_s3_bucket")
-    assert {role: body["bucket"] for role, (_, body) in buckets.items()} == {
-        "primary": "dbdr-backups-use1-test",
-        "secondary": "dbdr-backups-usw2-test",
-    }
-    assert all(body["force_destroy"] is True for _, body in buckets.values())
+    for role, code in (("primary", "use1"), ("secondary", "usw2")):
+        assert_resource(
+            doc,
+            "aws_s3_bucket",
+            {
+                "provider": f"aws.{role}",
+                "bucket": f"dbdr-backups-{code}-test",
+                "force_destroy": True,
+            },
+        )
     assert all("acl" not in body and "tags" not in body for _, body in buckets.values())
 
 
@@ -130,42 +136,53 @@ def test_each_region_gets_its_named_force_destroy_bucket_through_its_own_provide
     ],
 )
 def test_every_bucket_setting_targets_the_bucket_of_its_own_region(doc, rtype):
-    for role, (_, body) in _by_role(doc, rtype).items():
-        assert body["bucket"] == _bucket_ref(doc, role, "id")
+    for role in _by_role(doc, rtype):
+        assert_resource(
+            doc, rtype, {"provider": f"aws.{role}", "bucket": _bucket_ref(doc, role, "id")}
+        )
 
 
 def test_versioning_is_enabled_in_both_regions(doc):
+    # the whole block: no mfa_delete, which the matchers could not exclude
     for _, body in _by_role(doc, "aws_s3_bucket_versioning").values():
         assert body["versioning_configuration"] == {"status": "Enabled"}
 
 
 def test_default_encryption_is_the_regional_key_with_a_bucket_key(doc):
-    encryption = _by_role(doc, "aws_s3_bucket_server_side_encryption_configuration")
-    for role, (_, body) in encryption.items():
-        assert body["rule"] == [
-            {
-                "apply_server_side_encryption_by_default": {
-                    "sse_algorithm": "aws:kms",
-                    "kms_master_key_id": _key_arn(doc, role),
-                },
-                "bucket_key_enabled": True,
-            }
-        ]
+    for role in _by_role(doc, "aws_s3_bucket_server_side_encryption_configuration"):
+        # every argument of the rule block at each level: matched exactly
+        rule = {
+            "apply_server_side_encryption_by_default": {
+                "sse_algorithm": "aws:kms",
+                "kms_master_key_id": _key_arn(doc, role),
+            },
+            "bucket_key_enabled": True,
+        }
+        assert_resource(
+            doc,
+            "aws_s3_bucket_server_side_encryption_configuration",
+            {"provider": f"aws.{role}", "rule": [rule]},
+        )
 
 
 def test_public_access_is_blocked_and_acls_are_disabled(doc):
-    for _, body in _by_role(doc, "aws_s3_bucket_public_access_block").values():
-        assert all(
-            body[flag] is True
-            for flag in (
-                "block_public_acls",
-                "block_public_policy",
-                "ignore_public_acls",
-                "restrict_public_buckets",
-            )
+    flags = {
+        "block_public_acls": True,
+        "block_public_policy": True,
+        "ignore_public_acls": True,
+        "restrict_public_buckets": True,
+    }
+    for role in _by_role(doc, "aws_s3_bucket_public_access_block"):
+        assert_resource(
+            doc, "aws_s3_bucket_public_access_block", {"provider": f"aws.{role}", **flags}
         )
-    for _, body in _by_role(doc, "aws_s3_bucket_ownership_controls").values():
-        assert body["rule"] == {"object_ownership": "BucketOwnerEnforced"}
+    for role in _by_role(doc, "aws_s3_bucket_ownership_controls"):
+        assert_resource(
+            doc,
+            "aws_s3_bucket_ownership_controls",
+            # the rule's only argument: matched exactly
+            {"provider": f"aws.{role}", "rule": {"object_ownership": "BucketOwnerEnforced"}},
+        )
 
 
 def test_bucket_policy_denies_every_request_that_is_not_tls(doc):
@@ -206,7 +223,7 @@ def test_lifecycle_expires_current_and_noncurrent_versions_after_exactly_30_days
 
 def test_replication_runs_from_the_primary_after_both_buckets_are_versioned(doc):
     role_name = next(iter(resources(doc, "aws_iam_role")))
-    assert_resource(
+    replication = assert_only(
         doc,
         "aws_s3_bucket_replication_configuration",
         {
@@ -215,7 +232,6 @@ def test_replication_runs_from_the_primary_after_both_buckets_are_versioned(doc)
             "role": _ref("aws_iam_role", role_name, "arn"),
         },
     )
-    replication = only(doc, "aws_s3_bucket_replication_configuration")
     assert _depends_on(replication, "aws_s3_bucket_versioning", doc, "primary")
     assert _depends_on(replication, "aws_s3_bucket_versioning", doc, "secondary")
     policy_name = next(iter(resources(doc, "aws_iam_role_policy")))
@@ -241,8 +257,9 @@ def test_replication_rule_uses_rtc_15_minutes_metrics_and_the_secondary_key(doc)
 
 
 def test_only_s3_of_this_account_can_assume_the_replication_role(doc):
-    role = only(doc, "aws_iam_role")
-    assert (role["name"], role["provider"]) == ("dbdr-backup-replication-test", "aws.primary")
+    role = assert_only(
+        doc, "aws_iam_role", {"name": "dbdr-backup-replication-test", "provider": "aws.primary"}
+    )
     account = next(iter(doc["data"]["aws_caller_identity"]))
     assert json.loads(role["assume_role_policy"])["Statement"] == [
         {
@@ -260,10 +277,16 @@ def test_only_s3_of_this_account_can_assume_the_replication_role(doc):
 
 
 def test_replication_policy_grants_exactly_the_replication_actions_on_these_buckets_and_keys(doc):
-    policy = only(doc, "aws_iam_role_policy")
     role_name = next(iter(resources(doc, "aws_iam_role")))
-    assert policy["role"] == _ref("aws_iam_role", role_name, "id")
-    assert (policy["name"], policy["provider"]) == ("dbdr-backup-replication-test", "aws.primary")
+    policy = assert_only(
+        doc,
+        "aws_iam_role_policy",
+        {
+            "role": _ref("aws_iam_role", role_name, "id"),
+            "name": "dbdr-backup-replication-test",
+            "provider": "aws.primary",
+        },
+    )
     source, destination = (_bucket_ref(doc, r, "arn") for r in ROLES)
 
     def through_s3(region, bucket):
@@ -353,8 +376,9 @@ def test_terraform_validates_it_without_warnings(synthesized, tmp_path):
 def test_expiration_days_and_force_destroy_follow_the_props():
     t, _ = _stack(expiration_days=365, force_destroy=False)
     doc = t.synth()
-    for _, body in _by_role(doc, "aws_s3_bucket").values():
-        assert body["force_destroy"] is False
+    for role in _by_role(doc, "aws_s3_bucket"):
+        assert_resource(doc, "aws_s3_bucket", {"provider": f"aws.{role}", "force_destroy": False})
+    # whole blocks: a date or delete-marker flag beside the days would be wrong
     for _, body in _by_role(doc, "aws_s3_bucket_lifecycle_configuration").values():
         (rule,) = body["rule"]
         assert rule["expiration"] == [{"days": 365}]

@@ -10,10 +10,11 @@ from constructs_lib.naming import Namer
 from constructs_lib.security.regional_key import KeyedRegion
 from support.helpers import (
     NAMER,
+    assert_no_resource,
+    assert_only,
     assert_resource,
     global_database,
     new_stack,
-    only,
     rds_database,
     regional_base,
     resources,
@@ -76,25 +77,37 @@ def _vaults(doc):
 
 
 def test_one_destroyable_vault_per_region_encrypted_with_that_regions_key(aurora_doc):
-    vaults = _vaults(aurora_doc)
-    assert set(vaults) == {"aws.primary", "aws.secondary"}
+    assert set(_vaults(aurora_doc)) == {"aws.primary", "aws.secondary"}
     for provider, code in (("aws.primary", "use1"), ("aws.secondary", "usw2")):
-        vault = vaults[provider]
-        assert vault["name"] == f"dbdr-vault-{code}-test"
-        assert vault["kms_key_arn"] == _ref(aurora_doc, "aws_kms_key", provider, "arn")
-        assert vault["force_destroy"] is True
+        assert_resource(
+            aurora_doc,
+            "aws_backup_vault",
+            {
+                "provider": provider,
+                "name": f"dbdr-vault-{code}-test",
+                "kms_key_arn": _ref(aurora_doc, "aws_kms_key", provider, "arn"),
+                "force_destroy": True,
+            },
+        )
 
 
 def test_daily_rule_keeps_the_backup_in_the_primary_vault_and_copies_it_to_the_secondary(
     aurora_doc,
 ):
-    plan = only(aurora_doc, "aws_backup_plan")
-    assert (plan["provider"], plan["name"]) == ("aws.primary", "dbdr-backup-plan-test")
+    daily = {
+        "rule_name": "daily",
+        "target_vault_name": _ref(aurora_doc, "aws_backup_vault", "aws.primary", "name"),
+        "schedule": "cron(0 5 * * ? *)",
+        "start_window": 60,
+        "completion_window": 180,
+    }
+    plan = assert_only(
+        aurora_doc,
+        "aws_backup_plan",
+        {"provider": "aws.primary", "name": "dbdr-backup-plan-test", "rule": [daily]},
+    )
+    # whole lifecycle blocks: no cold storage or archive beside the deletion
     [rule] = plan["rule"]
-    assert rule["rule_name"] == "daily"
-    assert rule["target_vault_name"] == _ref(aurora_doc, "aws_backup_vault", "aws.primary", "name")
-    assert rule["schedule"] == "cron(0 5 * * ? *)"
-    assert (rule["start_window"], rule["completion_window"]) == (60, 180)
     assert rule["lifecycle"] == {"delete_after": 35}
     assert rule["copy_action"] == [
         {
@@ -106,7 +119,9 @@ def test_daily_rule_keeps_the_backup_in_the_primary_vault_and_copies_it_to_the_s
 
 def test_role_is_assumable_by_aws_backup_of_this_account_only_with_the_managed_policies(aurora_doc):
     name, role = _backup_role(aurora_doc)
-    assert role["provider"] == "aws.primary"
+    assert_resource(
+        aurora_doc, "aws_iam_role", {"name": "dbdr-backup-test", "provider": "aws.primary"}
+    )
     [statement] = json.loads(role["assume_role_policy"])["Statement"]
     assert statement["Principal"] == {"Service": "backup.amazonaws.com"}
     assert statement["Action"] == "sts:AssumeRole"
@@ -115,23 +130,28 @@ def test_role_is_assumable_by_aws_backup_of_this_account_only_with_the_managed_p
             "aws:SourceAccount": _data_ref(aurora_doc, "aws_caller_identity", "account_id")
         }
     }
-    attachments = _attachments(aurora_doc, name)
+    assert len(_attachments(aurora_doc, name)) == 2
     partition = _data_ref(aurora_doc, "aws_partition", "partition")
-    assert sorted(a["policy_arn"] for a in attachments.values()) == [
-        f"arn:{partition}:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForBackup",
-        f"arn:{partition}:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForRestores",
-    ]
-    assert {a["provider"] for a in attachments.values()} == {"aws.primary"}
-    assert not [
-        p
-        for p in resources(aurora_doc, "aws_iam_role_policy").values()
-        if p["role"] == f"${{aws_iam_role.{name}.id}}"
-    ]  # nothing inline
+    for policy in ("Backup", "Restores"):
+        assert_resource(
+            aurora_doc,
+            "aws_iam_role_policy_attachment",
+            {
+                "provider": "aws.primary",
+                "role": f"${{aws_iam_role.{name}.name}}",
+                "policy_arn": (
+                    f"arn:{partition}:iam::aws:policy/service-role/"
+                    f"AWSBackupServiceRolePolicyFor{policy}"
+                ),
+            },
+        )
+    # nothing inline
+    assert_no_resource(aurora_doc, "aws_iam_role_policy", {"role": f"${{aws_iam_role.{name}.id}}"})
 
 
 def test_selection_assigns_the_primary_aurora_cluster_after_the_role_has_its_policies(aurora_doc):
     role, _ = _backup_role(aurora_doc)
-    assert_resource(
+    selection = assert_only(
         aurora_doc,
         "aws_backup_selection",
         {
@@ -139,23 +159,27 @@ def test_selection_assigns_the_primary_aurora_cluster_after_the_role_has_its_pol
             "name": "dbdr-backup-plan-test",  # unique within the plan, suffixed
             "plan_id": _ref(aurora_doc, "aws_backup_plan", "aws.primary", "id"),
             "iam_role_arn": f"${{aws_iam_role.{role}.arn}}",
+            "resources": [_ref(aurora_doc, "aws_rds_cluster", "aws.primary", "arn")],
         },
     )
-    selection = only(aurora_doc, "aws_backup_selection")
-    assert selection["resources"] == [_ref(aurora_doc, "aws_rds_cluster", "aws.primary", "arn")]
     assert sorted(selection["depends_on"]) == sorted(
         f"aws_iam_role_policy_attachment.{name}" for name in _attachments(aurora_doc, role)
     )
 
 
 def test_rds_instance_is_selected_with_the_overridden_retentions_schedule_and_protection(rds_doc):
-    selection = only(rds_doc, "aws_backup_selection")
-    assert selection["resources"] == [_ref(rds_doc, "aws_db_instance", "aws.primary", "arn")]
-    [rule] = only(rds_doc, "aws_backup_plan")["rule"]
-    assert rule["schedule"] == "cron(30 6 ? * SUN *)"
+    assert_only(
+        rds_doc,
+        "aws_backup_selection",
+        {"resources": [_ref(rds_doc, "aws_db_instance", "aws.primary", "arn")]},
+    )
+    plan = assert_only(rds_doc, "aws_backup_plan", {"rule": [{"schedule": "cron(30 6 ? * SUN *)"}]})
+    [rule] = plan["rule"]
     assert rule["lifecycle"] == {"delete_after": 7}
     assert [c["lifecycle"] for c in rule["copy_action"]] == [{"delete_after": 90}]
-    assert {v["force_destroy"] for v in _vaults(rds_doc).values()} == {False}
+    assert set(_vaults(rds_doc)) == {"aws.primary", "aws.secondary"}
+    for provider in _vaults(rds_doc):
+        assert_resource(rds_doc, "aws_backup_vault", {"provider": provider, "force_destroy": False})
 
 
 def _backup_role(doc):

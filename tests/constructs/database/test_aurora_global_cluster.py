@@ -8,10 +8,10 @@ import pytest
 
 from constructs_lib.database.aurora_regional_cluster import MEMBERSHIP_DRIFT
 from support.helpers import (
+    assert_only,
     assert_resource,
     global_database,
     new_stack,
-    only,
     postgres_settings,
     regional_base,
     resources,
@@ -38,7 +38,7 @@ def default_doc():
 
 
 def test_global_cluster_is_encrypted_destroyable_and_free_of_force_new_database_name(default_doc):
-    assert_resource(
+    g = assert_only(
         default_doc,
         "aws_rds_global_cluster",
         {
@@ -49,33 +49,33 @@ def test_global_cluster_is_encrypted_destroyable_and_free_of_force_new_database_
             "deletion_protection": False,
         },
     )
-    g = only(default_doc, "aws_rds_global_cluster")
     assert "database_name" not in g and "source_db_cluster_identifier" not in g
 
 
 def test_each_member_uses_its_own_regions_key_subnets_and_security_group(default_doc):
     primary, secondary = _clusters(default_doc)
-    for cluster, role in ((primary, "primary"), (secondary, "secondary")):
-        assert cluster["storage_encrypted"] is True
-        assert (
-            cluster["kms_key_id"] == f"${{aws_kms_key.{role}Key_{_suffix(default_doc, role)}.arn}}"
+    for cluster, role, code in ((primary, "primary", "use1"), (secondary, "secondary", "usw2")):
+        assert_resource(
+            default_doc,
+            "aws_rds_cluster",
+            {
+                "provider": f"aws.{role}",
+                "cluster_identifier": f"dbdr-cluster-{code}-test",
+                "storage_encrypted": True,
+                "kms_key_id": f"${{aws_kms_key.{role}Key_{_suffix(default_doc, role)}.arn}}",
+                "lifecycle": {"ignore_changes": MEMBERSHIP_DRIFT},
+                "copy_tags_to_snapshot": True,
+                "backup_retention_period": 7,
+                "skip_final_snapshot": True,
+                "deletion_protection": False,
+                "enabled_cloudwatch_logs_exports": ["postgresql"],
+            },
         )
         assert (
             "Vpc_SubnetGroup" in cluster["db_subnet_group_name"]
             and role in cluster["db_subnet_group_name"]
         )
         assert cluster["global_cluster_identifier"].startswith("${aws_rds_global_cluster.")
-        assert cluster["lifecycle"]["ignore_changes"] == MEMBERSHIP_DRIFT
-        assert cluster["copy_tags_to_snapshot"] is True
-        assert cluster["backup_retention_period"] == 7
-        assert cluster["skip_final_snapshot"] is True and cluster["deletion_protection"] is False
-        assert cluster["enabled_cloudwatch_logs_exports"] == ["postgresql"]
-    for provider, region in (("aws.primary", "use1"), ("aws.secondary", "usw2")):
-        assert_resource(
-            default_doc,
-            "aws_rds_cluster",
-            {"provider": provider, "cluster_identifier": f"dbdr-cluster-{region}-test"},
-        )
 
 
 def _suffix(doc, role):
@@ -85,14 +85,22 @@ def _suffix(doc, role):
 
 def test_only_the_primary_carries_credentials_and_the_password_is_write_only(default_doc):
     primary, secondary = _clusters(default_doc)
-    assert primary["master_username"] == "dbadmin"
-    assert "master_password" not in primary and "manage_master_user_password" not in primary
-    assert primary["master_password_wo"] == (
-        "${jsondecode(ephemeral.aws_secretsmanager_secret_version.master_credentials"
-        '.secret_string)["password"]}'
+    assert_resource(
+        default_doc,
+        "aws_rds_cluster",
+        {
+            "provider": "aws.primary",
+            "master_username": "dbadmin",
+            "master_password_wo": (
+                "${jsondecode(ephemeral.aws_secretsmanager_secret_version.master_credentials"
+                '.secret_string)["password"]}'
+            ),
+            "master_password_wo_version": 1,
+        },
     )
-    assert primary["master_password_wo_version"] == 1
+    assert "master_password" not in primary and "manage_master_user_password" not in primary
     assert not {"master_username", "master_password_wo", "database_name"} & set(secondary)
+    # ephemeral blocks are beyond the matchers
     ephemeral = default_doc["ephemeral"]["aws_secretsmanager_secret_version"]["master_credentials"]
     assert ephemeral["provider"] == "aws.primary"
     assert ephemeral["secret_id"].startswith("${data.aws_secretsmanager_secret.")
@@ -108,7 +116,9 @@ def test_secondary_waits_for_every_primary_instance_and_names_its_source_region(
     ]
     assert len(primary_instances) == 2
     assert set(primary_instances) <= set(secondary["depends_on"])
-    assert secondary["source_region"] == "us-east-1"
+    assert_resource(
+        default_doc, "aws_rds_cluster", {"provider": "aws.secondary", "source_region": "us-east-1"}
+    )
 
 
 def test_instances_are_private_monitored_and_use_the_regional_key(default_doc):
@@ -118,14 +128,27 @@ def test_instances_are_private_monitored_and_use_the_regional_key(default_doc):
         "aws.primary",
         "aws.secondary",
     ]
+    for provider, identifier in (
+        ("aws.primary", "dbdr-instance-use1-0-test"),
+        ("aws.primary", "dbdr-instance-use1-1-test"),
+        ("aws.secondary", "dbdr-instance-usw2-0-test"),
+    ):
+        assert_resource(
+            default_doc,
+            "aws_rds_cluster_instance",
+            {
+                "provider": provider,
+                "identifier": identifier,
+                "publicly_accessible": False,
+                "performance_insights_enabled": True,
+                "monitoring_interval": 60,
+                "auto_minor_version_upgrade": False,
+            },
+        )
     for instance in instances:
-        assert instance["publicly_accessible"] is False
-        assert instance["performance_insights_enabled"] is True
         role = instance["provider"].split(".")[1]
         assert instance["performance_insights_kms_key_id"].startswith(f"${{aws_kms_key.{role}Key")
-        assert instance["monitoring_interval"] == 60
         assert instance["monitoring_role_arn"].startswith("${aws_iam_role.")
-        assert instance["auto_minor_version_upgrade"] is False
     attachments = resources(default_doc, "aws_iam_role_policy_attachment")
     assert {a["policy_arn"].rsplit("/", 1)[1] for a in attachments.values()} == {
         "AmazonRDSEnhancedMonitoringRole"
@@ -135,10 +158,15 @@ def test_instances_are_private_monitored_and_use_the_regional_key(default_doc):
 def test_parameter_groups_enforce_tls_and_log_groups_exist_before_the_clusters(default_doc):
     groups = resources(default_doc, "aws_rds_cluster_parameter_group")
     assert len(groups) == 2
+    for provider in ("aws.primary", "aws.secondary"):
+        assert_resource(
+            default_doc,
+            "aws_rds_cluster_parameter_group",
+            {"provider": provider, "family": "aurora-postgresql15"},
+        )
     for group in groups.values():
         params = {p["name"]: p["value"] for p in group["parameter"]}
         assert params["rds.force_ssl"] == "1"
-        assert group["family"] == "aurora-postgresql15"
     logs = resources(default_doc, "aws_cloudwatch_log_group")
     rds_logs = {n: g for n, g in logs.items() if g["name"].startswith("/aws/rds/cluster/")}
     assert {g["name"] for g in rds_logs.values()} == {
@@ -165,9 +193,10 @@ def test_headless_secondary_and_production_protection():
     instances = resources(doc, "aws_rds_cluster_instance").values()
     assert [i["provider"] for i in instances] == ["aws.primary", "aws.primary"]
     assert all("monitoring_role_arn" not in i for i in instances)
-    assert_resource(
+    assert_only(
         doc, "aws_rds_global_cluster", {"deletion_protection": True, "force_destroy": False}
     )
+    _clusters(doc)  # one per region
     for provider, region in (("aws.primary", "use1"), ("aws.secondary", "usw2")):
         assert_resource(
             doc,

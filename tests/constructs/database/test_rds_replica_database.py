@@ -4,6 +4,7 @@ promotable, encrypted cross-region read replica (rds-replica mode)."""
 import pytest
 
 from support.helpers import (
+    assert_data_source,
     assert_resource,
     data_sources,
     new_stack,
@@ -67,10 +68,11 @@ def test_primary_password_is_write_only_from_the_existing_secret(synthesized):
     assert (
         "ephemeral.aws_secretsmanager_secret_version.master_credentials" in primary["password_wo"]
     )
-    assert primary["password_wo_version"] == 1 and "password" not in primary
-    assert "manage_master_user_password" not in primary
-    (secret,) = data_sources(doc, "aws_secretsmanager_secret").values()
-    assert secret["name"] == "dbdr/test/master-credentials"
+    assert_resource(doc, "aws_db_instance", {"provider": "aws.primary", "password_wo_version": 1})
+    assert "password" not in primary and "manage_master_user_password" not in primary
+    assert len(data_sources(doc, "aws_secretsmanager_secret")) == 1
+    assert_data_source(doc, "aws_secretsmanager_secret", {"name": "dbdr/test/master-credentials"})
+    # ephemeral blocks are beyond the matchers
     assert (
         doc["ephemeral"]["aws_secretsmanager_secret_version"]["master_credentials"]["provider"]
         == "aws.primary"
@@ -84,10 +86,20 @@ def test_replica_follows_the_primary_arn_with_its_own_key_and_its_own_backups(sy
     primary_name = next(
         n for n, b in resources(doc, "aws_db_instance").items() if b["provider"] == "aws.primary"
     )
-    assert replica["replicate_source_db"] == f"${{aws_db_instance.{primary_name}.arn}}"
+    assert_resource(
+        doc,
+        "aws_db_instance",
+        {
+            "provider": "aws.secondary",
+            "replicate_source_db": f"${{aws_db_instance.{primary_name}.arn}}",
+            "backup_retention_period": 7,
+            "multi_az": True,
+            # After PromoteReadReplica the link is gone; a plan must not try to restore it.
+            "lifecycle": {"ignore_changes": ["replicate_source_db"]},
+        },
+    )
     assert replica["kms_key_id"].startswith("${aws_kms_key.secondaryKey")
     assert replica["performance_insights_kms_key_id"] == replica["kms_key_id"]
-    assert replica["backup_retention_period"] == 7 and replica["multi_az"] is True
     # Nothing that blocks promotion or fights the source: no engine, credentials or database.
     for argument in (
         "engine",
@@ -98,20 +110,27 @@ def test_replica_follows_the_primary_arn_with_its_own_key_and_its_own_backups(sy
         "allocated_storage",
     ):
         assert argument not in replica, argument
-    # After PromoteReadReplica the link is gone; a plan must not try to restore it.
-    assert replica["lifecycle"]["ignore_changes"] == ["replicate_source_db"]
 
 
 def test_each_region_has_an_audit_parameter_group_and_exports_to_encrypted_log_groups(synthesized):
     _, doc = synthesized
     groups = {g["provider"]: g for g in resources(doc, "aws_db_parameter_group").values()}
     assert set(groups) == {"aws.primary", "aws.secondary"}
-    for group in groups.values():
-        assert group["family"] == "postgres15"
+    for provider, group in groups.items():
+        assert_resource(
+            doc, "aws_db_parameter_group", {"provider": provider, "family": "postgres15"}
+        )
         parameters = {p["name"]: p["value"] for p in group["parameter"]}
         assert parameters["log_statement"] == "all" and parameters["rds.force_ssl"] == "1"
-    for instance in _instances(doc).values():
-        assert instance["enabled_cloudwatch_logs_exports"] == ["postgresql", "upgrade"]
+    for role, instance in _instances(doc).items():
+        assert_resource(
+            doc,
+            "aws_db_instance",
+            {
+                "provider": f"aws.{role}",
+                "enabled_cloudwatch_logs_exports": ["postgresql", "upgrade"],
+            },
+        )
         assert instance["parameter_group_name"].startswith("${aws_db_parameter_group.")
     log_groups = sorted(
         g["name"]
@@ -148,8 +167,8 @@ def test_legacy_tls_and_a_single_az_replica_are_choices():
             max_allocated_storage_gib=0,
         )
     )
-    replica = _instances(doc)["secondary"]
-    assert replica["multi_az"] is False and "max_allocated_storage" not in replica
+    assert_resource(doc, "aws_db_instance", {"provider": "aws.secondary", "multi_az": False})
+    assert "max_allocated_storage" not in _instances(doc)["secondary"]
     params = [
         {p["name"]: p["value"] for p in g["parameter"]}
         for g in resources(doc, "aws_db_parameter_group").values()

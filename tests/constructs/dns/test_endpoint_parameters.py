@@ -78,10 +78,12 @@ def test_both_regions_hold_the_same_six_parameters_under_the_path(aurora):
     regions = _by_region(doc)
     assert len(resources(doc, "aws_ssm_parameter")) == 12
     assert set(regions) == {"aws.primary", "aws.secondary"}
-    for parameters in regions.values():
+    for alias, parameters in regions.items():
         assert sorted(parameters) == sorted(f"/dbdr/test/{leaf}" for leaf in LEAVES)
-        for body in parameters.values():
-            assert body["tier"] == "Standard"
+        for name, body in parameters.items():
+            assert_resource(
+                doc, "aws_ssm_parameter", {"provider": alias, "name": name, "tier": "Standard"}
+            )
             assert body["description"].startswith("dbdr (test): ")
     values = [{n: p["value"] for n, p in parameters.items()} for parameters in regions.values()]
     assert values[0] == values[1]  # one truth, readable in either region
@@ -89,17 +91,26 @@ def test_both_regions_hold_the_same_six_parameters_under_the_path(aurora):
 
 def test_dns_names_and_port_are_plain_strings(aurora):
     _, doc = aurora
-    for parameters in _by_region(doc).values():
-        strings = {
-            n.rsplit("/", 1)[1]: (p["type"], p["value"])
-            for n, p in parameters.items()
-            if p["type"] == "String"
-        }
-        assert strings.pop("writer-dns-name") == ("String", "writer.db-test.internal")
-        assert strings.pop("reader-dns-name") == ("String", "reader.db-test.internal")
-        assert strings.pop("port") == ("String", "5432")
-        assert sorted(strings) == ["primary-endpoint", "secondary-endpoint"]
-        assert all("key_id" not in p for p in parameters.values() if p["type"] == "String")
+    for alias, parameters in _by_region(doc).items():
+        for leaf, value in (
+            ("writer-dns-name", "writer.db-test.internal"),
+            ("reader-dns-name", "reader.db-test.internal"),
+            ("port", "5432"),
+        ):
+            assert_resource(
+                doc,
+                "aws_ssm_parameter",
+                {"provider": alias, "name": f"/dbdr/test/{leaf}", "type": "String", "value": value},
+            )
+        strings = [p for p in parameters.values() if p["type"] == "String"]
+        assert sorted(p["name"].rsplit("/", 1)[1] for p in strings) == [
+            "port",
+            "primary-endpoint",
+            "reader-dns-name",
+            "secondary-endpoint",
+            "writer-dns-name",
+        ]
+        assert all("key_id" not in p for p in strings)
 
 
 @pytest.mark.parametrize(

@@ -6,6 +6,7 @@ import json
 import pytest
 
 from support.helpers import (
+    assert_only,
     assert_resource,
     canary,
     global_database,
@@ -34,7 +35,7 @@ def doc():
 
 
 def test_function_runs_in_the_private_subnets_with_its_own_security_group(doc):
-    assert_resource(
+    function = assert_only(
         doc,
         "aws_lambda_function",
         {
@@ -52,7 +53,6 @@ def test_function_runs_in_the_private_subnets_with_its_own_security_group(doc):
             },
         },
     )
-    function = only(doc, "aws_lambda_function")
     assert len(function["vpc_config"]["subnet_ids"]) == 3
     (group_ref,) = function["vpc_config"]["security_group_ids"]
     assert group_ref.startswith("${aws_security_group.Canary_SecurityGroup")
@@ -66,7 +66,12 @@ def test_database_admits_the_canary_and_the_canary_reaches_only_the_vpc(doc):
         for r in resources(doc, "aws_vpc_security_group_ingress_rule").values()
         if r.get("description") == "Connectivity canary"
     ]
-    assert len(ingress) == 1 and ingress[0]["from_port"] == 5432
+    assert len(ingress) == 1
+    assert_resource(
+        doc,
+        "aws_vpc_security_group_ingress_rule",
+        {"description": "Connectivity canary", "from_port": 5432},
+    )
     assert ingress[0]["referenced_security_group_id"].startswith("${aws_security_group.Canary_")
     egress = list(resources(doc, "aws_vpc_security_group_egress_rule").values())
     assert sorted(r["to_port"] for r in egress) == [443, 5432]
@@ -93,9 +98,8 @@ def test_role_reads_only_the_secret_and_publishes_only_its_namespace(doc):
 
 
 def test_every_minute_and_alarms_treat_silence_as_failure(doc):
-    (rule,) = [r for r in resources(doc, "aws_cloudwatch_event_rule").values()]
-    assert rule["schedule_expression"] == "rate(1 minute)"
-    assert only(doc, "aws_lambda_permission")["principal"] == "events.amazonaws.com"
+    assert_only(doc, "aws_cloudwatch_event_rule", {"schedule_expression": "rate(1 minute)"})
+    assert_only(doc, "aws_lambda_permission", {"principal": "events.amazonaws.com"})
     alarms = {
         a["metric_name"]: a
         for a in resources(doc, "aws_cloudwatch_metric_alarm").values()
@@ -103,30 +107,39 @@ def test_every_minute_and_alarms_treat_silence_as_failure(doc):
     }
     assert set(alarms) == {"ConnectivityOk", "IsWriter", "CanaryError", "ConnectivityOkHighRes"}
     for metric in ("ConnectivityOk", "IsWriter"):
-        alarm = alarms[metric]
-        assert alarm["treat_missing_data"] == "breaching"
-        assert (alarm["comparison_operator"], alarm["threshold"]) == ("LessThanThreshold", 1)
-        assert alarm["dimensions"] == {"DBClusterIdentifier": "dbdr-cluster-use1-test"}
+        assert_resource(
+            doc,
+            "aws_cloudwatch_metric_alarm",
+            {
+                "namespace": "DatabaseDR",
+                "metric_name": metric,
+                "treat_missing_data": "breaching",
+                "comparison_operator": "LessThanThreshold",
+                "threshold": 1,
+            },
+        )
+        # exactly this dimension: another would select other data
+        assert alarms[metric]["dimensions"] == {"DBClusterIdentifier": "dbdr-cluster-use1-test"}
 
 
 def test_a_broken_canary_has_an_alarm_of_its_own_that_moves_nothing(doc):
-    (alarm,) = [
-        a
-        for a in resources(doc, "aws_cloudwatch_metric_alarm").values()
-        if a["metric_name"] == "CanaryError"
-    ]
-    assert alarm["alarm_name"] == "dbdr-canary-error-use1-test"
-    assert (alarm["statistic"], alarm["comparison_operator"], alarm["threshold"]) == (
-        "Maximum",
-        "GreaterThanOrEqualToThreshold",
-        1,
-    )
-    # silence is the connectivity alarm's business; this one only says "the canary broke"
-    assert alarm["treat_missing_data"] == "notBreaching"
-    assert (
-        alarm["alarm_actions"]
-        == alarm["ok_actions"]
-        == ["arn:aws:sns:us-east-1:123456789012:alerts"]
+    alarms = resources(doc, "aws_cloudwatch_metric_alarm").values()
+    assert [a["metric_name"] for a in alarms].count("CanaryError") == 1
+    topic = ["arn:aws:sns:us-east-1:123456789012:alerts"]
+    assert_resource(
+        doc,
+        "aws_cloudwatch_metric_alarm",
+        {
+            "metric_name": "CanaryError",
+            "alarm_name": "dbdr-canary-error-use1-test",
+            "statistic": "Maximum",
+            "comparison_operator": "GreaterThanOrEqualToThreshold",
+            "threshold": 1,
+            # silence is the connectivity alarm's business; this one only says "the canary broke"
+            "treat_missing_data": "notBreaching",
+            "alarm_actions": topic,
+            "ok_actions": topic,
+        },
     )
 
 
@@ -142,13 +155,13 @@ def test_the_reader_endpoint_and_the_other_region_are_probed_when_given():
             cidr="10.20.0.0/16",
         ),
     )
-    env = only(doc, "aws_lambda_function")["environment"]["variables"]
-    assert env["DB_READER_HOST"] == "db.cluster-ro-x.us-east-1.rds.amazonaws.com"
-    assert (env["PEER_DB_HOST"], env["PEER_DB_READER_HOST"], env["PEER_CLUSTER_ID"]) == (
-        "db.cluster-y.us-west-2.rds.amazonaws.com",
-        "db.cluster-ro-y.us-west-2.rds.amazonaws.com",
-        "dbdr-cluster-usw2-test",
-    )
+    variables = {
+        "DB_READER_HOST": "db.cluster-ro-x.us-east-1.rds.amazonaws.com",
+        "PEER_DB_HOST": "db.cluster-y.us-west-2.rds.amazonaws.com",
+        "PEER_DB_READER_HOST": "db.cluster-ro-y.us-west-2.rds.amazonaws.com",
+        "PEER_CLUSTER_ID": "dbdr-cluster-usw2-test",
+    }
+    assert_only(doc, "aws_lambda_function", {"environment": {"variables": variables}})
     egress = {
         r["cidr_ipv4"]: r
         for r in resources(doc, "aws_vpc_security_group_egress_rule").values()
@@ -186,27 +199,36 @@ def test_no_concurrency_is_reserved_unless_asked_for(doc):
     # A reservation can take a new account's unreserved concurrency below its minimum,
     # which AWS refuses on the first apply (tools/emulator/rules.py, rule 4)
     assert "reserved_concurrent_executions" not in only(doc, "aws_lambda_function")
-    reserved = only(_canary(reserved_concurrency=1), "aws_lambda_function")
-    assert reserved["reserved_concurrent_executions"] == 1
+    reserved = _canary(reserved_concurrency=1)
+    assert_only(reserved, "aws_lambda_function", {"reserved_concurrent_executions": 1})
 
 
 def test_the_fast_path_alarms_on_ten_second_probes(doc):
-    (fast,) = [
-        a
-        for a in resources(doc, "aws_cloudwatch_metric_alarm").values()
-        if a["metric_name"] == "ConnectivityOkHighRes"
-    ]
-    assert fast["alarm_name"] == "dbdr-connectivity-fast-use1-test"
-    assert (fast["period"], fast["evaluation_periods"], fast["datapoints_to_alarm"]) == (10, 2, 2)
-    assert (fast["statistic"], fast["comparison_operator"], fast["threshold"]) == (
-        "Minimum",
-        "LessThanThreshold",
-        1,
+    alarms = resources(doc, "aws_cloudwatch_metric_alarm").values()
+    assert [a["metric_name"] for a in alarms].count("ConnectivityOkHighRes") == 1
+    assert_resource(
+        doc,
+        "aws_cloudwatch_metric_alarm",
+        {
+            "metric_name": "ConnectivityOkHighRes",
+            "alarm_name": "dbdr-connectivity-fast-use1-test",
+            "period": 10,
+            "evaluation_periods": 2,
+            "datapoints_to_alarm": 2,
+            "statistic": "Minimum",
+            "comparison_operator": "LessThanThreshold",
+            "threshold": 1,
+            "treat_missing_data": "breaching",  # a silent region is a down one
+        },
     )
-    assert fast["treat_missing_data"] == "breaching"  # a silent region is a down one
-    function = only(doc, "aws_lambda_function")
-    assert function["environment"]["variables"]["PROBE_INTERVAL_SECONDS"] == "10"
-    assert function["timeout"] == 80  # a one-minute run and its last probe
+    assert_only(
+        doc,
+        "aws_lambda_function",
+        {
+            "environment": {"variables": {"PROBE_INTERVAL_SECONDS": "10"}},
+            "timeout": 80,  # a one-minute run and its last probe
+        },
+    )
 
 
 def test_the_other_region_is_watched_from_here_and_a_minute_interval_is_allowed():
@@ -222,8 +244,19 @@ def test_the_other_region_is_watched_from_here_and_a_minute_interval_is_allowed(
         ),
     )
     alarms = {a["metric_name"]: a for a in resources(doc, "aws_cloudwatch_metric_alarm").values()}
+    assert_resource(
+        doc,
+        "aws_cloudwatch_metric_alarm",
+        {
+            "metric_name": "PeerConnectivityOkHighRes",
+            "alarm_name": "dbdr-peer-down-use1-test",
+            "treat_missing_data": "notBreaching",
+            "period": 60,
+        },
+    )
+    # exactly the peer's cluster: another dimension would select other data
     peer = alarms["PeerConnectivityOkHighRes"]
-    assert peer["alarm_name"] == "dbdr-peer-down-use1-test"
     assert peer["dimensions"] == {"DBClusterIdentifier": "dbdr-cluster-usw2-test"}
-    assert peer["treat_missing_data"] == "notBreaching" and peer["period"] == 60
-    assert alarms["ConnectivityOkHighRes"]["period"] == 60
+    assert_resource(
+        doc, "aws_cloudwatch_metric_alarm", {"metric_name": "ConnectivityOkHighRes", "period": 60}
+    )

@@ -60,11 +60,16 @@ def rds_doc():
 
 
 def test_each_region_subscribes_its_own_cluster_to_its_own_topic(aurora_doc):
-    subscriptions = _subscriptions(aurora_doc)
+    _subscriptions(aurora_doc)  # one per region
     for alias, region, code in (
         ("aws.primary", PRIMARY, "use1"),
         ("aws.secondary", SECONDARY, "usw2"),
     ):
+        (cluster,) = [
+            name
+            for name, body in resources(aurora_doc, "aws_rds_cluster").items()
+            if body["cluster_identifier"] == f"dbdr-cluster-{code}-test"
+        ]
         assert_resource(
             aurora_doc,
             "aws_db_event_subscription",
@@ -73,19 +78,13 @@ def test_each_region_subscribes_its_own_cluster_to_its_own_topic(aurora_doc):
                 "name": f"dbdr-db-events-{code}-test",
                 "sns_topic": _topic(region),
                 "source_type": "db-cluster",
+                # The source is the cluster resource's attribute, so Terraform creates the
+                # cluster first (AWS answers SourceNotFound to a subscription naming a missing
+                # source).
+                "source_ids": [f"${{aws_rds_cluster.{cluster}.cluster_identifier}}"],
                 "enabled": True,
             },
         )
-        subscription = subscriptions[alias]
-        # The source is the cluster resource's attribute, so Terraform creates the cluster
-        # first (AWS answers SourceNotFound to a subscription naming a missing source).
-        (cluster,) = [
-            name
-            for name, body in resources(aurora_doc, "aws_rds_cluster").items()
-            if body["cluster_identifier"] == f"dbdr-cluster-{code}-test"
-        ]
-        assert subscription["source_ids"] == [f"${{aws_rds_cluster.{cluster}.cluster_identifier}}"]
-        assert subscription["enabled"] is True
 
 
 def test_cluster_subscription_defaults_to_failover_failure_and_maintenance_events(aurora_doc):
@@ -102,15 +101,23 @@ def test_cluster_subscription_defaults_to_failover_failure_and_maintenance_event
 def test_rds_instances_get_instance_events_including_read_replica_and_low_storage(rds_doc):
     subscriptions = _subscriptions(rds_doc)
     for alias, code in (("aws.primary", "use1"), ("aws.secondary", "usw2")):
-        subscription = subscriptions[alias]
-        assert subscription["source_type"] == "db-instance"
         (instance,) = [
             name
             for name, body in resources(rds_doc, "aws_db_instance").items()
             if body["identifier"] == f"dbdr-database-{code}-test"
         ]
-        assert subscription["source_ids"] == [f"${{aws_db_instance.{instance}.identifier}}"]
-        assert sorted(subscription["event_categories"]) == [
+        assert_resource(
+            rds_doc,
+            "aws_db_event_subscription",
+            {
+                "provider": alias,
+                "source_type": "db-instance",
+                "source_ids": [f"${{aws_db_instance.{instance}.identifier}}"],
+                "enabled": True,
+            },
+        )
+        # in any order
+        assert sorted(subscriptions[alias]["event_categories"]) == [
             "availability",
             "failover",
             "failure",
@@ -119,12 +126,16 @@ def test_rds_instances_get_instance_events_including_read_replica_and_low_storag
             "read replica",
             "recovery",
         ]
-        assert subscription["enabled"] is True
 
 
 def test_categories_can_be_overridden():
-    subscriptions = _subscriptions(_synth("aurora", event_categories=("failover", "deletion")))
-    assert all(s["event_categories"] == ["failover", "deletion"] for s in subscriptions.values())
+    doc = _synth("aurora", event_categories=("failover", "deletion"))
+    for alias in _subscriptions(doc):
+        assert_resource(
+            doc,
+            "aws_db_event_subscription",
+            {"provider": alias, "event_categories": ["failover", "deletion"]},
+        )
 
 
 @pytest.fixture(scope="module")

@@ -11,7 +11,7 @@ from support.helpers import (
     NAMER,
     PRIMARY,
     SECONDARY,
-    assert_resource,
+    assert_only,
     global_database,
     new_stack,
     only,
@@ -75,7 +75,7 @@ def _showing(doc, metric):
 
 def test_one_dashboard_managed_through_the_primary_provider(kind_doc):
     _, doc = kind_doc
-    assert_resource(
+    assert_only(
         doc,
         "aws_cloudwatch_dashboard",
         {"provider": "aws.primary", "dashboard_name": "dbdr-dashboard-test"},

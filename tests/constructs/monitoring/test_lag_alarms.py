@@ -6,6 +6,7 @@ import pytest
 from constructs_lib.monitoring.lag_alarms import AlarmThresholds, LagAlarms, LagAlarmsProps
 from support.helpers import (
     NAMER,
+    assert_no_resource,
     assert_resource,
     global_database,
     new_stack,
@@ -57,24 +58,46 @@ def test_defaults_alarm_set_per_region_each_notifying_its_own_topic():
         "dbdr-rpo-lag-usw2-test",
     }
     topics = {t["provider"]: name for name, t in resources(doc, "aws_sns_topic").items()}
-    for alarm in alarms.values():
-        topic_ref = f"${{aws_sns_topic.{topics[alarm['provider']]}.arn}}"
-        assert alarm["alarm_actions"] == [topic_ref] and alarm["ok_actions"] == [topic_ref]
-        assert alarm["namespace"] == "AWS/RDS"
-        region_code = "use1" if alarm["provider"] == "aws.primary" else "usw2"
-        assert alarm["dimensions"]["DBClusterIdentifier"] == f"dbdr-cluster-{region_code}-test"
+    for name in alarms:
+        code = name.split("-")[-2]  # the region's, in every name above
+        provider = {"use1": "aws.primary", "usw2": "aws.secondary"}[code]
+        topic_ref = f"${{aws_sns_topic.{topics[provider]}.arn}}"
+        assert_resource(
+            doc,
+            "aws_cloudwatch_metric_alarm",
+            {
+                "alarm_name": name,
+                "provider": provider,
+                "alarm_actions": [topic_ref],
+                "ok_actions": [topic_ref],
+                "namespace": "AWS/RDS",
+                "dimensions": {"DBClusterIdentifier": f"dbdr-cluster-{code}-test"},
+            },
+        )
 
 
 def test_replication_lag_alarms_watch_the_secondary_with_the_thresholds():
-    alarms = _by_name(_alarms(replication_lag_ms=2000, rpo_lag_ms=20000))
-    lag = alarms["dbdr-replication-lag-usw2-test"]
-    assert (lag["metric_name"], lag["threshold"], lag["provider"]) == (
-        "AuroraGlobalDBReplicationLag",
-        2000,
-        "aws.secondary",
+    doc = _alarms(replication_lag_ms=2000, rpo_lag_ms=20000)
+    assert_resource(
+        doc,
+        "aws_cloudwatch_metric_alarm",
+        {
+            "alarm_name": "dbdr-replication-lag-usw2-test",
+            "metric_name": "AuroraGlobalDBReplicationLag",
+            "threshold": 2000,
+            "provider": "aws.secondary",
+        },
     )
-    rpo = alarms["dbdr-rpo-lag-usw2-test"]
-    assert (rpo["metric_name"], rpo["threshold"]) == ("AuroraGlobalDBRPOLag", 20000)
+    assert_resource(
+        doc,
+        "aws_cloudwatch_metric_alarm",
+        {
+            "alarm_name": "dbdr-rpo-lag-usw2-test",
+            "metric_name": "AuroraGlobalDBRPOLag",
+            "threshold": 20000,
+        },
+    )
+    lag = _by_name(doc)["dbdr-replication-lag-usw2-test"]
     assert lag["period"] * lag["evaluation_periods"] == 180
 
 
@@ -96,12 +119,14 @@ def test_topics_are_encrypted_with_the_regional_key_and_email_is_subscribed_when
     for topic in resources(doc, "aws_sns_topic").values():
         role = topic["provider"].split(".")[1]
         assert topic["kms_master_key_id"].startswith(f"${{aws_kms_key.{role}Key")
-    subs = resources(doc, "aws_sns_topic_subscription").values()
-    assert sorted((s["provider"], s["protocol"], s["endpoint"]) for s in subs) == [
-        ("aws.primary", "email", "oncall@example.com"),
-        ("aws.secondary", "email", "oncall@example.com"),
-    ]
-    assert not resources(_alarms(), "aws_sns_topic_subscription")
+    assert len(resources(doc, "aws_sns_topic_subscription")) == 2
+    for provider in ("aws.primary", "aws.secondary"):
+        assert_resource(
+            doc,
+            "aws_sns_topic_subscription",
+            {"provider": provider, "protocol": "email", "endpoint": "oncall@example.com"},
+        )
+    assert_no_resource(_alarms(), "aws_sns_topic_subscription")
 
 
 def test_headless_secondary_gets_only_replication_alarms():
@@ -146,7 +171,8 @@ def test_rds_instances_get_free_storage_and_replica_lag_in_seconds_instead():
                 thresholds=AlarmThresholds(replica_lag_seconds=45, free_storage_mib=2048),
             ),
         )
-    alarms = _by_name(t.synth())
+    doc = t.synth()
+    alarms = _by_name(doc)
     assert {n: a["metric_name"] for n, a in alarms.items() if a["provider"] == "aws.secondary"} == {
         "dbdr-cpu-usw2-test": "CPUUtilization",
         "dbdr-memory-usw2-test": "FreeableMemory",
@@ -154,8 +180,14 @@ def test_rds_instances_get_free_storage_and_replica_lag_in_seconds_instead():
         "dbdr-connections-usw2-test": "DatabaseConnections",
         "dbdr-replica-lag-usw2-test": "ReplicaLag",
     }
-    assert alarms["dbdr-replica-lag-usw2-test"]["threshold"] == 45
-    assert alarms["dbdr-free-storage-use1-test"]["threshold"] == 2048 * 2**20
+    for name, threshold in (
+        ("dbdr-replica-lag-usw2-test", 45),
+        ("dbdr-free-storage-use1-test", 2048 * 2**20),
+    ):
+        assert_resource(
+            doc, "aws_cloudwatch_metric_alarm", {"alarm_name": name, "threshold": threshold}
+        )
+    # exactly the instance's dimension, no cluster one
     assert alarms["dbdr-writer-health-use1-test"]["dimensions"] == {
         "DBInstanceIdentifier": "dbdr-database-use1-test"
     }

@@ -10,10 +10,11 @@ from support.helpers import (
     NAMER,
     PRIMARY,
     assert_data_source,
+    assert_no_data_source,
+    assert_only,
     assert_resource,
     data_sources,
     new_stack,
-    only,
     resources,
 )
 
@@ -33,7 +34,7 @@ def _vpc(**overrides):
 
 def test_defaults_three_private_subnets_in_distinct_zones_inside_the_vpc():
     doc = _vpc()
-    assert_resource(
+    assert_only(
         doc,
         "aws_vpc",
         {
@@ -55,25 +56,41 @@ def test_defaults_three_private_subnets_in_distinct_zones_inside_the_vpc():
         f"${{element(sort(data.aws_availability_zones.{name}.zone_ids), {i})}}" for i in range(3)
     ]
     assert all("availability_zone" not in s for s in subnets)
-    assert_data_source(doc, "aws_availability_zones", {"state": "available"})
+    assert_data_source(
+        doc,
+        "aws_availability_zones",
+        {
+            "state": "available",
+            "lifecycle": {"postcondition": [{"condition": "${length(self.zone_ids) >= 3}"}]},
+        },
+    )
+    # the filters in either order
     assert {f["name"]: f["values"] for f in zones["filter"]} == {
         "opt-in-status": ["opt-in-not-required"],
         "zone-id": [f"use1-az{n}" for n in range(1, 7)],
     }  # closed: no zone added later
     (check,) = zones["lifecycle"]["postcondition"]
-    assert check["condition"] == "${length(self.zone_ids) >= 3}"
     assert "us-east-1 has fewer than 3" in check["error_message"]
     assert all(s["map_public_ip_on_launch"] is False for s in subnets)
     assert len(resources(doc, "aws_route_table")) == 3
     assert len(resources(doc, "aws_route_table_association")) == 3
-    assert_resource(doc, "aws_db_subnet_group", {"name": "dbdr-subnets-use1-test"})
-    assert len(only(doc, "aws_db_subnet_group")["subnet_ids"]) == 3
+    group = assert_only(doc, "aws_db_subnet_group", {"name": "dbdr-subnets-use1-test"})
+    assert len(group["subnet_ids"]) == 3
 
 
 def test_database_port_open_only_to_the_vpc_itself_by_default():
     doc = _vpc()
     (rule,) = _database_rules(doc)
-    assert (rule["from_port"], rule["to_port"], rule["cidr_ipv4"]) == (5432, 5432, "10.10.0.0/16")
+    assert_resource(
+        doc,
+        "aws_vpc_security_group_ingress_rule",
+        {
+            "security_group_id": rule["security_group_id"],
+            "from_port": 5432,
+            "to_port": 5432,
+            "cidr_ipv4": "10.10.0.0/16",
+        },
+    )
     assert len(resources(doc, "aws_vpc_security_group_ingress_rule")) == 2
     # the other rule: HTTPS to the API endpoints, from the VPC only
     assert_resource(
@@ -81,8 +98,7 @@ def test_database_port_open_only_to_the_vpc_itself_by_default():
         "aws_vpc_security_group_ingress_rule",
         {"from_port": 443, "to_port": 443, "cidr_ipv4": "10.10.0.0/16", "ip_protocol": "tcp"},
     )
-    default_sg = only(doc, "aws_default_security_group")
-    assert default_sg["ingress"] == [] and default_sg["egress"] == []
+    assert_only(doc, "aws_default_security_group", {"ingress": [], "egress": []})
 
 
 def test_declared_clients_replace_the_default_and_security_groups_are_admitted():
@@ -107,12 +123,12 @@ def _database_rules(doc):
 
 def test_flow_logs_go_to_an_encrypted_log_group_with_retention_through_a_scoped_role():
     doc = _vpc()
-    assert_resource(doc, "aws_cloudwatch_log_group", {"retention_in_days": 365})
-    assert only(doc, "aws_cloudwatch_log_group")["kms_key_id"].startswith("${aws_kms_key.")
-    assert_resource(
+    group = assert_only(doc, "aws_cloudwatch_log_group", {"retention_in_days": 365})
+    assert group["kms_key_id"].startswith("${aws_kms_key.")
+    assert_only(
         doc, "aws_flow_log", {"traffic_type": "ALL", "log_destination_type": "cloud-watch-logs"}
     )
-    assert_resource(doc, "aws_iam_role", {"name": "dbdr-flow-logs-use1-test"})
+    assert_only(doc, "aws_iam_role", {"name": "dbdr-flow-logs-use1-test"})
 
 
 def test_chosen_zone_ids_place_the_subnets_without_looking_zones_up():
@@ -121,7 +137,7 @@ def test_chosen_zone_ids_place_the_subnets_without_looking_zones_up():
         "use1-az4",
         "use1-az6",
     ]
-    assert data_sources(doc, "aws_availability_zones") == {}
+    assert_no_data_source(doc, "aws_availability_zones")
 
 
 def test_flow_log_role_has_what_the_vpc_guide_lists_scoped_to_this_region():

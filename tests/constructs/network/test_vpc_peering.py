@@ -10,9 +10,9 @@ from support.helpers import (
     NAMER,
     PRIMARY,
     SECONDARY,
+    assert_only,
     assert_resource,
     new_stack,
-    only,
     regional_base,
     resources,
 )
@@ -38,7 +38,7 @@ def _ref(doc, rtype, prefix, attribute="id"):
 
 
 def test_requester_in_the_primary_region_asks_the_secondary_vpc_across_regions(doc):
-    assert_resource(
+    requester = assert_only(
         doc,
         "aws_vpc_peering_connection",
         {
@@ -50,11 +50,11 @@ def test_requester_in_the_primary_region_asks_the_secondary_vpc_across_regions(d
         },
     )
     # not allowed for an inter-region request (a matcher cannot say "absent")
-    assert "auto_accept" not in only(doc, "aws_vpc_peering_connection")
+    assert "auto_accept" not in requester
 
 
 def test_accepter_in_the_secondary_region_accepts_the_requested_connection(doc):
-    assert_resource(
+    assert_only(
         doc,
         "aws_vpc_peering_connection_accepter",
         {
@@ -83,9 +83,17 @@ def test_every_private_route_table_routes_the_peer_range_through_the_accepted_co
         f"${{aws_route_table.{n}.id}}" for n in tables
     ]
     accepted = _ref(doc, "aws_vpc_peering_connection_accepter", "", "vpc_peering_connection_id")
-    for route in routes:
-        assert route["destination_cidr_block"] == peer_cidr
-        assert route["vpc_peering_connection_id"] == accepted
+    for table in tables:
+        assert_resource(
+            doc,
+            "aws_route",
+            {
+                "provider": provider,
+                "route_table_id": f"${{aws_route_table.{table}.id}}",
+                "destination_cidr_block": peer_cidr,
+                "vpc_peering_connection_id": accepted,
+            },
+        )
 
 
 @pytest.mark.parametrize(
@@ -99,22 +107,23 @@ def test_database_security_group_admits_only_the_peer_range_on_the_database_port
     doc, role, provider, peer_region, peer_cidr
 ):
     group = _ref(doc, "aws_security_group", f"{role}Vpc_SecurityGroup_")
-    (rule,) = [
-        r
-        for r in resources(doc, "aws_vpc_security_group_ingress_rule").values()
-        if r["security_group_id"] == group and r.get("cidr_ipv4") == peer_cidr
-    ]
-    assert rule["provider"] == provider
-    assert (rule["ip_protocol"], rule["from_port"], rule["to_port"]) == ("tcp", 5432, 5432)
-    assert (
-        rule["description"]
-        == f"Peer region {peer_region} over the VPC peering: clients and operators"
+    rules = resources(doc, "aws_vpc_security_group_ingress_rule")
+    ranges = [r.get("cidr_ipv4") for r in rules.values() if r["security_group_id"] == group]
+    assert ranges.count(peer_cidr) == 1
+    assert_resource(
+        doc,
+        "aws_vpc_security_group_ingress_rule",
+        {
+            "security_group_id": group,
+            "cidr_ipv4": peer_cidr,
+            "provider": provider,
+            "ip_protocol": "tcp",
+            "from_port": 5432,
+            "to_port": 5432,
+            "description": f"Peer region {peer_region} over the VPC peering: clients and operators",
+        },
     )
-    peering_rules = [
-        r
-        for n, r in resources(doc, "aws_vpc_security_group_ingress_rule").items()
-        if n.startswith("Peering_")
-    ]
+    peering_rules = [r for n, r in rules.items() if n.startswith("Peering_")]
     assert len(peering_rules) == 2  # one per region, nothing wider
 
 

@@ -13,10 +13,14 @@ import pytest
 
 from constructs_lib.security.master_secret import MasterUserProps, secret_name
 from support.helpers import (
+    assert_data_source,
+    assert_no_data_source,
+    assert_no_resource,
+    assert_only,
+    assert_resource,
     data_sources,
     global_database,
     new_stack,
-    only,
     rds_database,
     regional_base,
     resources,
@@ -49,10 +53,18 @@ def test_the_plan_checks_the_secret_in_the_primary_and_its_replica_in_the_second
         body["provider"]: body for body in data_sources(doc, "aws_secretsmanager_secrets").values()
     }
     assert set(checks) == {"aws.primary", "aws.secondary"}
-    for body in checks.values():
-        assert body["filter"] == [{"name": "name", "values": [NAME]}]
-        (condition,) = body["lifecycle"]["postcondition"]
-        assert condition["condition"] == f'${{contains(self.names, "{NAME}")}}'
+    for provider in checks:
+        assert_data_source(
+            doc,
+            "aws_secretsmanager_secrets",
+            {
+                "provider": provider,
+                "filter": [{"name": "name", "values": [NAME]}],
+                "lifecycle": {
+                    "postcondition": [{"condition": f'${{contains(self.names, "{NAME}")}}'}]
+                },
+            },
+        )
     primary = checks["aws.primary"]["lifecycle"]["postcondition"][0]["error_message"]
     assert primary.startswith(f"The master secret {NAME} does not exist in us-east-1")
     secondary = checks["aws.secondary"]["lifecycle"]["postcondition"][0]["error_message"]
@@ -62,16 +74,21 @@ def test_the_plan_checks_the_secret_in_the_primary_and_its_replica_in_the_second
         f"{NAME} --add-replica-regions Region=us-west-2"
     ) in secondary
     # The secret's ARN is read only after the check (so its message is what a user sees)
-    ((name, secret),) = data_sources(doc, "aws_secretsmanager_secret").items()
+    (name,) = data_sources(doc, "aws_secretsmanager_secret")
     (check_name,) = [
         n
         for n, b in data_sources(doc, "aws_secretsmanager_secrets").items()
         if b["provider"] == "aws.primary"
     ]
-    assert secret["depends_on"] == [f"data.aws_secretsmanager_secrets.{check_name}"]
+    assert_data_source(
+        doc,
+        "aws_secretsmanager_secret",
+        {"depends_on": [f"data.aws_secretsmanager_secrets.{check_name}"]},
+    )
+    # ephemeral blocks are beyond the matchers
     ephemeral = doc["ephemeral"]["aws_secretsmanager_secret_version"]["master_credentials"]
     assert ephemeral["secret_id"] == f"${{data.aws_secretsmanager_secret.{name}.arn}}"
-    assert resources(doc, "aws_secretsmanager_secret") == {}
+    assert_no_resource(doc, "aws_secretsmanager_secret")
 
 
 def test_an_existing_secret_is_read_by_name_or_by_its_arn_in_each_region():
@@ -80,7 +97,8 @@ def test_an_existing_secret_is_read_by_name_or_by_its_arn_in_each_region():
     assert secret_name(arn) == NAME
     assert database.master_secret.secret_id("secondary") == arn.replace("us-east-1", "us-west-2")
     (secret,) = data_sources(doc, "aws_secretsmanager_secret").values()
-    assert secret["arn"] == arn and "name" not in secret
+    assert_data_source(doc, "aws_secretsmanager_secret", {"arn": arn})
+    assert "name" not in secret
     (read,) = database.master_secret.read_statements("secondary")
     assert read["Resource"] == arn.replace("us-east-1", "us-west-2")
 
@@ -113,35 +131,58 @@ def test_the_canaries_may_decrypt_with_the_secrets_own_keys_and_only_through_sec
 
 def test_a_generated_secret_is_created_with_its_replica_each_with_its_regions_key(generated):
     _, doc = generated
-    secret = only(doc, "aws_secretsmanager_secret")
     keys = {body["provider"]: name for name, body in resources(doc, "aws_kms_key").items()}
-    assert secret["name"] == NAME and secret["provider"] == "aws.primary"
-    assert secret["kms_key_id"] == f"${{aws_kms_key.{keys['aws.primary']}.arn}}"
-    assert secret["replica"] == [
-        {"region": "us-west-2", "kms_key_id": f"${{aws_kms_key.{keys['aws.secondary']}.arn}}"}
-    ]
-    assert secret["recovery_window_in_days"] == 0  # destroyable: the name is free at once
-    assert data_sources(doc, "aws_secretsmanager_secrets") == {}
+    assert_only(
+        doc,
+        "aws_secretsmanager_secret",
+        {
+            "provider": "aws.primary",
+            "name": NAME,
+            "kms_key_id": f"${{aws_kms_key.{keys['aws.primary']}.arn}}",
+            # both arguments a replica has: matched exactly
+            "replica": [
+                {
+                    "region": "us-west-2",
+                    "kms_key_id": f"${{aws_kms_key.{keys['aws.secondary']}.arn}}",
+                }
+            ],
+            "recovery_window_in_days": 0,  # destroyable: the name is free at once
+        },
+    )
+    assert_no_data_source(doc, "aws_secretsmanager_secrets")
 
 
 def test_a_generated_password_reaches_the_secret_and_the_database_write_only(generated):
     _, doc = generated
     password = "ephemeral.aws_secretsmanager_random_password.master_password.random_password"
+    # ephemeral blocks are beyond the matchers
     generator = doc["ephemeral"]["aws_secretsmanager_random_password"]["master_password"]
     assert generator["provider"] == "aws.primary" and generator["password_length"] == 32
     assert set('"@/ ') <= set(generator["exclude_characters"])  # what RDS refuses
-    version = only(doc, "aws_secretsmanager_secret_version")
-    assert version["secret_string_wo"] == (
-        f'${{jsonencode({{username = "dbadmin", password = {password}}})}}'
+    version = assert_only(
+        doc,
+        "aws_secretsmanager_secret_version",
+        {
+            "secret_string_wo": (
+                f'${{jsonencode({{username = "dbadmin", password = {password}}})}}'
+            ),
+            "secret_string_wo_version": 1,
+        },
     )
-    assert version["secret_string_wo_version"] == 1
     assert "secret_string" not in version
     (version_name,) = resources(doc, "aws_secretsmanager_secret_version")
     (primary,) = [
         c for c in resources(doc, "aws_rds_cluster").values() if c["provider"] == "aws.primary"
     ]
-    assert primary["master_password_wo"] == f"${{{password}}}"
-    assert primary["master_password_wo_version"] == version["secret_string_wo_version"]
+    assert_resource(
+        doc,
+        "aws_rds_cluster",
+        {
+            "provider": "aws.primary",
+            "master_password_wo": f"${{{password}}}",
+            "master_password_wo_version": 1,  # the secret's version
+        },
+    )
     # The database takes the password once the secret holds it
     assert f"aws_secretsmanager_secret_version.{version_name}" in primary["depends_on"]
 
@@ -149,8 +190,14 @@ def test_a_generated_password_reaches_the_secret_and_the_database_write_only(gen
 def test_rds_replica_mode_generates_the_same_way():
     _, doc = _synth("rds", generate_master_secret=True)
     (primary,) = [i for i in resources(doc, "aws_db_instance").values() if "password_wo" in i]
-    assert primary["password_wo"] == (
-        "${ephemeral.aws_secretsmanager_random_password.master_password.random_password}"
+    assert_resource(
+        doc,
+        "aws_db_instance",
+        {
+            "password_wo": (
+                "${ephemeral.aws_secretsmanager_random_password.master_password.random_password}"
+            )
+        },
     )
     assert any(d.startswith("aws_secretsmanager_secret_version.") for d in primary["depends_on"])
 

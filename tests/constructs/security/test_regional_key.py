@@ -5,7 +5,7 @@ import json
 import pytest
 
 from constructs_lib.security.regional_key import RegionalKey, RegionalKeyProps
-from support.helpers import NAMER, PRIMARY, assert_resource, new_stack, only
+from support.helpers import NAMER, PRIMARY, assert_only, new_stack, only, resources
 
 
 def _key(**overrides):
@@ -18,13 +18,21 @@ def _key(**overrides):
 
 def test_defaults_rotating_key_with_alias_and_short_deletion_window():
     doc = _key()
-    assert_resource(
+    assert_only(
         doc,
         "aws_kms_key",
         {"provider": "aws.primary", "enable_key_rotation": True, "deletion_window_in_days": 7},
     )
-    assert_resource(doc, "aws_kms_alias", {"name": "alias/dbdr-key-use1-test"})
-    assert only(doc, "aws_kms_alias")["target_key_id"].startswith("${aws_kms_key.")
+    (key,) = resources(doc, "aws_kms_key")
+    assert_only(
+        doc,
+        "aws_kms_alias",
+        {
+            "provider": "aws.primary",
+            "name": "alias/dbdr-key-use1-test",
+            "target_key_id": f"${{aws_kms_key.{key}.key_id}}",
+        },
+    )
 
 
 def test_policy_lets_rds_logs_alarm_and_event_delivery_use_the_key_and_nothing_broader():
