@@ -22,7 +22,7 @@ lenient than AWS (tests of the product must not rely on it to catch mistakes the
 - ``backup.py``: selections, tags, recovery points, plan updates and names (p-t)
 - ``s3.py``: bucket replication rules (u)
 - ``secretsmanager.py``: the KMS keys of secret replicas (v)
-- ``rules.py``: where the emulator refuses what AWS refuses (rules 1-4)
+- ``rules.py``: where the emulator refuses what AWS refuses (rules 1-5)
 
 moto's state is process-wide (module-level backends): every :class:`Emulator` of a process
 serves the same state, so use one at a time. Each one starts from an empty state, and

@@ -33,6 +33,12 @@ Rule 4. AWS refuses ``PutFunctionConcurrency`` that takes the account's unreserv
   developer guide, configuration-concurrency; reports of "[10]" on new accounts
   (aws-samples/alarm-context-tool #2).
 
+Rule 5. AWS refuses ``PutMetricData`` with a ``StorageResolution`` other than 1 (high
+  resolution) or 60: ``InvalidParameterValue`` (400) "The parameter
+  MetricData.member.<n>.StorageResolution must be a value in the set [ 1, 60 ]." (the canary
+  publishes its probes at 1 s so that 10 s alarms can read them). moto 5.2.5: stores any
+  value. Source: CloudWatch API reference, MetricDatum; boto/botocore #1671.
+
 Rule 4 needs the account's quota: ``Emulator(lambda_concurrency_quota=10)`` (the e2e run
 uses a new account's 10, so any reservation fails there as it would on such an account).
 """
@@ -44,11 +50,14 @@ from typing import Any
 
 from moto.awslambda.exceptions import InvalidParameterValueException
 from moto.awslambda.models import LambdaBackend
+from moto.cloudwatch.exceptions import InvalidParameterValue
+from moto.cloudwatch.models import CloudWatchBackend
 from moto.rds.exceptions import RDSClientError
 from moto.rds.models import DBCluster, GlobalCluster, RDSBackend, rds_backends
 
 QUOTA_VARIABLE = "MOTO_LAMBDA_CONCURRENCY_QUOTA"  # read by moto's own check as well
 MINIMUM_UNRESERVED = 100
+STORAGE_RESOLUTIONS = (1, 60)
 # Source types of an RDS event subscription whose sources the backend can look up.
 _EVENT_SOURCES = {
     "db-instance": "databases",
@@ -81,6 +90,7 @@ def apply() -> None:
     _event_subscription_sources_must_exist()
     _writer_cluster_keeps_its_last_instance_while_members_remain()
     _lambda_unreserved_concurrency_minimum()
+    _metric_storage_resolution_is_1_or_60()
 
 
 def _global_cluster_of(cluster: DBCluster) -> GlobalCluster | None:
@@ -183,3 +193,19 @@ def _lambda_unreserved_concurrency_minimum() -> None:
         return function.reserved_concurrency
 
     LambdaBackend.put_function_concurrency = put_function_concurrency  # type: ignore[method-assign]
+
+
+def _metric_storage_resolution_is_1_or_60() -> None:
+    """Rule 5: each datum's storage resolution, when given, is 1 or 60 seconds."""
+    original = CloudWatchBackend._validate_parameters_put_metric_data
+
+    def validate(self: CloudWatchBackend, metric: dict[str, Any], query_num: int) -> None:
+        resolution = metric.get("StorageResolution")
+        if resolution is not None and int(resolution) not in STORAGE_RESOLUTIONS:
+            raise InvalidParameterValue(
+                f"The parameter MetricData.member.{query_num}.StorageResolution must be a value "
+                "in the set [ 1, 60 ]."
+            )
+        original(self, metric, query_num)
+
+    CloudWatchBackend._validate_parameters_put_metric_data = validate  # type: ignore[method-assign]

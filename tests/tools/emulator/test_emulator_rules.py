@@ -158,6 +158,33 @@ def test_rule_4_reserved_concurrency_below_the_unreserved_minimum_is_refused(
         assert message.endswith(f"below its minimum value of [{refused_with_minimum}].")
 
 
+def test_rule_5_a_storage_resolution_other_than_1_or_60_is_refused(emulator):
+    cloudwatch = emulator.client("cloudwatch", PRIMARY)
+
+    def put(*resolutions):
+        return cloudwatch.put_metric_data(
+            Namespace="Emu/Probe",
+            MetricData=[
+                {"MetricName": f"m{i}", "Value": 1.0, "StorageResolution": resolution}
+                for i, resolution in enumerate(resolutions)
+            ],
+        )
+
+    # The canary's high-resolution datum and a standard one are stored
+    put(1, 60)
+    assert {m["MetricName"] for m in cloudwatch.list_metrics(Namespace="Emu/Probe")["Metrics"]} == {
+        "m0",
+        "m1",
+    }
+    # Any other resolution is refused, naming the datum, and nothing of that call is stored
+    code, status, message = _error(lambda: put(1, 5))
+    assert (code, status) == ("InvalidParameterValue", 400)
+    assert message == (
+        "The parameter MetricData.member.2.StorageResolution must be a value in the set [ 1, 60 ]."
+    )
+    assert len(cloudwatch.list_metrics(Namespace="Emu/Probe")["Metrics"]) == 2
+
+
 def test_patch_v_a_secret_replica_keeps_its_kms_key(emulator):
     key = "arn:aws:kms:us-west-2:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
     secrets = emulator.client("secretsmanager", PRIMARY)
