@@ -170,7 +170,7 @@ PROFILES = {
 }
 PRODUCTION = PROFILES["production"][0]
 # Environment variables that belong to the project's tools, not to the deployment.
-TOOL_VARIABLES = frozenset({"DR_PROVIDER_MIRROR", "DR_KEEP_WORKDIR"})
+TOOL_VARIABLES = frozenset({"DR_PROVIDER_MIRROR", "DR_CHECKOV"})
 
 _NAME = re.compile(r"^[a-z](?!.*--)[a-z0-9-]*[a-z0-9]$|^[a-z]$")
 _SECRET_ARN = re.compile(

@@ -332,7 +332,7 @@ def test_plain_entry_point_synthesizes_and_reports_per_region(tmp_path):
 
 def test_cdktf_cli_synth_produces_the_same_stack(default_app, tmp_path):
     cli = ROOT / "node_modules" / ".bin" / "cdktf"
-    assert cli.exists(), "cdktf CLI missing: run the README's install command (npm ci)"
+    assert cli.exists(), "cdktf CLI missing: run ./run once, it installs it"
     env = {
         k: v for k, v in os.environ.items() if not k.startswith("DR_") and k != "ENVIRONMENT_SUFFIX"
     }

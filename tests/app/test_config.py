@@ -141,6 +141,15 @@ def test_unknown_context_key_is_rejected_but_cdktf_feature_flags_pass():
     assert load_config({}, {"excludeStackIdFromLogicalIds": "true"}).engine == "aurora-postgresql"
 
 
+def test_the_tools_own_variables_pass_and_nothing_else_of_the_prefix():
+    # The variables the project's tools read (tools/terraform.py, tools/checkov_gate.py) may
+    # be exported in the same shell as a synth; anything else is a misspelt setting.
+    tools = {"DR_PROVIDER_MIRROR": "/opt/tf-plugins", "DR_CHECKOV": "/usr/bin/checkov"}
+    assert load_config(tools, {}).primary_region == "us-east-1"
+    with pytest.raises(ConfigError, match="invalid keep_workdir='1'.*not a setting"):
+        load_config({"DR_KEEP_WORKDIR": "1"}, {})
+
+
 def test_production_profile_turns_protection_and_final_snapshots_on():
     config = load_config({"DR_PROFILE": "production"}, {})
     assert (config.deletion_protection, config.skip_final_snapshot) == (True, False)
