@@ -12,6 +12,7 @@ from cdktf_cdktf_provider_aws.provider import AwsProvider
 from constructs_lib.naming import Namer
 
 PRIMARY, SECONDARY = "us-east-1", "us-west-2"
+ROLES = ("primary", "secondary")
 NAMER = Namer("dbdr", "test")
 
 
@@ -169,28 +170,43 @@ def new_stack() -> TestStack:
     return TestStack(stack, primary, secondary)
 
 
-def regional_base(t: TestStack) -> dict[str, tuple]:
-    """Key and VPC in each region: what the database, alarms and DNS constructs stand on."""
+def regional_base(
+    t: TestStack,
+    *,
+    secondary_region: str = SECONDARY,
+    secondary_cidr: str = "10.20.0.0/16",
+    **vpc_overrides,
+) -> dict[str, tuple]:
+    """Key and VPC in each region: what the database, alarms and DNS constructs stand on.
+    Each role maps to (provider, region, key, vpc); ``vpc_overrides`` go to both VPCs."""
     from constructs_lib.network.regional_vpc import RegionalVpc, RegionalVpcProps
     from constructs_lib.security.regional_key import RegionalKey, RegionalKeyProps
 
     base = {}
     for role, provider, region, cidr in (
         ("primary", t.primary, PRIMARY, "10.10.0.0/16"),
-        ("secondary", t.secondary, SECONDARY, "10.20.0.0/16"),
+        ("secondary", t.secondary, secondary_region, secondary_cidr),
     ):
-        key = RegionalKey(
-            t.stack, f"{role}Key", RegionalKeyProps(provider=provider, region=region, namer=NAMER)
-        )
+        regional = dict(provider=provider, region=region, namer=NAMER)
+        key = RegionalKey(t.stack, f"{role}Key", RegionalKeyProps(**regional))
         vpc = RegionalVpc(
             t.stack,
             f"{role}Vpc",
-            RegionalVpcProps(
-                provider=provider, region=region, namer=NAMER, key=key, cidr=cidr, port=5432
-            ),
+            RegionalVpcProps(**regional, key=key, cidr=cidr, port=5432, **vpc_overrides),
         )
         base[role] = (provider, region, key, vpc)
     return base
+
+
+def database_stack(kind: str = "aurora", **overrides) -> tuple[TestStack, dict, Any]:
+    """A new stack with the regional base and a database over it: ``kind`` "aurora" (by
+    ``global_database``) or "rds" (by ``rds_database``), which takes ``overrides``.
+    Returns (stack, base, database), what the constructs that watch or route to a
+    database are built on."""
+    t = new_stack()
+    base = regional_base(t)
+    build = {"aurora": global_database, "rds": rds_database}[kind]
+    return t, base, build(t, base, **overrides)
 
 
 def postgres_settings(**overrides):
@@ -313,3 +329,4 @@ def rds_database(t: TestStack, base: dict, *, settings=None, **overrides):
     )
     props.update(overrides)
     return RdsReplicaDatabase(t.stack, "Database", RdsReplicaDatabaseProps(**props))
+

@@ -10,18 +10,14 @@ from constructs_lib.database.aurora_regional_cluster import MEMBERSHIP_DRIFT
 from support.helpers import (
     assert_only,
     assert_resource,
-    global_database,
-    new_stack,
+    database_stack,
     postgres_settings,
-    regional_base,
     resources,
 )
 
 
 def _synth(**kwargs):
-    t = new_stack()
-    base = regional_base(t)
-    database = global_database(t, base, **kwargs)
+    t, _, database = database_stack(**kwargs)
     return t.synth(), database
 
 

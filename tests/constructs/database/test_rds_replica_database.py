@@ -7,6 +7,7 @@ from support.helpers import (
     assert_data_source,
     assert_resource,
     data_sources,
+    database_stack,
     new_stack,
     rds_database,
     rds_settings,
@@ -16,9 +17,7 @@ from support.helpers import (
 
 
 def _database(settings=None, **overrides):
-    t = new_stack()
-    base = regional_base(t)
-    database = rds_database(t, base, settings=settings, **overrides)
+    t, _, database = database_stack("rds", settings=settings, **overrides)
     return database, t.synth()
 
 

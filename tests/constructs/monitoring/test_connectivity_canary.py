@@ -9,10 +9,8 @@ from support.helpers import (
     assert_only,
     assert_resource,
     canary,
-    global_database,
-    new_stack,
+    database_stack,
     only,
-    regional_base,
     resources,
 )
 
@@ -22,9 +20,7 @@ SECRET_PATTERN = (
 
 
 def _canary(**overrides):
-    t = new_stack()
-    base = regional_base(t)
-    database = global_database(t, base)
+    t, base, database = database_stack()
     canary(t, base, "primary", database.primary, id="Canary", **overrides)
     return t.synth()
 

@@ -3,12 +3,11 @@ table once accepted, peer range admitted on the database port only."""
 
 import pytest
 
-from constructs_lib.network.regional_vpc import RegionalVpc, RegionalVpcProps
 from constructs_lib.network.vpc_peering import VpcPeering, VpcPeeringProps
-from constructs_lib.security.regional_key import RegionalKey, RegionalKeyProps
 from support.helpers import (
     NAMER,
     PRIMARY,
+    ROLES,
     SECONDARY,
     assert_only,
     assert_resource,
@@ -20,15 +19,17 @@ from support.helpers import (
 PRIMARY_CIDR, SECONDARY_CIDR = "10.10.0.0/16", "10.20.0.0/16"  # regional_base's ranges
 
 
+def _peering(t, **base_overrides):
+    """VpcPeering between the VPCs of ``regional_base(t, **base_overrides)``."""
+    base = regional_base(t, **base_overrides)
+    vpcs = {role: base[role][3] for role in ROLES}
+    VpcPeering(t.stack, "Peering", VpcPeeringProps(namer=NAMER, **vpcs))
+
+
 @pytest.fixture(scope="module")
 def doc():
     t = new_stack()
-    base = regional_base(t)
-    VpcPeering(
-        t.stack,
-        "Peering",
-        VpcPeeringProps(namer=NAMER, primary=base["primary"][3], secondary=base["secondary"][3]),
-    )
+    _peering(t)
     return t.synth()
 
 
@@ -127,32 +128,6 @@ def test_database_security_group_admits_only_the_peer_range_on_the_database_port
     assert len(peering_rules) == 2  # one per region, nothing wider
 
 
-def _peer(secondary_region, secondary_cidr):
-    t = new_stack()
-    vpcs = {}
-    for role, provider, region, cidr in (
-        ("primary", t.primary, PRIMARY, PRIMARY_CIDR),
-        ("secondary", t.secondary, secondary_region, secondary_cidr),
-    ):
-        key = RegionalKey(
-            t.stack, f"{role}Key", RegionalKeyProps(provider=provider, region=region, namer=NAMER)
-        )
-        vpcs[role] = RegionalVpc(
-            t.stack,
-            f"{role}Vpc",
-            RegionalVpcProps(
-                provider=provider,
-                region=region,
-                namer=NAMER,
-                key=key,
-                cidr=cidr,
-                port=5432,
-                interface_endpoints=(),
-            ),
-        )
-    VpcPeering(t.stack, "Peering", VpcPeeringProps(namer=NAMER, **vpcs))
-
-
 @pytest.mark.parametrize(
     "secondary_region, secondary_cidr, message",
     [
@@ -171,4 +146,9 @@ def _peer(secondary_region, secondary_cidr):
 )
 def test_invalid_props_are_rejected(secondary_region, secondary_cidr, message):
     with pytest.raises(ValueError, match=message):
-        _peer(secondary_region, secondary_cidr)
+        _peering(
+            new_stack(),
+            secondary_region=secondary_region,
+            secondary_cidr=secondary_cidr,
+            interface_endpoints=(),
+        )

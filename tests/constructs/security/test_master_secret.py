@@ -19,10 +19,7 @@ from support.helpers import (
     assert_only,
     assert_resource,
     data_sources,
-    global_database,
-    new_stack,
-    rds_database,
-    regional_base,
+    database_stack,
     resources,
 )
 
@@ -31,9 +28,7 @@ KEY = "arn:aws:kms:{}:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
 
 
 def _synth(kind="aurora", **overrides):
-    t = new_stack()
-    base = regional_base(t)
-    database = (global_database if kind == "aurora" else rds_database)(t, base, **overrides)
+    t, _, database = database_stack(kind, **overrides)
     return database, t.synth()
 
 
