@@ -330,3 +330,57 @@ def rds_database(t: TestStack, base: dict, *, settings=None, **overrides):
     props.update(overrides)
     return RdsReplicaDatabase(t.stack, "Database", RdsReplicaDatabaseProps(**props))
 
+
+def lag_alarms(t: TestStack, base: dict, database, **overrides) -> dict:
+    """LagAlarms in each region for that region's member of ``database``, by role."""
+    from constructs_lib.monitoring.lag_alarms import LagAlarms, LagAlarmsProps
+
+    alarms = {}
+    for role in ROLES:
+        provider, region, key, _ = base[role]
+        props = dict(
+            provider=provider, region=region, namer=NAMER, key=key, database=getattr(database, role)
+        )
+        props.update(overrides)
+        alarms[role] = LagAlarms(t.stack, f"{role}Alarms", LagAlarmsProps(**props))
+    return alarms
+
+
+@dataclass
+class FailoverStack:
+    """A global database with what watches it and routes to it, wired as the app wires
+    them: LagAlarms and a canary in each region (the canary alarming to that region's
+    topic), and one FailoverDns; alarms and canaries by role."""
+
+    t: TestStack
+    base: dict
+    database: Any
+    alarms: dict
+    canaries: dict
+    dns: Any
+
+
+def failover_stack(**dns_overrides) -> FailoverStack:
+    """A FailoverStack whose FailoverDns (zone db-test.internal, each region's records
+    guarded by its canary's connectivity and writer alarms) takes ``dns_overrides``;
+    routing "global-endpoint" gets the global cluster's endpoint unless one is given."""
+    from constructs_lib.dns.failover_dns import DnsRegion, FailoverDns, FailoverDnsProps
+
+    t, base, database = database_stack()
+    alarms = lag_alarms(t, base, database)
+    canaries, regions = {}, {}
+    for role in ROLES:
+        member = getattr(database, role)
+        canaries[role] = canary(t, base, role, member, topic_arn=alarms[role].topic_arn)
+        regions[role] = DnsRegion(
+            region=base[role][1],
+            vpc=base[role][3],
+            database=member,
+            health_alarms=(canaries[role].connectivity_alarm, canaries[role].writer_alarm),
+        )
+    if dns_overrides.get("routing") == "global-endpoint":
+        dns_overrides.setdefault("global_writer_endpoint", database.global_cluster.endpoint)
+    props = dict(provider=t.primary, namer=NAMER, zone_name="db-test.internal", **regions)
+    props.update(dns_overrides)
+    dns = FailoverDns(t.stack, "Dns", FailoverDnsProps(**props))
+    return FailoverStack(t, base, database, alarms, canaries, dns)

@@ -10,80 +10,40 @@ from constructs_lib.automation.failover_automation import (
     FailoverAutomationProps,
     RegionSide,
 )
-from constructs_lib.dns.failover_dns import DnsRegion, FailoverDns, FailoverDnsProps
-from constructs_lib.monitoring.lag_alarms import LagAlarms, LagAlarmsProps
-from support.helpers import (
-    NAMER,
-    assert_only,
-    assert_resource,
-    canary,
-    global_database,
-    new_stack,
-    regional_base,
-    resources,
-)
+from support.helpers import NAMER, ROLES, assert_only, assert_resource, failover_stack, resources
 
 
 def _automation(**overrides):
-    t = new_stack()
-    base = regional_base(t)
-    database = global_database(t, base)
-    sides, canaries, alarms = {}, {}, {}
-    for role, cluster in (("primary", database.primary), ("secondary", database.secondary)):
-        provider, region, key, vpc = base[role]
-        alarms[role] = LagAlarms(
-            t.stack,
-            f"{role}Alarms",
-            LagAlarmsProps(
-                provider=provider, region=region, namer=NAMER, key=key, database=cluster
-            ),
-        )
-        canaries[role] = canary(t, base, role, cluster, topic_arn=alarms[role].topic_arn)
+    built = failover_stack()
+    sides = {}
+    for role in ROLES:
+        provider, region, key, _ = built.base[role]
         sides[role] = RegionSide(
             provider=provider,
             region=region,
             key=key,
-            database=cluster,
-            topic_arn=alarms[role].topic_arn,
-            writer_alarm=canaries[role].writer_alarm,
+            database=getattr(built.database, role),
+            topic_arn=built.alarms[role].topic_arn,
+            writer_alarm=built.canaries[role].writer_alarm,
         )
-    dns = FailoverDns(
-        t.stack,
-        "Dns",
-        FailoverDnsProps(
-            provider=t.primary,
-            namer=NAMER,
-            zone_name="db-test.internal",
-            **{
-                role: DnsRegion(
-                    region=base[role][1],
-                    vpc=base[role][3],
-                    database=getattr(database, role),
-                    health_alarms=(canaries[role].connectivity_alarm, canaries[role].writer_alarm),
-                )
-                for role in ("primary", "secondary")
-            },
-        ),
-    )
-    for home in ("primary", "secondary"):
+    for home in ROLES:
         props = dict(
             namer=NAMER,
             home=home,
-            primary=sides["primary"],
-            secondary=sides["secondary"],
-            global_cluster_id=database.global_cluster_id,
-            global_cluster_arn=database.global_cluster.arn,
-            hosted_zone_id=dns.zone_id,
-            hosted_zone_arn=dns.zone_arn,
-            writer_record_name=dns.writer_name,
+            **sides,
+            global_cluster_id=built.database.global_cluster_id,
+            global_cluster_arn=built.database.global_cluster.arn,
+            hosted_zone_id=built.dns.zone_id,
+            hosted_zone_arn=built.dns.zone_arn,
+            writer_record_name=built.dns.writer_name,
             primary_down_alarms=(
-                canaries["primary"].connectivity_alarm,
-                alarms["primary"].writer_health_alarm,
+                built.canaries["primary"].connectivity_alarm,
+                built.alarms["primary"].writer_health_alarm,
             ),
         )
         props.update(overrides)
-        FailoverAutomation(t.stack, f"{home}Failover", FailoverAutomationProps(**props))
-    return t.synth()
+        FailoverAutomation(built.t.stack, f"{home}Failover", FailoverAutomationProps(**props))
+    return built.t.synth()
 
 
 @pytest.fixture(scope="module")

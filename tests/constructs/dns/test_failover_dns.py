@@ -3,38 +3,11 @@ health checks over alarm-based children, failover or weighted routing."""
 
 import pytest
 
-from constructs_lib.dns.failover_dns import DnsRegion, FailoverDns, FailoverDnsProps
-from support.helpers import (
-    NAMER,
-    assert_only,
-    assert_resource,
-    canary,
-    global_database,
-    new_stack,
-    regional_base,
-    resources,
-)
+from support.helpers import assert_only, assert_resource, failover_stack, resources
 
 
 def _dns(**overrides):
-    t = new_stack()
-    base = regional_base(t)
-    database = global_database(t, base)
-    sides = {}
-    for role, cluster in (("primary", database.primary), ("secondary", database.secondary)):
-        probe = canary(t, base, role, cluster)
-        sides[role] = DnsRegion(
-            region=base[role][1],
-            vpc=base[role][3],
-            database=cluster,
-            health_alarms=(probe.connectivity_alarm, probe.writer_alarm),
-        )
-    props = dict(provider=t.primary, namer=NAMER, zone_name="db-test.internal", **sides)
-    if overrides.get("routing") == "global-endpoint" and "global_writer_endpoint" not in overrides:
-        props["global_writer_endpoint"] = database.global_cluster.endpoint
-    props.update(overrides)
-    FailoverDns(t.stack, "Dns", FailoverDnsProps(**props))
-    return t.synth()
+    return failover_stack(**overrides).t.synth()
 
 
 @pytest.fixture(scope="module")

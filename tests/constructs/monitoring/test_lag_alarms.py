@@ -3,37 +3,19 @@ writer health on the primary."""
 
 import pytest
 
-from constructs_lib.monitoring.lag_alarms import AlarmThresholds, LagAlarms, LagAlarmsProps
+from constructs_lib.monitoring.lag_alarms import AlarmThresholds
 from support.helpers import (
-    NAMER,
     assert_no_resource,
     assert_resource,
-    global_database,
-    new_stack,
-    regional_base,
+    database_stack,
+    lag_alarms,
     resources,
 )
 
 
 def _alarms(secondary_instances=1, email="", **thresholds):
-    t = new_stack()
-    base = regional_base(t)
-    database = global_database(t, base, secondary_instances=secondary_instances)
-    for role, cluster in (("primary", database.primary), ("secondary", database.secondary)):
-        provider, region, key, _ = base[role]
-        LagAlarms(
-            t.stack,
-            f"{role}Alarms",
-            LagAlarmsProps(
-                provider=provider,
-                region=region,
-                namer=NAMER,
-                key=key,
-                database=cluster,
-                thresholds=AlarmThresholds(**thresholds),
-                alert_email=email,
-            ),
-        )
+    t, base, database = database_stack(secondary_instances=secondary_instances)
+    lag_alarms(t, base, database, thresholds=AlarmThresholds(**thresholds), alert_email=email)
     return t.synth()
 
 
@@ -152,25 +134,10 @@ def test_invalid_thresholds_are_rejected(thresholds, message):
 
 
 def test_rds_instances_get_free_storage_and_replica_lag_in_seconds_instead():
-    from support.helpers import rds_database
-
-    t = new_stack()
-    base = regional_base(t)
-    database = rds_database(t, base)
-    for role in ("primary", "secondary"):
-        provider, region, key, _ = base[role]
-        LagAlarms(
-            t.stack,
-            f"{role}Alarms",
-            LagAlarmsProps(
-                provider=provider,
-                region=region,
-                namer=NAMER,
-                key=key,
-                database=getattr(database, role),
-                thresholds=AlarmThresholds(replica_lag_seconds=45, free_storage_mib=2048),
-            ),
-        )
+    t, base, database = database_stack("rds")
+    lag_alarms(
+        t, base, database, thresholds=AlarmThresholds(replica_lag_seconds=45, free_storage_mib=2048)
+    )
     doc = t.synth()
     alarms = _by_name(doc)
     assert {n: a["metric_name"] for n, a in alarms.items() if a["provider"] == "aws.secondary"} == {
