@@ -13,9 +13,8 @@ from support.helpers import (
     assert_no_resource,
     assert_only,
     assert_resource,
-    global_database,
+    database_stack,
     new_stack,
-    rds_database,
     regional_base,
     resources,
 )
@@ -37,31 +36,22 @@ def _backups(t, base, database_arn, **overrides):
     return DatabaseBackups(t.stack, "Backups", DatabaseBackupsProps(**props))
 
 
-@pytest.fixture(scope="module")
-def aurora_doc():
-    """Given an Aurora global database, when backups use every default."""
-    t = new_stack()
-    base = regional_base(t)
-    database = global_database(t, base)
-    _backups(t, base, database.primary.arn)
-    return t.synth()
-
-
-@pytest.fixture(scope="module")
-def rds_doc():
-    """Given the rds-replica database, when backups override every default."""
-    t = new_stack()
-    base = regional_base(t)
-    database = rds_database(t, base)
-    _backups(
-        t,
-        base,
-        database.primary.arn,
+# Backups of the Aurora global database take every default; those of the rds-replica
+# database override every one.
+OVERRIDES = {
+    "aurora": {},
+    "rds": dict(
         retention_days=7,
         copy_retention_days=90,
         schedule="cron(30 6 ? * SUN *)",
         force_destroy=False,
-    )
+    ),
+}
+
+
+def synth(kind):
+    t, base, database = database_stack(kind)
+    _backups(t, base, database.primary.arn, **OVERRIDES[kind])
     return t.synth()
 
 

@@ -10,10 +10,7 @@ from support.helpers import (
     PRIMARY,
     SECONDARY,
     assert_resource,
-    global_database,
-    new_stack,
-    rds_database,
-    regional_base,
+    database_stack,
     resources,
 )
 
@@ -47,22 +44,14 @@ def _props(base, database, **overrides):
     return EndpointParametersProps(**props)
 
 
-def _synth(kind):
-    t = new_stack()
-    base = regional_base(t)
-    database = global_database(t, base) if kind == "aurora" else rds_database(t, base)
-    construct = EndpointParameters(t.stack, "Parameters", _props(base, database))
-    return construct, t.synth()
+def _build(kind):
+    t, base, database = database_stack(kind)
+    return t, EndpointParameters(t.stack, "Parameters", _props(base, database))
 
 
-@pytest.fixture(scope="module")
-def aurora():
-    return _synth("aurora")
-
-
-@pytest.fixture(scope="module")
-def rds():
-    return _synth("rds")
+def synth(kind):
+    t, _ = _build(kind)
+    return t.synth()
 
 
 def _by_region(doc):
@@ -73,32 +62,32 @@ def _by_region(doc):
     return regions
 
 
-def test_both_regions_hold_the_same_six_parameters_under_the_path(aurora):
-    _, doc = aurora
-    regions = _by_region(doc)
-    assert len(resources(doc, "aws_ssm_parameter")) == 12
+def test_both_regions_hold_the_same_six_parameters_under_the_path(aurora_doc):
+    regions = _by_region(aurora_doc)
+    assert len(resources(aurora_doc, "aws_ssm_parameter")) == 12
     assert set(regions) == {"aws.primary", "aws.secondary"}
     for alias, parameters in regions.items():
         assert sorted(parameters) == sorted(f"/dbdr/test/{leaf}" for leaf in LEAVES)
         for name, body in parameters.items():
             assert_resource(
-                doc, "aws_ssm_parameter", {"provider": alias, "name": name, "tier": "Standard"}
+                aurora_doc,
+                "aws_ssm_parameter",
+                {"provider": alias, "name": name, "tier": "Standard"},
             )
             assert body["description"].startswith("dbdr (test): ")
     values = [{n: p["value"] for n, p in parameters.items()} for parameters in regions.values()]
     assert values[0] == values[1]  # one truth, readable in either region
 
 
-def test_dns_names_and_port_are_plain_strings(aurora):
-    _, doc = aurora
-    for alias, parameters in _by_region(doc).items():
+def test_dns_names_and_port_are_plain_strings(aurora_doc):
+    for alias, parameters in _by_region(aurora_doc).items():
         for leaf, value in (
             ("writer-dns-name", "writer.db-test.internal"),
             ("reader-dns-name", "reader.db-test.internal"),
             ("port", "5432"),
         ):
             assert_resource(
-                doc,
+                aurora_doc,
                 "aws_ssm_parameter",
                 {"provider": alias, "name": f"/dbdr/test/{leaf}", "type": "String", "value": value},
             )
@@ -113,15 +102,16 @@ def test_dns_names_and_port_are_plain_strings(aurora):
         assert all("key_id" not in p for p in strings)
 
 
-@pytest.mark.parametrize(
-    "kind, resource, attribute",
-    [
-        ("aurora", "aws_rds_cluster", "endpoint"),  # the cluster (writer) endpoint
-        ("rds", "aws_db_instance", "address"),  # the instance's host name
-    ],
-)
-def test_member_endpoints_are_each_members_writer_host_name(kind, resource, attribute, request):
-    _, doc = request.getfixturevalue(kind)
+# kind -> the member resource, and its attribute that is the writer's host name
+WRITER_HOSTS = {
+    "aurora": ("aws_rds_cluster", "endpoint"),  # the cluster (writer) endpoint
+    "rds": ("aws_db_instance", "address"),  # the instance's host name
+}
+
+
+def test_member_endpoints_are_each_members_writer_host_name(kind_doc):
+    kind, doc = kind_doc
+    resource, attribute = WRITER_HOSTS[kind]
     for parameters in _by_region(doc).values():
         for role in ("Primary", "Secondary"):
             value = parameters[f"/dbdr/test/{role.lower()}-endpoint"]["value"]
@@ -129,12 +119,11 @@ def test_member_endpoints_are_each_members_writer_host_name(kind, resource, attr
             assert value.endswith(f".{attribute}}}")
 
 
-def test_secret_arn_is_a_securestring_under_each_regions_own_key(aurora):
-    _, doc = aurora
-    keys = {body["provider"]: name for name, body in resources(doc, "aws_kms_key").items()}
-    for alias in _by_region(doc):
+def test_secret_arn_is_a_securestring_under_each_regions_own_key(aurora_doc):
+    keys = {body["provider"]: name for name, body in resources(aurora_doc, "aws_kms_key").items()}
+    for alias in _by_region(aurora_doc):
         assert_resource(
-            doc,
+            aurora_doc,
             "aws_ssm_parameter",
             {
                 "provider": alias,
@@ -146,9 +135,9 @@ def test_secret_arn_is_a_securestring_under_each_regions_own_key(aurora):
         )
 
 
-def test_exposed_names_and_resources_match_what_was_synthesized(aurora):
-    construct, doc = aurora
-    regions = _by_region(doc)
+def test_exposed_names_and_resources_match_what_was_synthesized():
+    t, construct = _build("aurora")
+    regions = _by_region(t.synth())
     assert sorted(construct.parameter_names) == sorted(regions["aws.primary"])
     assert set(construct.parameters) == {PRIMARY, SECONDARY}
     for region in (PRIMARY, SECONDARY):
@@ -158,9 +147,7 @@ def test_exposed_names_and_resources_match_what_was_synthesized(aurora):
 @pytest.fixture(scope="module")
 def unsynthesized():
     """A stack with a global database, never synthesized: for validation."""
-    t = new_stack()
-    base = regional_base(t)
-    return t, base, global_database(t, base)
+    return database_stack()
 
 
 def _only_primary(base):

@@ -9,12 +9,10 @@ from constructs_lib.monitoring.database_events import DatabaseEvents, DatabaseEv
 from support.helpers import (
     NAMER,
     PRIMARY,
+    ROLES,
     SECONDARY,
     assert_resource,
-    global_database,
-    new_stack,
-    rds_database,
-    regional_base,
+    database_stack,
     resources,
 )
 
@@ -23,11 +21,9 @@ def _topic(region):
     return f"arn:aws:sns:{region}:123456789012:dbdr-alerts-test"
 
 
-def _synth(kind, **overrides):
-    t = new_stack()
-    base = regional_base(t)
-    database = global_database(t, base) if kind == "aurora" else rds_database(t, base)
-    for role in ("primary", "secondary"):
+def synth(kind, **overrides):
+    t, base, database = database_stack(kind)
+    for role in ROLES:
         provider, region, _, _ = base[role]
         props = dict(
             provider=provider,
@@ -49,87 +45,68 @@ def _subscriptions(doc):
     return by_provider
 
 
-@pytest.fixture(scope="module")
-def aurora_doc():
-    return _synth("aurora")
+# kind -> source type, and the member's resource type, identifier attribute and name prefix
+SOURCES = {
+    "aurora": ("db-cluster", "aws_rds_cluster", "cluster_identifier", "dbdr-cluster"),
+    "rds": ("db-instance", "aws_db_instance", "identifier", "dbdr-database"),
+}
 
 
-@pytest.fixture(scope="module")
-def rds_doc():
-    return _synth("rds")
-
-
-def test_each_region_subscribes_its_own_cluster_to_its_own_topic(aurora_doc):
-    _subscriptions(aurora_doc)  # one per region
+def test_each_region_subscribes_its_own_member_to_its_own_topic(kind_doc):
+    kind, doc = kind_doc
+    source_type, rtype, attribute, prefix = SOURCES[kind]
+    _subscriptions(doc)  # one per region
     for alias, region, code in (
         ("aws.primary", PRIMARY, "use1"),
         ("aws.secondary", SECONDARY, "usw2"),
     ):
-        (cluster,) = [
+        (member,) = [
             name
-            for name, body in resources(aurora_doc, "aws_rds_cluster").items()
-            if body["cluster_identifier"] == f"dbdr-cluster-{code}-test"
+            for name, body in resources(doc, rtype).items()
+            if body[attribute] == f"{prefix}-{code}-test"
         ]
         assert_resource(
-            aurora_doc,
+            doc,
             "aws_db_event_subscription",
             {
                 "provider": alias,
                 "name": f"dbdr-db-events-{code}-test",
                 "sns_topic": _topic(region),
-                "source_type": "db-cluster",
-                # The source is the cluster resource's attribute, so Terraform creates the
-                # cluster first (AWS answers SourceNotFound to a subscription naming a missing
+                "source_type": source_type,
+                # The source is the member resource's attribute, so Terraform creates the
+                # member first (AWS answers SourceNotFound to a subscription naming a missing
                 # source).
-                "source_ids": [f"${{aws_rds_cluster.{cluster}.cluster_identifier}}"],
+                "source_ids": [f"${{{rtype}.{member}.{attribute}}}"],
                 "enabled": True,
             },
         )
 
 
-def test_cluster_subscription_defaults_to_failover_failure_and_maintenance_events(aurora_doc):
-    for subscription in _subscriptions(aurora_doc).values():
-        assert sorted(subscription["event_categories"]) == [
-            "failover",
-            "failure",
-            "global-failover",
-            "maintenance",
-            "notification",
-        ]
+# kind -> the default event categories: a cluster's failover, failure and maintenance
+# events; an instance's also read replica and low storage
+DEFAULT_CATEGORIES = {
+    "aurora": ["failover", "failure", "global-failover", "maintenance", "notification"],
+    "rds": [
+        "availability",
+        "failover",
+        "failure",
+        "low storage",
+        "notification",
+        "read replica",
+        "recovery",
+    ],
+}
 
 
-def test_rds_instances_get_instance_events_including_read_replica_and_low_storage(rds_doc):
-    subscriptions = _subscriptions(rds_doc)
-    for alias, code in (("aws.primary", "use1"), ("aws.secondary", "usw2")):
-        (instance,) = [
-            name
-            for name, body in resources(rds_doc, "aws_db_instance").items()
-            if body["identifier"] == f"dbdr-database-{code}-test"
-        ]
-        assert_resource(
-            rds_doc,
-            "aws_db_event_subscription",
-            {
-                "provider": alias,
-                "source_type": "db-instance",
-                "source_ids": [f"${{aws_db_instance.{instance}.identifier}}"],
-                "enabled": True,
-            },
-        )
+def test_default_categories_fit_the_kind_of_member(kind_doc):
+    kind, doc = kind_doc
+    for subscription in _subscriptions(doc).values():
         # in any order
-        assert sorted(subscriptions[alias]["event_categories"]) == [
-            "availability",
-            "failover",
-            "failure",
-            "low storage",
-            "notification",
-            "read replica",
-            "recovery",
-        ]
+        assert sorted(subscription["event_categories"]) == DEFAULT_CATEGORIES[kind]
 
 
 def test_categories_can_be_overridden():
-    doc = _synth("aurora", event_categories=("failover", "deletion"))
+    doc = synth("aurora", event_categories=("failover", "deletion"))
     for alias in _subscriptions(doc):
         assert_resource(
             doc,
@@ -141,9 +118,8 @@ def test_categories_can_be_overridden():
 @pytest.fixture(scope="module")
 def unsynthesized():
     """A stack with a global database, never synthesized: for validation."""
-    t = new_stack()
-    base = regional_base(t)
-    return t, global_database(t, base)
+    t, _, database = database_stack()
+    return t, database
 
 
 @pytest.mark.parametrize(

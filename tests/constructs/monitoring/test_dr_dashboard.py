@@ -12,11 +12,9 @@ from support.helpers import (
     PRIMARY,
     SECONDARY,
     assert_only,
-    global_database,
+    database_stack,
     new_stack,
     only,
-    rds_database,
-    regional_base,
 )
 
 HEALTH_CHECKS = {"primary": "hc-primary-0001", "secondary": "hc-secondary-0002"}
@@ -27,10 +25,8 @@ MEMBERS = {
 }
 
 
-def _synth(kind):
-    t = new_stack()
-    base = regional_base(t)
-    database = global_database(t, base) if kind == "aurora" else rds_database(t, base)
+def synth(kind):
+    t, _, database = database_stack(kind)
     DrDashboard(
         t.stack,
         "Dashboard",
@@ -43,21 +39,6 @@ def _synth(kind):
         ),
     )
     return t.synth()
-
-
-@pytest.fixture(scope="module")
-def aurora_doc():
-    return _synth("aurora")
-
-
-@pytest.fixture(scope="module")
-def rds_doc():
-    return _synth("rds")
-
-
-@pytest.fixture(params=["aurora", "rds"])
-def kind_doc(request):
-    return request.param, request.getfixturevalue(f"{request.param}_doc")
 
 
 def _widgets(doc):
