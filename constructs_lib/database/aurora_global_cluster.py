@@ -27,8 +27,8 @@ from constructs_lib.database.aurora_regional_cluster import (
     AuroraClusterSettings,
     AuroraRegionalCluster,
     AuroraRegionalClusterProps,
-    MasterCredentials,
 )
+from constructs_lib.database.database_member import MasterCredentials
 from constructs_lib.naming import Namer
 from constructs_lib.network.regional_vpc import RegionalVpc
 from constructs_lib.security.master_secret import MasterSecret, MasterSecretProps, MasterUserProps

@@ -15,8 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from cdktf import ITerraformDependable, TerraformResourceLifecycle
-from cdktf_cdktf_provider_aws.provider import AwsProvider
+from cdktf import TerraformResourceLifecycle
 from cdktf_cdktf_provider_aws.rds_cluster import RdsCluster
 from cdktf_cdktf_provider_aws.rds_cluster_instance import RdsClusterInstance
 from cdktf_cdktf_provider_aws.rds_cluster_parameter_group import (
@@ -29,11 +28,12 @@ from constructs import Construct
 
 from constructs_lib.checks import skip_checks
 from constructs_lib.config import GLOBAL_DB_RPO_MINIMUM_SECONDS
-from constructs_lib.database.database_member import AURORA_CLUSTER, DIMENSIONS
-from constructs_lib.monitoring.rds_telemetry import enhanced_monitoring_role, export_log_groups
-from constructs_lib.naming import Namer
-from constructs_lib.network.regional_vpc import RegionalVpc
-from constructs_lib.security.regional_key import RegionalKey
+from constructs_lib.database.database_member import (
+    AURORA_CLUSTER,
+    MemberProps,
+    MemberSettings,
+    RegionalMember,
+)
 
 # Attributes AWS changes on member clusters when the writer moves between regions.
 MEMBERSHIP_DRIFT = ["global_cluster_identifier", "replication_source_identifier"]
@@ -55,26 +55,11 @@ GLOBAL_DB_RPO = "rds.global_db_rpo"
 
 
 @dataclass(frozen=True, kw_only=True)
-class AuroraClusterSettings:
+class AuroraClusterSettings(MemberSettings):
     """Engine and operations settings shared by both regions (one engine version for both:
     minor upgrades fail while a replica runs a lower version, provider #29487)."""
 
     engine: str
-    engine_version: str
-    parameter_family: str
-    tls_parameter: tuple[str, str]
-    log_exports: tuple[str, ...]
-    instance_class: str
-    # Default: 7 days, enough for point-in-time recovery across a weekend.
-    backup_retention_days: int = 7
-    preferred_backup_window: str = "03:00-04:00"
-    # Default: off, so an environment can be destroyed; production turns it on.
-    deletion_protection: bool = False
-    # Default: on, so destroy leaves nothing behind; production takes a final snapshot.
-    skip_final_snapshot: bool = True
-    # Default: 60 s enhanced monitoring; 0 turns it off.
-    monitoring_interval_seconds: int = 60
-    log_retention_days: int = 365
     # Default: off. On when the deployment's AWS Backup plan selects the primary cluster.
     aws_backup_plan: bool = False
     # Aurora PostgreSQL rds.global_db_rpo in seconds (>= 20), on both members' parameter
@@ -82,95 +67,32 @@ class AuroraClusterSettings:
     global_db_rpo_seconds: int = 0
 
 
-@dataclass(frozen=True)
-class MasterCredentials:
-    """The primary's master user; the password is a write-only argument fed from an
-    ephemeral read of an existing secret, so it is never stored in plan or state."""
-
-    username: str
-    password_wo: str
-    password_version: int
-
-
 @dataclass(frozen=True, kw_only=True)
-class AuroraRegionalClusterProps:
-    provider: AwsProvider
-    region: str
-    namer: Namer
+class AuroraRegionalClusterProps(MemberProps):
     settings: AuroraClusterSettings
-    vpc: RegionalVpc
-    key: RegionalKey
     global_cluster_id: str
     instance_count: int
-    # Set on the primary member only.
-    credentials: MasterCredentials | None = None
-    database_name: str | None = None
-    # Set on secondary members: the region replicated from, and what must exist first.
+    # Set on secondary members: the region replicated from.
     source_region: str | None = None
-    depends_on: tuple[ITerraformDependable, ...] = ()
 
 
-class AuroraRegionalCluster(Construct):
-    """Cluster, instances, parameter group, log groups and monitoring role of one region.
-
-    It is the region's :class:`~constructs_lib.database.database_member.DatabaseMember`.
-    """
+class AuroraRegionalCluster(RegionalMember):
+    """Cluster, instances, parameter group, log groups and monitoring role of one region."""
 
     kind = AURORA_CLUSTER
-    dimension = DIMENSIONS[AURORA_CLUSTER]
 
     def __init__(self, scope: Construct, id: str, props: AuroraRegionalClusterProps) -> None:
-        super().__init__(scope, id)
         _validate(props)
-        s, provider, namer, region, key = (
-            props.settings,
-            props.provider,
-            props.namer,
-            props.region,
-            props.key,
-        )
-        self.region = region
-        self.provider = provider
-        self.is_primary = props.credentials is not None
-        self.identifier = namer.name("cluster", region)
+        super().__init__(scope, id, props, log_dir="cluster", name="cluster")
+        s, provider, namer, region = props.settings, props.provider, props.namer, props.region
 
-        parameters = dict(AUDIT_PARAMETERS[s.engine])
-        parameters[s.tls_parameter[0]] = s.tls_parameter[1]
-        self.parameter_group = RdsClusterParameterGroup(
-            self,
-            "ParameterGroup",
-            provider=provider,
-            name=namer.name("cluster-params", region),
-            family=s.parameter_family,
-            description=(
-                "TLS enforced"
-                if s.tls_parameter[1] in ("1", "ON")
-                else "TLS optional (legacy clients)"
-            )
-            + ", audit logging",
-            parameter=[
-                Parameter(name=k, value=v, apply_method="pending-reboot")
-                for k, v in sorted(parameters.items())
-            ]
-            + _rpo_cap(s),
-        )
-
-        self.log_groups = export_log_groups(
-            self,
-            provider=provider,
-            path=f"/aws/rds/cluster/{self.identifier}",
-            exports=s.log_exports,
-            retention_days=s.log_retention_days,
-            key=key,
-        )
-
-        monitoring_role = enhanced_monitoring_role(
-            self,
-            provider=provider,
-            namer=namer,
-            region=region,
-            key=key,
-            interval_seconds=s.monitoring_interval_seconds,
+        self.parameter_group = self._parameter_group(
+            RdsClusterParameterGroup,
+            Parameter,
+            name="cluster-params",
+            audit=AUDIT_PARAMETERS[s.engine],
+            logging="audit logging",
+            extra=_rpo_cap(s),
         )
         credentials = props.credentials
         self.cluster = RdsCluster(
@@ -187,24 +109,10 @@ class AuroraRegionalCluster(Construct):
             master_password_wo=credentials.password_wo if credentials else None,
             master_password_wo_version=credentials.password_version if credentials else None,
             source_region=props.source_region,
-            db_subnet_group_name=props.vpc.subnet_group_name,
-            vpc_security_group_ids=[props.vpc.security_group_id],
-            port=props.vpc.port,
             db_cluster_parameter_group_name=self.parameter_group.name,
-            storage_encrypted=True,
-            kms_key_id=key.arn,
-            iam_database_authentication_enabled=True,
-            backup_retention_period=s.backup_retention_days,
             preferred_backup_window=s.preferred_backup_window,
-            copy_tags_to_snapshot=True,
-            deletion_protection=s.deletion_protection,
-            skip_final_snapshot=s.skip_final_snapshot,
-            final_snapshot_identifier=(
-                None if s.skip_final_snapshot else namer.name("final", region)
-            ),
-            enabled_cloudwatch_logs_exports=list(s.log_exports),
-            depends_on=[*self.log_groups, *props.depends_on],
             lifecycle=TerraformResourceLifecycle(ignore_changes=MEMBERSHIP_DRIFT),
+            **self._database_arguments(),
         )
         covered = s.aws_backup_plan and self.is_primary
         skip_checks(
@@ -219,15 +127,7 @@ class AuroraRegionalCluster(Construct):
                         "copy; the AWS Backup plan (when on) selects the primary"
                     }
                 ),
-                **(
-                    {}
-                    if s.deletion_protection
-                    else {
-                        "CKV_AWS_139": "the default profile is destroyable by design; the "
-                        "production "
-                        "profile turns deletion protection on"
-                    }
-                ),
+                **self._unprotected("CKV_AWS_139"),
                 **(
                     {}
                     if s.engine != "aurora-mysql"
@@ -254,19 +154,10 @@ class AuroraRegionalCluster(Construct):
                 cluster_identifier=self.cluster.id,
                 engine=s.engine,
                 engine_version=s.engine_version,
-                instance_class=s.instance_class,
                 db_subnet_group_name=props.vpc.subnet_group_name,
-                publicly_accessible=False,
-                # Minor versions move together in both regions, on purpose: an upgrade fails while a
-                # replica runs a lower version (provider #29487).
-                auto_minor_version_upgrade=False,
                 promotion_tier=i,
-                monitoring_interval=s.monitoring_interval_seconds,
-                monitoring_role_arn=monitoring_role.arn if monitoring_role else None,
-                performance_insights_enabled=True,
-                performance_insights_kms_key_id=key.arn,
-                performance_insights_retention_period=7,
                 copy_tags_to_snapshot=True,
+                **self._instance_arguments(),
             )
             for i in range(props.instance_count)
         ]
@@ -279,15 +170,7 @@ class AuroraRegionalCluster(Construct):
                     "CKV_AWS_226": "a global database upgrades its minor version in both regions "
                     "together; automatic upgrades in one region break replication "
                     "(terraform-provider-aws #29487)",
-                    **(
-                        {}
-                        if s.monitoring_interval_seconds
-                        else {
-                            "CKV_AWS_118": "monitoring_interval_seconds=0 was chosen: enhanced "
-                            "monitoring is off; CloudWatch and Performance Insights "
-                            "still report"
-                        }
-                    ),
+                    **self._unmonitored(),
                 },
             )
 
@@ -296,13 +179,6 @@ def _validate(props: AuroraRegionalClusterProps) -> None:
     s = props.settings
     if s.engine not in AUDIT_PARAMETERS:
         raise ValueError(f"engine must be one of {', '.join(AUDIT_PARAMETERS)}, got {s.engine!r}")
-    if not 1 <= s.backup_retention_days <= 35:
-        raise ValueError(f"backup_retention_days must be 1..35, got {s.backup_retention_days}")
-    if s.monitoring_interval_seconds not in (0, 1, 5, 10, 15, 30, 60):
-        raise ValueError(
-            "monitoring_interval_seconds must be 0, 1, 5, 10, 15, 30 or 60, "
-            f"got {s.monitoring_interval_seconds}"
-        )
     low = 1 if props.credentials else 0
     if not low <= props.instance_count <= 15:
         raise ValueError(

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from cdktf_cdktf_provider_aws.provider import AwsProvider
 from constructs import Construct
 
-from constructs_lib.database.aurora_regional_cluster import MasterCredentials
+from constructs_lib.database.database_member import MasterCredentials
 from constructs_lib.database.rds_regional_instance import (
     RdsInstanceSettings,
     RdsRegionalInstance,
