@@ -19,7 +19,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from cdktf_cdktf_provider_aws.provider import AwsProvider
 from cdktf_cdktf_provider_aws.rds_global_cluster import RdsGlobalCluster
 from constructs import Construct
 
@@ -28,52 +27,36 @@ from constructs_lib.database.aurora_regional_cluster import (
     AuroraRegionalCluster,
     AuroraRegionalClusterProps,
 )
-from constructs_lib.database.database_member import MasterCredentials
-from constructs_lib.naming import Namer
-from constructs_lib.network.regional_vpc import RegionalVpc
-from constructs_lib.security.master_secret import MasterSecret, MasterSecretProps, MasterUserProps
-from constructs_lib.security.regional_key import KeyedRegion, RegionalKey
+from constructs_lib.database.database_pair import DatabasePair, DatabasePairProps, DatabaseRegion
 
 
 @dataclass(frozen=True, kw_only=True)
-class AuroraRegion:
-    """Where one member lives: its provider, network and key."""
+class AuroraRegion(DatabaseRegion):
+    """Where one member lives, and how many instances it runs (0: a headless secondary)."""
 
-    provider: AwsProvider
-    region: str
-    vpc: RegionalVpc
-    key: RegionalKey
     instance_count: int
 
-    @property
-    def keyed(self) -> KeyedRegion:
-        return KeyedRegion(provider=self.provider, region=self.region, key=self.key)
-
 
 @dataclass(frozen=True, kw_only=True)
-class AuroraGlobalClusterProps(MasterUserProps):
-    namer: Namer
+class AuroraGlobalClusterProps(DatabasePairProps):
     settings: AuroraClusterSettings
     primary: AuroraRegion
     secondary: AuroraRegion
 
 
-class AuroraGlobalCluster(Construct):
+class AuroraGlobalCluster(DatabasePair):
     """The global cluster and its primary and secondary members."""
 
+    MEMBER = (AuroraRegionalCluster, AuroraRegionalClusterProps)
+
     def __init__(self, scope: Construct, id: str, props: AuroraGlobalClusterProps) -> None:
-        super().__init__(scope, id)
-        if props.primary.region == props.secondary.region:
-            raise ValueError(
-                f"secondary region must differ from the primary, got {props.secondary.region} twice"
-            )
-        props.validate_master_user()
-        s, namer = props.settings, props.namer
+        super().__init__(scope, id, props)
+        s = props.settings
         self.global_cluster = RdsGlobalCluster(
             self,
             "Resource",
             provider=props.primary.provider,
-            global_cluster_identifier=namer.name("global"),
+            global_cluster_identifier=props.namer.name("global"),
             engine=s.engine,
             engine_version=s.engine_version,
             storage_encrypted=True,
@@ -82,52 +65,18 @@ class AuroraGlobalCluster(Construct):
         )
         self.global_cluster_id = self.global_cluster.global_cluster_identifier
 
-        self.master_secret = MasterSecret(
-            self,
-            "MasterSecret",
-            MasterSecretProps(
-                primary=props.primary.keyed,
-                secondary=props.secondary.keyed,
-                user=props,
-                destroyable=not s.deletion_protection,
-            ),
-        )
-        self.master_secret_arn = self.master_secret.arn
-        credentials = MasterCredentials(
-            username=props.master_username,
-            password_wo=self.master_secret.password_wo,
-            password_version=props.master_password_version,
-        )
-        self.primary = AuroraRegionalCluster(
-            self,
+        self.primary: AuroraRegionalCluster = self._member(
             "Primary",
-            AuroraRegionalClusterProps(
-                provider=props.primary.provider,
-                region=props.primary.region,
-                namer=namer,
-                settings=s,
-                vpc=props.primary.vpc,
-                key=props.primary.key,
-                global_cluster_id=self.global_cluster.id,
-                instance_count=props.primary.instance_count,
-                credentials=credentials,
-                database_name=props.database_name,
-                depends_on=self.master_secret.ready,
-            ),
+            props.primary,
+            global_cluster_id=self.global_cluster.id,
+            instance_count=props.primary.instance_count,
+            **self._primary_role(),
         )
-        self.secondary = AuroraRegionalCluster(
-            self,
+        self.secondary: AuroraRegionalCluster = self._member(
             "Secondary",
-            AuroraRegionalClusterProps(
-                provider=props.secondary.provider,
-                region=props.secondary.region,
-                namer=namer,
-                settings=s,
-                vpc=props.secondary.vpc,
-                key=props.secondary.key,
-                global_cluster_id=self.global_cluster.id,
-                instance_count=props.secondary.instance_count,
-                source_region=props.primary.region,
-                depends_on=tuple(self.primary.instances),
-            ),
+            props.secondary,
+            global_cluster_id=self.global_cluster.id,
+            instance_count=props.secondary.instance_count,
+            source_region=props.primary.region,
+            depends_on=tuple(self.primary.instances),
         )
