@@ -209,32 +209,41 @@ class RegionalVpc(Construct):
         )
         self.security_group_id = self.security_group.id
         for i, cidr in enumerate(props.client_cidrs or (props.cidr,)):
-            VpcSecurityGroupIngressRule(
-                self,
+            self._tcp_ingress(
                 f"ClientCidr{i}",
-                provider=provider,
-                security_group_id=self.security_group.id,
-                ip_protocol="tcp",
-                from_port=props.port,
-                to_port=props.port,
+                self.security_group,
+                props.port,
+                f"Database clients in {cidr}",
                 cidr_ipv4=cidr,
-                description=f"Database clients in {cidr}",
             )
         for i, group_id in enumerate(props.client_security_group_ids):
-            VpcSecurityGroupIngressRule(
-                self,
+            self._tcp_ingress(
                 f"ClientSecurityGroup{i}",
-                provider=provider,
-                security_group_id=self.security_group.id,
-                ip_protocol="tcp",
-                from_port=props.port,
-                to_port=props.port,
+                self.security_group,
+                props.port,
+                f"Database clients in {group_id}",
                 referenced_security_group_id=group_id,
-                description=f"Database clients in {group_id}",
             )
 
         self._flow_logs(props)
         self._interface_endpoints(props)
+
+    def _tcp_ingress(
+        self, id: str, group: SecurityGroup, port: int, description: str, **source: str
+    ) -> None:
+        """Admit TCP ``port`` into ``group`` from ``source`` (``cidr_ipv4`` or
+        ``referenced_security_group_id``)."""
+        VpcSecurityGroupIngressRule(
+            self,
+            id,
+            provider=self.provider,
+            security_group_id=group.id,
+            ip_protocol="tcp",
+            from_port=port,
+            to_port=port,
+            description=description,
+            **source,
+        )
 
     def _interface_endpoints(self, props: RegionalVpcProps) -> None:
         if not props.interface_endpoints:
@@ -248,17 +257,7 @@ class RegionalVpc(Construct):
             description="HTTPS to AWS API interface endpoints from inside the VPC",
             vpc_id=self.vpc.id,
         )
-        VpcSecurityGroupIngressRule(
-            self,
-            "EndpointHttps",
-            provider=provider,
-            security_group_id=group.id,
-            ip_protocol="tcp",
-            from_port=443,
-            to_port=443,
-            cidr_ipv4=props.cidr,
-            description="HTTPS from the VPC",
-        )
+        self._tcp_ingress("EndpointHttps", group, 443, "HTTPS from the VPC", cidr_ipv4=props.cidr)
         self.endpoints = {
             service: VpcEndpoint(
                 self,
