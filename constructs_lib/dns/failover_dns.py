@@ -153,35 +153,29 @@ class FailoverDns(Construct):
         self.fence_alarms: dict[str, CloudwatchMetricAlarm] = {}
         self.writer_records = []
         for role, side in (("primary", props.primary), ("secondary", props.secondary)):
-            label = role.capitalize()
-            children = [
-                Route53HealthCheck(
-                    self,
-                    f"{label}Alarm{i}",
-                    provider=provider,
-                    type="CLOUDWATCH_METRIC",
-                    cloudwatch_alarm_name=alarm.alarm_name,
-                    cloudwatch_alarm_region=side.region,
-                    insufficient_data_health_status=props.insufficient_data_health_status,
-                    tags={"Name": f"{props.namer.name('health', side.region)}-{i}"},
-                )
+            label, health_name = role.capitalize(), props.namer.name("health", side.region)
+            # Each child: (id, alarm, its region, health on insufficient data, name suffix).
+            watched = [
+                (f"{label}Alarm{i}", alarm, side.region, props.insufficient_data_health_status, i)
                 for i, alarm in enumerate(side.health_alarms)
             ]
             if side.database.kind == RDS_INSTANCE:
                 other = props.secondary if role == "primary" else props.primary
                 self.fence_alarms[role] = fence = self._fence_alarm(label, side, other, props)
-                children.append(
-                    Route53HealthCheck(
-                        self,
-                        f"{label}Fence",
-                        provider=provider,
-                        type="CLOUDWATCH_METRIC",
-                        cloudwatch_alarm_name=fence.alarm_name,
-                        cloudwatch_alarm_region=other.region,
-                        insufficient_data_health_status="LastKnownStatus",
-                        tags={"Name": f"{props.namer.name('health', side.region)}-fence"},
-                    )
+                watched.append((f"{label}Fence", fence, other.region, "LastKnownStatus", "fence"))
+            children = [
+                Route53HealthCheck(
+                    self,
+                    child_id,
+                    provider=provider,
+                    type="CLOUDWATCH_METRIC",
+                    cloudwatch_alarm_name=alarm.alarm_name,
+                    cloudwatch_alarm_region=region,
+                    insufficient_data_health_status=on_insufficient_data,
+                    tags={"Name": f"{health_name}-{suffix}"},
                 )
+                for child_id, alarm, region, on_insufficient_data, suffix in watched
+            ]
             check = Route53HealthCheck(
                 self,
                 f"{label}Health",
@@ -189,7 +183,7 @@ class FailoverDns(Construct):
                 type="CALCULATED",
                 child_healthchecks=[c.id for c in children],
                 child_health_threshold=len(children),
-                tags={"Name": props.namer.name("health", side.region)},
+                tags={"Name": health_name},
             )
             self.health_checks[role] = check
             if props.routing == "global-endpoint":
@@ -208,15 +202,11 @@ class FailoverDns(Construct):
                 }
             )
             self.writer_records.append(
-                Route53Record(
-                    self,
+                self._cname(
                     f"Writer{label}",
-                    provider=provider,
-                    zone_id=self.zone.zone_id,
-                    name=self.writer_name,
-                    type="CNAME",
-                    ttl=props.ttl_seconds,
-                    records=[side.database.endpoint],
+                    props,
+                    self.writer_name,
+                    side.database.endpoint,
                     set_identifier=role,
                     health_check_id=check.id,
                     **routing,
@@ -224,15 +214,11 @@ class FailoverDns(Construct):
             )
         if props.routing == "global-endpoint":
             self.writer_records.append(
-                Route53Record(
-                    self,
+                self._cname(
                     "Writer",
-                    provider=provider,
-                    zone_id=self.zone.zone_id,
-                    name=self.writer_name,
-                    type="CNAME",
-                    ttl=props.ttl_seconds,
-                    records=[props.global_writer_endpoint],
+                    props,
+                    self.writer_name,
+                    props.global_writer_endpoint,
                     lifecycle=TerraformResourceLifecycle(
                         precondition=[
                             Precondition(
@@ -247,15 +233,24 @@ class FailoverDns(Construct):
                     ),
                 )
             )
-        self.reader_record = Route53Record(
+        self.reader_record = self._cname(
+            "Reader", props, self.reader_name, props.secondary.database.reader_endpoint
+        )
+
+    def _cname(
+        self, id: str, props: FailoverDnsProps, name: str, target: str, **options
+    ) -> Route53Record:
+        """A CNAME ``name`` -> ``target`` in the zone, with the configured TTL."""
+        return Route53Record(
             self,
-            "Reader",
-            provider=provider,
+            id,
+            provider=props.provider,
             zone_id=self.zone.zone_id,
-            name=self.reader_name,
+            name=name,
             type="CNAME",
             ttl=props.ttl_seconds,
-            records=[props.secondary.database.reader_endpoint],
+            records=[target],
+            **options,
         )
 
     def _fence_alarm(
