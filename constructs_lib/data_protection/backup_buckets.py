@@ -84,6 +84,7 @@ from constructs import Construct
 from constructs_lib.checks import skip_checks
 from constructs_lib.naming import Namer
 from constructs_lib.security.regional_key import KeyedRegion
+from constructs_lib.security.trust import service_trust_policy
 
 EXPIRATION_DAYS_MAX = 3650
 # S3 Replication Time Control accepts exactly one threshold (API_ReplicationTimeValue.html,
@@ -204,25 +205,15 @@ class BackupBuckets(Construct):
         objects.html lists for SSE-KMS objects, on these two buckets and keys only."""
         primary, secondary, namer = props.primary, props.secondary, props.namer
         source_arn, destination_arn = source.bucket.arn, destination.bucket.arn
-        assume = {
-            "Version": "2012-10-17",
-            "Statement": [
-                {
-                    "Sid": "S3ReplicationInThisAccount",
-                    "Effect": "Allow",
-                    "Principal": {"Service": "s3.amazonaws.com"},
-                    "Action": "sts:AssumeRole",
-                    "Condition": {"StringEquals": {"aws:SourceAccount": primary.key.account_id}},
-                }
-            ],
-        }
         # IAM is global: the role is declared through the primary's provider.
         role = IamRole(
             self,
             "ReplicationRole",
             provider=primary.provider,
             name=namer.name("backup-replication"),
-            assume_role_policy=json.dumps(assume),
+            assume_role_policy=service_trust_policy(
+                "S3ReplicationInThisAccount", "s3.amazonaws.com", primary.key.account_id
+            ),
         )
         statements = [
             {

@@ -42,7 +42,6 @@ Behaviour worth knowing:
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
 
@@ -61,6 +60,7 @@ from constructs import Construct
 
 from constructs_lib.naming import Namer
 from constructs_lib.security.regional_key import KeyedRegion
+from constructs_lib.security.trust import service_trust_policy
 
 # AWS Backup accepts vault names of 2-50 letters, digits, hyphens and underscores
 # (BackupVaultName; the provider validates target_vault_name the same way). The namer's
@@ -143,24 +143,14 @@ class DatabaseBackups(Construct):
         )
 
         # IAM is global; the role is declared through the primary provider.
-        trust = {
-            "Version": "2012-10-17",
-            "Statement": [
-                {
-                    "Sid": "AwsBackupOfThisAccount",
-                    "Effect": "Allow",
-                    "Principal": {"Service": "backup.amazonaws.com"},
-                    "Action": "sts:AssumeRole",
-                    "Condition": {"StringEquals": {"aws:SourceAccount": key.account_id}},
-                }
-            ],
-        }
         self.role = IamRole(
             self,
             "Role",
             provider=primary.provider,
             name=namer.name("backup"),
-            assume_role_policy=json.dumps(trust),
+            assume_role_policy=service_trust_policy(
+                "AwsBackupOfThisAccount", "backup.amazonaws.com", key.account_id
+            ),
         )
         self.policy_attachments = [
             IamRolePolicyAttachment(
