@@ -233,9 +233,14 @@ class Rule:
         return self.check(value, config)
 
 
-def rule(allowed: str) -> Callable[[Callable[[Any, DrConfig], str | None]], Rule]:
-    """Declare a check function as a rule the README describes as ``allowed``."""
-    return lambda check: Rule(allowed, check)
+def rule(
+    allowed: str, *, first: Rule | None = None
+) -> Callable[[Callable[[Any, DrConfig], str | None]], Rule]:
+    """Declare a check function as a rule the README describes as ``allowed``; with
+    ``first``, a value must pass that rule before the check runs."""
+    if first is None:
+        return lambda check: Rule(allowed, check)
+    return lambda check: Rule(allowed, lambda v, config: first(v, config) or check(v, config))
 
 
 def between(low: int, high: int) -> Rule:
@@ -294,11 +299,11 @@ def _name_rule(value: str, _: DrConfig) -> str | None:
     return None
 
 
-@rule("as `project_name`, short enough that the longest derived name fits the AWS limits")
+@rule(
+    "as `project_name`, short enough that the longest derived name fits the AWS limits",
+    first=_name_rule,
+)
 def _fits_longest_name(value: str, config: DrConfig) -> str | None:
-    problem = _name_rule(value, config)
-    if problem:
-        return problem
     regions = tuple(
         r for r in (config.primary_region, config.secondary_region) if r in KNOWN_REGIONS
     ) or ("us-east-1",)
@@ -346,11 +351,8 @@ def _vpc_cidr(value: str, _: DrConfig) -> str | None:
     return None
 
 
-@rule("as `primary_vpc_cidr`, not overlapping it")
+@rule("as `primary_vpc_cidr`, not overlapping it", first=_vpc_cidr)
 def _secondary_cidr(value: str, config: DrConfig) -> str | None:
-    problem = _vpc_cidr(value, config)
-    if problem:
-        return problem
     if ipaddress.IPv4Network(value).overlaps(ipaddress.IPv4Network(config.primary_vpc_cidr)):
         return f"must not overlap primary_vpc_cidr {config.primary_vpc_cidr}"
     return None
