@@ -60,25 +60,13 @@ class Lock:
         except Exception as error:  # noqa: BLE001 - botocore's errors are built at run time
             if _code(error) == "ConditionalCheckFailedException":
                 self.held_by = self.current_holder()
-                log(
-                    "lock_busy",
-                    table=self.table,
-                    key=self.key,
-                    holder=self.holder,
-                    held_by=self.held_by,
-                )
+                self._log("lock_busy", held_by=self.held_by)
                 return False
             raise LockError(
                 f"could not take the lock {self.key} in {self.table}: {error}"
             ) from error
         self.held = True
-        log(
-            "lock_acquired",
-            table=self.table,
-            key=self.key,
-            holder=self.holder,
-            expires_at=expires_at,
-        )
+        self._log("lock_acquired", expires_at=expires_at)
         return True
 
     def release(self) -> bool:
@@ -94,17 +82,11 @@ class Lock:
             )
         except Exception as error:  # noqa: BLE001
             # Lost (expired and taken over) or DynamoDB unreachable: the item expires anyway.
-            log(
-                "lock_release_failed",
-                table=self.table,
-                key=self.key,
-                holder=self.holder,
-                error=repr(error),
-            )
+            self._log("lock_release_failed", error=repr(error))
             return False
         finally:
             self.held = False
-        log("lock_released", table=self.table, key=self.key, holder=self.holder)
+        self._log("lock_released")
         return True
 
     def current_holder(self) -> str | None:
@@ -116,6 +98,10 @@ class Lock:
         except Exception:  # noqa: BLE001 - informational only
             return None
         return item["holder"]["S"] if item and "holder" in item else None
+
+    def _log(self, event: str, **fields: Any) -> None:
+        """A log line about this lock: its table, key and holder, and ``fields``."""
+        log(event, table=self.table, key=self.key, holder=self.holder, **fields)
 
 
 def _code(error: Exception) -> str | None:
