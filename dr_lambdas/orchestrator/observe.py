@@ -144,13 +144,31 @@ class Snapshot:
 def observe(
     config: OrchestratorConfig, clients: ClientFactory, now: Callable[[], float] = time.time
 ) -> Snapshot:
-    if config.dr_mode == "rds-replica":
-        return _observe_rds_replica(config, clients, now)
-    writer_arn = find_writer(config, clients)
+    instance = find_instance_writer(config, clients) if config.dr_mode == "rds-replica" else None
+    writer_arn = instance.arn if instance is not None else find_writer(config, clients)
     writer_region = arn_region(writer_arn) if writer_arn else None
     probe, health = writer_probe(config, clients, writer_region, writer_arn, now())
     outage = outage_evidence(config, clients, probe, writer_arn, now())
     lag_seconds, lag = replication_lag(config, clients, now())
+    # rds-replica: what DNS shows and where the replica replicates from, for decide, and
+    # how the writer was found, for logs and answers
+    replica_fields: dict[str, Any] = {}
+    instance_fields: dict[str, Any] = {}
+    if instance is not None:
+        dns = dns_state(config, clients)
+        replica_fields = {
+            "dns_on_target": dns.on_target,
+            "target_fenced": dns.target_fenced,
+            "target_has_replica": instance.home_has_replica,
+        }
+        instance_fields = {
+            "member_kind": "instance",
+            "details": {
+                "writer_found": instance.how,
+                "home_status": instance.home_status,
+                "dns": dns.detail,
+            },
+        }
     snapshot = Snapshot(
         observation=Observation(
             writer_region=writer_region,
@@ -160,44 +178,13 @@ def observe(
             probe=probe,
             outage_signals=outage.signals,
             peer_answers=outage.peer_answers,
+            **replica_fields,
         ),
         writer_arn=writer_arn,
         health=health,
         lag=lag,
         evidence=outage.evidence,
-    )
-    log("observed", **snapshot.as_dict())
-    return snapshot
-
-
-def _observe_rds_replica(
-    config: OrchestratorConfig, clients: ClientFactory, now: Callable[[], float]
-) -> Snapshot:
-    writer = find_instance_writer(config, clients)
-    writer_region = arn_region(writer.arn) if writer.arn else None
-    probe, health = writer_probe(config, clients, writer_region, writer.arn, now())
-    outage = outage_evidence(config, clients, probe, writer.arn, now())
-    lag_seconds, lag = replication_lag(config, clients, now())
-    dns = dns_state(config, clients)
-    snapshot = Snapshot(
-        observation=Observation(
-            writer_region=writer_region,
-            target_region=config.home_region,
-            writer_healthy=probe == "ok",
-            lag_seconds=lag_seconds,
-            dns_on_target=dns.on_target,
-            target_fenced=dns.target_fenced,
-            target_has_replica=writer.home_has_replica,
-            probe=probe,
-            outage_signals=outage.signals,
-            peer_answers=outage.peer_answers,
-        ),
-        writer_arn=writer.arn,
-        health=health,
-        lag=lag,
-        member_kind="instance",
-        details={"writer_found": writer.how, "home_status": writer.home_status, "dns": dns.detail},
-        evidence=outage.evidence,
+        **instance_fields,
     )
     log("observed", **snapshot.as_dict())
     return snapshot
