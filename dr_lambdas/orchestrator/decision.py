@@ -163,21 +163,21 @@ def _decide_rds_replica(observation: Observation, request: Request, rpo_seconds:
         "writes that reach the old primary after the promotion are not replicated "
         "(DNS is fenced and moved right after)"
     )
-    if lag is None or lag > rpo_seconds:
-        known = "unknown" if lag is None else f"{lag:.1f} s"
-        if not request.force:
-            return Decision(
-                "refuse",
-                f"the writer in {observation.writer_region} is healthy, "
-                "but a planned promotion of the read replica is not RPO "
-                f"0 and its lag ({known}) is not within the RPO of "
-                f"{rpo_seconds:g} s; invoke with force=true to promote "
-                "anyway",
-            )
+    beyond = _lag_beyond_rpo(lag, rpo_seconds)
+    if beyond and not request.force:
+        return Decision(
+            "refuse",
+            f"the writer in {observation.writer_region} is healthy, "
+            "but a planned promotion of the read replica is not RPO "
+            f"0 and its lag ({beyond}) is not within the RPO of "
+            f"{rpo_seconds:g} s; invoke with force=true to promote "
+            "anyway",
+        )
+    if beyond:
         return Decision(
             "switchover",
             f"planned promotion of the replica in {target}: lag "
-            f"{known} exceeds the RPO but force=true; {caveat}",
+            f"{beyond} exceeds the RPO but force=true; {caveat}",
         )
     return Decision(
         "switchover",
@@ -192,17 +192,17 @@ def _unplanned(observation: Observation, request: Request, rpo_seconds: float) -
     if unconfirmed and not request.force:
         return Decision("refuse", f"{unconfirmed}; invoke with force=true to fail over anyway")
     lag = observation.lag_seconds
-    if lag is None or lag > rpo_seconds:
-        known = "unknown" if lag is None else f"{lag:.1f} s"
-        if not request.force:
-            return Decision(
-                "refuse",
-                f"the writer is unhealthy but the last known replication "
-                f"lag ({known}) exceeds the RPO of {rpo_seconds:g} s; "
-                "invoke with force=true to fail over anyway",
-            )
+    beyond = _lag_beyond_rpo(lag, rpo_seconds)
+    if beyond and not request.force:
         return Decision(
-            "failover", f"the writer is unhealthy; lag {known} exceeds the RPO but force=true"
+            "refuse",
+            f"the writer is unhealthy but the last known replication "
+            f"lag ({beyond}) exceeds the RPO of {rpo_seconds:g} s; "
+            "invoke with force=true to fail over anyway",
+        )
+    if beyond:
+        return Decision(
+            "failover", f"the writer is unhealthy; lag {beyond} exceeds the RPO but force=true"
         )
     where = observation.writer_region or "an unreachable region"
     confirmed = (
@@ -215,6 +215,14 @@ def _unplanned(observation: Observation, request: Request, rpo_seconds: float) -
         f"the writer in {where} is unhealthy; lag {lag:.1f} s is "
         f"within the RPO of {rpo_seconds:g} s{confirmed}",
     )
+
+
+def _lag_beyond_rpo(lag: float | None, rpo_seconds: float) -> str | None:
+    """The lag as a reason states it (``unknown``, ``12.3 s``) when it is unknown or exceeds
+    the RPO; None when it is within."""
+    if lag is None:
+        return "unknown"
+    return f"{lag:.1f} s" if lag > rpo_seconds else None
 
 
 def _unconfirmed(observation: Observation) -> str | None:
