@@ -54,6 +54,18 @@ def settings_for(cluster: PgCluster, node=None, **overrides) -> ProbeSettings:
     return ProbeSettings(**{**fields, **overrides})
 
 
+def replay_a_transaction(cluster: PgCluster) -> None:
+    """A transaction committed on the primary that the replica has replayed (the replica's
+    lag is measured from its commit time)."""
+    cluster.sql(
+        cluster.primary,
+        "CREATE TABLE IF NOT EXISTS heartbeat (at timestamptz)",
+        "INSERT INTO heartbeat VALUES (now())",
+        database=cluster.database,
+    )
+    cluster.wait_for_replay()
+
+
 def offline_settings(engine: str, **overrides) -> ProbeSettings:
     """Settings for the cases that never reach a server (no MySQL server runs here)."""
     fields = dict(
@@ -119,14 +131,7 @@ def test_primary_is_detected_as_writer(cluster):
 
 
 def test_replica_is_detected_read_only_with_lag(cluster):
-    # Given a transaction the replica has replayed (the lag is measured from its commit time)
-    cluster.sql(
-        cluster.primary,
-        "CREATE TABLE IF NOT EXISTS heartbeat (at timestamptz)",
-        "INSERT INTO heartbeat VALUES (now())",
-        database=cluster.database,
-    )
-    cluster.wait_for_replay()
+    replay_a_transaction(cluster)
 
     result = probe(settings_for(cluster, cluster.replica))
 
@@ -336,17 +341,14 @@ def canary_env(cluster, monkeypatch):
     return env
 
 
-def published(session) -> dict[str, float]:
-    """Metric name -> the value CloudWatch (moto) holds for the cluster's dimension."""
+def datapoints(session, **filters) -> list[tuple[dict, dict]]:
+    """Each metric CloudWatch (moto) lists in the canary's namespace (``filters``: of
+    ``ListMetrics``), with its one datapoint within five minutes of now."""
     cloudwatch = session.client("cloudwatch")
-    listed = cloudwatch.list_metrics(Namespace="DatabaseDR")["Metrics"]
-    assert all(
-        m["Dimensions"] == [{"Name": "DBClusterIdentifier", "Value": CLUSTER_ID}] for m in listed
-    ), listed
     now = datetime.now(UTC)
-    values = {}
-    for metric in listed:
-        stats = cloudwatch.get_metric_statistics(
+    found = []
+    for metric in cloudwatch.list_metrics(Namespace="DatabaseDR", **filters)["Metrics"]:
+        (point,) = cloudwatch.get_metric_statistics(
             Namespace="DatabaseDR",
             MetricName=metric["MetricName"],
             Dimensions=metric["Dimensions"],
@@ -354,11 +356,25 @@ def published(session) -> dict[str, float]:
             EndTime=now + timedelta(minutes=5),
             Period=60,
             Statistics=["Maximum", "SampleCount"],
-        )
-        (point,) = stats["Datapoints"]
-        assert point["SampleCount"] == 1
-        values[metric["MetricName"]] = point["Maximum"]
-    return values
+        )["Datapoints"]
+        found.append((metric, point))
+    return found
+
+
+def published(session) -> dict[str, float]:
+    """Metric name -> the value CloudWatch (moto) holds for the cluster's dimension."""
+    points = datapoints(session)
+    assert all(
+        m["Dimensions"] == [{"Name": "DBClusterIdentifier", "Value": CLUSTER_ID}] for m, _ in points
+    ), points
+    assert all(point["SampleCount"] == 1 for _, point in points)
+    return {metric["MetricName"]: point["Maximum"] for metric, point in points}
+
+
+def _credentials(aws, cluster, password: str | None = None) -> None:
+    """The canary's secret: the cluster's user and its password (or ``password``)."""
+    secret = {"username": cluster.user, "password": password or cluster.password}
+    aws.client("secretsmanager").create_secret(Name=SECRET_ID, SecretString=json.dumps(secret))
 
 
 def log_lines(capsys) -> list[dict]:
@@ -367,9 +383,7 @@ def log_lines(capsys) -> list[dict]:
 
 def test_handler_publishes_a_healthy_writer(aws, canary_env, cluster, capsys):
     password = cluster.password
-    aws.client("secretsmanager").create_secret(
-        Name=SECRET_ID, SecretString=json.dumps({"username": cluster.user, "password": password})
-    )
+    _credentials(aws, cluster)
 
     answer = handler.lambda_handler({}, None)
 
@@ -395,17 +409,8 @@ def test_handler_publishes_a_healthy_writer(aws, canary_env, cluster, capsys):
 
 def test_handler_publishes_replica_lag(aws, canary_env, cluster, monkeypatch):
     monkeypatch.setenv("DB_PORT", str(cluster.replica.port))
-    aws.client("secretsmanager").create_secret(
-        Name=SECRET_ID,
-        SecretString=json.dumps({"username": cluster.user, "password": cluster.password}),
-    )
-    cluster.sql(
-        cluster.primary,
-        "CREATE TABLE IF NOT EXISTS heartbeat (at timestamptz)",
-        "INSERT INTO heartbeat VALUES (now())",
-        database=cluster.database,
-    )
-    cluster.wait_for_replay()
+    _credentials(aws, cluster)
+    replay_a_transaction(cluster)
 
     handler.lambda_handler({}, None)
 
@@ -454,10 +459,7 @@ def test_handler_publishes_failure_kind_when_the_database_is_unreachable(
     aws, canary_env, monkeypatch, cluster
 ):
     monkeypatch.setenv("DB_PORT", str(free_port()))
-    aws.client("secretsmanager").create_secret(
-        Name=SECRET_ID,
-        SecretString=json.dumps({"username": cluster.user, "password": cluster.password}),
-    )
+    _credentials(aws, cluster)
 
     answer = handler.lambda_handler({}, None)
 
@@ -470,23 +472,13 @@ def test_handler_publishes_failure_kind_when_the_database_is_unreachable(
 
 def test_handler_reports_refused_credentials_as_a_canary_fault(aws, canary_env, cluster):
     # Given a secret whose password the database refuses (a rotation the canary missed)
-    aws.client("secretsmanager").create_secret(
-        Name=SECRET_ID,
-        SecretString=json.dumps({"username": cluster.user, "password": "not-the-password"}),
-    )
+    _credentials(aws, cluster, password="not-the-password")
 
     answer = handler.lambda_handler({}, None)
 
     # Then the database, which answered, is not reported down
     assert (answer["error_kind"], answer["canary_fault"]) == ("auth", True)
     assert published(aws) == {"CanaryError": 1}
-
-
-def _credentials(aws, cluster):
-    aws.client("secretsmanager").create_secret(
-        Name=SECRET_ID,
-        SecretString=json.dumps({"username": cluster.user, "password": cluster.password}),
-    )
 
 
 def test_a_secondary_whose_writer_endpoint_does_not_resolve_is_probed_at_its_reader_endpoint(
@@ -523,10 +515,7 @@ def test_the_reader_endpoint_is_not_tried_after_a_fault_of_the_probe(
 ):
     # A refused password would be refused on every endpoint: one probe, one fault
     monkeypatch.setenv("DB_READER_HOST", "localhost")
-    aws.client("secretsmanager").create_secret(
-        Name=SECRET_ID,
-        SecretString=json.dumps({"username": cluster.user, "password": "not-the-password"}),
-    )
+    _credentials(aws, cluster, password="not-the-password")
 
     answer = handler.lambda_handler({}, None)
 
@@ -534,23 +523,8 @@ def test_the_reader_endpoint_is_not_tried_after_a_fault_of_the_probe(
 
 
 def _peer_points(aws, peer_id: str) -> dict[str, float]:
-    cloudwatch = aws.client("cloudwatch")
-    now = datetime.now(UTC)
-    values = {}
-    for metric in cloudwatch.list_metrics(
-        Namespace="DatabaseDR", Dimensions=[{"Name": "DBClusterIdentifier", "Value": peer_id}]
-    )["Metrics"]:
-        (point,) = cloudwatch.get_metric_statistics(
-            Namespace="DatabaseDR",
-            MetricName=metric["MetricName"],
-            Dimensions=metric["Dimensions"],
-            StartTime=now - timedelta(minutes=5),
-            EndTime=now + timedelta(minutes=5),
-            Period=60,
-            Statistics=["Maximum"],
-        )["Datapoints"]
-        values[metric["MetricName"]] = point["Maximum"]
-    return values
+    points = datapoints(aws, Dimensions=[{"Name": "DBClusterIdentifier", "Value": peer_id}])
+    return {metric["MetricName"]: point["Maximum"] for metric, point in points}
 
 
 @pytest.mark.parametrize(
