@@ -1,3 +1,8 @@
-"""Fixtures of the Lambda tests: the orchestrator's moto world without its waits."""
+"""Fixtures of the Lambda tests: the orchestrator's moto world without its waits, and what
+reaches moto's RDS."""
 
-from support.orchestrator_world import fast_moto  # noqa: F401 (a fixture, used by name)
+from support.orchestrator_world import (  # noqa: F401 (fixtures, used by name)
+    fast_moto,
+    promotions,
+    writer_calls,
+)

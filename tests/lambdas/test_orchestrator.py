@@ -26,7 +26,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from moto import mock_aws
 from moto.rds.models import RDSBackend
 
 from dr_lambdas import contract
@@ -35,7 +34,9 @@ from dr_lambdas.orchestrator import handler
 from dr_lambdas.orchestrator.config import OrchestratorConfig
 from dr_lambdas.orchestrator.lock import Lock
 from support.orchestrator_world import (
-    ACCOUNT,
+    ALARM,
+    AURORA,
+    GLOBAL_ID,
     NAMESPACE,
     PRIMARY,
     REGIONS,
@@ -43,128 +44,20 @@ from support.orchestrator_world import (
     SECONDARY,
     CallLog,
     DeadRegion,
-    Deployment,
     RecordingClients,
     aws,
+    build_aurora_world,
     changed,
     static_env,
+    world_fixture,
 )
-from support.orchestrator_world import World as BaseWorld
 
 ROOT = Path(__file__).resolve().parents[2]
-GLOBAL_ID = "orch-global"
-CLUSTER_ID = {PRIMARY: "orch-primary", SECONDARY: "orch-secondary"}
-ALARM = {PRIMARY: "orch-writer-primary", SECONDARY: "orch-writer-secondary"}
-ENGINE, ENGINE_VERSION = "aurora-postgresql", "15.10"
-AURORA = Deployment(
-    zone="db-orch.internal",
-    topic="orch-alerts",
-    lock_table="orch-lock",
-    lock_key=f"failover#{GLOBAL_ID}",
-    member_id=CLUSTER_ID,
-    dimension="DBClusterIdentifier",
-    alarms={region: {"IsWriter": ALARM[region]} for region in REGIONS},
-    calculated_health_checks=False,
-)
 LOCK_TABLE, LOCK_KEY = AURORA.lock_table, AURORA.lock_key
 
-
-class World(BaseWorld):
-    """The Aurora deployment in moto, and what the tests read back from it."""
-
-    alarm_states = BaseWorld.writer_alarm_states  # one alarm per region: the writer's
-
-    def writer_region(self) -> str:
-        (global_cluster,) = aws("rds", SECONDARY).describe_global_clusters(
-            GlobalClusterIdentifier=GLOBAL_ID
-        )["GlobalClusters"]
-        writers = [
-            m["DBClusterArn"] for m in global_cluster["GlobalClusterMembers"] if m["IsWriter"]
-        ]
-        assert len(writers) == 1
-        return writers[0].split(":")[3]
-
-    def lag_ms(self, value: float, seconds_ago: int = 60) -> None:
-        self.put_metric(
-            SECONDARY, "AWS/RDS", "AuroraGlobalDBReplicationLag", value, "Milliseconds", seconds_ago
-        )
-
-
-def build_world(dns_mode: str) -> World:
-    """The global database (a writer instance in the primary cluster, a reader in the
-    secondary), then the world around it."""
-    rds = {region: aws("rds", region) for region in REGIONS}
-    rds[PRIMARY].create_global_cluster(
-        GlobalClusterIdentifier=GLOBAL_ID, Engine=ENGINE, EngineVersion=ENGINE_VERSION
-    )
-    clusters = {}
-    for region in REGIONS:
-        credentials = (
-            {"MasterUsername": "dbadmin", "MasterUserPassword": "not-a-real-secret"}
-            if region == PRIMARY
-            else {}
-        )
-        clusters[region] = rds[region].create_db_cluster(
-            DBClusterIdentifier=CLUSTER_ID[region],
-            Engine=ENGINE,
-            EngineVersion=ENGINE_VERSION,
-            GlobalClusterIdentifier=GLOBAL_ID,
-            **credentials,
-        )["DBCluster"]
-        rds[region].create_db_instance(
-            DBInstanceIdentifier=f"{CLUSTER_ID[region]}-1",
-            DBClusterIdentifier=CLUSTER_ID[region],
-            Engine=ENGINE,
-            DBInstanceClass="db.r6g.large",
-        )
-    return World.build(
-        AURORA,
-        dns_mode,
-        target={region: clusters[region]["Endpoint"] for region in REGIONS},
-        member_env={
-            "DR_MODE": "aurora-global",
-            "GLOBAL_CLUSTER_ID": GLOBAL_ID,
-            "PRIMARY_CLUSTER_ARN": clusters[PRIMARY]["DBClusterArn"],
-            "SECONDARY_CLUSTER_ARN": clusters[SECONDARY]["DBClusterArn"],
-            "PRIMARY_CLUSTER_ID": CLUSTER_ID[PRIMARY],
-            "SECONDARY_CLUSTER_ID": CLUSTER_ID[SECONDARY],
-        },
-    )
-
-
-@pytest.fixture()
-def world(fast_moto):
-    with mock_aws():
-        yield build_world("failover")
-
-
-@pytest.fixture()
-def global_world(fast_moto):
-    with mock_aws():
-        yield build_world("global-endpoint")
-
-
-@pytest.fixture()
-def weighted_world(fast_moto):
-    with mock_aws():
-        yield build_world("weighted")
-
-
-@pytest.fixture()
-def writer_calls(monkeypatch):
-    """Every switchover / failover that reached moto's RDS backend, with its arguments."""
-    calls: list[tuple[str, dict[str, Any]]] = []
-    guard = threading.Lock()
-    for name in ("switchover_global_cluster", "failover_global_cluster"):
-        original = getattr(RDSBackend, name)
-
-        def wrapper(self, *args, _name=name, _original=original, **kwargs):
-            with guard:
-                calls.append((_name, kwargs))
-            return _original(self, *args, **kwargs)
-
-        monkeypatch.setattr(RDSBackend, name, wrapper)
-    return calls
+world = world_fixture(build_aurora_world, "failover")
+global_world = world_fixture(build_aurora_world, "global-endpoint")
+weighted_world = world_fixture(build_aurora_world, "weighted")
 
 
 # -- planned and unplanned --------------------------------------------------------------------
@@ -174,7 +67,7 @@ def writer_calls(monkeypatch):
 def test_healthy_writer_gets_a_planned_switchover(world, writer_calls, action):
     # Given a healthy writer in us-east-1 and a small lag
     world.canary(PRIMARY, 1)
-    world.lag_ms(400)
+    world.lag(0.4)
     # When someone asks the us-west-2 copy to move the writer
     answer = world.invoke({"action": action})
     # Then it is a switchover (RPO 0), even when "failover" was asked for
@@ -202,7 +95,7 @@ def test_unhealthy_writer_gets_an_unplanned_failover(world, writer_calls, canary
         world.canary(PRIMARY, 1, seconds_ago=150)
         world.canary(PRIMARY, canary, seconds_ago=20)  # the latest datapoint decides
     world.peer(PRIMARY, 0)  # the second signal: the other region cannot reach it either
-    world.lag_ms(1500)
+    world.lag(1.5)
     answer = world.invoke({"action": "evaluate"})
     assert (answer["decision"], answer["status"]) == ("failover", "completed")
     assert writer_calls == [
@@ -224,7 +117,7 @@ def test_unhealthy_writer_gets_an_unplanned_failover(world, writer_calls, canary
 def test_unreachable_writer_region_fails_over_and_still_reports(world, writer_calls):
     # Given the primary region is gone: its CloudWatch, SNS and RDS endpoints do not answer
     world.canary(PRIMARY, 1)  # stale good news the orchestrator cannot read
-    world.lag_ms(800)
+    world.lag(0.8)
     dead = DeadRegion(PRIMARY)
     answer = world.invoke({"action": "evaluate"}, clients=dead)
     # Then the secondary is promoted, the secondary topic is told, and the failures to
@@ -254,7 +147,7 @@ def test_writer_is_found_through_the_other_region(world, writer_calls):
 
 def test_failed_writer_change_is_reported_and_unlocks(world, writer_calls):
     world.outage(PRIMARY)
-    world.lag_ms(1000)
+    world.lag(1)
     answer = world.invoke({"action": "evaluate"}, clients=DeadRegion(SECONDARY, ("rds",)))
     assert (answer["decision"], answer["status"]) == ("failover", "error")
     assert answer["error"].startswith("FailoverGlobalCluster: ")
@@ -273,7 +166,7 @@ def test_failed_writer_change_is_reported_and_unlocks(world, writer_calls):
 
 def test_refuses_when_lag_exceeds_the_rpo(world, writer_calls):
     world.outage(PRIMARY)
-    world.lag_ms((RPO_SECONDS + 30) * 1000)
+    world.lag(RPO_SECONDS + 30)
     answer = world.invoke({"action": "failover"})
     assert (answer["decision"], answer["status"]) == ("refuse", "refused")
     assert "force=true" in answer["reason"]
@@ -295,11 +188,11 @@ def test_refuses_when_lag_is_unknown(world, writer_calls):
     assert world.writer_region() == PRIMARY
 
 
-@pytest.mark.parametrize("lag_ms", [(RPO_SECONDS + 30) * 1000, None], ids=["lag", "unknown"])
-def test_force_overrides_the_refusal(world, writer_calls, lag_ms):
+@pytest.mark.parametrize("lag", [RPO_SECONDS + 30, None], ids=["lag", "unknown"])
+def test_force_overrides_the_refusal(world, writer_calls, lag):
     world.outage(PRIMARY)
-    if lag_ms is not None:
-        world.lag_ms(lag_ms)
+    if lag is not None:
+        world.lag(lag)
     answer = world.invoke({"action": "failover", "force": True})
     assert (answer["decision"], answer["status"]) == ("failover", "completed")
     assert [name for name, _ in writer_calls] == ["failover_global_cluster"]
@@ -311,7 +204,7 @@ def test_force_overrides_the_refusal(world, writer_calls, lag_ms):
 
 def test_region_that_already_holds_the_writer_does_nothing(world, writer_calls):
     world.outage(PRIMARY)
-    world.lag_ms(100)
+    world.lag(0.1)
     answer = world.invoke({"action": "failover"}, home=PRIMARY)
     assert (answer["decision"], answer["status"]) == ("none", "noop")
     assert "already the writer" in answer["reason"]
@@ -321,7 +214,7 @@ def test_region_that_already_holds_the_writer_does_nothing(world, writer_calls):
 
 def test_evaluate_with_a_healthy_writer_does_nothing(world, writer_calls):
     world.canary(PRIMARY, 1)
-    world.lag_ms(100)
+    world.lag(0.1)
     answer = world.invoke({"action": "evaluate"})
     assert (answer["decision"], answer["status"]) == ("none", "noop")
     assert writer_calls == []
@@ -333,7 +226,7 @@ def test_evaluate_with_a_healthy_writer_does_nothing(world, writer_calls):
 
 def test_dry_run_returns_the_plan_and_changes_nothing(world, writer_calls):
     world.outage(PRIMARY)
-    world.lag_ms(2000)
+    world.lag(2)
     answer = world.invoke({"action": "evaluate", "dry_run": True})
     assert (answer["decision"], answer["status"]) == ("failover", "dry_run")
     assert answer["plan"]["operation"] == "FailoverGlobalCluster"
@@ -368,7 +261,7 @@ def test_dry_run_of_a_weighted_flip_leaves_the_records(weighted_world, writer_ca
 
 def test_repeated_trigger_after_a_failover_does_nothing(world, writer_calls):
     world.outage(PRIMARY)
-    world.lag_ms(1000)
+    world.lag(1)
     first = world.invoke({"action": "evaluate"})
     world.notifications()  # drain
     second = world.invoke({"action": "evaluate"})
@@ -381,7 +274,7 @@ def test_repeated_trigger_after_a_failover_does_nothing(world, writer_calls):
 
 def test_concurrent_triggers_fail_over_once(world, writer_calls):
     world.outage(PRIMARY)
-    world.lag_ms(1000)
+    world.lag(1)
     config = world.config()
     runs = 8
     start = threading.Barrier(runs)
@@ -414,7 +307,7 @@ def test_concurrent_triggers_fail_over_once(world, writer_calls):
 def test_looks_again_under_the_lock(world, writer_calls, monkeypatch):
     # Given another run completes the failover between this run's first look and its lock
     world.outage(PRIMARY)
-    world.lag_ms(1000)
+    world.lag(1)
     original = Lock.acquire
 
     def someone_else_first(self):
@@ -437,7 +330,7 @@ def test_looks_again_under_the_lock(world, writer_calls, monkeypatch):
 
 def test_expired_lock_of_a_crashed_run_is_taken_over(world, writer_calls):
     world.outage(PRIMARY)
-    world.lag_ms(1000)
+    world.lag(1)
     world.put_lock("crashed-run", expires_at=int(time.time()) - 5)
     answer = world.invoke({"action": "evaluate"})
     assert answer["status"] == "completed"
@@ -447,7 +340,7 @@ def test_expired_lock_of_a_crashed_run_is_taken_over(world, writer_calls):
 
 def test_live_lock_of_another_run_blocks(world, writer_calls):
     world.outage(PRIMARY)
-    world.lag_ms(1000)
+    world.lag(1)
     world.put_lock("other-run", expires_at=int(time.time()) + 300)
     answer = world.invoke({"action": "evaluate"})
     assert (answer["decision"], answer["status"]) == ("failover", "locked")
@@ -494,7 +387,7 @@ def test_lock_expiry_and_release_rules(world):
 
 def test_weighted_records_are_flipped_with_their_targets_kept(weighted_world, writer_calls):
     weighted_world.outage(PRIMARY)
-    weighted_world.lag_ms(1000)
+    weighted_world.lag(1)
     assert weighted_world.weighted() == {
         "primary": (100, weighted_world.target[PRIMARY]),
         "secondary": (0, weighted_world.target[SECONDARY]),
@@ -517,7 +410,7 @@ def test_weighted_records_are_flipped_with_their_targets_kept(weighted_world, wr
 
 def test_failover_mode_marks_the_writer_alarms(world, writer_calls):
     world.outage(PRIMARY)
-    world.lag_ms(1000)
+    world.lag(1)
     answer = world.invoke({"action": "evaluate"})
     assert answer["dns"]["mode"] == "failover"
     assert world.alarm_states() == {PRIMARY: "ALARM", SECONDARY: "OK"}
@@ -531,7 +424,7 @@ def test_failover_mode_marks_the_writer_alarms(world, writer_calls):
 
 def test_notifications_go_to_both_topics(world, writer_calls):
     world.outage(PRIMARY)
-    world.lag_ms(1000)
+    world.lag(1)
     answer = world.invoke({"action": "evaluate"})
     told = world.notifications()
     for region in REGIONS:
@@ -546,7 +439,7 @@ def test_notifications_go_to_both_topics(world, writer_calls):
 
 def test_failover_duration_metric_is_published(world, writer_calls):
     world.outage(PRIMARY)
-    world.lag_ms(1000)
+    world.lag(1)
     answer = world.invoke({"action": "evaluate"})
     assert answer["duration_metric_published"] is True
     assert world.duration_metrics() == [answer["duration_seconds"]]
@@ -634,7 +527,7 @@ def sns_alarm(state: str, name: str = "orch-primary-down") -> dict[str, Any]:
 
 def test_sns_alarm_in_alarm_state_evaluates(world, writer_calls):
     world.outage(PRIMARY)
-    world.lag_ms(1000)
+    world.lag(1)
     answer = world.invoke(sns_alarm("ALARM"))
     assert (answer["trigger"], answer["action"]) == ("alarm", "evaluate")
     assert (answer["decision"], answer["status"]) == ("failover", "completed")
@@ -644,7 +537,7 @@ def test_sns_alarm_in_alarm_state_evaluates(world, writer_calls):
 @pytest.mark.parametrize("state", ["OK", "INSUFFICIENT_DATA"])
 def test_sns_alarm_not_in_alarm_state_is_ignored(world, writer_calls, state):
     world.outage(PRIMARY)
-    world.lag_ms(1000)
+    world.lag(1)
     answer = world.invoke(sns_alarm(state))
     assert (answer["decision"], answer["status"]) == ("none", "ignored")
     assert writer_calls == []
@@ -682,7 +575,7 @@ def test_scheduled_event_evaluates(world, writer_calls):
 )
 def test_invalid_events_answer_an_error(world, writer_calls, event, message):
     world.outage(PRIMARY)
-    world.lag_ms(1000)
+    world.lag(1)
     answer = world.invoke(event)
     assert answer["status"] == "error"
     assert message in answer["reason"]
@@ -730,19 +623,6 @@ def test_lambda_handler_reads_its_environment(world, writer_calls, monkeypatch):
 # -- configuration ----------------------------------------------------------------------------
 
 
-def aurora_static_env() -> dict[str, str]:
-    """A complete environment whose values need no AWS (the same shape build_world makes)."""
-    return static_env(
-        AURORA,
-        "aurora-global",
-        "failover",
-        lambda region: {
-            "CLUSTER_ARN": f"arn:aws:rds:{region}:{ACCOUNT}:cluster:{CLUSTER_ID[region]}",
-            "CLUSTER_ID": CLUSTER_ID[region],
-        },
-    ) | {"GLOBAL_CLUSTER_ID": GLOBAL_ID}
-
-
 @pytest.mark.parametrize(
     "name",
     [
@@ -757,11 +637,11 @@ def aurora_static_env() -> dict[str, str]:
 )
 def test_the_settings_the_stack_sets_have_no_second_default(name):
     with pytest.raises(KeyError, match=f"{name} is required"):
-        OrchestratorConfig.from_env(changed(aurora_static_env(), {name: None}))
+        OrchestratorConfig.from_env(changed(static_env(AURORA, "failover"), {name: None}))
 
 
 def test_config_holds_what_the_stack_sets():
-    env = aurora_static_env()
+    env = static_env(AURORA, "failover")
     config = OrchestratorConfig.from_env(env)
     assert (
         config.lock_ttl_seconds,
@@ -813,7 +693,7 @@ def test_config_holds_what_the_stack_sets():
 )
 def test_config_validation(change, error, message):
     with pytest.raises(error, match=message):
-        OrchestratorConfig.from_env(changed(aurora_static_env(), change))
+        OrchestratorConfig.from_env(changed(static_env(AURORA, "failover"), change))
 
 
 def test_importing_the_handler_does_not_import_boto3():
@@ -832,7 +712,7 @@ CANARY = "dbdr-canary-usw2-dev"
 def test_completed_failover_runs_the_new_writers_canary_at_once(world, writer_calls):
     # Route 53 reads the IsWriter metric stream, not the alarm state: the home canary runs now
     world.peer(PRIMARY, 0)  # silent canary + the other region cannot reach it either
-    world.lag_ms(800)
+    world.lag(0.8)
     clients = RecordingClients()
     answer = world.invoke({"action": "evaluate"}, env={"CANARY_FUNCTION": CANARY}, clients=clients)
     assert (answer["decision"], answer["status"]) == ("failover", "completed")
@@ -844,7 +724,7 @@ def test_completed_failover_runs_the_new_writers_canary_at_once(world, writer_ca
 
 def test_a_canary_that_cannot_be_run_does_not_fail_the_failover(world, writer_calls):
     world.peer(PRIMARY, 0)  # silent canary + the other region cannot reach it either
-    world.lag_ms(800)
+    world.lag(0.8)
     answer = world.invoke(
         {"action": "evaluate"}, env={"CANARY_FUNCTION": CANARY}, clients=RecordingClients(fail=True)
     )
@@ -855,7 +735,7 @@ def test_a_canary_that_cannot_be_run_does_not_fail_the_failover(world, writer_ca
 
 def test_without_a_canary_nothing_is_run(world, writer_calls):
     world.peer(PRIMARY, 0)  # silent canary + the other region cannot reach it either
-    world.lag_ms(800)
+    world.lag(0.8)
     clients = RecordingClients()
     answer = world.invoke({"action": "evaluate"}, clients=clients)
     assert answer["status"] == "completed" and answer["health_refresh"] is None
@@ -871,7 +751,7 @@ def test_a_canary_fault_on_a_healthy_writer_refuses_counts_and_tells_both_topics
     # Given the primary's canary cannot read its secret: CanaryError, no ConnectivityOk
     world.canary(PRIMARY, 1, seconds_ago=150)
     world.canary_fault(PRIMARY, seconds_ago=20)
-    world.lag_ms(500)
+    world.lag(0.5)
     answer = world.invoke({"action": "evaluate"})
     # Then the writer stays where it is
     assert (answer["decision"], answer["status"]) == ("refuse", "refused")
@@ -892,7 +772,7 @@ def test_a_canary_fault_on_a_healthy_writer_refuses_counts_and_tells_both_topics
 def test_rds_reporting_the_writer_not_available_confirms_its_canary(world, writer_calls, status):
     world.canary(PRIMARY, 0)
     world.instance_status(PRIMARY, "orch-primary-1", status)
-    world.lag_ms(500)
+    world.lag(0.5)
     answer = world.invoke({"action": "evaluate"})
     assert (answer["decision"], answer["status"]) == ("failover", "completed")
     (signal,) = answer["observation"]["outage_signals"]
@@ -902,7 +782,7 @@ def test_rds_reporting_the_writer_not_available_confirms_its_canary(world, write
 
 def test_an_unreachable_rds_api_confirms_its_canary(world, writer_calls):
     world.canary(PRIMARY, 0)
-    world.lag_ms(500)
+    world.lag(0.5)
     answer = world.invoke({"action": "evaluate"}, clients=DeadRegion(PRIMARY, ("rds",)))
     assert answer["decision"] == "failover"
     assert "cannot be reached" in answer["observation"]["outage_signals"][0]
@@ -913,7 +793,7 @@ def test_a_writer_that_answers_the_other_regions_probe_is_not_failed_over(world,
     world.canary(PRIMARY, 0)
     world.instance_status(PRIMARY, "orch-primary-1", "rebooting")
     world.peer(PRIMARY, 1)
-    world.lag_ms(500)
+    world.lag(0.5)
     answer = world.invoke({"action": "evaluate"})
     assert (answer["decision"], answer["status"]) == ("refuse", "refused")
     assert answer["observation"]["peer_answers"] is True
@@ -923,7 +803,7 @@ def test_a_writer_that_answers_the_other_regions_probe_is_not_failed_over(world,
 def test_a_writer_that_answers_but_takes_no_writes_is_down_for_its_canary(world, writer_calls):
     world.canary(PRIMARY, 1)
     world.put_metric(PRIMARY, NAMESPACE, "IsWriter", 0, "Count", 20)
-    world.lag_ms(500)
+    world.lag(0.5)
     answer = world.invoke({"action": "evaluate"})
     # One signal (the instance is available in RDS): refused, but seen as down
     assert answer["observation"]["probe"] == "down"
@@ -933,7 +813,7 @@ def test_a_writer_that_answers_but_takes_no_writes_is_down_for_its_canary(world,
 
 def test_only_one_signal_is_refused_and_force_overrides(world, writer_calls):
     world.canary(PRIMARY, 0)
-    world.lag_ms(500)
+    world.lag(0.5)
     refused = world.invoke({"action": "evaluate"})
     assert refused["status"] == "refused" and "only one signal" in refused["reason"]
     forced = world.invoke({"action": "failover", "force": True})
@@ -944,7 +824,7 @@ def test_only_one_signal_is_refused_and_force_overrides(world, writer_calls):
 def test_the_same_refusal_is_told_once_per_reminder_period_and_always_counted(world, writer_calls):
     # Given a canary fault that the watchdog sees every minute
     world.canary_fault(PRIMARY)
-    world.lag_ms(500)
+    world.lag(0.5)
     clock = {"now": time.time()}
     first = world.invoke({"action": "evaluate"}, now=lambda: clock["now"])
     clock["now"] += 60
@@ -986,7 +866,7 @@ def test_a_refusal_is_remembered_for_the_reminder_period_only(world):
 def test_with_the_global_writer_endpoint_a_failover_has_no_dns_step(global_world, writer_calls):
     # Given the writer name is a CNAME to the global writer endpoint (Aurora moves it)
     global_world.outage(PRIMARY)
-    global_world.lag_ms(500)
+    global_world.lag(0.5)
     log = CallLog()
     answer = global_world.invoke({"action": "evaluate"}, clients=log)
     # Then the writer moves, and nothing in Route 53 nor any alarm state is touched

@@ -21,13 +21,10 @@ in moto.
 
 from __future__ import annotations
 
-import threading
 import time
 from typing import Any
 
 import pytest
-from moto import mock_aws
-from moto.rds.models import RDSBackend
 
 from dr_lambdas.contract import (
     INSTANCE_DIMENSION,
@@ -38,178 +35,33 @@ from dr_lambdas.contract import (
 from dr_lambdas.orchestrator.config import OrchestratorConfig
 from dr_lambdas.orchestrator.decision import Observation, Request, decide
 from support.orchestrator_world import (
-    ACCOUNT,
-    DEFAULTS,
+    BACKUP_RETENTION_DAYS,
+    INSTANCE_ID,
     PRIMARY,
+    RDS,
     REGIONS,
     RPO_SECONDS,
     SECONDARY,
     DeadRegion,
-    Deployment,
+    Promotions,
+    RdsWorld,
     RecordingClients,
     aws,
+    build_rds_world,
     changed,
     static_env,
+    world_fixture,
 )
-from support.orchestrator_world import World as BaseWorld
 
-INSTANCE_ID = {PRIMARY: "orch-db-primary", SECONDARY: "orch-db-replica"}
 DIMENSION = INSTANCE_DIMENSION
-BACKUP_RETENTION_DAYS = DEFAULTS.backup_retention_days
 FUNCTION = "orch-rds-orchestrator-usw2"
-RDS = Deployment(
-    zone="db-orch-rds.internal",
-    topic="orch-rds-alerts",
-    lock_table="orch-rds-lock",
-    lock_key=f"failover#{INSTANCE_ID[PRIMARY]}",
-    member_id=INSTANCE_ID,
-    dimension=DIMENSION,
-    alarms={
-        region: {
-            "ConnectivityOk": f"orch-rds-connectivity-{region}",
-            "IsWriter": f"orch-rds-writer-{region}",
-        }
-        for region in REGIONS
-    },
-    calculated_health_checks=True,
-)
 LOCK_KEY = RDS.lock_key
 
-
-class World(BaseWorld):
-    """The rds-replica deployment in moto, and what the tests read back from it."""
-
-    def instance(self, region: str) -> dict[str, Any]:
-        (instance,) = aws("rds", region).describe_db_instances(
-            DBInstanceIdentifier=INSTANCE_ID[region]
-        )["DBInstances"]
-        return instance
-
-    def replicating(self) -> bool:
-        """The secondary instance is still a read replica of the primary."""
-        return bool(self.instance(SECONDARY).get("ReadReplicaSourceDBInstanceIdentifier"))
-
-    def fences(self) -> dict[str, bool]:
-        """Region -> whether its instance is fenced: the other region's orchestrator
-        published ``Fenced=1`` for it there (what the fence child of its writer health
-        check reads) and remembers it in its lock table."""
-        found = {}
-        for region in REGIONS:
-            other = SECONDARY if region == PRIMARY else PRIMARY
-            item = (
-                aws("dynamodb", other)
-                .get_item(
-                    TableName=RDS.lock_table, Key={"pk": {"S": f"fence#{INSTANCE_ID[region]}"}}
-                )
-                .get("Item")
-            )
-            metric = self.fence_metric(region)
-            assert bool(item) == bool(metric), (item, metric)  # both or neither
-            found[region] = bool(item) and metric == [1.0]
-        return found
-
-    def fence_metric(self, region: str) -> list[float]:
-        """``Fenced`` of ``region``'s instance, as published in the other region."""
-        other = SECONDARY if region == PRIMARY else PRIMARY
-        return self.orchestrator_metric("Fenced", other, member=region)
-
-    def replica_lag(self, seconds: float, seconds_ago: int = 60) -> None:
-        self.put_metric(SECONDARY, "AWS/RDS", "ReplicaLag", seconds, "Seconds", seconds_ago)
+world = world_fixture(build_rds_world, "weighted")
+failover_world = world_fixture(build_rds_world, "failover")
 
 
-def build_world(dns_mode: str) -> World:
-    """The primary instance and its replica, then the world around them."""
-    primary = aws("rds", PRIMARY).create_db_instance(
-        DBInstanceIdentifier=INSTANCE_ID[PRIMARY],
-        Engine="postgres",
-        EngineVersion="15.10",
-        DBInstanceClass="db.r6g.large",
-        MultiAZ=True,
-        AllocatedStorage=100,
-        BackupRetentionPeriod=BACKUP_RETENTION_DAYS,
-        MasterUsername="dbadmin",
-        MasterUserPassword="not-a-real-secret",
-    )["DBInstance"]
-    replica = aws("rds", SECONDARY).create_db_instance_read_replica(
-        DBInstanceIdentifier=INSTANCE_ID[SECONDARY],
-        SourceDBInstanceIdentifier=primary["DBInstanceArn"],
-        DBInstanceClass="db.r6g.large",
-    )["DBInstance"]
-    # Backups are off on a new replica; the deployment turns them on.
-    aws("rds", SECONDARY).modify_db_instance(
-        DBInstanceIdentifier=INSTANCE_ID[SECONDARY],
-        ApplyImmediately=True,
-        BackupRetentionPeriod=BACKUP_RETENTION_DAYS,
-    )
-    instances = {PRIMARY: primary, SECONDARY: replica}
-    return World.build(
-        RDS,
-        dns_mode,
-        target={region: instances[region]["Endpoint"]["Address"] for region in REGIONS},
-        member_env={
-            "DR_MODE": "rds-replica",
-            "PRIMARY_INSTANCE_ARN": primary["DBInstanceArn"],
-            "SECONDARY_INSTANCE_ARN": replica["DBInstanceArn"],
-            "PRIMARY_INSTANCE_ID": INSTANCE_ID[PRIMARY],
-            "SECONDARY_INSTANCE_ID": INSTANCE_ID[SECONDARY],
-            "METRIC_DIMENSION": DIMENSION,
-            "OTHER_LOCK_TABLE": RDS.lock_table,
-        },
-    )
-
-
-@pytest.fixture()
-def world(fast_moto):
-    with mock_aws():
-        yield build_world("weighted")
-
-
-@pytest.fixture()
-def failover_world(fast_moto):
-    with mock_aws():
-        yield build_world("failover")
-
-
-class Promotions:
-    """Every PromoteReadReplica that reached moto's RDS backend. With ``hold()``, calls are
-    recorded but not applied, as while AWS is still promoting (minutes); ``finish()``
-    applies them then."""
-
-    def __init__(self, original: Any) -> None:
-        self._original = original
-        self.calls: list[dict[str, Any]] = []
-        self._held: list[tuple[Any, dict[str, Any]]] = []
-        self._holding = False
-        self._guard = threading.Lock()
-
-    def hold(self) -> None:
-        self._holding = True
-
-    def finish(self) -> None:
-        self._holding = False
-        for backend, kwargs in self._held:
-            self._original(backend, kwargs)
-        self._held.clear()
-
-    def __call__(self, backend: Any, db_kwargs: dict[str, Any]) -> Any:
-        with self._guard:
-            self.calls.append(dict(db_kwargs))
-        if self._holding:
-            self._held.append((backend, db_kwargs))
-            return backend.databases[db_kwargs["db_instance_identifier"]]
-        return self._original(backend, db_kwargs)
-
-
-@pytest.fixture()
-def promotions(monkeypatch):
-    recorder = Promotions(RDSBackend.promote_read_replica)
-    monkeypatch.setattr(
-        RDSBackend, "promote_read_replica", lambda self, db_kwargs: recorder(self, db_kwargs)
-    )
-    return recorder
-
-
-def finish_after_sleeps(world: World, promotions: Promotions, sleeps: int) -> None:
+def finish_after_sleeps(world: RdsWorld, promotions: Promotions, sleeps: int) -> None:
     """AWS completes the promotion after the orchestrator has slept ``sleeps`` times."""
 
     def callback(count: int) -> None:
@@ -224,7 +76,7 @@ def finish_after_sleeps(world: World, promotions: Promotions, sleeps: int) -> No
 
 def test_healthy_primary_is_left_alone(world, promotions):
     world.canary(PRIMARY, 1)
-    world.replica_lag(2)
+    world.lag(2)
     answer = world.invoke({"action": "evaluate"})
     assert (answer["decision"], answer["status"]) == ("none", "noop")
     assert answer["observation"]["writer_region"] == PRIMARY
@@ -244,7 +96,7 @@ def test_healthy_primary_is_left_alone(world, promotions):
 
 def test_dry_run_returns_the_promotion_plan_and_changes_nothing(world, promotions):
     world.outage(PRIMARY)
-    world.replica_lag(5)
+    world.lag(5)
     answer = world.invoke({"action": "evaluate", "dry_run": True})
     assert (answer["decision"], answer["status"]) == ("failover", "dry_run")
     plan = answer["plan"]
@@ -272,7 +124,7 @@ def test_unhealthy_primary_is_failed_over(world, promotions):
     world.canary(PRIMARY, 1, seconds_ago=150)
     world.canary(PRIMARY, 0, seconds_ago=20)
     world.instance_status(PRIMARY, INSTANCE_ID[PRIMARY], "failed")  # RDS agrees it is down
-    world.replica_lag(5)
+    world.lag(5)
     # When the secondary's copy evaluates
     answer = world.invoke({"action": "evaluate"})
     # Then the replica is promoted and stands alone, with its backups as they were
@@ -308,7 +160,7 @@ def test_unhealthy_primary_is_failed_over(world, promotions):
 
 def test_repeated_trigger_after_a_failover_does_nothing(world, promotions):
     world.outage(PRIMARY)
-    world.replica_lag(5)
+    world.lag(5)
     first = world.invoke({"action": "evaluate"})
     world.notifications()  # drain
     second = world.invoke({"action": "failover"})
@@ -322,7 +174,7 @@ def test_repeated_trigger_after_a_failover_does_nothing(world, promotions):
 
 def test_failover_dns_mode_fences_and_marks_the_writer_alarms(failover_world, promotions):
     failover_world.outage(PRIMARY)
-    failover_world.replica_lag(5)
+    failover_world.lag(5)
     answer = failover_world.invoke({"action": "evaluate"})
     assert answer["status"] == "completed"
     assert answer["dns"]["mode"] == "failover"
@@ -334,7 +186,7 @@ def test_failover_dns_mode_fences_and_marks_the_writer_alarms(failover_world, pr
 
 def test_a_failed_fence_is_reported_and_the_records_still_move(world, promotions):
     world.outage(PRIMARY)
-    world.replica_lag(5)
+    world.lag(5)
     answer = world.invoke(
         {"action": "evaluate"},
         clients=DeadRegion(SECONDARY, ("cloudwatch",), operations=("PutMetricData",)),
@@ -352,7 +204,7 @@ def test_a_failed_fence_is_reported_and_the_records_still_move(world, promotions
 
 def test_refuses_when_the_lag_exceeds_the_rpo(world, promotions):
     world.outage(PRIMARY)
-    world.replica_lag(RPO_SECONDS + 30)
+    world.lag(RPO_SECONDS + 30)
     answer = world.invoke({"action": "failover"})
     assert (answer["decision"], answer["status"]) == ("refuse", "refused")
     assert "force=true" in answer["reason"]
@@ -384,7 +236,7 @@ def test_the_canary_replication_lag_is_not_the_rpo_lag(world, promotions):
 def test_force_overrides_the_refusal(world, promotions, lag):
     world.outage(PRIMARY)
     if lag is not None:
-        world.replica_lag(lag)
+        world.lag(lag)
     answer = world.invoke({"action": "failover", "force": True})
     assert (answer["decision"], answer["status"]) == ("failover", "completed")
     assert len(promotions.calls) == 1
@@ -405,7 +257,7 @@ def test_force_overrides_the_refusal(world, promotions, lag):
 def test_planned_promotion_needs_a_known_lag_within_the_rpo(world, promotions, lag, force, outcome):
     world.canary(PRIMARY, 1)
     if lag is not None:
-        world.replica_lag(lag)
+        world.lag(lag)
     answer = world.invoke({"action": "switchover", "force": force})
     assert (answer["decision"], answer["status"]) == outcome
     assert "not RPO 0" in answer["reason"] or "not replicated" in answer["reason"]
@@ -420,7 +272,7 @@ def test_planned_promotion_needs_a_known_lag_within_the_rpo(world, promotions, l
 
 def test_waits_for_the_promotion_to_finish(world, promotions):
     world.outage(PRIMARY)
-    world.replica_lag(5)
+    world.lag(5)
     promotions.hold()
     finish_after_sleeps(world, promotions, 2)
     answer = world.invoke({"action": "evaluate"})
@@ -433,7 +285,7 @@ def test_waits_for_the_promotion_to_finish(world, promotions):
 
 def test_a_wait_that_runs_out_hands_over_to_a_fresh_invocation(world, promotions):
     world.outage(PRIMARY)
-    world.replica_lag(5)
+    world.lag(5)
     promotions.hold()  # AWS is still promoting when the wait runs out
     locks_at_invoke: list[list[Any]] = []
     clients = RecordingClients(on_invoke=lambda: locks_at_invoke.append(world.lock_items()))
@@ -466,7 +318,7 @@ def test_a_wait_that_runs_out_hands_over_to_a_fresh_invocation(world, promotions
 
 def test_the_follow_up_completes_without_promoting_again(world, promotions):
     world.outage(PRIMARY)
-    world.replica_lag(5)
+    world.lag(5)
     promotions.hold()
     clients = RecordingClients()
     env = {"AWS_LAMBDA_FUNCTION_NAME": FUNCTION}
@@ -500,7 +352,7 @@ def test_the_follow_up_completes_without_promoting_again(world, promotions):
 )
 def test_a_wait_that_runs_out_without_a_hand_over_is_a_timeout(world, promotions, env, handover):
     world.outage(PRIMARY)
-    world.replica_lag(5)
+    world.lag(5)
     promotions.hold()
     if handover:  # an earlier run promoted already
         aws("rds", SECONDARY).promote_read_replica(DBInstanceIdentifier=INSTANCE_ID[SECONDARY])
@@ -517,7 +369,7 @@ def test_a_wait_that_runs_out_without_a_hand_over_is_a_timeout(world, promotions
 
 def test_a_failed_hand_over_is_a_timeout_that_says_so(world, promotions):
     world.outage(PRIMARY)
-    world.replica_lag(5)
+    world.lag(5)
     promotions.hold()
     answer = world.invoke(
         {"action": "evaluate"},
@@ -562,7 +414,7 @@ def test_the_primary_regions_copy_never_takes_dns_back(world, promotions):
     # After a failover, the old primary comes back as a writable standalone instance: its
     # copy sees itself fenced and leaves DNS alone, whatever it is asked
     world.outage(PRIMARY)
-    world.replica_lag(5)
+    world.lag(5)
     assert world.invoke({"action": "evaluate"})["status"] == "completed"
     world.canary(PRIMARY, 1, seconds_ago=5)
     for action in ("evaluate", "switchover", "failover"):
@@ -576,7 +428,7 @@ def test_the_primary_regions_copy_never_takes_dns_back(world, promotions):
 
 def test_live_lock_of_another_run_blocks(world, promotions):
     world.outage(PRIMARY)
-    world.replica_lag(5)
+    world.lag(5)
     world.put_lock("other-run", expires_at=int(time.time()) + 300)
     answer = world.invoke({"action": "evaluate"})
     assert (answer["decision"], answer["status"]) == ("failover", "locked")
@@ -611,7 +463,7 @@ def test_the_writer_is_found_through_the_other_region(world, promotions):
 )
 def test_invalid_hand_over_events_answer_an_error(world, promotions, event, message):
     world.outage(PRIMARY)
-    world.replica_lag(5)
+    world.lag(5)
     answer = world.invoke(event)
     assert answer["status"] == "error"
     assert message in answer["reason"]
@@ -677,21 +529,8 @@ def test_aurora_decisions_ignore_the_rds_replica_fields():
 # -- configuration ----------------------------------------------------------------------------
 
 
-def rds_static_env() -> dict[str, str]:
-    """A complete rds-replica environment whose values need no AWS."""
-    return static_env(
-        RDS,
-        "rds-replica",
-        "weighted",
-        lambda region: {
-            "INSTANCE_ARN": f"arn:aws:rds:{region}:{ACCOUNT}:db:{INSTANCE_ID[region]}",
-            "INSTANCE_ID": INSTANCE_ID[region],
-        },
-    ) | {"OTHER_LOCK_TABLE": RDS.lock_table}
-
-
 def test_config_defaults_and_the_lock_key():
-    env = rds_static_env()
+    env = static_env(RDS, "weighted")
     config = OrchestratorConfig.from_env(env)
     assert config.global_cluster_id == ""  # not needed in this mode
     assert (
@@ -739,4 +578,4 @@ def test_config_defaults_and_the_lock_key():
 )
 def test_config_validation(change, error, message):
     with pytest.raises(error, match=message):
-        OrchestratorConfig.from_env(changed(rds_static_env(), change))
+        OrchestratorConfig.from_env(changed(static_env(RDS, "weighted"), change))

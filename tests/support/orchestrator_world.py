@@ -1,9 +1,12 @@
 """The two-region world the failover orchestrator's tests build in moto, in either DR mode.
 
-test_orchestrator.py (``DR_MODE=aurora-global``) and test_orchestrator_rds.py
-(``DR_MODE=rds-replica``) put a different database in the middle (an Aurora global database,
-or an RDS instance and its cross-region read replica) and then build the same things around
-it, which are here:
+test_orchestrator.py (``DR_MODE=aurora-global``), test_orchestrator_rds.py
+(``DR_MODE=rds-replica``) and test_orchestrator_modes.py (what both modes do alike) put a
+different database in the middle and then build the same things around it. Both databases
+are here (``build_aurora_world``: an Aurora global database, writer ``orch-primary`` in
+us-east-1, secondary ``orch-secondary`` in us-west-2; ``build_rds_world``: an RDS for
+PostgreSQL Multi-AZ instance in us-east-1 and its cross-region read replica in us-west-2,
+backups on as the deployment has them), and so is what surrounds them:
 
 - per region a DynamoDB lock table, an SNS topic with an SQS queue subscribed (to read what
   was published), the canary's alarms over its metrics (ALARM below 1: the local member
@@ -13,17 +16,18 @@ it, which are here:
   weighted 100 / 0) records, each guarded by its region's alarm-based health check: a
   ``CLOUDWATCH_METRIC`` check on the ``IsWriter`` alarm, or a ``CALCULATED`` one over a
   ``CLOUDWATCH_METRIC`` check per alarm (healthy only when all are);
-- the orchestrator's environment for all of it (the mode's own settings come from the test
-  module);
+- the orchestrator's environment for all of it;
 - ``World``: runs the orchestrator (in the secondary region, the automatic copy, unless a
   test says otherwise) on a ``FakeClock``, so that no test sleeps, and reads back the
-  records, notifications, lock and duration metric.
+  records, notifications, lock and duration metric; ``AuroraWorld`` and ``RdsWorld`` add
+  what each database reports;
+- ``writer_calls`` and ``promotions``: the writer changes that reach moto's RDS backend.
 
 A ``Deployment`` holds what differs between the two: names, the members' identifiers, the
-metric dimension naming them, and the canary's alarms. ``tools.emulator.apply_patches()``
-supplies what moto lacks (global failover / switchover, cross-region read replicas and
-membership, alarm-based health checks); it patches moto's classes in place when this module
-is imported.
+metric dimension naming them, the canary's alarms and the mode's own settings.
+``tools.emulator.apply_patches()`` supplies what moto lacks (global failover / switchover,
+cross-region read replicas and membership, alarm-based health checks); it patches moto's
+classes in place when this module is imported.
 """
 
 from __future__ import annotations
@@ -31,6 +35,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import json
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Self
@@ -38,9 +43,12 @@ from typing import Any, Self
 import boto3
 import pytest
 from botocore.exceptions import EndpointConnectionError
+from moto import mock_aws
+from moto.rds.models import RDSBackend
 
 from constructs_lib.config import DrConfig
 from dr_lambdas import contract
+from dr_lambdas.contract import OrchestratorEnv
 from dr_lambdas.orchestrator import handler
 from dr_lambdas.orchestrator.config import OrchestratorConfig
 from tools.emulator import apply_patches
@@ -142,6 +150,7 @@ class DeadRegion:
 class Deployment:
     """What one DR mode's world names differently."""
 
+    dr_mode: str
     zone: str  # the private hosted zone; the writer name is writer.<zone>
     topic: str  # the SNS topic in each region (its queue is <topic>-inbox)
     lock_table: str
@@ -150,10 +159,20 @@ class Deployment:
     dimension: str  # the metric dimension naming a member
     alarms: dict[str, dict[str, str]]  # region -> the canary's metric -> its alarm
     calculated_health_checks: bool  # a CALCULATED check over all alarms, or IsWriter's own
+    mode_env: dict[str, str]  # the orchestrator's settings only this mode has
 
     @property
     def writer_name(self) -> str:
         return f"writer.{self.zone}"
+
+    def member_env(self, arn: dict[str, str]) -> dict[str, str]:
+        """The orchestrator's settings for the members, whose ARNs are ``arn`` (per region)."""
+        env = {"DR_MODE": self.dr_mode, **self.mode_env}
+        for region in REGIONS:
+            side = ROLE[region].upper()
+            env[OrchestratorEnv.member(side, self.dr_mode, "ARN")] = arn[region]
+            env[OrchestratorEnv.member(side, self.dr_mode, "ID")] = self.member_id[region]
+        return env
 
     def writer_alarm(self, region: str) -> str:
         return self.alarms[region]["IsWriter"]
@@ -175,14 +194,10 @@ class World:
 
     @classmethod
     def build(
-        cls,
-        deployment: Deployment,
-        dns_mode: str,
-        target: dict[str, str],
-        member_env: dict[str, str],
+        cls, deployment: Deployment, dns_mode: str, target: dict[str, str], arn: dict[str, str]
     ) -> Self:
-        """Everything around the members, whose endpoints are ``target``;
-        ``member_env`` is the orchestrator's environment for the members themselves."""
+        """Everything around the members, whose endpoints are ``target`` and ARNs ``arn``
+        (per region)."""
         d = deployment
         topics, queues, vpcs = {}, {}, {}
         for region in REGIONS:
@@ -196,7 +211,7 @@ class World:
         health_checks = {region: _create_writer_health_check(region, d) for region in REGIONS}
         _create_writer_records(d, zone_id, dns_mode, target, health_checks)
         env = {
-            **member_env,
+            **d.member_env(arn),
             "HOME_REGION": SECONDARY,
             "PRIMARY_REGION": PRIMARY,
             "SECONDARY_REGION": SECONDARY,
@@ -208,7 +223,7 @@ class World:
             "PRIMARY_TOPIC_ARN": topics[PRIMARY],
             "SECONDARY_TOPIC_ARN": topics[SECONDARY],
             "LOCK_TABLE": d.lock_table,
-            **deployed_settings(member_env["DR_MODE"]),
+            **deployed_settings(d.dr_mode),
         }
         return cls(
             deployment=d,
@@ -497,18 +512,276 @@ def _create_writer_records(
     )
 
 
+# -- the two deployments ----------------------------------------------------------------------
+
+GLOBAL_ID = "orch-global"
+CLUSTER_ID = {PRIMARY: "orch-primary", SECONDARY: "orch-secondary"}
+ALARM = {PRIMARY: "orch-writer-primary", SECONDARY: "orch-writer-secondary"}
+ENGINE, ENGINE_VERSION = "aurora-postgresql", "15.10"
+AURORA = Deployment(
+    dr_mode=contract.AURORA_GLOBAL,
+    zone="db-orch.internal",
+    topic="orch-alerts",
+    lock_table="orch-lock",
+    lock_key=f"failover#{GLOBAL_ID}",
+    member_id=CLUSTER_ID,
+    dimension=contract.CLUSTER_DIMENSION,
+    alarms={region: {"IsWriter": ALARM[region]} for region in REGIONS},
+    calculated_health_checks=False,
+    mode_env={"GLOBAL_CLUSTER_ID": GLOBAL_ID},
+)
+
+INSTANCE_ID = {PRIMARY: "orch-db-primary", SECONDARY: "orch-db-replica"}
+BACKUP_RETENTION_DAYS = DEFAULTS.backup_retention_days
+RDS_LOCK_TABLE = "orch-rds-lock"  # in each region: the other region's has the same name
+RDS = Deployment(
+    dr_mode=contract.RDS_REPLICA,
+    zone="db-orch-rds.internal",
+    topic="orch-rds-alerts",
+    lock_table=RDS_LOCK_TABLE,
+    lock_key=f"failover#{INSTANCE_ID[PRIMARY]}",
+    member_id=INSTANCE_ID,
+    dimension=contract.INSTANCE_DIMENSION,
+    alarms={
+        region: {
+            "ConnectivityOk": f"orch-rds-connectivity-{region}",
+            "IsWriter": f"orch-rds-writer-{region}",
+        }
+        for region in REGIONS
+    },
+    calculated_health_checks=True,
+    mode_env={"OTHER_LOCK_TABLE": RDS_LOCK_TABLE},
+)
+
+
+class AuroraWorld(World):
+    """The aurora-global deployment in moto, and what the tests read back from it."""
+
+    alarm_states = World.writer_alarm_states  # one alarm per region: the writer's
+
+    def writer_region(self) -> str:
+        (global_cluster,) = aws("rds", SECONDARY).describe_global_clusters(
+            GlobalClusterIdentifier=GLOBAL_ID
+        )["GlobalClusters"]
+        writers = [
+            m["DBClusterArn"] for m in global_cluster["GlobalClusterMembers"] if m["IsWriter"]
+        ]
+        assert len(writers) == 1
+        return writers[0].split(":")[3]
+
+    def moved(self) -> bool:
+        """The writer is in the secondary region."""
+        return self.writer_region() == SECONDARY
+
+    def lag(self, seconds: float, seconds_ago: int = 60) -> None:
+        """The secondary cluster's ``AuroraGlobalDBReplicationLag`` (in milliseconds)."""
+        self.put_metric(
+            SECONDARY,
+            "AWS/RDS",
+            "AuroraGlobalDBReplicationLag",
+            seconds * 1000,
+            "Milliseconds",
+            seconds_ago,
+        )
+
+
+def build_aurora_world(dns_mode: str) -> AuroraWorld:
+    """The global database (a writer instance in the primary cluster, a reader in the
+    secondary), then the world around it."""
+    rds = {region: aws("rds", region) for region in REGIONS}
+    rds[PRIMARY].create_global_cluster(
+        GlobalClusterIdentifier=GLOBAL_ID, Engine=ENGINE, EngineVersion=ENGINE_VERSION
+    )
+    clusters = {}
+    for region in REGIONS:
+        credentials = (
+            {"MasterUsername": "dbadmin", "MasterUserPassword": "not-a-real-secret"}
+            if region == PRIMARY
+            else {}
+        )
+        clusters[region] = rds[region].create_db_cluster(
+            DBClusterIdentifier=CLUSTER_ID[region],
+            Engine=ENGINE,
+            EngineVersion=ENGINE_VERSION,
+            GlobalClusterIdentifier=GLOBAL_ID,
+            **credentials,
+        )["DBCluster"]
+        rds[region].create_db_instance(
+            DBInstanceIdentifier=f"{CLUSTER_ID[region]}-1",
+            DBClusterIdentifier=CLUSTER_ID[region],
+            Engine=ENGINE,
+            DBInstanceClass="db.r6g.large",
+        )
+    return AuroraWorld.build(
+        AURORA,
+        dns_mode,
+        target={region: clusters[region]["Endpoint"] for region in REGIONS},
+        arn={region: clusters[region]["DBClusterArn"] for region in REGIONS},
+    )
+
+
+class RdsWorld(World):
+    """The rds-replica deployment in moto, and what the tests read back from it."""
+
+    def instance(self, region: str) -> dict[str, Any]:
+        (instance,) = aws("rds", region).describe_db_instances(
+            DBInstanceIdentifier=INSTANCE_ID[region]
+        )["DBInstances"]
+        return instance
+
+    def replicating(self) -> bool:
+        """The secondary instance is still a read replica of the primary."""
+        return bool(self.instance(SECONDARY).get("ReadReplicaSourceDBInstanceIdentifier"))
+
+    def moved(self) -> bool:
+        """The replica in the secondary region is promoted."""
+        return not self.replicating()
+
+    def fences(self) -> dict[str, bool]:
+        """Region -> whether its instance is fenced: the other region's orchestrator
+        published ``Fenced=1`` for it there (what the fence child of its writer health
+        check reads) and remembers it in its lock table."""
+        found = {}
+        for region in REGIONS:
+            other = SECONDARY if region == PRIMARY else PRIMARY
+            item = (
+                aws("dynamodb", other)
+                .get_item(
+                    TableName=RDS.lock_table, Key={"pk": {"S": f"fence#{INSTANCE_ID[region]}"}}
+                )
+                .get("Item")
+            )
+            metric = self.fence_metric(region)
+            assert bool(item) == bool(metric), (item, metric)  # both or neither
+            found[region] = bool(item) and metric == [1.0]
+        return found
+
+    def fence_metric(self, region: str) -> list[float]:
+        """``Fenced`` of ``region``'s instance, as published in the other region."""
+        other = SECONDARY if region == PRIMARY else PRIMARY
+        return self.orchestrator_metric("Fenced", other, member=region)
+
+    def lag(self, seconds: float, seconds_ago: int = 60) -> None:
+        """The replica's ``ReplicaLag`` (in seconds)."""
+        self.put_metric(SECONDARY, "AWS/RDS", "ReplicaLag", seconds, "Seconds", seconds_ago)
+
+
+def build_rds_world(dns_mode: str) -> RdsWorld:
+    """The primary instance and its replica, then the world around them."""
+    primary = aws("rds", PRIMARY).create_db_instance(
+        DBInstanceIdentifier=INSTANCE_ID[PRIMARY],
+        Engine="postgres",
+        EngineVersion="15.10",
+        DBInstanceClass="db.r6g.large",
+        MultiAZ=True,
+        AllocatedStorage=100,
+        BackupRetentionPeriod=BACKUP_RETENTION_DAYS,
+        MasterUsername="dbadmin",
+        MasterUserPassword="not-a-real-secret",
+    )["DBInstance"]
+    replica = aws("rds", SECONDARY).create_db_instance_read_replica(
+        DBInstanceIdentifier=INSTANCE_ID[SECONDARY],
+        SourceDBInstanceIdentifier=primary["DBInstanceArn"],
+        DBInstanceClass="db.r6g.large",
+    )["DBInstance"]
+    # Backups are off on a new replica; the deployment turns them on.
+    aws("rds", SECONDARY).modify_db_instance(
+        DBInstanceIdentifier=INSTANCE_ID[SECONDARY],
+        ApplyImmediately=True,
+        BackupRetentionPeriod=BACKUP_RETENTION_DAYS,
+    )
+    instances = {PRIMARY: primary, SECONDARY: replica}
+    return RdsWorld.build(
+        RDS,
+        dns_mode,
+        target={region: instances[region]["Endpoint"]["Address"] for region in REGIONS},
+        arn={region: instances[region]["DBInstanceArn"] for region in REGIONS},
+    )
+
+
+def world_fixture(build: Callable[[str], World], dns_mode: str) -> Any:
+    """A fixture: the world ``build(dns_mode)`` makes in moto, for one test."""
+
+    @pytest.fixture()
+    def in_moto(fast_moto):
+        with mock_aws():
+            yield build(dns_mode)
+
+    return in_moto
+
+
+# -- what reaches moto's RDS ------------------------------------------------------------------
+
+
+@pytest.fixture()
+def writer_calls(monkeypatch):
+    """Every switchover / failover of a global cluster that reached moto's RDS backend, with
+    its arguments."""
+    calls: list[tuple[str, dict[str, Any]]] = []
+    guard = threading.Lock()
+    for name in ("switchover_global_cluster", "failover_global_cluster"):
+        original = getattr(RDSBackend, name)
+
+        def wrapper(self, *args, _name=name, _original=original, **kwargs):
+            with guard:
+                calls.append((_name, kwargs))
+            return _original(self, *args, **kwargs)
+
+        monkeypatch.setattr(RDSBackend, name, wrapper)
+    return calls
+
+
+class Promotions:
+    """Every PromoteReadReplica that reached moto's RDS backend. With ``hold()``, calls are
+    recorded but not applied, as while AWS is still promoting (minutes); ``finish()``
+    applies them then."""
+
+    def __init__(self, original: Any) -> None:
+        self._original = original
+        self.calls: list[dict[str, Any]] = []
+        self._held: list[tuple[Any, dict[str, Any]]] = []
+        self._holding = False
+        self._guard = threading.Lock()
+
+    def hold(self) -> None:
+        self._holding = True
+
+    def finish(self) -> None:
+        self._holding = False
+        for backend, kwargs in self._held:
+            self._original(backend, kwargs)
+        self._held.clear()
+
+    def __call__(self, backend: Any, db_kwargs: dict[str, Any]) -> Any:
+        with self._guard:
+            self.calls.append(dict(db_kwargs))
+        if self._holding:
+            self._held.append((backend, db_kwargs))
+            return backend.databases[db_kwargs["db_instance_identifier"]]
+        return self._original(backend, db_kwargs)
+
+
+@pytest.fixture()
+def promotions(monkeypatch):
+    recorder = Promotions(RDSBackend.promote_read_replica)
+    monkeypatch.setattr(
+        RDSBackend, "promote_read_replica", lambda self, db_kwargs: recorder(self, db_kwargs)
+    )
+    return recorder
+
+
 # -- configuration without AWS ----------------------------------------------------------------
 
 
-def static_env(
-    d: Deployment, dr_mode: str, dns_mode: str, member_env: Callable[[str], dict[str, str]]
-) -> dict[str, str]:
+def static_env(d: Deployment, dns_mode: str) -> dict[str, str]:
     """A complete environment whose values need no AWS (the shape ``World.build`` makes,
-    without the optional settings); ``member_env(region)`` names that region's member,
-    without the ``PRIMARY_`` / ``SECONDARY_`` prefix. Failover records come with the writer
-    alarms they need."""
+    without the optional settings). Failover records come with the writer alarms they
+    need."""
+    resource = "cluster" if d.dr_mode == contract.AURORA_GLOBAL else "db"
     env = {
-        "DR_MODE": dr_mode,
+        **d.member_env(
+            {r: f"arn:aws:rds:{r}:{ACCOUNT}:{resource}:{d.member_id[r]}" for r in REGIONS}
+        ),
         "HOME_REGION": SECONDARY,
         "PRIMARY_REGION": PRIMARY,
         "SECONDARY_REGION": SECONDARY,
@@ -516,11 +789,10 @@ def static_env(
         "WRITER_RECORD_NAME": d.writer_name,
         "DNS_MODE": dns_mode,
         "LOCK_TABLE": d.lock_table,
-        **deployed_settings(dr_mode),
+        **deployed_settings(d.dr_mode),
     }
     for region in REGIONS:
         role = ROLE[region].upper()
-        env.update({f"{role}_{name}": value for name, value in member_env(region).items()})
         env[f"{role}_TOPIC_ARN"] = f"arn:aws:sns:{region}:{ACCOUNT}:{d.topic}"
         if dns_mode == "failover":
             env[f"{role}_WRITER_ALARM"] = d.writer_alarm(region)
