@@ -289,6 +289,11 @@ def change(
     }
 
 
+def review_change(type_: str, actions: list[str], before, after, **extra):
+    """The review of a plan with this one change (``change``'s arguments)."""
+    return review(plan(change(type_, actions, before, after, **extra)))
+
+
 def only(result) -> tuple[str, str]:
     (finding,) = result.findings
     return finding.level, finding.why
@@ -329,31 +334,23 @@ CLUSTER = {
     ],
 )
 def test_hand_built_protection_engine_and_membership_changes(attribute, before, after, level, why):
-    result = review(
-        plan(
-            change(
-                "aws_rds_cluster",
-                ["update"],
-                {**CLUSTER, attribute: before},
-                {**CLUSTER, attribute: after},
-            )
-        )
+    result = review_change(
+        "aws_rds_cluster",
+        ["update"],
+        {**CLUSTER, attribute: before},
+        {**CLUSTER, attribute: after},
     )
     found_level, found_why = only(result)
     assert (found_level, why in found_why) == (level, True), found_why
 
 
 def test_hand_built_membership_unknown_until_apply_is_high():
-    result = review(
-        plan(
-            change(
-                "aws_rds_cluster",
-                ["update"],
-                CLUSTER,
-                {**CLUSTER, "global_cluster_identifier": None},
-                after_unknown={"global_cluster_identifier": True},
-            )
-        )
+    result = review_change(
+        "aws_rds_cluster",
+        ["update"],
+        CLUSTER,
+        {**CLUSTER, "global_cluster_identifier": None},
+        after_unknown={"global_cluster_identifier": True},
     )
     assert only(result) == (
         "high",
@@ -363,12 +360,8 @@ def test_hand_built_membership_unknown_until_apply_is_high():
 
 
 def test_hand_built_force_destroy_on_a_vault_is_medium():
-    result = review(
-        plan(
-            change(
-                "aws_backup_vault", ["update"], {"force_destroy": False}, {"force_destroy": True}
-            )
-        )
+    result = review_change(
+        "aws_backup_vault", ["update"], {"force_destroy": False}, {"force_destroy": True}
     )
     assert only(result) == (
         "medium",
@@ -378,31 +371,23 @@ def test_hand_built_force_destroy_on_a_vault_is_medium():
 
 def test_hand_built_deleted_master_secret_is_high():
     # Turning generate_master_secret off deletes the only copy of the generated password
-    result = review(
-        plan(
-            change(
-                "aws_secretsmanager_secret",
-                ["delete"],
-                {"name": "dbdr/prod/master-credentials"},
-                None,
-            )
-        )
+    result = review_change(
+        "aws_secretsmanager_secret",
+        ["delete"],
+        {"name": "dbdr/prod/master-credentials"},
+        None,
     )
     level, why = only(result)
     assert level == "high" and "a generated password is kept nowhere else" in why
 
 
 def test_hand_built_replaced_log_group_is_medium():
-    result = review(
-        plan(
-            change(
-                "aws_cloudwatch_log_group",
-                ["create", "delete"],
-                {"name": "audit"},
-                {"name": "audit2"},
-                replace_paths=[["name"]],
-            )
-        )
+    result = review_change(
+        "aws_cloudwatch_log_group",
+        ["create", "delete"],
+        {"name": "audit"},
+        {"name": "audit2"},
+        replace_paths=[["name"]],
     )
     assert only(result) == (
         "medium",
@@ -422,16 +407,12 @@ def test_hand_built_ingress_from_the_internet_is_high_even_on_a_new_group():
         "prefix_list_ids": [],
         "self": False,
     }
-    result = review(
-        plan(
-            change(
-                "aws_security_group",
-                ["create"],
-                None,
-                {"ingress": [rule]},
-                after_unknown={"id": True},
-            )
-        )
+    result = review_change(
+        "aws_security_group",
+        ["create"],
+        None,
+        {"ingress": [rule]},
+        after_unknown={"id": True},
     )
     assert only(result) == ("high", "ingress admits the whole internet: 0.0.0.0/0 on tcp port 5432")
 
@@ -445,7 +426,7 @@ def test_hand_built_ipv6_world_rule_on_an_existing_group_is_high():
         "ipv6_cidr_blocks": ["::/0"],
         "security_group_id": "sg-1",
     }
-    result = review(plan(change("aws_security_group_rule", ["create"], None, after)))
+    result = review_change("aws_security_group_rule", ["create"], None, after)
     assert only(result) == (
         "high",
         "ingress admits the whole internet: ::/0 on all protocols and ports",
@@ -462,30 +443,22 @@ def test_hand_built_broader_port_range_is_medium_and_a_narrower_one_is_nothing()
             "security_group_id": "sg-1",
         }
 
-    wider = review(
-        plan(
-            change(
-                "aws_vpc_security_group_ingress_rule",
-                ["update"],
-                rule(5432, 5432),
-                rule(5000, 6000),
-            )
-        )
+    wider = review_change(
+        "aws_vpc_security_group_ingress_rule",
+        ["update"],
+        rule(5432, 5432),
+        rule(5000, 6000),
     )
     assert only(wider) == (
         "medium",
         "ingress widened: admits 10.10.0.0/16 on tcp ports "
         "5000-6000 (was 10.10.0.0/16 on tcp port 5432)",
     )
-    narrower = review(
-        plan(
-            change(
-                "aws_vpc_security_group_ingress_rule",
-                ["update"],
-                rule(5000, 6000),
-                rule(5432, 5432),
-            )
-        )
+    narrower = review_change(
+        "aws_vpc_security_group_ingress_rule",
+        ["update"],
+        rule(5000, 6000),
+        rule(5432, 5432),
     )
     assert not narrower.findings
 
@@ -498,7 +471,7 @@ def test_hand_built_rule_added_to_an_existing_group_is_medium():
         "cidr_ipv4": "192.168.0.0/24",
         "security_group_id": "sg-existing",
     }
-    result = review(plan(change("aws_vpc_security_group_ingress_rule", ["create"], None, after)))
+    result = review_change("aws_vpc_security_group_ingress_rule", ["create"], None, after)
     assert only(result)[0] == "medium"
 
 
@@ -527,15 +500,11 @@ READ = {"Effect": "Allow", "Action": "rds:DescribeDBClusters", "Resource": "arn:
     ],
 )
 def test_hand_built_policy_widening(statement, level, why):
-    result = review(
-        plan(
-            change(
-                "aws_iam_role_policy",
-                ["update"],
-                {"role": "r", "policy": policy(READ)},
-                {"role": "r", "policy": policy(READ, statement)},
-            )
-        )
+    result = review_change(
+        "aws_iam_role_policy",
+        ["update"],
+        {"role": "r", "policy": policy(READ)},
+        {"role": "r", "policy": policy(READ, statement)},
     )
     found_level, found_why = only(result)
     assert found_level == level and why in found_why, found_why
@@ -569,15 +538,11 @@ def test_hand_built_open_trust_policy_is_high():
         "Action": "sts:AssumeRole",
         "Principal": {"Service": "lambda.amazonaws.com"},
     }
-    result = review(
-        plan(
-            change(
-                "aws_iam_role",
-                ["update"],
-                {"name": "r", "assume_role_policy": policy(trust)},
-                {"name": "r", "assume_role_policy": policy(trust, {**trust, "Principal": "*"})},
-            )
-        )
+    result = review_change(
+        "aws_iam_role",
+        ["update"],
+        {"name": "r", "assume_role_policy": policy(trust)},
+        {"name": "r", "assume_role_policy": policy(trust, {**trust, "Principal": "*"})},
     )
     assert only(result) == (
         "high",
@@ -586,16 +551,12 @@ def test_hand_built_open_trust_policy_is_high():
 
 
 def test_hand_built_policy_unknown_until_apply_is_low():
-    result = review(
-        plan(
-            change(
-                "aws_iam_role_policy",
-                ["update"],
-                {"role": "r", "policy": policy(READ)},
-                {"role": "r", "policy": None},
-                after_unknown={"policy": True},
-            )
-        )
+    result = review_change(
+        "aws_iam_role_policy",
+        ["update"],
+        {"role": "r", "policy": policy(READ)},
+        {"role": "r", "policy": None},
+        after_unknown={"policy": True},
     )
     assert only(result) == (
         "low",
@@ -652,15 +613,11 @@ REPLICATION = {
     ],
 )
 def test_hand_built_bucket_policy_widening(statement, level, why):
-    result = review(
-        plan(
-            change(
-                "aws_s3_bucket_policy",
-                ["update"],
-                {"bucket": "b", "policy": policy(TLS_ONLY, REPLICATION)},
-                {"bucket": "b", "policy": policy(TLS_ONLY, REPLICATION, statement)},
-            )
-        )
+    result = review_change(
+        "aws_s3_bucket_policy",
+        ["update"],
+        {"bucket": "b", "policy": policy(TLS_ONLY, REPLICATION)},
+        {"bucket": "b", "policy": policy(TLS_ONLY, REPLICATION, statement)},
     )
     found_level, found_why = only(result)
     assert found_level == level and why in found_why, found_why
@@ -668,15 +625,11 @@ def test_hand_built_bucket_policy_widening(statement, level, why):
 
 def test_hand_built_removed_tls_rule_on_a_topic_is_medium():
     tls_only = {**TLS_ONLY, "Action": "sns:Publish", "Resource": "arn:aws:sns:x"}
-    result = review(
-        plan(
-            change(
-                "aws_sns_topic_policy",
-                ["update"],
-                {"arn": "arn:aws:sns:x", "policy": policy(tls_only)},
-                {"arn": "arn:aws:sns:x", "policy": policy()},
-            )
-        )
+    result = review_change(
+        "aws_sns_topic_policy",
+        ["update"],
+        {"arn": "arn:aws:sns:x", "policy": policy(tls_only)},
+        {"arn": "arn:aws:sns:x", "policy": policy()},
     )
     assert only(result) == (
         "medium",
@@ -757,14 +710,10 @@ def test_hand_built_lambda_permissions(after, function_is_new, level, why):
 
 
 def test_hand_built_unchanged_callers_of_a_replaced_permission_are_nothing():
-    result = review(
-        plan(
-            change(
-                "aws_lambda_permission",
-                ["delete", "create"],
-                PERMISSION,
-                {**PERMISSION, "statement_id": "Renamed"},
-            )
-        )
+    result = review_change(
+        "aws_lambda_permission",
+        ["delete", "create"],
+        PERMISSION,
+        {**PERMISSION, "statement_id": "Renamed"},
     )
     assert not result.findings
