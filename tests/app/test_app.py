@@ -7,7 +7,6 @@ import json
 import os
 import shutil
 import subprocess
-import sys
 from collections import Counter
 from pathlib import Path
 
@@ -15,7 +14,7 @@ import pytest
 
 from dr_lambdas.contract import STACK_ID
 from support import ROOT
-from support.apps import Synthesized
+from support.apps import Synthesized, run_main
 from support.bad_settings import BAD
 from support.helpers import all_blocks
 from tools import terraform
@@ -283,21 +282,6 @@ def test_terraform_validate_catches_a_broken_stack(default_app, tmp_path):
 # Entry points -----------------------------------------------------------------------------
 
 
-def _run_main(env_overrides: dict[str, str], cwd: Path) -> subprocess.CompletedProcess:
-    env = {
-        k: v for k, v in os.environ.items() if not k.startswith("DR_") and k != "ENVIRONMENT_SUFFIX"
-    }
-    env.update(env_overrides)
-    return subprocess.run(
-        [sys.executable, str(ROOT / "main.py")],
-        cwd=cwd,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-
-
 # Every invalid configuration of the configuration tests, through the real entry point.
 BAD_INPUTS = [(env, setting) for env, setting, _ in BAD]
 
@@ -307,7 +291,7 @@ BAD_INPUTS = [(env, setting) for env, setting, _ in BAD]
 )
 def test_bad_input_exits_nonzero_with_one_line_and_writes_nothing(env, setting, tmp_path):
     assert len(BAD_INPUTS) >= 20
-    result = _run_main(env, tmp_path)
+    result = run_main(env, tmp_path)
     assert result.returncode == 2
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith(f"error: invalid {setting}=")
@@ -316,7 +300,7 @@ def test_bad_input_exits_nonzero_with_one_line_and_writes_nothing(env, setting, 
 
 
 def test_plain_entry_point_synthesizes_and_reports_per_region(tmp_path):
-    result = _run_main({"ENVIRONMENT_SUFFIX": "cli"}, tmp_path)
+    result = run_main({"ENVIRONMENT_SUFFIX": "cli"}, tmp_path)
     assert result.returncode == 0, result.stderr
     synthesized = tmp_path / "cdktf.out" / "stacks" / STACK_ID / "cdk.tf.json"
     doc = json.loads(synthesized.read_text())

@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -31,6 +28,7 @@ from dr_lambdas.contract import (
     rate,
 )
 from dr_lambdas.orchestrator import handler
+from support.apps import run_main
 from support.helpers import resources
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -289,21 +287,6 @@ def test_orchestrator_may_run_only_its_own_regions_canary(default_app):
 # -- at synth ---------------------------------------------------------------------------------
 
 
-def _run_main(env_overrides: dict[str, str], cwd: Path) -> subprocess.CompletedProcess:
-    env = {
-        k: v for k, v in os.environ.items() if not k.startswith("DR_") and k != "ENVIRONMENT_SUFFIX"
-    }
-    env.update(env_overrides)
-    return subprocess.run(
-        [sys.executable, str(ROOT / "main.py")],
-        cwd=cwd,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-
-
 @pytest.mark.parametrize(
     "env, message",
     [
@@ -318,7 +301,7 @@ def _run_main(env_overrides: dict[str, str], cwd: Path) -> subprocess.CompletedP
     ],
 )
 def test_synth_stops_with_the_table_and_one_error_line_when_objectives_fail(env, message, tmp_path):
-    result = _run_main(env, tmp_path)
+    result = run_main(env, tmp_path)
     assert result.returncode == 2
     (line,) = result.stderr.strip().splitlines()
     assert line.startswith("error: the configuration cannot meet its recovery objectives: ")

@@ -1,8 +1,12 @@
-"""The configurations the tests synthesize (once per session, see tests/conftest.py)."""
+"""The configurations the tests synthesize (once per session, see tests/conftest.py), and
+main.py run as a user runs it."""
 
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 from support import ROOT
@@ -56,3 +60,19 @@ class Synthesized:
         build_app(self.config, outdir=str(outdir)).synth()
         self.stack_dir = outdir / "stacks" / STACK_ID
         self.doc = json.loads((self.stack_dir / "cdk.tf.json").read_text())
+
+
+def run_main(env_overrides: dict[str, str], cwd: Path) -> subprocess.CompletedProcess:
+    """``python main.py`` in ``cwd``: its ``DR_*`` settings and suffix are ``env_overrides`` only."""
+    env = {
+        k: v for k, v in os.environ.items() if not k.startswith("DR_") and k != "ENVIRONMENT_SUFFIX"
+    }
+    env.update(env_overrides)
+    return subprocess.run(
+        [sys.executable, str(ROOT / "main.py")],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
