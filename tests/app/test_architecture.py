@@ -10,6 +10,7 @@ import re
 import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -334,22 +335,21 @@ def test_the_committed_picture_is_what_the_stack_synthesizes(app, name, request)
     assert (DOCS / f"{name}.png").read_bytes()[:8] == PNG_MAGIC
 
 
-def test_the_command_draws_a_synthesized_stack(default_app, tmp_path):
-    _dot()
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "tools.architecture",
-            "--synth",
-            str(default_app.stack_dir / "cdk.tf.json"),
-            "--out",
-            str(tmp_path / "picture"),
-        ],
+def _draw(synth: Path, tmp_path: Path, **options) -> subprocess.CompletedProcess:
+    """``python -m tools.architecture`` drawing ``synth`` to ``tmp_path/picture.*``."""
+    return subprocess.run(
+        [sys.executable, "-m", "tools.architecture", "--synth", str(synth)]
+        + ["--out", str(tmp_path / "picture")],
         cwd=ROOT,
         capture_output=True,
         text=True,
+        **options,
     )
+
+
+def test_the_command_draws_a_synthesized_stack(default_app, tmp_path):
+    _dot()
+    result = _draw(default_app.stack_dir / "cdk.tf.json", tmp_path)
     assert result.returncode == 0, result.stderr
     assert re.fullmatch(r"architecture: \d+ nodes, \d+ edges: .*picture\.png\n", result.stdout)
     assert (tmp_path / "picture.dot").read_text() == to_dot(build_graph(default_app.doc))
@@ -369,20 +369,7 @@ def test_the_command_refuses_what_is_not_a_stack_in_one_line(content, message, t
     synth = tmp_path / "cdk.tf.json"
     if content is not None:
         synth.write_text(content)
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "tools.architecture",
-            "--synth",
-            str(synth),
-            "--out",
-            str(tmp_path / "picture"),
-        ],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-    )
+    result = _draw(synth, tmp_path)
     assert result.returncode == 2
     assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
     assert result.stderr.startswith("architecture: ") and message in result.stderr
@@ -390,21 +377,7 @@ def test_the_command_refuses_what_is_not_a_stack_in_one_line(content, message, t
 
 
 def test_the_command_says_how_to_get_graphviz_when_dot_is_missing(default_app, tmp_path):
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "tools.architecture",
-            "--synth",
-            str(default_app.stack_dir / "cdk.tf.json"),
-            "--out",
-            str(tmp_path / "picture"),
-        ],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        env={"PATH": str(tmp_path)},
-    )
+    result = _draw(default_app.stack_dir / "cdk.tf.json", tmp_path, env={"PATH": str(tmp_path)})
     assert result.returncode == 2
     assert result.stderr == (
         "architecture: Graphviz `dot` is not on PATH: install the graphviz "
