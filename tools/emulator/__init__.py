@@ -12,6 +12,7 @@ module says, once, what moto lacks, what AWS does, and where the emulator is sti
 lenient than AWS (tests of the product must not rely on it to catch mistakes there):
 
 - ``server.py``: the :class:`Emulator` and ``python -m tools.emulator``
+- ``patching.py``: ``install``, which sets a fix's functions on moto's classes
 - ``rds_global.py``: Aurora Global Database (fixes a-c, g, h)
 - ``rds_instances.py``: DB instance read replicas, parameters and resource IDs (l-o)
 - ``route53.py``: private hosted zones, alarm-based health checks (d, f)

@@ -57,6 +57,8 @@ from typing import Any
 
 from moto.core.responses import ActionResult, EmptyResult
 
+from tools.emulator.patching import install
+
 
 def apply() -> None:
     """Install this module's fixes (called once by ``apply_patches``)."""
@@ -227,23 +229,20 @@ def _patch_backup_selections() -> None:
             page["NextToken"] = str(start + size)
         return ActionResult(page)
 
-    BackupBackend.create_backup_selection = create_backup_selection  # type: ignore[attr-defined]
-    BackupBackend.get_backup_selection = get_backup_selection  # type: ignore[attr-defined]
-    BackupBackend.delete_backup_selection = delete_backup_selection  # type: ignore[attr-defined]
-    BackupBackend.list_backup_selections = list_backup_selections  # type: ignore[attr-defined]
-    BackupBackend.delete_backup_plan = delete_backup_plan  # type: ignore[method-assign]
-    # moto dispatches an action to the BackupResponse method of the same name in snake_case.
-    BackupResponse.create_backup_selection = (  # type: ignore[attr-defined]
-        create_backup_selection_response
+    install(
+        BackupBackend,
+        create_backup_selection,
+        get_backup_selection,
+        delete_backup_selection,
+        list_backup_selections,
+        delete_backup_plan,
     )
-    BackupResponse.get_backup_selection = (  # type: ignore[attr-defined]
-        get_backup_selection_response
-    )
-    BackupResponse.delete_backup_selection = (  # type: ignore[attr-defined]
-        delete_backup_selection_response
-    )
-    BackupResponse.list_backup_selections = (  # type: ignore[attr-defined]
-        list_backup_selections_response
+    install(
+        BackupResponse,
+        create_backup_selection_response,
+        get_backup_selection_response,
+        delete_backup_selection_response,
+        list_backup_selections_response,
     )
 
 
@@ -267,8 +266,8 @@ def _patch_backup_tags() -> None:
         if vault is not None:
             self.tagger.delete_all_tags_for_resource(vault.backup_vault_arn)
 
-    BackupResponse.list_tags = list_tags  # type: ignore[method-assign]
-    BackupBackend.delete_backup_vault = delete_backup_vault  # type: ignore[method-assign]
+    install(BackupResponse, list_tags)
+    install(BackupBackend, delete_backup_vault)
 
 
 def _patch_backup_vault_recovery_points() -> None:
@@ -294,9 +293,7 @@ def _patch_backup_vault_recovery_points() -> None:
         backend.describe_backup_vault(name)  # ResourceNotFoundException when unknown
         return ActionResult({"RecoveryPoints": []})
 
-    BackupResponse.list_recovery_points_by_backup_vault = (  # type: ignore[attr-defined]
-        list_recovery_points_by_backup_vault
-    )
+    install(BackupResponse, list_recovery_points_by_backup_vault)
 
 
 def _patch_backup_plan_update() -> None:
@@ -331,8 +328,8 @@ def _patch_backup_plan_update() -> None:
         )
         return json.dumps(plan.to_dict())  # what CreateBackupPlan answers, as moto builds it
 
-    BackupBackend.update_backup_plan = update_backup_plan  # type: ignore[attr-defined]
-    BackupResponse.update_backup_plan = update_backup_plan_response  # type: ignore[attr-defined]
+    install(BackupBackend, update_backup_plan)
+    install(BackupResponse, update_backup_plan_response)
 
 
 def _patch_backup_plan_names() -> None:
@@ -361,4 +358,4 @@ def _patch_backup_plan_names() -> None:
         self.plans[plan.backup_plan_id] = plan
         return plan
 
-    BackupBackend.create_backup_plan = create_backup_plan  # type: ignore[method-assign]
+    install(BackupBackend, create_backup_plan)

@@ -54,6 +54,8 @@ from typing import Any
 
 from moto.core.responses import ActionResult, EmptyResult
 
+from tools.emulator.patching import install
+
 
 def apply() -> None:
     """Install this module's fixes (called once by ``apply_patches``)."""
@@ -247,12 +249,8 @@ def _patch_composite_alarms() -> None:
             }
         )
 
-    CloudWatchBackend.put_composite_alarm = put_composite_alarm  # type: ignore[attr-defined]
-    CloudWatchBackend.delete_alarms = delete_alarms  # type: ignore[method-assign]
-    CloudWatchResponse.put_composite_alarm = (  # type: ignore[attr-defined]
-        put_composite_alarm_response
-    )
-    CloudWatchResponse.describe_alarms = describe_alarms_response  # type: ignore[method-assign]
+    install(CloudWatchBackend, put_composite_alarm, delete_alarms)
+    install(CloudWatchResponse, put_composite_alarm_response, describe_alarms_response)
 
 
 # What SNS would have invoked Lambda functions with (w), for the caller to run.
@@ -493,5 +491,5 @@ def _patch_alarm_actions() -> None:
         return None
 
     update_state._dbdr_patched = True  # type: ignore[attr-defined]
-    Alarm.update_state = update_state  # type: ignore[method-assign]
-    Subscription.publish = publish  # type: ignore[method-assign]
+    install(Alarm, update_state)
+    install(Subscription, publish)

@@ -21,6 +21,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from tools.emulator.patching import install
+
 
 def apply() -> None:
     """Install this module's fixes (called once by ``apply_patches``)."""
@@ -60,6 +62,4 @@ def _patch_security_group_rule_descriptions() -> None:
                 rule.source_group["GroupId"] = new_rule["ReferencedGroupId"]
 
     SecurityGroupRule.description = property(description)  # type: ignore[method-assign,assignment]
-    SecurityGroupBackend.modify_security_group_rules = (  # type: ignore[method-assign]
-        modify_security_group_rules
-    )
+    install(SecurityGroupBackend, modify_security_group_rules)

@@ -17,6 +17,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from tools.emulator.patching import install
+
 
 def apply() -> None:
     """Install this module's fixes (called once by ``apply_patches``)."""
@@ -69,5 +71,4 @@ def _patch_lambda_function_configuration() -> None:
         return original_update(self, config_updates)
 
     LambdaFunction.__init__ = init  # type: ignore[method-assign]
-    LambdaFunction.get_configuration = get_configuration  # type: ignore[method-assign]
-    LambdaFunction.update_configuration = update_configuration  # type: ignore[method-assign]
+    install(LambdaFunction, get_configuration, update_configuration)

@@ -58,6 +58,8 @@ from moto.rds.exceptions import (
 from moto.rds.models import DBCluster, GlobalCluster, RDSBackend, rds_backends
 from moto.rds.responses import RDSResponse
 
+from tools.emulator.patching import install
+
 
 def apply() -> None:
     """Install this module's fixes (called once by ``apply_patches``)."""
@@ -171,10 +173,7 @@ def _patch_cross_region_membership() -> None:
         member.is_writer = False
         return global_cluster
 
-    RDSBackend.delete_db_cluster = delete_db_cluster  # type: ignore[method-assign]
-    RDSBackend.remove_from_global_cluster = (  # type: ignore[method-assign]
-        remove_from_global_cluster
-    )
+    install(RDSBackend, delete_db_cluster, remove_from_global_cluster)
 
 
 def _patch_global_failover_and_switchover() -> None:
@@ -259,15 +258,8 @@ def _patch_global_failover_and_switchover() -> None:
         )
         return ActionResult({"GlobalCluster": global_cluster})
 
-    RDSBackend.failover_global_cluster = failover_global_cluster  # type: ignore[attr-defined]
-    RDSBackend.switchover_global_cluster = switchover_global_cluster  # type: ignore[attr-defined]
-    # moto dispatches an action to the RDSResponse method of the same name in snake_case.
-    RDSResponse.failover_global_cluster = (  # type: ignore[attr-defined]
-        failover_global_cluster_response
-    )
-    RDSResponse.switchover_global_cluster = (  # type: ignore[attr-defined]
-        switchover_global_cluster_response
-    )
+    install(RDSBackend, failover_global_cluster, switchover_global_cluster)
+    install(RDSResponse, failover_global_cluster_response, switchover_global_cluster_response)
 
 
 def _patch_global_cluster_lookup() -> None:
@@ -292,10 +284,8 @@ def _patch_global_cluster_lookup() -> None:
             global_clusters = _global_clusters(self.current_account)
         return ActionResult({"GlobalClusters": global_clusters})
 
-    RDSBackend.delete_global_cluster = delete_global_cluster  # type: ignore[method-assign]
-    RDSResponse.describe_global_clusters = (  # type: ignore[method-assign]
-        describe_global_clusters_response
-    )
+    install(RDSBackend, delete_global_cluster)
+    install(RDSResponse, describe_global_clusters_response)
 
 
 def _patch_global_cluster_tags() -> None:
@@ -327,7 +317,7 @@ def _patch_global_cluster_tags() -> None:
         return result
 
     RDSBackend._get_resource_for_tagging = get_resource_for_tagging  # type: ignore[method-assign]
-    RDSResponse.create_global_cluster = create_global_cluster  # type: ignore[method-assign]
+    install(RDSResponse, create_global_cluster)
 
 
 def _patch_cluster_reporting() -> None:

@@ -79,6 +79,7 @@ from moto.rds.exceptions import (
 from moto.rds.models import RDSBackend
 from moto.rds.responses import RDSResponse
 
+from tools.emulator.patching import install
 from tools.emulator.rds_global import _regional_backends
 
 
@@ -195,9 +196,7 @@ def _patch_instance_read_replicas() -> None:
         replica.add_event("DB_INSTANCE_CREATE")
         return replica
 
-    RDSBackend.create_db_instance_read_replica = (  # type: ignore[method-assign]
-        create_db_instance_read_replica
-    )
+    install(RDSBackend, create_db_instance_read_replica)
 
 
 def _patch_instance_replica_promotion_and_deletion() -> None:
@@ -260,8 +259,7 @@ def _patch_instance_replica_promotion_and_deletion() -> None:
             _detach_replica(replica)
         return deleted
 
-    RDSBackend.promote_read_replica = promote_read_replica  # type: ignore[method-assign]
-    RDSBackend.delete_db_instance = delete_db_instance  # type: ignore[method-assign]
+    install(RDSBackend, promote_read_replica, delete_db_instance)
 
 
 def _patch_db_parameter_sources() -> None:
@@ -293,12 +291,7 @@ def _patch_db_parameter_sources() -> None:
             group.parameters.pop(parameter.get("ParameterName"), None)
         return ActionResult({"DBParameterGroupName": group.name})
 
-    RDSResponse.describe_db_parameters = (  # type: ignore[method-assign]
-        describe_db_parameters_response
-    )
-    RDSResponse.reset_db_parameter_group = (  # type: ignore[attr-defined]
-        reset_db_parameter_group_response
-    )
+    install(RDSResponse, describe_db_parameters_response, reset_db_parameter_group_response)
 
 
 def _patch_instance_resource_ids() -> None:

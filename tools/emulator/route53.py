@@ -18,6 +18,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from tools.emulator.patching import install
+
 
 def apply() -> None:
     """Install this module's fixes (called once by ``apply_patches``)."""
@@ -48,7 +50,7 @@ def _patch_private_zone_from_vpc() -> None:
                     zone.add_vpc(vpc_id, vpc_region)
         return result
 
-    Route53.create_hosted_zone = create_hosted_zone  # type: ignore[method-assign]
+    install(Route53, create_hosted_zone)
 
 
 def _patch_alarm_based_health_checks() -> None:
@@ -105,5 +107,4 @@ def _patch_alarm_based_health_checks() -> None:
         return result
 
     HealthCheck.health_check_config = property(health_check_config)  # type: ignore[method-assign]
-    Route53.create_health_check = create_health_check  # type: ignore[method-assign]
-    Route53.update_health_check = update_health_check  # type: ignore[method-assign]
+    install(Route53, create_health_check, update_health_check)

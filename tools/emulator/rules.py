@@ -55,6 +55,8 @@ from moto.cloudwatch.models import CloudWatchBackend
 from moto.rds.exceptions import RDSClientError
 from moto.rds.models import DBCluster, GlobalCluster, RDSBackend, rds_backends
 
+from tools.emulator.patching import install
+
 QUOTA_VARIABLE = "MOTO_LAMBDA_CONCURRENCY_QUOTA"  # read by moto's own check as well
 MINIMUM_UNRESERVED = 100
 STORAGE_RESOLUTIONS = (1, 60)
@@ -129,7 +131,7 @@ def _event_subscription_sources_must_exist() -> None:
                     raise SourceNotFound(source_id)
         return original(self, kwargs)
 
-    RDSBackend.create_event_subscription = create_event_subscription  # type: ignore[method-assign]
+    install(RDSBackend, create_event_subscription)
 
 
 def _writer_cluster_keeps_its_last_instance_while_members_remain() -> None:
@@ -164,8 +166,7 @@ def _writer_cluster_keeps_its_last_instance_while_members_remain() -> None:
             )
         return original_delete_cluster(self, cluster_identifier, *args, **kwargs)
 
-    RDSBackend.delete_db_instance = delete_db_instance  # type: ignore[method-assign]
-    RDSBackend.delete_db_cluster = delete_db_cluster  # type: ignore[method-assign]
+    install(RDSBackend, delete_db_instance, delete_db_cluster)
 
 
 def _lambda_unreserved_concurrency_minimum() -> None:
@@ -192,14 +193,16 @@ def _lambda_unreserved_concurrency_minimum() -> None:
         function.reserved_concurrency = reserved_concurrency
         return function.reserved_concurrency
 
-    LambdaBackend.put_function_concurrency = put_function_concurrency  # type: ignore[method-assign]
+    install(LambdaBackend, put_function_concurrency)
 
 
 def _metric_storage_resolution_is_1_or_60() -> None:
     """Rule 5: each datum's storage resolution, when given, is 1 or 60 seconds."""
     original = CloudWatchBackend._validate_parameters_put_metric_data
 
-    def validate(self: CloudWatchBackend, metric: dict[str, Any], query_num: int) -> None:
+    def _validate_parameters_put_metric_data(
+        self: CloudWatchBackend, metric: dict[str, Any], query_num: int
+    ) -> None:
         resolution = metric.get("StorageResolution")
         if resolution is not None and int(resolution) not in STORAGE_RESOLUTIONS:
             raise InvalidParameterValue(
@@ -208,4 +211,4 @@ def _metric_storage_resolution_is_1_or_60() -> None:
             )
         original(self, metric, query_num)
 
-    CloudWatchBackend._validate_parameters_put_metric_data = validate  # type: ignore[method-assign]
+    install(CloudWatchBackend, _validate_parameters_put_metric_data)

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 from moto.core.responses import ActionResult
 
+from tools.emulator.patching import install
+
 
 def apply() -> None:
     """Install this module's fixes (called once by ``apply_patches``)."""
@@ -55,4 +57,4 @@ def _patch_bucket_replication_rules() -> None:
         )
 
     get_bucket_replication._dbdr_patched = True  # type: ignore[attr-defined]
-    S3Response.get_bucket_replication = get_bucket_replication
+    install(S3Response, get_bucket_replication)

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from tools.emulator.patching import install
+
 
 def apply() -> None:
     """Install this module's fixes (called once by ``apply_patches``)."""
@@ -35,4 +37,4 @@ def _patch_secret_replica_keys() -> None:
         return replicas
 
     create_replicas._dbdr_patched = True  # type: ignore[attr-defined]
-    FakeSecret.create_replicas = create_replicas  # type: ignore[method-assign]
+    install(FakeSecret, create_replicas)
