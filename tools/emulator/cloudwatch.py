@@ -50,6 +50,7 @@ from __future__ import annotations
 
 import json
 import threading
+from collections.abc import Callable
 from typing import Any
 
 from moto.core.responses import ActionResult, EmptyResult
@@ -306,21 +307,23 @@ def _evaluate_alarm_rule(rule: str, state_of: Any) -> bool | None:
         position += 1
         return tokens[position - 1]
 
-    def either() -> bool | None:
-        value = both()
-        while peek() == "OR":
+    def chain(keyword: str, operand: Callable[[], bool | None]) -> bool | None:
+        """``operand (keyword operand)*`` for keyword AND or OR; None if an operand is."""
+        value = operand()
+        while peek() == keyword:
             take()
-            right = both()
-            value = None if value is None or right is None else (value or right)
+            right = operand()
+            if value is None or right is None:
+                value = None
+            else:
+                value = (value and right) if keyword == "AND" else (value or right)
         return value
 
+    def either() -> bool | None:
+        return chain("OR", both)
+
     def both() -> bool | None:
-        value = negation()
-        while peek() == "AND":
-            take()
-            right = negation()
-            value = None if value is None or right is None else (value and right)
-        return value
+        return chain("AND", negation)
 
     def negation() -> bool | None:
         if peek() == "NOT":
