@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import io
+import json
 import urllib.error
 import urllib.request
+import zipfile
 
 import pytest
 from botocore.exceptions import ClientError
@@ -36,6 +39,21 @@ def assert_writer(rds, arns: dict[str, str], writer: str, reader: str) -> None:
         assert global_cluster(rds[region])["Status"] == "available"
 
 
+def failover(client, target: str, **options) -> dict:
+    """FailoverGlobalCluster of the global cluster to ``target`` (an ARN, or an identifier in
+    the client's region), asked through ``client``: AWS's answer."""
+    return client.failover_global_cluster(
+        GlobalClusterIdentifier=GLOBAL_ID, TargetDbClusterIdentifier=target, **options
+    )["GlobalCluster"]
+
+
+def switchover(client, target: str) -> dict:
+    """SwitchoverGlobalCluster to ``target``, as :func:`failover` asks it."""
+    return client.switchover_global_cluster(
+        GlobalClusterIdentifier=GLOBAL_ID, TargetDbClusterIdentifier=target
+    )["GlobalCluster"]
+
+
 def error_code(excinfo: pytest.ExceptionInfo[ClientError]) -> str:
     return excinfo.value.response["Error"]["Code"]
 
@@ -58,3 +76,38 @@ def assert_nothing_left(rds) -> None:
         with pytest.raises(ClientError) as excinfo:
             rds[region].describe_global_clusters(GlobalClusterIdentifier=GLOBAL_ID)
         assert error_code(excinfo) == "GlobalClusterNotFoundFault"
+
+
+LAMBDA_TRUST = {
+    "Version": "2012-10-17",
+    "Statement": [
+        {
+            "Effect": "Allow",
+            "Principal": {"Service": "lambda.amazonaws.com"},
+            "Action": "sts:AssumeRole",
+        }
+    ],
+}
+
+
+def create_function(emulator, name: str, **settings) -> dict:
+    """A Python function in the primary region, with a role Lambda may assume (created on
+    first use) and ``settings``: CreateFunction's answer."""
+    iam = emulator.client("iam")
+    try:
+        role = iam.get_role(RoleName="emu-lambda")["Role"]["Arn"]
+    except ClientError:
+        role = iam.create_role(
+            RoleName="emu-lambda", AssumeRolePolicyDocument=json.dumps(LAMBDA_TRUST)
+        )["Role"]["Arn"]
+    package = io.BytesIO()
+    with zipfile.ZipFile(package, "w") as archive:
+        archive.writestr("index.py", "def handler(event, context):\n    return event\n")
+    return emulator.client("lambda", PRIMARY).create_function(
+        FunctionName=name,
+        Runtime="python3.12",
+        Role=role,
+        Handler="index.handler",
+        Code={"ZipFile": package.getvalue()},
+        **settings,
+    )

@@ -19,10 +19,8 @@ TOPIC = "arn:aws:sns:us-east-1:123456789012:dr-alerts"
 COMPOSITE = "writer-unhealthy"
 
 
-@pytest.fixture()
-def cloudwatch(emulator):
-    """A CloudWatch client, and two metric alarms for composite alarms to watch."""
-    client = emulator.client("cloudwatch", PRIMARY)
+def put_writer_alarms(client, **actions: list[str]) -> None:
+    """The metric alarms composite alarms watch, ``writer-cpu`` and ``writer-lag``."""
     for name in ("writer-cpu", "writer-lag"):
         client.put_metric_alarm(
             AlarmName=name,
@@ -34,7 +32,15 @@ def cloudwatch(emulator):
             EvaluationPeriods=1,
             Threshold=90.0,
             ComparisonOperator="GreaterThanThreshold",
+            **actions,
         )
+
+
+@pytest.fixture()
+def cloudwatch(emulator):
+    """A CloudWatch client, and two metric alarms for composite alarms to watch."""
+    client = emulator.client("cloudwatch", PRIMARY)
+    put_writer_alarms(client)
     return client
 
 
@@ -382,19 +388,7 @@ def test_a_lambda_subscription_is_delivered_when_its_filter_matches(emulator, cl
             "FilterPolicy": json.dumps({"AlarmName": ["writer-cpu"], "NewStateValue": ["ALARM"]}),
         },
     )["SubscriptionArn"]
-    for name in ("writer-cpu", "writer-lag"):
-        cloudwatch.put_metric_alarm(
-            AlarmName=name,
-            Namespace="AWS/RDS",
-            MetricName="CPUUtilization",
-            Statistic="Average",
-            Period=60,
-            EvaluationPeriods=1,
-            Threshold=90.0,
-            ComparisonOperator="GreaterThanThreshold",
-            AlarmActions=[topic],
-            OKActions=[topic],
-        )
+    put_writer_alarms(cloudwatch, AlarmActions=[topic], OKActions=[topic])
     lambda_deliveries()
     cloudwatch.set_alarm_state(AlarmName="writer-lag", StateValue="ALARM", StateReason="t")
     cloudwatch.set_alarm_state(AlarmName="writer-cpu", StateValue="OK", StateReason="t")

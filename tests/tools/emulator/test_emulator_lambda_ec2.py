@@ -5,30 +5,12 @@ from __future__ import annotations
 import pytest
 from botocore.exceptions import ClientError
 
-from support.emulator_checks import (
-    error_code,
-)
+from support.emulator_checks import create_function, error_code
 
 # -- Lambda dead-letter queues (patch j) and security group rule descriptions (patch k) ------
 
 
-def _zip_with_handler() -> bytes:
-    import io
-    import zipfile
-
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        archive.writestr("index.py", "def handler(event, context):\n    return 'ok'\n")
-    return buffer.getvalue()
-
-
 def test_lambda_function_keeps_its_dead_letter_queue_and_updated_settings(emulator):
-    role = emulator.client("iam").create_role(
-        RoleName="fn-role",
-        AssumeRolePolicyDocument='{"Version": "2012-10-17", "Statement": '
-        '[{"Effect": "Allow", "Action": "sts:AssumeRole", '
-        '"Principal": {"Service": "lambda.amazonaws.com"}}]}',
-    )["Role"]["Arn"]
     sqs = emulator.client("sqs")
     queues = [
         sqs.get_queue_attributes(
@@ -38,12 +20,9 @@ def test_lambda_function_keeps_its_dead_letter_queue_and_updated_settings(emulat
     ]
     key = emulator.client("kms").create_key()["KeyMetadata"]["Arn"]
     lam = emulator.client("lambda")
-    created = lam.create_function(
-        FunctionName="fn",
-        Role=role,
-        Runtime="python3.12",
-        Handler="index.handler",
-        Code={"ZipFile": _zip_with_handler()},
+    created = create_function(
+        emulator,
+        "fn",
         DeadLetterConfig={"TargetArn": queues[0]},
         TracingConfig={"Mode": "Active"},
         KMSKeyArn=key,
@@ -80,13 +59,7 @@ def test_lambda_function_keeps_its_dead_letter_queue_and_updated_settings(emulat
     lam.update_function_configuration(FunctionName="fn", DeadLetterConfig={"TargetArn": ""})
     assert "DeadLetterConfig" not in lam.get_function_configuration(FunctionName="fn")
 
-    lam.create_function(
-        FunctionName="plain",
-        Role=role,
-        Runtime="python3.12",
-        Handler="index.handler",
-        Code={"ZipFile": _zip_with_handler()},
-    )
+    create_function(emulator, "plain")
     assert "DeadLetterConfig" not in lam.get_function_configuration(FunctionName="plain")
 
 
@@ -138,22 +111,17 @@ def test_rule_referencing_a_group_reports_the_group_and_its_description(emulator
     assert [r["Description"] for r in by_cidr] == ["https from vpc"]
     assert "ReferencedGroupInfo" not in by_cidr[0]
 
-    # The provider's update: ModifySecurityGroupRules with the whole rule.
-    ec2.modify_security_group_rules(
-        GroupId=target,
-        SecurityGroupRules=[
-            {
-                "SecurityGroupRuleId": created["SecurityGroupRuleId"],
-                "SecurityGroupRule": {
-                    "IpProtocol": "tcp",
-                    "FromPort": 5432,
-                    "ToPort": 5432,
-                    "ReferencedGroupId": other,
-                    "Description": "postgres from ops",
-                },
-            }
-        ],
-    )
+    def modify(**fields: str) -> None:
+        """The provider's update: ModifySecurityGroupRules with the whole rule."""
+        whole = {"IpProtocol": "tcp", "FromPort": 5432, "ToPort": 5432, **fields}
+        ec2.modify_security_group_rules(
+            GroupId=target,
+            SecurityGroupRules=[
+                {"SecurityGroupRuleId": created["SecurityGroupRuleId"], "SecurityGroupRule": whole}
+            ],
+        )
+
+    modify(ReferencedGroupId=other, Description="postgres from ops")
     rule = rules()[created["SecurityGroupRuleId"]]
     assert (rule["ReferencedGroupInfo"]["GroupId"], rule["Description"]) == (
         other,
@@ -165,18 +133,5 @@ def test_rule_referencing_a_group_reports_the_group_and_its_description(emulator
     ]
     assert [(p["GroupId"], p["Description"]) for p in pairs] == [(other, "postgres from ops")]
     with pytest.raises(ClientError) as excinfo:
-        ec2.modify_security_group_rules(
-            GroupId=target,
-            SecurityGroupRules=[
-                {
-                    "SecurityGroupRuleId": created["SecurityGroupRuleId"],
-                    "SecurityGroupRule": {
-                        "IpProtocol": "tcp",
-                        "FromPort": 5432,
-                        "ToPort": 5432,
-                        "ReferencedGroupId": "sg-00000000000000000",
-                    },
-                }
-            ],
-        )
+        modify(ReferencedGroupId="sg-00000000000000000")
     assert error_code(excinfo) == "InvalidGroup.NotFound"

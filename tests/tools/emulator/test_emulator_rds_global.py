@@ -22,8 +22,10 @@ from support.emulator_checks import (
     assert_nothing_left,
     assert_writer,
     error_code,
+    failover,
     global_cluster,
     roles,
+    switchover,
 )
 from tools.emulator import Emulator
 
@@ -55,11 +57,7 @@ def test_primary_is_the_writer_from_both_regions(rds, topology):
 
 
 def test_failover_then_switchover_moves_the_writer(rds, topology):
-    answer = rds[SECONDARY].failover_global_cluster(
-        GlobalClusterIdentifier=GLOBAL_ID,
-        TargetDbClusterIdentifier=topology[SECONDARY],
-        AllowDataLoss=True,
-    )["GlobalCluster"]
+    answer = failover(rds[SECONDARY], topology[SECONDARY], AllowDataLoss=True)
     # The answer is AWS's "operation started" view; later reads show it completed.
     assert answer["GlobalClusterIdentifier"] == GLOBAL_ID
     assert answer["Status"] == "failing-over"
@@ -72,9 +70,7 @@ def test_failover_then_switchover_moves_the_writer(rds, topology):
     assert_writer(rds, topology, writer=SECONDARY, reader=PRIMARY)
     assert "FailoverState" not in global_cluster(rds[PRIMARY])
 
-    answer = rds[PRIMARY].switchover_global_cluster(
-        GlobalClusterIdentifier=GLOBAL_ID, TargetDbClusterIdentifier=topology[PRIMARY]
-    )["GlobalCluster"]
+    answer = switchover(rds[PRIMARY], topology[PRIMARY])
     assert answer["Status"] == "switching-over"
     assert answer["FailoverState"]["IsDataLossAllowed"] is False
     assert answer["FailoverState"]["ToDbClusterArn"] == topology[PRIMARY]
@@ -82,20 +78,11 @@ def test_failover_then_switchover_moves_the_writer(rds, topology):
 
 
 def test_failover_without_allow_data_loss_is_a_switchover(rds, topology):
-    answer = rds[PRIMARY].failover_global_cluster(
-        GlobalClusterIdentifier=GLOBAL_ID,
-        TargetDbClusterIdentifier=topology[SECONDARY],
-        Switchover=True,
-    )["GlobalCluster"]
+    answer = failover(rds[PRIMARY], topology[SECONDARY], Switchover=True)
     assert answer["Status"] == "switching-over"
     assert_writer(rds, topology, writer=SECONDARY, reader=PRIMARY)
     with pytest.raises(ClientError) as excinfo:
-        rds[PRIMARY].failover_global_cluster(
-            GlobalClusterIdentifier=GLOBAL_ID,
-            TargetDbClusterIdentifier=topology[PRIMARY],
-            AllowDataLoss=True,
-            Switchover=True,
-        )
+        failover(rds[PRIMARY], topology[PRIMARY], AllowDataLoss=True, Switchover=True)
     assert error_code(excinfo) == "InvalidParameterCombination"
     assert_writer(rds, topology, writer=SECONDARY, reader=PRIMARY)
 
@@ -128,26 +115,16 @@ def test_failover_rejects_bad_targets(rds, topology):
 
 def test_identifier_targets_a_cluster_in_the_callers_region(rds, topology):
     # AWS asks for the ARN; a bare identifier can only name a cluster in the caller's region.
-    rds[SECONDARY].switchover_global_cluster(
-        GlobalClusterIdentifier=GLOBAL_ID, TargetDbClusterIdentifier=SECONDARY_ID
-    )
+    switchover(rds[SECONDARY], SECONDARY_ID)
     assert_writer(rds, topology, writer=SECONDARY, reader=PRIMARY)
     with pytest.raises(ClientError) as excinfo:
-        rds[SECONDARY].switchover_global_cluster(
-            GlobalClusterIdentifier=GLOBAL_ID, TargetDbClusterIdentifier=PRIMARY_ID
-        )
+        switchover(rds[SECONDARY], PRIMARY_ID)
     assert error_code(excinfo) == "DBClusterNotFoundFault"
 
 
 def test_teardown_after_a_round_trip_leaves_nothing(rds, topology):
-    rds[SECONDARY].failover_global_cluster(
-        GlobalClusterIdentifier=GLOBAL_ID,
-        TargetDbClusterIdentifier=topology[SECONDARY],
-        AllowDataLoss=True,
-    )
-    rds[PRIMARY].switchover_global_cluster(
-        GlobalClusterIdentifier=GLOBAL_ID, TargetDbClusterIdentifier=topology[PRIMARY]
-    )
+    failover(rds[SECONDARY], topology[SECONDARY], AllowDataLoss=True)
+    switchover(rds[PRIMARY], topology[PRIMARY])
 
     # The secondary goes first: AWS refuses to delete the writer's last instance while
     # another member remains (tools/emulator/rules.py, rule 2).

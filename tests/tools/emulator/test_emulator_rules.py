@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-
 import pytest
 from botocore.exceptions import ClientError
 
@@ -15,6 +13,8 @@ from support.emulator_checks import (
     PRIMARY_ID,
     SECONDARY,
     SECONDARY_ID,
+    create_function,
+    failover,
 )
 from tools.emulator import Emulator
 
@@ -64,11 +64,7 @@ def test_rules_2_3_the_writer_cluster_outlives_the_other_members(rds, topology):
         Engine=ENGINE,
         DBInstanceClass="db.r6g.large",
     )
-    rds[SECONDARY].failover_global_cluster(
-        GlobalClusterIdentifier=GLOBAL_ID,
-        TargetDbClusterIdentifier=topology[SECONDARY],
-        AllowDataLoss=True,
-    )
+    failover(rds[SECONDARY], topology[SECONDARY], AllowDataLoss=True)
     # When Terraform destroys in its declared order (the secondary first)
     code, status, message = _error(
         lambda: rds[SECONDARY].delete_db_instance(
@@ -97,39 +93,6 @@ def test_rules_2_3_the_writer_cluster_outlives_the_other_members(rds, topology):
     assert rds[SECONDARY].describe_db_instances()["DBInstances"] == []
 
 
-def _function(emu, client, name):
-    import io
-    import zipfile
-
-    trust = {
-        "Version": "2012-10-17",
-        "Statement": [
-            {
-                "Effect": "Allow",
-                "Principal": {"Service": "lambda.amazonaws.com"},
-                "Action": "sts:AssumeRole",
-            }
-        ],
-    }
-    iam = emu.client("iam")
-    try:
-        role = iam.get_role(RoleName="emu-lambda")["Role"]["Arn"]
-    except ClientError:
-        role = iam.create_role(RoleName="emu-lambda", AssumeRolePolicyDocument=json.dumps(trust))[
-            "Role"
-        ]["Arn"]
-    package = io.BytesIO()
-    with zipfile.ZipFile(package, "w") as archive:
-        archive.writestr("handler.py", "def handler(event, context):\n    return event\n")
-    client.create_function(
-        FunctionName=name,
-        Runtime="python3.12",
-        Role=role,
-        Handler="handler.handler",
-        Code={"ZipFile": package.getvalue()},
-    )
-
-
 @pytest.mark.parametrize(
     "quota, reservations, refused_with_minimum",
     [
@@ -144,11 +107,11 @@ def test_rule_4_reserved_concurrency_below_the_unreserved_minimum_is_refused(
         client = emu.client("lambda", PRIMARY)
         *granted, refused = reservations
         for i, count in enumerate(granted):
-            _function(emu, client, f"emu-{i}")
+            create_function(emu, f"emu-{i}")
             client.put_function_concurrency(
                 FunctionName=f"emu-{i}", ReservedConcurrentExecutions=count
             )
-        _function(emu, client, "emu-last")
+        create_function(emu, "emu-last")
         code, status, message = _error(
             lambda: client.put_function_concurrency(
                 FunctionName="emu-last", ReservedConcurrentExecutions=refused
