@@ -5,6 +5,9 @@ tests/app/test_app.py runs main.py on some of them)."""
 # A key in the primary region (the replica key must be in the secondary one).
 KEY_ARN = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
 
+# The rds-replica mode, which some settings need or refuse.
+RDS = {"DR_DATABASE_MODE": "rds-replica"}
+
 BAD = [
     # (environment, setting named in the message, fragment of what is allowed)
     ({"DR_PRIMARY_REGION": "us-moon-1"}, "primary_region", "AWS region"),
@@ -24,34 +27,14 @@ BAD = [
     ),
     ({"DR_PRIMARY_INSTANCE_COUNT": "0"}, "primary_instance_count", "1..15"),
     ({"DR_DATABASE_MODE": "multi-master"}, "database_mode", "aurora-global, rds-replica"),
-    (
-        {"DR_DATABASE_MODE": "rds-replica", "DR_INSTANCE_CLASS": "db.t3.medium"},
-        "instance_class",
-        "at least db.r6g.large",
-    ),
-    (
-        {"DR_DATABASE_MODE": "rds-replica", "DR_INSTANCE_CLASS": "db.r6g.medium"},
-        "instance_class",
-        "size large or bigger",
-    ),
-    (
-        {"DR_DATABASE_MODE": "rds-replica", "DR_ENGINE": "aurora-postgresql"},
-        "engine",
-        "postgres in database_mode rds-replica",
-    ),
+    ({**RDS, "DR_INSTANCE_CLASS": "db.t3.medium"}, "instance_class", "at least db.r6g.large"),
+    ({**RDS, "DR_INSTANCE_CLASS": "db.r6g.medium"}, "instance_class", "size large or bigger"),
+    ({**RDS, "DR_ENGINE": "aurora-postgresql"}, "engine", "postgres in database_mode rds-replica"),
     ({"DR_ENGINE": "postgres"}, "engine", "in database_mode aurora-global"),
+    ({**RDS, "DR_ENGINE_VERSION": "14.9"}, "engine_version", "15 or later"),
+    ({**RDS, "DR_ALLOCATED_STORAGE_GIB": "10"}, "allocated_storage_gib", "20..65536"),
     (
-        {"DR_DATABASE_MODE": "rds-replica", "DR_ENGINE_VERSION": "14.9"},
-        "engine_version",
-        "15 or later",
-    ),
-    (
-        {"DR_DATABASE_MODE": "rds-replica", "DR_ALLOCATED_STORAGE_GIB": "10"},
-        "allocated_storage_gib",
-        "20..65536",
-    ),
-    (
-        {"DR_DATABASE_MODE": "rds-replica", "DR_MAX_ALLOCATED_STORAGE_GIB": "50"},
+        {**RDS, "DR_MAX_ALLOCATED_STORAGE_GIB": "50"},
         "max_allocated_storage_gib",
         ">= allocated_storage_gib",
     ),
@@ -70,7 +53,7 @@ BAD = [
         "only for aurora-postgresql",
     ),
     (
-        {"DR_DATABASE_MODE": "rds-replica", "DR_GLOBAL_DB_RPO_SECONDS": "30"},
+        {**RDS, "DR_GLOBAL_DB_RPO_SECONDS": "30"},
         "global_db_rpo_seconds",
         "only for aurora-postgresql, not postgres",
     ),
@@ -134,7 +117,7 @@ BAD = [
     ({"DR_DNS_TTL_SECONDS": "300"}, "dns_ttl_seconds", "1..60"),
     ({"DR_DNS_ZONE_NAME": "Not A Zone"}, "dns_zone_name", "DNS name"),
     (
-        {"DR_DATABASE_MODE": "rds-replica", "DR_DNS_ROUTING": "global-endpoint"},
+        {**RDS, "DR_DNS_ROUTING": "global-endpoint"},
         "dns_routing",
         "must be one of failover, weighted in database_mode rds-replica",
     ),
