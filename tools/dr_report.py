@@ -32,8 +32,9 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from constructs_lib.config import ConfigError, DrConfig, load_config, read_context  # noqa: E402
+from constructs_lib.config import DrConfig  # noqa: E402
 from constructs_lib.recovery_budget import recovery_budget, render_markdown  # noqa: E402
+from tools.configuration import read_config  # noqa: E402
 
 DEFAULT_OUT = ROOT / "docs" / "dr-report.md"
 DEFAULT_RESULTS = ROOT / ".e2e"
@@ -155,10 +156,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--results", type=Path, default=DEFAULT_RESULTS)
     parser.add_argument("--picture", type=Path, default=DEFAULT_PICTURE)
     args = parser.parse_args(argv)
-    try:
-        config = load_config(os.environ, read_context(ROOT))
-    except ConfigError as err:
-        print(f"error: {err}", file=sys.stderr)
+    config = read_config(os.environ, ROOT)
+    if config is None:
         return 2
     report = build_report(config, args.results, args.picture, args.out)
     args.out.parent.mkdir(parents=True, exist_ok=True)

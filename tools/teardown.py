@@ -43,9 +43,10 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from constructs_lib.config import ConfigError, DrConfig, load_config, read_context  # noqa: E402
+from constructs_lib.config import DrConfig  # noqa: E402
 from dr_lambdas.contract import STACK_ID  # noqa: E402
 from tools import terraform  # noqa: E402
+from tools.configuration import read_config  # noqa: E402
 
 RdsIn = Callable[[str], Any]  # region -> boto3 RDS client
 # RemoveFromGlobalCluster takes minutes on AWS; the provider waits up to its own timeouts.
@@ -229,10 +230,8 @@ def main(argv: list[str] | None = None) -> int:
         "--yes", action="store_true", help="do not ask for the environment suffix before destroying"
     )
     args = parser.parse_args(argv)
-    try:
-        config = load_config(os.environ, read_context(ROOT))
-    except ConfigError as err:
-        print(f"error: {err}", file=sys.stderr)
+    config = read_config(os.environ, ROOT)
+    if config is None:
         return 2
     state = f"s3://{config.state_bucket}/{config.state_key}" if config.state_bucket else "local"
     where = (

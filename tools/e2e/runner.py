@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import os
 import shutil
-import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
 
-from constructs_lib.config import ConfigError, DrConfig, load_config, read_context
+from constructs_lib.config import DrConfig
+from tools.configuration import read_config
 from tools.e2e import deploy, drill, output
 from tools.e2e.context import ROOT, CheckFailed, Phase, Run
 from tools.e2e.output import Console
@@ -75,11 +75,7 @@ def _config() -> DrConfig | None:
     environ = dict(os.environ)
     environ.setdefault("ENVIRONMENT_SUFFIX", DEFAULT_SUFFIX)
     environ.pop("DR_EMULATOR_ENDPOINT", None)
-    try:
-        return load_config(environ, read_context(ROOT))
-    except ConfigError as err:
-        print(f"error: {err}", file=sys.stderr)
-        return None
+    return read_config(environ, ROOT)
 
 
 def _fresh_workdir(config: DrConfig) -> Path:
