@@ -28,7 +28,6 @@ each plan, and ``README.md`` lists the fixtures; both are written here.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import gzip
 import json
 import os
@@ -36,7 +35,7 @@ import re
 import shutil
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -192,19 +191,6 @@ def deployment_environment(settings: dict[str, str]) -> dict[str, str]:
     return env
 
 
-@contextlib.contextmanager
-def process_environment(values: dict[str, str]) -> Iterator[None]:
-    """Run a block with ``os.environ`` set to ``values`` (e2e.synthesize reads it)."""
-    saved = dict(os.environ)
-    os.environ.clear()
-    os.environ.update(values)
-    try:
-        yield
-    finally:
-        os.environ.clear()
-        os.environ.update(saved)
-
-
 def scenario_run(scenario: Scenario, emulator: Emulator) -> e2e.Run:
     env = deployment_environment(scenario.settings)
     config = load_config(env, read_context(ROOT))
@@ -214,7 +200,8 @@ def scenario_run(scenario: Scenario, emulator: Emulator) -> e2e.Run:
 
 
 def synthesize(run: e2e.Run, scenario: Scenario) -> str:
-    with process_environment(deployment_environment(scenario.settings)):
+    # e2e.synthesize reads os.environ: it holds the scenario's environment alone meanwhile.
+    with e2e.environment(deployment_environment(scenario.settings), clear=True):
         declared = e2e.synthesize(run)
     if scenario.edit is not None:
         path = run.stack_dir / "cdk.tf.json"

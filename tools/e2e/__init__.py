@@ -24,6 +24,7 @@ log, is named, and makes the exit code 1. The emulator always stops.
 
 from tools.e2e.context import ROOT, CheckFailed, Phase, Run
 from tools.e2e.deploy import apply, create_inputs, destroy, synthesize
+from tools.e2e.harness import environment
 from tools.e2e.output import summary_table
 from tools.e2e.runner import main, phase
 
@@ -36,6 +37,7 @@ __all__ = [
     "apply",
     "create_inputs",
     "destroy",
+    "environment",
     "main",
     "phase",
     "summary_table",

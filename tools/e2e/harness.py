@@ -24,9 +24,12 @@ _clock = time.time
 
 
 @contextmanager
-def environment(values: dict[str, str]) -> Iterator[None]:
-    """The process environment with ``values`` added, for a handler that reads its own."""
+def environment(values: dict[str, str], *, clear: bool = False) -> Iterator[None]:
+    """The process environment with ``values`` added (``clear``: ``values`` only), for code
+    that reads its own; restored afterwards."""
     saved = dict(os.environ)
+    if clear:
+        os.environ.clear()
     os.environ.update(values)
     try:
         yield
