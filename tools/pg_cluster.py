@@ -45,6 +45,8 @@ LOOPBACK = "127.0.0.1"
 COMMAND_TIMEOUT = 60  # seconds, for any one server command (initdb, pg_ctl, pg_basebackup)
 WAIT_TIMEOUT = 20  # seconds, for any one "wait until" loop
 SERVER_OS_USER = "postgres"
+# openssl req options for a new P-256 key, unencrypted (nobody is there to type a passphrase).
+NEW_KEY = ("-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes")
 
 
 def free_port() -> int:
@@ -341,11 +343,7 @@ class PgCluster:
         self._openssl(
             "req",
             "-new",
-            "-newkey",
-            "ec",
-            "-pkeyopt",
-            "ec_paramgen_curve:prime256v1",
-            "-nodes",
+            *NEW_KEY,
             "-keyout",
             tls / "server.key",
             "-out",
@@ -390,11 +388,7 @@ class PgCluster:
             config,
             "-extensions",
             "v3_ca",
-            "-newkey",
-            "ec",
-            "-pkeyopt",
-            "ec_paramgen_curve:prime256v1",
-            "-nodes",
+            *NEW_KEY,
             "-keyout",
             tls / f"{stem}.key",
             "-out",
