@@ -63,7 +63,7 @@ class Synthesized:
 
 
 def run_main(env_overrides: dict[str, str], cwd: Path) -> subprocess.CompletedProcess:
-    """``python main.py`` in ``cwd``: its ``DR_*`` settings and suffix are ``env_overrides`` only."""
+    """``python main.py`` in ``cwd``, its ``DR_*`` settings and suffix ``env_overrides`` only."""
     env = {
         k: v for k, v in os.environ.items() if not k.startswith("DR_") and k != "ENVIRONMENT_SUFFIX"
     }
