@@ -37,11 +37,10 @@ its two keys and its own lock table.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from cdktf_cdktf_provider_aws.cloudwatch_composite_alarm import CloudwatchCompositeAlarm
-from cdktf_cdktf_provider_aws.cloudwatch_event_rule import CloudwatchEventRule
-from cdktf_cdktf_provider_aws.cloudwatch_event_target import CloudwatchEventTarget
 from cdktf_cdktf_provider_aws.cloudwatch_metric_alarm import CloudwatchMetricAlarm
 from cdktf_cdktf_provider_aws.dynamodb_table import (
     DynamodbTable,
@@ -50,7 +49,6 @@ from cdktf_cdktf_provider_aws.dynamodb_table import (
     DynamodbTableServerSideEncryption,
     DynamodbTableTtl,
 )
-from cdktf_cdktf_provider_aws.lambda_permission import LambdaPermission
 from cdktf_cdktf_provider_aws.provider import AwsProvider
 from cdktf_cdktf_provider_aws.sns_topic_subscription import SnsTopicSubscription
 from constructs import Construct
@@ -348,35 +346,17 @@ class FailoverAutomation(Construct):
             self._triggers(props, home)
 
     def _triggers(self, props: FailoverAutomationProps, home: RegionSide) -> None:
-        provider, namer, region = home.provider, props.namer, home.region
-        rule = CloudwatchEventRule(
+        namer, region, primary = props.namer, home.region, props.primary
+        self.function.invoke_on_schedule(
             self,
             "Watchdog",
-            provider=provider,
+            "WatchdogTarget",
             name=namer.name("watchdog", region),
             description="Evaluate the writer's health every minute",
             schedule_expression=rate(WATCHDOG_PERIOD_SECONDS),
-        )
-        CloudwatchEventTarget(
-            self,
-            "WatchdogTarget",
-            provider=provider,
-            rule=rule.name,
-            arn=self.arn,
             input='{"action": "evaluate"}',
         )
-        LambdaPermission(
-            self,
-            "AllowWatchdog",
-            provider=provider,
-            statement_id="AllowEventBridgeWatchdog",
-            action="lambda:InvokeFunction",
-            function_name=self.function_name,
-            principal="events.amazonaws.com",
-            source_arn=rule.arn,
-        )
 
-        primary = props.primary
         rule_text = " OR ".join(f'ALARM("{a.alarm_name}")' for a in props.primary_down_alarms)
         self.primary_down = CloudwatchCompositeAlarm(
             self,
@@ -388,49 +368,35 @@ class FailoverAutomation(Construct):
             alarm_rule=rule_text,
             alarm_actions=[primary.topic_arn],
         )
+        self._on_alarms("PrimaryDown", "AllowPrimaryDownAlarm", primary, [self.primary_down])
+        if props.home_alarms:
+            # Delivered in this region: works while the primary region is gone.
+            self._on_alarms("HomeAlarms", "AllowHomeRegionAlarms", home, props.home_alarms)
+
+    def _on_alarms(
+        self,
+        id: str,
+        statement_id: str,
+        side: RegionSide,
+        alarms: Sequence[CloudwatchMetricAlarm | CloudwatchCompositeAlarm],
+    ) -> None:
+        """Invoke the function when one of ``alarms`` goes into ALARM, as announced on the
+        alert topic of ``side`` (subscription ``<id>Subscription``, permission ``Allow<id>``)."""
+        names = ", ".join(f'"{a.alarm_name}"' for a in alarms)
         SnsTopicSubscription(
             self,
-            "PrimaryDownSubscription",
-            provider=primary.provider,
-            topic_arn=primary.topic_arn,
+            f"{id}Subscription",
+            provider=side.provider,
+            topic_arn=side.topic_arn,
             protocol="lambda",
             endpoint=self.arn,
             filter_policy_scope="MessageBody",
-            filter_policy=(
-                '{"AlarmName": ["' + self.primary_down.alarm_name + '"], '
-                '"NewStateValue": ["ALARM"]}'
-            ),
+            filter_policy=f'{{"AlarmName": [{names}], "NewStateValue": ["ALARM"]}}',
         )
-        LambdaPermission(
+        self.function.allow_invoke(
             self,
-            "AllowPrimaryDown",
-            provider=provider,
-            statement_id="AllowPrimaryDownAlarm",
-            action="lambda:InvokeFunction",
-            function_name=self.function_name,
+            f"Allow{id}",
+            statement_id=statement_id,
             principal="sns.amazonaws.com",
-            source_arn=primary.topic_arn,
+            source_arn=side.topic_arn,
         )
-        if props.home_alarms:
-            # Delivered in this region: works while the primary region is gone.
-            names = ", ".join(f'"{a.alarm_name}"' for a in props.home_alarms)
-            SnsTopicSubscription(
-                self,
-                "HomeAlarmsSubscription",
-                provider=provider,
-                topic_arn=home.topic_arn,
-                protocol="lambda",
-                endpoint=self.arn,
-                filter_policy_scope="MessageBody",
-                filter_policy=f'{{"AlarmName": [{names}], "NewStateValue": ["ALARM"]}}',
-            )
-            LambdaPermission(
-                self,
-                "AllowHomeAlarms",
-                provider=provider,
-                statement_id="AllowHomeRegionAlarms",
-                action="lambda:InvokeFunction",
-                function_name=self.function_name,
-                principal="sns.amazonaws.com",
-                source_arn=home.topic_arn,
-            )

@@ -6,6 +6,9 @@ an unencrypted one), an execution role that only Lambda in this account can assu
 exactly the statements the caller passes, X-Ray tracing, environment variables encrypted
 with the regional key, an optional reserved concurrency, and a KMS-encrypted dead-letter
 queue for asynchronous invocations that fail.
+
+Its callers grant invocations through ``allow_invoke`` and ``invoke_on_schedule``, which
+create the permission (and the schedule) in the caller's scope, under the caller's ids.
 """
 
 from __future__ import annotations
@@ -15,6 +18,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from cdktf import AssetType, TerraformAsset, TerraformStack
+from cdktf_cdktf_provider_aws.cloudwatch_event_rule import CloudwatchEventRule
+from cdktf_cdktf_provider_aws.cloudwatch_event_target import CloudwatchEventTarget
 from cdktf_cdktf_provider_aws.cloudwatch_log_group import CloudwatchLogGroup
 from cdktf_cdktf_provider_aws.iam_role import IamRole
 from cdktf_cdktf_provider_aws.iam_role_policy import IamRolePolicy
@@ -26,6 +31,7 @@ from cdktf_cdktf_provider_aws.lambda_function import (
     LambdaFunctionTracingConfig,
     LambdaFunctionVpcConfig,
 )
+from cdktf_cdktf_provider_aws.lambda_permission import LambdaPermission
 from cdktf_cdktf_provider_aws.provider import AwsProvider
 from cdktf_cdktf_provider_aws.sqs_queue import SqsQueue
 from constructs import Construct
@@ -84,6 +90,7 @@ class PythonFunction(Construct):
                 f"got {props.reserved_concurrency}"
             )
         provider, namer, region, key = props.provider, props.namer, props.region, props.key
+        self.provider = provider
         self.function_name = namer.name(props.role, region)
 
         stack_outdir = Path(TerraformStack.of(self).node.root.outdir)  # type: ignore[attr-defined]
@@ -220,3 +227,52 @@ class PythonFunction(Construct):
             },
         )
         self.arn = self.function.arn
+
+    def allow_invoke(
+        self, scope: Construct, id: str, *, statement_id: str, principal: str, source_arn: str
+    ) -> LambdaPermission:
+        """Let the AWS service ``principal`` invoke this function on behalf of ``source_arn``."""
+        return LambdaPermission(
+            scope,
+            id,
+            provider=self.provider,
+            statement_id=statement_id,
+            action="lambda:InvokeFunction",
+            function_name=self.function_name,
+            principal=principal,
+            source_arn=source_arn,
+        )
+
+    def invoke_on_schedule(
+        self,
+        scope: Construct,
+        id: str,
+        target_id: str,
+        *,
+        name: str,
+        description: str,
+        schedule_expression: str,
+        input: str | None = None,
+    ) -> CloudwatchEventRule:
+        """An EventBridge rule (``id``) that invokes this function on ``schedule_expression``
+        with ``input`` (default: the scheduled event itself), through the target
+        ``target_id`` and the permission ``Allow<id>``."""
+        rule = CloudwatchEventRule(
+            scope,
+            id,
+            provider=self.provider,
+            name=name,
+            description=description,
+            schedule_expression=schedule_expression,
+        )
+        CloudwatchEventTarget(
+            scope, target_id, provider=self.provider, rule=rule.name, arn=self.arn, input=input
+        )
+        self.allow_invoke(
+            scope,
+            f"Allow{id}",
+            statement_id=f"AllowEventBridge{id}",
+            principal="events.amazonaws.com",
+            source_arn=rule.arn,
+        )
+        return rule

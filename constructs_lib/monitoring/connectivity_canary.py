@@ -43,10 +43,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from cdktf_cdktf_provider_aws.cloudwatch_event_rule import CloudwatchEventRule
-from cdktf_cdktf_provider_aws.cloudwatch_event_target import CloudwatchEventTarget
 from cdktf_cdktf_provider_aws.cloudwatch_metric_alarm import CloudwatchMetricAlarm
-from cdktf_cdktf_provider_aws.lambda_permission import LambdaPermission
 from cdktf_cdktf_provider_aws.provider import AwsProvider
 from cdktf_cdktf_provider_aws.security_group import SecurityGroup
 from cdktf_cdktf_provider_aws.vpc_security_group_egress_rule import VpcSecurityGroupEgressRule
@@ -229,26 +226,13 @@ class ConnectivityCanary(Construct):
             ),
         )
 
-        rule = CloudwatchEventRule(
+        self.function.invoke_on_schedule(
             self,
             "Schedule",
-            provider=provider,
+            "Target",
             name=namer.name("canary", region),
             description="Run the connectivity canary",
             schedule_expression=props.schedule,
-        )
-        CloudwatchEventTarget(
-            self, "Target", provider=provider, rule=rule.name, arn=self.function.arn
-        )
-        LambdaPermission(
-            self,
-            "AllowSchedule",
-            provider=provider,
-            statement_id="AllowEventBridgeSchedule",
-            action="lambda:InvokeFunction",
-            function_name=self.function.function_name,
-            principal="events.amazonaws.com",
-            source_arn=rule.arn,
         )
 
         def alarm(
