@@ -146,36 +146,26 @@ def _rows(props: DrDashboardProps) -> list[list[_Widget]]:
             for role, m in members.items()
         ]
 
-    if aurora:
-        replication = [
-            _Widget(
-                title=f"Global replication lag into {secondary.identifier} (ms)",
-                region=secondary.region,
-                stat="Maximum",
-                period=period,
-                y_label="ms",
-                metrics=[on(secondary, "AWS/RDS", "AuroraGlobalDBReplicationLag")],
-            ),
-            _Widget(
-                title=f"Recovery point lag of {secondary.identifier} (ms)",
-                region=secondary.region,
-                stat="Maximum",
-                period=period,
-                y_label="ms",
-                metrics=[on(secondary, "AWS/RDS", "AuroraGlobalDBRPOLag")],
-            ),
+    # (metric, unit, title) of the replication widgets; RDS has no RPO-lag metric.
+    lags = (
+        [
+            ("AuroraGlobalDBReplicationLag", "ms", "Global replication lag into"),
+            ("AuroraGlobalDBRPOLag", "ms", "Recovery point lag of"),
         ]
-    else:
-        replication = [
-            _Widget(
-                title=f"Replica lag of {secondary.identifier} (s)",
-                region=secondary.region,
-                stat="Maximum",
-                period=period,
-                y_label="s",
-                metrics=[on(secondary, "AWS/RDS", "ReplicaLag")],
-            )
-        ]
+        if aurora
+        else [("ReplicaLag", "s", "Replica lag of")]
+    )
+    replication = [
+        _Widget(
+            title=f"{title} {secondary.identifier} ({unit})",
+            region=secondary.region,
+            stat="Maximum",
+            period=period,
+            y_label=unit,
+            metrics=[on(secondary, "AWS/RDS", metric)],
+        )
+        for metric, unit, title in lags
+    ]
     health = _Widget(
         title="Route 53 health of the writer records (1 = healthy)",
         region=props.route53_metrics_region,
