@@ -78,25 +78,22 @@ def build_stack(app, config: DrConfig):
         for role, region in regions.items()
     }
 
+    def placed(role: str) -> dict:
+        """What every regional construct is given: its region's provider, the region, the namer."""
+        return dict(provider=providers[role], region=regions[role], namer=namer)
+
     keys, vpcs = {}, {}
-    for role, region in regions.items():
+    for role in regions:
         keys[role] = RegionalKey(
             stack,
             f"{role.capitalize()}Key",
-            RegionalKeyProps(
-                provider=providers[role],
-                region=region,
-                namer=namer,
-                deletion_window_days=c.key_deletion_window_days,
-            ),
+            RegionalKeyProps(**placed(role), deletion_window_days=c.key_deletion_window_days),
         )
         vpcs[role] = RegionalVpc(
             stack,
             f"{role.capitalize()}Vpc",
             RegionalVpcProps(
-                provider=providers[role],
-                region=region,
-                namer=namer,
+                **placed(role),
                 key=keys[role],
                 cidr=getattr(c, f"{role}_vpc_cidr"),
                 port=c.port,
@@ -129,16 +126,14 @@ def build_stack(app, config: DrConfig):
             stack,
             f"{role.capitalize()}Alarms",
             LagAlarmsProps(
-                provider=providers[role],
-                region=region,
-                namer=namer,
+                **placed(role),
                 key=keys[role],
                 database=members[role],
                 thresholds=thresholds,
                 alert_email=c.alert_email,
             ),
         )
-        for role, region in regions.items()
+        for role in regions
     }
 
     reserved = 1 if c.reserve_function_concurrency else None
@@ -161,9 +156,7 @@ def build_stack(app, config: DrConfig):
             stack,
             f"{role.capitalize()}Canary",
             ConnectivityCanaryProps(
-                provider=providers[role],
-                region=region,
-                namer=namer,
+                **placed(role),
                 key=keys[role],
                 vpc=vpcs[role],
                 engine=c.engine,
@@ -181,7 +174,7 @@ def build_stack(app, config: DrConfig):
                 probe_interval_seconds=c.probe_interval_seconds,
             ),
         )
-        for role, region in regions.items()
+        for role in regions
     }
 
     global_writer_endpoint = database.global_cluster.endpoint if aurora else ""
@@ -460,6 +453,19 @@ def _data_protection(
 
 def _database(stack, c: DrConfig, providers: dict, keys: dict, vpcs: dict):
     """The mode's database construct; ``.primary`` / ``.secondary`` are DatabaseMembers."""
+    from constructs_lib.database.aurora_global_cluster import (
+        AuroraGlobalCluster,
+        AuroraGlobalClusterProps,
+        AuroraRegion,
+    )
+    from constructs_lib.database.aurora_regional_cluster import AuroraClusterSettings
+    from constructs_lib.database.rds_regional_instance import RdsInstanceSettings
+    from constructs_lib.database.rds_replica_database import (
+        RdsRegion,
+        RdsReplicaDatabase,
+        RdsReplicaDatabaseProps,
+    )
+
     # What both database constructs take the same way.
     settings = dict(
         engine_version=c.engine_version,
@@ -489,55 +495,28 @@ def _database(stack, c: DrConfig, providers: dict, keys: dict, vpcs: dict):
         return dict(provider=providers[role], region=regions[role], vpc=vpcs[role], key=keys[role])
 
     if c.database_mode == "rds-replica":
-        from constructs_lib.database.rds_regional_instance import RdsInstanceSettings
-        from constructs_lib.database.rds_replica_database import (
-            RdsRegion,
-            RdsReplicaDatabase,
-            RdsReplicaDatabaseProps,
+        database, props = RdsReplicaDatabase, RdsReplicaDatabaseProps
+        mode_settings = RdsInstanceSettings(
+            **settings,
+            allocated_storage_gib=c.allocated_storage_gib,
+            max_allocated_storage_gib=c.max_allocated_storage_gib,
+            replica_multi_az=c.replica_multi_az,
         )
-
-        return RdsReplicaDatabase(
-            stack,
-            "Database",
-            RdsReplicaDatabaseProps(
-                namer=c.namer,
-                **master_user,
-                settings=RdsInstanceSettings(
-                    **settings,
-                    allocated_storage_gib=c.allocated_storage_gib,
-                    max_allocated_storage_gib=c.max_allocated_storage_gib,
-                    replica_multi_az=c.replica_multi_az,
-                ),
-                **{role: RdsRegion(**where(role)) for role in regions},
-            ),
+        members = {role: RdsRegion(**where(role)) for role in regions}
+    else:
+        database, props = AuroraGlobalCluster, AuroraGlobalClusterProps
+        mode_settings = AuroraClusterSettings(
+            engine=c.engine,
+            aws_backup_plan=c.aws_backup,
+            global_db_rpo_seconds=c.global_db_rpo_seconds,
+            **settings,
         )
-
-    from constructs_lib.database.aurora_global_cluster import (
-        AuroraGlobalCluster,
-        AuroraGlobalClusterProps,
-        AuroraRegion,
-    )
-    from constructs_lib.database.aurora_regional_cluster import AuroraClusterSettings
-
-    return AuroraGlobalCluster(
-        stack,
-        "Database",
-        AuroraGlobalClusterProps(
-            namer=c.namer,
-            **master_user,
-            settings=AuroraClusterSettings(
-                engine=c.engine,
-                aws_backup_plan=c.aws_backup,
-                global_db_rpo_seconds=c.global_db_rpo_seconds,
-                **settings,
-            ),
-            **{
-                role: AuroraRegion(
-                    **where(role), instance_count=getattr(c, f"{role}_instance_count")
-                )
-                for role in regions
-            },
-        ),
+        members = {
+            role: AuroraRegion(**where(role), instance_count=getattr(c, f"{role}_instance_count"))
+            for role in regions
+        }
+    return database(
+        stack, "Database", props(namer=c.namer, **master_user, settings=mode_settings, **members)
     )
 
 
