@@ -39,6 +39,7 @@ from constructs import Construct
 from constructs_lib.checks import skip_checks
 from constructs_lib.naming import Namer
 from constructs_lib.security.regional_key import RegionalKey
+from constructs_lib.security.trust import service_trust_policy
 
 from . import lambda_package
 
@@ -118,23 +119,12 @@ class PythonFunction(Construct):
             message_retention_seconds=14 * 24 * 3600,
         )
 
-        assume = {
-            "Version": "2012-10-17",
-            "Statement": [
-                {
-                    "Effect": "Allow",
-                    "Principal": {"Service": "lambda.amazonaws.com"},
-                    "Action": "sts:AssumeRole",
-                    "Condition": {"StringEquals": {"aws:SourceAccount": key.account_id}},
-                }
-            ],
-        }
         self.role = IamRole(
             self,
             "Role",
             provider=provider,
             name=namer.name(props.role, region),
-            assume_role_policy=json.dumps(assume),
+            assume_role_policy=service_trust_policy(None, "lambda.amazonaws.com", key.account_id),
         )
         own = [
             {
