@@ -13,18 +13,6 @@
 from __future__ import annotations
 
 from cdktf_cdktf_provider_aws.cloudwatch_log_group import CloudwatchLogGroup
-from cdktf_cdktf_provider_aws.data_aws_iam_policy_document import (
-    DataAwsIamPolicyDocument,
-)
-from cdktf_cdktf_provider_aws.data_aws_iam_policy_document import (
-    DataAwsIamPolicyDocumentStatement as Statement,
-)
-from cdktf_cdktf_provider_aws.data_aws_iam_policy_document import (
-    DataAwsIamPolicyDocumentStatementCondition as Condition,
-)
-from cdktf_cdktf_provider_aws.data_aws_iam_policy_document import (
-    DataAwsIamPolicyDocumentStatementPrincipals as Principals,
-)
 from cdktf_cdktf_provider_aws.iam_role import IamRole
 from cdktf_cdktf_provider_aws.iam_role_policy_attachment import IamRolePolicyAttachment
 from cdktf_cdktf_provider_aws.provider import AwsProvider
@@ -32,6 +20,7 @@ from constructs import Construct
 
 from constructs_lib.naming import Namer
 from constructs_lib.security.regional_key import RegionalKey
+from constructs_lib.security.trust import service_trust_document
 
 
 def export_log_groups(
@@ -69,23 +58,12 @@ def enhanced_monitoring_role(
     """The role, created in ``scope`` (ids ``Monitoring*``); None when monitoring is off."""
     if interval_seconds == 0:
         return None
-    assume = DataAwsIamPolicyDocument(
+    assume = service_trust_document(
         scope,
         "MonitoringAssume",
         provider=provider,
-        statement=[
-            Statement(
-                actions=["sts:AssumeRole"],
-                principals=[
-                    Principals(type="Service", identifiers=["monitoring.rds.amazonaws.com"])
-                ],
-                condition=[
-                    Condition(
-                        test="StringEquals", variable="aws:SourceAccount", values=[key.account_id]
-                    )
-                ],
-            )
-        ],
+        service="monitoring.rds.amazonaws.com",
+        account_id=key.account_id,
     )
     role = IamRole(
         scope,

@@ -33,12 +33,6 @@ from cdktf_cdktf_provider_aws.data_aws_iam_policy_document import (
 from cdktf_cdktf_provider_aws.data_aws_iam_policy_document import (
     DataAwsIamPolicyDocumentStatement as Statement,
 )
-from cdktf_cdktf_provider_aws.data_aws_iam_policy_document import (
-    DataAwsIamPolicyDocumentStatementCondition as Condition,
-)
-from cdktf_cdktf_provider_aws.data_aws_iam_policy_document import (
-    DataAwsIamPolicyDocumentStatementPrincipals as Principals,
-)
 from cdktf_cdktf_provider_aws.db_subnet_group import DbSubnetGroup
 from cdktf_cdktf_provider_aws.default_security_group import DefaultSecurityGroup
 from cdktf_cdktf_provider_aws.flow_log import FlowLog
@@ -59,6 +53,7 @@ from constructs import Construct
 from constructs_lib.config import client_cidr_problem, zone_id_prefix, zone_ids_problem
 from constructs_lib.naming import Namer
 from constructs_lib.security.regional_key import RegionalKey
+from constructs_lib.security.trust import service_trust_document
 
 MAX_ZONES = 6
 SUBNET_NEWBITS = 3  # room for 8 subnets: the private tier plus later tiers
@@ -290,32 +285,13 @@ class RegionalVpc(Construct):
         # CreateLogStream, PutLogEvents, DescribeLogGroups and DescribeLogStreams. The guide
         # grants them on "*"; here they are scoped to this region's log groups, and the
         # writes to this flow log's own group.
-        assume = DataAwsIamPolicyDocument(
+        assume = service_trust_document(
             self,
             "FlowLogAssume",
             provider=provider,
-            statement=[
-                Statement(
-                    actions=["sts:AssumeRole"],
-                    principals=[
-                        Principals(type="Service", identifiers=["vpc-flow-logs.amazonaws.com"])
-                    ],
-                    condition=[
-                        Condition(
-                            test="StringEquals",
-                            variable="aws:SourceAccount",
-                            values=[key.account_id],
-                        ),
-                        Condition(
-                            test="ArnLike",
-                            variable="aws:SourceArn",
-                            values=[
-                                f"arn:{key.partition}:ec2:{region}:{key.account_id}:vpc-flow-log/*"
-                            ],
-                        ),
-                    ],
-                )
-            ],
+            service="vpc-flow-logs.amazonaws.com",
+            account_id=key.account_id,
+            source_arn=f"arn:{key.partition}:ec2:{region}:{key.account_id}:vpc-flow-log/*",
         )
         role = IamRole(
             self,
