@@ -16,6 +16,10 @@ from __future__ import annotations
 # The Terraform stack (cdktf.out/stacks/<STACK_ID>).
 STACK_ID = "dbdr"
 
+# The two regions' roles: provider aliases, the writer records' set identifiers, the
+# suffixes of the functions' per-region settings.
+ROLES = ("primary", "secondary")
+
 # Where the canaries and the orchestrators publish (CloudWatch custom metrics) ...
 NAMESPACE = "DatabaseDR"
 # ... under the member's id: an Aurora cluster's or an RDS DB instance's.

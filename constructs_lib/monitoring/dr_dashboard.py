@@ -37,9 +37,8 @@ from constructs import Construct
 
 from constructs_lib.database.database_member import AURORA_CLUSTER, DIMENSIONS, DatabaseMember
 from constructs_lib.naming import Namer
-from dr_lambdas.contract import CONNECTIVITY_OK, FAILOVER_DURATION, IS_WRITER, NAMESPACE
+from dr_lambdas.contract import CONNECTIVITY_OK, FAILOVER_DURATION, IS_WRITER, NAMESPACE, ROLES
 
-ROLES = ("primary", "secondary")
 WIDTH, HEIGHT = 24, 6  # the dashboard grid is 24 columns wide
 
 

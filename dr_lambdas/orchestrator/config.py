@@ -21,10 +21,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from dr_lambdas.common import env_int, env_str
-from dr_lambdas.contract import AURORA_GLOBAL, DNS_MODES, DR_MODES, RDS_REPLICA
+from dr_lambdas.contract import AURORA_GLOBAL, DNS_MODES, DR_MODES, RDS_REPLICA, ROLES
 from dr_lambdas.contract import OrchestratorEnv as E
 
-ROLES = ("primary", "secondary")
 # What a member is in each mode: the word in messages (and, upper case, in variable names).
 MEMBER_KINDS = {mode: kind.lower() for mode, kind in E.MEMBER_KIND.items()}
 

@@ -10,9 +10,9 @@ from cdktf import TerraformStack, Testing
 from cdktf_cdktf_provider_aws.provider import AwsProvider
 
 from constructs_lib.naming import Namer
+from dr_lambdas.contract import ROLES
 
 PRIMARY, SECONDARY = "us-east-1", "us-west-2"
-ROLES = ("primary", "secondary")
 NAMER = Namer("dbdr", "test")
 
 

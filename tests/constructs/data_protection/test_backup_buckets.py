@@ -14,6 +14,7 @@ from cdktf import TerraformOutput
 from constructs_lib.checks import skips_of
 from constructs_lib.data_protection.backup_buckets import BackupBuckets, BackupBucketsProps
 from constructs_lib.security.regional_key import KeyedRegion, RegionalKey, RegionalKeyProps
+from dr_lambdas.contract import ROLES
 from support.helpers import (
     NAMER,
     PRIMARY,
@@ -26,7 +27,6 @@ from support.helpers import (
     resources,
 )
 
-ROLES = ("primary", "secondary")
 EXPECTED_SKIPS = {"CKV_AWS_18", "CKV2_AWS_62"}
 
 

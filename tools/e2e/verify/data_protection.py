@@ -6,9 +6,8 @@ from __future__ import annotations
 
 import json
 
+from dr_lambdas.contract import ROLES
 from tools.e2e.context import Run
-
-ROLES = ("primary", "secondary")
 
 
 def verify(run: Run) -> None:

@@ -3,9 +3,8 @@ they wait out their deletion window), and the run removes the input it created."
 
 from __future__ import annotations
 
+from dr_lambdas.contract import ROLES
 from tools.e2e.context import Run
-
-ROLES = ("primary", "secondary")
 
 
 def verify_nothing_left(run: Run) -> str:
