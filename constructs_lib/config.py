@@ -307,7 +307,7 @@ def _fits_longest_name(value: str, config: DrConfig) -> str | None:
     regions = tuple(
         r for r in (config.primary_region, config.secondary_region) if r in KNOWN_REGIONS
     ) or ("us-east-1",)
-    for name, kind in config.namer.longest_names(regions):
+    for name, kind in config.namer.longest_names(regions, app_tier=config.app_tier):
         if len(name) > LIMITS[kind]:
             room = LIMITS[kind] - (len(name) - len(value))
             return (
@@ -853,6 +853,12 @@ class DrConfig:
         None,
         "one CloudWatch dashboard: replication lag, RPO lag, connections, CPU, canary metrics "
         "and health-check status of both regions side by side",
+    )
+    app_tier: bool = setting(
+        False,
+        None,
+        "the application tier in both regions: DynamoDB global table, configuration "
+        "replicated primary -> secondary, EventBridge global endpoint (docs/application-tier.md)",
     )
     state_bucket: str = setting(
         "",

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 LIMITS = {"rds": 63, "iam": 64, "generic": 255, "s3": 63}
 
 # role -> (kind, regional). Regional names carry the region code (at most 6 chars).
-ROLES: dict[str, tuple[str, bool]] = {
+_CORE_ROLES: dict[str, tuple[str, bool]] = {
     "global": ("rds", False),
     "cluster": ("rds", True),
     "instance": ("rds", True),  # the instance index is appended: "-instance-use1-0-<suffix>"
@@ -67,6 +67,23 @@ ROLES: dict[str, tuple[str, bool]] = {
     "db-events": ("generic", True),  # RDS event subscription per region
     "dashboard": ("generic", False),  # CloudWatch dashboard (both regions)
 }
+# The application tier's (``app_tier``), checked only when the tier is on.
+APP_TIER_ROLES: dict[str, tuple[str, bool]] = {
+    "app-table": ("generic", False),  # DynamoDB global table: one name in every region
+    "table-replication": ("generic", True),  # its ReplicationLatency alarm per region
+    "config-replicator": ("iam", True),  # function and role copying parameters
+    "config-replicator-dlq": ("generic", True),
+    "config-changes": ("generic", True),  # EventBridge rule on Parameter Store changes
+    "config-reconcile": ("generic", True),  # schedule of the full reconcile
+    "events": ("generic", False),  # event bus: one name in both regions
+    "events-endpoint": ("iam", False),  # EventBridge global endpoint (64 characters, as IAM)
+    "events-replication": ("iam", False),  # role EventBridge replicates events with
+    "events-health": ("generic", False),  # Route 53 health check driving the endpoint
+    "events-delivery": ("generic", True),  # rule on each bus to that region's service
+    "service": ("iam", True),  # the regional service: function and role
+    "service-dlq": ("generic", True),
+}
+ROLES = {**_CORE_ROLES, **APP_TIER_ROLES}
 INSTANCE_INDEX_MAX = 2  # up to 15 instances per cluster
 
 _DIRECTIONS = {
@@ -122,12 +139,16 @@ class Namer:
         parts.append(self.suffix)
         return check_name("-".join(parts), kind)
 
-    def longest_names(self, regions: tuple[str, ...]) -> list[tuple[str, str]]:
+    def longest_names(
+        self, regions: tuple[str, ...], *, app_tier: bool = False
+    ) -> list[tuple[str, str]]:
         """The longest form of every registered name in these regions, with its kind,
-        for validation before synthesis."""
+        for validation before synthesis; the application tier's only when it is on."""
         code = max((region_code(r) for r in regions), key=len)
         names = []
         for role, (kind, regional) in ROLES.items():
+            if role in APP_TIER_ROLES and not app_tier:
+                continue
             parts = [self.project, role] + ([code] if regional else [])
             if role == "instance":
                 parts.append("9" * INSTANCE_INDEX_MAX)

@@ -164,3 +164,14 @@ def test_legacy_tls_optional_turns_the_engines_tls_parameter_off():
     )
     mysql = load_config({"DR_LEGACY_TLS_OPTIONAL": "true", "DR_ENGINE": "aurora-mysql"}, {})
     assert mysql.tls_parameter == ("require_secure_transport", "OFF")
+
+
+def test_the_application_tier_s_names_must_fit_only_when_the_tier_is_on():
+    # Given a project name that leaves room for every name of the database tier
+    env = {"DR_PROJECT_NAME": "p" * 38, "ENVIRONMENT_SUFFIX": "dev"}
+    assert not load_config(env, {}).app_tier
+    # When the application tier is turned on, its longest IAM name no longer fits
+    with pytest.raises(ConfigError) as raised:
+        load_config({**env, "DR_APP_TIER": "true"}, {})
+    # Then the error names the name that does not fit and the room left
+    assert "-config-replicator-use1-dev' exceeds the AWS limit of 64" in str(raised.value)
