@@ -152,3 +152,13 @@ class OrchestratorEnv:
     def member(cls, side: str, dr_mode: str, what: str) -> str:
         """The member's ARN or ID variable: ``what`` is "ARN" or "ID"."""
         return f"{side}_{cls.MEMBER_KIND[dr_mode]}_{what}"
+
+
+class ServiceEnv:
+    """The regional service's environment (application tier): the stack writes these
+    variables, the service reads them; each region's service names its own region's
+    resources."""
+
+    TABLE_NAME = "TABLE_NAME"  # the global table (the same name in every region)
+    CONFIG_PATH = "CONFIG_PATH"  # the replicated configuration's path, "/.../app/"
+    WRITER_PARAMETER = "WRITER_PARAMETER"  # the parameter naming the database writer

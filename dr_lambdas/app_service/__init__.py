@@ -1,0 +1,1 @@
+"""The application tier's regional service (API Gateway, ALB and EventBridge handler)."""
