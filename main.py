@@ -509,6 +509,7 @@ def _database(stack, c: DrConfig, providers: dict, keys: dict, vpcs: dict):
             engine=c.engine,
             aws_backup_plan=c.aws_backup,
             global_db_rpo_seconds=c.global_db_rpo_seconds,
+            serverless_capacity=(c.serverless_min_capacity, c.serverless_max_capacity),
             **settings,
         )
         members = {

@@ -28,6 +28,8 @@ from constructs_lib.database.instance_classes import (
     AURORA_INSTANCE_CLASS_RULE,
     RDS_INSTANCE_CLASS,
     RDS_INSTANCE_CLASS_RULE,
+    SERVERLESS_MIN_ACU,
+    serverless_capacity_problem,
 )
 from constructs_lib.naming import LIMITS, Namer
 from dr_lambdas.contract import (
@@ -404,6 +406,16 @@ def _instance_class(value: str, config: DrConfig) -> str | None:
     return None if mode.instance_class.match(value) else f"must be {mode.instance_class_rule}"
 
 
+@rule("0.5..256 ACU in steps of 0.5 (0, auto-pause, is refused: a paused writer looks down)")
+def _serverless_minimum(value: float, config: DrConfig) -> str | None:
+    return serverless_capacity_problem(value, max(value, SERVERLESS_MIN_ACU))
+
+
+@rule("`serverless_min_capacity`..256 ACU in steps of 0.5")
+def _serverless_maximum(value: float, config: DrConfig) -> str | None:
+    return serverless_capacity_problem(config.serverless_min_capacity, value)
+
+
 @rule("0, or `allocated_storage_gib`..65536")
 def _max_storage(value: int, config: DrConfig) -> str | None:
     if value == 0 or config.allocated_storage_gib <= value <= 65536:
@@ -651,6 +663,16 @@ class DrConfig:
     )
     instance_class: str = setting(
         "db.r6g.large", _instance_class, "every database instance, in both regions"
+    )
+    serverless_min_capacity: float = setting(
+        0.5,
+        _serverless_minimum,
+        "aurora-global with `db.serverless`: the least capacity (ACU) of every instance",
+    )
+    serverless_max_capacity: float = setting(
+        16.0,
+        _serverless_maximum,
+        "aurora-global with `db.serverless`: the most capacity (ACU) of every instance",
     )
     primary_instance_count: int = setting(
         2, between(1, 15), "aurora-global: instances of the primary cluster (writer + readers)"
@@ -969,6 +991,15 @@ def _parse(setting: str, kind: type, raw: Any, source: str) -> Any:
             return int(str(raw).strip())
         except ValueError:
             raise bad("must be a whole number") from None
+    if kind is float:
+        if isinstance(raw, bool):
+            raise bad("must be a number")
+        if isinstance(raw, (int, float)):
+            return float(raw)
+        try:
+            return float(str(raw).strip())
+        except ValueError:
+            raise bad("must be a number") from None
     if kind is tuple:
         if isinstance(raw, (list, tuple)):
             return tuple(str(x).strip() for x in raw)
@@ -1001,7 +1032,9 @@ def value_type(setting: str) -> type:
     """The type a setting's value is parsed into."""
     annotation = SETTINGS[setting].type
     name = annotation if isinstance(annotation, str) else annotation.__name__
-    return {"str": str, "int": int, "bool": bool, "tuple": tuple, "dict": dict}[name]
+    return {"str": str, "int": int, "float": float, "bool": bool, "tuple": tuple, "dict": dict}[
+        name
+    ]
 
 
 def _reject_unknown(environ: Mapping[str, str], context: Mapping[str, Any]) -> None:

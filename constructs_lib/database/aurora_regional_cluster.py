@@ -16,7 +16,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from cdktf import TerraformResourceLifecycle
-from cdktf_cdktf_provider_aws.rds_cluster import RdsCluster
+from cdktf_cdktf_provider_aws.rds_cluster import (
+    RdsCluster,
+    RdsClusterServerlessv2ScalingConfiguration,
+)
 from cdktf_cdktf_provider_aws.rds_cluster_instance import RdsClusterInstance
 from cdktf_cdktf_provider_aws.rds_cluster_parameter_group import (
     RdsClusterParameterGroup,
@@ -34,6 +37,7 @@ from constructs_lib.database.database_member import (
     MemberSettings,
     RegionalMember,
 )
+from constructs_lib.database.instance_classes import SERVERLESS, serverless_capacity_problem
 
 # Attributes AWS changes on member clusters when the writer moves between regions.
 MEMBERSHIP_DRIFT = ["global_cluster_identifier", "replication_source_identifier"]
@@ -65,6 +69,9 @@ class AuroraClusterSettings(MemberSettings):
     # Aurora PostgreSQL rds.global_db_rpo in seconds (>= 20), on both members' parameter
     # groups so it holds whichever region is primary. Default: 0, not set.
     global_db_rpo_seconds: int = 0
+    # Aurora Serverless v2 (instance_class db.serverless): the capacity range (ACU) of every
+    # instance, set on each cluster. Default: 0.5..16 ACU (1..32 GiB of memory).
+    serverless_capacity: tuple[float, float] = (0.5, 16.0)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -111,6 +118,13 @@ class AuroraRegionalCluster(RegionalMember):
             source_region=props.source_region,
             db_cluster_parameter_group_name=self.parameter_group.name,
             preferred_backup_window=s.preferred_backup_window,
+            serverlessv2_scaling_configuration=(
+                RdsClusterServerlessv2ScalingConfiguration(
+                    min_capacity=s.serverless_capacity[0], max_capacity=s.serverless_capacity[1]
+                )
+                if s.instance_class == SERVERLESS
+                else None
+            ),
             lifecycle=TerraformResourceLifecycle(ignore_changes=MEMBERSHIP_DRIFT),
             **self._database_arguments(),
         )
@@ -186,6 +200,10 @@ def _validate(props: AuroraRegionalClusterProps) -> None:
             f"{'primary' if props.credentials else 'secondary'} member, "
             f"got {props.instance_count}"
         )
+    if s.instance_class == SERVERLESS:
+        problem = serverless_capacity_problem(*s.serverless_capacity)
+        if problem:
+            raise ValueError(f"serverless_capacity: {problem}")
     if props.credentials is None and props.source_region is None:
         raise ValueError("a secondary member needs source_region (the primary's region)")
     if s.global_db_rpo_seconds and (

@@ -226,9 +226,47 @@ def test_rpo_cap_is_set_on_both_members_and_applies_without_a_reboot(default_doc
         assert "rds.global_db_rpo" not in {p["name"] for p in group["parameter"]}
 
 
+def test_serverless_v2_sets_the_capacity_range_on_both_clusters(default_doc):
+    # Given Aurora Serverless v2 instances with a range of 1..8 ACU
+    doc, _ = _synth(
+        settings=postgres_settings(instance_class="db.serverless", serverless_capacity=(1, 8))
+    )
+    # Then each region's cluster scales in that range and every instance is serverless
+    for provider in ("aws.primary", "aws.secondary"):
+        assert_resource(
+            doc,
+            "aws_rds_cluster",
+            {
+                "provider": provider,
+                "serverlessv2_scaling_configuration": {"min_capacity": 1, "max_capacity": 8},
+            },
+        )
+    classes = {i["instance_class"] for i in resources(doc, "aws_rds_cluster_instance").values()}
+    assert classes == {"db.serverless"}
+    # and provisioned instances carry no scaling configuration
+    for cluster in resources(default_doc, "aws_rds_cluster").values():
+        assert "serverlessv2_scaling_configuration" not in cluster
+
+
 @pytest.mark.parametrize(
     "kwargs, message",
     [
+        (
+            {
+                "settings": postgres_settings(
+                    instance_class="db.serverless", serverless_capacity=(0, 4)
+                )
+            },
+            "serverless_capacity: the minimum capacity must be at least 0.5 ACU: a writer paused",
+        ),
+        (
+            {
+                "settings": postgres_settings(
+                    instance_class="db.serverless", serverless_capacity=(4, 2)
+                )
+            },
+            "serverless_capacity: the maximum capacity 2 is below the minimum 4",
+        ),
         (
             {"settings": postgres_settings(global_db_rpo_seconds=19)},
             "global_db_rpo_seconds needs aurora-postgresql and at least 20 s, got 19",
