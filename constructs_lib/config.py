@@ -183,6 +183,10 @@ _SG_ID = re.compile(r"^sg-[0-9a-f]{8,17}$")
 _KMS_KEY_ARN = re.compile(
     r"^arn:aws[a-z-]*:kms:(?P<region>[a-z0-9-]+):\d{12}:key/(mrk-)?[0-9a-f-]{32,36}$"
 )
+_ACM_ARN = re.compile(
+    r"^arn:aws[a-z-]*:acm:(?P<region>[a-z0-9-]+):\d{12}:certificate/[0-9a-f-]{36}$"
+)
+_HOSTED_ZONE_ID = re.compile(r"^Z[A-Z0-9]{1,31}$")
 _EMAIL = re.compile(r"^[^@\s,]+@[^@\s,]+\.[A-Za-z]{2,}$")
 _DB_IDENT = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,62}$")
 _RESERVED_DB_NAMES = ("rdsadmin", "postgres", "template0", "template1")
@@ -456,6 +460,60 @@ def _secret(value: str, config: DrConfig) -> str | None:
             return f"the secret must live in primary_region {config.primary_region}"
         return None
     return None if _SECRET_NAME.match(value) else "must be a Secrets Manager secret name or ARN"
+
+
+def _certificate(role: str) -> Rule:
+    def check(value: str, config: DrConfig) -> str | None:
+        region = getattr(config, f"{role}_region")
+        match = _ACM_ARN.match(value)
+        if value and not match:
+            return (
+                "must be an ACM certificate ARN (arn:aws:acm:<region>:<account>:certificate/<id>) "
+                "or empty"
+            )
+        if value and match["region"] != region:
+            return f"must be a certificate in {role}_region {region}"
+        if value and not config.app_domain_name:
+            return "needs app_domain_name, the name the certificate is for"
+        if value and config.app_public_zone_id:
+            return (
+                "must be empty with app_public_zone_id (the stack then requests and validates one)"
+            )
+        return None
+
+    return Rule(
+        f"an ACM certificate ARN in `{role}_region` covering the regional names, or empty "
+        "(requested and DNS-validated when `app_public_zone_id` is set)",
+        check,
+    )
+
+
+_FLAG = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
+
+
+@rule("names of 1-64 letters, digits, `_`, `.`, `-`; values of 1-1024 characters")
+def _flags(value: dict, _: DrConfig) -> str | None:
+    for name, flag in value.items():
+        if not _FLAG.match(name) or not 1 <= len(flag) <= 1024:
+            return (
+                f"flag {name!r} must have a name of 1-64 letters, digits, _ . - and a value of "
+                "1-1024 characters"
+            )
+    return None
+
+
+@rule("0..100 (percent)")
+def _dial(value: int, _: DrConfig) -> str | None:
+    return None if 0 <= value <= 100 else "must be 0..100"
+
+
+@rule("a public hosted zone id (Z...) that serves `app_domain_name`, or empty")
+def _public_zone(value: str, config: DrConfig) -> str | None:
+    if value and not _HOSTED_ZONE_ID.match(value):
+        return "must be a Route 53 hosted zone id such as Z0123456789ABCDEFGHIJ, or empty"
+    if value and not config.app_domain_name:
+        return "needs app_domain_name, the name under the zone"
+    return None
 
 
 def _secret_key(role: str) -> Rule:
@@ -881,6 +939,46 @@ class DrConfig:
         None,
         "the application tier in both regions: DynamoDB global table, configuration "
         "replicated primary -> secondary, EventBridge global endpoint (docs/application-tier.md)",
+    )
+    app_domain_name: str = setting(
+        "",
+        matches(_ZONE, "a lowercase DNS name such as app.example.com", or_empty=True),
+        "the application's name; each region's API is `api-<region code>.<name>`, and without "
+        "it the APIs have no custom domain (synth says so)",
+        shown="none",
+    )
+    app_public_zone_id: str = setting(
+        "",
+        _public_zone,
+        "public hosted zone of `app_domain_name`: certificates validated by DNS there, and the "
+        "API's failover records",
+        shown="none",
+    )
+    app_primary_certificate_arn: str = setting(
+        "", _certificate("primary"), "imported certificate of the primary region", shown="none"
+    )
+    app_secondary_certificate_arn: str = setting(
+        "",
+        _certificate("secondary"),
+        "imported certificate of the secondary region",
+        shown="none",
+    )
+    accelerator_client_affinity: str = setting(
+        "NONE",
+        one_of(("NONE", "SOURCE_IP")),
+        "Global Accelerator: `SOURCE_IP` keeps a client on one endpoint",
+    )
+    accelerator_primary_dial: int = setting(
+        100, _dial, "Global Accelerator: share of the primary region's traffic it keeps"
+    )
+    accelerator_secondary_dial: int = setting(
+        100, _dial, "Global Accelerator: share of the secondary region's traffic it keeps"
+    )
+    app_feature_flags: dict = setting(
+        dict,
+        _flags,
+        "feature flags written to the replicated configuration (`name=value` pairs)",
+        empty_means_none=True,
     )
     state_bucket: str = setting(
         "",

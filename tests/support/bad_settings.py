@@ -8,6 +8,7 @@ KEY_ARN = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-123456
 # The rds-replica mode, which some settings need or refuse.
 RDS = {"DR_DATABASE_MODE": "rds-replica"}
 
+CERT_WEST = "arn:aws:acm:us-west-2:123456789012:certificate/0f1e2d3c-4b5a-6978-8695-a4b3c2d1e0f9"
 BAD = [
     # (environment, setting named in the message, fragment of what is allowed)
     ({"DR_PRIMARY_REGION": "us-moon-1"}, "primary_region", "AWS region"),
@@ -125,6 +126,40 @@ BAD = [
         "below the minimum 8.0",
     ),
     ({"DR_SERVERLESS_MAX_CAPACITY": "512"}, "serverless_max_capacity", "..256.0 ACU"),
+    ({"DR_APP_DOMAIN_NAME": "App.Example.com"}, "app_domain_name", "lowercase DNS name"),
+    ({"DR_APP_PUBLIC_ZONE_ID": "Z0123456789ABC"}, "app_public_zone_id", "needs app_domain_name"),
+    (
+        {"DR_APP_DOMAIN_NAME": "app.example.com", "DR_APP_PUBLIC_ZONE_ID": "zone-1"},
+        "app_public_zone_id",
+        "hosted zone id",
+    ),
+    (
+        {"DR_APP_DOMAIN_NAME": "app.example.com", "DR_APP_PRIMARY_CERTIFICATE_ARN": CERT_WEST},
+        "app_primary_certificate_arn",
+        "a certificate in primary_region us-east-1",
+    ),
+    (
+        {"DR_APP_DOMAIN_NAME": "app.example.com", "DR_APP_SECONDARY_CERTIFICATE_ARN": "cert"},
+        "app_secondary_certificate_arn",
+        "ACM certificate ARN",
+    ),
+    (
+        {"DR_APP_SECONDARY_CERTIFICATE_ARN": CERT_WEST},
+        "app_secondary_certificate_arn",
+        "needs app_domain_name",
+    ),
+    (
+        {
+            "DR_APP_DOMAIN_NAME": "app.example.com",
+            "DR_APP_PUBLIC_ZONE_ID": "Z0123456789ABC",
+            "DR_APP_SECONDARY_CERTIFICATE_ARN": CERT_WEST,
+        },
+        "app_secondary_certificate_arn",
+        "must be empty with app_public_zone_id",
+    ),
+    ({"DR_ACCELERATOR_CLIENT_AFFINITY": "COOKIE"}, "accelerator_client_affinity", "SOURCE_IP"),
+    ({"DR_ACCELERATOR_SECONDARY_DIAL": "101"}, "accelerator_secondary_dial", "0..100"),
+    ({"DR_APP_FEATURE_FLAGS": "new checkout=on"}, "app_feature_flags", "flag 'new checkout'"),
     ({"DR_ALLOWED_CIDRS": "0.0.0.0/0"}, "allowed_cidrs", "internet"),
     ({"DR_ALLOWED_CIDRS": "::/0"}, "allowed_cidrs", "internet"),
     ({"DR_PRIMARY_CLIENT_SECURITY_GROUP_IDS": "web"}, "primary_client_security_group_ids", "sg-"),
