@@ -21,6 +21,18 @@ and actions, and the confused-deputy conditions that guide recommends
 another account or source that carries them, and never a delivery in which the service does
 not pass them (AWS documents them as unsupported for some sources, e.g. EventBridge). SNS
 itself needs no grant: the guide lists only the publishing service.
+
+With ``application_events`` (the application tier's GlobalEvents), EventBridge may also use
+the key for exactly two things of this region, each bound by its encryption context:
+
+- the application event bus (``namer.name("events")``): ``kms:DescribeKey`` when the bus is
+  created or updated, and ``kms:GenerateDataKey`` / ``kms:Decrypt`` with the context
+  ``aws:events:event-bus:arn`` of that bus (EventBridge user guide,
+  eb-encryption-event-bus-cmkey.html, "AWS KMS key policy for event bus");
+- its dead-letter queue (``namer.name("events-delivery", region)``): a service that sends to
+  a KMS-encrypted queue needs ``kms:GenerateDataKey`` and ``kms:Decrypt`` on the queue's key
+  (SQS developer guide, sqs-key-management.html, "Enable compatibility between AWS services
+  and encrypted queues"), with the context ``aws:sqs:arn`` of that queue.
 """
 
 from __future__ import annotations
@@ -50,6 +62,10 @@ class RegionalKeyProps:
     # Default: 7 days, the shortest AWS allows, so a destroyed test environment does not
     # keep keys around; a production profile may raise it to 30.
     deletion_window_days: int = 7
+    # Default: False, EventBridge gets no use of the key. True (the application tier on)
+    # lets EventBridge encrypt this region's application event bus and deliver dead letters
+    # to its encrypted queue, and nothing else (see the module docstring).
+    application_events: bool = False
 
 
 class RegionalKey(Construct):
@@ -62,6 +78,7 @@ class RegionalKey(Construct):
                 f"deletion_window_days must be 7..30, got {props.deletion_window_days}"
             )
         self.region = props.region
+        self.application_events = props.application_events
         provider = props.provider
         identity = DataAwsCallerIdentity(self, "Account", provider=provider)
         partition = DataAwsPartition(self, "Partition", provider=provider)
@@ -121,6 +138,10 @@ class RegionalKey(Construct):
                 ),
             ],
         }
+        if props.application_events:
+            self.policy_document["Statement"].extend(
+                _application_events(props.namer, props.region, self.partition, self.account_id)
+            )
         self.key = KmsKey(
             self,
             "Resource",
@@ -138,6 +159,42 @@ class RegionalKey(Construct):
             target_key_id=self.key.key_id,
         )
         self.arn = self.key.arn
+
+
+def _application_events(namer: Namer, region: str, partition: str, account_id: str) -> list:
+    """What EventBridge needs of the key for this region's application event bus and its
+    dead-letter queue, each bound to that resource by its encryption context."""
+    bus_arn = f"arn:{partition}:events:{region}:{account_id}:event-bus/{namer.name('events')}"
+    queue_arn = f"arn:{partition}:sqs:{region}:{account_id}:{namer.name('events-delivery', region)}"
+    events = {"Service": "events.amazonaws.com"}
+    own_events = f"arn:{partition}:events:{region}:{account_id}:*"
+    return [
+        # DescribeKey carries no encryption context (EventBridge checks the key is symmetric).
+        _statement(
+            "EventBridgeDescribesKey",
+            events,
+            ["kms:DescribeKey"],
+            _source(account_id, own_events),
+        ),
+        _statement(
+            "EventBridgeEncryptsEventBus",
+            events,
+            ["kms:GenerateDataKey", "kms:Decrypt"],
+            {
+                "StringEquals": {"kms:EncryptionContext:aws:events:event-bus:arn": bus_arn},
+                **_source(account_id, own_events),
+            },
+        ),
+        _statement(
+            "EventBridgeToEncryptedDeadLetterQueue",
+            events,
+            ["kms:GenerateDataKey", "kms:Decrypt"],
+            {
+                "StringEquals": {"kms:EncryptionContext:aws:sqs:arn": queue_arn},
+                **_source(account_id, own_events),
+            },
+        ),
+    ]
 
 
 def _source(account_id: str, source_arn: str) -> dict:
