@@ -23,6 +23,8 @@ lenient than AWS (tests of the product must not rely on it to catch mistakes the
 - ``backup.py``: selections, tags, recovery points, plan updates and names (p-t)
 - ``s3.py``: bucket replication rules (u)
 - ``secretsmanager.py``: the KMS keys of secret replicas (v)
+- ``events_endpoints.py``: EventBridge global endpoints, PutEvents through them, buses with
+  rules (x-z)
 - ``rules.py``: where the emulator refuses what AWS refuses (rules 1-5)
 
 moto's state is process-wide (module-level backends): every :class:`Emulator` of a process
@@ -41,6 +43,7 @@ from tools.emulator import (
     backup,
     cloudwatch,
     ec2,
+    events_endpoints,
     iam,
     lambda_,
     rds_global,
@@ -85,6 +88,7 @@ _SERVICES = (
     backup,
     s3,
     secretsmanager,
+    events_endpoints,
     rules,
 )
 
