@@ -29,10 +29,13 @@ the key for exactly two things of this region, each bound by its encryption cont
   created or updated, and ``kms:GenerateDataKey`` / ``kms:Decrypt`` with the context
   ``aws:events:event-bus:arn`` of that bus (EventBridge user guide,
   eb-encryption-event-bus-cmkey.html, "AWS KMS key policy for event bus");
-- its dead-letter queue (``namer.name("events-delivery", region)``): a service that sends to
-  a KMS-encrypted queue needs ``kms:GenerateDataKey`` and ``kms:Decrypt`` on the queue's key
-  (SQS developer guide, sqs-key-management.html, "Enable compatibility between AWS services
-  and encrypted queues"), with the context ``aws:sqs:arn`` of that queue.
+- the dead-letter queues of its rules: the bus's delivery rule
+  (``namer.name("events-delivery", region)``) and the configuration's change rule
+  (``namer.name("config-replicator-dlq", region)``). A service that sends to a KMS-encrypted
+  queue needs ``kms:GenerateDataKey`` and ``kms:Decrypt`` on the queue's key (SQS developer
+  guide, sqs-key-management.html, "Enable compatibility between AWS services and encrypted
+  queues"), here with the context ``aws:sqs:arn`` of exactly those queues; without it an
+  event EventBridge failed to deliver is lost instead of dead-lettered.
 """
 
 from __future__ import annotations
@@ -64,7 +67,7 @@ class RegionalKeyProps:
     deletion_window_days: int = 7
     # Default: False, EventBridge gets no use of the key. True (the application tier on)
     # lets EventBridge encrypt this region's application event bus and deliver dead letters
-    # to its encrypted queue, and nothing else (see the module docstring).
+    # to its encrypted queues, and nothing else (see the module docstring).
     application_events: bool = False
 
 
@@ -165,7 +168,10 @@ def _application_events(namer: Namer, region: str, partition: str, account_id: s
     """What EventBridge needs of the key for this region's application event bus and its
     dead-letter queue, each bound to that resource by its encryption context."""
     bus_arn = f"arn:{partition}:events:{region}:{account_id}:event-bus/{namer.name('events')}"
-    queue_arn = f"arn:{partition}:sqs:{region}:{account_id}:{namer.name('events-delivery', region)}"
+    queue_arns = [
+        f"arn:{partition}:sqs:{region}:{account_id}:{namer.name(queue, region)}"
+        for queue in ("events-delivery", "config-replicator-dlq")
+    ]
     events = {"Service": "events.amazonaws.com"}
     own_events = f"arn:{partition}:events:{region}:{account_id}:*"
     return [
@@ -190,7 +196,7 @@ def _application_events(namer: Namer, region: str, partition: str, account_id: s
             events,
             ["kms:GenerateDataKey", "kms:Decrypt"],
             {
-                "StringEquals": {"kms:EncryptionContext:aws:sqs:arn": queue_arn},
+                "StringEquals": {"kms:EncryptionContext:aws:sqs:arn": queue_arns},
                 **_source(account_id, own_events),
             },
         ),
