@@ -25,6 +25,7 @@ lenient than AWS (tests of the product must not rely on it to catch mistakes the
 - ``secretsmanager.py``: the KMS keys of secret replicas (v)
 - ``events_endpoints.py``: EventBridge global endpoints, PutEvents through them, buses with
   rules (x-z)
+- ``dynamodb_replicas.py``: DynamoDB global tables version 2019.11.21, replicas (ga-gd)
 - ``rules.py``: where the emulator refuses what AWS refuses (rules 1-5)
 
 moto's state is process-wide (module-level backends): every :class:`Emulator` of a process
@@ -42,6 +43,7 @@ import moto
 from tools.emulator import (
     backup,
     cloudwatch,
+    dynamodb_replicas,
     ec2,
     events_endpoints,
     iam,
@@ -89,6 +91,7 @@ _SERVICES = (
     s3,
     secretsmanager,
     events_endpoints,
+    dynamodb_replicas,
     rules,
 )
 
