@@ -13,8 +13,10 @@ from dataclasses import dataclass
 
 # AWS limits per kind of name. RDS identifiers: 1-63 chars, lowercase letters, digits and
 # hyphens, start with a letter, no "--", no trailing hyphen (RDS user guide, "Naming
-# constraints"). IAM role names: 64 chars. Everything else we name allows >= 255.
-LIMITS = {"rds": 63, "iam": 64, "generic": 255, "s3": 63}
+# constraints"). IAM role names: 64 chars. Load balancer and target group names: 32 chars
+# (ELB API reference, CreateLoadBalancer / CreateTargetGroup "Name"). Everything else we
+# name allows >= 255.
+LIMITS = {"rds": 63, "iam": 64, "generic": 255, "s3": 63, "elb": 32}
 
 # role -> (kind, regional). Regional names carry the region code (at most 6 chars).
 _CORE_ROLES: dict[str, tuple[str, bool]] = {
@@ -82,6 +84,13 @@ APP_TIER_ROLES: dict[str, tuple[str, bool]] = {
     "events-delivery": ("generic", True),  # rule on each bus to that region's service
     "service": ("iam", True),  # the regional service: function and role
     "service-dlq": ("generic", True),
+    "nlb": ("elb", True),  # the public Network Load Balancer and its security group
+    "alb": ("elb", True),  # the internal Application Load Balancer and its security group
+    "alb-targets": ("elb", True),  # the ALB's Lambda target group
+    "nlb-targets": ("elb", True),  # the NLB's target group holding the ALB
+    "access-logs": ("s3", True),  # the load balancers' access-log bucket per region
+    "edge": ("generic", True),  # public subnets, internet gateway and their route table
+    "accelerator": ("iam", False),  # Global Accelerator (64 characters, as IAM)
 }
 ROLES = {**_CORE_ROLES, **APP_TIER_ROLES}
 INSTANCE_INDEX_MAX = 2  # up to 15 instances per cluster

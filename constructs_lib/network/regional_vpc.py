@@ -6,9 +6,11 @@ engine port only from declared client networks and security groups, a default se
 group stripped of all rules, and VPC flow logs to a KMS-encrypted log group.
 
 Subnets are carved from the VPC range in Python (``/prefix+3`` each), so the plan shows
-literal CIDRs a reviewer can check. They are placed by availability-zone **ID**
-(``use1-az1``), which names the same physical zone in every account, unlike a zone name
-(``us-east-1a``), which AWS maps to a different zone per account
+literal CIDRs a reviewer can check; the last of those eight blocks is never a private subnet
+and is exposed, with the zone IDs, for a public tier (``public_cidr``, ``zone_ids``).
+Subnets are placed by availability-zone **ID** (``use1-az1``), which names the same
+physical zone in every account, unlike a zone name (``us-east-1a``), which AWS maps to a
+different zone per account
 (https://docs.aws.amazon.com/ram/latest/userguide/working-with-az-ids.html). The IDs are
 either given (``zone_ids``) or read from the region: its available standard zones
 ``<code>-az1`` .. ``az6`` that need no opt-in (a closed set, so Local and Wavelength Zones
@@ -151,7 +153,11 @@ class RegionalVpc(Construct):
                 ),
             )
             zone_ids = [Fn.element(Fn.sort(zones.zone_ids), i) for i in range(props.az_count)]
+        self.zone_ids: list[str] = zone_ids
         blocks = list(network.subnets(new_prefix=network.prefixlen + SUBNET_NEWBITS))
+        # The last block is never a private subnet (az_count <= MAX_ZONES < len(blocks)): it
+        # is kept for a public tier (constructs_lib/application/public_edge.py).
+        self.public_cidr = str(blocks[-1])
         self.subnets: list[Subnet] = []
         self.route_tables: list[RouteTable] = []
         for i in range(props.az_count):

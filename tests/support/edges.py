@@ -1,0 +1,48 @@
+"""The application tier's public edges over the regional base, for the edge and accelerator
+tests: a RegionalService and a PublicEdge in a region of ``support.helpers.regional_base``."""
+
+from __future__ import annotations
+
+from constructs_lib.application.public_edge import PublicEdge, PublicEdgeProps
+from support.helpers import NAMER, PRIMARY
+
+CERTIFICATE = f"arn:aws:acm:{PRIMARY}:123456789012:certificate/0b7a1c2d-3e4f"
+PATH = "/dbdr/test/app/"
+
+
+def _service(t, base, role):
+    from constructs_lib.application.regional_service import (
+        RegionalService,
+        RegionalServiceProps,
+    )
+
+    provider, region, key, _ = base[role]
+    return RegionalService(
+        t.stack,
+        f"{role}Service",
+        RegionalServiceProps(
+            provider=provider,
+            region=region,
+            namer=NAMER,
+            key=key,
+            table_name="dbdr-app-table-test",
+            table_arn=f"arn:aws:dynamodb:{region}:123456789012:table/dbdr-app-table-test",
+            config_path=PATH,
+            writer_parameter=f"{PATH}database/writer",
+        ),
+    )
+
+
+def edge(t, base, role, **overrides) -> PublicEdge:
+    """The PublicEdge of ``role``'s region over its VPC and a RegionalService there."""
+    provider, region, key, vpc = base[role]
+    props = dict(
+        provider=provider,
+        region=region,
+        namer=NAMER,
+        key=key,
+        vpc=vpc,
+        service=_service(t, base, role),
+    )
+    props.update(overrides)
+    return PublicEdge(t.stack, f"{role}Edge", PublicEdgeProps(**props))
