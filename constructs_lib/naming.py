@@ -91,6 +91,10 @@ APP_TIER_ROLES: dict[str, tuple[str, bool]] = {
     "access-logs": ("s3", True),  # the load balancers' access-log bucket per region
     "edge": ("generic", True),  # public subnets, internet gateway and their route table
     "accelerator": ("iam", False),  # Global Accelerator (64 characters, as IAM)
+    "api": ("generic", True),  # the regional REST API
+    "api-access": ("generic", True),  # its access-log group
+    "api-health": ("generic", True),  # Route 53 HTTPS health check of its invoke URL
+    "api-logs": ("iam", True),  # role API Gateway writes the region's logs with
 }
 ROLES = {**_CORE_ROLES, **APP_TIER_ROLES}
 INSTANCE_INDEX_MAX = 2  # up to 15 instances per cluster
