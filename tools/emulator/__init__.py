@@ -26,6 +26,8 @@ lenient than AWS (tests of the product must not rely on it to catch mistakes the
 - ``events_endpoints.py``: EventBridge global endpoints, PutEvents through them, buses with
   rules (x-z)
 - ``dynamodb_replicas.py``: DynamoDB global tables version 2019.11.21, replicas (ga-gd)
+- ``globalaccelerator.py``: Global Accelerator, a service moto lacks (accelerators,
+  listeners, endpoint groups, with AWS's refusals)
 - ``rules.py``: where the emulator refuses what AWS refuses (rules 1-5)
 
 moto's state is process-wide (module-level backends): every :class:`Emulator` of a process
@@ -46,6 +48,7 @@ from tools.emulator import (
     dynamodb_replicas,
     ec2,
     events_endpoints,
+    globalaccelerator,
     iam,
     lambda_,
     rds_global,
@@ -92,6 +95,7 @@ _SERVICES = (
     secretsmanager,
     events_endpoints,
     dynamodb_replicas,
+    globalaccelerator,
     rules,
 )
 
