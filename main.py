@@ -87,7 +87,11 @@ def build_stack(app, config: DrConfig):
         keys[role] = RegionalKey(
             stack,
             f"{role.capitalize()}Key",
-            RegionalKeyProps(**placed(role), deletion_window_days=c.key_deletion_window_days),
+            RegionalKeyProps(
+                **placed(role),
+                deletion_window_days=c.key_deletion_window_days,
+                application_events=c.app_tier,
+            ),
         )
         vpcs[role] = RegionalVpc(
             stack,
@@ -258,6 +262,9 @@ def build_stack(app, config: DrConfig):
         database.master_secret_arn,
         global_writer_endpoint,
     )
+
+    if c.app_tier:
+        extras.update(_application_tier(stack, c, providers, keys, vpcs, members, alarms, dns))
 
     # Outputs (never a secret value).
     def output(name: str, value, description: str) -> None:
@@ -451,6 +458,207 @@ def _data_protection(
     return outputs
 
 
+def _application_tier(
+    stack, c: DrConfig, providers: dict, keys: dict, vpcs: dict, members: dict, alarms: dict, dns
+) -> dict:
+    """The application tier in front of the database (``app_tier``); returns its outputs."""
+    from constructs_lib.application.api_failover_records import (
+        ApiFailoverRecords,
+        ApiFailoverRecordsProps,
+        FailoverTarget,
+    )
+    from constructs_lib.application.global_accelerator import (
+        GlobalAccelerator,
+        GlobalAcceleratorProps,
+    )
+    from constructs_lib.application.global_events import GlobalEvents, GlobalEventsProps
+    from constructs_lib.application.global_table import GlobalTable, GlobalTableProps
+    from constructs_lib.application.public_edge import PublicEdge, PublicEdgeProps
+    from constructs_lib.application.regional_api import RegionalApi, RegionalApiProps
+    from constructs_lib.application.regional_service import (
+        RegionalService,
+        RegionalServiceProps,
+    )
+    from constructs_lib.application.replicated_configuration import (
+        ReplicatedConfiguration,
+        ReplicatedConfigurationProps,
+    )
+    from constructs_lib.naming import region_code
+    from constructs_lib.security.regional_key import KeyedRegion
+
+    namer, regions = c.namer, {"primary": c.primary_region, "secondary": c.secondary_region}
+    keyed = {
+        role: KeyedRegion(provider=providers[role], region=region, key=keys[role])
+        for role, region in regions.items()
+    }
+    topics = {role: alarms[role].topic_arn for role in regions}
+
+    table = GlobalTable(
+        stack, "AppTable", GlobalTableProps(namer=namer, **keyed, topic_arns=topics)
+    )
+    # What the service reads in its own region: where the database writer is, and the flags.
+    parameters = {
+        "database/writer": dns.writer_name,
+        "database/reader": dns.reader_name,
+        "database/port": str(c.port),
+        **{f"database/{role}-endpoint": members[role].endpoint for role in regions},
+        **{f"flags/{name}": value for name, value in sorted(c.app_feature_flags.items())},
+    }
+    configuration = ReplicatedConfiguration(
+        stack,
+        "AppConfiguration",
+        ReplicatedConfigurationProps(
+            namer=namer, **keyed, parameters=parameters, log_retention_days=c.log_retention_days
+        ),
+    )
+    path = f"{configuration.path}/"
+    services = {
+        role: RegionalService(
+            stack,
+            f"{role.capitalize()}Service",
+            RegionalServiceProps(
+                provider=providers[role],
+                region=region,
+                namer=namer,
+                key=keys[role],
+                table_name=table.table_name,
+                table_arn=table.arn(role),
+                config_path=path,
+                writer_parameter=f"{path}database/writer",
+                log_retention_days=c.log_retention_days,
+            ),
+        )
+        for role, region in regions.items()
+    }
+    events = GlobalEvents(
+        stack,
+        "AppEvents",
+        GlobalEventsProps(
+            namer=namer,
+            **keyed,
+            targets={role: services[role].function for role in regions},
+            source_prefix=f"{c.project_name}.app",
+            alarm_topic_arn=topics["primary"],
+        ),
+    )
+
+    # Each region's API: its own name (api-<region code>.<domain>) and the shared one the
+    # failover records answer for (api.<domain>); with a public zone, on a certificate this
+    # stack requests, which also covers the application's name the edge presents it for.
+    domain, zone = c.app_domain_name, c.app_public_zone_id or None
+
+    def custom_domain(role: str) -> dict:
+        if not domain:
+            return {}
+        names = dict(
+            domain_name=f"api-{region_code(regions[role])}.{domain}",
+            shared_domain_name=f"api.{domain}",
+        )
+        if zone:
+            return dict(names, public_zone_id=zone, certificate_names=(domain,))
+        return dict(names, certificate_arn=getattr(c, f"app_{role}_certificate_arn"))
+
+    apis = {
+        role: RegionalApi(
+            stack,
+            f"{role.capitalize()}Api",
+            RegionalApiProps(
+                provider=providers[role],
+                region=region,
+                namer=namer,
+                key=keys[role],
+                service=services[role],
+                log_retention_days=c.log_retention_days,
+                **custom_domain(role),
+            ),
+        )
+        for role, region in regions.items()
+    }
+    if zone:
+        ApiFailoverRecords(
+            stack,
+            "ApiFailover",
+            ApiFailoverRecordsProps(
+                provider=providers["primary"],
+                namer=namer,
+                zone_id=zone,
+                name=f"api.{domain}",
+                **{
+                    role: FailoverTarget(
+                        domain=apis[role].shared_domain, health_check_id=apis[role].health_check_id
+                    )
+                    for role in regions
+                },
+            ),
+        )
+    edges = {
+        role: PublicEdge(
+            stack,
+            f"{role.capitalize()}Edge",
+            PublicEdgeProps(
+                provider=providers[role],
+                region=region,
+                namer=namer,
+                key=keys[role],
+                vpc=vpcs[role],
+                service=services[role],
+                certificate_arn=(
+                    apis[role].custom_domain.certificate_arn if apis[role].custom_domain else None
+                ),
+                deletion_protection=c.deletion_protection,
+            ),
+        )
+        for role, region in regions.items()
+    }
+    accelerator = GlobalAccelerator(
+        stack,
+        "Accelerator",
+        GlobalAcceleratorProps(
+            provider=providers["primary"],
+            namer=namer,
+            primary=edges["primary"],
+            secondary=edges["secondary"],
+            client_affinity=c.accelerator_client_affinity,
+            primary_traffic_dial=c.accelerator_primary_dial,
+            secondary_traffic_dial=c.accelerator_secondary_dial,
+        ),
+    )
+
+    outputs = {
+        "app_accelerator_dns_name": (
+            accelerator.dns_name,
+            "Global Accelerator: the application's entry point (two static anycast IPs)",
+        ),
+        "app_table_name": (table.table_name, "DynamoDB global table (both regions)"),
+        "app_configuration_path": (
+            configuration.path,
+            "Parameter Store path of the replicated configuration (primary, copied to the "
+            "secondary)",
+        ),
+        "app_events_endpoint_url": (events.endpoint_url, "EventBridge global endpoint"),
+        "app_events_bus_name": (events.bus_name, "Event bus (the same name in both regions)"),
+    }
+    for role, region in regions.items():
+        outputs[f"{role}_service_function"] = (
+            services[role].function_name,
+            f"The application's regional service in {region}",
+        )
+        outputs[f"{role}_api_invoke_url"] = (
+            apis[role].invoke_url,
+            f"The application's API in {region}, on its execute-api host",
+        )
+        outputs[f"{role}_edge_dns_name"] = (
+            edges[role].nlb_dns_name,
+            f"The public Network Load Balancer in {region}",
+        )
+        if apis[role].custom_domain:
+            outputs[f"{role}_api_domain_target"] = (
+                apis[role].custom_domain.regional_domain_name,
+                f"Where {apis[role].custom_domain.domain_name} points (alias or CNAME) in {region}",
+            )
+    return outputs
+
+
 def _database(stack, c: DrConfig, providers: dict, keys: dict, vpcs: dict):
     """The mode's database construct; ``.primary`` / ``.secondary`` are DatabaseMembers."""
     from constructs_lib.database.aurora_global_cluster import (
@@ -533,6 +741,14 @@ def main(environ: Mapping[str, str] = os.environ, outdir: str | None = None) -> 
             f"warning: legacy_tls_optional=true: {config.tls_parameter[0]}="
             f"{config.tls_parameter[1]}, the database accepts unencrypted connections; "
             "use it only for clients that cannot use TLS",
+            file=sys.stderr,
+        )
+    if config.app_tier and not config.app_domain_name:
+        print(
+            "note: app_tier without app_domain_name: the regional APIs answer on their "
+            "execute-api hosts only, and the public edge listens plain HTTP on its port "
+            "(no certificate); set app_domain_name with app_public_zone_id or imported "
+            "certificates for custom domains and TLS",
             file=sys.stderr,
         )
     from constructs_lib.recovery_budget import recovery_budget, render_text

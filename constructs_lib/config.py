@@ -507,6 +507,22 @@ def _dial(value: int, _: DrConfig) -> str | None:
     return None if 0 <= value <= 100 else "must be 0..100"
 
 
+@rule(
+    "a lowercase DNS name such as app.example.com, with `app_public_zone_id` or both "
+    "certificate ARNs; or empty"
+)
+def _app_domain(value: str, config: DrConfig) -> str | None:
+    if value and not _ZONE.match(value):
+        return "must be a lowercase DNS name such as app.example.com, or empty"
+    certificates = (config.app_primary_certificate_arn, config.app_secondary_certificate_arn)
+    if value and not config.app_public_zone_id and not all(certificates):
+        return (
+            "needs app_public_zone_id (certificates requested and validated there) or both "
+            "app_primary_certificate_arn and app_secondary_certificate_arn"
+        )
+    return None
+
+
 @rule("a public hosted zone id (Z...) that serves `app_domain_name`, or empty")
 def _public_zone(value: str, config: DrConfig) -> str | None:
     if value and not _HOSTED_ZONE_ID.match(value):
@@ -942,7 +958,7 @@ class DrConfig:
     )
     app_domain_name: str = setting(
         "",
-        matches(_ZONE, "a lowercase DNS name such as app.example.com", or_empty=True),
+        _app_domain,
         "the application's name; each region's API is `api-<region code>.<name>`, and without "
         "it the APIs have no custom domain (synth says so)",
         shown="none",

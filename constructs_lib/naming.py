@@ -95,6 +95,8 @@ APP_TIER_ROLES: dict[str, tuple[str, bool]] = {
     "api-access": ("generic", True),  # its access-log group
     "api-health": ("generic", True),  # Route 53 HTTPS health check of its invoke URL
     "api-logs": ("iam", True),  # role API Gateway writes the region's logs with
+    "edge-health": ("generic", True),  # Route 53 health check of the NLB's name
+    "api-failover": ("generic", False),  # the API name's failover records (their set ids)
 }
 ROLES = {**_CORE_ROLES, **APP_TIER_ROLES}
 INSTANCE_INDEX_MAX = 2  # up to 15 instances per cluster

@@ -15,7 +15,13 @@ from pathlib import Path
 import pytest
 
 os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
-from support.apps import RDS_ENV, RDS_VARIANT_ENV, VARIANT_ENV, Synthesized  # noqa: E402
+from support.apps import (  # noqa: E402
+    APP_TIER_ENV,
+    RDS_ENV,
+    RDS_VARIANT_ENV,
+    VARIANT_ENV,
+    Synthesized,
+)
 
 
 @pytest.fixture(scope="session")
@@ -55,6 +61,11 @@ def rds_app(outdir_root) -> Synthesized:
 @pytest.fixture(scope="session")
 def rds_variant_app(outdir_root) -> Synthesized:
     return Synthesized(RDS_VARIANT_ENV, outdir_root / "rds-variant")
+
+
+@pytest.fixture(scope="session")
+def app_tier_app(outdir_root) -> Synthesized:
+    return Synthesized(APP_TIER_ENV, outdir_root / "app-tier")
 
 
 @pytest.fixture(scope="session")

@@ -73,6 +73,7 @@ from cdktf_cdktf_provider_aws.lb_target_group import LbTargetGroup, LbTargetGrou
 from cdktf_cdktf_provider_aws.lb_target_group_attachment import LbTargetGroupAttachment
 from cdktf_cdktf_provider_aws.provider import AwsProvider
 from cdktf_cdktf_provider_aws.route import Route
+from cdktf_cdktf_provider_aws.route53_health_check import Route53HealthCheck
 from cdktf_cdktf_provider_aws.route_table import RouteTable
 from cdktf_cdktf_provider_aws.route_table_association import RouteTableAssociation
 from cdktf_cdktf_provider_aws.s3_bucket import S3Bucket
@@ -411,6 +412,24 @@ class PublicEdge(Construct):
             "LoadBalancer": self.alb.arn_suffix,
             "TargetGroup": targets.arn_suffix,
         }
+        # Route 53 checks the whole public path (NLB -> ALB -> function -> the region's
+        # dependencies) from the internet, by the NLB's own name: what Global Accelerator
+        # and a failover record would send clients to. Its checkers must be among
+        # client_cidrs (the default admits them).
+        self.health_check = Route53HealthCheck(
+            self,
+            "HealthCheck",
+            provider=provider,
+            type="HTTPS" if self.tls else "HTTP",
+            fqdn=self.nlb_dns_name,
+            port=props.port,
+            resource_path=props.health_path,
+            request_interval=30,
+            failure_threshold=3,
+            measure_latency=True,
+            tags={"Name": namer.name("edge-health", region)},
+        )
+        self.health_check_id = self.health_check.id
 
     def _rule(self, rule_type, id: str, group: SecurityGroup, description: str, **peer):
         rule_type(

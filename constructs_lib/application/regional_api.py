@@ -174,6 +174,13 @@ class RegionalApiProps:
     # the public hosted zone of domain_name, where this construct validates a new
     # certificate with DNS records.
     public_zone_id: str | None = None
+    # Default: none. A name both regions answer for (e.g. "api.example.com"), the name of
+    # the failover records: API Gateway picks the API by the request's host, so each region
+    # needs a custom domain of that name too, on the same certificate.
+    shared_domain_name: str | None = None
+    # Default: none. Further names the requested certificate covers (e.g. the application's
+    # own name, which the public edge presents the same certificate for).
+    certificate_names: tuple[str, ...] = ()
     # Default: True, this construct owns the region's API Gateway CloudWatch role setting
     # (see the module docstring for what that means in an account that already has one);
     # False: the setting is left alone and must already be in place.
@@ -469,11 +476,15 @@ class RegionalApi(Construct):
         provider, domain_name = props.provider, props.domain_name
         certificate_arn = props.certificate_arn
         if certificate_arn is None:
+            alternatives = [
+                n for n in (props.shared_domain_name, *props.certificate_names) if n is not None
+            ]
             self.certificate = AcmCertificate(
                 self,
                 "Certificate",
                 provider=provider,
                 domain_name=domain_name,
+                subject_alternative_names=alternatives or None,
                 validation_method="DNS",
                 options=AcmCertificateOptions(
                     certificate_transparency_logging_preference="ENABLED"
@@ -509,30 +520,46 @@ class RegionalApi(Construct):
                 ),
             )
             certificate_arn = validation.certificate_arn
+        self.domain = self._domain("Domain", "Mapping", domain_name, certificate_arn, provider)
+        self.shared_domain: ApiCustomDomain | None = None
+        if props.shared_domain_name is not None:
+            shared = self._domain(
+                "SharedDomain", "SharedMapping", props.shared_domain_name, certificate_arn, provider
+            )
+            self.shared_domain = _custom(shared, certificate_arn)
+        return _custom(self.domain, certificate_arn)
+
+    def _domain(
+        self, id: str, mapping_id: str, name: str, certificate_arn: str, provider: AwsProvider
+    ) -> ApiGatewayDomainName:
+        """A regional custom domain ``name`` on ``certificate_arn``, mapped to the stage."""
         domain = ApiGatewayDomainName(
             self,
-            "Domain",
+            id,
             provider=provider,
-            domain_name=domain_name,
+            domain_name=name,
             regional_certificate_arn=certificate_arn,
             endpoint_configuration=ApiGatewayDomainNameEndpointConfiguration(types=["REGIONAL"]),
             security_policy="TLS_1_2",
         )
         ApiGatewayBasePathMapping(
             self,
-            "Mapping",
+            mapping_id,
             provider=provider,
             api_id=self.rest_api.id,
             stage_name=self.stage.stage_name,
             domain_name=domain.domain_name,
         )
-        self.domain = domain
-        return ApiCustomDomain(
-            domain_name=domain.domain_name,
-            regional_domain_name=domain.regional_domain_name,
-            regional_zone_id=domain.regional_zone_id,
-            certificate_arn=certificate_arn,
-        )
+        return domain
+
+
+def _custom(domain: ApiGatewayDomainName, certificate_arn: str) -> ApiCustomDomain:
+    return ApiCustomDomain(
+        domain_name=domain.domain_name,
+        regional_domain_name=domain.regional_domain_name,
+        regional_zone_id=domain.regional_zone_id,
+        certificate_arn=certificate_arn,
+    )
 
 
 def _validate(props: RegionalApiProps) -> None:
@@ -563,7 +590,21 @@ def _validate(props: RegionalApiProps) -> None:
         raise ValueError(f"health_check_failure_threshold must be 1..10, got {threshold}")
 
     domain, arn, zone = props.domain_name, props.certificate_arn, props.public_zone_id
+    for field, name in [("shared_domain_name", props.shared_domain_name)] + [
+        ("certificate_names", n) for n in props.certificate_names
+    ]:
+        if name is not None and known(name) and not HOST_NAME.match(name):
+            raise ValueError(f"{field} must be lowercase host names, got {name!r}")
+    if props.certificate_names and zone is None:
+        raise ValueError(
+            "certificate_names are names of the certificate this construct requests: they "
+            f"need public_zone_id, got {props.certificate_names!r} and no public_zone_id"
+        )
     if domain is None:
+        if props.shared_domain_name is not None:
+            raise ValueError(
+                f"shared_domain_name needs a domain_name, got {props.shared_domain_name!r}"
+            )
         for field, value in (("certificate_arn", arn), ("public_zone_id", zone)):
             if value is not None:
                 raise ValueError(

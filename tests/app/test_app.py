@@ -257,7 +257,9 @@ def _validate(stack_dir: Path, tmp_path: Path) -> subprocess.CompletedProcess:
     return terraform.run(workdir, "validate", check=False)
 
 
-@pytest.mark.parametrize("which", ["default_app", "variant_app", "rds_app", "rds_variant_app"])
+@pytest.mark.parametrize(
+    "which", ["default_app", "variant_app", "rds_app", "rds_variant_app", "app_tier_app"]
+)
 def test_terraform_validate_with_the_real_aws_provider(which, request, tmp_path):
     app = request.getfixturevalue(which)
     result = _validate(app.stack_dir, tmp_path)

@@ -9,7 +9,14 @@ import pytest
 
 from tools.checkov_gate import gate, inline_skips, scan, scan_many
 
-APPS = ["default_app", "production_app", "variant_app", "rds_app", "rds_variant_app"]
+APPS = [
+    "default_app",
+    "production_app",
+    "variant_app",
+    "rds_app",
+    "rds_variant_app",
+    "app_tier_app",
+]
 
 
 @pytest.fixture(scope="module")

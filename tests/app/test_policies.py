@@ -8,7 +8,14 @@ import re
 
 import pytest
 
-APPS = ["default_app", "production_app", "variant_app", "rds_app", "rds_variant_app"]
+APPS = [
+    "default_app",
+    "production_app",
+    "variant_app",
+    "rds_app",
+    "rds_variant_app",
+    "app_tier_app",
+]
 NAMING_ARGUMENTS = {
     "name",
     "identifier",
@@ -62,6 +69,21 @@ STAR_RESOURCE_ALLOWLIST = {
 }
 
 
+# What the application tier adds (app_tier on).
+APP_TIER_STAR_ALLOWLIST = {
+    ("aws_kms_key", "EventBridgeDescribesKey"): "key policy: Resource * is this key only",
+    ("aws_kms_key", "EventBridgeEncryptsEventBus"): "key policy: Resource * is this key only",
+    (
+        "aws_kms_key",
+        "EventBridgeToEncryptedDeadLetterQueue",
+    ): "key policy: Resource * is this key only",
+    (
+        "aws_iam_role_policy",
+        "DescribeParameters",
+    ): "ssm:DescribeParameters has no resource-level permissions; limited to the two regions",
+}
+
+
 @pytest.fixture(params=APPS)
 def app(request):
     return request.getfixturevalue(request.param)
@@ -81,9 +103,15 @@ def test_every_naming_argument_carries_the_environment_suffix(app):
     suffix = app.config.environment_suffix
     pattern = re.compile(rf"(^|[-./]){re.escape(suffix)}($|[-./])")
     checked, unsuffixed = 0, []
+    # The application's public names are the user's own (app_domain_name and names under it).
+    domain = app.config.app_domain_name
+
+    def users_own(value: str) -> bool:
+        return bool(domain) and (value == domain or value.endswith(f".{domain}"))
+
     for rtype, _, body in _resources(app.doc):
         for argument in NAMING_ARGUMENTS & set(body):
-            if _literal(body[argument]):
+            if _literal(body[argument]) and not users_own(body[argument]):
                 checked += 1
                 if not pattern.search(body[argument]):
                     unsuffixed.append((rtype, argument, body[argument]))
@@ -140,16 +168,24 @@ def test_every_encryption_argument_uses_the_customer_managed_key_of_its_own_regi
     assert problems == []
 
 
-def test_no_rule_opens_any_port_to_the_internet(app):
-    rules = 0
+def test_no_rule_opens_any_port_to_the_internet_but_the_public_edge_listener(app):
+    rules, public = 0, []
     for rtype, name, body in _resources(app.doc):
         if rtype == "aws_vpc_security_group_ingress_rule":
             rules += 1
-            assert body.get("cidr_ipv4") != "0.0.0.0/0" and body.get("cidr_ipv6") != "::/0"
+            if body.get("cidr_ipv4") == "0.0.0.0/0" or body.get("cidr_ipv6") == "::/0":
+                public.append((body["//"]["metadata"]["path"], body["from_port"], body["to_port"]))
         if rtype in ("aws_security_group", "aws_default_security_group", "aws_security_group_rule"):
             text = json.dumps(body)
             assert "0.0.0.0/0" not in text and "::/0" not in text, f"{rtype}.{name}"
     assert rules >= 2
+    # Only the application tier's internet-facing NLB admits the internet, on its listener.
+    expected = (
+        [(f"dbdr/{role}Edge/NlbClients0", 443, 443) for role in ("Primary", "Secondary")]
+        if app.config.app_tier
+        else []
+    )
+    assert sorted(public) == expected
 
 
 def test_default_profile_is_destroyable(default_app):
@@ -251,5 +287,8 @@ def test_every_resource_star_statement_is_allowlisted_with_its_reason(app):
         for rtype, sid, s in statements
         if "*" in ([s["Resource"]] if isinstance(s.get("Resource"), str) else s.get("Resource", []))
     }
-    assert star - set(STAR_RESOURCE_ALLOWLIST) == set()
-    assert set(STAR_RESOURCE_ALLOWLIST) - star == set()  # no stale entries
+    allowed = set(STAR_RESOURCE_ALLOWLIST) | (
+        set(APP_TIER_STAR_ALLOWLIST) if app.config.app_tier else set()
+    )
+    assert star - allowed == set()
+    assert allowed - star == set()  # no stale entries

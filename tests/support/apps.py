@@ -48,6 +48,18 @@ RDS_VARIANT_ENV = {
     "DR_REPLICA_LAG_THRESHOLD_SECONDS": "30",
 }
 
+# The application tier on, in the region pair its users run (us-east-1 -> us-east-2), with a
+# domain in a public zone (certificates validated by DNS) and a feature flag.
+APP_TIER_ENV = {
+    "ENVIRONMENT_SUFFIX": "shop",
+    "DR_APP_TIER": "true",
+    "DR_SECONDARY_REGION": "us-east-2",
+    "DR_SECONDARY_VPC_CIDR": "10.30.0.0/16",
+    "DR_APP_DOMAIN_NAME": "app.example.com",
+    "DR_APP_PUBLIC_ZONE_ID": "Z0123456789ABCDEFGHIJ",
+    "DR_APP_FEATURE_FLAGS": "new-checkout=on",
+}
+
 
 class Synthesized:
     """One synthesized app: its Terraform JSON, where it was written, and its config."""

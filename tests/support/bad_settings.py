@@ -127,6 +127,7 @@ BAD = [
     ),
     ({"DR_SERVERLESS_MAX_CAPACITY": "512"}, "serverless_max_capacity", "..256.0 ACU"),
     ({"DR_APP_DOMAIN_NAME": "App.Example.com"}, "app_domain_name", "lowercase DNS name"),
+    ({"DR_APP_DOMAIN_NAME": "app.example.com"}, "app_domain_name", "needs app_public_zone_id"),
     ({"DR_APP_PUBLIC_ZONE_ID": "Z0123456789ABC"}, "app_public_zone_id", "needs app_domain_name"),
     (
         {"DR_APP_DOMAIN_NAME": "app.example.com", "DR_APP_PUBLIC_ZONE_ID": "zone-1"},
@@ -134,12 +135,20 @@ BAD = [
         "hosted zone id",
     ),
     (
-        {"DR_APP_DOMAIN_NAME": "app.example.com", "DR_APP_PRIMARY_CERTIFICATE_ARN": CERT_WEST},
+        {
+            "DR_APP_DOMAIN_NAME": "app.example.com",
+            "DR_APP_SECONDARY_CERTIFICATE_ARN": CERT_WEST,
+            "DR_APP_PRIMARY_CERTIFICATE_ARN": CERT_WEST,
+        },
         "app_primary_certificate_arn",
         "a certificate in primary_region us-east-1",
     ),
     (
-        {"DR_APP_DOMAIN_NAME": "app.example.com", "DR_APP_SECONDARY_CERTIFICATE_ARN": "cert"},
+        {
+            "DR_APP_DOMAIN_NAME": "app.example.com",
+            "DR_APP_PRIMARY_CERTIFICATE_ARN": CERT_WEST.replace("us-west-2", "us-east-1"),
+            "DR_APP_SECONDARY_CERTIFICATE_ARN": "cert",
+        },
         "app_secondary_certificate_arn",
         "ACM certificate ARN",
     ),

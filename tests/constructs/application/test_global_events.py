@@ -181,9 +181,13 @@ def test_the_regional_keys_let_eventbridge_use_them_for_this_bus_and_queue_only(
         bus_arn = context["kms:EncryptionContext:aws:events:event-bus:arn"]
         assert f":events:{region}:" in bus_arn
         assert bus_arn.endswith(":event-bus/dbdr-events-test")
-        queue_arn = queue["Condition"]["StringEquals"]["kms:EncryptionContext:aws:sqs:arn"]
-        assert queue_arn.endswith(f":dbdr-events-delivery-{code}-test")
-        assert f":sqs:{region}:" in queue_arn
+        queue_arns = queue["Condition"]["StringEquals"]["kms:EncryptionContext:aws:sqs:arn"]
+        # this region's delivery and configuration dead-letter queues, nothing else
+        assert [a.rsplit(":", 1)[1] for a in queue_arns] == [
+            f"dbdr-events-delivery-{code}-test",
+            f"dbdr-config-replicator-dlq-{code}-test",
+        ]
+        assert all(f":sqs:{region}:" in a for a in queue_arns)
 
 
 # Endpoint -----------------------------------------------------------------------------------

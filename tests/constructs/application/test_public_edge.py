@@ -97,6 +97,33 @@ def test_with_a_certificate_the_alb_terminates_tls_and_the_nlb_checks_over_https
     )
 
 
+@pytest.mark.parametrize(
+    "provider, code, protocol",
+    [("aws.primary", "use1", "HTTPS"), ("aws.secondary", "usw2", "HTTP")],
+)
+def test_route_53_checks_the_whole_public_path_by_the_nlb_s_name(doc, provider, code, protocol):
+    nlb = _ref(
+        doc, "aws_lb", lambda b: b["provider"] == provider and b["load_balancer_type"] == "network"
+    )
+    assert_resource(
+        doc,
+        "aws_route53_health_check",
+        {
+            "provider": provider,
+            "type": protocol,
+            "fqdn": f"{nlb}.dns_name}}",
+            "port": 443,
+            "resource_path": "/health",
+            "failure_threshold": 3,
+            "tags": {"Name": f"dbdr-edge-health-{code}-test"},
+        },
+    )
+    (check,) = [
+        c for c in resources(doc, "aws_route53_health_check").values() if c["provider"] == provider
+    ]
+    assert check["request_interval"] == 30
+
+
 @pytest.mark.parametrize("provider, code", [("aws.primary", "use1"), ("aws.secondary", "usw2")])
 def test_public_subnets_one_per_zone_routed_to_an_internet_gateway(doc, provider, code):
     subnets = [

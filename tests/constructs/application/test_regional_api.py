@@ -583,3 +583,63 @@ def test_invalid_props_are_refused_naming_the_field(base, overrides, message):
     t, placed = base
     with pytest.raises(ValueError, match=message):
         RegionalApi(t.stack, f"Api{next(_CASES)}", RegionalApiProps(**placed, **overrides))
+
+
+def test_a_shared_name_gets_its_own_domain_on_the_same_certificate_with_further_names():
+    # Given the regional name, the name both regions answer for, and the application's name
+    doc = _build(
+        primary={
+            "domain_name": "api-use1.example.com",
+            "shared_domain_name": "api.example.com",
+            "certificate_names": ("example.com",),
+            "public_zone_id": ZONE_ID,
+        }
+    ).doc
+    # Then one certificate covers the three names
+    assert_only(
+        doc,
+        "aws_acm_certificate",
+        {
+            "domain_name": "api-use1.example.com",
+            "subject_alternative_names": ["api.example.com", "example.com"],
+        },
+    )
+    # and the API answers on both its own and the shared name, with the issued certificate
+    issued = _ref(doc, "aws_acm_certificate_validation", "primaryApi", "certificate_arn")
+    domains = resources(doc, "aws_api_gateway_domain_name").values()
+    assert sorted(d["domain_name"] for d in domains) == ["api-use1.example.com", "api.example.com"]
+    assert {d["regional_certificate_arn"] for d in domains} == {issued}
+    mapped = [
+        m["domain_name"] for m in resources(doc, "aws_api_gateway_base_path_mapping").values()
+    ]
+    assert sorted(mapped) == sorted(
+        _ref(doc, "aws_api_gateway_domain_name", f"primaryApi_{id}", "domain_name")
+        for id in ("Domain", "SharedDomain")
+    )
+
+
+@pytest.mark.parametrize(
+    "overrides, message",
+    [
+        ({"shared_domain_name": "api.example.com"}, "shared_domain_name needs a domain_name"),
+        (
+            {
+                "domain_name": "api-use1.example.com",
+                "certificate_arn": IMPORTED.replace(SECONDARY, PRIMARY),
+                "certificate_names": ("example.com",),
+            },
+            "certificate_names are names of the certificate this construct requests",
+        ),
+        (
+            {
+                "domain_name": "api-use1.example.com",
+                "public_zone_id": ZONE_ID,
+                "shared_domain_name": "API.example.com",
+            },
+            "shared_domain_name must be lowercase host names",
+        ),
+    ],
+)
+def test_shared_and_further_names_are_checked(overrides, message):
+    with pytest.raises(ValueError, match=message):
+        _build(primary=overrides)

@@ -1,0 +1,285 @@
+"""The whole app with the application tier on (us-east-1 -> us-east-2, a domain in a public
+zone): every piece of the tier in both regions, wired to the database tier and to each
+other; with the tier off, none of it."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+
+import pytest
+
+from support.helpers import Synthesized, all_blocks, assert_resource, resources
+
+ROLES = {"aws.primary": "use1", "aws.secondary": "use2"}
+WRITER_NAME = "writer.db-shop.internal"  # the private name that follows the writer
+# What the tier adds in each region (types whose count is the same in both).
+PER_REGION = {
+    "aws_lb": 2,  # the public NLB and the internal ALB
+    "aws_internet_gateway": 1,
+    "aws_api_gateway_rest_api": 1,
+    "aws_api_gateway_domain_name": 2,  # api-<code>.<domain> and api.<domain>
+    "aws_acm_certificate": 1,
+    "aws_cloudwatch_event_bus": 1,
+    "aws_cloudwatch_metric_alarm": None,  # more than the database tier's, counted below
+}
+TIER_TYPES = (
+    "aws_lb",
+    "aws_globalaccelerator_accelerator",
+    "aws_api_gateway_rest_api",
+    "aws_cloudwatch_event_endpoint",
+    "aws_cloudwatch_event_bus",
+    "aws_internet_gateway",
+    "aws_acm_certificate",
+)
+
+
+def _per_region(doc) -> Counter:
+    return Counter(
+        (rtype, body["provider"]) for kind, rtype, _, body in all_blocks(doc) if kind == "resource"
+    )
+
+
+def _ref(doc, rtype: str, predicate, attribute: str) -> str:
+    (name,) = [n for n, b in resources(doc, rtype).items() if predicate(b)]
+    return f"${{{rtype}.{name}.{attribute}}}"
+
+
+@pytest.fixture(scope="module")
+def doc(app_tier_app):
+    return Synthesized.of((app_tier_app.stack_dir / "cdk.tf.json").read_text())
+
+
+def test_every_regional_piece_stands_in_both_regions(doc):
+    per_region = _per_region(doc)
+    for rtype, count in PER_REGION.items():
+        for provider in ROLES:
+            if count is None:
+                assert per_region[(rtype, provider)] > 0, (rtype, provider)
+            else:
+                assert per_region[(rtype, provider)] == count, (rtype, provider)
+
+
+def test_the_global_table_lives_in_the_primary_with_a_keyed_replica_in_us_east_2(doc):
+    assert_resource(
+        doc,
+        "aws_dynamodb_table",
+        {
+            "provider": "aws.primary",
+            "name": "dbdr-app-table-shop",
+            "billing_mode": "PAY_PER_REQUEST",
+            "stream_enabled": True,
+            "stream_view_type": "NEW_AND_OLD_IMAGES",
+            "point_in_time_recovery": {"enabled": True},
+        },
+    )
+    (body,) = [
+        b
+        for b in resources(doc, "aws_dynamodb_table").values()
+        if b["name"] == "dbdr-app-table-shop"
+    ]
+    (replica,) = body["replica"]
+    assert replica["region_name"] == "us-east-2"
+    secondary_key = _ref(doc, "aws_kms_key", lambda b: b["provider"] == "aws.secondary", "arn")
+    assert replica["kms_key_arn"] == secondary_key
+    for provider, code in ROLES.items():
+        assert_resource(
+            doc,
+            "aws_cloudwatch_metric_alarm",
+            {
+                "provider": provider,
+                "alarm_name": f"dbdr-table-replication-{code}-shop",
+                "metric_name": "ReplicationLatency",
+                "namespace": "AWS/DynamoDB",
+            },
+        )
+
+
+def test_the_configuration_is_written_in_the_primary_and_copied_on_every_change(doc):
+    names = sorted(
+        b["name"]
+        for b in resources(doc, "aws_ssm_parameter").values()
+        if b["name"].startswith("/dbdr/shop/app/")
+    )
+    assert names == [
+        "/dbdr/shop/app/database/port",
+        "/dbdr/shop/app/database/primary-endpoint",
+        "/dbdr/shop/app/database/reader",
+        "/dbdr/shop/app/database/secondary-endpoint",
+        "/dbdr/shop/app/database/writer",
+        "/dbdr/shop/app/flags/new-checkout",
+    ]
+    writer = [
+        b for b in resources(doc, "aws_ssm_parameter").values() if b["name"].endswith("writer")
+    ]
+    (writer,) = [b for b in writer if b["name"].startswith("/dbdr/shop/app/")]
+    assert writer["provider"] == "aws.primary" and writer["type"] == "SecureString"
+    # the writer's parameter is the private name that follows the writer
+    assert writer["value"] == WRITER_NAME
+    (changes,) = [
+        b
+        for b in resources(doc, "aws_cloudwatch_event_rule").values()
+        if b["name"] == "dbdr-config-changes-use1-shop"
+    ]
+    pattern = json.loads(changes["event_pattern"])
+    assert pattern["source"] == ["aws.ssm"]
+    assert pattern["detail"]["name"] == [{"prefix": "/dbdr/shop/app/"}]
+    assert changes["provider"] == "aws.primary"
+
+
+def test_each_region_serves_its_own_table_replica_and_configuration(doc):
+    for provider, code in ROLES.items():
+        assert_resource(
+            doc,
+            "aws_lambda_function",
+            {
+                "provider": provider,
+                "function_name": f"dbdr-service-{code}-shop",
+                "environment": {
+                    "variables": {
+                        "TABLE_NAME": _ref(
+                            doc,
+                            "aws_dynamodb_table",
+                            lambda b: b["name"] == "dbdr-app-table-shop",
+                            "name",
+                        ),
+                        "CONFIG_PATH": "/dbdr/shop/app/",
+                        "WRITER_PARAMETER": "/dbdr/shop/app/database/writer",
+                    }
+                },
+            },
+        )
+
+
+def test_each_region_s_api_has_its_own_and_the_shared_name_on_a_dns_validated_certificate(doc):
+    for provider, code in ROLES.items():
+        assert_resource(
+            doc,
+            "aws_acm_certificate",
+            {
+                "provider": provider,
+                "domain_name": f"api-{code}.app.example.com",
+                "subject_alternative_names": ["api.app.example.com", "app.example.com"],
+                "validation_method": "DNS",
+            },
+        )
+        domains = sorted(
+            b["domain_name"]
+            for b in resources(doc, "aws_api_gateway_domain_name").values()
+            if b["provider"] == provider
+        )
+        assert domains == [f"api-{code}.app.example.com", "api.app.example.com"]
+        assert_resource(
+            doc,
+            "aws_route53_health_check",
+            {"provider": provider, "type": "HTTPS", "resource_path": "/live/health", "port": 443},
+        )
+
+
+def test_the_shared_api_name_fails_over_on_the_primary_api_s_health(doc):
+    records = {
+        b["failover_routing_policy"]["type"]: b
+        for b in resources(doc, "aws_route53_record").values()
+        if b.get("name") == "api.app.example.com"
+    }
+    assert set(records) == {"PRIMARY", "SECONDARY"}
+    for kind, record in records.items():
+        assert record["zone_id"] == "Z0123456789ABCDEFGHIJ"
+        assert record["type"] == "A"
+        assert record["alias"]["evaluate_target_health"] is False
+        provider = "aws.primary" if kind == "PRIMARY" else "aws.secondary"
+        assert record["health_check_id"] == _ref(
+            doc,
+            "aws_route53_health_check",
+            lambda b, p=provider: (
+                b["provider"] == p and b["type"] == "HTTPS" and "api" in b["tags"]["Name"]
+            ),
+            "id",
+        )
+
+
+def test_the_accelerator_routes_to_both_regions_nlbs_on_443(doc):
+    assert_resource(
+        doc,
+        "aws_globalaccelerator_accelerator",
+        {"name": "dbdr-accelerator-shop", "ip_address_type": "IPV4", "enabled": True},
+    )
+    assert_resource(
+        doc,
+        "aws_globalaccelerator_listener",
+        {
+            "protocol": "TCP",
+            "client_affinity": "NONE",
+            "port_range": [{"from_port": 443, "to_port": 443}],
+        },
+    )
+    groups = {
+        b["endpoint_group_region"]: b
+        for b in resources(doc, "aws_globalaccelerator_endpoint_group").values()
+    }
+    assert set(groups) == {"us-east-1", "us-east-2"}
+    for region, provider in (("us-east-1", "aws.primary"), ("us-east-2", "aws.secondary")):
+        nlb = _ref(
+            doc,
+            "aws_lb",
+            lambda b, p=provider: b["provider"] == p and b["load_balancer_type"] == "network",
+            "arn",
+        )
+        (endpoint,) = groups[region]["endpoint_configuration"]
+        assert endpoint["endpoint_id"] == nlb
+        assert groups[region]["traffic_dial_percentage"] == 100
+
+
+def test_the_edge_presents_the_region_s_issued_certificate(doc):
+    for provider in ROLES:
+        issued = _ref(
+            doc,
+            "aws_acm_certificate_validation",
+            lambda b, p=provider: b["provider"] == p,
+            "certificate_arn",
+        )
+        assert_resource(
+            doc,
+            "aws_lb_listener",
+            {"provider": provider, "protocol": "HTTPS", "port": 443, "certificate_arn": issued},
+        )
+
+
+def test_the_event_endpoint_fails_over_to_us_east_2_and_replicates(doc):
+    endpoint = [b for b in resources(doc, "aws_cloudwatch_event_endpoint").values()]
+    assert len(endpoint) == 1
+    (endpoint,) = endpoint
+    assert endpoint["provider"] == "aws.primary"
+    assert endpoint["replication_config"] == {"state": "ENABLED"}
+    failover = endpoint["routing_config"]["failover_config"]
+    assert failover["secondary"]["route"] == "us-east-2"
+    buses = {b["provider"]: b["name"] for b in resources(doc, "aws_cloudwatch_event_bus").values()}
+    assert buses == {"aws.primary": "dbdr-events-shop", "aws.secondary": "dbdr-events-shop"}
+    for provider, code in ROLES.items():
+        assert_resource(
+            doc,
+            "aws_cloudwatch_event_rule",
+            {"provider": provider, "name": f"dbdr-events-delivery-{code}-shop"},
+        )
+
+
+def test_the_tier_s_outputs_name_its_entry_points(doc):
+    outputs = doc["output"]
+    for name in (
+        "app_accelerator_dns_name",
+        "app_table_name",
+        "app_configuration_path",
+        "app_events_endpoint_url",
+        "primary_api_invoke_url",
+        "secondary_api_invoke_url",
+        "primary_edge_dns_name",
+        "secondary_api_domain_target",
+    ):
+        assert outputs[name]["description"], name
+
+
+@pytest.mark.parametrize("which", ["default_app", "rds_app"])
+def test_with_the_tier_off_none_of_it_is_deployed(request, which):
+    doc = request.getfixturevalue(which).doc
+    assert [t for t in TIER_TYPES if t in doc["resource"]] == []
+    assert not [o for o in doc["output"] if o.startswith("app_")]
