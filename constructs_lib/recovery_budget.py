@@ -48,8 +48,13 @@ from dataclasses import dataclass
 
 from constructs_lib.config import DrConfig
 from dr_lambdas.contract import (
+    API_HEALTH_FAILURES,
+    API_HEALTH_INTERVAL_SECONDS,
     CANARY_CONNECT_TIMEOUT_SECONDS,
     CANARY_FAST_ALARM_PERIODS,
+    CONFIG_RECONCILE_MINUTES,
+    EDGE_HEALTH_INTERVAL_SECONDS,
+    EDGE_UNHEALTHY_THRESHOLD,
     HEALTH_WINDOW_SECONDS,
     WATCHDOG_PERIOD_SECONDS,
     WRITER_POLL_SECONDS,
@@ -89,6 +94,17 @@ AURORA_DNS_TTL_SECONDS = 5
 # One canary probe, at worst: the endpoint, then the reader endpoint, each bounded.
 PROBE_SECONDS = 2 * CANARY_CONNECT_TIMEOUT_SECONDS
 
+# The application tier. Global Accelerator stops routing to an endpoint "within seconds" of
+# the load balancer reporting it unhealthy (Global Accelerator developer guide,
+# about-endpoint-groups-health-check-options): 10 s is our allowance.
+ACCELERATOR_REACTION_SECONDS = 10
+# An alias record to an API Gateway regional domain answers with a 60 s TTL (Route 53
+# developer guide, resource-record-sets-choosing-alias-non-alias: the target's TTL).
+API_ALIAS_TTL_SECONDS = 60
+# EventBridge global endpoints: with AWS's health-check template, "an RTO and RPO of 360
+# seconds, with a maximum of 420 seconds" (EventBridge user guide, eb-global-endpoints).
+EVENTS_ENDPOINT_FAILOVER_SECONDS = 420
+
 
 @dataclass(frozen=True)
 class Step:
@@ -119,6 +135,9 @@ class RecoveryBudget:
     rto_steps: tuple[Step, ...]
     rpo_checks: tuple[Check, ...]
     rpo_worst_seconds: float
+    # The application tier's own rerouting, in parallel with the database's (app_tier on):
+    # reported against rto_seconds, never part of the database's worst case.
+    tier_steps: tuple[Step, ...] = ()
 
     @property
     def rto_worst_seconds(self) -> float | None:
@@ -189,7 +208,44 @@ def recovery_budget(config: DrConfig) -> RecoveryBudget:
         rto_steps=tuple(_rto_steps(config)),
         rpo_checks=tuple(_rpo_checks(config)),
         rpo_worst_seconds=_rpo_worst(config),
+        tier_steps=tuple(_tier_steps(config)) if config.app_tier else (),
     )
+
+
+def _tier_steps(config: DrConfig) -> list[Step]:
+    """How long each path of the application tier takes to move away from a lost region."""
+    edge_health = EDGE_HEALTH_INTERVAL_SECONDS * EDGE_UNHEALTHY_THRESHOLD
+    api_health = API_HEALTH_INTERVAL_SECONDS * API_HEALTH_FAILURES
+    return [
+        Step(
+            "edge: accelerator reroutes",
+            edge_health + ACCELERATOR_REACTION_SECONDS,
+            f"NLB target health {EDGE_UNHEALTHY_THRESHOLD} x {EDGE_HEALTH_INTERVAL_SECONDS} s"
+            f" + {ACCELERATOR_REACTION_SECONDS} s allowance",
+        ),
+        Step(
+            "API name: failover record",
+            api_health + API_ALIAS_TTL_SECONDS,
+            f"HTTPS health check {API_HEALTH_FAILURES} x {API_HEALTH_INTERVAL_SECONDS} s"
+            f" + alias TTL {API_ALIAS_TTL_SECONDS} s",
+        ),
+        Step(
+            "events: global endpoint",
+            EVENTS_ENDPOINT_FAILOVER_SECONDS,
+            "AWS's figure for its health-check template (at most 420 s)",
+        ),
+        Step(
+            "configuration: missed change healed",
+            CONFIG_RECONCILE_MINUTES * 60,
+            "full reconcile; a change event is copied within seconds",
+        ),
+    ]
+
+
+def _tier_verdict(step: Step, budget: RecoveryBudget) -> str:
+    if budget.rto_objective == 0 or step.seconds <= budget.rto_objective:
+        return "within rto_seconds" if budget.rto_objective else "no objective"
+    return f"beyond rto_seconds {budget.rto_objective}"
 
 
 def detection_scenarios(config: DrConfig) -> dict[str, float]:
@@ -365,6 +421,13 @@ def render_text(budget: RecoveryBudget) -> str:
     for name, seconds, source in _rpo_rows(budget):
         lines.append(f"    {name:<36}{seconds:>9}  {source}")
     lines.append(f"    {'worst case':<36}{_s(budget.rpo_worst_seconds):>9}  {_rpo_verdict(budget)}")
+    if budget.tier_steps:
+        lines.append("  application tier (in parallel with the database)")
+        for step in budget.tier_steps:
+            lines.append(
+                f"    {step.name:<36}{_s(step.seconds):>9}  {step.source}; "
+                f"{_tier_verdict(step, budget)}"
+            )
     return "\n".join(lines)
 
 
@@ -391,4 +454,10 @@ def render_markdown(budget: RecoveryBudget) -> str:
         for name, seconds, source in _rpo_rows(budget)
     ]
     lines.append(f"| **worst case** | **{budget.rpo_worst_seconds:g}** | {_rpo_verdict(budget)} |")
+    if budget.tier_steps:
+        lines += ["", "| application tier path | seconds | from | verdict |", "|---|---:|---|---|"]
+        lines += [
+            f"| {s.name} | {s.seconds:g} | {s.source} | {_tier_verdict(s, budget)} |"
+            for s in budget.tier_steps
+        ]
     return "\n".join(lines)

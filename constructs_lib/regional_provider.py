@@ -20,12 +20,16 @@ from constructs import Construct
 
 # Every service the app deploys to or reads from, as named in the provider's endpoints block.
 SERVICES = (
+    "acm",
+    "apigateway",
     "backup",
     "cloudwatch",
     "cloudwatchlogs",
     "dynamodb",
     "ec2",
+    "elbv2",
     "eventbridge",
+    "globalaccelerator",
     "iam",
     "kms",
     "lambda_",

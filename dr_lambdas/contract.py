@@ -154,6 +154,17 @@ class OrchestratorEnv:
         return f"{side}_{cls.MEMBER_KIND[dr_mode]}_{what}"
 
 
+# The application tier (app_tier) reroutes on its own health signals, in parallel with the
+# database failover: the recovery budget adds each path up from these.
+# The NLB marks the ALB (its target) unhealthy after this many failed checks this far apart
+# (Global Accelerator routes on the NLB's own target health) ...
+EDGE_HEALTH_INTERVAL_SECONDS, EDGE_UNHEALTHY_THRESHOLD = 10, 3
+# ... the API's Route 53 HTTPS health check, which its name's failover records follow ...
+API_HEALTH_INTERVAL_SECONDS, API_HEALTH_FAILURES = 30, 3
+# ... and the replicated configuration's full reconcile heals a missed change within this.
+CONFIG_RECONCILE_MINUTES = 15
+
+
 class ServiceEnv:
     """The regional service's environment (application tier): the stack writes these
     variables, the service reads them; each region's service names its own region's

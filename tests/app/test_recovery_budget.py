@@ -309,3 +309,26 @@ def test_synth_stops_with_the_table_and_one_error_line_when_objectives_fail(env,
     assert "recovery budget (" in result.stdout and "NOT MET" in result.stdout
     assert "Traceback" not in result.stdout + result.stderr
     assert list(tmp_path.iterdir()) == []  # nothing written
+
+
+def test_the_application_tier_s_paths_are_reported_against_the_rto_without_failing_it():
+    # Given the tier on with a two-minute objective
+    b = budget(DR_APP_TIER="true", DR_RTO_SECONDS="120")
+    tier = {s.name: s.seconds for s in b.tier_steps}
+    # Then each path is added up from the settings the tier synthesizes
+    assert tier == {
+        "edge: accelerator reroutes": 3 * 10 + 10,
+        "API name: failover record": 3 * 30 + 60,
+        "events: global endpoint": 420,
+        "configuration: missed change healed": 900,
+    }
+    # and they run in parallel with the database: its worst case and verdict are unchanged
+    assert b.rto_worst_seconds == budget(DR_RTO_SECONDS="120").rto_worst_seconds
+    assert b.meets_objectives
+    text = render_text(b)
+    assert "application tier (in parallel with the database)" in text
+    assert "events: global endpoint                 420 s" in text
+    assert "beyond rto_seconds 120" in text and "within rto_seconds" in text
+    assert "| events: global endpoint | 420 |" in render_markdown(b)
+    # and with the tier off there is no such section
+    assert budget().tier_steps == () and "application tier" not in render_text(budget())
