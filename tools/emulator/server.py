@@ -18,6 +18,7 @@ from typing import Any
 import boto3
 from moto.moto_server.threaded_moto_server import ThreadedMotoServer
 
+from tools.emulator import lambda_ as emulator_lambda
 from tools.emulator import rules as emulator_rules
 from tools.emulator.cloudwatch import lambda_deliveries
 
@@ -93,6 +94,7 @@ class Emulator:
                 )
             self._server, self._running = server, True
             self._bound_port = server.get_host_and_port()[1]
+            emulator_lambda.serve_at(self.endpoint)
             self._wait_until_answering(deadline)
             self.reset()
         except BaseException:  # including KeyboardInterrupt while waiting
@@ -107,6 +109,7 @@ class Emulator:
         if self._running and self._server is not None:
             self._running = False
             self._server.stop()
+            emulator_lambda.serve_at(None)
             if self.lambda_concurrency_quota is not None:
                 os.environ.pop(emulator_rules.QUOTA_VARIABLE, None)
         self._server = None

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from botocore.exceptions import ClientError
 
-from support.emulator_checks import create_function, error_code
+from support.emulator_checks import PRIMARY, create_function, error_code
 
 # -- Lambda dead-letter queues (patch j) and security group rule descriptions (patch k) ------
 
@@ -135,3 +137,69 @@ def test_rule_referencing_a_group_reports_the_group_and_its_description(emulator
     with pytest.raises(ClientError) as excinfo:
         modify(ReferencedGroupId="sg-00000000000000000")
     assert error_code(excinfo) == "InvalidGroup.NotFound"
+
+
+# -- (jj) the application tier's functions run when invoked ---------------------------------
+
+
+def test_an_application_function_runs_in_process_with_its_environment(emulator):
+    # Given the regional service's function, its table and its configuration in us-east-1
+    dynamodb, ssm = emulator.client("dynamodb", PRIMARY), emulator.client("ssm", PRIMARY)
+    dynamodb.create_table(
+        TableName="emu-app",
+        BillingMode="PAY_PER_REQUEST",
+        KeySchema=[
+            {"AttributeName": "pk", "KeyType": "HASH"},
+            {"AttributeName": "sk", "KeyType": "RANGE"},
+        ],
+        AttributeDefinitions=[
+            {"AttributeName": "pk", "AttributeType": "S"},
+            {"AttributeName": "sk", "AttributeType": "S"},
+        ],
+    )
+    ssm.put_parameter(Name="/emu/app/database/writer", Value="writer.emu", Type="String")
+    variables = {
+        "TABLE_NAME": "emu-app",
+        "CONFIG_PATH": "/emu/app/",
+        "WRITER_PARAMETER": "/emu/app/database/writer",
+    }
+    create_function(
+        emulator,
+        "emu-service",
+        Environment={"Variables": variables},
+    )
+    lambda_ = emulator.client("lambda", PRIMARY)
+    lambda_.update_function_configuration(
+        FunctionName="emu-service", Handler="dr_lambdas.app_service.handler.lambda_handler"
+    )
+    # When it is invoked through the API with a write and then a health check
+    put = {"httpMethod": "PUT", "path": "/items/a", "body": json.dumps({"value": 1})}
+    written = lambda_.invoke(FunctionName="emu-service", Payload=json.dumps(put))
+    health = lambda_.invoke(
+        FunctionName="emu-service", Payload=json.dumps({"httpMethod": "GET", "path": "/health"})
+    )
+    # Then the handler ran against the emulator: the item is stored, the region is healthy
+    assert "FunctionError" not in written
+    assert json.loads(json.loads(written["Payload"].read())["body"])["written_in"] == PRIMARY
+    item = dynamodb.get_item(TableName="emu-app", Key={"pk": {"S": "item#a"}, "sk": {"S": "item"}})[
+        "Item"
+    ]
+    assert item["written_in"] == {"S": PRIMARY}
+    answer = json.loads(health["Payload"].read())
+    assert answer["statusCode"] == 200, answer
+    assert json.loads(answer["body"])["checks"]["writer"] == "writer.emu"
+
+
+def test_an_application_function_that_raises_answers_an_unhandled_error(emulator):
+    create_function(emulator, "emu-broken")
+    lambda_ = emulator.client("lambda", PRIMARY)
+    lambda_.update_function_configuration(
+        FunctionName="emu-broken", Handler="dr_lambdas.app_service.handler.lambda_handler"
+    )
+    # no TABLE_NAME: a deploy error, which the function raises
+    answer = lambda_.invoke(
+        FunctionName="emu-broken", Payload=json.dumps({"httpMethod": "GET", "path": "/health"})
+    )
+    assert answer["FunctionError"] == "Unhandled"
+    error = json.loads(answer["Payload"].read())
+    assert error["errorType"] == "KeyError" and "TABLE_NAME is required" in error["errorMessage"]
