@@ -37,10 +37,10 @@ Lambda targets through the Lambda service, not through the ALB's interfaces, whi
 subnets with no route out. The NLB's group sends only to the ALB's group on the port
 (health checks obey the NLB's outbound rules, not its inbound ones).
 
-Access logs. One bucket per region (force-destroy, versioned, public access blocked, ACLs
-disabled, TLS only, expiring). ALB access logs accept only SSE-S3 buckets ("The only
-server-side encryption option that's supported is Amazon S3-managed keys":
-elb/latest/application/enable-access-logging.html), so this bucket is SSE-S3, not the
+Access logs. One bucket per region (``hardened_bucket``: force-destroy, versioned, public
+access blocked, ACLs disabled, TLS only, expiring). ALB access logs accept only SSE-S3
+buckets ("The only server-side encryption option that's supported is Amazon S3-managed
+keys": elb/latest/application/enable-access-logging.html), so this bucket is SSE-S3, not the
 regional KMS key; the ALB's logs are the ones that matter: one line per request with the
 client IP. NLB access logs go to the same bucket (``nlb/``) but AWS writes them only for TLS
 listeners (elb/latest/network/load-balancer-access-logs.html): with this TCP listener they
@@ -61,7 +61,6 @@ the ALB and the permission go.
 from __future__ import annotations
 
 import ipaddress
-import json
 from dataclasses import dataclass
 
 from cdktf import Token
@@ -76,32 +75,6 @@ from cdktf_cdktf_provider_aws.route import Route
 from cdktf_cdktf_provider_aws.route53_health_check import Route53HealthCheck
 from cdktf_cdktf_provider_aws.route_table import RouteTable
 from cdktf_cdktf_provider_aws.route_table_association import RouteTableAssociation
-from cdktf_cdktf_provider_aws.s3_bucket import S3Bucket
-from cdktf_cdktf_provider_aws.s3_bucket_lifecycle_configuration import (
-    S3BucketLifecycleConfiguration,
-    S3BucketLifecycleConfigurationRule,
-    S3BucketLifecycleConfigurationRuleAbortIncompleteMultipartUpload,
-    S3BucketLifecycleConfigurationRuleExpiration,
-    S3BucketLifecycleConfigurationRuleFilter,
-    S3BucketLifecycleConfigurationRuleNoncurrentVersionExpiration,
-)
-from cdktf_cdktf_provider_aws.s3_bucket_ownership_controls import (
-    S3BucketOwnershipControls,
-    S3BucketOwnershipControlsRule,
-)
-from cdktf_cdktf_provider_aws.s3_bucket_policy import S3BucketPolicy
-from cdktf_cdktf_provider_aws.s3_bucket_public_access_block import S3BucketPublicAccessBlock
-from cdktf_cdktf_provider_aws.s3_bucket_server_side_encryption_configuration import (
-    S3BucketServerSideEncryptionConfigurationA,
-    S3BucketServerSideEncryptionConfigurationRuleA,
-)
-from cdktf_cdktf_provider_aws.s3_bucket_server_side_encryption_configuration import (
-    S3BucketServerSideEncryptionConfigurationRuleApplyServerSideEncryptionByDefaultA as EncryptionByDefault,  # noqa: E501 (the binding's names)
-)
-from cdktf_cdktf_provider_aws.s3_bucket_versioning import (
-    S3BucketVersioningA,
-    S3BucketVersioningVersioningConfiguration,
-)
 from cdktf_cdktf_provider_aws.security_group import SecurityGroup
 from cdktf_cdktf_provider_aws.subnet import Subnet
 from cdktf_cdktf_provider_aws.vpc_security_group_egress_rule import VpcSecurityGroupEgressRule
@@ -112,6 +85,11 @@ from constructs import Construct
 
 from constructs_lib.application.regional_service import RegionalService
 from constructs_lib.checks import skip_checks
+from constructs_lib.data_protection.hardened_bucket import (
+    EXPIRATION_DAYS_MAX,
+    HardenedBucket,
+    hardened_bucket,
+)
 from constructs_lib.naming import Namer
 from constructs_lib.network.regional_vpc import RegionalVpc
 from constructs_lib.security.regional_key import RegionalKey
@@ -121,8 +99,6 @@ PUBLIC_NEWBITS = 3
 SMALLEST_SUBNET_PREFIX = 28  # AWS's smallest subnet; an NLB needs 8 free addresses in each
 # TLS 1.3 and 1.2 only (elb/latest/application/describe-ssl-policies.html).
 SSL_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06"
-LOG_EXPIRATION_DAYS_MAX = 3650
-ABORT_MULTIPART_DAYS = 7
 # Regions whose ALB log delivery is granted to a regional ELB account (the provider's
 # aws_elb_service_account knows them); the regions opened since (August 2022 and later, and
 # the few opened since Jakarta) use the logdelivery.elasticloadbalancing.amazonaws.com
@@ -200,7 +176,8 @@ class PublicEdge(Construct):
         self.health_path = props.health_path
 
         gateway = self._public_network(props, subnet_cidrs)
-        bucket, bucket_policy = self._log_bucket(props)
+        logs = self._log_bucket(props)
+        bucket, bucket_policy = logs.bucket, logs.policy
         self.access_log_bucket = bucket.bucket
 
         # Security groups: clients -> NLB -> ALB (see the module docstring).
@@ -490,68 +467,10 @@ class PublicEdge(Construct):
         self.public_route_table_id = table.id
         return gateway
 
-    def _log_bucket(self, props: PublicEdgeProps) -> tuple[S3Bucket, S3BucketPolicy]:
+    def _log_bucket(self, props: PublicEdgeProps) -> HardenedBucket:
+        """The access-log bucket, SSE-S3, writable by ELB log delivery only."""
         provider, region, key = props.provider, props.region, props.key
-        bucket = S3Bucket(
-            self,
-            "AccessLogs",
-            provider=provider,
-            bucket=props.namer.name("access-logs", region),
-            force_destroy=props.force_destroy,
-        )
-        skip_checks(
-            bucket,
-            {
-                "CKV_AWS_145": "ALB access logs accept only SSE-S3 buckets "
-                "(elb/latest/application/enable-access-logging.html); the bucket "
-                "holds nothing but load balancer logs",
-                "CKV_AWS_18": "this bucket is itself the access log of the load "
-                "balancers; logging it would need another bucket flagged by this check",
-                "CKV_AWS_144": "access logs are regional evidence kept for "
-                "log_expiration_days; the other region has its own edge and bucket",
-                "CKV2_AWS_62": "nothing consumes object events of a log bucket",
-            },
-        )
-        versioning = S3BucketVersioningA(
-            self,
-            "AccessLogsVersioning",
-            provider=provider,
-            bucket=bucket.id,
-            versioning_configuration=S3BucketVersioningVersioningConfiguration(status="Enabled"),
-        )
-        S3BucketServerSideEncryptionConfigurationA(
-            self,
-            "AccessLogsEncryption",
-            provider=provider,
-            bucket=bucket.id,
-            rule=[
-                S3BucketServerSideEncryptionConfigurationRuleA(
-                    apply_server_side_encryption_by_default=EncryptionByDefault(
-                        sse_algorithm="AES256"
-                    )
-                )
-            ],
-        )
-        public_access = S3BucketPublicAccessBlock(
-            self,
-            "AccessLogsPublicAccessBlock",
-            provider=provider,
-            bucket=bucket.id,
-            block_public_acls=True,
-            block_public_policy=True,
-            ignore_public_acls=True,
-            restrict_public_buckets=True,
-        )
-        ownership = S3BucketOwnershipControls(
-            self,
-            "AccessLogsOwnershipControls",
-            provider=provider,
-            bucket=bucket.id,
-            rule=S3BucketOwnershipControlsRule(object_ownership="BucketOwnerEnforced"),
-        )
-        arn, account, partition = bucket.arn, key.account_id, key.partition
-        alb_objects = f"{arn}/{ALB_LOGS}/AWSLogs/{account}/*"
-        nlb_objects = f"{arn}/{NLB_LOGS}/AWSLogs/{account}/*"
+        account, partition = key.account_id, key.partition
         if region in ELB_ACCOUNT_REGIONS:
             elb = DataAwsElbServiceAccount(self, "ElbAccount", provider=provider)
             alb_principal = {"AWS": elb.arn}
@@ -561,30 +480,22 @@ class PublicEdge(Construct):
             "StringEquals": {"aws:SourceAccount": account},
             "ArnLike": {"aws:SourceArn": f"arn:{partition}:logs:{region}:{account}:*"},
         }
-        policy = {
-            "Version": "2012-10-17",
-            "Statement": [
-                {
-                    "Sid": "DenyInsecureTransport",
-                    "Effect": "Deny",
-                    "Principal": "*",
-                    "Action": "s3:*",
-                    "Resource": [arn, f"{arn}/*"],
-                    "Condition": {"Bool": {"aws:SecureTransport": "false"}},
-                },
+
+        def log_delivery(arn: str) -> list[dict]:
+            return [
                 {
                     "Sid": "AlbAccessLogs",
                     "Effect": "Allow",
                     "Principal": alb_principal,
                     "Action": "s3:PutObject",
-                    "Resource": alb_objects,
+                    "Resource": f"{arn}/{ALB_LOGS}/AWSLogs/{account}/*",
                 },
                 {
                     "Sid": "NlbAccessLogsWrite",
                     "Effect": "Allow",
                     "Principal": {"Service": "delivery.logs.amazonaws.com"},
                     "Action": "s3:PutObject",
-                    "Resource": nlb_objects,
+                    "Resource": f"{arn}/{NLB_LOGS}/AWSLogs/{account}/*",
                     "Condition": {
                         **delivery,
                         "StringEquals": {
@@ -601,45 +512,34 @@ class PublicEdge(Construct):
                     "Resource": arn,
                     "Condition": delivery,
                 },
-            ],
-        }
-        # S3 refuses concurrent changes to one bucket's policy, public-access block and
-        # ownership (OperationAborted): they run in order.
-        bucket_policy = S3BucketPolicy(
+            ]
+
+        logs = hardened_bucket(
             self,
-            "AccessLogsPolicy",
+            "AccessLogs",
             provider=provider,
-            bucket=bucket.id,
-            policy=json.dumps(policy),
-            depends_on=[public_access, ownership],
+            name=props.namer.name("access-logs", region),
+            force_destroy=props.force_destroy,
+            expiration_days=props.log_expiration_days,
+            lifecycle_rule_id="expire-access-logs",
+            kms_key_arn=None,  # SSE-S3: the only encryption ALB access logs accept
+            statements=log_delivery,
+            policy_after_ownership=True,
         )
-        days = props.log_expiration_days
-        S3BucketLifecycleConfiguration(
-            self,
-            "AccessLogsLifecycle",
-            provider=provider,
-            bucket=bucket.id,
-            rule=[
-                S3BucketLifecycleConfigurationRule(
-                    id="expire-access-logs",
-                    status="Enabled",
-                    filter=[S3BucketLifecycleConfigurationRuleFilter()],
-                    expiration=[S3BucketLifecycleConfigurationRuleExpiration(days=days)],
-                    noncurrent_version_expiration=[
-                        S3BucketLifecycleConfigurationRuleNoncurrentVersionExpiration(
-                            noncurrent_days=days
-                        )
-                    ],
-                    abort_incomplete_multipart_upload=[
-                        S3BucketLifecycleConfigurationRuleAbortIncompleteMultipartUpload(
-                            days_after_initiation=ABORT_MULTIPART_DAYS
-                        )
-                    ],
-                )
-            ],
-            depends_on=[versioning],
+        skip_checks(
+            logs.bucket,
+            {
+                "CKV_AWS_145": "ALB access logs accept only SSE-S3 buckets "
+                "(elb/latest/application/enable-access-logging.html); the bucket "
+                "holds nothing but load balancer logs",
+                "CKV_AWS_18": "this bucket is itself the access log of the load "
+                "balancers; logging it would need another bucket flagged by this check",
+                "CKV_AWS_144": "access logs are regional evidence kept for "
+                "log_expiration_days; the other region has its own edge and bucket",
+                "CKV2_AWS_62": "nothing consumes object events of a log bucket",
+            },
         )
-        return bucket, bucket_policy
+        return logs
 
 
 def _validate(props: PublicEdgeProps) -> list[str]:
@@ -669,8 +569,8 @@ def _validate(props: PublicEdgeProps) -> list[str]:
                 f"client_cidrs must be IPv4 networks such as 0.0.0.0/0, got {cidr!r}"
             ) from None
     days = props.log_expiration_days
-    if not Token.is_unresolved(days) and not 1 <= days <= LOG_EXPIRATION_DAYS_MAX:
-        raise ValueError(f"log_expiration_days must be 1..{LOG_EXPIRATION_DAYS_MAX}, got {days}")
+    if not Token.is_unresolved(days) and not 1 <= days <= EXPIRATION_DAYS_MAX:
+        raise ValueError(f"log_expiration_days must be 1..{EXPIRATION_DAYS_MAX}, got {days}")
     block = ipaddress.IPv4Network(props.vpc.public_cidr)
     new_prefix = block.prefixlen + PUBLIC_NEWBITS
     if new_prefix > SMALLEST_SUBNET_PREFIX:

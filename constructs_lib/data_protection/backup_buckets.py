@@ -1,23 +1,12 @@
 """BackupBuckets: a backup bucket in each region, the primary's replicated to the secondary.
 
 Each region gets an S3 bucket for database exports and other backup artefacts that must
-survive the loss of a region:
-
-- versioning on, so an overwritten or deleted backup stays recoverable until the lifecycle
-  rule removes it (replication also requires versioning on both buckets);
-- default encryption with the region's customer-managed key and an S3 Bucket Key, which
-  cuts the KMS requests S3 makes per object (bucket-key.html);
-- all four public-access blocks, ACLs disabled (``BucketOwnerEnforced``) and a bucket
-  policy that refuses any request not made over TLS (``aws:SecureTransport``);
-- one lifecycle rule over the whole bucket: current versions expire after
-  ``expiration_days``, noncurrent versions ``expiration_days`` after they became
-  noncurrent, and incomplete multipart uploads are aborted after 7 days. Expired object
-  delete markers (a marker whose versions are all gone) are removed by the same rule: S3
-  removes them when a rule expires current versions (ManagingDelMarkers.html,
-  "Configuring lifecycle to clean up expired delete markers automatically"), and the
-  ``ExpiredObjectDeleteMarker`` flag cannot be combined with ``Days`` in one expiration
-  (API_LifecycleExpiration.html; hashicorp/aws 5.100 warns "Invalid Attribute
-  Combination"), so it is not set.
+survive the loss of a region, hardened as ``hardened_bucket`` hardens every bucket of this
+product: versioning on (an overwritten or deleted backup stays recoverable until the
+lifecycle rule removes it; replication also requires versioning on both buckets), default
+encryption with the region's customer-managed key and an S3 Bucket Key, public access
+blocked, ACLs disabled, TLS only, and one lifecycle rule expiring current versions after
+``expiration_days`` and noncurrent ones ``expiration_days`` after they became noncurrent.
 
 Replication runs from the primary bucket to the secondary with S3 Replication Time Control
 (99.99 % of objects within 15 minutes, replication-time-control.html) and its metrics,
@@ -38,20 +27,6 @@ from cdktf import Token
 from cdktf_cdktf_provider_aws.iam_role import IamRole
 from cdktf_cdktf_provider_aws.iam_role_policy import IamRolePolicy
 from cdktf_cdktf_provider_aws.s3_bucket import S3Bucket
-from cdktf_cdktf_provider_aws.s3_bucket_lifecycle_configuration import (
-    S3BucketLifecycleConfiguration,
-    S3BucketLifecycleConfigurationRule,
-    S3BucketLifecycleConfigurationRuleAbortIncompleteMultipartUpload,
-    S3BucketLifecycleConfigurationRuleExpiration,
-    S3BucketLifecycleConfigurationRuleFilter,
-    S3BucketLifecycleConfigurationRuleNoncurrentVersionExpiration,
-)
-from cdktf_cdktf_provider_aws.s3_bucket_ownership_controls import (
-    S3BucketOwnershipControls,
-    S3BucketOwnershipControlsRule,
-)
-from cdktf_cdktf_provider_aws.s3_bucket_policy import S3BucketPolicy
-from cdktf_cdktf_provider_aws.s3_bucket_public_access_block import S3BucketPublicAccessBlock
 from cdktf_cdktf_provider_aws.s3_bucket_replication_configuration import (
     S3BucketReplicationConfigurationA,
     S3BucketReplicationConfigurationRule,
@@ -68,31 +43,21 @@ from cdktf_cdktf_provider_aws.s3_bucket_replication_configuration import (
 from cdktf_cdktf_provider_aws.s3_bucket_replication_configuration import (
     S3BucketReplicationConfigurationRuleSourceSelectionCriteriaSseKmsEncryptedObjects as SseKmsEncryptedObjects,  # noqa: E501 (the binding's names)
 )
-from cdktf_cdktf_provider_aws.s3_bucket_server_side_encryption_configuration import (
-    S3BucketServerSideEncryptionConfigurationA,
-    S3BucketServerSideEncryptionConfigurationRuleA,
-)
-from cdktf_cdktf_provider_aws.s3_bucket_server_side_encryption_configuration import (
-    S3BucketServerSideEncryptionConfigurationRuleApplyServerSideEncryptionByDefaultA as EncryptionByDefault,  # noqa: E501
-)
-from cdktf_cdktf_provider_aws.s3_bucket_versioning import (
-    S3BucketVersioningA,
-    S3BucketVersioningVersioningConfiguration,
-)
 from constructs import Construct
 
 from constructs_lib.checks import skip_checks
+from constructs_lib.data_protection.hardened_bucket import (
+    EXPIRATION_DAYS_MAX,
+    HardenedBucket,
+    hardened_bucket,
+)
 from constructs_lib.naming import Namer
 from constructs_lib.security.regional_key import KeyedRegion
 from constructs_lib.security.trust import service_trust_policy
 
-EXPIRATION_DAYS_MAX = 3650
 # S3 Replication Time Control accepts exactly one threshold (API_ReplicationTimeValue.html,
 # Minutes: "Valid Values: 15"); the same value is the metrics' event threshold.
 RTC_MINUTES = 15
-# Long enough for any upload this product makes to finish, short enough that abandoned
-# parts do not accumulate storage charges.
-ABORT_MULTIPART_DAYS = 7
 # checkov findings on the buckets that do not fit, with the reason (see checks.py).
 _BUCKET_SKIPS = {
     "CKV_AWS_18": "server access logs would need a third bucket per region, itself "
@@ -129,8 +94,18 @@ class BackupBuckets(Construct):
         super().__init__(scope, id)
         _validate(props)
         regions = {"primary": props.primary, "secondary": props.secondary}
+        # Each region's bucket in a scope of its own ("Primary", "Secondary").
         built = {
-            role: _RegionalBucket(self, role.capitalize(), props, where)
+            role: hardened_bucket(
+                Construct(self, role.capitalize()),
+                "",
+                provider=where.provider,
+                name=props.namer.name("backups", where.region),
+                force_destroy=props.force_destroy,
+                expiration_days=props.expiration_days,
+                lifecycle_rule_id="expire-backups",
+                kms_key_arn=where.key.arn,
+            )
             for role, where in regions.items()
         }
         self.buckets: dict[str, S3Bucket] = {role: b.bucket for role, b in built.items()}
@@ -199,7 +174,7 @@ class BackupBuckets(Construct):
             skip_checks(regional.bucket, _BUCKET_SKIPS)
 
     def _replication_role(
-        self, props: BackupBucketsProps, source: _RegionalBucket, destination: _RegionalBucket
+        self, props: BackupBucketsProps, source: HardenedBucket, destination: HardenedBucket
     ) -> tuple[IamRole, IamRolePolicy]:
         """The role S3 assumes to replicate, allowed exactly what replication-config-for-kms-
         objects.html lists for SSE-KMS objects, on these two buckets and keys only."""
@@ -264,116 +239,6 @@ class BackupBuckets(Construct):
             ),
         )
         return role, policy
-
-
-class _RegionalBucket(Construct):
-    """One region's bucket and the configuration resources that harden it."""
-
-    def __init__(
-        self, scope: Construct, id: str, props: BackupBucketsProps, where: KeyedRegion
-    ) -> None:
-        super().__init__(scope, id)
-        provider = where.provider
-        self.bucket = S3Bucket(
-            self,
-            "Resource",
-            provider=provider,
-            bucket=props.namer.name("backups", where.region),
-            force_destroy=props.force_destroy,
-        )
-        bucket_id = self.bucket.id
-        self.versioning = S3BucketVersioningA(
-            self,
-            "Versioning",
-            provider=provider,
-            bucket=bucket_id,
-            versioning_configuration=S3BucketVersioningVersioningConfiguration(status="Enabled"),
-        )
-        S3BucketServerSideEncryptionConfigurationA(
-            self,
-            "Encryption",
-            provider=provider,
-            bucket=bucket_id,
-            rule=[
-                S3BucketServerSideEncryptionConfigurationRuleA(
-                    apply_server_side_encryption_by_default=EncryptionByDefault(
-                        sse_algorithm="aws:kms", kms_master_key_id=where.key.arn
-                    ),
-                    bucket_key_enabled=True,
-                )
-            ],
-        )
-        public_access = S3BucketPublicAccessBlock(
-            self,
-            "PublicAccessBlock",
-            provider=provider,
-            bucket=bucket_id,
-            block_public_acls=True,
-            block_public_policy=True,
-            ignore_public_acls=True,
-            restrict_public_buckets=True,
-        )
-        S3BucketOwnershipControls(
-            self,
-            "OwnershipControls",
-            provider=provider,
-            bucket=bucket_id,
-            rule=S3BucketOwnershipControlsRule(object_ownership="BucketOwnerEnforced"),
-        )
-        arn = self.bucket.arn
-        tls_only = {
-            "Version": "2012-10-17",
-            "Statement": [
-                {
-                    "Sid": "DenyInsecureTransport",
-                    "Effect": "Deny",
-                    "Principal": "*",
-                    "Action": "s3:*",
-                    "Resource": [arn, f"{arn}/*"],
-                    "Condition": {"Bool": {"aws:SecureTransport": "false"}},
-                }
-            ],
-        }
-        # S3 answers concurrent changes to one bucket's policy and public-access block with
-        # OperationAborted ("A conflicting conditional operation"), so they run in order.
-        S3BucketPolicy(
-            self,
-            "Policy",
-            provider=provider,
-            bucket=bucket_id,
-            policy=json.dumps(tls_only),
-            depends_on=[public_access],
-        )
-        days = props.expiration_days
-        # The provider's documented pattern for a versioned bucket: the lifecycle
-        # configuration waits for versioning (s3_bucket_lifecycle_configuration docs).
-        S3BucketLifecycleConfiguration(
-            self,
-            "Lifecycle",
-            provider=provider,
-            bucket=bucket_id,
-            rule=[
-                S3BucketLifecycleConfigurationRule(
-                    id="expire-backups",
-                    status="Enabled",
-                    # The empty filter block: the provider's documented form for "every
-                    # object" (hashicorp/aws 5.100 validates it without a warning).
-                    filter=[S3BucketLifecycleConfigurationRuleFilter()],
-                    expiration=[S3BucketLifecycleConfigurationRuleExpiration(days=days)],
-                    noncurrent_version_expiration=[
-                        S3BucketLifecycleConfigurationRuleNoncurrentVersionExpiration(
-                            noncurrent_days=days
-                        )
-                    ],
-                    abort_incomplete_multipart_upload=[
-                        S3BucketLifecycleConfigurationRuleAbortIncompleteMultipartUpload(
-                            days_after_initiation=ABORT_MULTIPART_DAYS
-                        )
-                    ],
-                )
-            ],
-            depends_on=[self.versioning],
-        )
 
 
 def _through_s3(region: str, bucket_arn: str) -> dict:
