@@ -97,11 +97,11 @@ from cdktf_cdktf_provider_aws.iam_role import IamRole
 from cdktf_cdktf_provider_aws.iam_role_policy import IamRolePolicy
 from cdktf_cdktf_provider_aws.route53_health_check import Route53HealthCheck
 from cdktf_cdktf_provider_aws.sqs_queue import SqsQueue
-from cdktf_cdktf_provider_aws.sqs_queue_policy import SqsQueuePolicy
 from constructs import Construct
 
 from constructs_lib.automation.python_function import PythonFunction
 from constructs_lib.naming import Namer
+from constructs_lib.security.dead_letter_policy import eventbridge_dead_letter_policy
 from constructs_lib.security.regional_key import KeyedRegion
 
 ROLES = ("primary", "secondary")
@@ -276,26 +276,13 @@ class GlobalEvents(Construct):
         )
         # EventBridge sends dead letters of this rule's target, and events this bus cannot
         # encrypt or decrypt, to the queue; nothing else may (eb-rule-dlq.html).
-        SqsQueuePolicy(
+        eventbridge_dead_letter_policy(
             self,
             f"{prefix}DeadLetterPolicy",
             provider=provider,
-            queue_url=queue.url,
-            policy=json.dumps(
-                {
-                    "Version": "2012-10-17",
-                    "Statement": [
-                        {
-                            "Sid": "EventBridgeDeadLetters",
-                            "Effect": "Allow",
-                            "Principal": {"Service": "events.amazonaws.com"},
-                            "Action": "sqs:SendMessage",
-                            "Resource": queue.arn,
-                            "Condition": {"ArnEquals": {"aws:SourceArn": [rule.arn, bus.arn]}},
-                        }
-                    ],
-                }
-            ),
+            queue=queue,
+            sid="EventBridgeDeadLetters",
+            source_arn=[rule.arn, bus.arn],
         )
         return rule
 

@@ -72,12 +72,12 @@ from cdktf_cdktf_provider_aws.cloudwatch_event_target import (
     CloudwatchEventTargetRetryPolicy,
 )
 from cdktf_cdktf_provider_aws.lambda_invocation import LambdaInvocation
-from cdktf_cdktf_provider_aws.sqs_queue_policy import SqsQueuePolicy
 from cdktf_cdktf_provider_aws.ssm_parameter import SsmParameter
 from constructs import Construct
 
 from constructs_lib.automation.python_function import PythonFunction, PythonFunctionProps
 from constructs_lib.naming import Namer
+from constructs_lib.security.dead_letter_policy import eventbridge_dead_letter_policy
 from constructs_lib.security.regional_key import KeyedRegion
 from dr_lambdas.config_replicator import ReplicatorEnv as E
 from dr_lambdas.contract import rate
@@ -234,26 +234,13 @@ class ReplicatedConfiguration(Construct):
         # EventBridge sends to the dead-letter queue as events.amazonaws.com, for this rule
         # only (eb-rule-dlq.html, "Granting permissions to the dead-letter queue"); the
         # function's own failed invocations reach it through its role.
-        self.dead_letter_queue_policy = SqsQueuePolicy(
+        self.dead_letter_queue_policy = eventbridge_dead_letter_policy(
             self,
             "DeadLetterQueuePolicy",
             provider=primary.provider,
-            queue_url=self.dead_letter_queue.url,
-            policy=json.dumps(
-                {
-                    "Version": "2012-10-17",
-                    "Statement": [
-                        {
-                            "Sid": "ChangeEventsThatCouldNotBeDelivered",
-                            "Effect": "Allow",
-                            "Principal": {"Service": "events.amazonaws.com"},
-                            "Action": "sqs:SendMessage",
-                            "Resource": self.dead_letter_queue.arn,
-                            "Condition": {"ArnEquals": {"aws:SourceArn": self.rule.arn}},
-                        }
-                    ],
-                }
-            ),
+            queue=self.dead_letter_queue,
+            sid="ChangeEventsThatCouldNotBeDelivered",
+            source_arn=self.rule.arn,
         )
 
         function_policy = self.function.node.find_child("Policy")
