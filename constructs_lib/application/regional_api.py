@@ -100,7 +100,6 @@ from cdktf_cdktf_provider_aws.api_gateway_stage import (
     ApiGatewayStage,
     ApiGatewayStageAccessLogSettings,
 )
-from cdktf_cdktf_provider_aws.cloudwatch_log_group import CloudwatchLogGroup
 from cdktf_cdktf_provider_aws.data_aws_partition import DataAwsPartition
 from cdktf_cdktf_provider_aws.iam_role import IamRole
 from cdktf_cdktf_provider_aws.iam_role_policy_attachment import IamRolePolicyAttachment
@@ -319,22 +318,19 @@ class RegionalApi(Construct):
         )
 
         ready = self._logging(props)
-        self.access_log_group = CloudwatchLogGroup(
+        retention = props.log_retention_days
+        self.access_log_group = key.log_group(
             self,
             "AccessLogs",
-            provider=provider,
             name=f"/aws/apigateway/{namer.name('api-access', region)}",
-            retention_in_days=props.log_retention_days,
-            kms_key_id=key.arn,
+            retention_days=retention,
         )
         # The name API Gateway writes execution logs to; created first, with our key.
-        self.execution_log_group = CloudwatchLogGroup(
+        self.execution_log_group = key.log_group(
             self,
             "ExecutionLogs",
-            provider=provider,
             name=f"API-Gateway-Execution-Logs_{api.id}/{props.stage_name}",
-            retention_in_days=props.log_retention_days,
-            kms_key_id=key.arn,
+            retention_days=retention,
         )
         self.stage = ApiGatewayStage(
             self,

@@ -20,7 +20,6 @@ from pathlib import Path
 from cdktf import AssetType, TerraformAsset, TerraformStack
 from cdktf_cdktf_provider_aws.cloudwatch_event_rule import CloudwatchEventRule
 from cdktf_cdktf_provider_aws.cloudwatch_event_target import CloudwatchEventTarget
-from cdktf_cdktf_provider_aws.cloudwatch_log_group import CloudwatchLogGroup
 from cdktf_cdktf_provider_aws.iam_role import IamRole
 from cdktf_cdktf_provider_aws.iam_role_policy import IamRolePolicy
 from cdktf_cdktf_provider_aws.iam_role_policy_attachment import IamRolePolicyAttachment
@@ -102,13 +101,11 @@ class PythonFunction(Construct):
         )
         asset = TerraformAsset(self, "Code", path=str(zip_path.resolve()), type=AssetType.FILE)
 
-        self.log_group = CloudwatchLogGroup(
+        self.log_group = key.log_group(
             self,
             "LogGroup",
-            provider=provider,
             name=f"/aws/lambda/{self.function_name}",
-            retention_in_days=props.log_retention_days,
-            kms_key_id=key.arn,
+            retention_days=props.log_retention_days,
         )
         self.dead_letter_queue = SqsQueue(
             self,

@@ -146,7 +146,6 @@ class RegionalMember(Construct):
         self.identifier = props.namer.name(name, props.region)
         self.log_groups = export_log_groups(
             self,
-            provider=props.provider,
             path=f"/aws/rds/{log_dir}/{self.identifier}",
             exports=props.settings.log_exports,
             retention_days=props.settings.log_retention_days,

@@ -26,21 +26,16 @@ from constructs_lib.security.trust import service_trust_document
 def export_log_groups(
     scope: Construct,
     *,
-    provider: AwsProvider,
     path: str,
     exports: tuple[str, ...],
     retention_days: int,
     key: RegionalKey,
 ) -> list[CloudwatchLogGroup]:
-    """One group per export under ``path`` (``/aws/rds/instance/<id>``), ids ``LogGroup-*``."""
+    """One group per export under ``path`` (``/aws/rds/instance/<id>``), ids ``LogGroup-*``,
+    in the key's region."""
     return [
-        CloudwatchLogGroup(
-            scope,
-            f"LogGroup-{export}",
-            provider=provider,
-            name=f"{path}/{export}",
-            retention_in_days=retention_days,
-            kms_key_id=key.arn,
+        key.log_group(
+            scope, f"LogGroup-{export}", name=f"{path}/{export}", retention_days=retention_days
         )
         for export in exports
     ]

@@ -24,7 +24,6 @@ import ipaddress
 from dataclasses import dataclass
 
 from cdktf import Fn, Postcondition, TerraformResourceLifecycle
-from cdktf_cdktf_provider_aws.cloudwatch_log_group import CloudwatchLogGroup
 from cdktf_cdktf_provider_aws.data_aws_availability_zones import (
     DataAwsAvailabilityZones,
     DataAwsAvailabilityZonesFilter,
@@ -277,13 +276,11 @@ class RegionalVpc(Construct):
 
     def _flow_logs(self, props: RegionalVpcProps) -> None:
         provider, namer, region, key = props.provider, props.namer, props.region, props.key
-        self.flow_log_group = CloudwatchLogGroup(
+        self.flow_log_group = key.log_group(
             self,
             "FlowLogGroup",
-            provider=provider,
             name=f"/aws/vpc/flow-logs/{namer.name('vpc', region)}",
-            retention_in_days=props.log_retention_days,
-            kms_key_id=key.arn,
+            retention_days=props.log_retention_days,
         )
         # What the VPC user guide lists for delivery to CloudWatch Logs (flow-logs-cwl.html,
         # "IAM role for publishing flow logs to CloudWatch Logs"): the trust policy with the

@@ -43,6 +43,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
+from cdktf_cdktf_provider_aws.cloudwatch_log_group import CloudwatchLogGroup
 from cdktf_cdktf_provider_aws.data_aws_caller_identity import DataAwsCallerIdentity
 from cdktf_cdktf_provider_aws.data_aws_partition import DataAwsPartition
 from cdktf_cdktf_provider_aws.kms_alias import KmsAlias
@@ -81,8 +82,8 @@ class RegionalKey(Construct):
                 f"deletion_window_days must be 7..30, got {props.deletion_window_days}"
             )
         self.region = props.region
+        self.provider = provider = props.provider
         self.application_events = props.application_events
-        provider = props.provider
         identity = DataAwsCallerIdentity(self, "Account", provider=provider)
         partition = DataAwsPartition(self, "Partition", provider=provider)
         self.account_id = identity.account_id
@@ -162,6 +163,20 @@ class RegionalKey(Construct):
             target_key_id=self.key.key_id,
         )
         self.arn = self.key.arn
+
+    def log_group(
+        self, scope: Construct, id: str, *, name: str, retention_days: int
+    ) -> CloudwatchLogGroup:
+        """A log group ``name`` of this region in ``scope``, encrypted with this key (which
+        admits CloudWatch Logs for this region's log groups) and kept ``retention_days``."""
+        return CloudwatchLogGroup(
+            scope,
+            id,
+            provider=self.provider,
+            name=name,
+            retention_in_days=retention_days,
+            kms_key_id=self.arn,
+        )
 
 
 def _application_events(namer: Namer, region: str, partition: str, account_id: str) -> list:
