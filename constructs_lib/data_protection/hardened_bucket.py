@@ -96,11 +96,16 @@ def hardened_bucket(
     bucket = S3Bucket(
         scope, prefix or "Resource", provider=provider, bucket=name, force_destroy=force_destroy
     )
-    versioning = S3BucketVersioningA(
-        scope,
-        f"{prefix}Versioning",
-        provider=provider,
-        bucket=bucket.id,
+
+    def part(resource_type, id: str, **settings):
+        """One of the bucket's configuration resources, ``<prefix><id>``."""
+        return resource_type(
+            scope, f"{prefix}{id}", provider=provider, bucket=bucket.id, **settings
+        )
+
+    versioning = part(
+        S3BucketVersioningA,
+        "Versioning",
         versioning_configuration=S3BucketVersioningVersioningConfiguration(status="Enabled"),
     )
     if kms_key_arn is None:
@@ -108,32 +113,26 @@ def hardened_bucket(
     else:
         by_default = EncryptionByDefault(sse_algorithm="aws:kms", kms_master_key_id=kms_key_arn)
         bucket_key = True
-    S3BucketServerSideEncryptionConfigurationA(
-        scope,
-        f"{prefix}Encryption",
-        provider=provider,
-        bucket=bucket.id,
+    part(
+        S3BucketServerSideEncryptionConfigurationA,
+        "Encryption",
         rule=[
             S3BucketServerSideEncryptionConfigurationRuleA(
                 apply_server_side_encryption_by_default=by_default, bucket_key_enabled=bucket_key
             )
         ],
     )
-    public_access = S3BucketPublicAccessBlock(
-        scope,
-        f"{prefix}PublicAccessBlock",
-        provider=provider,
-        bucket=bucket.id,
+    public_access = part(
+        S3BucketPublicAccessBlock,
+        "PublicAccessBlock",
         block_public_acls=True,
         block_public_policy=True,
         ignore_public_acls=True,
         restrict_public_buckets=True,
     )
-    ownership = S3BucketOwnershipControls(
-        scope,
-        f"{prefix}OwnershipControls",
-        provider=provider,
-        bucket=bucket.id,
+    ownership = part(
+        S3BucketOwnershipControls,
+        "OwnershipControls",
         rule=S3BucketOwnershipControlsRule(object_ownership="BucketOwnerEnforced"),
     )
     arn = bucket.arn
@@ -145,14 +144,12 @@ def hardened_bucket(
         "Resource": [arn, f"{arn}/*"],
         "Condition": {"Bool": {"aws:SecureTransport": "false"}},
     }
-    # S3 answers concurrent changes to one bucket's policy, public-access block and
-    # ownership with OperationAborted ("A conflicting conditional operation"), so they run
-    # in order.
-    policy = S3BucketPolicy(
-        scope,
-        f"{prefix}Policy",
-        provider=provider,
-        bucket=bucket.id,
+    # S3 answers concurrent changes to one bucket's policy and its public-access block or
+    # ownership controls with OperationAborted ("A conflicting conditional operation"), so
+    # the policy waits for the block (and the controls, with policy_after_ownership).
+    policy = part(
+        S3BucketPolicy,
+        "Policy",
         policy=json.dumps(
             {
                 "Version": "2012-10-17",
@@ -164,11 +161,9 @@ def hardened_bucket(
     days = expiration_days
     # The provider's documented pattern for a versioned bucket: the lifecycle
     # configuration waits for versioning (s3_bucket_lifecycle_configuration docs).
-    S3BucketLifecycleConfiguration(
-        scope,
-        f"{prefix}Lifecycle",
-        provider=provider,
-        bucket=bucket.id,
+    part(
+        S3BucketLifecycleConfiguration,
+        "Lifecycle",
         rule=[
             S3BucketLifecycleConfigurationRule(
                 id=lifecycle_rule_id,
