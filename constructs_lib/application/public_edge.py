@@ -128,7 +128,8 @@ ELB_ACCOUNT_REGIONS = frozenset(
         "sa-east-1",
     }
 )
-ALB_LOGS, NLB_LOGS = "alb", "nlb"  # prefixes in the access-log bucket
+# Prefixes in the access-log bucket: each load balancer's kind.
+ALB_LOGS, NLB_LOGS = "alb", "nlb"
 _DESTROYABLE = {
     "CKV_AWS_150": "destroyable environment: deletion_protection is off (the default "
     "profile), so cdktf destroy removes the load balancers like the database"
@@ -177,97 +178,88 @@ class PublicEdge(Construct):
 
         gateway = self._public_network(props, subnet_cidrs)
         logs = self._log_bucket(props)
-        bucket, bucket_policy = logs.bucket, logs.policy
-        self.access_log_bucket = bucket.bucket
+        self.access_log_bucket = logs.bucket.bucket
 
         # Security groups: clients -> NLB -> ALB (see the module docstring).
-        nlb_group = SecurityGroup(
-            self,
-            "NlbSecurityGroup",
-            provider=provider,
-            name=namer.name("nlb", region),
-            description=f"Clients to the public NLB on TCP {props.port}; to the ALB only",
-            vpc_id=vpc.vpc_id,
-        )
-        alb_group = SecurityGroup(
-            self,
-            "AlbSecurityGroup",
-            provider=provider,
-            name=namer.name("alb", region),
-            description=f"TCP {props.port} from the public NLB and its health checks only",
-            vpc_id=vpc.vpc_id,
-        )
-        for i, cidr in enumerate(props.client_cidrs):
-            self._rule(
-                VpcSecurityGroupIngressRule,
-                f"NlbClients{i}",
-                nlb_group,
-                f"Clients in {cidr}",
-                cidr_ipv4=cidr,
+        nlb_group, alb_group = (
+            SecurityGroup(
+                self,
+                f"{kind.capitalize()}SecurityGroup",
+                provider=provider,
+                name=namer.name(kind, region),
+                description=description,
+                vpc_id=vpc.vpc_id,
             )
-        self._rule(
-            VpcSecurityGroupEgressRule,
-            "NlbToAlb",
-            nlb_group,
-            "Forwarded connections and health checks to the ALB",
-            referenced_security_group_id=alb_group.id,
+            for kind, description in (
+                ("nlb", f"Clients to the public NLB on TCP {props.port}; to the ALB only"),
+                ("alb", f"TCP {props.port} from the public NLB and its health checks only"),
+            )
         )
-        self._rule(
-            VpcSecurityGroupIngressRule,
-            "AlbFromNlb",
-            alb_group,
-            "Client connections the NLB forwards (client IPs preserved)",
-            referenced_security_group_id=nlb_group.id,
-        )
-        self._rule(
-            VpcSecurityGroupIngressRule,
-            "AlbFromVpc",
-            alb_group,
-            "The NLB's health checks from its private addresses",
-            cidr_ipv4=vpc.cidr,
-        )
+        ingress, egress = VpcSecurityGroupIngressRule, VpcSecurityGroupEgressRule
+        rules = [
+            *(
+                (ingress, f"NlbClients{i}", nlb_group, f"Clients in {cidr}", {"cidr_ipv4": cidr})
+                for i, cidr in enumerate(props.client_cidrs)
+            ),
+            (
+                egress,
+                "NlbToAlb",
+                nlb_group,
+                "Forwarded connections and health checks to the ALB",
+                {"referenced_security_group_id": alb_group.id},
+            ),
+            (
+                ingress,
+                "AlbFromNlb",
+                alb_group,
+                "Client connections the NLB forwards (client IPs preserved)",
+                {"referenced_security_group_id": nlb_group.id},
+            ),
+            (
+                ingress,
+                "AlbFromVpc",
+                alb_group,
+                "The NLB's health checks from its private addresses",
+                {"cidr_ipv4": vpc.cidr},
+            ),
+        ]
+        for rule_type, rule_id, group, description, peer in rules:
+            rule_type(
+                self,
+                rule_id,
+                provider=provider,
+                security_group_id=group.id,
+                ip_protocol="tcp",
+                from_port=props.port,
+                to_port=props.port,
+                description=description,
+                **peer,
+            )
         self.security_group_ids = {"nlb": nlb_group.id, "alb": alb_group.id}
 
         # The internal ALB and its Lambda target.
-        self.alb = Lb(
-            self,
-            "Alb",
-            provider=provider,
-            name=namer.name("alb", region),
+        no_redirect = {
+            "CKV2_AWS_20": "no certificate_arn was given, so there is no HTTPS listener to "
+            "redirect to (PublicEdge.tls is False)"
+        }
+        self.alb = self._load_balancer(
+            props,
+            "alb",
+            alb_group,
+            logs,
+            skips={} if self.tls else no_redirect,
             load_balancer_type="application",
             internal=True,
             subnets=vpc.private_subnet_ids,
-            security_groups=[alb_group.id],
             drop_invalid_header_fields=True,
-            enable_deletion_protection=props.deletion_protection,
-            access_logs=LbAccessLogs(bucket=bucket.id, prefix=ALB_LOGS, enabled=True),
-            depends_on=[bucket_policy],
         )
-        alb_skips = {} if props.deletion_protection else dict(_DESTROYABLE)
-        if not self.tls:
-            alb_skips["CKV2_AWS_20"] = (
-                "no certificate_arn was given, so there is no HTTPS listener to redirect "
-                "to (PublicEdge.tls is False)"
-            )
-        if alb_skips:
-            skip_checks(self.alb, alb_skips)
-        targets = LbTargetGroup(
-            self,
-            "AlbTargets",
-            provider=provider,
-            name=namer.name("alb-targets", region),
+        targets = self._target_group(
+            props,
+            "alb",
+            # Lambda targets: AWS's defaults, a timeout below the interval.
+            dict(interval=35, timeout=30, healthy_threshold=2, unhealthy_threshold=2),
             target_type="lambda",
             lambda_multi_value_headers_enabled=False,
-            health_check=LbTargetGroupHealthCheck(
-                enabled=True,
-                path=props.health_path,
-                matcher="200",
-                # Lambda targets: AWS's defaults, a timeout below the interval.
-                interval=35,
-                timeout=30,
-                healthy_threshold=2,
-                unhealthy_threshold=2,
-            ),
         )
         permission = props.service.function.allow_invoke(
             self,
@@ -284,29 +276,14 @@ class PublicEdge(Construct):
             target_id=props.service.function.arn,
             depends_on=[permission],
         )
-        forward = [LbListenerDefaultAction(type="forward", target_group_arn=targets.arn)]
         if self.tls:
-            alb_listener = LbListener(
-                self,
-                "AlbListener",
-                provider=provider,
-                load_balancer_arn=self.alb.arn,
-                port=props.port,
-                protocol="HTTPS",
-                ssl_policy=SSL_POLICY,
-                certificate_arn=props.certificate_arn,
-                default_action=forward,
+            tls = dict(
+                protocol="HTTPS", ssl_policy=SSL_POLICY, certificate_arn=props.certificate_arn
             )
         else:
-            alb_listener = LbListener(
-                self,
-                "AlbListener",
-                provider=provider,
-                load_balancer_arn=self.alb.arn,
-                port=props.port,
-                protocol="HTTP",
-                default_action=forward,
-            )
+            tls = dict(protocol="HTTP")
+        alb_listener = self._listener("alb", self.alb, targets, **tls)
+        if not self.tls:
             skip_checks(
                 alb_listener,
                 {
@@ -318,42 +295,32 @@ class PublicEdge(Construct):
             )
 
         # The internet-facing NLB and its ALB target.
-        self.nlb = Lb(
-            self,
-            "Nlb",
-            provider=provider,
-            name=namer.name("nlb", region),
+        self.nlb = self._load_balancer(
+            props,
+            "nlb",
+            nlb_group,
+            logs,
             load_balancer_type="network",
             internal=False,
             subnets=self.public_subnet_ids,
-            security_groups=[nlb_group.id],
             enable_cross_zone_load_balancing=True,
-            enable_deletion_protection=props.deletion_protection,
-            access_logs=LbAccessLogs(bucket=bucket.id, prefix=NLB_LOGS, enabled=True),
-            depends_on=[gateway, self._default_route, bucket_policy],
+            depends_on=(gateway, self._default_route),
         )
-        if not props.deletion_protection:
-            skip_checks(self.nlb, _DESTROYABLE)
-        nlb_targets = LbTargetGroup(
-            self,
-            "NlbTargets",
-            provider=provider,
-            name=namer.name("nlb-targets", region),
-            target_type="alb",
-            protocol="TCP",
-            port=props.port,
-            vpc_id=vpc.vpc_id,
-            health_check=LbTargetGroupHealthCheck(
-                enabled=True,
+        nlb_targets = self._target_group(
+            props,
+            "nlb",
+            dict(
                 protocol="HTTPS" if self.tls else "HTTP",
-                path=props.health_path,
                 port="traffic-port",
-                matcher="200",
                 interval=10,
                 timeout=6,
                 healthy_threshold=3,
                 unhealthy_threshold=3,
             ),
+            target_type="alb",
+            protocol="TCP",
+            port=props.port,
+            vpc_id=vpc.vpc_id,
         )
         LbTargetGroupAttachment(
             self,
@@ -364,17 +331,7 @@ class PublicEdge(Construct):
             port=props.port,
             depends_on=[alb_listener],
         )
-        LbListener(
-            self,
-            "NlbListener",
-            provider=provider,
-            load_balancer_arn=self.nlb.arn,
-            port=props.port,
-            protocol="TCP",
-            default_action=[
-                LbListenerDefaultAction(type="forward", target_group_arn=nlb_targets.arn)
-            ],
-        )
+        self._listener("nlb", self.nlb, nlb_targets, protocol="TCP")
 
         self.nlb_arn = self.nlb.arn
         self.nlb_dns_name = self.nlb.dns_name
@@ -408,17 +365,61 @@ class PublicEdge(Construct):
         )
         self.health_check_id = self.health_check.id
 
-    def _rule(self, rule_type, id: str, group: SecurityGroup, description: str, **peer):
-        rule_type(
+    def _load_balancer(
+        self,
+        props: PublicEdgeProps,
+        kind: str,
+        group: SecurityGroup,
+        logs: HardenedBucket,
+        *,
+        skips: dict[str, str] | None = None,
+        depends_on: tuple = (),
+        **settings,
+    ) -> Lb:
+        """The ``kind`` ("alb" or "nlb") load balancer in ``group``, logging to ``logs`` under
+        the prefix ``kind`` once the bucket policy lets it, and ``skips`` on it."""
+        lb = Lb(
             self,
-            id,
+            kind.capitalize(),
             provider=self.provider,
-            security_group_id=group.id,
-            ip_protocol="tcp",
-            from_port=self.port,
-            to_port=self.port,
-            description=description,
-            **peer,
+            name=props.namer.name(kind, self.region),
+            security_groups=[group.id],
+            enable_deletion_protection=props.deletion_protection,
+            access_logs=LbAccessLogs(bucket=logs.bucket.id, prefix=kind, enabled=True),  # *_LOGS
+            depends_on=[*depends_on, logs.policy],
+            **settings,
+        )
+        skips = {**({} if props.deletion_protection else _DESTROYABLE), **(skips or {})}
+        if skips:
+            skip_checks(lb, skips)
+        return lb
+
+    def _target_group(
+        self, props: PublicEdgeProps, kind: str, health: dict, **settings
+    ) -> LbTargetGroup:
+        """The target group of the ``kind`` load balancer, health-checked on health_path
+        with ``health``'s settings."""
+        return LbTargetGroup(
+            self,
+            f"{kind.capitalize()}Targets",
+            provider=self.provider,
+            name=props.namer.name(f"{kind}-targets", self.region),
+            health_check=LbTargetGroupHealthCheck(
+                enabled=True, path=self.health_path, matcher="200", **health
+            ),
+            **settings,
+        )
+
+    def _listener(self, kind: str, lb: Lb, targets: LbTargetGroup, **protocol) -> LbListener:
+        """The ``kind`` load balancer's listener on the edge's port, forwarding to ``targets``."""
+        return LbListener(
+            self,
+            f"{kind.capitalize()}Listener",
+            provider=self.provider,
+            load_balancer_arn=lb.arn,
+            port=self.port,
+            default_action=[LbListenerDefaultAction(type="forward", target_group_arn=targets.arn)],
+            **protocol,
         )
 
     def _public_network(self, props: PublicEdgeProps, cidrs: list[str]) -> InternetGateway:
