@@ -493,6 +493,10 @@ def _application_tier(
     }
     topics = {role: alarms[role].topic_arn for role in regions}
 
+    def regional(role: str) -> dict:
+        """What every regional construct of the tier takes for ``role``'s region."""
+        return dict(provider=providers[role], region=regions[role], namer=namer, key=keys[role])
+
     table = GlobalTable(
         stack, "AppTable", GlobalTableProps(namer=namer, **keyed, topic_arns=topics)
     )
@@ -517,10 +521,7 @@ def _application_tier(
             stack,
             f"{role.capitalize()}Service",
             RegionalServiceProps(
-                provider=providers[role],
-                region=region,
-                namer=namer,
-                key=keys[role],
+                **regional(role),
                 table_name=table.table_name,
                 table_arn=table.arn(role),
                 config_path=path,
@@ -528,7 +529,7 @@ def _application_tier(
                 log_retention_days=c.log_retention_days,
             ),
         )
-        for role, region in regions.items()
+        for role in regions
     }
     events = GlobalEvents(
         stack,
@@ -563,16 +564,13 @@ def _application_tier(
             stack,
             f"{role.capitalize()}Api",
             RegionalApiProps(
-                provider=providers[role],
-                region=region,
-                namer=namer,
-                key=keys[role],
+                **regional(role),
                 service=services[role],
                 log_retention_days=c.log_retention_days,
                 **custom_domain(role),
             ),
         )
-        for role, region in regions.items()
+        for role in regions
     }
     if zone:
         ApiFailoverRecords(
@@ -596,10 +594,7 @@ def _application_tier(
             stack,
             f"{role.capitalize()}Edge",
             PublicEdgeProps(
-                provider=providers[role],
-                region=region,
-                namer=namer,
-                key=keys[role],
+                **regional(role),
                 vpc=vpcs[role],
                 service=services[role],
                 certificate_arn=(
@@ -608,7 +603,7 @@ def _application_tier(
                 deletion_protection=c.deletion_protection,
             ),
         )
-        for role, region in regions.items()
+        for role in regions
     }
     accelerator = GlobalAccelerator(
         stack,
