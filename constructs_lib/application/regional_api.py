@@ -112,6 +112,7 @@ from constructs_lib.application.regional_service import RegionalService
 from constructs_lib.checks import skip_checks
 from constructs_lib.naming import Namer
 from constructs_lib.security.regional_key import RegionalKey
+from constructs_lib.security.trust import service_trust_policy
 
 # acm-<partition>: arn:aws:acm:<region>:<account>:certificate/<uuid> (ACM API reference).
 CERTIFICATE_ARN = re.compile(
@@ -431,24 +432,16 @@ class RegionalApi(Construct):
         # API Gateway does not document the confused-deputy keys for this role; the
         # condition refuses a request from another account that carries them and never
         # the service's own (the role is set by UpdateAccount in this account only).
-        trust = {
-            "Version": "2012-10-17",
-            "Statement": [
-                {
-                    "Effect": "Allow",
-                    "Principal": {"Service": "apigateway.amazonaws.com"},
-                    "Action": "sts:AssumeRole",
-                    "Condition": {"StringEqualsIfExists": {"aws:SourceAccount": key.account_id}},
-                }
-            ],
-        }
+        trust = service_trust_policy(
+            None, "apigateway.amazonaws.com", key.account_id, "StringEqualsIfExists"
+        )
         self.logging_role = IamRole(
             self,
             "LoggingRole",
             provider=provider,
             name=props.namer.name("api-logs", props.region),
             description=f"API Gateway's CloudWatch Logs role in {props.region}",
-            assume_role_policy=json.dumps(trust),
+            assume_role_policy=trust,
         )
         attachment = IamRolePolicyAttachment(
             self,

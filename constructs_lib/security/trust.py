@@ -19,14 +19,18 @@ from cdktf_cdktf_provider_aws.provider import AwsProvider
 from constructs import Construct
 
 
-def service_trust_policy(sid: str | None, service: str, account_id: str) -> str:
+def service_trust_policy(
+    sid: str | None, service: str, account_id: str, operator: str = "StringEquals"
+) -> str:
     """The JSON trust policy that lets ``service`` (e.g. ``backup.amazonaws.com``) assume a
-    role for this account only; ``sid``: the statement's id, if it has one."""
+    role for this account only; ``sid``: the statement's id, if it has one; ``operator``:
+    ``StringEqualsIfExists`` for a service that may not pass ``aws:SourceAccount`` (the
+    condition then refuses only a request that names another account)."""
     statement = {
         "Effect": "Allow",
         "Principal": {"Service": service},
         "Action": "sts:AssumeRole",
-        "Condition": {"StringEquals": {"aws:SourceAccount": account_id}},
+        "Condition": {operator: {"aws:SourceAccount": account_id}},
     }
     named = {"Sid": sid, **statement} if sid else statement
     return json.dumps({"Version": "2012-10-17", "Statement": [named]})
