@@ -4,7 +4,7 @@ through the emulator's API rather than from Terraform's state."""
 from __future__ import annotations
 
 from tools.e2e.context import Run
-from tools.e2e.verify import data_protection, database, dns, monitoring, tags
+from tools.e2e.verify import application, data_protection, database, dns, monitoring, tags
 from tools.e2e.verify.leftovers import verify_nothing_left
 
 __all__ = ["verify", "verify_nothing_left"]
@@ -18,6 +18,7 @@ def verify(run: Run) -> str:
         monitoring.verify_alarms(run, role)
     dns.verify(run)
     data_protection.verify(run)
+    application.verify(run)
     monitoring.verify_functions(run)
     tags.verify_tags(run)
     tags.verify_names(run)

@@ -45,7 +45,13 @@ def _verify_peering(run: Run) -> None:
             Filters=[{"Name": "vpc-id", "Values": [o[f"{role}_vpc_id"]]}]
         )["RouteTables"]
         peer_cidr = getattr(c, f"{other}_vpc_cidr")
-        private = [t for t in tables if not any(a.get("Main") for a in t["Associations"])]
+        # The application tier's public route table (to the internet gateway) is not private.
+        private = [
+            t
+            for t in tables
+            if not any(a.get("Main") for a in t["Associations"])
+            and not any(r.get("GatewayId", "").startswith("igw-") for r in t["Routes"])
+        ]
         routed = [
             t
             for t in private

@@ -17,6 +17,8 @@ def verify_nothing_left(run: Run) -> str:
     for role in ROLES:
         _data_protection_leftovers(run, role)
     _global_leftovers(run)
+    if run.config.app_tier:
+        _application_leftovers(run)
     _secrets_left(run)
     run.check(not run.aws("route53").list_hosted_zones()["HostedZones"], "no hosted zone left")
     run.check(not run.aws("route53").list_health_checks()["HealthChecks"], "no health check left")
@@ -84,6 +86,40 @@ def _global_leftovers(run: Run) -> None:
         if p["Status"]["Code"] not in ("deleted", "rejected")
     ]
     run.check(not peerings, f"no VPC peering left, got {peerings}")
+
+
+def _application_leftovers(run: Run) -> None:
+    ga = run.emulator.client("globalaccelerator", "us-west-2")
+    accelerators = [a["Name"] for a in ga.list_accelerators()["Accelerators"]]
+    run.check(not accelerators, f"no accelerator left, got {accelerators}")
+    for role in ROLES:
+        elb = run.aws("elbv2", role)
+        balancers = [b["LoadBalancerName"] for b in elb.describe_load_balancers()["LoadBalancers"]]
+        run.check(not balancers, f"no {role} load balancer left, got {balancers}")
+        groups = [g["TargetGroupName"] for g in elb.describe_target_groups()["TargetGroups"]]
+        run.check(not groups, f"no {role} target group left, got {groups}")
+        apigateway = run.aws("apigateway", role)
+        apis = [a["name"] for a in apigateway.get_rest_apis()["items"]]
+        run.check(not apis, f"no {role} API left, got {apis}")
+        domains = [d["domainName"] for d in apigateway.get_domain_names()["items"]]
+        run.check(not domains, f"no {role} API domain left, got {domains}")
+        certificates = run.aws("acm", role).list_certificates()["CertificateSummaryList"]
+        run.check(not certificates, f"no {role} certificate left, got {certificates}")
+        events = run.aws("events", role)
+        buses = [
+            b["Name"] for b in events.list_event_buses()["EventBuses"] if b["Name"] != "default"
+        ]
+        run.check(not buses, f"no {role} event bus left, got {buses}")
+        endpoints = [e["Name"] for e in events.list_endpoints()["Endpoints"]]
+        run.check(not endpoints, f"no {role} event endpoint left, got {endpoints}")
+        ec2 = run.aws("ec2", role)
+        defaults = {v["VpcId"] for v in ec2.describe_vpcs()["Vpcs"] if v["IsDefault"]}
+        gateways = [
+            g["InternetGatewayId"]
+            for g in ec2.describe_internet_gateways()["InternetGateways"]
+            if not {a["VpcId"] for a in g.get("Attachments", [])} & defaults
+        ]
+        run.check(not gateways, f"no {role} internet gateway left, got {gateways}")
 
 
 def _secrets_left(run: Run) -> None:

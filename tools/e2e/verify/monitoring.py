@@ -29,13 +29,15 @@ def expected_alarm_count(run: Run, role: str) -> int:
     RPO lag; RDS: ReplicaLag), canary (connectivity, is-writer, canary-error,
     connectivity-fast, and peer-down with peering), in the primary the primary-down
     composite the orchestrator listens to, and in rds-replica mode the other region's
-    fence."""
+    fence; with the application tier, the global table's replication latency in each region
+    and, in the primary, the event endpoint's latency alarm its health check reads."""
     instances = not run.aurora or run.config.secondary_instance_count
     canary = 4 + (1 if run.config.vpc_peering else 0)
     fence = 0 if run.aurora else 1
+    tier = (2 if role == "primary" else 1) if run.config.app_tier else 0
     if role == "primary":
-        return 4 + 1 + canary + 1 + fence
-    return (4 if instances else 0) + (2 if run.aurora else 1) + canary + fence
+        return 4 + 1 + canary + 1 + fence + tier
+    return (4 if instances else 0) + (2 if run.aurora else 1) + canary + fence + tier
 
 
 def verify_functions(run: Run) -> None:

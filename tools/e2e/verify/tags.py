@@ -31,12 +31,28 @@ UNTAGGABLE = {
     "aws_s3_bucket_lifecycle_configuration",
     "aws_s3_bucket_replication_configuration",
     "aws_secretsmanager_secret_version",
+    # the application tier's
+    "aws_api_gateway_account",
+    "aws_api_gateway_deployment",
+    "aws_api_gateway_integration",
+    "aws_api_gateway_method",
+    "aws_api_gateway_method_settings",
+    "aws_api_gateway_resource",
+    "aws_api_gateway_base_path_mapping",
+    "aws_acm_certificate_validation",
+    "aws_cloudwatch_event_endpoint",
+    "aws_globalaccelerator_endpoint_group",
+    "aws_globalaccelerator_listener",
+    "aws_lambda_invocation",
+    "aws_lb_target_group_attachment",
+    "aws_sqs_queue_policy",
 }
 
 EC2_TYPES = (
     "aws_vpc",
     "aws_subnet",
     "aws_route_table",
+    "aws_internet_gateway",
     "aws_security_group",
     "aws_default_security_group",
     "aws_flow_log",
@@ -144,7 +160,33 @@ _READERS: dict[str, Callable[[Callable, dict], dict[str, str]]] = {
     "aws_iam_role": lambda aws, v: _pairs(aws("iam").list_role_tags(RoleName=v["name"])["Tags"]),
     "aws_route53_zone": lambda aws, v: _route53_tags(aws, v, "hostedzone"),
     "aws_route53_health_check": lambda aws, v: _route53_tags(aws, v, "healthcheck"),
+    "aws_lb": lambda aws, v: _elb_tags(aws, v),
+    "aws_lb_listener": lambda aws, v: _elb_tags(aws, v),
+    "aws_lb_target_group": lambda aws, v: _elb_tags(aws, v),
+    "aws_api_gateway_rest_api": lambda aws, v: aws("apigateway").get_tags(resourceArn=v["arn"])[
+        "tags"
+    ],
+    "aws_api_gateway_stage": lambda aws, v: aws("apigateway").get_tags(resourceArn=v["arn"])[
+        "tags"
+    ],
+    "aws_api_gateway_domain_name": lambda aws, v: aws("apigateway").get_tags(resourceArn=v["arn"])[
+        "tags"
+    ],
+    "aws_acm_certificate": lambda aws, v: _pairs(
+        aws("acm").list_tags_for_certificate(CertificateArn=v["arn"])["Tags"]
+    ),
+    "aws_cloudwatch_event_bus": lambda aws, v: _pairs(
+        aws("events").list_tags_for_resource(ResourceARN=v["arn"])["Tags"]
+    ),
+    "aws_globalaccelerator_accelerator": lambda aws, v: _pairs(
+        aws("globalaccelerator").list_tags_for_resource(ResourceArn=v["id"])["Tags"]
+    ),
 }
+
+
+def _elb_tags(aws: Callable, values: dict) -> dict[str, str]:
+    (described,) = aws("elbv2").describe_tags(ResourceArns=[values["arn"]])["TagDescriptions"]
+    return _pairs(described["Tags"])
 
 
 def _role_of(run: Run, resource: dict) -> str:
@@ -169,7 +211,10 @@ def verify_names(run: Run) -> None:
     names += [r["RoleName"] for r in run.aws("iam").list_roles()["Roles"]]
     names += [z["Name"] for z in run.aws("route53").list_hosted_zones()["HostedZones"]]
     run.check(len(names) > 20, f"found the stack's names ({len(names)})")
-    unsuffixed = [n for n in names if suffix not in n]
+    # API Gateway names its execution-log group itself (API-Gateway-Execution-Logs_<api>/<stage>).
+    unsuffixed = [
+        n for n in names if suffix not in n and not n.startswith("API-Gateway-Execution-Logs_")
+    ]
     run.check(
         not unsuffixed, f"every name carries the suffix {suffix!r}; these do not: {unsuffixed}"
     )
