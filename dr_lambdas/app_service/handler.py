@@ -34,7 +34,7 @@ import re
 import time
 from typing import Any
 
-from dr_lambdas.common import env_str, log
+from dr_lambdas.common import Clients, env_str, log
 from dr_lambdas.contract import ServiceEnv as E
 
 # Items: ids of at most 128 URL-safe characters; bodies of at most 4 KiB, far below
@@ -44,24 +44,11 @@ MAX_BODY_BYTES = 4096
 ITEMS_PREFIX = "/items/"
 
 # Health checks give up fast: Route 53 waits 4 s for an answer and Global Accelerator 5 s.
-_CLIENTS: dict[tuple[str, str | None], Any] = {}
+_CLIENTS = Clients(connect_timeout=1, read_timeout=2, max_attempts=2)
 
 
 def _client(service: str) -> Any:
-    region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")
-    key = (service, region)
-    if key not in _CLIENTS:
-        import boto3
-        from botocore.config import Config
-
-        _CLIENTS[key] = boto3.client(
-            service,
-            region_name=region,
-            config=Config(
-                connect_timeout=1, read_timeout=2, retries={"max_attempts": 2, "mode": "standard"}
-            ),
-        )
-    return _CLIENTS[key]
+    return _CLIENTS(service, os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION"))
 
 
 def _region() -> str:

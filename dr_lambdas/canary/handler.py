@@ -39,7 +39,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from dr_lambdas.canary.probe import ProbeResult, ProbeSettings, probe
-from dr_lambdas.common import env_int, env_str, log
+from dr_lambdas.common import Clients, env_int, env_str, log
 from dr_lambdas.contract import (
     CANARY_ERROR,
     CANARY_PERIOD_SECONDS,
@@ -58,28 +58,13 @@ RUN_SECONDS = CANARY_PERIOD_SECONDS
 _clock = time.monotonic
 _sleep = time.sleep
 
-# Clients are created on first use and kept for the life of the execution environment.
-# Created lazily, not at import, so tests can start moto (and set the region) first; keyed
-# by service and region so a changed region gets a fresh client.
-_CLIENTS: dict[tuple[str, str | None], Any] = {}
+# Clients are kept for the life of the execution environment, by service and region.
+_CLIENTS = Clients(connect_timeout=5, read_timeout=10, max_attempts=3)
 
 
 def _client(service: str) -> Any:
     # Lambda sets AWS_REGION to the function's own region: the secret is read there.
-    region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")
-    key = (service, region)
-    if key not in _CLIENTS:
-        import boto3
-        from botocore.config import Config
-
-        _CLIENTS[key] = boto3.client(
-            service,
-            region_name=region,
-            config=Config(
-                connect_timeout=5, read_timeout=10, retries={"max_attempts": 3, "mode": "standard"}
-            ),
-        )
-    return _CLIENTS[key]
+    return _CLIENTS(service, os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION"))
 
 
 class SecretError(Exception):

@@ -34,13 +34,12 @@ from __future__ import annotations
 
 import os
 import re
-import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from dr_lambdas.common import env_str, log
+from dr_lambdas.common import Clients, env_str, log
 from dr_lambdas.config_replicator import ReplicatorEnv as E
 
 SOURCE, DETAIL_TYPE = "aws.ssm", "Parameter Store Change"
@@ -398,43 +397,14 @@ def _patiently(run: Callable[[], dict], *, terraform: bool) -> dict:
     return run()
 
 
-# -- clients ------------------------------------------------------------------------------
-
-_session_lock = threading.Lock()
-_session: Any = None  # one boto3 session per process, made on first use
-
-
-class Clients:
-    """boto3 clients by (service, region), made on first use within one invocation, so the
-    endpoint configured at call time is the one used."""
-
-    def __init__(self) -> None:
-        self._clients: dict[tuple[str, str], Any] = {}
-
-    def __call__(self, service: str, region: str) -> Any:
-        global _session
-        with _session_lock:
-            if (service, region) not in self._clients:
-                import boto3  # deferred: see the module docstring
-                from botocore.config import Config as BotoConfig
-
-                if _session is None:
-                    _session = boto3.session.Session()
-                self._clients[(service, region)] = _session.client(
-                    service,
-                    region_name=region,
-                    config=BotoConfig(
-                        connect_timeout=CONNECT_TIMEOUT_SECONDS,
-                        read_timeout=READ_TIMEOUT_SECONDS,
-                        retries={"max_attempts": MAX_ATTEMPTS, "mode": "standard"},
-                    ),
-                )
-            return self._clients[(service, region)]
-
-
 def lambda_handler(event: Any, context: Any = None) -> dict[str, Any]:
     try:
-        return handle(event, Config.from_env(os.environ), Clients())
+        clients = Clients(
+            connect_timeout=CONNECT_TIMEOUT_SECONDS,
+            read_timeout=READ_TIMEOUT_SECONDS,
+            max_attempts=MAX_ATTEMPTS,
+        )
+        return handle(event, Config.from_env(os.environ), clients)
     except Refused as refused:
         log("config_event_refused", error=str(refused))
         raise

@@ -35,14 +35,13 @@ from __future__ import annotations
 import json
 import os
 import re
-import threading
 import time
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from dr_lambdas.common import log
+from dr_lambdas.common import Clients, log
 from dr_lambdas.orchestrator import actions
 from dr_lambdas.orchestrator.config import OrchestratorConfig
 from dr_lambdas.orchestrator.decision import ACTIONS, Decision, Request, decide
@@ -60,42 +59,13 @@ MANUAL_KEYS = frozenset({"action", "dry_run", "force", "handover"})
 REFUSAL_REMINDER_SECONDS = 15 * 60
 
 
-_session_lock = threading.Lock()
-_session: Any = None  # one boto3 session per process, made on first use
-
-
-class Clients:
-    """boto3 clients by (service, region), made on first use within one invocation.
-
-    Clients are made per invocation, from the config's region names, so whatever endpoint
-    the process is set up for at call time (AWS, or a test's moto) is the one used. They
-    share one boto3 session per process (its service models load once: warm invocations
-    start fast); a session is not safe for threads while it makes clients, so that is done
-    under a lock, and the clients themselves are thread-safe.
-    """
-
-    def __init__(self) -> None:
-        self._clients: dict[tuple[str, str], Any] = {}
-
-    def __call__(self, service: str, region: str) -> Any:
-        global _session
-        with _session_lock:
-            if (service, region) not in self._clients:
-                import boto3  # deferred: see the module docstring
-                from botocore.config import Config
-
-                if _session is None:
-                    _session = boto3.session.Session()
-                self._clients[(service, region)] = _session.client(
-                    service,
-                    region_name=region,
-                    config=Config(
-                        connect_timeout=CONNECT_TIMEOUT_SECONDS,
-                        read_timeout=READ_TIMEOUT_SECONDS,
-                        retries={"max_attempts": MAX_ATTEMPTS, "mode": "standard"},
-                    ),
-                )
-            return self._clients[(service, region)]
+def aws_clients() -> Clients:
+    """Clients for one invocation, made from the config's region names as they are needed."""
+    return Clients(
+        connect_timeout=CONNECT_TIMEOUT_SECONDS,
+        read_timeout=READ_TIMEOUT_SECONDS,
+        max_attempts=MAX_ATTEMPTS,
+    )
 
 
 @dataclass(frozen=True)
@@ -218,7 +188,7 @@ def run(
     if trigger.ignored:
         return answer("ignored", reason=trigger.ignored)
 
-    clients = clients or Clients()
+    clients = clients or aws_clients()
     request = trigger.request
     mark = clock()
     snapshot = observe(config, clients, now)

@@ -25,7 +25,7 @@ def region(monkeypatch, fast_moto):
     """The service's region with its table and replicated configuration in place."""
     monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
     monkeypatch.setenv("AWS_REGION", REGION)
-    monkeypatch.setattr(handler, "_CLIENTS", {})
+    handler._CLIENTS.clear()
     with mock_aws():
         dynamodb = boto3.client("dynamodb", region_name=REGION)
         dynamodb.create_table(

@@ -306,7 +306,7 @@ def aws(monkeypatch):
         "AWS_DEFAULT_REGION": "us-east-1",
     }.items():
         monkeypatch.setenv(name, value)
-    monkeypatch.setattr(handler, "_CLIENTS", {})
+    handler._CLIENTS.clear()
     with mock_aws():
         import boto3
 

@@ -127,7 +127,7 @@ class DeadRegion:
         self, region: str, services: tuple[str, ...] = (), operations: tuple[str, ...] = ()
     ) -> None:
         self.region, self.services, self.operations = region, services, operations
-        self._clients = handler.Clients()
+        self._clients = handler.aws_clients()
         self.refused: list[str] = []
 
     def __call__(self, service: str, region: str) -> Any:
@@ -811,7 +811,7 @@ class CallLog:
     """The orchestrator's clients, recording every AWS call as ``service:Operation``."""
 
     def __init__(self) -> None:
-        self._clients = handler.Clients()
+        self._clients = handler.aws_clients()
         self.calls: list[str] = []
 
     def __call__(self, service: str, region: str) -> Any:
@@ -830,7 +830,7 @@ class RecordingClients:
     invoke (to look at the world then)."""
 
     def __init__(self, fail: bool = False, on_invoke: Any = None) -> None:
-        self._clients = handler.Clients()
+        self._clients = handler.aws_clients()
         self.invokes: list[dict[str, Any]] = []
         self.fail, self.on_invoke = fail, on_invoke
 
