@@ -169,7 +169,8 @@ def _role_trusts_events(account_id: str, role_arn: str) -> bool:
 
 
 def _validated(account_id: str, config: dict[str, Any]) -> None:
-    """Check an endpoint's whole configuration (create, or update merged) as AWS does."""
+    """Check an endpoint's whole configuration (create, or update merged) as AWS does; one
+    that says no replication state gets the default, ENABLED."""
     from moto.events.models import events_backends
     from moto.route53.models import route53_backends
 
@@ -251,6 +252,21 @@ def _validated(account_id: str, config: dict[str, Any]) -> None:
         raise _validation(
             f"Provided role '{role_arn}' cannot be assumed by principal '{PRINCIPAL}'."
         )
+    if not (config.get("ReplicationConfig") or {}).get("State"):
+        config["ReplicationConfig"] = {"State": state}
+
+
+# What CreateEndpoint and UpdateEndpoint take, and the part of their answers they share.
+_SETTINGS = ("Description", "RoutingConfig", "ReplicationConfig", "EventBuses", "RoleArn")
+_ANSWERED = ("Name", "Arn", "RoutingConfig", "ReplicationConfig", "EventBuses", "RoleArn")
+
+
+def _existing(backend: Any, name: str) -> dict[str, Any]:
+    """The record of the endpoint ``name`` in ``backend``'s Region; ResourceNotFound if none."""
+    record = _endpoints(backend).get(name)
+    if record is None:
+        raise _not_found(name)
+    return record
 
 
 def _view(record: dict[str, Any], *keys: str) -> dict[str, Any]:
@@ -328,22 +344,11 @@ def _patch_endpoints() -> None:
 
     def create_endpoint_response(self: EventsHandler) -> str:
         name = _check_name(self._get_param("Name"))
-        config = {
-            key: self._get_param(key)
-            for key in (
-                "Description",
-                "RoutingConfig",
-                "ReplicationConfig",
-                "EventBuses",
-                "RoleArn",
-            )
-        }
+        config = {key: self._get_param(key) for key in _SETTINGS}
         backend = self.events_backend
         if name in _endpoints(backend):
             raise ResourceAlreadyExistsException(f"Endpoint {name} already exists.")
         _validated(self.current_account, config)
-        if not (config.get("ReplicationConfig") or {}).get("State"):
-            config["ReplicationConfig"] = {"State": "ENABLED"}
         alphabet = string.ascii_lowercase + string.digits
         endpoint_id = (
             "".join(mock_random.choice(alphabet) for _ in range(10))
@@ -363,68 +368,28 @@ def _patch_endpoints() -> None:
             "LastModifiedTime": now,
         }
         _endpoints(backend)[name] = record
-        return json.dumps(
-            _view(
-                record,
-                "Name",
-                "Arn",
-                "RoutingConfig",
-                "ReplicationConfig",
-                "EventBuses",
-                "RoleArn",
-                "State",
-            )
-        )
+        return json.dumps(_view(record, *_ANSWERED, "State"))
 
     def home_backend(self: EventsHandler) -> Any:
         region = self._get_param("HomeRegion") or self.region
         return events_backends[self.current_account][region]
 
     def describe_endpoint_response(self: EventsHandler) -> str:
-        name = _check_name(self._get_param("Name"))
-        record = _endpoints(home_backend(self)).get(name)
-        if record is None:
-            raise _not_found(name)
+        record = _existing(home_backend(self), _check_name(self._get_param("Name")))
         return json.dumps(_view(_settled(record), *_FULL))
 
     def update_endpoint_response(self: EventsHandler) -> str:
-        name = _check_name(self._get_param("Name"))
-        record = _endpoints(self.events_backend).get(name)
-        if record is None:
-            raise _not_found(name)
+        record = _existing(self.events_backend, _check_name(self._get_param("Name")))
         changes = {
-            key: self._get_param(key)
-            for key in (
-                "Description",
-                "RoutingConfig",
-                "ReplicationConfig",
-                "EventBuses",
-                "RoleArn",
-            )
-            if self._get_param(key) is not None
+            key: self._get_param(key) for key in _SETTINGS if self._get_param(key) is not None
         }
         merged = {**record, **changes}
         _validated(self.current_account, merged)
-        if not (merged.get("ReplicationConfig") or {}).get("State"):
-            merged["ReplicationConfig"] = {"State": "ENABLED"}
         if merged.get("RoleArn") == "":
             merged.pop("RoleArn")
         record.clear()
         record.update(merged, State="UPDATING", LastModifiedTime=unix_time())
-        return json.dumps(
-            _view(
-                record,
-                "Name",
-                "Arn",
-                "RoutingConfig",
-                "ReplicationConfig",
-                "EventBuses",
-                "RoleArn",
-                "EndpointId",
-                "EndpointUrl",
-                "State",
-            )
-        )
+        return json.dumps(_view(record, *_ANSWERED, "EndpointId", "EndpointUrl", "State"))
 
     def list_endpoints_response(self: EventsHandler) -> str:
         prefix = self._get_param("NamePrefix") or ""

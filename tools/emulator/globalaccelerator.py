@@ -137,6 +137,15 @@ def _check_enum(name: str, value: Any, allowed: tuple[str, ...]) -> None:
         raise _invalid(f"{name} must be one of {', '.join(allowed)}, got {value}")
 
 
+# Endpoint group settings kept as given: API name -> attribute of EndpointGroup.
+_GROUP_SETTINGS = {
+    "HealthCheckPort": "health_check_port",
+    "HealthCheckProtocol": "health_check_protocol",
+    "HealthCheckIntervalSeconds": "health_check_interval",
+    "ThresholdCount": "threshold_count",
+}
+
+
 class EndpointGroup:
     def __init__(self, arn: str, region: str, listener: Listener) -> None:
         self.arn, self.region = arn, region
@@ -158,10 +167,7 @@ class EndpointGroup:
                 _describe_endpoint(account, self.region, e) for e in self.endpoints
             ],
             "TrafficDialPercentage": self.traffic_dial,
-            "HealthCheckPort": self.health_check_port,
-            "HealthCheckProtocol": self.health_check_protocol,
-            "HealthCheckIntervalSeconds": self.health_check_interval,
-            "ThresholdCount": self.threshold_count,
+            **{key: getattr(self, attribute) for key, attribute in _GROUP_SETTINGS.items()},
             "PortOverrides": list(self.port_overrides),
         }
         path = self.health_check_path
@@ -596,16 +602,11 @@ class GlobalAcceleratorBackend(BaseBackend):
                 )
         if params.get("TrafficDialPercentage") is not None:
             group.traffic_dial = float(params["TrafficDialPercentage"])
-        if params.get("HealthCheckPort") is not None:
-            group.health_check_port = params["HealthCheckPort"]
-        if params.get("HealthCheckProtocol") is not None:
-            group.health_check_protocol = params["HealthCheckProtocol"]
+        for key, attribute in _GROUP_SETTINGS.items():
+            if params.get(key) is not None:
+                setattr(group, attribute, params[key])
         if path is not None:
             group.health_check_path = path
-        if params.get("HealthCheckIntervalSeconds") is not None:
-            group.health_check_interval = params["HealthCheckIntervalSeconds"]
-        if params.get("ThresholdCount") is not None:
-            group.threshold_count = params["ThresholdCount"]
         if endpoints is not None:
             group.endpoints = endpoints
         if overrides is not None:
