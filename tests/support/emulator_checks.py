@@ -58,6 +58,18 @@ def error_code(excinfo: pytest.ExceptionInfo[ClientError]) -> str:
     return excinfo.value.response["Error"]["Code"]
 
 
+def refusal(call) -> tuple[str, int, str]:
+    """The error code, HTTP status and message of the ClientError ``call()`` must raise."""
+    with pytest.raises(ClientError) as raised:
+        call()
+    error = raised.value.response
+    return (
+        error["Error"]["Code"],
+        error["ResponseMetadata"]["HTTPStatusCode"],
+        error["Error"]["Message"],
+    )
+
+
 def answers(endpoint: str) -> bool:
     try:
         urllib.request.urlopen(f"{endpoint}/moto-api/", timeout=2).close()
@@ -78,16 +90,16 @@ def assert_nothing_left(rds) -> None:
         assert error_code(excinfo) == "GlobalClusterNotFoundFault"
 
 
-LAMBDA_TRUST = {
-    "Version": "2012-10-17",
-    "Statement": [
+def trust_policy(service: str) -> str:
+    """A role trust policy (JSON) that lets the AWS service principal ``service`` assume it."""
+    return json.dumps(
         {
-            "Effect": "Allow",
-            "Principal": {"Service": "lambda.amazonaws.com"},
-            "Action": "sts:AssumeRole",
+            "Version": "2012-10-17",
+            "Statement": [
+                {"Effect": "Allow", "Principal": {"Service": service}, "Action": "sts:AssumeRole"}
+            ],
         }
-    ],
-}
+    )
 
 
 def create_function(emulator, name: str, **settings) -> dict:
@@ -98,7 +110,7 @@ def create_function(emulator, name: str, **settings) -> dict:
         role = iam.get_role(RoleName="emu-lambda")["Role"]["Arn"]
     except ClientError:
         role = iam.create_role(
-            RoleName="emu-lambda", AssumeRolePolicyDocument=json.dumps(LAMBDA_TRUST)
+            RoleName="emu-lambda", AssumeRolePolicyDocument=trust_policy("lambda.amazonaws.com")
         )["Role"]["Arn"]
     package = io.BytesIO()
     with zipfile.ZipFile(package, "w") as archive:

@@ -10,34 +10,12 @@ import urllib.request
 
 import pytest
 from botocore.config import Config
-from botocore.exceptions import ClientError
 
-from support.emulator_checks import PRIMARY, SECONDARY
+from support.emulator_checks import PRIMARY, SECONDARY, refusal, trust_policy
 
 BUS = "emu-app-bus"
 ENDPOINT = "emu-app-endpoint"
 ALARM = "emu-primary-events-healthy"
-TRUST = {
-    "Version": "2012-10-17",
-    "Statement": [
-        {
-            "Effect": "Allow",
-            "Principal": {"Service": "events.amazonaws.com"},
-            "Action": "sts:AssumeRole",
-        }
-    ],
-}
-
-
-def _error(call) -> tuple[str, int, str]:
-    with pytest.raises(ClientError) as raised:
-        call()
-    error = raised.value.response
-    return (
-        error["Error"]["Code"],
-        error["ResponseMetadata"]["HTTPStatusCode"],
-        error["Error"]["Message"],
-    )
 
 
 @pytest.fixture()
@@ -70,7 +48,9 @@ def stack(emulator):
         },
     )["HealthCheck"]["Id"]
     iam = emulator.client("iam")
-    role = iam.create_role(RoleName="emu-replication", AssumeRolePolicyDocument=json.dumps(TRUST))
+    role = iam.create_role(
+        RoleName="emu-replication", AssumeRolePolicyDocument=trust_policy("events.amazonaws.com")
+    )
     queues = {}
     for region in events:
         sqs = emulator.client("sqs", region)
@@ -148,7 +128,7 @@ def test_endpoint_lifecycle_as_the_provider_drives_it(stack):
     other = stack["events"][SECONDARY]
     assert other.list_endpoints()["Endpoints"] == []
     assert other.describe_endpoint(Name=ENDPOINT, HomeRegion=PRIMARY)["Arn"] == created["Arn"]
-    assert _error(lambda: other.describe_endpoint(Name=ENDPOINT))[0] == (
+    assert refusal(lambda: other.describe_endpoint(Name=ENDPOINT))[0] == (
         "ResourceNotFoundException"
     )
 
@@ -165,11 +145,11 @@ def test_endpoint_lifecycle_as_the_provider_drives_it(stack):
 
     # Delete; the delete waiter and a second delete see ResourceNotFoundException.
     events.delete_endpoint(Name=ENDPOINT)
-    code, status, message = _error(lambda: events.describe_endpoint(Name=ENDPOINT))
+    code, status, message = refusal(lambda: events.describe_endpoint(Name=ENDPOINT))
     assert (code, status) == ("ResourceNotFoundException", 400)
     assert message == f"Endpoint {ENDPOINT} does not exist."
-    assert _error(lambda: events.delete_endpoint(Name=ENDPOINT))[0] == "ResourceNotFoundException"
-    assert _error(lambda: events.update_endpoint(Name=ENDPOINT, Description="x"))[0] == (
+    assert refusal(lambda: events.delete_endpoint(Name=ENDPOINT))[0] == "ResourceNotFoundException"
+    assert refusal(lambda: events.update_endpoint(Name=ENDPOINT, Description="x"))[0] == (
         "ResourceNotFoundException"
     )
     assert events.list_endpoints()["Endpoints"] == []
@@ -277,7 +257,7 @@ REFUSALS = {
         lambda s: {
             "RoleArn": s["iam"].create_role(
                 RoleName="emu-lambda-only",
-                AssumeRolePolicyDocument=json.dumps(TRUST).replace("events.", "lambda."),
+                AssumeRolePolicyDocument=trust_policy("lambda.amazonaws.com"),
             )["Role"]["Arn"]
         },
         "Provided role 'arn:aws:iam::123456789012:role/emu-lambda-only' cannot be assumed by "
@@ -295,7 +275,7 @@ REFUSALS = {
 def test_create_endpoint_refuses_what_aws_refuses(stack, case):
     overrides, expected = REFUSALS[case]
     events = stack["events"][PRIMARY]
-    code, status, message = _error(
+    code, status, message = refusal(
         lambda: events.create_endpoint(**_config(stack, **overrides(stack)))
     )
     assert (code, status) == ("ValidationException", 400)
@@ -306,7 +286,7 @@ def test_create_endpoint_refuses_what_aws_refuses(stack, case):
 def test_an_update_is_checked_as_a_create_is(stack):
     events = stack["events"][PRIMARY]
     events.create_endpoint(**_config(stack))
-    code, _, message = _error(
+    code, _, message = refusal(
         lambda: events.update_endpoint(
             Name=ENDPOINT,
             RoutingConfig={
@@ -325,7 +305,7 @@ def test_an_update_is_checked_as_a_create_is(stack):
 def test_a_second_endpoint_of_the_same_name_is_refused(stack):
     events = stack["events"][PRIMARY]
     events.create_endpoint(**_config(stack))
-    code, status, message = _error(lambda: events.create_endpoint(**_config(stack)))
+    code, status, message = refusal(lambda: events.create_endpoint(**_config(stack)))
     assert (code, status) == ("ResourceAlreadyExistsException", 400)
     assert message == f"Endpoint {ENDPOINT} already exists."
 
@@ -428,7 +408,7 @@ def test_put_events_to_an_unknown_endpoint_is_refused(emulator, stack):
 def test_a_bus_with_rules_or_a_replicating_endpoint_is_not_deleted(stack):
     events = stack["events"]
     # A bus that still has a rule (the product's rule on each bus).
-    code, status, message = _error(lambda: events[SECONDARY].delete_event_bus(Name=BUS))
+    code, status, message = refusal(lambda: events[SECONDARY].delete_event_bus(Name=BUS))
     assert (code, status, message) == (
         "ValidationException",
         400,
@@ -440,7 +420,7 @@ def test_a_bus_with_rules_or_a_replicating_endpoint_is_not_deleted(stack):
 
     # A bus an endpoint replicates to (AWS's managed rules) waits for the endpoint.
     events[PRIMARY].create_endpoint(**_config(stack))
-    assert _error(lambda: events[SECONDARY].delete_event_bus(Name=BUS))[0] == "ValidationException"
+    assert refusal(lambda: events[SECONDARY].delete_event_bus(Name=BUS))[0] == "ValidationException"
     events[PRIMARY].delete_endpoint(Name=ENDPOINT)
     for region in events:
         events[region].delete_event_bus(Name=BUS)

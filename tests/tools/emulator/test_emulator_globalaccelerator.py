@@ -7,23 +7,11 @@ from __future__ import annotations
 import re
 
 import pytest
-from botocore.exceptions import ClientError
 
-from support.emulator_checks import PRIMARY, SECONDARY
+from support.emulator_checks import PRIMARY, SECONDARY, refusal
 
 GA_REGION = "us-west-2"  # the only region AWS serves the Global Accelerator API from
 ARN = re.compile(r"^arn:aws:globalaccelerator::123456789012:accelerator/[0-9a-f-]{36}$")
-
-
-def _error(call) -> tuple[str, int, str]:
-    with pytest.raises(ClientError) as raised:
-        call()
-    error = raised.value.response
-    return (
-        error["Error"]["Code"],
-        error["ResponseMetadata"]["HTTPStatusCode"],
-        error["Error"]["Message"],
-    )
 
 
 def _deployed(ga, arn: str) -> dict:
@@ -151,7 +139,7 @@ def test_an_accelerator_is_created_read_updated_and_deleted_as_the_provider_does
     ga.update_accelerator(AcceleratorArn=arn, Enabled=False)
     assert _deployed(ga, arn)["accelerator"]["Enabled"] is False
     ga.delete_accelerator(AcceleratorArn=arn)
-    assert _error(lambda: ga.describe_accelerator(AcceleratorArn=arn))[:2] == (
+    assert refusal(lambda: ga.describe_accelerator(AcceleratorArn=arn))[:2] == (
         "AcceleratorNotFoundException",
         400,
     )
@@ -238,12 +226,12 @@ def test_listener_and_an_endpoint_group_per_region_as_the_provider_does(ga, nlbs
     for arn in groups.values():
         ga.delete_endpoint_group(EndpointGroupArn=arn)
         _deployed(ga, accelerator_arn)
-    assert _error(lambda: ga.describe_endpoint_group(EndpointGroupArn=groups[PRIMARY]))[0] == (
+    assert refusal(lambda: ga.describe_endpoint_group(EndpointGroupArn=groups[PRIMARY]))[0] == (
         "EndpointGroupNotFoundException"
     )
     ga.delete_listener(ListenerArn=listener_arn)
     _deployed(ga, accelerator_arn)
-    assert _error(lambda: ga.describe_listener(ListenerArn=listener_arn))[0] == (
+    assert refusal(lambda: ga.describe_listener(ListenerArn=listener_arn))[0] == (
         "ListenerNotFoundException"
     )
     ga.update_accelerator(AcceleratorArn=accelerator_arn, Enabled=False)
@@ -273,12 +261,12 @@ def test_the_emulator_reset_forgets_accelerators(emulator, ga):
 
 def test_an_accelerator_is_deleted_only_once_its_disabling_is_deployed(ga):
     arn = _accelerator(ga)
-    code, status, message = _error(lambda: ga.delete_accelerator(AcceleratorArn=arn))
+    code, status, message = refusal(lambda: ga.delete_accelerator(AcceleratorArn=arn))
     assert (code, status) == ("AcceleratorNotDisabledException", 400)
     assert arn in message
     ga.update_accelerator(AcceleratorArn=arn, Enabled=False)
     # still IN_PROGRESS: the disable has not been deployed yet
-    assert _error(lambda: ga.delete_accelerator(AcceleratorArn=arn))[0] == (
+    assert refusal(lambda: ga.delete_accelerator(AcceleratorArn=arn))[0] == (
         "AcceleratorNotDisabledException"
     )
     _deployed(ga, arn)
@@ -290,7 +278,7 @@ def test_an_accelerator_with_a_listener_is_not_deleted(ga):
     _listener(ga, arn)
     ga.update_accelerator(AcceleratorArn=arn, Enabled=False)
     _deployed(ga, arn)
-    code, status, message = _error(lambda: ga.delete_accelerator(AcceleratorArn=arn))
+    code, status, message = refusal(lambda: ga.delete_accelerator(AcceleratorArn=arn))
     assert (code, status) == ("AssociatedListenerFoundException", 400)
     assert message == f"Cannot delete accelerator {arn} because an associated listener was found."
     assert ga.describe_accelerator(AcceleratorArn=arn)["Accelerator"]["AcceleratorArn"] == arn
@@ -299,7 +287,7 @@ def test_an_accelerator_with_a_listener_is_not_deleted(ga):
 def test_a_listener_with_an_endpoint_group_is_not_deleted(ga, nlbs):
     listener_arn = _listener(ga, _accelerator(ga))
     _group(ga, listener_arn, PRIMARY, nlbs[PRIMARY])
-    code, status, _ = _error(lambda: ga.delete_listener(ListenerArn=listener_arn))
+    code, status, _ = refusal(lambda: ga.delete_listener(ListenerArn=listener_arn))
     assert (code, status) == ("AssociatedEndpointGroupFoundException", 400)
     assert ga.describe_listener(ListenerArn=listener_arn)["Listener"]["ListenerArn"]
 
@@ -307,7 +295,7 @@ def test_a_listener_with_an_endpoint_group_is_not_deleted(ga, nlbs):
 def test_a_listener_has_one_endpoint_group_per_region(ga, nlbs):
     listener_arn = _listener(ga, _accelerator(ga))
     _group(ga, listener_arn, PRIMARY, nlbs[PRIMARY])
-    code, status, _ = _error(
+    code, status, _ = refusal(
         lambda: ga.create_endpoint_group(
             ListenerArn=listener_arn, EndpointGroupRegion=PRIMARY, IdempotencyToken="other"
         )
@@ -319,17 +307,17 @@ def test_a_listener_has_one_endpoint_group_per_region(ga, nlbs):
 def test_an_endpoint_must_exist_in_the_endpoint_groups_region(ga, nlbs):
     listener_arn = _listener(ga, _accelerator(ga))
     # the primary region's NLB named in the secondary region's group (provider #28536)
-    code, status, message = _error(lambda: _group(ga, listener_arn, SECONDARY, nlbs[PRIMARY]))
+    code, status, message = refusal(lambda: _group(ga, listener_arn, SECONDARY, nlbs[PRIMARY]))
     assert (code, status) == ("InvalidArgumentException", 400)
     assert message == f"'{nlbs[PRIMARY]}' is not a valid load balancer ARN"
     missing = nlbs[SECONDARY][:-4] + "0000"
-    assert _error(lambda: _group(ga, listener_arn, SECONDARY, missing))[0] == (
+    assert refusal(lambda: _group(ga, listener_arn, SECONDARY, missing))[0] == (
         "InvalidArgumentException"
     )
     assert ga.list_endpoint_groups(ListenerArn=listener_arn)["EndpointGroups"] == []
     # and an update cannot swap one in either
     group_arn = _group(ga, listener_arn, SECONDARY, nlbs[SECONDARY])["EndpointGroupArn"]
-    assert _error(
+    assert refusal(
         lambda: ga.update_endpoint_group(
             EndpointGroupArn=group_arn, EndpointConfigurations=[{"EndpointId": nlbs[PRIMARY]}]
         )
@@ -350,7 +338,7 @@ def test_an_endpoint_must_exist_in_the_endpoint_groups_region(ga, nlbs):
 def test_invalid_listener_port_ranges_are_refused(ga, port_ranges):
     arn = _accelerator(ga)
     _listener(ga, arn)
-    code, status, _ = _error(
+    code, status, _ = refusal(
         lambda: ga.create_listener(
             AcceleratorArn=arn, IdempotencyToken="x", PortRanges=port_ranges, Protocol="TCP"
         )
@@ -371,10 +359,10 @@ def test_invalid_listener_port_ranges_are_refused(ga, port_ranges):
 )
 def test_endpoint_group_settings_outside_their_ranges_are_refused(ga, nlbs, settings):
     listener_arn = _listener(ga, _accelerator(ga))
-    code, status, _ = _error(lambda: _group(ga, listener_arn, PRIMARY, nlbs[PRIMARY], **settings))
+    code, status, _ = refusal(lambda: _group(ga, listener_arn, PRIMARY, nlbs[PRIMARY], **settings))
     assert (code, status) == ("InvalidArgumentException", 400)
     group_arn = _group(ga, listener_arn, PRIMARY, nlbs[PRIMARY])["EndpointGroupArn"]
-    assert _error(lambda: ga.update_endpoint_group(EndpointGroupArn=group_arn, **settings))[0] == (
+    assert refusal(lambda: ga.update_endpoint_group(EndpointGroupArn=group_arn, **settings))[0] == (
         "InvalidArgumentException"
     )
     # a refused update changes nothing
@@ -386,7 +374,7 @@ def test_endpoint_group_settings_outside_their_ranges_are_refused(ga, nlbs, sett
 def test_flow_logs_need_an_existing_bucket(ga):
     arn = _accelerator(ga)
     for extra in ({}, {"FlowLogsS3Bucket": "no-such-bucket", "FlowLogsS3Prefix": "p/"}):
-        code, status, _ = _error(
+        code, status, _ = refusal(
             lambda extra=extra: ga.update_accelerator_attributes(
                 AcceleratorArn=arn, FlowLogsEnabled=True, **extra
             )
@@ -400,14 +388,14 @@ def test_unknown_resources_answer_their_not_found_codes(ga):
     arn = _accelerator(ga)
     listener_arn = _listener(ga, arn)
     gone = arn[:-12] + "000000000000"
-    assert _error(lambda: ga.describe_accelerator(AcceleratorArn=gone))[:2] == (
+    assert refusal(lambda: ga.describe_accelerator(AcceleratorArn=gone))[:2] == (
         "AcceleratorNotFoundException",
         400,
     )
-    assert _error(lambda: ga.describe_accelerator_attributes(AcceleratorArn=gone))[0] == (
+    assert refusal(lambda: ga.describe_accelerator_attributes(AcceleratorArn=gone))[0] == (
         "AcceleratorNotFoundException"
     )
-    assert _error(
+    assert refusal(
         lambda: ga.create_listener(
             AcceleratorArn=gone,
             IdempotencyToken="x",
@@ -415,15 +403,15 @@ def test_unknown_resources_answer_their_not_found_codes(ga):
             Protocol="TCP",
         )
     )[0] == ("AcceleratorNotFoundException")
-    assert _error(lambda: ga.describe_listener(ListenerArn=arn + "/listener/0000abcd"))[:2] == (
+    assert refusal(lambda: ga.describe_listener(ListenerArn=arn + "/listener/0000abcd"))[:2] == (
         "ListenerNotFoundException",
         400,
     )
     missing_group = listener_arn + "/endpoint-group/000000000000"
-    assert _error(lambda: ga.describe_endpoint_group(EndpointGroupArn=missing_group))[:2] == (
+    assert refusal(lambda: ga.describe_endpoint_group(EndpointGroupArn=missing_group))[:2] == (
         "EndpointGroupNotFoundException",
         400,
     )
-    assert _error(lambda: ga.delete_endpoint_group(EndpointGroupArn=missing_group))[0] == (
+    assert refusal(lambda: ga.delete_endpoint_group(EndpointGroupArn=missing_group))[0] == (
         "EndpointGroupNotFoundException"
     )

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from botocore.exceptions import ClientError
 
 from support.emulator_checks import (
     ENGINE,
@@ -15,21 +14,11 @@ from support.emulator_checks import (
     SECONDARY_ID,
     create_function,
     failover,
+    refusal,
 )
 from tools.emulator import Emulator
 
 # -- strictness rules (tools/emulator/rules.py): the emulator refuses what AWS refuses ------
-
-
-def _error(call) -> tuple[str, int, str]:
-    with pytest.raises(ClientError) as raised:
-        call()
-    error = raised.value.response
-    return (
-        error["Error"]["Code"],
-        error["ResponseMetadata"]["HTTPStatusCode"],
-        error["Error"]["Message"],
-    )
 
 
 def test_rule_1_an_event_subscription_naming_a_missing_source_is_refused(emulator, rds, topology):
@@ -47,13 +36,13 @@ def test_rule_1_an_event_subscription_naming_a_missing_source_is_refused(emulato
         )
 
     # Then AWS's answer, as the Terraform provider would receive it (it does not retry)
-    code, status, message = _error(lambda: subscribe("emu-not-yet-created"))
+    code, status, message = refusal(lambda: subscribe("emu-not-yet-created"))
     assert (code, status) == ("SourceNotFound", 404)
     assert message == "Could not find source : emu-not-yet-created"
     # and once the source exists in the region, the same call succeeds
     assert subscribe(SECONDARY_ID)["EventSubscription"]["SourceIdsList"] == [SECONDARY_ID]
     # a cluster of another region is not a source here
-    assert _error(lambda: subscribe(PRIMARY_ID))[0] == "SourceNotFound"
+    assert refusal(lambda: subscribe(PRIMARY_ID))[0] == "SourceNotFound"
 
 
 def test_rules_2_3_the_writer_cluster_outlives_the_other_members(rds, topology):
@@ -66,7 +55,7 @@ def test_rules_2_3_the_writer_cluster_outlives_the_other_members(rds, topology):
     )
     failover(rds[SECONDARY], topology[SECONDARY], AllowDataLoss=True)
     # When Terraform destroys in its declared order (the secondary first)
-    code, status, message = _error(
+    code, status, message = refusal(
         lambda: rds[SECONDARY].delete_db_instance(
             DBInstanceIdentifier="emu-secondary-1", SkipFinalSnapshot=True
         )
@@ -74,7 +63,7 @@ def test_rules_2_3_the_writer_cluster_outlives_the_other_members(rds, topology):
     # Then AWS's refusal: the new writer's last instance cannot go while a member remains
     assert (code, status) == ("InvalidDBClusterStateFault", 400)
     assert message.startswith("Cannot delete the last instance of the master cluster.")
-    code, _, message = _error(
+    code, _, message = refusal(
         lambda: rds[SECONDARY].delete_db_cluster(
             DBClusterIdentifier=SECONDARY_ID, SkipFinalSnapshot=True
         )
@@ -112,7 +101,7 @@ def test_rule_4_reserved_concurrency_below_the_unreserved_minimum_is_refused(
                 FunctionName=f"emu-{i}", ReservedConcurrentExecutions=count
             )
         create_function(emu, "emu-last")
-        code, status, message = _error(
+        code, status, message = refusal(
             lambda: client.put_function_concurrency(
                 FunctionName="emu-last", ReservedConcurrentExecutions=refused
             )
@@ -140,7 +129,7 @@ def test_rule_5_a_storage_resolution_other_than_1_or_60_is_refused(emulator):
         "m1",
     }
     # Any other resolution is refused, naming the datum, and nothing of that call is stored
-    code, status, message = _error(lambda: put(1, 5))
+    code, status, message = refusal(lambda: put(1, 5))
     assert (code, status) == ("InvalidParameterValue", 400)
     assert message == (
         "The parameter MetricData.member.2.StorageResolution must be a value in the set [ 1, 60 ]."
