@@ -7,16 +7,8 @@ import json
 
 import pytest
 
+from support.apps import APPS
 from tools.checkov_gate import gate, inline_skips, scan, scan_many
-
-APPS = [
-    "default_app",
-    "production_app",
-    "variant_app",
-    "rds_app",
-    "rds_variant_app",
-    "app_tier_app",
-]
 
 
 @pytest.fixture(scope="module")

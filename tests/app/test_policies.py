@@ -8,14 +8,8 @@ import re
 
 import pytest
 
-APPS = [
-    "default_app",
-    "production_app",
-    "variant_app",
-    "rds_app",
-    "rds_variant_app",
-    "app_tier_app",
-]
+from support.apps import APPS
+
 NAMING_ARGUMENTS = {
     "name",
     "identifier",

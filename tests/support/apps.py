@@ -60,6 +60,17 @@ APP_TIER_ENV = {
     "DR_APP_FEATURE_FLAGS": "new-checkout=on",
 }
 
+# The session fixtures (tests/conftest.py) that checkov and the policy checks run over: every
+# configuration a user deploys (the emulator one only points the providers elsewhere).
+APPS = [
+    "default_app",
+    "production_app",
+    "variant_app",
+    "rds_app",
+    "rds_variant_app",
+    "app_tier_app",
+]
+
 
 class Synthesized:
     """One synthesized app: its Terraform JSON, where it was written, and its config."""
