@@ -4,7 +4,7 @@ tests: a RegionalService and a PublicEdge in a region of ``support.helpers.regio
 from __future__ import annotations
 
 from constructs_lib.application.public_edge import PublicEdge, PublicEdgeProps
-from support.helpers import NAMER, PRIMARY
+from support.helpers import PRIMARY, regional_props
 
 CERTIFICATE = f"arn:aws:acm:{PRIMARY}:123456789012:certificate/0b7a1c2d-3e4f"
 PATH = "/dbdr/test/app/"
@@ -16,15 +16,12 @@ def _service(t, base, role):
         RegionalServiceProps,
     )
 
-    provider, region, key, _ = base[role]
+    _, region, _, _ = base[role]
     return RegionalService(
         t.stack,
         f"{role}Service",
         RegionalServiceProps(
-            provider=provider,
-            region=region,
-            namer=NAMER,
-            key=key,
+            **regional_props(base, role),
             table_name="dbdr-app-table-test",
             table_arn=f"arn:aws:dynamodb:{region}:123456789012:table/dbdr-app-table-test",
             config_path=PATH,
@@ -35,14 +32,7 @@ def _service(t, base, role):
 
 def edge(t, base, role, **overrides) -> PublicEdge:
     """The PublicEdge of ``role``'s region over its VPC and a RegionalService there."""
-    provider, region, key, vpc = base[role]
-    props = dict(
-        provider=provider,
-        region=region,
-        namer=NAMER,
-        key=key,
-        vpc=vpc,
-        service=_service(t, base, role),
-    )
+    *_, vpc = base[role]
+    props = regional_props(base, role, vpc=vpc, service=_service(t, base, role))
     props.update(overrides)
     return PublicEdge(t.stack, f"{role}Edge", PublicEdgeProps(**props))

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import shutil
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from cdktf import TerraformStack, Testing
@@ -161,6 +163,16 @@ class TestStack:
     def synth(self) -> Synthesized:
         return Synthesized.of(Testing.synth(self.stack))
 
+    def full_synth(self, directory: Path) -> tuple[Synthesized, Path]:
+        """The stack fully synthesized (with the checkov skip comments, which ``synth``
+        strips) and copied to ``directory``/stack, for terraform and checkov: the document
+        and that directory."""
+        outdir = Path(Testing.full_synth(self.stack))
+        stack_dir = directory / "stack"
+        shutil.copytree(outdir / "stacks" / "test", stack_dir)
+        shutil.rmtree(outdir, ignore_errors=True)
+        return Synthesized.of((stack_dir / "cdk.tf.json").read_text()), stack_dir
+
 
 def new_stack() -> TestStack:
     app = Testing.app()
@@ -168,6 +180,50 @@ def new_stack() -> TestStack:
     primary = AwsProvider(stack, "AwsPrimary", alias="primary", region=PRIMARY)
     secondary = AwsProvider(stack, "AwsSecondary", alias="secondary", region=SECONDARY)
     return TestStack(stack, primary, secondary)
+
+
+def assert_terraform_validates(stack_dir: Path, tmp_path: Path) -> None:
+    """``terraform validate`` passes on a copy of ``stack_dir``, without warnings."""
+    from tools import terraform
+
+    workdir = tmp_path / "stack"
+    shutil.copytree(stack_dir, workdir)
+    terraform.run(workdir, "init", "-backend=false", "-input=false")
+    result = terraform.run(workdir, "validate", check=False)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "Warning" not in result.stdout + result.stderr
+
+
+def keyed_regions(
+    t: TestStack,
+    *,
+    secondary_region: str = SECONDARY,
+    application_events: tuple[str, ...] = (),
+    id_suffix: str = "",
+) -> dict:
+    """A RegionalKey in each region, as a KeyedRegion by role: what the constructs that need
+    no VPC stand on. EventBridge may also use the keys of the roles in ``application_events``
+    for its bus and dead-letter queues (``RegionalKeyProps.application_events``);
+    ``id_suffix`` sets a second pair of keys apart in the same stack."""
+    from constructs_lib.security.regional_key import KeyedRegion, RegionalKey, RegionalKeyProps
+
+    regions = {}
+    for role, provider, region in (
+        ("primary", t.primary, PRIMARY),
+        ("secondary", t.secondary, secondary_region),
+    ):
+        key = RegionalKey(
+            t.stack,
+            f"{role}Key{id_suffix}",
+            RegionalKeyProps(
+                provider=provider,
+                region=region,
+                namer=NAMER,
+                application_events=role in application_events,
+            ),
+        )
+        regions[role] = KeyedRegion(provider=provider, region=region, key=key)
+    return regions
 
 
 def regional_base(
@@ -196,6 +252,13 @@ def regional_base(
         )
         base[role] = (provider, region, key, vpc)
     return base
+
+
+def regional_props(base: dict, role: str, **props) -> dict:
+    """``props`` with what every regional construct takes for ``role``'s region of ``base``:
+    its provider, region, namer and key."""
+    provider, region, key, _ = base[role]
+    return dict(provider=provider, region=region, namer=NAMER, key=key, **props)
 
 
 def database_stack(kind: str = "aurora", **overrides) -> tuple[TestStack, dict, Any]:
@@ -270,12 +333,10 @@ def canary(
         ConnectivityCanaryProps,
     )
 
-    provider, region, key, vpc = base[role]
-    props = dict(
-        provider=provider,
-        region=region,
-        namer=NAMER,
-        key=key,
+    *_, vpc = base[role]
+    props = regional_props(
+        base,
+        role,
         vpc=vpc,
         engine="aurora-postgresql",
         endpoint=cluster.endpoint,
@@ -337,10 +398,7 @@ def lag_alarms(t: TestStack, base: dict, database, **overrides) -> dict:
 
     alarms = {}
     for role in ROLES:
-        provider, region, key, _ = base[role]
-        props = dict(
-            provider=provider, region=region, namer=NAMER, key=key, database=getattr(database, role)
-        )
+        props = regional_props(base, role, database=getattr(database, role))
         props.update(overrides)
         alarms[role] = LagAlarms(t.stack, f"{role}Alarms", LagAlarmsProps(**props))
     return alarms

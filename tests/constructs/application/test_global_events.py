@@ -11,7 +11,7 @@ from cdktf import TerraformOutput
 
 from constructs_lib.application.global_events import GlobalEvents, GlobalEventsProps
 from constructs_lib.automation.python_function import PythonFunction, PythonFunctionProps
-from constructs_lib.security.regional_key import KeyedRegion, RegionalKey, RegionalKeyProps
+from constructs_lib.security.regional_key import KeyedRegion
 from support.helpers import (
     NAMER,
     PRIMARY,
@@ -20,6 +20,7 @@ from support.helpers import (
     assert_no_resource,
     assert_only,
     assert_resource,
+    keyed_regions,
     new_stack,
     resources,
 )
@@ -27,23 +28,6 @@ from support.helpers import (
 CODES = {"primary": "use1", "secondary": "usw2"}
 REGIONS = {"primary": PRIMARY, "secondary": SECONDARY}
 TOPIC = "arn:aws:sns:us-east-1:123456789012:dbdr-alerts-use1-test"
-
-
-def _regions(t, *, application_events: bool = True) -> dict[str, KeyedRegion]:
-    regions = {}
-    for role, provider in (("primary", t.primary), ("secondary", t.secondary)):
-        key = RegionalKey(
-            t.stack,
-            f"{role}Key{'' if application_events else 'Plain'}",
-            RegionalKeyProps(
-                provider=provider,
-                region=REGIONS[role],
-                namer=NAMER,
-                application_events=application_events,
-            ),
-        )
-        regions[role] = KeyedRegion(provider=provider, region=REGIONS[role], key=key)
-    return regions
 
 
 def _function(t, where: KeyedRegion, id: str) -> PythonFunction:
@@ -81,7 +65,7 @@ def _props(regions, functions, **overrides) -> GlobalEventsProps:
 def built():
     """The construct with minimal props, synthesized once, with outputs of its attributes."""
     t = new_stack()
-    regions = _regions(t)
+    regions = keyed_regions(t, application_events=ROLES)
     targets = {role: _function(t, regions[role], f"{role}Service") for role in ROLES}
     events = GlobalEvents(t.stack, "Events", _props(regions, targets))
     for name, value in {
@@ -453,7 +437,7 @@ def test_attributes_name_the_endpoint_health_check_and_buses(built, doc):
 
 def test_a_topic_is_told_when_the_latency_alarm_changes():
     t = new_stack()
-    regions = _regions(t)
+    regions = keyed_regions(t, application_events=ROLES)
     targets = {role: _function(t, regions[role], f"{role}Service") for role in ROLES}
     GlobalEvents(t.stack, "Events", _props(regions, targets, alarm_topic_arn=TOPIC))
     doc = t.synth()
@@ -473,8 +457,8 @@ def base():
     """Keys (with and without application_events) and a function per region, to build
     invalid constructs over (each fails before creating anything)."""
     t = new_stack()
-    regions = _regions(t)
-    plain = _regions(t, application_events=False)
+    regions = keyed_regions(t, application_events=ROLES)
+    plain = keyed_regions(t, id_suffix="Plain")
     targets = {role: _function(t, regions[role], f"{role}Service") for role in ROLES}
     return t, regions, plain, targets
 

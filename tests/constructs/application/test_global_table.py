@@ -3,23 +3,19 @@ its region's key) and a ReplicationLatency alarm per region on what it sends to 
 
 from __future__ import annotations
 
-import shutil
-from pathlib import Path
-
-import cdktf
 import pytest
 from cdktf import TerraformOutput
 
 from constructs_lib.application.global_table import GlobalTable, GlobalTableProps
-from constructs_lib.security.regional_key import KeyedRegion, RegionalKey, RegionalKeyProps
 from dr_lambdas.contract import ROLES
 from support.helpers import (
     NAMER,
     PRIMARY,
     SECONDARY,
-    Synthesized,
     assert_only,
     assert_resource,
+    assert_terraform_validates,
+    keyed_regions,
     new_stack,
     resources,
 )
@@ -32,22 +28,9 @@ TABLE = "dbdr-app-table-test"
 CODES = {"primary": "use1", "secondary": "usw2"}
 
 
-def _regions(t, secondary_region: str = SECONDARY) -> dict[str, KeyedRegion]:
-    regions = {}
-    for role, provider, region in (
-        ("primary", t.primary, PRIMARY),
-        ("secondary", t.secondary, secondary_region),
-    ):
-        key = RegionalKey(
-            t.stack, f"{role}Key", RegionalKeyProps(provider=provider, region=region, namer=NAMER)
-        )
-        regions[role] = KeyedRegion(provider=provider, region=region, key=key)
-    return regions
-
-
 def _stack(secondary_region: str = SECONDARY, **overrides):
     t = new_stack()
-    regions = _regions(t, secondary_region)
+    regions = keyed_regions(t, secondary_region=secondary_region)
     props = dict(
         namer=NAMER, primary=regions["primary"], secondary=regions["secondary"], topic_arns=TOPICS
     )
@@ -67,11 +50,8 @@ def built(tmp_path_factory):
     TerraformOutput(t.stack, "table_arn", value=table.table_arn)
     TerraformOutput(t.stack, "replica_arn", value=table.replica_arn)
     TerraformOutput(t.stack, "stream_arn", value=table.stream_arn)
-    outdir = Path(cdktf.Testing.full_synth(t.stack))
-    stack_dir = tmp_path_factory.mktemp("global-table") / "stack"
-    shutil.copytree(outdir / "stacks" / "test", stack_dir)
-    shutil.rmtree(outdir, ignore_errors=True)
-    return Synthesized.of((stack_dir / "cdk.tf.json").read_text()), stack_dir, table
+    doc, stack_dir = t.full_synth(tmp_path_factory.mktemp("global-table"))
+    return doc, stack_dir, table
 
 
 @pytest.fixture(scope="module")
@@ -150,7 +130,7 @@ def test_the_key_policies_are_left_as_they_were():
     # DynamoDB uses a customer-managed key through the caller's IAM permissions, which the
     # AccountAdministration statement delegates; no statement is added for it.
     t = new_stack()
-    regions = _regions(t)
+    regions = keyed_regions(t)
     sids = [s["Sid"] for s in regions["primary"].key.policy_document["Statement"]]
     assert not [sid for sid in sids if "Dynamo" in sid]
 
@@ -311,15 +291,8 @@ def test_rejects_invalid_props(overrides, message):
 
 
 def test_terraform_validates_it_without_warnings(built, tmp_path):
-    from tools import terraform
-
     _, stack_dir, _ = built
-    workdir = tmp_path / "stack"
-    shutil.copytree(stack_dir, workdir)
-    terraform.run(workdir, "init", "-backend=false", "-input=false")
-    result = terraform.run(workdir, "validate", check=False)
-    assert result.returncode == 0, result.stdout + result.stderr
-    assert "Warning" not in result.stdout + result.stderr
+    assert_terraform_validates(stack_dir, tmp_path)
 
 
 def test_checkov_passes_on_it_without_any_skip(built):

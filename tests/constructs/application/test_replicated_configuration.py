@@ -5,10 +5,7 @@ copied to the secondary region by a function on every change, on a schedule, at 
 from __future__ import annotations
 
 import json
-import shutil
-from pathlib import Path
 
-import cdktf
 import pytest
 from cdktf import TerraformOutput
 
@@ -17,16 +14,16 @@ from constructs_lib.application.replicated_configuration import (
     ReplicatedConfigurationProps,
 )
 from constructs_lib.naming import Namer
-from constructs_lib.security.regional_key import KeyedRegion, RegionalKey, RegionalKeyProps
 from dr_lambdas.config_replicator import ReplicatorEnv as E
 from support.helpers import (
     NAMER,
     PRIMARY,
     SECONDARY,
-    Synthesized,
     assert_no_resource,
     assert_only,
     assert_resource,
+    assert_terraform_validates,
+    keyed_regions,
     new_stack,
     only,
     resources,
@@ -37,23 +34,13 @@ PARAMETERS = {"database/writer-dns-name": "writer.db-test.internal", "flags/new-
 
 
 def _regions(t, *, dead_letters: bool = True, secondary_region: str = SECONDARY) -> dict:
-    regions = {}
-    for role, provider, region in (
-        ("primary", t.primary, PRIMARY),
-        ("secondary", t.secondary, secondary_region),
-    ):
-        key = RegionalKey(
-            t.stack,
-            f"{role}Key",
-            RegionalKeyProps(
-                provider=provider,
-                region=region,
-                namer=NAMER,
-                application_events=dead_letters and role == "primary",
-            ),
-        )
-        regions[role] = KeyedRegion(provider=provider, region=region, key=key)
-    return regions
+    """A key per region; with ``dead_letters``, EventBridge may use the primary's for the
+    dead-letter queue of the change rule."""
+    return keyed_regions(
+        t,
+        secondary_region=secondary_region,
+        application_events=("primary",) if dead_letters else (),
+    )
 
 
 def _props(regions, **overrides) -> ReplicatedConfigurationProps:
@@ -76,11 +63,7 @@ def built(tmp_path_factory):
     for region in (PRIMARY, SECONDARY):
         TerraformOutput(t.stack, f"arns_{region}", value=config.parameter_arns[region])
     TerraformOutput(t.stack, "function_arn", value=config.function_arn)
-    outdir = Path(cdktf.Testing.full_synth(t.stack))
-    stack_dir = tmp_path_factory.mktemp("replicated-configuration") / "stack"
-    shutil.copytree(outdir / "stacks" / "test", stack_dir)
-    shutil.rmtree(outdir, ignore_errors=True)
-    return config, Synthesized.of((stack_dir / "cdk.tf.json").read_text()), stack_dir
+    return config, *t.full_synth(tmp_path_factory.mktemp("replicated-configuration"))
 
 
 @pytest.fixture(scope="module")
@@ -388,15 +371,8 @@ def test_checkov_passes_with_only_the_vpc_check_skipped(built):
 
 
 def test_terraform_validates_it_without_warnings(built, tmp_path):
-    from tools import terraform
-
     _, _, stack_dir = built
-    workdir = tmp_path / "stack"
-    shutil.copytree(stack_dir, workdir)
-    terraform.run(workdir, "init", "-backend=false", "-input=false")
-    result = terraform.run(workdir, "validate", check=False)
-    assert result.returncode == 0, result.stdout + result.stderr
-    assert "Warning" not in result.stdout + result.stderr
+    assert_terraform_validates(stack_dir, tmp_path)
 
 
 # -- props ---------------------------------------------------------------------------------

@@ -4,24 +4,21 @@ to the secondary with Replication Time Control by a least-privilege role."""
 from __future__ import annotations
 
 import json
-import shutil
-from pathlib import Path
 
-import cdktf
 import pytest
 from cdktf import TerraformOutput
 
 from constructs_lib.checks import skips_of
 from constructs_lib.data_protection.backup_buckets import BackupBuckets, BackupBucketsProps
-from constructs_lib.security.regional_key import KeyedRegion, RegionalKey, RegionalKeyProps
 from dr_lambdas.contract import ROLES
 from support.helpers import (
     NAMER,
     PRIMARY,
     SECONDARY,
-    Synthesized,
     assert_only,
     assert_resource,
+    assert_terraform_validates,
+    keyed_regions,
     new_stack,
     only,
     resources,
@@ -30,23 +27,9 @@ from support.helpers import (
 EXPECTED_SKIPS = {"CKV_AWS_18", "CKV2_AWS_62"}
 
 
-def _regions(t, secondary_region: str = SECONDARY) -> dict[str, KeyedRegion]:
-    """A key per region: all the buckets stand on (no VPC needed)."""
-    regions = {}
-    for role, provider, region in (
-        ("primary", t.primary, PRIMARY),
-        ("secondary", t.secondary, secondary_region),
-    ):
-        key = RegionalKey(
-            t.stack, f"{role}Key", RegionalKeyProps(provider=provider, region=region, namer=NAMER)
-        )
-        regions[role] = KeyedRegion(provider=provider, region=region, key=key)
-    return regions
-
-
 def _stack(secondary_region: str = SECONDARY, **overrides):
     t = new_stack()
-    regions = _regions(t, secondary_region)
+    regions = keyed_regions(t, secondary_region=secondary_region)
     buckets = BackupBuckets(
         t.stack,
         "Backups",
@@ -67,11 +50,7 @@ def synthesized(tmp_path_factory):
         TerraformOutput(t.stack, f"{role}_arn", value=buckets.bucket_arns[role])
         TerraformOutput(t.stack, f"{role}_bucket_id", value=buckets.buckets[role].id)
     TerraformOutput(t.stack, "replication_role", value=buckets.replication_role.arn)
-    outdir = Path(cdktf.Testing.full_synth(t.stack))
-    stack_dir = tmp_path_factory.mktemp("backup-buckets") / "stack"
-    shutil.copytree(outdir / "stacks" / "test", stack_dir)
-    shutil.rmtree(outdir, ignore_errors=True)
-    return Synthesized.of((stack_dir / "cdk.tf.json").read_text()), stack_dir
+    return t.full_synth(tmp_path_factory.mktemp("backup-buckets"))
 
 
 @pytest.fixture(scope="module")
@@ -362,15 +341,8 @@ def test_checkov_passes_with_only_logging_and_notifications_skipped_on_the_bucke
 
 
 def test_terraform_validates_it_without_warnings(synthesized, tmp_path):
-    from tools import terraform
-
     _, stack_dir = synthesized
-    workdir = tmp_path / "stack"
-    shutil.copytree(stack_dir, workdir)
-    terraform.run(workdir, "init", "-backend=false", "-input=false")
-    result = terraform.run(workdir, "validate", check=False)
-    assert result.returncode == 0, result.stdout + result.stderr
-    assert "Warning" not in result.stdout + result.stderr
+    assert_terraform_validates(stack_dir, tmp_path)
 
 
 def test_expiration_days_and_force_destroy_follow_the_props():
@@ -404,7 +376,7 @@ def test_expiration_days_and_force_destroy_follow_the_props():
 def test_invalid_props_are_rejected_before_any_resource(overrides, message):
     t = new_stack()
     overrides = dict(overrides)
-    regions = _regions(t, overrides.pop("secondary_region", SECONDARY))
+    regions = keyed_regions(t, secondary_region=overrides.pop("secondary_region", SECONDARY))
     with pytest.raises(ValueError, match=message):
         BackupBuckets(
             t.stack,
