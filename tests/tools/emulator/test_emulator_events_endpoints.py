@@ -74,6 +74,17 @@ def stack(emulator):
     }
 
 
+def _routing(health_check: str, route: str) -> dict:
+    """A RoutingConfig: events go to the primary while ``health_check`` is healthy, else to
+    the Region ``route``."""
+    return {
+        "FailoverConfig": {
+            "Primary": {"HealthCheck": health_check},
+            "Secondary": {"Route": route},
+        }
+    }
+
+
 def _config(stack, **overrides) -> dict:
     """CreateEndpoint's arguments as the provider sends them for the product's endpoint."""
     config = {
@@ -83,12 +94,7 @@ def _config(stack, **overrides) -> dict:
             {"EventBusArn": stack["buses"][PRIMARY]},
             {"EventBusArn": stack["buses"][SECONDARY]},
         ],
-        "RoutingConfig": {
-            "FailoverConfig": {
-                "Primary": {"HealthCheck": stack["health_check"]},
-                "Secondary": {"Route": SECONDARY},
-            }
-        },
+        "RoutingConfig": _routing(stack["health_check"], SECONDARY),
         "ReplicationConfig": {"State": "ENABLED"},
         "RoleArn": stack["role"],
     }
@@ -207,46 +213,22 @@ REFUSALS = {
                 {"EventBusArn": s["buses"][PRIMARY]},
                 {"EventBusArn": s["buses"][SECONDARY].replace(SECONDARY, "eu-west-1")},
             ],
-            "RoutingConfig": {
-                "FailoverConfig": {
-                    "Primary": {"HealthCheck": s["health_check"]},
-                    "Secondary": {"Route": "eu-west-1"},
-                }
-            },
+            "RoutingConfig": _routing(s["health_check"], "eu-west-1"),
         },
         "Event bus arn:aws:events:eu-west-1:123456789012:event-bus/emu-app-bus does not exist.",
     ),
     "a health check that does not exist": (
         lambda s: {
-            "RoutingConfig": {
-                "FailoverConfig": {
-                    "Primary": {"HealthCheck": "arn:aws:route53:::healthcheck/0000-missing"},
-                    "Secondary": {"Route": SECONDARY},
-                }
-            }
+            "RoutingConfig": _routing("arn:aws:route53:::healthcheck/0000-missing", SECONDARY)
         },
         "Health check arn:aws:route53:::healthcheck/0000-missing does not exist.",
     ),
     "a health check that is not a Route 53 health check ARN": (
-        lambda s: {
-            "RoutingConfig": {
-                "FailoverConfig": {
-                    "Primary": {"HealthCheck": f"arn:aws:cloudwatch:{PRIMARY}::alarm:x"},
-                    "Secondary": {"Route": SECONDARY},
-                }
-            }
-        },
+        lambda s: {"RoutingConfig": _routing(f"arn:aws:cloudwatch:{PRIMARY}::alarm:x", SECONDARY)},
         "at 'routingConfig.failoverConfig.primary.healthCheck' failed to satisfy constraint",
     ),
     "a secondary route outside the buses' regions": (
-        lambda s: {
-            "RoutingConfig": {
-                "FailoverConfig": {
-                    "Primary": {"HealthCheck": s["health_check"]},
-                    "Secondary": {"Route": "eu-west-1"},
-                }
-            }
-        },
+        lambda s: {"RoutingConfig": _routing(s["health_check"], "eu-west-1")},
         "The secondary Region eu-west-1 must be the Region of one of the event buses",
     ),
     "replication enabled without a role": (
@@ -289,12 +271,7 @@ def test_an_update_is_checked_as_a_create_is(stack):
     code, _, message = refusal(
         lambda: events.update_endpoint(
             Name=ENDPOINT,
-            RoutingConfig={
-                "FailoverConfig": {
-                    "Primary": {"HealthCheck": stack["health_check"]},
-                    "Secondary": {"Route": "eu-west-1"},
-                }
-            },
+            RoutingConfig=_routing(stack["health_check"], "eu-west-1"),
         )
     )
     assert code == "ValidationException" and "eu-west-1" in message
