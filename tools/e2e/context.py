@@ -45,6 +45,8 @@ class Run:
     failures: list[str] = field(default_factory=list)
     aliases: dict[str, str] = field(default_factory=dict)  # resource address -> provider alias
     password: str = ""  # the master password the e2e created ("" when the stack generates it)
+    # Settings the run adds for inputs it creates (the application tier's public zone).
+    settings: dict[str, str] = field(default_factory=dict)
     orchestrator_calls: list[str] = field(default_factory=list)  # "service:Operation"
     # Verbose unless the caller captures the output (python -m tools.e2e does).
     console: Console = field(default_factory=Verbose)

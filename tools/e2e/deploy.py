@@ -9,6 +9,7 @@ import secrets
 import subprocess
 import sys
 
+from constructs_lib.config import load_config, read_context
 from tools import checkov_gate, teardown
 from tools.e2e.context import ROOT, Run
 from tools.e2e.output import detail
@@ -19,6 +20,7 @@ def synthesize(run: Run) -> str:
     """The app through its real entry point, every provider endpoint at the emulator."""
     env = dict(os.environ)
     env.update(
+        run.settings,
         ENVIRONMENT_SUFFIX=run.config.environment_suffix,
         DR_EMULATOR_ENDPOINT=run.emulator.endpoint,
         CDKTF_OUTDIR=str(run.workdir / "cdktf.out"),
@@ -39,10 +41,12 @@ def synthesize(run: Run) -> str:
 
 
 def create_inputs(run: Run) -> str:
-    """The stack references an existing secret; a real account has it, the emulator not.
-    With generate_master_secret the stack creates it itself: nothing to do."""
+    """What the stack references and a real account already has: the master secret (unless
+    the stack generates it) and, with the application tier, a public hosted zone for its
+    domain (certificates validated there, the API name's failover records)."""
+    made = [_public_zone(run)] if run.config.app_tier and not run.config.app_domain_name else []
     if run.config.generate_master_secret:
-        return "none: the stack creates the secret and generates the password"
+        return "; ".join(made + ["the stack creates the secret and generates the password"])
     password = secrets.token_urlsafe(24)
     value = json.dumps({"username": run.config.master_username, "password": password})
     # The secret lives in the primary region with a replica in the secondary (what the
@@ -53,7 +57,19 @@ def create_inputs(run: Run) -> str:
         AddReplicaRegions=[{"Region": run.config.secondary_region}],
     )
     run.password = password  # kept only to prove later that it never reached the state
-    return "1 secret and its replica"
+    return "; ".join(made + ["1 secret and its replica"])
+
+
+def _public_zone(run: Run) -> str:
+    """A public zone for the application's domain; the run adds both to the settings."""
+    domain = f"app-{run.config.environment_suffix}.example.com"
+    zone = run.aws("route53").create_hosted_zone(Name=domain, CallerReference=domain)
+    zone_id = zone["HostedZone"]["Id"].rsplit("/", 1)[1]
+    run.settings.update(DR_APP_DOMAIN_NAME=domain, DR_APP_PUBLIC_ZONE_ID=zone_id)
+    environ = {**os.environ, **run.settings, "ENVIRONMENT_SUFFIX": run.config.environment_suffix}
+    environ.pop("DR_EMULATOR_ENDPOINT", None)
+    run.config = load_config(environ, read_context(ROOT))
+    return f"public zone {domain}"
 
 
 def plan_and_scan(run: Run) -> str:

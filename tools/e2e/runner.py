@@ -23,8 +23,8 @@ NEW_ACCOUNT_CONCURRENCY = 10
 # After "start emulator", in order; the names are the summary's (tools/dr_report.py reads
 # "apply", "failover drill" and "destroy").
 PHASES: tuple[tuple[str, Callable[[Run], str]], ...] = (
-    ("synthesize", deploy.synthesize),
     ("create inputs", deploy.create_inputs),
+    ("synthesize", deploy.synthesize),
     ("plan + checkov", deploy.plan_and_scan),
     ("apply", deploy.apply),
     ("verify through the AWS API", verify),

@@ -28,6 +28,7 @@ lenient than AWS (tests of the product must not rely on it to catch mistakes the
 - ``dynamodb_replicas.py``: DynamoDB global tables version 2019.11.21, replicas (ga-gd)
 - ``globalaccelerator.py``: Global Accelerator, a service moto lacks (accelerators,
   listeners, endpoint groups, with AWS's refusals)
+- ``elbv2.py``: the default scheme of a load balancer (ka)
 - ``rules.py``: where the emulator refuses what AWS refuses (rules 1-5)
 
 moto's state is process-wide (module-level backends): every :class:`Emulator` of a process
@@ -47,6 +48,7 @@ from tools.emulator import (
     cloudwatch,
     dynamodb_replicas,
     ec2,
+    elbv2,
     events_endpoints,
     globalaccelerator,
     iam,
@@ -96,6 +98,7 @@ _SERVICES = (
     events_endpoints,
     dynamodb_replicas,
     globalaccelerator,
+    elbv2,
     rules,
 )
 

@@ -1,4 +1,5 @@
-"""Lambda dead-letter queues and settings, EC2 security group rule descriptions."""
+"""Lambda dead-letter queues, settings and in-process runs; EC2 security group rule
+descriptions; the default scheme of a load balancer."""
 
 from __future__ import annotations
 
@@ -203,3 +204,18 @@ def test_an_application_function_that_raises_answers_an_unhandled_error(emulator
     assert answer["FunctionError"] == "Unhandled"
     error = json.loads(answer["Payload"].read())
     assert error["errorType"] == "KeyError" and "TABLE_NAME is required" in error["errorMessage"]
+
+
+# -- (ka) a load balancer without a scheme is internet-facing --------------------------------
+
+
+def test_a_load_balancer_created_without_a_scheme_is_internet_facing(emulator):
+    ec2, elb = emulator.client("ec2", PRIMARY), emulator.client("elbv2", PRIMARY)
+    vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
+    subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.0.1.0/24", AvailabilityZone="us-east-1a")
+    # As the provider creates an internal = false load balancer: no Scheme at all
+    elb.create_load_balancer(
+        Name="emu-edge", Subnets=[subnet["Subnet"]["SubnetId"]], Type="network"
+    )
+    (described,) = elb.describe_load_balancers(Names=["emu-edge"])["LoadBalancers"]
+    assert described["Scheme"] == "internet-facing"

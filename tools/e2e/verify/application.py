@@ -28,6 +28,8 @@ def verify(run: Run) -> None:
     nlbs = _verify_edges(run)
     _verify_accelerator(run, nlbs)
     _verify_health_checks(run, nlbs)
+    if run.config.app_domain_name:
+        _verify_domains(run)
     _verify_global_table(run)
     _verify_events(run)
     _verify_configuration(run)
@@ -114,6 +116,53 @@ def _verify_health_checks(run: Run, nlbs: dict[str, dict]) -> None:
             config.get("ResourcePath") == "/health" and config.get("Port") == 443,
             f"a health check reads the {role} NLB {host}:443/health, got {config}",
         )
+
+
+def _verify_domains(run: Run) -> None:
+    """Each region's certificate (issued, covering its own, the shared and the application's
+    name), its two custom domains on it, and the shared name's failover records."""
+    from constructs_lib.naming import region_code
+
+    domain, zone = run.config.app_domain_name, run.config.app_public_zone_id
+    shared = f"api.{domain}"
+    for role in ROLES:
+        own = f"api-{region_code(run.region(role))}.{domain}"
+        acm = run.aws("acm", role)
+        arns = [
+            c["CertificateArn"]
+            for c in acm.list_certificates()["CertificateSummaryList"]
+            if c["DomainName"] == own
+        ]
+        run.check(len(arns) == 1, f"one {role} certificate for {own}, got {arns}")
+        if not arns:
+            continue
+        certificate = acm.describe_certificate(CertificateArn=arns[0])["Certificate"]
+        run.check(
+            certificate["Status"] == "ISSUED"
+            and set(certificate["SubjectAlternativeNames"]) >= {own, shared, domain},
+            f"the {role} certificate is issued for {own}, {shared} and {domain}, got "
+            f"{certificate['Status']} {certificate['SubjectAlternativeNames']}",
+        )
+        names = {
+            d["domainName"]: d.get("regionalCertificateArn")
+            for d in run.aws("apigateway", role).get_domain_names()["items"]
+        }
+        run.check(
+            names == {own: arns[0], shared: arns[0]},
+            f"the {role} API answers {own} and {shared} on its certificate, got {names}",
+        )
+    records = run.aws("route53").list_resource_record_sets(HostedZoneId=zone)["ResourceRecordSets"]
+    failover = {
+        r.get("Failover"): r
+        for r in records
+        if r["Name"].rstrip(".") == shared and r["Type"] == "A"
+    }
+    run.check(
+        set(failover) == {"PRIMARY", "SECONDARY"}
+        and all(r.get("HealthCheckId") and r.get("AliasTarget") for r in failover.values()),
+        f"{shared} has PRIMARY and SECONDARY alias records behind health checks, got "
+        f"{list(failover)}",
+    )
 
 
 def _verify_global_table(run: Run) -> None:

@@ -20,6 +20,7 @@ def verify_nothing_left(run: Run) -> str:
     if run.config.app_tier:
         _application_leftovers(run)
     _secrets_left(run)
+    _public_zone_left(run)
     run.check(not run.aws("route53").list_hosted_zones()["HostedZones"], "no hosted zone left")
     run.check(not run.aws("route53").list_health_checks()["HealthChecks"], "no health check left")
     roles = [r["RoleName"] for r in run.aws("iam").list_roles()["Roles"]]
@@ -120,6 +121,19 @@ def _application_leftovers(run: Run) -> None:
             if not {a["VpcId"] for a in g.get("Attachments", [])} & defaults
         ]
         run.check(not gateways, f"no {role} internet gateway left, got {gateways}")
+
+
+def _public_zone_left(run: Run) -> None:
+    """The run's public zone holds only what Route 53 put there; the run removes it."""
+    zone_id = run.settings.get("DR_APP_PUBLIC_ZONE_ID")
+    if not zone_id:
+        return
+    route53 = run.aws("route53")
+    records = route53.list_resource_record_sets(HostedZoneId=zone_id)["ResourceRecordSets"]
+    left = [f"{r['Name']} {r['Type']}" for r in records if r["Type"] not in ("SOA", "NS")]
+    run.check(not left, f"no record left in the public zone, got {left}")
+    if not left:
+        route53.delete_hosted_zone(Id=zone_id)
 
 
 def _secrets_left(run: Run) -> None:
