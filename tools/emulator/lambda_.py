@@ -42,14 +42,20 @@ from tools.emulator.patching import install
 # The application tier's functions, which call only AWS APIs. The canary probes databases
 # the emulator does not run, and the e2e drill runs the orchestrator itself.
 PROJECT_HANDLERS = ("dr_lambdas.config_replicator.", "dr_lambdas.app_service.")
-_endpoint: str | None = None
+# The running emulators' endpoints (moto's state is process-wide: any of them serves it).
+_endpoints: list[str] = []
 _run_lock = threading.Lock()
 
 
-def serve_at(endpoint: str | None) -> None:
-    """Where the project's functions call AWS while they run here (the running emulator)."""
-    global _endpoint
-    _endpoint = endpoint
+def serve_at(endpoint: str) -> None:
+    """A started emulator: the functions that run here call AWS through it."""
+    _endpoints.append(endpoint)
+
+
+def stop_serving(endpoint: str) -> None:
+    """A stopped emulator: no longer an endpoint for the functions."""
+    if endpoint in _endpoints:
+        _endpoints.remove(endpoint)
 
 
 def apply() -> None:
@@ -70,7 +76,7 @@ def _patch_project_invocations() -> None:
     def invoke(
         self: LambdaFunction, body: str, request_headers: Any, response_headers: Any
     ) -> str | bytes:
-        if not (self.handler or "").startswith(PROJECT_HANDLERS) or _endpoint is None:
+        if not (self.handler or "").startswith(PROJECT_HANDLERS) or not _endpoints:
             return original(self, body, request_headers, response_headers)
         payload, errored, _ = run_project_handler(
             self.handler, body, self.environment_vars, self.region
@@ -94,7 +100,7 @@ def run_project_handler(
         **variables,
         "AWS_REGION": region,
         "AWS_DEFAULT_REGION": region,
-        "AWS_ENDPOINT_URL": _endpoint or "",
+        "AWS_ENDPOINT_URL": _endpoints[-1],
         "AWS_ACCESS_KEY_ID": "testing",
         "AWS_SECRET_ACCESS_KEY": "testing",
     }

@@ -108,8 +108,8 @@ class Emulator:
         """Stop the server if it runs; safe to call more than once."""
         if self._running and self._server is not None:
             self._running = False
+            emulator_lambda.stop_serving(f"http://{self.host}:{self._bound_port}")
             self._server.stop()
-            emulator_lambda.serve_at(None)
             if self.lambda_concurrency_quota is not None:
                 os.environ.pop(emulator_rules.QUOTA_VARIABLE, None)
         self._server = None
