@@ -22,6 +22,18 @@ health checks to the alarms they follow), alerting (alarms to topics to the orch
 and control (what the canary and the orchestrator act on). Resources that are not drawn
 are counted in the title, so nothing disappears silently.
 
+The application tier, when it is synthesized, is drawn the same way: per region its public
+edge (the internet-facing NLB, with its public subnets and internet gateway as lines, the
+internal ALB, the regional service), its API (custom domains and certificate as lines), its
+event bus with the rule delivering to the service, and what the service reads (the global
+table, or its replica in the other region, and the configuration); in the global area the
+Global Accelerator (listener and endpoint groups as lines), the EventBridge global endpoint
+and the API's failover records. The global table's replica is a ``replica`` block of the one
+table resource, and the configuration's copy in the other region is written by the
+replicator function (its ``TARGET_REGION``), not declared in Terraform: both are drawn as
+nodes of their own in the region that holds them, so that every replicated store faces its
+copy.
+
 Layout: left to right, the primary region, the global area, the secondary region drawn
 mirrored, so that each database and each replicated store faces its copy across the middle.
 Everything is iterated in sorted order: the same stack always gives the same ``.dot``.
@@ -56,8 +68,26 @@ GLOBAL = "global"
 # Route 53 is a global service and the global cluster spans both regions: whichever
 # provider creates them, they are drawn in the global area.
 GLOBAL_TYPES = frozenset(
-    {"aws_route53_zone", "aws_route53_record", "aws_route53_health_check", "aws_rds_global_cluster"}
+    {
+        "aws_route53_zone",
+        "aws_route53_record",
+        "aws_route53_health_check",
+        "aws_rds_global_cluster",
+        # Global Accelerator is a global service (its API lives in us-west-2 whatever the
+        # provider); the event endpoint routes between both regions' buses.
+        "aws_globalaccelerator_accelerator",
+        "aws_globalaccelerator_listener",
+        "aws_globalaccelerator_endpoint_group",
+        "aws_cloudwatch_event_endpoint",
+    }
 )
+# How the global area names the services it holds; other types go by their own name.
+GLOBAL_SERVICES = {
+    "aws_route53_": "Route 53",
+    "aws_rds_global_cluster": "Aurora global cluster",
+    "aws_globalaccelerator_": "Global Accelerator",
+    "aws_cloudwatch_event_endpoint": "EventBridge global endpoint",
+}
 # A reference to a managed resource inside a Terraform expression, e.g.
 # "${aws_rds_cluster.Database_Primary_EDE0B3D0.endpoint}". The look-behind leaves out data
 # sources ("data.aws_...") and ephemeral resources.
@@ -84,8 +114,19 @@ REGION_DEPTH = {
     "lock": 1,
     "bucket": 1,
     "vault": 1,
+    # The application tier, when synthesized, takes two columns of its own next to the
+    # global area: what clients and the other region reach (the NLB, the API, the bus, the
+    # table and the configuration with their copies) innermost, what serves them behind it.
+    "internal_lb": 2,
+    "service": 2,
+    "replicator": 2,
+    "public_lb": 3,
+    "api": 3,
+    "bus": 3,
+    "table": 3,
+    "replica": 3,
+    "configuration": 3,
 }
-REGION_COLUMNS = 1 + max(REGION_DEPTH.values())
 GLOBAL_COLUMNS = 1
 # The order nodes are written in, top to bottom. dot starts ordering each column from it,
 # so the stores that replicate tend to sit in the same rows on both sides.
@@ -106,6 +147,17 @@ ROW_ORDER = (
     "key",
     "parameters",
     "dashboard",
+    "accelerator",
+    "event_endpoint",
+    "public_lb",
+    "internal_lb",
+    "api",
+    "service",
+    "bus",
+    "replicator",
+    "table",
+    "replica",
+    "configuration",
 )
 
 # --- how things look ----------------------------------------------------------------------
@@ -127,6 +179,17 @@ NODE_STYLE = {  # kind -> fill colour, shape
     "dashboard": ("#f1f3f5", "box"),
     "record": ("#c3fae8", "box"),
     "health_check": ("#c3fae8", "box"),
+    "accelerator": ("#ffd8a8", "box"),
+    "event_endpoint": ("#fcc2d7", "box"),
+    "public_lb": ("#ffd8a8", "box"),
+    "internal_lb": ("#ffd8a8", "box"),
+    "api": ("#ffd8a8", "box"),
+    "service": ("#d3f9d8", "box"),
+    "replicator": ("#d3f9d8", "box"),
+    "bus": ("#fcc2d7", "box"),
+    "table": ("#cfe2ff", "cylinder"),
+    "replica": ("#cfe2ff", "cylinder"),
+    "configuration": ("#f1f3f5", "box"),
 }
 EDGE_STYLE = {  # kind -> colour, pen width, line style (also the order edges are written in)
     "replication": ("#1c7ed6", 3.0, "bold"),
@@ -135,6 +198,9 @@ EDGE_STYLE = {  # kind -> colour, pen width, line style (also the order edges ar
     "alerting": ("#e8590c", 1.2, "solid"),
     "control": ("#7048e8", 1.4, "solid"),
     "network": ("#868e96", 2.0, "dashed"),
+    "traffic": ("#343a40", 1.6, "solid"),  # client requests through the application tier
+    "events": ("#d6336c", 1.2, "solid"),
+    "reads": ("#1098ad", 1.2, "dashed"),  # what the regional service reads and writes
 }
 # How the title counts what is synthesized but not drawn; other types go by their own name.
 NOT_DRAWN_NAMES = {
@@ -363,6 +429,7 @@ class _Builder:
         self.graph = Graph(_title(stack), dict(stack.regions))
         self.node_of: dict[str, str] = {}  # resource address -> node id
         self.shown: set[str] = set()
+        self.configuration_paths: dict[str, str] = {}  # configuration node id -> its path
 
     def build(self) -> Graph:
         self._areas()
@@ -371,6 +438,7 @@ class _Builder:
         self._databases()
         self._alerting()
         self._functions()
+        self._application()
         self._stores()
         self._parameters_and_dashboards()
         self._dns()
@@ -379,6 +447,7 @@ class _Builder:
         self._alerting_edges()
         self._control_edges()
         self._peering_edges()
+        self._application_edges()
         self.graph.edges = sorted(set(self.graph.edges), key=_edge_order)
         self.graph.not_drawn = dict(
             sorted(
@@ -422,8 +491,18 @@ class _Builder:
     ) -> None:
         """An edge between the nodes drawing two resources (none when either is not drawn
         or both are drawn by the same node)."""
-        src_id, dst_id = self.node_of.get(src.address), self.node_of.get(dst.address)
-        if src_id and dst_id and src_id != dst_id:
+        self._link(self.node_of.get(src.address), self.node_of.get(dst.address), label, kind, lhead)
+
+    def _link(
+        self,
+        src_id: str | None,
+        dst_id: str | None,
+        label: str,
+        kind: str,
+        lhead: str | None = None,
+    ) -> None:
+        """An edge between two nodes, by id (none when either is not drawn)."""
+        if src_id in self.graph.nodes and dst_id in self.graph.nodes and src_id != dst_id:
             self.graph.edges.append(Edge(src_id, dst_id, label, kind, lhead))
 
     def _vpc_box(self, resource: Resource) -> str | None:
@@ -453,11 +532,7 @@ class _Builder:
             )
         services = sorted(
             {
-                "Route 53"
-                if r.type.startswith("aws_route53_")
-                else "Aurora global cluster"
-                if r.type == "aws_rds_global_cluster"
-                else r.type
+                next((n for p, n in GLOBAL_SERVICES.items() if r.type.startswith(p)), r.type)
                 for r in self.stack.resources.values()
                 if r.place == GLOBAL
             }
@@ -468,12 +543,25 @@ class _Builder:
 
     def _networks(self) -> None:
         """A VPC is a box inside its region holding what runs in it; its subnets, route
-        tables, interface endpoints (with their security group) and flow logs are lines."""
+        tables, interface endpoints (with their security group) and flow logs are lines. The
+        public subnets (their route table routes to an internet gateway) are lines of the load
+        balancer that uses them (``_load_balancers``)."""
         for vpc in self.stack.of_type("aws_vpc"):
-            subnets = self.stack.referring_to(vpc, "aws_subnet")
-            tables = self.stack.referring_to(vpc, "aws_route_table")
+            tables = [
+                t for t in self.stack.referring_to(vpc, "aws_route_table") if not self._public(t)
+            ]
             associations = [
                 a for t in tables for a in self.stack.referring_to(t, "aws_route_table_association")
+            ]
+            public = {
+                s.address
+                for t in self.stack.referring_to(vpc, "aws_route_table")
+                if self._public(t)
+                for a in self.stack.referring_to(t, "aws_route_table_association")
+                for s, _ in self.stack.referenced_by(a, "aws_subnet")
+            }
+            subnets = [
+                s for s in self.stack.referring_to(vpc, "aws_subnet") if s.address not in public
             ]
             endpoints = self.stack.referring_to(vpc, "aws_vpc_endpoint")
             endpoint_groups = {
@@ -512,6 +600,13 @@ class _Builder:
                 *endpoint_rules,
                 *flow_logs,
             )
+
+    def _public(self, table: Resource) -> bool:
+        """Whether a route table routes to an internet gateway."""
+        return any(
+            self.stack.referenced_by(route, "aws_internet_gateway")
+            for route in self.stack.referring_to(table, "aws_route")
+        )
 
     # --- nodes ----------------------------------------------------------------------------
 
@@ -685,28 +780,38 @@ class _Builder:
 
     def _functions(self) -> None:
         """Lambda functions, told apart by their handler's package (``dr_lambdas.canary``,
-        ``dr_lambdas.orchestrator``); schedules and dead-letter queues are lines."""
+        ``dr_lambdas.orchestrator``, ``dr_lambdas.app_service``,
+        ``dr_lambdas.config_replicator``); schedules, the rules on the default bus that invoke
+        them and dead-letter queues are lines. Rules on an application bus are the bus's."""
         for function in self.stack.of_type("aws_lambda_function"):
-            handler = str(function.get("handler", ""))
-            kind = (
-                "canary"
-                if ".canary." in handler
-                else "orchestrator"
-                if ".orchestrator." in handler
-                else "function"
-            )
+            kind = _function_kind(function)
             title = {
                 "canary": "Connectivity canary (Lambda)",
                 "orchestrator": "Failover orchestrator (Lambda)",
+                "service": "Regional service (Lambda)",
+                "replicator": "Configuration replicator (Lambda)",
             }.get(kind, "Lambda")
             env = function.get("environment", {}).get("variables", {})
-            targets = self.stack.referring_to(function, "aws_cloudwatch_event_target")
+            targets = [
+                t
+                for t in self.stack.referring_to(function, "aws_cloudwatch_event_target")
+                if not t.get("event_bus_name")
+            ]
             schedules = [
                 r
                 for t in targets
                 for r, _ in self.stack.referenced_by(t, "aws_cloudwatch_event_rule")
             ]
             queues = [q for q, _ in self.stack.referenced_by(function, "aws_sqs_queue")]
+            queue_policies = [
+                p for q in queues for p in self.stack.referring_to(q, "aws_sqs_queue_policy")
+            ]
+            # A function invoked once by Terraform (aws_lambda_invocation names it by name).
+            invocations = [
+                i
+                for i in self.stack.of_type("aws_lambda_invocation")
+                if i.get("function_name") == function.get("function_name")
+            ]
             groups = [g for g, _ in self.stack.referenced_by(function, "aws_security_group")]
             egress = [
                 r
@@ -724,16 +829,20 @@ class _Builder:
                     f"{env['DR_MODE']}, DNS {env['DNS_MODE']}"
                     if "DR_MODE" in env and "DNS_MODE" in env
                     else "",
-                    *sorted(
-                        f"{r.get('schedule_expression')}: {r.physical_name}" for r in schedules
-                    ),
+                    *sorted(f"{_trigger(r)}: {r.physical_name}" for r in schedules),
                     *(f"dead letters: {q.physical_name}" for q in queues),
+                    *(
+                        f"invoked by Terraform ({i.get('lifecycle_scope')}): {i.get('input')}"
+                        for i in invocations
+                    ),
                 ],
                 [
                     function,
                     *targets,
                     *schedules,
                     *queues,
+                    *queue_policies,
+                    *invocations,
                     *groups,
                     *egress,
                     *self.stack.referring_to(function, "aws_lambda_permission"),
@@ -741,7 +850,8 @@ class _Builder:
                 cluster=self._vpc_box(function),
             )
             for table, _ in self.stack.referenced_by(function, "aws_dynamodb_table"):
-                if table.address not in self.node_of:
+                # A global table (with replicas) is the application's store: ``_global_tables``.
+                if table.address not in self.node_of and not _blocks(table.get("replica")):
                     self._node(
                         table.address,
                         "lock",
@@ -753,12 +863,9 @@ class _Builder:
 
     def _stores(self) -> None:
         for bucket in self.stack.of_type("aws_s3_bucket"):
-            settings = {
-                r.type: r
-                for r in self.stack.referring_to(bucket)
-                if r.type.startswith("aws_s3_bucket_")
-                and r.type != "aws_s3_bucket_replication_configuration"
-            }
+            if bucket.address in self.shown:  # an access-log bucket, a line of its writers
+                continue
+            settings = _bucket_settings(self.stack, bucket)
             traits = [
                 label
                 for rtype, label in (
@@ -817,7 +924,11 @@ class _Builder:
 
     def _parameters_and_dashboards(self) -> None:
         for place in sorted(self.stack.regions, key=_place_order):
-            parameters = self.stack.of_type("aws_ssm_parameter", place=place)
+            parameters = [
+                p
+                for p in self.stack.of_type("aws_ssm_parameter", place=place)
+                if p.address not in self.shown  # the application's configuration has its own
+            ]
             if not parameters:
                 continue
             names = sorted(p.physical_name for p in parameters)
@@ -873,6 +984,13 @@ class _Builder:
                 if check.get("type") == "CALCULATED"
                 else ""
             ]
+            if check.get("type") in ("HTTP", "HTTPS", "HTTP_STR_MATCH", "HTTPS_STR_MATCH", "TCP"):
+                lines += [
+                    f"{check.get('type')} :{check.get('port')}{check.get('resource_path') or ''}",
+                    f"unhealthy after {check.get('failure_threshold')} x "
+                    f"{check.get('request_interval')} s",
+                    "latency measured" if check.get("measure_latency") else "",
+                ]
             for part in parts or [check]:
                 lines += [
                     f"alarm {a.physical_name}"
@@ -898,11 +1016,15 @@ class _Builder:
                 check.address,
                 "health_check",
                 GLOBAL,
-                f"Route 53 health check ({regions})" if regions else "Route 53 health check",
+                f"Route 53 health check ({regions or check.get('type')})"
+                if regions or check.get("type") not in (None, "CALCULATED", "CLOUDWATCH_METRIC")
+                else "Route 53 health check",
                 lines,
                 [check, *parts],
             )
         for record in self.stack.of_type("aws_route53_record"):
+            if record.address in self.shown:  # a certificate's validation records
+                continue
             failover = _blocks(record.get("failover_routing_policy"))
             weighted = _blocks(record.get("weighted_routing_policy"))
             policy = (
@@ -931,7 +1053,7 @@ class _Builder:
                     )
                 ],
                 [record],
-                cluster=_zone_cluster(zones[0][0]) if zones else None,
+                cluster=_zone_cluster(zones[0][0]) if zones else self._outside_zone(record),
             )
         # An edge to a zone ends at its box, drawn towards its first writer record.
         for zone in self.stack.of_type("aws_route53_zone"):
@@ -941,6 +1063,432 @@ class _Builder:
             )
             if records:
                 self.node_of[zone.address] = records[0].id
+
+    # --- the application tier -------------------------------------------------------------
+
+    def _application(self) -> None:
+        self._load_balancers()
+        self._apis()
+        self._buses()
+        self._global_tables()
+        self._configuration()
+        self._accelerators()
+        self._event_endpoints()
+
+    def _place_of(self, region: Any) -> str | None:
+        """The provider alias of a region."""
+        return next((p for p, r in sorted(self.stack.regions.items()) if r == region), None)
+
+    def _key_name(self, expression: Any) -> str:
+        """The KMS key an expression names, by its alias."""
+        for key, _ in self.stack.resolve(expression):
+            aliases = self.stack.referring_to(key, "aws_kms_alias")
+            return ", ".join(a.physical_name for a in aliases) or key.physical_name
+        return ""
+
+    def _certificates(self, expression: Any) -> list[Resource]:
+        """The certificates an expression names, directly or through their validation."""
+        found = []
+        for target, _ in self.stack.resolve(expression):
+            if target.type == "aws_acm_certificate_validation":
+                found += [c for c, _ in self.stack.resolve(target.get("certificate_arn"))]
+            elif target.type == "aws_acm_certificate":
+                found.append(target)
+        return found
+
+    def _rules_of(self, group: Resource) -> list[Resource]:
+        """A security group's own ingress and egress rules (not those naming it as a peer)."""
+        return [
+            r
+            for r in self.stack.referring_to(group)
+            if r.type.startswith("aws_vpc_security_group_")
+            and group in (g for g, _ in self.stack.resolve(r.get("security_group_id")))
+        ]
+
+    def _group_lines(self, group: Resource) -> list[str]:
+        """A security group as lines: its name, then what it admits and lets out."""
+        lines = [f"sg {group.physical_name}"]
+        for rule in self._rules_of(group):
+            peers = [
+                f"sg {g.physical_name}"
+                for g, _ in self.stack.resolve(rule.get("referenced_security_group_id"))
+            ]
+            peer = (
+                peers
+                or [rule.get("cidr_ipv4") or rule.get("cidr_ipv6") or rule.get("prefix_list_id")]
+            )[0]
+            direction = "in {} from {}" if rule.type.endswith("_ingress_rule") else "out {} to {}"
+            lines.append(direction.format(rule.get("from_port"), peer))
+        return [lines[0], *sorted(lines[1:])]
+
+    def _load_balancers(self) -> None:
+        """A load balancer with its listeners, target groups, security group and access-log
+        bucket as lines; an internet-facing one also with its public subnets, their route
+        table and the internet gateway they route to."""
+        for lb in self.stack.of_type("aws_lb"):
+            listeners = self.stack.referring_to(lb, "aws_lb_listener")
+            groups = _unique(
+                g for x in listeners for g, _ in self.stack.referenced_by(x, "aws_lb_target_group")
+            )
+            attachments = [
+                a
+                for g in groups
+                for a in self.stack.referring_to(g, "aws_lb_target_group_attachment")
+            ]
+            security_groups = [g for g, _ in self.stack.referenced_by(lb, "aws_security_group")]
+            subnets = [
+                s
+                for s, _ in self.stack.referenced_by(lb, "aws_subnet")
+                if s.address not in self.shown
+            ]
+            associations = [
+                a
+                for s in subnets
+                for a in self.stack.referring_to(s, "aws_route_table_association")
+            ]
+            tables = _unique(
+                t for a in associations for t, _ in self.stack.referenced_by(a, "aws_route_table")
+            )
+            routes = [r for t in tables for r in self.stack.referring_to(t, "aws_route")]
+            gateways = _unique(
+                g for r in routes for g, _ in self.stack.referenced_by(r, "aws_internet_gateway")
+            )
+            buckets = [b for b, _ in self.stack.referenced_by(lb, "aws_s3_bucket")]
+            lines = [lb.physical_name]
+            for listener in listeners:
+                lines.append(
+                    f"listener {listener.get('protocol')} {listener.get('port')}"
+                    + (f", {listener.get('ssl_policy')}" if listener.get("ssl_policy") else "")
+                )
+                lines += [
+                    f"certificate {c.get('domain_name')}"
+                    for c in self._certificates(listener.get("certificate_arn"))
+                ]
+            for group in groups:
+                check = (_blocks(group.get("health_check"))[:1] or [{}])[0]
+                lines.append(
+                    f"targets: {group.get('target_type')}, health "
+                    f"{(str(check.get('protocol', '')) + ' ').lstrip()}{check.get('path')} "
+                    f"{check.get('unhealthy_threshold')} x {check.get('interval')} s"
+                )
+            if subnets:
+                zones = {
+                    s.get("availability_zone_id") or s.get("availability_zone") for s in subnets
+                }
+                lines.append(f"{len(subnets)} public subnets in {len(zones)} AZs:")
+                lines.append(", ".join(sorted(str(s.get("cidr_block")) for s in subnets)))
+            if gateways:
+                destinations = sorted({str(r.get("destination_cidr_block")) for r in routes})
+                lines.append(f"internet gateway, route {', '.join(destinations)}")
+            for group in security_groups:
+                lines += self._group_lines(group)
+            lines += [f"access logs: {b.physical_name}" for b in buckets]
+            # The bucket both load balancers log to is drawn once, with the first.
+            buckets = [b for b in buckets if b.address not in self.shown]
+            internal = bool(lb.get("internal"))
+            self._node(
+                lb.address,
+                "internal_lb" if internal else "public_lb",
+                lb.place,
+                f"{'Network' if lb.get('load_balancer_type') == 'network' else 'Application'} "
+                f"Load Balancer ({'internal' if internal else 'internet-facing'})",
+                lines,
+                [
+                    lb,
+                    *listeners,
+                    *groups,
+                    *attachments,
+                    *security_groups,
+                    *(r for g in security_groups for r in self._rules_of(g)),
+                    *subnets,
+                    *associations,
+                    *tables,
+                    *routes,
+                    *gateways,
+                    *buckets,
+                    *(s for b in buckets for s in _bucket_settings(self.stack, b).values()),
+                ],
+                cluster=self._vpc_box(lb),
+            )
+
+    def _apis(self) -> None:
+        """A REST API with its resources, methods, integrations, deployment and stage; its
+        custom domains, their certificate (validated by DNS records) and the region's API
+        Gateway account settings are lines."""
+        for api in self.stack.of_type("aws_api_gateway_rest_api"):
+            parts = [
+                r for r in self.stack.referring_to(api) if r.type.startswith("aws_api_gateway_")
+            ]
+            domains = _unique(
+                d
+                for m in parts
+                if m.type == "aws_api_gateway_base_path_mapping"
+                for d, _ in self.stack.referenced_by(m, "aws_api_gateway_domain_name")
+            )
+            certificates = _unique(
+                c
+                for d in domains
+                for c in self._certificates(
+                    d.get("regional_certificate_arn") or d.get("certificate_arn")
+                )
+            )
+            validations = [
+                v
+                for c in certificates
+                for v in self.stack.referring_to(c, "aws_acm_certificate_validation")
+            ]
+            records = [
+                r for c in certificates for r in self.stack.referring_to(c, "aws_route53_record")
+            ]
+            accounts = [
+                a
+                for a in self.stack.of_type("aws_api_gateway_account", place=api.place)
+                if a.address not in self.shown
+            ]
+            stages = sorted(
+                str(p.get("stage_name")) for p in parts if p.type == "aws_api_gateway_stage"
+            )
+            types = [
+                t for e in _blocks(api.get("endpoint_configuration")) for t in e.get("types", [])
+            ]
+            lines = [api.physical_name, f"stage {', '.join(stages)}" if stages else ""]
+            lines += [
+                f"https://{d.get('domain_name')} ({d.get('security_policy')})" for d in domains
+            ]
+            for certificate in certificates:
+                names = certificate.get("subject_alternative_names") or []
+                zones = sorted(
+                    {
+                        str(r.get("zone_id"))
+                        for r in self.stack.referring_to(certificate, "aws_route53_record")
+                    }
+                )
+                lines += [
+                    f"certificate {certificate.get('domain_name')}",
+                    f"also {', '.join(names)}" if names else "",
+                    f"validated by {certificate.get('validation_method')} in {', '.join(zones)}"
+                    if zones
+                    else f"validated by {certificate.get('validation_method')}",
+                ]
+            lines += ["account logging role set" if accounts else ""]
+            self._node(
+                api.address,
+                "api",
+                api.place,
+                f"API Gateway ({', '.join(types)})" if types else "API Gateway",
+                lines,
+                [api, *parts, *domains, *certificates, *validations, *records, *accounts],
+            )
+
+    def _buses(self) -> None:
+        """An event bus with its rules, their targets and dead-letter queues as lines."""
+        for bus in self.stack.of_type("aws_cloudwatch_event_bus"):
+            rules = self.stack.referring_to(bus, "aws_cloudwatch_event_rule")
+            targets = [
+                t for r in rules for t in self.stack.referring_to(r, "aws_cloudwatch_event_target")
+            ]
+            queues = _unique(
+                q
+                for x in (bus, *targets)
+                for q, _ in self.stack.referenced_by(x, "aws_sqs_queue")
+                if q.address not in self.shown
+            )
+            self._node(
+                bus.address,
+                "bus",
+                bus.place,
+                "EventBridge bus",
+                [
+                    bus.physical_name,
+                    "KMS-encrypted" if bus.get("kms_key_identifier") else "",
+                    *(f"rule {r.physical_name}: {_trigger(r)}" for r in rules),
+                    *(f"dead letters: {q.physical_name}" for q in queues),
+                ],
+                [
+                    bus,
+                    *rules,
+                    *targets,
+                    *queues,
+                    *(
+                        p
+                        for q in queues
+                        for p in self.stack.referring_to(q, "aws_sqs_queue_policy")
+                    ),
+                ],
+            )
+
+    def _global_tables(self) -> None:
+        """A DynamoDB global table in the region of its provider, and each of its replicas
+        (``replica`` blocks of the same resource) as a node in the region that holds it."""
+        for table in self.stack.of_type("aws_dynamodb_table"):
+            replicas = _blocks(table.get("replica"))
+            if not replicas:
+                continue
+            pitr = any(p.get("enabled") for p in _blocks(table.get("point_in_time_recovery")))
+            encryption = _blocks(table.get("server_side_encryption"))
+            stream = table.get("stream_view_type") if table.get("stream_enabled") else ""
+            self._node(
+                table.address,
+                "table",
+                table.place,
+                "DynamoDB global table",
+                [
+                    table.physical_name,
+                    str(table.get("billing_mode", "")).replace("_", " ").lower(),
+                    "point-in-time recovery" if pitr else "",
+                    f"stream {stream}" if stream else "",
+                    *(f"key {self._key_name(e.get('kms_key_arn'))}" for e in encryption),
+                    *(f"replica in {r.get('region_name')}" for r in replicas),
+                ],
+                [table],
+            )
+            for replica in replicas:
+                place = self._place_of(replica.get("region_name"))
+                if place is None or place == table.place:
+                    continue
+                self._node(
+                    _replica_id(table, place),
+                    "replica",
+                    place,
+                    "DynamoDB global table replica",
+                    [
+                        table.physical_name,
+                        "point-in-time recovery" if replica.get("point_in_time_recovery") else "",
+                        f"key {self._key_name(replica.get('kms_key_arn'))}"
+                        if replica.get("kms_key_arn")
+                        else "",
+                        "a replica block of the table in "
+                        f"{self.stack.regions.get(table.place, table.place)}",
+                    ],
+                    [],
+                )
+
+    def _configuration(self) -> None:
+        """The parameters a replicator function copies (under its ``PARAMETER_PATH``) are a
+        node of their own; so is their copy in its ``TARGET_REGION``, which the function
+        writes and Terraform does not declare."""
+        for function in self.stack.of_type("aws_lambda_function"):
+            env = _environment(function)
+            path = env.get("PARAMETER_PATH", "").rstrip("/")
+            if _function_kind(function) != "replicator" or not path:
+                continue
+            parameters = [
+                p
+                for p in self.stack.of_type("aws_ssm_parameter", place=function.place)
+                if p.physical_name.startswith(f"{path}/")
+            ]
+            leaves = sorted(p.physical_name.removeprefix(f"{path}/") for p in parameters)
+            secure = sum(p.get("type") == "SecureString" for p in parameters)
+            self._node(
+                _configuration_id(function.place),
+                "configuration",
+                function.place,
+                f"{len(parameters)} SSM parameters: configuration",
+                [
+                    f"{path}/",
+                    *(", ".join(leaves[i : i + 2]) for i in range(0, len(leaves), 2)),
+                    f"{secure} SecureString" if secure else "",
+                ],
+                parameters,
+            )
+            self.configuration_paths[_configuration_id(function.place)] = path
+            target = self._place_of(env.get("TARGET_REGION"))
+            if target is None or target == function.place:
+                continue
+            self._node(
+                _configuration_id(target),
+                "configuration",
+                target,
+                "Configuration copy (SSM)",
+                [
+                    f"{path}/",
+                    f"written by {function.physical_name}",
+                    "not declared in Terraform",
+                    f"key {self._key_name(env.get('TARGET_KEY_ARN'))}"
+                    if env.get("TARGET_KEY_ARN")
+                    else "",
+                ],
+                [],
+            )
+            self.configuration_paths[_configuration_id(target)] = path
+
+    def _accelerators(self) -> None:
+        """A Global Accelerator with its listeners and endpoint groups as lines."""
+        for accelerator in self.stack.of_type("aws_globalaccelerator_accelerator"):
+            listeners = self.stack.referring_to(accelerator, "aws_globalaccelerator_listener")
+            groups = [
+                g
+                for x in listeners
+                for g in self.stack.referring_to(x, "aws_globalaccelerator_endpoint_group")
+            ]
+            flow_logs = any(
+                a.get("flow_logs_enabled") for a in _blocks(accelerator.get("attributes"))
+            )
+            lines = [
+                accelerator.physical_name,
+                f"{accelerator.get('ip_address_type')}, flow logs {'on' if flow_logs else 'off'}",
+            ]
+            for listener in listeners:
+                ports = ", ".join(
+                    str(p.get("from_port"))
+                    if p.get("from_port") == p.get("to_port")
+                    else f"{p.get('from_port')}-{p.get('to_port')}"
+                    for p in _blocks(listener.get("port_range"))
+                )
+                lines.append(
+                    f"listener {listener.get('protocol')} {ports}, "
+                    f"client affinity {listener.get('client_affinity')}"
+                )
+            lines += [
+                f"endpoint group {g.get('endpoint_group_region')}: "
+                f"dial {g.get('traffic_dial_percentage')} %"
+                for g in groups
+            ]
+            self._node(
+                accelerator.address,
+                "accelerator",
+                GLOBAL,
+                "Global Accelerator",
+                lines,
+                [accelerator, *listeners, *groups],
+            )
+
+    def _event_endpoints(self) -> None:
+        for endpoint in self.stack.of_type("aws_cloudwatch_event_endpoint"):
+            replication = (_blocks(endpoint.get("replication_config"))[:1] or [{}])[0]
+            self._node(
+                endpoint.address,
+                "event_endpoint",
+                GLOBAL,
+                "EventBridge global endpoint",
+                [
+                    endpoint.physical_name,
+                    f"fails over to {_failover_region(endpoint)} on its health check"
+                    if _failover_region(endpoint)
+                    else "",
+                    f"replication {str(replication.get('state', 'ENABLED')).lower()}",
+                ],
+                [endpoint],
+            )
+
+    def _outside_zone(self, record: Resource) -> str | None:
+        """The box of a hosted zone the stack writes records into but does not manage (named
+        by its id, as the application's public zone is)."""
+        zone_id = record.get("zone_id")
+        if not isinstance(zone_id, str) or "${" in zone_id:
+            return None
+        box = f"cluster_zone_{zone_id}"
+        self.graph.clusters.setdefault(
+            box,
+            Cluster(
+                box,
+                f"Route 53 zone {zone_id}",
+                ["not managed by this stack"],
+                GLOBAL,
+                parent=_area(GLOBAL),
+            ),
+        )
+        return box
 
     # --- edges ----------------------------------------------------------------------------
 
@@ -999,9 +1547,17 @@ class _Builder:
                 self._edge(record, target, attribute, "dns")
             for check, _ in self.stack.referenced_by(record, "aws_route53_health_check"):
                 self._edge(record, check, "health check", "dns")
+            # An alias record names its target by the alias's name (an API's custom domain).
+            for alias in _blocks(record.get("alias")):
+                for target, attribute in self.stack.resolve(alias.get("name")):
+                    self._edge(record, target, f"alias {attribute}", "dns")
         for check in self.stack.of_type("aws_route53_health_check"):
             for alarm, _ in self.stack.referenced_by(check, *ALARM_TYPES):
                 self._edge(check, alarm, "alarm metrics", "dns")
+            # An endpoint check follows the name it probes (an API's or a load balancer's).
+            for target, _ in self.stack.resolve(check.get("fqdn")):
+                path = check.get("resource_path") or ""
+                self._edge(check, target, f"{check.get('type')} {path}".strip(), "dns")
 
     def _alerting_edges(self) -> None:
         for alarm in self.stack.of_type(*ALARM_TYPES):
@@ -1026,7 +1582,8 @@ class _Builder:
             kind = self.graph.nodes[function.address].kind
             databases = self.stack.referenced_by(function, *DATABASE_TYPES)
             for table, _ in self.stack.referenced_by(function, "aws_dynamodb_table"):
-                self._edge(function, table, "lock", "control")
+                if not _blocks(table.get("replica")):
+                    self._edge(function, table, "lock", "control")
             if kind == "canary":
                 # One edge per database: its own region's, and the other region's across
                 # the VPC peering (the endpoint and, failing that, the reader endpoint).
@@ -1092,6 +1649,178 @@ class _Builder:
             ]
             self._show(peering, *accepters, *routes)
 
+    def _application_edges(self) -> None:
+        """Client requests (accelerator to each region's NLB, NLB to ALB to the service, API
+        to the service), events (the global endpoint to both buses, each bus to its service),
+        what the service reads and writes, and the application's replication: the global
+        table to its replica, the configuration through the replicator to its copy, the
+        events between the buses."""
+        for group in self.stack.of_type("aws_globalaccelerator_endpoint_group"):
+            for endpoint in _blocks(group.get("endpoint_configuration")):
+                for lb, _ in self.stack.resolve(endpoint.get("endpoint_id")):
+                    self._edge(
+                        group,
+                        lb,
+                        f"endpoint group {group.get('endpoint_group_region')}\n"
+                        f"dial {group.get('traffic_dial_percentage')} %, "
+                        f"weight {endpoint.get('weight')}",
+                        "traffic",
+                    )
+        for lb in self.stack.of_type("aws_lb"):
+            for listener in self.stack.referring_to(lb, "aws_lb_listener"):
+                for group, _ in self.stack.referenced_by(listener, "aws_lb_target_group"):
+                    for attachment in self.stack.referring_to(
+                        group, "aws_lb_target_group_attachment"
+                    ):
+                        for target, _ in self.stack.resolve(attachment.get("target_id")):
+                            label = f"{listener.get('protocol')} {listener.get('port')}"
+                            self._edge(lb, target, label, "traffic")
+        for integration in self.stack.of_type("aws_api_gateway_integration"):
+            for api, _ in self.stack.resolve(integration.get("rest_api_id")):
+                for function, _ in self.stack.resolve(integration.get("uri")):
+                    self._edge(api, function, str(integration.get("type")), "traffic")
+        for endpoint in self.stack.of_type("aws_cloudwatch_event_endpoint"):
+            failover = _failover_region(endpoint)
+            buses = [
+                b
+                for block in _blocks(endpoint.get("event_bus"))
+                for b, _ in self.stack.resolve(block.get("event_bus_arn"))
+            ]
+            for bus in buses:
+                secondary = self.stack.regions.get(bus.place) == failover
+                self._edge(
+                    endpoint, bus, "failover route" if secondary else "primary route", "events"
+                )
+            for routing in _blocks(endpoint.get("routing_config")):
+                for config in _blocks(routing.get("failover_config")):
+                    for primary in _blocks(config.get("primary")):
+                        for check, _ in self.stack.resolve(primary.get("health_check")):
+                            self._edge(endpoint, check, "health check", "dns")
+            replication = (_blocks(endpoint.get("replication_config"))[:1] or [{}])[0]
+            if replication.get("state", "ENABLED") == "ENABLED":
+                sources = [b for b in buses if self.stack.regions.get(b.place) != failover]
+                for source in sources:
+                    for target in (b for b in buses if b not in sources):
+                        self._edge(
+                            source,
+                            target,
+                            f"event replication\n({endpoint.physical_name})",
+                            "replication",
+                        )
+        for bus in self.stack.of_type("aws_cloudwatch_event_bus"):
+            for rule in self.stack.referring_to(bus, "aws_cloudwatch_event_rule"):
+                for target in self.stack.referring_to(rule, "aws_cloudwatch_event_target"):
+                    for function, _ in self.stack.resolve(target.get("arn")):
+                        self._edge(bus, function, f"delivers {_trigger(rule)}", "events")
+        for table in self.stack.of_type("aws_dynamodb_table"):
+            for replica in _blocks(table.get("replica")):
+                place = self._place_of(replica.get("region_name"))
+                self._link(
+                    table.address,
+                    _replica_id(table, place),
+                    "global table replication\nboth ways, last writer wins",
+                    "replication",
+                )
+        for function in self.stack.of_type("aws_lambda_function"):
+            kind = _function_kind(function)
+            env = _environment(function)
+            if kind == "service":
+                for table, _ in self.stack.referenced_by(function, "aws_dynamodb_table"):
+                    own = (
+                        table.address
+                        if table.place == function.place
+                        else _replica_id(table, function.place)
+                    )
+                    self._link(function.address, own, "reads and writes items", "reads")
+                config = _configuration_id(function.place)
+                path = self.configuration_paths.get(config)
+                if path and env.get("CONFIG_PATH", "").rstrip("/") == path:
+                    self._link(function.address, config, f"reads {path}/", "reads")
+            if (
+                kind == "replicator"
+                and _configuration_id(function.place) in self.configuration_paths
+            ):
+                rules = [
+                    r
+                    for t in self.stack.referring_to(function, "aws_cloudwatch_event_target")
+                    for r, _ in self.stack.resolve(t.get("rule"))
+                ]
+                self._link(
+                    _configuration_id(function.place),
+                    function.address,
+                    "read on " + ",\n".join(_trigger(r) for r in rules),
+                    "replication",
+                )
+                target = self._place_of(env.get("TARGET_REGION"))
+                if target is not None:
+                    self._link(
+                        function.address,
+                        _configuration_id(target),
+                        f"copies to {env.get('TARGET_REGION')}",
+                        "replication",
+                    )
+
+
+def _unique(resources: Iterable[Resource]) -> list[Resource]:
+    """Resources in their first order, each once."""
+    return list({r.address: r for r in resources}.values())
+
+
+def _bucket_settings(stack: Stack, bucket: Resource) -> dict[str, Resource]:
+    """A bucket's configuration resources by type (its replication is an edge)."""
+    return {
+        r.type: r
+        for r in stack.referring_to(bucket)
+        if r.type.startswith("aws_s3_bucket_")
+        and r.type != "aws_s3_bucket_replication_configuration"
+    }
+
+
+def _replica_id(table: Resource, place: str | None) -> str:
+    return f"{table.address}/replica/{place}"
+
+
+def _configuration_id(place: str) -> str:
+    return f"configuration_{place}"
+
+
+def _failover_region(endpoint: Resource) -> str:
+    """The region an EventBridge global endpoint fails over to."""
+    for routing in _blocks(endpoint.get("routing_config")):
+        for config in _blocks(routing.get("failover_config")):
+            for secondary in _blocks(config.get("secondary")):
+                return str(secondary.get("route", ""))
+    return ""
+
+
+def _function_kind(function: Resource) -> str:
+    """What a Lambda function is, by its handler's package."""
+    handler = str(function.get("handler", ""))
+    for package, kind in (
+        (".canary.", "canary"),
+        (".orchestrator.", "orchestrator"),
+        (".app_service.", "service"),
+        (".config_replicator.", "replicator"),
+    ):
+        if package in handler:
+            return kind
+    return "function"
+
+
+def _trigger(rule: Resource) -> str:
+    """What fires an EventBridge rule: its schedule, or the events its pattern matches."""
+    if rule.get("schedule_expression"):
+        return str(rule.get("schedule_expression"))
+    try:
+        pattern = json.loads(rule.get("event_pattern") or "{}")
+    except (TypeError, ValueError):
+        return "events"
+    sources = [
+        f"{s['prefix']}*" if isinstance(s, dict) and "prefix" in s else str(s)
+        for s in pattern.get("source", [])
+    ]
+    return ", ".join(pattern.get("detail-type") or sources) or "events"
+
 
 def _dashboard_contents(body: Any) -> tuple[int, list[str]]:
     """How many widgets a dashboard body has, and the regions they read from."""
@@ -1118,6 +1847,8 @@ def _title(stack: Stack) -> str:
         mode = "RDS primary + cross-region read replica"
     else:
         mode = "database"
+    if any(_function_kind(f) == "service" for f in stack.of_type("aws_lambda_function")):
+        mode += " + application tier"
     project, environment = stack.tags.get("Project"), stack.tags.get("Environment")
     name = f"{project} ({environment})" if project and environment else project or "stack"
     regions = " -> ".join(stack.regions[p] for p in sorted(stack.regions, key=_place_order))
@@ -1151,7 +1882,13 @@ def _edge_order(edge: Edge) -> tuple:
 
 def to_dot(graph: Graph) -> str:
     """The Graphviz source of the picture."""
-    column = {n.id: _column(n) for n in graph.nodes.values()}
+    # A region is as wide as the deepest kind it holds: the database tier takes two
+    # columns, the application tier (when synthesized) two more.
+    region_columns = 1 + max(
+        (REGION_DEPTH.get(n.kind, 0) for n in graph.nodes.values() if n.place != GLOBAL),
+        default=0,
+    )
+    column = {n.id: _column(n, region_columns) for n in graph.nodes.values()}
     out = [
         "// Generated by `python -m tools.architecture` from the synthesized stack.",
         "// Do not edit: run `./run synth && python -m tools.architecture`.",
@@ -1199,15 +1936,15 @@ def to_dot(graph: Graph) -> str:
     return "\n".join(out) + "\n"
 
 
-def _column(node: Node) -> int:
+def _column(node: Node, region_columns: int) -> int:
     """The node's column, left to right: primary region, global area, secondary region
     (mirrored, so that its inner column faces the global area)."""
     if node.place == GLOBAL:
-        return REGION_COLUMNS
+        return region_columns
     depth = REGION_DEPTH.get(node.kind, 0)
     if _place_order(node.place) < _place_order(GLOBAL):
         return depth
-    return REGION_COLUMNS + GLOBAL_COLUMNS + REGION_COLUMNS - 1 - depth
+    return region_columns + GLOBAL_COLUMNS + region_columns - 1 - depth
 
 
 def _row(node: Node) -> tuple[int, str]:
