@@ -15,7 +15,7 @@ lenient than AWS (tests of the product must not rely on it to catch mistakes the
 - ``patching.py``: ``install``, which sets a fix's functions on moto's classes
 - ``rds_global.py``: Aurora Global Database (fixes a-c, g, h)
 - ``rds_instances.py``: DB instance read replicas, parameters and resource IDs (l-o)
-- ``route53.py``: private hosted zones, alarm-based health checks (d, f)
+- ``route53.py``: private hosted zones, alarm-based health checks, zone ids (d, f, fz)
 - ``iam.py``: AWS managed policies (e)
 - ``cloudwatch.py``: composite alarms, alarms that act (i, w)
 - ``lambda_.py``: dead-letter queues and configuration updates (j)

@@ -12,6 +12,10 @@
     and invents the others (port 80, interval 30 s), so the alarm a check watches cannot be
     verified and every plan shows an update. The alarm settings are recorded on moto's
     model, which reports an alarm-based check as AWS does.
+(fz) Hosted zone ids. AWS's start with ``Z`` followed by uppercase letters and digits
+    (``Z1D633PJN98FT9``, Route 53 API reference, HostedZone ``Id``), which the settings
+    check; moto draws 22 characters from the same alphabet without the ``Z``, so a zone
+    id it hands out can be refused as malformed. Here every new id starts with ``Z``.
 """
 
 from __future__ import annotations
@@ -25,6 +29,22 @@ def apply() -> None:
     """Install this module's fixes (called once by ``apply_patches``)."""
     _patch_private_zone_from_vpc()
     _patch_alarm_based_health_checks()
+    _patch_zone_ids()
+
+
+def _patch_zone_ids() -> None:
+    """(fz) A hosted zone id starts with Z, as AWS's do."""
+    from moto.route53 import models
+
+    original = models.create_route53_zone_id
+    if getattr(original, "_dbdr_patched", False):
+        return
+
+    def create_route53_zone_id(*args: Any, **kwargs: Any) -> str:
+        return "Z" + original(*args, **kwargs)[1:]
+
+    create_route53_zone_id._dbdr_patched = True  # type: ignore[attr-defined]
+    models.create_route53_zone_id = create_route53_zone_id
 
 
 def _patch_private_zone_from_vpc() -> None:

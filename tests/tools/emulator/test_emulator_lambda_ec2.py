@@ -1,5 +1,5 @@
 """Lambda dead-letter queues, settings and in-process runs; EC2 security group rule
-descriptions; the default scheme of a load balancer."""
+descriptions; the default scheme of a load balancer; hosted zone ids."""
 
 from __future__ import annotations
 
@@ -219,3 +219,17 @@ def test_a_load_balancer_created_without_a_scheme_is_internet_facing(emulator):
     )
     (described,) = elb.describe_load_balancers(Names=["emu-edge"])["LoadBalancers"]
     assert described["Scheme"] == "internet-facing"
+
+
+# -- (fz) hosted zone ids look like AWS's ----------------------------------------------------
+
+
+def test_a_hosted_zone_id_is_shaped_like_aws_s_and_passes_the_settings_check(emulator):
+    from constructs_lib.config import load_config
+
+    route53 = emulator.client("route53")
+    zone = route53.create_hosted_zone(Name="app.example.com", CallerReference="emu-zone")
+    zone_id = zone["HostedZone"]["Id"].rsplit("/", 1)[1]
+    assert zone_id.startswith("Z") and zone_id.isalnum() and zone_id.isupper()
+    settings = {"DR_APP_DOMAIN_NAME": "app.example.com", "DR_APP_PUBLIC_ZONE_ID": zone_id}
+    assert load_config(settings, {}).app_public_zone_id == zone_id
