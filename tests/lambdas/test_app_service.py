@@ -12,6 +12,7 @@ from moto import mock_aws
 
 from dr_lambdas.app_service import handler
 from dr_lambdas.contract import ServiceEnv as E
+from support.emulator_checks import create_app_table
 
 REGION = "us-east-2"
 TABLE = "dbdr-app-table-test"
@@ -28,18 +29,7 @@ def region(monkeypatch, fast_moto):
     handler._CLIENTS.clear()
     with mock_aws():
         dynamodb = boto3.client("dynamodb", region_name=REGION)
-        dynamodb.create_table(
-            TableName=TABLE,
-            BillingMode="PAY_PER_REQUEST",
-            KeySchema=[
-                {"AttributeName": "pk", "KeyType": "HASH"},
-                {"AttributeName": "sk", "KeyType": "RANGE"},
-            ],
-            AttributeDefinitions=[
-                {"AttributeName": "pk", "AttributeType": "S"},
-                {"AttributeName": "sk", "AttributeType": "S"},
-            ],
-        )
+        create_app_table(dynamodb, TABLE)
         ssm = boto3.client("ssm", region_name=REGION)
         ssm.put_parameter(Name=WRITER, Value="writer.db.internal", Type="SecureString")
         ssm.put_parameter(Name=f"{PATH}flags/maintenance", Value="off", Type="SecureString")

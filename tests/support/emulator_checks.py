@@ -123,3 +123,20 @@ def create_function(emulator, name: str, **settings) -> dict:
         Code={"ZipFile": package.getvalue()},
         **settings,
     )
+
+
+def create_app_table(dynamodb, name: str) -> None:
+    """A table shaped as the application tier's global table (GlobalTable): on-demand, a
+    ``pk`` / ``sk`` string key."""
+    dynamodb.create_table(
+        TableName=name,
+        BillingMode="PAY_PER_REQUEST",
+        KeySchema=[
+            {"AttributeName": "pk", "KeyType": "HASH"},
+            {"AttributeName": "sk", "KeyType": "RANGE"},
+        ],
+        AttributeDefinitions=[
+            {"AttributeName": "pk", "AttributeType": "S"},
+            {"AttributeName": "sk", "AttributeType": "S"},
+        ],
+    )

@@ -8,7 +8,7 @@ import json
 import pytest
 from botocore.exceptions import ClientError
 
-from support.emulator_checks import PRIMARY, create_function, error_code
+from support.emulator_checks import PRIMARY, create_app_table, create_function, error_code
 
 # -- Lambda dead-letter queues (patch j) and security group rule descriptions (patch k) ------
 
@@ -146,18 +146,7 @@ def test_rule_referencing_a_group_reports_the_group_and_its_description(emulator
 def test_an_application_function_runs_in_process_with_its_environment(emulator):
     # Given the regional service's function, its table and its configuration in us-east-1
     dynamodb, ssm = emulator.client("dynamodb", PRIMARY), emulator.client("ssm", PRIMARY)
-    dynamodb.create_table(
-        TableName="emu-app",
-        BillingMode="PAY_PER_REQUEST",
-        KeySchema=[
-            {"AttributeName": "pk", "KeyType": "HASH"},
-            {"AttributeName": "sk", "KeyType": "RANGE"},
-        ],
-        AttributeDefinitions=[
-            {"AttributeName": "pk", "AttributeType": "S"},
-            {"AttributeName": "sk", "AttributeType": "S"},
-        ],
-    )
+    create_app_table(dynamodb, "emu-app")
     ssm.put_parameter(Name="/emu/app/database/writer", Value="writer.emu", Type="String")
     variables = {
         "TABLE_NAME": "emu-app",
