@@ -75,7 +75,7 @@ import json
 import re
 from dataclasses import dataclass
 
-from cdktf import Fn, TerraformIterator, TerraformResourceLifecycle, Token
+from cdktf import Fn, TerraformResourceLifecycle, Token
 from cdktf_cdktf_provider_aws.acm_certificate import AcmCertificate, AcmCertificateOptions
 from cdktf_cdktf_provider_aws.acm_certificate_validation import AcmCertificateValidation
 from cdktf_cdktf_provider_aws.api_gateway_account import ApiGatewayAccount
@@ -481,32 +481,40 @@ class RegionalApi(Construct):
                 lifecycle=TerraformResourceLifecycle(create_before_destroy=True),
                 tags={"Name": domain_name},
             )
-            # One record per name to validate, keyed by that name (known at plan time).
-            options = TerraformIterator.from_complex_list(
-                self.certificate.domain_validation_options, "domain_name"
-            )
-            records = Route53Record(
-                self,
-                "CertificateValidation",
-                # Route 53 is global: any region's provider manages its records.
-                provider=provider,
-                for_each=options,
-                zone_id=props.public_zone_id,
-                name=options.get_string("resource_record_name"),
-                type=options.get_string("resource_record_type"),
-                records=[options.get_string("resource_record_value")],
-                ttl=60,
-                # The other region's certificate for the same name writes the same record.
-                allow_overwrite=True,
-            )
+            # One record per name to validate. The names are known at synth, so each record
+            # is declared on its own and takes its values from the certificate at apply:
+            # a for_each over domain_validation_options cannot be planned (its keys come
+            # from a set Terraform only knows after the certificate exists).
+            certificate = self.certificate.fqn
+
+            def record_field(name: str, field: str) -> str:
+                return (
+                    f"${{[for o in {certificate}.domain_validation_options : o.{field} "
+                    f'if o.domain_name == "{name}"][0]}}'
+                )
+
+            records = [
+                Route53Record(
+                    self,
+                    f"CertificateValidation{i}",
+                    # Route 53 is global: any region's provider manages its records.
+                    provider=provider,
+                    zone_id=props.public_zone_id,
+                    name=record_field(name, "resource_record_name"),
+                    type=record_field(name, "resource_record_type"),
+                    records=[record_field(name, "resource_record_value")],
+                    ttl=60,
+                    # The other region's certificate for the same name writes the same record.
+                    allow_overwrite=True,
+                )
+                for i, name in enumerate([domain_name, *alternatives])
+            ]
             validation = AcmCertificateValidation(
                 self,
                 "CertificateIssued",
                 provider=provider,
                 certificate_arn=self.certificate.arn,
-                validation_record_fqdns=Token.as_list(
-                    TerraformIterator.from_resources(records).pluck_property("fqdn")
-                ),
+                validation_record_fqdns=[record.fqdn for record in records],
             )
             certificate_arn = validation.certificate_arn
         self.domain = self._domain("Domain", "Mapping", domain_name, certificate_arn, provider)
