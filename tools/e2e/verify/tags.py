@@ -169,9 +169,11 @@ _READERS: dict[str, Callable[[Callable, dict], dict[str, str]]] = {
     "aws_api_gateway_stage": lambda aws, v: aws("apigateway").get_tags(resourceArn=v["arn"])[
         "tags"
     ],
-    "aws_api_gateway_domain_name": lambda aws, v: aws("apigateway").get_tags(resourceArn=v["arn"])[
-        "tags"
-    ],
+    # AWS answers a custom domain's tags with the domain (GetDomainName), as the provider
+    # reads them.
+    "aws_api_gateway_domain_name": lambda aws, v: (
+        aws("apigateway").get_domain_name(domainName=v["domain_name"]).get("tags", {})
+    ),
     "aws_acm_certificate": lambda aws, v: _pairs(
         aws("acm").list_tags_for_certificate(CertificateArn=v["arn"])["Tags"]
     ),
