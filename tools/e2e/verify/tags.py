@@ -163,12 +163,16 @@ _READERS: dict[str, Callable[[Callable, dict], dict[str, str]]] = {
     "aws_lb": lambda aws, v: _elb_tags(aws, v),
     "aws_lb_listener": lambda aws, v: _elb_tags(aws, v),
     "aws_lb_target_group": lambda aws, v: _elb_tags(aws, v),
-    "aws_api_gateway_rest_api": lambda aws, v: aws("apigateway").get_tags(resourceArn=v["arn"])[
-        "tags"
-    ],
-    "aws_api_gateway_stage": lambda aws, v: aws("apigateway").get_tags(resourceArn=v["arn"])[
-        "tags"
-    ],
+    # API Gateway answers tags with the resource (GetRestApi, GetStage), as the provider
+    # reads them.
+    "aws_api_gateway_rest_api": lambda aws, v: (
+        aws("apigateway").get_rest_api(restApiId=v["id"]).get("tags", {})
+    ),
+    "aws_api_gateway_stage": lambda aws, v: (
+        aws("apigateway")
+        .get_stage(restApiId=v["rest_api_id"], stageName=v["stage_name"])
+        .get("tags", {})
+    ),
     # AWS answers a custom domain's tags with the domain (GetDomainName), as the provider
     # reads them.
     "aws_api_gateway_domain_name": lambda aws, v: (
