@@ -16,9 +16,13 @@ import os
 import sys
 from collections.abc import Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from constructs_lib.config import ConfigError, DrConfig, load_config, read_context
 from dr_lambdas.contract import STACK_ID
+
+if TYPE_CHECKING:
+    from constructs_lib.monitoring.dr_dashboard import ApplicationWidgets
 
 PROJECT_DIR = Path(__file__).resolve().parent
 TERRAFORM_VERSION = ">= 1.11"
@@ -263,8 +267,14 @@ def build_stack(app, config: DrConfig):
         global_writer_endpoint,
     )
 
+    application = None
     if c.app_tier:
-        extras.update(_application_tier(stack, c, providers, keys, vpcs, members, alarms, dns))
+        tier_outputs, application = _application_tier(
+            stack, c, providers, keys, vpcs, members, alarms, dns
+        )
+        extras.update(tier_outputs)
+    if c.dashboard:
+        extras.update(_dashboard(stack, c, providers, members, dns, application))
 
     # Outputs (never a secret value).
     def output(name: str, value, description: str) -> None:
@@ -437,31 +447,36 @@ def _data_protection(
                     database=members[role],
                 ),
             )
-    if c.dashboard:
-        from constructs_lib.monitoring.dr_dashboard import DrDashboard, DrDashboardProps
-
-        dashboard = DrDashboard(
-            stack,
-            "Dashboard",
-            DrDashboardProps(
-                provider=providers["primary"],
-                namer=namer,
-                primary=members["primary"],
-                secondary=members["secondary"],
-                health_check_ids={role: dns.health_checks[role].id for role in regions},
-            ),
-        )
-        outputs["dashboard_name"] = (
-            dashboard.dashboard_name,
-            "CloudWatch dashboard of both regions",
-        )
     return outputs
+
+
+def _dashboard(
+    stack, c: DrConfig, providers: dict, members: dict, dns, application: ApplicationWidgets | None
+) -> dict:
+    """The one dashboard of both regions (``dashboard``), with the application tier's
+    widgets when ``application`` (``ApplicationWidgets``) is given; returns its output."""
+    from constructs_lib.monitoring.dr_dashboard import DrDashboard, DrDashboardProps
+
+    dashboard = DrDashboard(
+        stack,
+        "Dashboard",
+        DrDashboardProps(
+            provider=providers["primary"],
+            namer=c.namer,
+            primary=members["primary"],
+            secondary=members["secondary"],
+            health_check_ids={role: dns.health_checks[role].id for role in members},
+            application=application,
+        ),
+    )
+    return {"dashboard_name": (dashboard.dashboard_name, "CloudWatch dashboard of both regions")}
 
 
 def _application_tier(
     stack, c: DrConfig, providers: dict, keys: dict, vpcs: dict, members: dict, alarms: dict, dns
-) -> dict:
-    """The application tier in front of the database (``app_tier``); returns its outputs."""
+) -> tuple[dict, ApplicationWidgets]:
+    """The application tier in front of the database (``app_tier``); returns its outputs and
+    what the dashboard shows of it (``ApplicationWidgets``)."""
     from constructs_lib.application.api_failover_records import (
         ApiFailoverRecords,
         ApiFailoverRecordsProps,
@@ -482,6 +497,13 @@ def _application_tier(
     from constructs_lib.application.replicated_configuration import (
         ReplicatedConfiguration,
         ReplicatedConfigurationProps,
+    )
+    from constructs_lib.monitoring.dr_dashboard import ApplicationRegion, ApplicationWidgets
+    from constructs_lib.monitoring.health_check_alarms import (
+        HealthCheckAlarms,
+        HealthCheckAlarmsProps,
+        WatchedHealthCheck,
+        metrics_role,
     )
     from constructs_lib.naming import region_code
     from constructs_lib.security.regional_key import KeyedRegion
@@ -619,6 +641,36 @@ def _application_tier(
         ),
     )
 
+    # Alarms on every API and edge health check, where Route 53 publishes their status
+    # (us-east-1): through that region's provider, to its topic; with neither region there,
+    # none (main() says so) and the health checks still drive failover.
+    watcher = metrics_role(regions)
+    if watcher is not None:
+        HealthCheckAlarms(
+            stack,
+            "AppHealthAlarms",
+            HealthCheckAlarmsProps(
+                provider=providers[watcher],
+                region=regions[watcher],
+                namer=namer,
+                topic_arn=topics[watcher],
+                checks=tuple(
+                    WatchedHealthCheck(
+                        id=f"{side.capitalize()}{part}",
+                        role=role,
+                        region=regions[side],
+                        health_check_id=check_id,
+                        watches=watches,
+                    )
+                    for side in regions
+                    for part, role, check_id, watches in (
+                        ("Api", "api-unhealthy", apis[side].health_check_id, "the API"),
+                        ("Edge", "edge-unhealthy", edges[side].health_check_id, "the public edge"),
+                    )
+                ),
+            ),
+        )
+
     outputs = {
         "app_accelerator_dns_name": (
             accelerator.dns_name,
@@ -651,7 +703,15 @@ def _application_tier(
                 apis[role].custom_domain.regional_domain_name,
                 f"Where {apis[role].custom_domain.domain_name} points (alias or CNAME) in {region}",
             )
-    return outputs
+    widgets = ApplicationWidgets(
+        **{
+            role: ApplicationRegion(service=services[role], api=apis[role], edge=edges[role])
+            for role in regions
+        },
+        table=table,
+        events=events,
+    )
+    return outputs, widgets
 
 
 def _database(stack, c: DrConfig, providers: dict, keys: dict, vpcs: dict):
@@ -758,6 +818,20 @@ def main(environ: Mapping[str, str] = os.environ, outdir: str | None = None) -> 
             file=sys.stderr,
         )
         return 2
+    if config.app_tier:
+        from constructs_lib.monitoring.health_check_alarms import (
+            ROUTE53_METRICS_REGION,
+            metrics_role,
+        )
+
+        if metrics_role({"p": config.primary_region, "s": config.secondary_region}) is None:
+            print(
+                f"note: app_tier with neither region in {ROUTE53_METRICS_REGION}: no alarms on "
+                "the API and edge health checks (Route 53 publishes their status only in "
+                f"{ROUTE53_METRICS_REGION}); the API health checks still drive the failover "
+                "records",
+                file=sys.stderr,
+            )
     app = build_app(config, outdir=outdir)
     app.synth()
     print(summary(Path(app.outdir) / "stacks" / STACK_ID / "cdk.tf.json", config))

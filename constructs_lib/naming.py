@@ -97,6 +97,9 @@ APP_TIER_ROLES: dict[str, tuple[str, bool]] = {
     "api-logs": ("iam", True),  # role API Gateway writes the region's logs with
     "edge-health": ("generic", True),  # Route 53 health check of the NLB's name
     "api-failover": ("generic", False),  # the API name's failover records (their set ids)
+    # Alarms (in us-east-1) on each region's API and edge health checks, by watched region.
+    "api-unhealthy": ("generic", True),
+    "edge-unhealthy": ("generic", True),
 }
 ROLES = {**_CORE_ROLES, **APP_TIER_ROLES}
 INSTANCE_INDEX_MAX = 2  # up to 15 instances per cluster

@@ -21,6 +21,29 @@ Rows, top to bottom (each row's widgets share the 24-column width):
 5. Canary ``ConnectivityOk`` and ``IsWriter``, 6. canary ``LatencyMs``: primary left,
    secondary right (namespace ``DatabaseDR``, same dimension as the member).
 
+With the application tier (``application``: ``ApplicationWidgets``), rows below those, each
+region's widget left (primary) and right (secondary) unless said otherwise:
+
+7. Route 53 ``HealthCheckStatus`` of the region's API health check and edge health check
+   (read from us-east-1, like the writer records' checks).
+8. The regional service's ``Invocations``, ``Errors`` and ``Throttles`` (``AWS/Lambda``,
+   dimension ``FunctionName``; sums).
+9. The API's ``Count`` and ``5XXError`` (sums), 10. its ``Latency`` (average and p99)
+   (``AWS/ApiGateway``, dimensions ``ApiName`` and ``Stage``: the stage-level series API
+   Gateway publishes for every stage).
+11. The NLB's ``HealthyHostCount`` (minimum) and ``UnHealthyHostCount`` (maximum) of its
+    target group, whose one target is the ALB (``AWS/NetworkELB``, dimensions
+    ``LoadBalancer`` and ``TargetGroup``: ``PublicEdge.nlb_dimensions``).
+12. The ALB's ``HTTPCode_Target_5XX_Count`` (sum), 13. its ``TargetResponseTime`` (seconds,
+    average and p99), for the function's target group (``AWS/ApplicationELB``,
+    ``PublicEdge.alb_dimensions``).
+14. Three widgets: the global table's ``ReplicationLatency`` out of the primary, then out
+    of the secondary, each read in its source region, where DynamoDB publishes it
+    (``GlobalTable.metrics``); and the events endpoint's latency alarm
+    (``GlobalEvents.health_alarm``, in the primary): a metric widget whose
+    ``annotations.alarms`` names an alarm shows the alarm's metric and threshold
+    (Dashboard Body Structure, "Properties of a Metric Widget Object").
+
 Route 53 publishes health-check metrics only in us-east-1 (Route 53 developer guide,
 "Monitoring health checks using CloudWatch"), whatever region the rest lives in.
 """
@@ -29,7 +52,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cdktf_cdktf_provider_aws.cloudwatch_dashboard import CloudwatchDashboard
 from cdktf_cdktf_provider_aws.provider import AwsProvider
@@ -39,7 +62,38 @@ from constructs_lib.database.database_member import AURORA_CLUSTER, DIMENSIONS, 
 from constructs_lib.naming import Namer
 from dr_lambdas.contract import CONNECTIVITY_OK, FAILOVER_DURATION, IS_WRITER, NAMESPACE, ROLES
 
+if TYPE_CHECKING:
+    from constructs_lib.application.global_events import GlobalEvents
+    from constructs_lib.application.global_table import GlobalTable
+    from constructs_lib.application.public_edge import PublicEdge
+    from constructs_lib.application.regional_api import RegionalApi
+    from constructs_lib.application.regional_service import RegionalService
+
 WIDTH, HEIGHT = 24, 6  # the dashboard grid is 24 columns wide
+
+
+@dataclass(frozen=True, kw_only=True)
+class ApplicationRegion:
+    """One region's application tier, as the dashboard reads it."""
+
+    # Its function_name (AWS/Lambda FunctionName).
+    service: RegionalService
+    # Its api_name and stage_name (AWS/ApiGateway ApiName, Stage) and health_check_id.
+    api: RegionalApi
+    # Its nlb_dimensions, alb_dimensions and health_check_id.
+    edge: PublicEdge
+
+
+@dataclass(frozen=True, kw_only=True)
+class ApplicationWidgets:
+    """The application tier's widgets: each region's parts, the global table (its
+    ``metrics[role]``, replication out of that role's region) and the events (its
+    ``health_alarm``, the endpoint's latency alarm in the primary region)."""
+
+    primary: ApplicationRegion
+    secondary: ApplicationRegion
+    table: GlobalTable
+    events: GlobalEvents
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -58,6 +112,8 @@ class DrDashboardProps:
     # Default: us-east-1, the only region Route 53 publishes health-check metrics in (the
     # commercial partition; in AWS GovCloud (US) it is us-gov-west-1).
     route53_metrics_region: str = "us-east-1"
+    # Default: None, no application tier: the database's rows only.
+    application: ApplicationWidgets | None = None
 
 
 class DrDashboard(Construct):
@@ -66,7 +122,10 @@ class DrDashboard(Construct):
     def __init__(self, scope: Construct, id: str, props: DrDashboardProps) -> None:
         super().__init__(scope, id)
         _validate(props)
-        self.body = {"widgets": _layout(_rows(props))}
+        rows = _rows(props)
+        if props.application is not None:
+            rows += _application_rows(props, props.application)
+        self.body = {"widgets": _layout(rows)}
         self.dashboard = CloudwatchDashboard(
             self,
             "Resource",
@@ -87,8 +146,20 @@ class _Widget:
     period: int
     y_label: str = ""
     y_range: dict[str, float] = field(default_factory=lambda: {"min": 0})
+    # An alarm's ARN: the widget shows the alarm's own metric and threshold instead of
+    # ``metrics`` (``annotations.alarms``, one alarm per widget).
+    alarm_arn: str = ""
 
     def properties(self) -> dict[str, Any]:
+        if self.alarm_arn:
+            return {
+                "title": self.title,
+                "region": self.region,
+                "view": "timeSeries",
+                "stacked": False,
+                "annotations": {"alarms": [self.alarm_arn]},
+                "yAxis": {"left": self._y_axis()},
+            }
         return {
             "title": self.title,
             "region": self.region,
@@ -97,16 +168,25 @@ class _Widget:
             "stat": self.stat,
             "period": self.period,
             "metrics": self.metrics,
-            "yAxis": {
-                "left": {**self.y_range, **({"label": self.y_label} if self.y_label else {})}
-            },
+            "yAxis": {"left": self._y_axis()},
         }
+
+    def _y_axis(self) -> dict[str, Any]:
+        return {**self.y_range, **({"label": self.y_label} if self.y_label else {})}
 
 
 def _metric(
     namespace: str, name: str, dimension: str, value: str, region: str, label: str
 ) -> list[Any]:
     return [namespace, name, dimension, value, {"region": region, "label": label}]
+
+
+def _dimensioned(
+    namespace: str, name: str, dimensions: dict[str, str], region: str, label: str, **options
+) -> list[Any]:
+    """A metric of several dimensions; ``options`` (``stat``) override the widget's."""
+    pairs = [part for item in dimensions.items() for part in item]
+    return [namespace, name, *pairs, {"region": region, "label": label, **options}]
 
 
 def _rows(props: DrDashboardProps) -> list[list[_Widget]]:
@@ -209,6 +289,157 @@ def _rows(props: DrDashboardProps) -> list[list[_Widget]]:
     ]
 
 
+@dataclass(frozen=True)
+class _TierRow:
+    """One of the application tier's per-region rows: the metrics of one part of each
+    region, primary left, secondary right."""
+
+    title: str  # formatted with {service}, {api} and {region}
+    namespace: str
+    part: str  # whose dimensions: "service", "api", "nlb" or "alb"
+    # (metric, statistic, label) of each series; the first series' statistic is the widget's.
+    series: tuple[tuple[str, str, str], ...]
+    y_label: str = ""
+
+
+_TIER_ROWS = (
+    _TierRow(
+        "Service invocations, errors, throttles: {service} ({region})",
+        "AWS/Lambda",
+        "service",
+        (
+            ("Invocations", "Sum", "invocations"),
+            ("Errors", "Sum", "errors"),
+            ("Throttles", "Sum", "throttles"),
+        ),
+    ),
+    _TierRow(
+        "API requests and 5XX errors: {api} ({region})",
+        "AWS/ApiGateway",
+        "api",
+        (("Count", "Sum", "requests"), ("5XXError", "Sum", "5XX errors")),
+    ),
+    _TierRow(
+        "API latency (ms): {api} ({region})",
+        "AWS/ApiGateway",
+        "api",
+        (("Latency", "Average", "average"), ("Latency", "p99", "p99")),
+        "ms",
+    ),
+    _TierRow(
+        "Edge NLB targets (the ALB), healthy and unhealthy ({region})",
+        "AWS/NetworkELB",
+        "nlb",
+        (
+            ("HealthyHostCount", "Minimum", "healthy (minimum)"),
+            ("UnHealthyHostCount", "Maximum", "unhealthy (maximum)"),
+        ),
+    ),
+    _TierRow(
+        "Edge ALB, 5XX responses of the function ({region})",
+        "AWS/ApplicationELB",
+        "alb",
+        (("HTTPCode_Target_5XX_Count", "Sum", "target 5XX"),),
+    ),
+    _TierRow(
+        "Edge ALB, response time of the function (s) ({region})",
+        "AWS/ApplicationELB",
+        "alb",
+        (("TargetResponseTime", "Average", "average"), ("TargetResponseTime", "p99", "p99")),
+        "s",
+    ),
+)
+
+
+def _application_rows(props: DrDashboardProps, app: ApplicationWidgets) -> list[list[_Widget]]:
+    regions = {"primary": props.primary.region, "secondary": props.secondary.region}
+    sides = {"primary": app.primary, "secondary": app.secondary}
+    period, r53 = props.period_seconds, props.route53_metrics_region
+
+    def dimensions(side: ApplicationRegion, part: str) -> dict[str, str]:
+        return {
+            "service": {"FunctionName": side.service.function_name},
+            "api": {"ApiName": side.api.api_name, "Stage": side.api.stage_name},
+            "nlb": dict(side.edge.nlb_dimensions),
+            "alb": dict(side.edge.alb_dimensions),
+        }[part]
+
+    health = [
+        _Widget(
+            title=f"Route 53 health of the API and the edge in {regions[role]} (1 = healthy)",
+            region=r53,
+            stat="Minimum",
+            period=period,
+            y_range={"min": 0, "max": 1},
+            metrics=[
+                _metric(
+                    "AWS/Route53",
+                    "HealthCheckStatus",
+                    "HealthCheckId",
+                    check_id,
+                    r53,
+                    f"{what} ({regions[role]})",
+                )
+                for what, check_id in (
+                    ("API", side.api.health_check_id),
+                    ("edge", side.edge.health_check_id),
+                )
+            ],
+        )
+        for role, side in sides.items()
+    ]
+    rows = [health]
+    for row in _TIER_ROWS:
+        stat = row.series[0][1]
+        rows.append(
+            [
+                _Widget(
+                    title=row.title.format(
+                        service=side.service.function_name,
+                        api=side.api.api_name,
+                        region=regions[role],
+                    ),
+                    region=regions[role],
+                    stat=stat,
+                    period=period,
+                    y_label=row.y_label,
+                    metrics=[
+                        _dimensioned(
+                            row.namespace,
+                            metric,
+                            dimensions(side, row.part),
+                            regions[role],
+                            label,
+                            **({"stat": own} if own != stat else {}),
+                        )
+                        for metric, own, label in row.series
+                    ],
+                )
+                for role, side in sides.items()
+            ]
+        )
+    replication = [
+        _Widget(
+            title=f"Table replication latency {metric.region} -> {metric.receiving_region} (ms)",
+            region=metric.region,
+            stat=metric.statistic,
+            period=period,
+            y_label="ms",
+            metrics=[metric.widget_metric()],
+        )
+        for metric in (app.table.metrics[role] for role in ROLES)
+    ]
+    events = _Widget(
+        title=f"Events endpoint: the latency alarm its failover follows ({regions['primary']})",
+        region=regions["primary"],
+        stat="Average",
+        period=period,
+        metrics=[],
+        alarm_arn=app.events.health_alarm.arn,
+    )
+    return rows + [[*replication, events]]
+
+
 def _layout(rows: list[list[_Widget]]) -> list[dict[str, Any]]:
     """Place each row's widgets side by side, sharing the grid's full width."""
     widgets = []
@@ -256,3 +487,18 @@ def _validate(props: DrDashboardProps) -> None:
         raise ValueError(
             f"period_seconds must be 10, 30 or a multiple of 60, got {props.period_seconds}"
         )
+    if props.application is not None:
+        # The table's replication series must be the members' regions, each read where it
+        # is published (its source region), or the widgets would show another deployment.
+        members = {"primary": props.primary, "secondary": props.secondary}
+        metrics = props.application.table.metrics
+        got = {role: (m.region, m.receiving_region) for role, m in metrics.items()}
+        want = {
+            role: (members[role].region, members[other].region)
+            for role, other in zip(ROLES, reversed(ROLES), strict=True)
+        }
+        if got != want:
+            raise ValueError(
+                "application.table.metrics must be replication out of each member's region "
+                f"into the other's, {want}, got {got}"
+            )

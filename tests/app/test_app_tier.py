@@ -9,6 +9,9 @@ from collections import Counter
 
 import pytest
 
+from dr_lambdas.contract import STACK_ID
+from support.apps import APP_TIER_ENV
+from support.apps import Synthesized as SynthesizedApp
 from support.helpers import Synthesized, all_blocks, assert_resource, resources
 
 ROLES = {"aws.primary": "use1", "aws.secondary": "use2"}
@@ -276,6 +279,111 @@ def test_the_tier_s_outputs_name_its_entry_points(doc):
         "secondary_api_domain_target",
     ):
         assert outputs[name]["description"], name
+
+
+HEALTH_ALARMS = {  # alarm role -> the construct of the health check it watches
+    "api-unhealthy": "Api",
+    "edge-unhealthy": "Edge",
+}
+
+
+def _health_alarms(doc) -> dict[str, dict]:
+    return {
+        b["alarm_name"]: b
+        for b in resources(doc, "aws_cloudwatch_metric_alarm").values()
+        if b["metric_name"] == "HealthCheckStatus"
+    }
+
+
+def test_every_api_and_edge_health_check_alarms_in_us_east_1_to_its_topic(doc):
+    topic = _ref(doc, "aws_sns_topic", lambda b: b["provider"] == "aws.primary", "arn")
+    alarms = _health_alarms(doc)
+    assert sorted(alarms) == sorted(
+        f"dbdr-{role}-{code}-shop" for role in HEALTH_ALARMS for code in ROLES.values()
+    )
+    checks = {n: b for n, b in resources(doc, "aws_route53_health_check").items()}
+    for role, part in HEALTH_ALARMS.items():
+        for side, code in (("Primary", "use1"), ("Secondary", "use2")):
+            alarm = alarms[f"dbdr-{role}-{code}-shop"]
+            (check,) = [n for n in checks if n.startswith(f"{side}{part}_HealthCheck")]
+            assert alarm["dimensions"] == {
+                "HealthCheckId": f"${{aws_route53_health_check.{check}.id}}"
+            }
+            assert alarm["provider"] == "aws.primary"  # us-east-1 here
+            assert alarm["alarm_actions"] == [topic] and alarm["ok_actions"] == [topic]
+            assert alarm["treat_missing_data"] == "notBreaching"
+
+
+def test_the_dashboard_shows_the_tier_of_both_regions(doc):
+    (dashboard,) = resources(doc, "aws_cloudwatch_dashboard").values()
+    widgets = json.loads(dashboard["dashboard_body"])["widgets"]
+    metrics = [m for w in widgets for m in w["properties"].get("metrics", [])]
+    shown = {(m[0], m[1], m[-1]["region"]) for m in metrics}
+    for region in ("us-east-1", "us-east-2"):
+        for namespace, metric in (
+            ("AWS/Lambda", "Errors"),
+            ("AWS/ApiGateway", "5XXError"),
+            ("AWS/ApiGateway", "Latency"),
+            ("AWS/NetworkELB", "UnHealthyHostCount"),
+            ("AWS/ApplicationELB", "HTTPCode_Target_5XX_Count"),
+            ("AWS/ApplicationELB", "TargetResponseTime"),
+            ("AWS/DynamoDB", "ReplicationLatency"),
+        ):
+            assert (namespace, metric, region) in shown, (namespace, metric, region)
+    # every API and edge health check (and the writer records'), read in us-east-1
+    statuses = [m[3] for m in metrics if m[1] == "HealthCheckStatus"]
+    assert {m[-1]["region"] for m in metrics if m[1] == "HealthCheckStatus"} == {"us-east-1"}
+    for name in resources(doc, "aws_route53_health_check"):
+        if "Api_" in name or "Edge_" in name:
+            assert f"${{aws_route53_health_check.{name}.id}}" in statuses, name
+    stage = _ref(
+        doc, "aws_api_gateway_stage", lambda b: b["provider"] == "aws.secondary", "stage_name"
+    )
+    api = [m for m in metrics if m[:2] == ["AWS/ApiGateway", "Count"] and "use2" in m[3]]
+    assert [m[2:6] for m in api] == [["ApiName", "dbdr-api-use2-shop", "Stage", stage]]
+    alarm = _ref(
+        doc,
+        "aws_cloudwatch_metric_alarm",
+        lambda b: b["alarm_name"] == "dbdr-events-health-shop",
+        "arn",
+    )
+    assert [
+        w["properties"]["annotations"] for w in widgets if "annotations" in w["properties"]
+    ] == [{"alarms": [alarm]}]
+
+
+@pytest.fixture(scope="module")
+def secondary_in_us_east_1(outdir_root):
+    env = dict(APP_TIER_ENV, DR_PRIMARY_REGION="us-east-2", DR_SECONDARY_REGION="us-east-1")
+    return SynthesizedApp(env, outdir_root / "app-tier-secondary-use1").doc
+
+
+def test_with_the_secondary_in_us_east_1_its_provider_and_topic_carry_the_alarms(
+    secondary_in_us_east_1,
+):
+    doc = secondary_in_us_east_1
+    topic = _ref(doc, "aws_sns_topic", lambda b: b["provider"] == "aws.secondary", "arn")
+    alarms = _health_alarms(doc)
+    assert len(alarms) == 4
+    assert {a["provider"] for a in alarms.values()} == {"aws.secondary"}
+    assert all(a["alarm_actions"] == [topic] for a in alarms.values())
+
+
+def test_with_neither_region_in_us_east_1_no_alarm_and_a_note_at_synth(tmp_path, capsys):
+    import main
+
+    env = dict(APP_TIER_ENV, DR_PRIMARY_REGION="us-west-2", DR_SECONDARY_REGION="us-east-2")
+    assert main.main(env, outdir=str(tmp_path / "cdktf.out")) == 0
+    notes = [line for line in capsys.readouterr().err.splitlines() if "us-east-1" in line]
+    assert notes == [
+        "note: app_tier with neither region in us-east-1: no alarms on the API and edge "
+        "health checks (Route 53 publishes their status only in us-east-1); the API health "
+        "checks still drive the failover records"
+    ]
+    doc = json.loads((tmp_path / "cdktf.out" / "stacks" / STACK_ID / "cdk.tf.json").read_text())
+    assert _health_alarms(doc) == {}
+    checks = resources(doc, "aws_route53_health_check")
+    assert len([n for n in checks if "Api_" in n or "Edge_" in n]) == 4  # still there
 
 
 @pytest.mark.parametrize("which", ["default_app", "rds_app"])

@@ -29,12 +29,20 @@ def expected_alarm_count(run: Run, role: str) -> int:
     RPO lag; RDS: ReplicaLag), canary (connectivity, is-writer, canary-error,
     connectivity-fast, and peer-down with peering), in the primary the primary-down
     composite the orchestrator listens to, and in rds-replica mode the other region's
-    fence; with the application tier, the global table's replication latency in each region
-    and, in the primary, the event endpoint's latency alarm its health check reads."""
+    fence; with the application tier, the global table's replication latency in each region,
+    in the primary the event endpoint's latency alarm its health check reads, and in the
+    region that is us-east-1 (if either is) an alarm on each API and edge health check (two
+    of each: Route 53 publishes their status only there)."""
+    from constructs_lib.monitoring.health_check_alarms import ROUTE53_METRICS_REGION
+
     instances = not run.aurora or run.config.secondary_instance_count
     canary = 4 + (1 if run.config.vpc_peering else 0)
     fence = 0 if run.aurora else 1
-    tier = (2 if role == "primary" else 1) if run.config.app_tier else 0
+    tier = 0
+    if run.config.app_tier:
+        tier = (2 if role == "primary" else 1) + (
+            4 if run.region(role) == ROUTE53_METRICS_REGION else 0
+        )
     if role == "primary":
         return 4 + 1 + canary + 1 + fence + tier
     return (4 if instances else 0) + (2 if run.aurora else 1) + canary + fence + tier
