@@ -54,7 +54,7 @@ def invoke_orchestrator(run: Run, role: str, event: dict) -> dict:
 
     env = function_environment(run, role, f"{role}_orchestrator_function")
     with environment({**env, "AWS_ENDPOINT_URL": run.emulator.endpoint, **TEST_CREDENTIALS}):
-        clients = handler.Clients()
+        clients = handler.aws_clients()
 
         def recorded(service: str, region: str) -> Any:
             client = clients(service, region)
