@@ -93,6 +93,7 @@ from constructs_lib.data_protection.hardened_bucket import (
 from constructs_lib.naming import Namer
 from constructs_lib.network.regional_vpc import RegionalVpc
 from constructs_lib.security.regional_key import RegionalKey
+from dr_lambdas.contract import EDGE_HEALTH_INTERVAL_SECONDS, EDGE_UNHEALTHY_THRESHOLD
 
 # Public subnets: the VPC's public block split in eight, one per zone (at most six).
 PUBLIC_NEWBITS = 3
@@ -312,10 +313,10 @@ class PublicEdge(Construct):
             dict(
                 protocol="HTTPS" if self.tls else "HTTP",
                 port="traffic-port",
-                interval=10,
+                interval=EDGE_HEALTH_INTERVAL_SECONDS,
                 timeout=6,
                 healthy_threshold=3,
-                unhealthy_threshold=3,
+                unhealthy_threshold=EDGE_UNHEALTHY_THRESHOLD,
             ),
             target_type="alb",
             protocol="TCP",

@@ -113,6 +113,7 @@ from constructs_lib.checks import skip_checks
 from constructs_lib.naming import Namer
 from constructs_lib.security.regional_key import RegionalKey
 from constructs_lib.security.trust import service_trust_policy
+from dr_lambdas.contract import API_HEALTH_FAILURES, API_HEALTH_INTERVAL_SECONDS
 
 # acm-<partition>: arn:aws:acm:<region>:<account>:certificate/<uuid> (ACM API reference).
 CERTIFICATE_ARN = re.compile(
@@ -194,8 +195,8 @@ class RegionalApiProps:
     # five-minute recovery budget, at a third of the probes a 10 s ("fast", billed extra)
     # interval sends: every probe from each of Route 53's checkers runs the function and
     # its DynamoDB and Parameter Store reads.
-    health_check_interval_seconds: int = 30
-    health_check_failure_threshold: int = 3
+    health_check_interval_seconds: int = API_HEALTH_INTERVAL_SECONDS
+    health_check_failure_threshold: int = API_HEALTH_FAILURES
     # Default: one year for the access and execution logs.
     log_retention_days: int = 365
 

@@ -80,7 +80,7 @@ from constructs_lib.naming import Namer
 from constructs_lib.security.dead_letter_policy import eventbridge_dead_letter_policy
 from constructs_lib.security.regional_key import KeyedRegion
 from dr_lambdas.config_replicator import ReplicatorEnv as E
-from dr_lambdas.contract import rate
+from dr_lambdas.contract import CONFIG_RECONCILE_MINUTES, rate
 
 # SSM parameter names (Systems Manager user guide, "Creating Parameter Store parameters"):
 # levels of letters, digits and _.-; at most 15 levels; no name beginning with "aws" or
@@ -108,7 +108,7 @@ class ReplicatedConfigurationProps:
     parameters: Mapping[str, str]
     # Default: 15 minutes. How often the full reconcile runs, so the longest a lost event can
     # leave a copy stale; 1..1440.
-    reconcile_minutes: int = 15
+    reconcile_minutes: int = CONFIG_RECONCILE_MINUTES
     # Default: 1 hour, 10 attempts. How long and how often EventBridge retries delivering a
     # change event to the function before it goes to the dead-letter queue (EventBridge
     # allows 60..86400 s and 0..185 attempts); the reconcile heals it well within the hour.
