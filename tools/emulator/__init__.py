@@ -29,6 +29,7 @@ lenient than AWS (tests of the product must not rely on it to catch mistakes the
 - ``globalaccelerator.py``: Global Accelerator, a service moto lacks (accelerators,
   listeners, endpoint groups, with AWS's refusals)
 - ``elbv2.py``: the default scheme of a load balancer (ka)
+- ``apigateway.py``: clearing the account's CloudWatch role (la)
 - ``rules.py``: where the emulator refuses what AWS refuses (rules 1-5)
 
 moto's state is process-wide (module-level backends): every :class:`Emulator` of a process
@@ -44,6 +45,7 @@ import warnings
 import moto
 
 from tools.emulator import (
+    apigateway,
     backup,
     cloudwatch,
     dynamodb_replicas,
@@ -99,6 +101,7 @@ _SERVICES = (
     dynamodb_replicas,
     globalaccelerator,
     elbv2,
+    apigateway,
     rules,
 )
 

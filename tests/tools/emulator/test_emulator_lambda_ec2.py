@@ -1,5 +1,6 @@
 """Lambda dead-letter queues, settings and in-process runs; EC2 security group rule
-descriptions; the default scheme of a load balancer; hosted zone ids."""
+descriptions; the default scheme of a load balancer; hosted zone ids; the API Gateway
+account's CloudWatch role."""
 
 from __future__ import annotations
 
@@ -222,3 +223,18 @@ def test_a_hosted_zone_id_is_shaped_like_aws_s_and_passes_the_settings_check(emu
     assert zone_id.startswith("Z") and zone_id.isalnum() and zone_id.isupper()
     settings = {"DR_APP_DOMAIN_NAME": "app.example.com", "DR_APP_PUBLIC_ZONE_ID": zone_id}
     assert load_config(settings, {}).app_public_zone_id == zone_id
+
+
+# -- (la) the account's CloudWatch role setting can be cleared -------------------------------
+
+
+def test_the_account_s_cloudwatch_role_is_cleared_as_the_provider_clears_it(emulator):
+    apigateway = emulator.client("apigateway", PRIMARY)
+    role = "arn:aws:iam::123456789012:role/emu-api-logs"
+    apigateway.update_account(
+        patchOperations=[{"op": "replace", "path": "/cloudwatchRoleArn", "value": role}]
+    )
+    assert apigateway.get_account()["cloudwatchRoleArn"] == role
+    # What destroying an aws_api_gateway_account with reset_on_delete sends: no value
+    apigateway.update_account(patchOperations=[{"op": "replace", "path": "/cloudwatchRoleArn"}])
+    assert "cloudwatchRoleArn" not in apigateway.get_account()
