@@ -488,6 +488,32 @@ def _certificate(role: str) -> Rule:
     )
 
 
+# The application tier's public subnets take 1/8 of the VPC each and AWS's smallest subnet is
+# a /28 (constructs_lib/application/public_edge.py): the VPCs must be /22 or larger.
+APP_TIER_LARGEST_VPC_PREFIX = 22
+
+
+@rule(
+    f"`true`, `false`; `true` needs both VPC CIDRs /{APP_TIER_LARGEST_VPC_PREFIX} or larger "
+    "(room for the public subnets)"
+)
+def _app_tier(value: bool, config: DrConfig) -> str | None:
+    if not value:
+        return None
+    for role in ("primary", "secondary"):
+        cidr = getattr(config, f"{role}_vpc_cidr")
+        try:
+            prefix = ipaddress.ip_network(cidr, strict=False).prefixlen
+        except ValueError:
+            return None  # its own rule names it
+        if prefix > APP_TIER_LARGEST_VPC_PREFIX:
+            return (
+                f"needs {role}_vpc_cidr of /{APP_TIER_LARGEST_VPC_PREFIX} or larger for the "
+                f"public subnets, got {cidr}"
+            )
+    return None
+
+
 _FLAG = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
 
 
@@ -952,7 +978,7 @@ class DrConfig:
     )
     app_tier: bool = setting(
         False,
-        None,
+        _app_tier,
         "the application tier in both regions: DynamoDB global table, configuration "
         "replicated primary -> secondary, EventBridge global endpoint (docs/application-tier.md)",
     )

@@ -126,6 +126,11 @@ BAD = [
         "below the minimum 8.0",
     ),
     ({"DR_SERVERLESS_MAX_CAPACITY": "512"}, "serverless_max_capacity", "..256.0 ACU"),
+    (
+        {"DR_SECONDARY_VPC_CIDR": "10.20.0.0/24", "DR_APP_TIER": "true"},
+        "app_tier",
+        "needs secondary_vpc_cidr of /22 or larger for the public subnets, got 10.20.0.0/24",
+    ),
     ({"DR_APP_DOMAIN_NAME": "App.Example.com"}, "app_domain_name", "lowercase DNS name"),
     ({"DR_APP_DOMAIN_NAME": "app.example.com"}, "app_domain_name", "needs app_public_zone_id"),
     ({"DR_APP_PUBLIC_ZONE_ID": "Z0123456789ABC"}, "app_public_zone_id", "needs app_domain_name"),
