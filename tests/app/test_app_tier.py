@@ -391,3 +391,21 @@ def test_with_the_tier_off_none_of_it_is_deployed(request, which):
     doc = request.getfixturevalue(which).doc
     assert [t for t in TIER_TYPES if t in doc["resource"]] == []
     assert not [o for o in doc["output"] if o.startswith("app_")]
+
+
+def test_checkov_skips_nothing_on_the_table_and_no_more_on_the_replicator_than_the_service(doc):
+    # test_checkov.py scans this configuration: no failure that is not skipped inline with a
+    # reason. Here: what may be skipped at all.
+    from tools.checkov_gate import inline_skips
+
+    skips = inline_skips(doc)
+    assert not [name for name in skips if name.startswith("AppTable")]
+
+    def checks(prefix: str) -> set[str]:
+        (found,) = [set(s) for n, s in skips.items() if n.startswith(prefix)]
+        return found
+
+    # both functions run outside the VPC with PythonFunction's common skips, nothing else
+    replicator = checks("AppConfiguration_Function_")
+    assert "CKV_AWS_117" in replicator
+    assert replicator == checks("PrimaryService_Function_")
