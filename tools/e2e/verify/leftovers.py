@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dr_lambdas.contract import ROLES
 from tools.e2e.context import Run
+from tools.e2e.verify.application import ACCELERATOR_API_REGION
 
 
 def verify_nothing_left(run: Run) -> str:
@@ -90,7 +91,7 @@ def _global_leftovers(run: Run) -> None:
 
 
 def _application_leftovers(run: Run) -> None:
-    ga = run.emulator.client("globalaccelerator", "us-west-2")
+    ga = run.emulator.client("globalaccelerator", ACCELERATOR_API_REGION)
     accelerators = [a["Name"] for a in ga.list_accelerators()["Accelerators"]]
     run.check(not accelerators, f"no accelerator left, got {accelerators}")
     for role in ROLES:
