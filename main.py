@@ -784,8 +784,14 @@ def _database(stack, c: DrConfig, providers: dict, keys: dict, vpcs: dict):
     )
 
 
-def main(environ: Mapping[str, str] = os.environ, outdir: str | None = None) -> int:
-    """Validate, print the recovery budget, synthesize (to ``outdir``, default cdktf.out)."""
+def main(
+    environ: Mapping[str, str] = os.environ, outdir: str | None = None, check: bool = False
+) -> int:
+    """Validate, print the recovery budget, synthesize (to ``outdir``, default cdktf.out).
+
+    With ``check`` (``python main.py --check``, the pre-commit hook) it stops after the
+    checks synth makes before anything is written: the settings and the recovery objectives.
+    """
     try:
         config = load_config(environ, read_context(PROJECT_DIR))
     except ConfigError as err:
@@ -818,6 +824,9 @@ def main(environ: Mapping[str, str] = os.environ, outdir: str | None = None) -> 
             file=sys.stderr,
         )
         return 2
+    if check:
+        print(f"configuration valid for environment {config.environment_suffix!r}")
+        return 0
     if config.app_tier:
         from constructs_lib.monitoring.health_check_alarms import (
             ROUTE53_METRICS_REGION,
@@ -856,4 +865,7 @@ def summary(synthesized: Path, config: DrConfig) -> str:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    if sys.argv[1:] not in ([], ["--check"]):
+        print("usage: python main.py [--check]", file=sys.stderr)
+        sys.exit(2)
+    sys.exit(main(check=sys.argv[1:] == ["--check"]))
