@@ -19,8 +19,9 @@ comment is posted" (``.github/workflows/pull-request.yml``, ``docs/pull-requests
 The Markdown (``--out``, default ``pr-review.md``) is the pull-request comment: the marker
 ``<!-- dbdr-plan-review -->`` on its first line (the workflow finds its earlier comment by
 it), the stack and environment, the review, then the gate's verdict. When a step fails it
-names the step and shows the end of its output. It is also appended to
-``$GITHUB_STEP_SUMMARY``, and ``risk=<level>`` to ``$GITHUB_OUTPUT``, when those are set.
+names the step and shows the end of its output. On GitHub Actions the Markdown is also
+appended to ``$GITHUB_STEP_SUMMARY``, and ``risk=<level>`` and ``exit-code=<code>`` to
+``$GITHUB_OUTPUT``.
 
 Exit code: 0 risk below high, or high and accepted; 30 high and not accepted; 1 synth, init
 or plan failed; 2 with one ``error:`` line for an invalid configuration or an unreadable
@@ -118,7 +119,7 @@ def stack_title(stack_dir: Path) -> str:
         tags = providers["primary"]["default_tags"][0]["tags"]
         backend = document["terraform"].get("backend", {})
     except (OSError, ValueError, KeyError, IndexError, TypeError, AttributeError):
-        return f"**Stack `{stack_dir.name}`** (its cdk.tf.json is not readable)"
+        return f"**Stack `{stack_dir.name}`**"  # not this app's stack: no more to say
     regions = ", ".join(
         f"{providers[role]['region']} ({role})"
         for role in ("primary", "secondary")
