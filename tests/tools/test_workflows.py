@@ -5,6 +5,7 @@ one comment found by the marker tools/pr_plan.py writes, the protected deploy)."
 from __future__ import annotations
 
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -18,13 +19,14 @@ ROOT = Path(__file__).resolve().parents[2]
 WORKFLOWS = ROOT / ".github" / "workflows"
 PULL_REQUEST = WORKFLOWS / "pull-request.yml"
 DEPLOY = WORKFLOWS / "deploy.yml"
+PREPARE = ROOT / ".github" / "actions" / "prepare" / "action.yml"
 ACTIONLINT = Path(sys.executable).parent / "actionlint"
 
 
-def actionlint(*paths: Path) -> subprocess.CompletedProcess:
+def actionlint(*paths: Path, cwd: Path = ROOT) -> subprocess.CompletedProcess:
     return subprocess.run(
         [str(ACTIONLINT), "-no-color", *map(str, paths)],
-        cwd=ROOT,
+        cwd=cwd,
         capture_output=True,
         text=True,
         timeout=60,
@@ -39,12 +41,14 @@ def load(path: Path) -> dict:
 
 
 def steps(path: Path) -> list[dict]:
+    if path == PREPARE:
+        return yaml.safe_load(path.read_text())["runs"]["steps"]
     (job,) = load(path)["jobs"].values()
     return job["steps"]
 
 
 def step_using(path: Path, action: str) -> dict:
-    (step,) = [s for s in steps(path) if s.get("uses", "").startswith(action + "@")]
+    (step,) = [s for s in steps(path) if s.get("uses", "").split("@")[0] == action]
     return step
 
 
@@ -68,19 +72,24 @@ def test_actionlint_passes_on_every_workflow():
     "good, broken, complaint",
     [
         ("vars.AWS_PLAN_ROLE_ARN", "var.AWS_PLAN_ROLE_ARN", 'undefined variable "var"'),
+        ("runs-on: ubuntu-latest", "runs-on: ubuntu-lastest", 'label "ubuntu-lastest"'),
         (
-            "        with:\n          python-version",
-            "        whith:\n          python-version",
-            'unexpected key "whith"',
+            "          state-bucket: ${{ vars.DR_STATE_BUCKET }}\n",
+            "",
+            'missing input "state-bucket" which is required by action "prepare"',
         ),
     ],
 )
 def test_actionlint_refuses_a_broken_copy(tmp_path, good, broken, complaint):
     text = PULL_REQUEST.read_text()
     assert good in text
-    copy = tmp_path / "pull-request.yml"
+    # A copy of .github in a repository of its own: actionlint reads the local action the
+    # workflow uses from the repository's root.
+    shutil.copytree(ROOT / ".github", tmp_path / ".github")
+    subprocess.run(["git", "init", "-q"], cwd=tmp_path, check=True)
+    copy = tmp_path / ".github" / "workflows" / PULL_REQUEST.name
     copy.write_text(text.replace(good, broken, 1))
-    result = actionlint(copy)
+    result = actionlint(copy, cwd=tmp_path)
     assert result.returncode == 1
     assert complaint in result.stdout
 
@@ -108,10 +117,13 @@ def test_pull_request_gets_aws_credentials_only_through_oidc():
         "id-token": "write",
         "pull-requests": "write",
     }
-    credentials = step_using(PULL_REQUEST, "aws-actions/configure-aws-credentials")
-    assert credentials["with"]["role-to-assume"] == "${{ vars.AWS_PLAN_ROLE_ARN }}"
-    assert credentials["with"]["aws-region"] == "${{ vars.AWS_REGION }}"
-    for path in (PULL_REQUEST, DEPLOY):
+    prepare = step_using(PULL_REQUEST, "./.github/actions/prepare")
+    assert prepare["with"]["role-to-assume"] == "${{ vars.AWS_PLAN_ROLE_ARN }}"
+    assert prepare["with"]["aws-region"] == "${{ vars.AWS_REGION }}"
+    credentials = step_using(PREPARE, "aws-actions/configure-aws-credentials")
+    assert credentials["with"]["role-to-assume"] == "${{ inputs.role-to-assume }}"
+    assert credentials["with"]["aws-region"] == "${{ inputs.aws-region }}"
+    for path in (PULL_REQUEST, DEPLOY, PREPARE):
         text = path.read_text()
         assert not re.search(r"secrets\.AWS_|aws-access-key-id|aws-secret-access-key", text)
 
@@ -158,8 +170,12 @@ def test_deploy_runs_on_main_in_the_protected_environment_one_at_a_time():
     assert workflow["concurrency"]["cancel-in-progress"] is False
     (job,) = workflow["jobs"].values()
     assert job["environment"] == "production"
-    credentials = step_using(DEPLOY, "aws-actions/configure-aws-credentials")
-    assert credentials["with"]["role-to-assume"] == "${{ vars.AWS_DEPLOY_ROLE_ARN }}"
+    prepare = step_using(DEPLOY, "./.github/actions/prepare")
+    assert prepare["with"]["role-to-assume"] == "${{ vars.AWS_DEPLOY_ROLE_ARN }}"
+    # Both workflows read the same settings, so a pull request plans what main deploys.
+    shared = ("state-bucket", "environment-suffix", "settings", "aws-region")
+    pull_request = step_using(PULL_REQUEST, "./.github/actions/prepare")
+    assert {k: prepare["with"][k] for k in shared} == {k: pull_request["with"][k] for k in shared}
 
 
 def test_deploy_uses_the_cdktf_cli_then_runs_the_integration_tests():
@@ -171,8 +187,7 @@ def test_deploy_uses_the_cdktf_cli_then_runs_the_integration_tests():
 
 def test_deploy_flags_are_ones_the_pinned_cdktf_cli_knows():
     cli = ROOT / "node_modules" / "cdktf-cli" / "bundle" / "bin" / "cdktf.js"
-    if not cli.exists():
-        pytest.skip("the cdktf CLI is not installed (./run installs it)")
+    assert cli.exists(), "the cdktf CLI is not installed: ./run installs it"
     run = steps(DEPLOY)[step_index(DEPLOY, "npx cdktf deploy")]["run"]
     flags = re.findall(r"--([a-z-]+)", run)
     assert {"auto-approve", "outputs-file", "outputs-file-include-sensitive-outputs"} <= set(flags)
