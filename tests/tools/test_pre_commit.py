@@ -97,12 +97,7 @@ def test_the_config_is_valid_and_every_hook_is_local():
 def test_every_hook_passes_on_the_project_and_fails_on_what_it_catches(repo):
     passed = pre_commit(repo, "run", "--all-files", "--verbose")
     assert passed.returncode == 0, passed.stdout[-3000:]
-    ran = verdicts(passed.stdout)
-    workflows = list((repo / ".github" / "workflows").glob("*.yml"))
-    expected = dict.fromkeys(hooks(), "Passed")
-    if not workflows:
-        expected["actionlint"] = "Skipped"
-    assert ran == expected
+    assert verdicts(passed.stdout) == dict.fromkeys(hooks(), "Passed")
 
     # One of each thing the hooks exist to catch.
     (repo / "tools" / "broken.py").write_text("value = undefined_name\n")
