@@ -1,10 +1,13 @@
-"""Draw the architecture as it is synthesized: Terraform JSON in, a Graphviz picture out.
+"""Draw the architecture as it is synthesized: Terraform JSON in, a diagrams picture out.
 
     ./run synth
     python -m tools.architecture [--synth cdktf.out/stacks/dbdr/cdk.tf.json]
                                  [--out docs/architecture]
 
-writes ``<out>.dot`` and renders ``<out>.svg`` and ``<out>.png`` with Graphviz ``dot``.
+draws the picture with `diagrams <https://diagrams.mingrammer.com>`_ (a ``Diagram``, a
+``Cluster`` per box, the AWS node classes for their icons, an ``Edge`` per arrow), writes
+the Graphviz source it makes to ``<out>.dot`` and renders ``<out>.svg`` and ``<out>.png``
+with Graphviz ``dot``.
 
 The picture is read from the synthesized stack, not from the constructs, so it shows what
 Terraform would deploy, with the physical names AWS will show. Each resource is placed by
@@ -35,8 +38,17 @@ nodes of their own in the region that holds them, so that every replicated store
 copy.
 
 Layout: left to right, the primary region, the global area, the secondary region drawn
-mirrored, so that each database and each replicated store faces its copy across the middle.
-Everything is iterated in sorted order: the same stack always gives the same ``.dot``.
+mirrored, so that each database and each replicated store faces its copy across the middle
+(one Graphviz rank per column, passed through diagrams). A node is a box with its AWS icon
+beside its title and lines (diagrams draws an icon above a one-line name, too little for
+the lines). Everything is iterated in sorted order and every node has its resource's address
+as its id (diagrams would draw a random one): the same stack always gives the same files,
+byte for byte.
+
+Nothing written names a file of this machine: the DOT names the icons relative to the
+directory diagrams keeps them in (Graphviz finds them through ``imagepath``), and the SVG
+embeds each icon once, as a data URI, so that it shows where it is viewed (GitHub shows no
+image an SVG links to).
 
 Errors (no Graphviz, a file that is not a synthesized stack) are one line on stderr and
 exit code 2; nothing is written then.
@@ -45,6 +57,7 @@ exit code 2; nothing is written then.
 from __future__ import annotations
 
 import argparse
+import base64
 import html
 import json
 import os
@@ -57,6 +70,18 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+import diagrams
+from diagrams import Cluster, Diagram, Edge, Node, setdiagram
+from diagrams.aws.compute import Lambda
+from diagrams.aws.database import RDS, Aurora, Dynamodb, DynamodbTable
+from diagrams.aws.general import General, GenericFirewall
+from diagrams.aws.integration import SNS, Eventbridge, EventbridgeCustomEventBusResource
+from diagrams.aws.management import Cloudwatch, CloudwatchAlarm, SystemsManagerParameterStore
+from diagrams.aws.network import ALB, NLB, APIGateway, GlobalAccelerator, Route53
+from diagrams.aws.security import KMS
+from diagrams.aws.storage import S3, Backup
+from graphviz import Digraph
 
 DEFAULT_SYNTH = Path("cdktf.out/stacks/dbdr/cdk.tf.json")
 DEFAULT_OUT = Path("docs/architecture")
@@ -162,35 +187,97 @@ ROW_ORDER = (
 
 # --- how things look ----------------------------------------------------------------------
 
-NODE_STYLE = {  # kind -> fill colour, shape
-    "database": ("#cfe2ff", "cylinder"),
-    "global_cluster": ("#cfe2ff", "cylinder"),
-    "security_group": ("#f1f3f5", "box"),
-    "key": ("#fff3bf", "box"),
-    "alarms": ("#ffe8cc", "box"),
-    "topic": ("#ffe8cc", "box"),
-    "canary": ("#d3f9d8", "box"),
-    "function": ("#d3f9d8", "box"),
-    "orchestrator": ("#e5dbff", "box"),
-    "lock": ("#e5dbff", "box"),
-    "bucket": ("#e9ecef", "box"),
-    "vault": ("#e9ecef", "box"),
-    "parameters": ("#f1f3f5", "box"),
-    "dashboard": ("#f1f3f5", "box"),
-    "record": ("#c3fae8", "box"),
-    "health_check": ("#c3fae8", "box"),
-    "accelerator": ("#ffd8a8", "box"),
-    "event_endpoint": ("#fcc2d7", "box"),
-    "public_lb": ("#ffd8a8", "box"),
-    "internal_lb": ("#ffd8a8", "box"),
-    "api": ("#ffd8a8", "box"),
-    "service": ("#d3f9d8", "box"),
-    "replicator": ("#d3f9d8", "box"),
-    "bus": ("#fcc2d7", "box"),
-    "table": ("#cfe2ff", "cylinder"),
-    "replica": ("#cfe2ff", "cylinder"),
-    "configuration": ("#f1f3f5", "box"),
+NODE_FILL = {  # kind -> fill colour
+    "database": "#cfe2ff",
+    "global_cluster": "#cfe2ff",
+    "security_group": "#f1f3f5",
+    "key": "#fff3bf",
+    "alarms": "#ffe8cc",
+    "topic": "#ffe8cc",
+    "canary": "#d3f9d8",
+    "function": "#d3f9d8",
+    "orchestrator": "#e5dbff",
+    "lock": "#e5dbff",
+    "bucket": "#e9ecef",
+    "vault": "#e9ecef",
+    "parameters": "#f1f3f5",
+    "dashboard": "#f1f3f5",
+    "record": "#c3fae8",
+    "health_check": "#c3fae8",
+    "accelerator": "#ffd8a8",
+    "event_endpoint": "#fcc2d7",
+    "public_lb": "#ffd8a8",
+    "internal_lb": "#ffd8a8",
+    "api": "#ffd8a8",
+    "service": "#d3f9d8",
+    "replicator": "#d3f9d8",
+    "bus": "#fcc2d7",
+    "table": "#cfe2ff",
+    "replica": "#cfe2ff",
+    "configuration": "#f1f3f5",
 }
+# The diagrams icon each kind of node carries (a database and a load balancer by their
+# title: ``_icon``).
+ICONS: dict[str, type[Node]] = {
+    "database": Aurora,
+    "global_cluster": Aurora,
+    "security_group": GenericFirewall,
+    "key": KMS,
+    "alarms": CloudwatchAlarm,
+    "topic": SNS,
+    "canary": Lambda,
+    "function": Lambda,
+    "orchestrator": Lambda,
+    "lock": DynamodbTable,
+    "bucket": S3,
+    "vault": Backup,
+    "parameters": SystemsManagerParameterStore,
+    "dashboard": Cloudwatch,
+    "record": Route53,
+    "health_check": Route53,
+    "accelerator": GlobalAccelerator,
+    "event_endpoint": Eventbridge,
+    "api": APIGateway,
+    "service": Lambda,
+    "replicator": Lambda,
+    "bus": EventbridgeCustomEventBusResource,
+    "table": Dynamodb,
+    "replica": Dynamodb,
+    "configuration": SystemsManagerParameterStore,
+}
+# The directory diagrams' icons are found in (their ``_icon_dir`` is relative to it): the
+# DOT names an icon relative to it, and Graphviz looks it up there (``imagepath``).
+ICON_ROOT = Path(diagrams.__file__).resolve().parent.parent
+ICON_POINTS = 32  # an icon's size in the picture
+ICON_PIXELS = 64  # an icon's size as the SVG embeds it: sharp at twice the picture's size
+# What the picture changes of diagrams' defaults: the spline edges and spacing of a dense
+# picture (diagrams draws few, large nodes with orthogonal edges), the mirrored columns
+# (compound and newrank: edges to a zone's box, one rank per column across the boxes).
+GRAPH_ATTR = {
+    "pad": "0.3",
+    "splines": "spline",
+    "nodesep": "0.25",
+    "ranksep": "0.55",
+    "compound": "true",
+    "newrank": "true",
+    "labelloc": "t",
+    "labeljust": "l",
+}
+# A node is as large as its label (icon, title, lines), not diagrams' fixed 1.4 inch square.
+NODE_ATTR = {
+    "fixedsize": "false",
+    "width": "0",
+    "height": "0",
+    "labelloc": "c",
+    "margin": "0.08,0.04",
+    "fontsize": "11",
+    "penwidth": "0.8",
+    "color": "#495057",
+}
+# What diagrams sets on a node with an icon (no shape, the icon as its image, 1.9 inches
+# high): here the icon is part of the label, and the node a filled box.
+NODE_OVERRIDES = {"shape": "box", "style": "rounded,filled", "image": "", "height": "0"}
+EDGE_ATTR = {"fontsize": "9", "arrowsize": "0.7"}
 EDGE_STYLE = {  # kind -> colour, pen width, line style (also the order edges are written in)
     "replication": ("#1c7ed6", 3.0, "bold"),
     "membership": ("#1c7ed6", 1.2, "dashed"),
@@ -364,7 +451,7 @@ def _blocks(value: Any) -> list[dict]:
 
 
 @dataclass
-class Cluster:
+class Box:
     """A box: a region, the global area, a VPC or a hosted zone."""
 
     id: str
@@ -375,7 +462,7 @@ class Cluster:
 
 
 @dataclass
-class Node:
+class GraphNode:
     id: str  # the address of the resource it stands for, or "<kind>_<place>" for a group
     kind: str
     place: str
@@ -386,7 +473,7 @@ class Node:
 
 
 @dataclass(frozen=True)
-class Edge:
+class GraphEdge:
     src: str
     dst: str
     label: str
@@ -398,20 +485,20 @@ class Edge:
 class Graph:
     title: str
     regions: dict[str, str]  # provider alias -> region
-    clusters: dict[str, Cluster] = field(default_factory=dict)
-    nodes: dict[str, Node] = field(default_factory=dict)
-    edges: list[Edge] = field(default_factory=list)
+    clusters: dict[str, Box] = field(default_factory=dict)
+    nodes: dict[str, GraphNode] = field(default_factory=dict)
+    edges: list[GraphEdge] = field(default_factory=list)
     not_drawn: dict[str, int] = field(default_factory=dict)  # resource type -> count
 
-    def nodes_of(self, kind: str, place: str | None = None) -> list[Node]:
+    def nodes_of(self, kind: str, place: str | None = None) -> list[GraphNode]:
         return [
             n for n in self.nodes.values() if n.kind == kind and (place is None or n.place == place)
         ]
 
-    def edges_of(self, kind: str) -> list[Edge]:
+    def edges_of(self, kind: str) -> list[GraphEdge]:
         return [e for e in self.edges if e.kind == kind]
 
-    def node_of(self, address: str) -> Node | None:
+    def node_of(self, address: str) -> GraphNode | None:
         return next((n for n in self.nodes.values() if address in n.members), None)
 
 
@@ -474,7 +561,7 @@ class _Builder:
         cluster: str | None = None,
     ) -> None:
         members = list(members)
-        self.graph.nodes[node_id] = Node(
+        self.graph.nodes[node_id] = GraphNode(
             node_id,
             kind,
             place,
@@ -503,7 +590,7 @@ class _Builder:
     ) -> None:
         """An edge between two nodes, by id (none when either is not drawn)."""
         if src_id in self.graph.nodes and dst_id in self.graph.nodes and src_id != dst_id:
-            self.graph.edges.append(Edge(src_id, dst_id, label, kind, lhead))
+            self.graph.edges.append(GraphEdge(src_id, dst_id, label, kind, lhead))
 
     def _vpc_box(self, resource: Resource) -> str | None:
         """The box of the VPC a database (through its subnet group) or a function
@@ -524,7 +611,7 @@ class _Builder:
     def _areas(self) -> None:
         counts = Counter(r.place for r in self.stack.resources.values())
         for place in sorted(self.stack.regions, key=_place_order):
-            self.graph.clusters[_area(place)] = Cluster(
+            self.graph.clusters[_area(place)] = Box(
                 _area(place),
                 f"{place} region: {self.stack.regions[place]}",
                 [f"provider aws.{place}: {counts[place]} resources"],
@@ -537,7 +624,7 @@ class _Builder:
                 if r.place == GLOBAL
             }
         )
-        self.graph.clusters[_area(GLOBAL)] = Cluster(
+        self.graph.clusters[_area(GLOBAL)] = Box(
             _area(GLOBAL), "global", [f"{', '.join(services)}: {counts[GLOBAL]} resources"], GLOBAL
         )
 
@@ -578,7 +665,7 @@ class _Builder:
             flow_logs = self.stack.referring_to(vpc, "aws_flow_log")
             zones = {s.get("availability_zone_id") or s.get("availability_zone") for s in subnets}
             services = sorted(str(e.get("service_name", "")).rsplit(".", 1)[-1] for e in endpoints)
-            self.graph.clusters[_vpc_cluster(vpc)] = Cluster(
+            self.graph.clusters[_vpc_cluster(vpc)] = Box(
                 _vpc_cluster(vpc),
                 f"VPC {vpc.physical_name}",
                 [
@@ -963,7 +1050,7 @@ class _Builder:
         lines of the calculated check that combines them."""
         for zone in self.stack.of_type("aws_route53_zone"):
             vpcs = [v for v, _ in self.stack.referenced_by(zone, "aws_vpc")]
-            self.graph.clusters[_zone_cluster(zone)] = Cluster(
+            self.graph.clusters[_zone_cluster(zone)] = Box(
                 _zone_cluster(zone),
                 f"Route 53 {'private ' if vpcs else ''}zone {zone.physical_name}",
                 [f"associated with {', '.join(v.physical_name for v in vpcs)}" if vpcs else ""],
@@ -1480,7 +1567,7 @@ class _Builder:
         box = f"cluster_zone_{zone_id}"
         self.graph.clusters.setdefault(
             box,
-            Cluster(
+            Box(
                 box,
                 f"Route 53 zone {zone_id}",
                 ["not managed by this stack"],
@@ -1871,17 +1958,26 @@ def _place_order(place: str) -> tuple[int, str]:
     return PLACE_ORDER.get(place, PLACE_ORDER[GLOBAL]), place
 
 
-def _edge_order(edge: Edge) -> tuple:
+def _edge_order(edge: GraphEdge) -> tuple:
     return list(EDGE_STYLE).index(edge.kind), edge.src, edge.dst, edge.label
 
 
 # ===========================================================================================
-# DOT
+# The picture, drawn with diagrams
 # ===========================================================================================
 
 
+class _Drawing(Diagram):
+    """A diagrams ``Diagram`` that keeps its Graphviz source instead of rendering it on
+    leaving the context: diagrams would write the icons' absolute paths into it (they lie
+    in the installed package); ``render`` finds them through Graphviz's ``imagepath``."""
+
+    def __exit__(self, *exc_info: object) -> None:
+        setdiagram(None)
+
+
 def to_dot(graph: Graph) -> str:
-    """The Graphviz source of the picture."""
+    """The Graphviz source diagrams writes for the picture (no machine-specific path)."""
     # A region is as wide as the deepest kind it holds: the database tier takes two
     # columns, the application tier (when synthesized) two more.
     region_columns = 1 + max(
@@ -1889,54 +1985,79 @@ def to_dot(graph: Graph) -> str:
         default=0,
     )
     column = {n.id: _column(n, region_columns) for n in graph.nodes.values()}
-    out = [
-        "// Generated by `python -m tools.architecture` from the synthesized stack.",
-        "// Do not edit: run `./run synth && python -m tools.architecture`.",
-        "digraph architecture {",
-        "  graph [rankdir=LR, compound=true, newrank=true, nodesep=0.25, ranksep=0.55,",
-        '         fontname="Helvetica", labelloc=t, labeljust=l,',
-        f"         label={_title_label(graph)}];",
-        '  node [fontname="Helvetica", fontsize=11, style="filled,rounded", shape=box, '
-        'margin="0.12,0.06", penwidth=0.8, color="#495057"];',
-        '  edge [fontname="Helvetica", fontsize=9, arrowsize=0.7];',
-        "",
-    ]
-    boxes: dict[str | None, list[Cluster]] = defaultdict(list)
-    for cluster in graph.clusters.values():
-        boxes[cluster.parent].append(cluster)
-    contents: dict[str, list[Node]] = defaultdict(list)
+    boxes: dict[str | None, list[Box]] = defaultdict(list)
+    for box in graph.clusters.values():
+        boxes[box.parent].append(box)
+    contents: dict[str, list[GraphNode]] = defaultdict(list)
     for node in graph.nodes.values():
         contents[node.cluster].append(node)
+    drawn: dict[str, Node] = {}
 
-    def write_box(cluster: Cluster, depth: int) -> None:
-        pad, top = "  " * depth, cluster.parent is None
-        out.append(f"{pad}subgraph {_quote(cluster.id)} {{")
-        out.append(f"{pad}  label={_html_label(cluster.title, cluster.lines, 16 if top else 12)};")
-        out.append(
-            f'{pad}  style="rounded,{"filled" if top else "dashed"}"; '
-            f'color="{"#adb5bd" if top else "#868e96"}"; '
-            f'fillcolor="{"#f8f9fa" if top else "#ffffff"}"; penwidth=1.2;'
+    def draw_box(box: Box) -> None:
+        top = box.parent is None
+        # diagrams names the subgraph "cluster_" + its label: the label is set apart.
+        with Cluster(
+            box.id.removeprefix("cluster_"),
+            graph_attr={"label": _html_label(box.title, box.lines, 16 if top else 12)},
+        ):
+            for child in sorted(boxes[box.id], key=lambda c: c.id):
+                draw_box(child)
+            for node in sorted(contents[box.id], key=_row):
+                drawn[node.id] = _icon(node)(
+                    _node_label(node),
+                    nodeid=node.id,
+                    fillcolor=NODE_FILL.get(node.kind, "#ffffff"),
+                    **NODE_OVERRIDES,
+                )
+
+    with _Drawing(
+        "architecture",
+        filename="architecture",
+        direction="LR",
+        show=False,
+        graph_attr={**GRAPH_ATTR, "label": _title_label(graph)},
+        node_attr=NODE_ATTR,
+        edge_attr=EDGE_ATTR,
+    ) as drawing:
+        drawing.dot.comment = (
+            "Generated by `python -m tools.architecture` (diagrams) from the synthesized "
+            "stack. Do not edit: run `./run synth && ./run picture`."
         )
-        for child in sorted(boxes[cluster.id], key=lambda c: c.id):
-            write_box(child, depth + 1)
-        for node in sorted(contents[cluster.id], key=_row):
-            fill, shape = NODE_STYLE.get(node.kind, ("#ffffff", "box"))
-            out.append(
-                f"{pad}  {_quote(node.id)} [label={_html_label(node.title, node.lines)}, "
-                f'fillcolor="{fill}", shape={shape}];'
-            )
-        out.append(f"{pad}}}")
-
-    for cluster in sorted(boxes[None], key=lambda c: (_place_order(c.place), c.id)):
-        write_box(cluster, 1)
-    out.append("")
-    for edge in graph.edges:
-        out.append(_edge_statement(edge, column))
-    out += ["", *_column_ranks(graph, column), "}"]
-    return "\n".join(out) + "\n"
+        for box in sorted(boxes[None], key=lambda c: (_place_order(c.place), c.id)):
+            draw_box(box)
+        for edge in graph.edges:
+            _connect(drawing, drawn, edge, column)
+        _column_ranks(drawing.dot, graph, column)
+    return drawing.dot.source
 
 
-def _column(node: Node, region_columns: int) -> int:
+def _icon(node: GraphNode) -> type[Node]:
+    if node.kind == "database" and node.title.startswith("RDS"):
+        return RDS
+    if node.kind in ("public_lb", "internal_lb"):
+        return NLB if node.title.startswith("Network") else ALB
+    return ICONS.get(node.kind, General)
+
+
+def _icon_source(icon: type[Node]) -> str:
+    """An icon's file, relative to the directory diagrams keeps its ``resources`` in."""
+    return f"{icon._icon_dir}/{icon._icon}"
+
+
+def _node_label(node: GraphNode) -> str:
+    """The node's icon on the left, its title and lines on the right."""
+    text = f"<B>{html.escape(node.title)}</B>" + "".join(
+        f'<BR/><FONT POINT-SIZE="9">{html.escape(line)}</FONT>' for line in node.lines
+    )
+    return (
+        '<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="1"><TR>'
+        f'<TD FIXEDSIZE="TRUE" WIDTH="{ICON_POINTS}" HEIGHT="{ICON_POINTS}" VALIGN="TOP">'
+        f'<IMG SRC="{_icon_source(_icon(node))}" SCALE="TRUE"/></TD>'
+        f'<TD ALIGN="LEFT" BALIGN="LEFT">{text}</TD></TR></TABLE>>'
+    )
+
+
+def _column(node: GraphNode, region_columns: int) -> int:
     """The node's column, left to right: primary region, global area, secondary region
     (mirrored, so that its inner column faces the global area)."""
     if node.place == GLOBAL:
@@ -1947,49 +2068,55 @@ def _column(node: Node, region_columns: int) -> int:
     return region_columns + GLOBAL_COLUMNS + region_columns - 1 - depth
 
 
-def _row(node: Node) -> tuple[int, str]:
+def _row(node: GraphNode) -> tuple[int, str]:
     return (ROW_ORDER.index(node.kind) if node.kind in ROW_ORDER else len(ROW_ORDER)), node.id
 
 
-def _edge_statement(edge: Edge, column: dict[str, int]) -> str:
+def _connect(drawing: Diagram, drawn: dict[str, Node], edge: GraphEdge, column: dict) -> None:
     color, width, style = EDGE_STYLE[edge.kind]
     src, dst = edge.src, edge.dst
+    label = edge.label.replace("\n", "\\n")  # Graphviz's line break
+    attributes = {"fontcolor": color, "fontsize": "9", "penwidth": str(width)}
     # Within one column an edge imposes no rank, and its label is an external one: dot
     # 2.43 fails ("trouble in init_rank") on a labelled edge inside one rank that leaves a
     # box. Across columns an edge pointing right to left is laid out reversed and drawn
     # with its arrow back, so the columns keep their order.
     flat = column[src] == column[dst]
-    attributes = [
-        f"{'xlabel' if flat else 'label'}={_quote(edge.label)}",
-        f'color="{color}"',
-        f'fontcolor="{color}"',
-        f"penwidth={width}",
-        f"style={style}",
-    ]
+    backwards = not flat and column[src] > column[dst]
     if flat:
-        attributes.append("constraint=false")
-    elif column[src] > column[dst]:
+        attributes.update(xlabel=label, constraint="false")
+        label = ""
+    if backwards:
         src, dst = dst, src
-        attributes.append("dir=back")
     if edge.lhead:
-        attributes.append(f"{'lhead' if dst == edge.dst else 'ltail'}={_quote(edge.lhead)}")
-    return f"  {_quote(src)} -> {_quote(dst)} [{', '.join(attributes)}];"
+        attributes["ltail" if backwards else "lhead"] = edge.lhead
+    drawing.connect(
+        drawn[src],
+        drawn[dst],
+        Edge(
+            label=label,
+            color=color,
+            style=style,
+            forward=not backwards,
+            reverse=backwards,
+            **attributes,
+        ),
+    )
 
 
-def _column_ranks(graph: Graph, column: dict[str, int]) -> list[str]:
+def _column_ranks(dot: Digraph, graph: Graph, column: dict[str, int]) -> None:
     """One rank per column, and an invisible spine that keeps the columns in order."""
     members: dict[int, list[str]] = defaultdict(list)
     for node in sorted(graph.nodes.values(), key=_row):
         members[column[node.id]].append(node.id)
-    lines = [
-        f"  {{rank=same; {'; '.join(_quote(n) for n in members[c])};}}" for c in sorted(members)
-    ]
+    for c in sorted(members):
+        with dot.subgraph() as same:
+            same.attr(rank="same")
+            for node_id in members[c]:
+                same.node(node_id)
     spine = [members[c][0] for c in sorted(members)]
-    lines += [
-        f"  {_quote(a)} -> {_quote(b)} [style=invis];"
-        for a, b in zip(spine, spine[1:], strict=False)
-    ]
-    return lines
+    for a, b in zip(spine, spine[1:], strict=False):
+        dot.edge(a, b, style="invis")
 
 
 def _title_label(graph: Graph) -> str:
@@ -1999,10 +2126,6 @@ def _title_label(graph: Graph) -> str:
         _wrap(f"Also synthesized, not drawn: {note}", 160) if note else [],
         title_size=20,
     )
-
-
-def _quote(text: str) -> str:
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
 
 
 def _html_label(title: str, lines: list[str], title_size: int = 12) -> str:
@@ -2046,26 +2169,78 @@ def dot_executable() -> str:
     return dot
 
 
-def render(source: str, out: Path) -> list[Path]:
-    """Write ``<out>.dot`` and render ``<out>.svg`` and ``<out>.png``; returns the paths."""
-    dot = dot_executable()
-    out.parent.mkdir(parents=True, exist_ok=True)
-    dot_file, svg, png = (out.with_name(f"{out.name}{ext}") for ext in (".dot", ".svg", ".png"))
-    dot_file.write_text(source, encoding="utf-8")
-    for path, options in ((svg, ["-Tsvg"]), (png, ["-Tpng", f"-Gdpi={PNG_DPI}"])):
-        result = subprocess.run(
-            [dot, *options, "-o", str(path), str(dot_file)], capture_output=True, text=True
+def _dot(dot: str, source: str, *options: str) -> bytes:
+    """Graphviz's output for a source, the diagrams icons found through ``imagepath``."""
+    result = subprocess.run(
+        [dot, f"-Gimagepath={ICON_ROOT}", *options],
+        input=source.encode(),
+        capture_output=True,
+    )
+    if result.returncode != 0:
+        reason = result.stderr.decode(errors="replace").strip().splitlines() or ["no message"]
+        raise ArchitectureError(f"dot could not render the picture: {reason[0]}")
+    return result.stdout
+
+
+# An icon as Graphviz writes it into an SVG, from an IMG of a node label.
+SVG_IMAGE = re.compile(
+    r'<image xlink:href="(resources/[\w/.-]+\.png)" width="([\d.]+)px" height="([\d.]+)px" '
+    r'preserveAspectRatio="xMinYMin meet" x="([-\d.]+)" y="([-\d.]+)"/>'
+)
+
+
+def self_contained_svg(dot: str, svg: str) -> str:
+    """The SVG with its icons embedded, so that it shows wherever it is viewed (GitHub shows
+    no image an SVG links to): each icon once, as a data URI in ``<defs>``, scaled down to
+    ICON_PIXELS by Graphviz itself, and a ``<use>`` of it where the picture draws it."""
+    icons: dict[str, str] = {}
+
+    def use(match: re.Match) -> str:
+        src, width, height, x, y = match.groups()
+        icon = icons.setdefault(src, "icon-" + re.sub(r"[^a-z0-9]+", "-", Path(src).stem))
+        return f'<use xlink:href="#{icon}" x="{x}" y="{y}" width="{width}" height="{height}"/>'
+
+    svg = SVG_IMAGE.sub(use, svg)
+    if "<image" in svg:
+        raise ArchitectureError("dot drew an image that is not a diagrams icon")
+    symbols = []
+    for src, icon in sorted(icons.items(), key=lambda item: item[1]):
+        png = _dot(
+            dot,
+            f"digraph {{ graph [pad=0, margin=0, bgcolor=transparent, dpi={ICON_PIXELS}]; "
+            'node [shape=none, label="", fixedsize=true, width=1, height=1, margin=0, '
+            f'imagescale=true]; icon [image="{src}"] }}',
+            "-Tpng",
         )
-        if result.returncode != 0:
-            reason = (result.stderr.strip().splitlines() or ["no message"])[0]
-            raise ArchitectureError(f"dot could not render {path}: {reason}")
-    return [dot_file, svg, png]
+        data = base64.b64encode(png).decode()
+        symbols.append(
+            f'<symbol id="{icon}" viewBox="0 0 {ICON_PIXELS} {ICON_PIXELS}">'
+            f'<image width="{ICON_PIXELS}" height="{ICON_PIXELS}" '
+            f'xlink:href="data:image/png;base64,{data}"/></symbol>'
+        )
+    start = svg.index(">", svg.index("<svg")) + 1
+    defs = "\n".join(("<defs>", *symbols, "</defs>"))
+    return f"{svg[:start]}\n{defs}{svg[start:]}"
+
+
+def render(source: str, out: Path) -> list[Path]:
+    """Write ``<out>.dot`` and render ``<out>.svg`` (self-contained) and ``<out>.png``;
+    returns the paths."""
+    dot = dot_executable()
+    svg = self_contained_svg(dot, _dot(dot, source, "-Tsvg").decode())
+    png = _dot(dot, source, "-Tpng", f"-Gdpi={PNG_DPI}")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    paths = [out.with_name(f"{out.name}{ext}") for ext in (".dot", ".svg", ".png")]
+    paths[0].write_text(source, encoding="utf-8")
+    paths[1].write_text(svg, encoding="utf-8")
+    paths[2].write_bytes(png)
+    return paths
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m tools.architecture",
-        description="Draw the architecture of the synthesized stack with Graphviz.",
+        description="Draw the architecture of the synthesized stack with diagrams.",
     )
     parser.add_argument(
         "--synth",

@@ -1,6 +1,7 @@
-"""The architecture picture (tools/architecture.py): drawn from the synthesized stack in
-both database modes and with the application tier, rendered by Graphviz, and the committed
-docs/architecture*.* kept in step with what the app synthesizes."""
+"""The architecture picture (tools/architecture.py): drawn with diagrams from the synthesized
+stack in both database modes and with the application tier, rendered by Graphviz into a
+self-contained SVG and a PNG, and the committed docs/architecture*.* kept in step with what
+the app synthesizes."""
 
 from __future__ import annotations
 
@@ -10,17 +11,22 @@ import re
 import shutil
 import subprocess
 import sys
+import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
 
 from support import ROOT
 from support.apps import APP_TIER_ENV, RDS_ENV, Synthesized
-from tools.architecture import NOT_DRAWN_NAMES, build_graph, render, to_dot
+from tools.architecture import ICON_ROOT, NOT_DRAWN_NAMES, build_graph, render, to_dot
 
 DOCS = ROOT / "docs"
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 NEEDS_DOT = "Graphviz `dot` is not on PATH: ./run installs it (Debian package graphviz)"
+SVG = "{http://www.w3.org/2000/svg}"
+XLINK = "{http://www.w3.org/1999/xlink}href"
+# Paths of this machine a committed picture must not carry (GitHub could not show them).
+LOCAL_PATHS = (str(ROOT), str(ICON_ROOT), "site-packages", ".venv")
 
 
 @pytest.fixture(scope="module")
@@ -100,7 +106,7 @@ def test_each_region_is_a_box_named_after_its_providers_region(app, request):
     for alias, region in _providers(doc).items():
         box = graph.clusters[f"cluster_{alias}"]
         assert box.title == f"{alias} region: {region}"
-        assert f'subgraph "cluster_{alias}"' in source
+        assert f"subgraph cluster_{alias} {{" in source
         assert f"<b>{alias} region: {region}</b>" in source
     # and Route 53 and the global cluster, which belong to no region, have their own
     assert all(
@@ -110,9 +116,9 @@ def test_each_region_is_a_box_named_after_its_providers_region(app, request):
     )
     # and the primary box is written before the global one, the secondary after it
     assert (
-        source.index('"cluster_primary"')
-        < source.index('"cluster_global"')
-        < source.index('"cluster_secondary"')
+        source.index("subgraph cluster_primary {")
+        < source.index("subgraph cluster_global {")
+        < source.index("subgraph cluster_secondary {")
     )
 
 
@@ -159,12 +165,18 @@ def test_replication_runs_from_the_primary_database_to_the_secondary(default_app
     ):
         edge = (_address(doc, rtype, "primary"), _address(doc, rtype, "secondary"))
         assert replication[edge].startswith(label)
-    # The DOT draws it as a bold arrow from left to right.
+    # The DOT draws it as a bold arrow from left to right, between the databases' icons.
+    source = to_dot(default_graph)
     assert re.search(
         rf'"{re.escape(primary)}" -> "{re.escape(secondary)}" '
-        r'\[label="global database replication[^]]*style=bold',
-        to_dot(default_graph),
+        r'\[label="global database replication[^]]*dir=forward[^]]*style=bold',
+        source,
     )
+    for address in (primary, secondary):
+        assert re.search(
+            rf'"{re.escape(address)}" \[label=<.*<IMG SRC="resources/aws/database/aurora\.png"',
+            source,
+        )
 
 
 def test_rds_replica_is_drawn_from_its_replicate_source_db(rds_app, rds_graph):
@@ -504,13 +516,30 @@ def test_nothing_of_the_application_tier_is_left_undrawn(app_tier_app, app_tier_
 # --- rendering, the committed picture, the command line --------------------------------------
 
 
+def _assert_self_contained(svg: str, graph) -> None:
+    """Every node is drawn with its icon, each icon embedded once as a data URI and used by
+    reference, and nothing names a file of this machine."""
+    root = ET.fromstring(svg)
+    symbols = [s.get("id") for s in root.iter(f"{SVG}symbol")]
+    images = [i.get(XLINK) for i in root.iter(f"{SVG}image")]
+    assert symbols and len(set(symbols)) == len(symbols) == len(images)
+    assert all(href.startswith("data:image/png;base64,") for href in images)
+    uses = [u.get(XLINK) for u in root.iter(f"{SVG}use")]
+    assert len(uses) == len(graph.nodes) and {u.removeprefix("#") for u in uses} == set(symbols)
+    assert not [path for path in LOCAL_PATHS if path in svg]
+
+
 def test_rendering_writes_a_real_svg_and_png(default_graph, tmp_path):
     _dot()
     written = render(to_dot(default_graph), tmp_path / "architecture")
     assert [p.name for p in written] == ["architecture.dot", "architecture.svg", "architecture.png"]
     svg = html.unescape((tmp_path / "architecture.svg").read_text())  # dot writes "-" as &#45;
     assert "<svg" in svg and "dbdr-cluster-usw2-dev" in svg
+    _assert_self_contained((tmp_path / "architecture.svg").read_text(), default_graph)
     assert (tmp_path / "architecture.png").read_bytes()[:8] == PNG_MAGIC
+    # The same source renders to the same bytes.
+    again = render(to_dot(default_graph), tmp_path / "again" / "architecture")
+    assert [p.read_bytes() for p in again] == [p.read_bytes() for p in written]
 
 
 # The settings each committed picture is synthesized with. rds-replica cannot meet the
@@ -537,11 +566,14 @@ def test_the_committed_picture_is_what_the_stack_synthesizes(app, name, request)
         f"stale: regenerate with `{PICTURE_SETTINGS[name]}./run synth && .venv/bin/python -m "
         f"tools.architecture --out docs/{name}` (no other DR_* settings)"
     )
-    assert (DOCS / f"{name}.dot").read_text() == to_dot(graph), f"docs/{name}.dot is {regenerate}"
+    source = (DOCS / f"{name}.dot").read_text()
+    assert source == to_dot(graph), f"docs/{name}.dot is {regenerate}"
+    assert not [path for path in LOCAL_PATHS if path in source]
     svg = html.unescape((DOCS / f"{name}.svg").read_text())
     assert all(f"<title>{node_id}</title>" in svg for node_id in graph.nodes), (
         f"docs/{name}.svg is {regenerate}"
     )
+    _assert_self_contained((DOCS / f"{name}.svg").read_text(), graph)
     assert (DOCS / f"{name}.png").read_bytes()[:8] == PNG_MAGIC
 
 
