@@ -21,7 +21,9 @@ replica is destroyed before its source.
 
 Steps: synthesize (``main.py``, with the same configuration as the deploy), ``terraform
 init`` (offline provider mirror when present, see ``tools/terraform.py``), read the global
-cluster from the Terraform outputs, detach, ``terraform destroy -auto-approve``. Every wait
+cluster from the Terraform outputs, detach (``detach``), ``terraform destroy -auto-approve``
+(``destroy``); ``teardown`` is the two, and a caller that destroys otherwise (``./run e2e``
+through the cdktf CLI, ``npx cdktf destroy``) runs ``detach`` alone first. Every wait
 is bounded; a global database without a writer (a switchover or failover still running) is
 an error: run the command again when it has finished. Exit codes: 0 destroyed, 1 failed,
 2 invalid configuration or not confirmed.
@@ -153,7 +155,7 @@ def _status(rds_in: RdsIn, arn: str) -> str | None:
     return cluster.get("Status")
 
 
-def teardown(
+def detach(
     config: DrConfig,
     stack_dir: Path,
     rds_in: RdsIn,
@@ -161,7 +163,9 @@ def teardown(
     say: Callable[[str], None] = print,
     **waits: Any,
 ) -> Detached:
-    """Detach (aurora-global), then ``terraform destroy`` the synthesized, initialized stack."""
+    """The first step, whatever destroys next: in ``aurora-global`` mode, read the global
+    cluster from the Terraform outputs of the initialized stack and detach every member but
+    the writer; nothing in ``rds-replica`` mode."""
     detached = Detached()
     if config.database_mode == "aurora-global":
         outputs = json.loads(terraform.run(stack_dir, "output", "-json").stdout or "{}")
@@ -175,6 +179,11 @@ def teardown(
                 **waits,
             )
     say(f"    {detached.summary()}")
+    return detached
+
+
+def destroy(stack_dir: Path, *, say: Callable[[str], None] = print) -> None:
+    """The second step: ``terraform destroy`` of the synthesized, initialized stack."""
     say("    terraform destroy")
     terraform.run(
         stack_dir,
@@ -184,6 +193,19 @@ def teardown(
         "-parallelism=20",
         progress=_finished_resources(say),
     )
+
+
+def teardown(
+    config: DrConfig,
+    stack_dir: Path,
+    rds_in: RdsIn,
+    *,
+    say: Callable[[str], None] = print,
+    **waits: Any,
+) -> Detached:
+    """Detach (aurora-global), then ``terraform destroy`` the synthesized, initialized stack."""
+    detached = detach(config, stack_dir, rds_in, say=say, **waits)
+    destroy(stack_dir, say=say)
     return detached
 
 

@@ -207,3 +207,66 @@ def test_the_command_refuses_an_empty_suffix_before_anything_else():
         "error: invalid environment_suffix='' (from ENVIRONMENT_SUFFIX): is set but empty"
     )
     assert "Traceback" not in done.stderr
+
+
+class Terraform:
+    """tools.terraform.run as the teardown uses it: the outputs of a deployed stack; every
+    command recorded."""
+
+    def __init__(self, global_cluster_id: str | None) -> None:
+        self.outputs = (
+            {"global_cluster_id": {"value": global_cluster_id}} if global_cluster_id else {}
+        )
+        self.commands: list[tuple[str, ...]] = []
+
+    def run(self, stack_dir, *args, **_):
+        import json
+        import subprocess
+
+        self.commands.append(args)
+        stdout = json.dumps(self.outputs) if args[:1] == ("output",) else ""
+        return subprocess.CompletedProcess(args, 0, stdout, "")
+
+
+def _config(**settings):
+    from constructs_lib.config import load_config
+
+    return load_config({"ENVIRONMENT_SUFFIX": "td", **settings}, {})
+
+
+def test_the_detach_step_stands_alone_and_destroys_nothing(rds, deployed, monkeypatch, tmp_path):
+    from tools import teardown
+
+    terraform = Terraform(GLOBAL_ID)
+    monkeypatch.setattr(teardown.terraform, "run", terraform.run)
+    detached = teardown.detach(
+        _config(), tmp_path, lambda region: rds[region], say=lambda _: None, poll=0
+    )
+    assert (detached.writer, detached.detached) == (deployed[PRIMARY], [deployed[SECONDARY]])
+    assert terraform.commands == [("output", "-json")]  # read the outputs, destroyed nothing
+
+
+def test_the_teardown_is_the_detach_then_the_destroy(rds, deployed, monkeypatch, tmp_path):
+    from tools import teardown
+
+    terraform = Terraform(GLOBAL_ID)
+    monkeypatch.setattr(teardown.terraform, "run", terraform.run)
+    said = []
+    teardown.teardown(_config(), tmp_path, lambda region: rds[region], say=said.append, poll=0)
+    assert [c[0] for c in terraform.commands] == ["output", "destroy"]
+    assert terraform.commands[1][1:3] == ("-auto-approve", "-input=false")
+    assert said[-1] == "    terraform destroy"
+    assert _members(rds) == {deployed[PRIMARY]: True}
+
+
+def test_the_detach_step_of_the_replica_mode_reads_nothing(rds, monkeypatch, tmp_path):
+    from tools import teardown
+
+    terraform = Terraform(None)
+    monkeypatch.setattr(teardown.terraform, "run", terraform.run)
+    said = []
+    detached = teardown.detach(
+        _config(DR_DATABASE_MODE="rds-replica"), tmp_path, lambda r: rds[r], say=said.append
+    )
+    assert detached.writer is None and terraform.commands == []
+    assert said == ["    no global database to detach"]
