@@ -67,9 +67,7 @@ def build_stack(app, config: DrConfig):
     # Terraform state: S3 (encrypted, S3-native lock) when a bucket is configured,
     # otherwise a local file per environment so a new user needs no AWS account.
     if c.state_bucket:
-        S3Backend(
-            stack, bucket=c.state_bucket, key=c.state_key, region=c.state_region, encrypt=True
-        )
+        S3Backend(stack, **s3_backend(c))
         if c.state_lock:
             stack.add_override("terraform.backend.s3.use_lockfile", True)
     else:
@@ -329,6 +327,26 @@ def build_stack(app, config: DrConfig):
     for name, (value, description) in extras.items():
         output(name, value, description)
     return stack
+
+
+def s3_backend(c: DrConfig) -> dict:
+    """The S3 backend's arguments: the state bucket, encrypted; with ``emulator_endpoint`` (an
+    offline deploy, ``./run e2e``) the bucket is in the emulator, so the backend talks to it
+    with test credentials and without the checks that need real AWS, as the providers do
+    (``constructs_lib/regional_provider.py``). Without it nothing else is written."""
+    backend = dict(bucket=c.state_bucket, key=c.state_key, region=c.state_region, encrypt=True)
+    if c.emulator_endpoint:
+        backend.update(
+            endpoints={"s3": c.emulator_endpoint, "sts": c.emulator_endpoint},
+            use_path_style=True,
+            access_key="testing",
+            secret_key="testing",
+            skip_credentials_validation=True,
+            skip_requesting_account_id=True,
+            skip_metadata_api_check=True,
+            skip_region_validation=True,
+        )
+    return backend
 
 
 def _data_protection(

@@ -222,10 +222,12 @@ def test_the_summary_keeps_the_shape_the_dr_report_reads(tmp_path):
         "secondary_region",
         "database_mode",
         "dns_routing",
+        "deploy",
         "failed_phase",
         "finished_at",
         "phases",
     ]
+    assert summary["deploy"] == "terraform"
     assert summary["phases"][0] == {
         "name": "apply",
         "seconds": 170.1,

@@ -17,6 +17,11 @@ from tools.e2e.output import Console, Verbose, detail
 from tools.emulator import Emulator
 
 ROOT = Path(__file__).resolve().parents[2]
+# How the run deploys, diffs and destroys: ``terraform`` (default) calls Terraform directly;
+# ``cdktf`` goes through the cdktf CLI with the state in an S3 bucket in the emulator
+# (tools/e2e/cli.py, docs/e2e.md).
+DEPLOY_SETTING = "DR_E2E_DEPLOY"
+DEPLOY_MODES = ("terraform", "cdktf")
 
 
 class CheckFailed(AssertionError):
@@ -50,6 +55,12 @@ class Run:
     orchestrator_calls: list[str] = field(default_factory=list)  # "service:Operation"
     # Verbose unless the caller captures the output (python -m tools.e2e does).
     console: Console = field(default_factory=Verbose)
+    deploy_mode: str = "terraform"  # one of DEPLOY_MODES
+    plan_json: Path | None = None  # the reviewed plan of the first deploy, as JSON
+
+    @property
+    def cdktf(self) -> bool:
+        return self.deploy_mode == "cdktf"
 
     @property
     def aurora(self) -> bool:
@@ -80,6 +91,19 @@ class Run:
         else:
             self.failures.append(what)
             detail(f"    CHECK FAILED: {what}")
+
+    def state(self) -> tuple[str, str]:
+        """Where the Terraform state is and its text: the S3 object (read through the
+        emulator's API) when the stack has a state bucket, else the stack's local file."""
+        c = self.config
+        if c.state_bucket:
+            s3 = self.emulator.client("s3", c.state_region)
+            body = s3.get_object(Bucket=c.state_bucket, Key=c.state_key)["Body"].read()
+            return f"s3://{c.state_bucket}/{c.state_key}", body.decode()
+        files = list(self.stack_dir.glob("*.tfstate"))
+        if len(files) != 1:
+            raise CheckFailed(f"one local state file expected in {self.stack_dir}, got {files}")
+        return files[0].name, files[0].read_text()
 
     def tf(self, *args: str, show_progress: bool = False) -> subprocess.CompletedProcess:
         progress = _progress_printer() if show_progress else None

@@ -22,7 +22,7 @@ from dr_lambdas.contract import (
     CanaryEnv,
 )
 from tools import plan_review
-from tools.e2e import harness
+from tools.e2e import cli, harness
 from tools.e2e.context import Run, master_password
 from tools.e2e.harness import evaluate_alarm, invoke_orchestrator, run_canary
 from tools.e2e.output import detail
@@ -62,9 +62,10 @@ def _drill(run: Run, databases: PgCluster, urls: dict[str, str]) -> str:
     _failed_over(run, moved)
     _followed_up(run, urls, delivered)
     reviewed, changes = _plan_after_failover(run)
+    plan = "cdktf diff: no changes; pr-plan after" if run.cdktf else "plan after"
     return (
         f"canary fault: refused, both topics told; outage: peer-down alarm -> SNS -> "
-        f"orchestrator, failed over in {drill_seconds:.2f} s; plan after: 0 "
+        f"orchestrator, failed over in {drill_seconds:.2f} s; {plan}: 0 "
         f"destroy/replace, {len(changes)} update(s), review risk {reviewed.level}"
     )
 
@@ -290,9 +291,20 @@ def _writer_region(run: Run) -> str | None:
 
 def _plan_after_failover(run: Run) -> tuple[Any, list]:
     """Terraform accepts the new roles: nothing to destroy, replace or change on any
-    database or DNS resource; what a reviewer would see for the next pull request."""
-    run.tf("plan", "-input=false", "-out=drill.tfplan")
-    plan = json.loads(run.tf("show", "-json", "drill.tfplan").stdout)
+    database or DNS resource; what a reviewer would see for the next pull request. Through
+    the cdktf CLI: ``cdktf diff`` reports no changes, and the pull-request check of the
+    deployed configuration (``tools/pr_plan.py``) finds no risk and passes."""
+    if run.cdktf:
+        outcome = cli.plan_after_failover(run)
+        run.check(
+            outcome.plan is not None and outcome.exit_code == 0,
+            f"the pull-request check after failover passes, got exit {outcome.exit_code}",
+        )
+        plan, markdown = outcome.plan or {}, outcome.markdown
+    else:
+        run.tf("plan", "-input=false", "-out=drill.tfplan")
+        plan = json.loads(run.tf("show", "-json", "drill.tfplan").stdout)
+        markdown = ""
     changed = [r for r in plan.get("resource_changes", []) if r["change"]["actions"] != ["no-op"]]
     changes = [(r["address"], r["change"]["actions"]) for r in changed]
     destructive = [(a, x) for a, x in changes if "delete" in x]
@@ -304,7 +316,8 @@ def _plan_after_failover(run: Run) -> tuple[Any, list]:
         not database_changes, f"no change to any database or DNS resource, got {database_changes}"
     )
     reviewed = plan_review.review(plan)
-    (run.workdir / "plan-review-after-failover.md").write_text(plan_review.render(reviewed))
+    markdown = markdown or plan_review.render(reviewed)
+    (run.workdir / "plan-review-after-failover.md").write_text(markdown)
     run.check(
         reviewed.level == "none",
         f"the plan review after failover finds no risk, got {reviewed.level}: "

@@ -194,6 +194,7 @@ def write_summary(run: Any, failed: str | None) -> None:
                 "secondary_region": c.secondary_region,
                 "database_mode": c.database_mode,
                 "dns_routing": c.dns_routing,
+                "deploy": getattr(run, "deploy_mode", "terraform"),
                 "failed_phase": failed,
                 "finished_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
                 "phases": [_phase_fields(p) for p in run.phases],

@@ -5,14 +5,15 @@ from __future__ import annotations
 
 import os
 import shutil
+import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
 
 from constructs_lib.config import DrConfig
 from tools.configuration import read_config
-from tools.e2e import deploy, drill, output
-from tools.e2e.context import ROOT, CheckFailed, Phase, Run
+from tools.e2e import cli, deploy, drill, output
+from tools.e2e.context import DEPLOY_MODES, DEPLOY_SETTING, ROOT, CheckFailed, Phase, Run
 from tools.e2e.output import Console
 from tools.e2e.verify import verify, verify_nothing_left
 from tools.emulator import Emulator
@@ -33,6 +34,23 @@ PHASES: tuple[tuple[str, Callable[[Run], str]], ...] = (
     ("destroy", deploy.destroy),
     ("verify nothing left", verify_nothing_left),
 )
+# DR_E2E_DEPLOY=cdktf: the state in S3, the pull-request check, the cdktf CLI (tools/e2e/cli.py).
+CDKTF_PHASES: tuple[tuple[str, Callable[[Run], str]], ...] = (
+    ("create inputs", deploy.create_inputs),
+    ("synthesize", cli.synthesize),
+    ("pr-plan + checkov", cli.pr_plan_and_scan),
+    ("apply", cli.apply),
+    ("verify through the AWS API", verify),
+    ("integration tests", deploy.integration_tests),
+    ("pr-plan of a risky change", cli.risky_change),
+    ("failover drill", drill.failover_drill),
+    ("destroy", cli.destroy),
+    ("verify nothing left", verify_nothing_left),
+)
+
+
+def phases_of(deploy_mode: str) -> tuple[tuple[str, Callable[[Run], str]], ...]:
+    return CDKTF_PHASES if deploy_mode == "cdktf" else PHASES
 
 
 def phase(run: Run, name: str, action: Callable[[], str]) -> None:
@@ -59,14 +77,28 @@ def phase(run: Run, name: str, action: Callable[[], str]) -> None:
 
 
 def main() -> int:
+    deploy_mode = _deploy_mode()
     config = _config()
-    if config is None:
+    if config is None or deploy_mode is None:
         return 2
     workdir = _fresh_workdir(config)
     log = workdir / output.LOG_NAME
     with output.captured(log) as (out, err):
-        console = output.Quiet(out, err, log, total=1 + len(PHASES))
-        return run_all(config, workdir, console)
+        console = output.Quiet(out, err, log, total=1 + len(phases_of(deploy_mode)))
+        return run_all(config, workdir, console, deploy_mode)
+
+
+def _deploy_mode() -> str | None:
+    """How the run deploys: DR_E2E_DEPLOY, ``terraform`` unless set; None (with one error
+    line) when it names no mode. The setting is the run's, not the deployment's: it leaves
+    the environment here, so neither this process's configuration nor main.py (which
+    refuses unknown ``DR_`` settings) sees it."""
+    mode = os.environ.pop(DEPLOY_SETTING, "").strip() or DEPLOY_MODES[0]
+    if mode in DEPLOY_MODES:
+        return mode
+    allowed = " or ".join(DEPLOY_MODES)
+    print(f"error: {DEPLOY_SETTING} must be {allowed}, got {mode!r}", file=sys.stderr)
+    return None
 
 
 def _config() -> DrConfig | None:
@@ -86,18 +118,23 @@ def _fresh_workdir(config: DrConfig) -> Path:
     return workdir
 
 
-def run_all(config: DrConfig, workdir: Path, console: Console) -> int:
+def run_all(
+    config: DrConfig, workdir: Path, console: Console, deploy_mode: str = DEPLOY_MODES[0]
+) -> int:
     """Every phase, the summary (table on the console, files in ``workdir``), the verdict."""
     shown = workdir.relative_to(ROOT)
+    through = "" if deploy_mode == DEPLOY_MODES[0] else f", deployed through {deploy_mode}"
     console.say(
         f"e2e: {config.primary_region} -> {config.secondary_region}, "
         f"suffix {config.environment_suffix!r}, workdir {shown}, "
-        f"log {shown / output.LOG_NAME}"
+        f"log {shown / output.LOG_NAME}{through}"
     )
     # A new account's Lambda concurrency quota (10): any reserved concurrency is refused, as
     # on such an account (tools/emulator/rules.py, rule 4).
     emulator = Emulator(lambda_concurrency_quota=NEW_ACCOUNT_CONCURRENCY)
-    run = Run(config=config, workdir=workdir, emulator=emulator, console=console)
+    run = Run(
+        config=config, workdir=workdir, emulator=emulator, console=console, deploy_mode=deploy_mode
+    )
     failed = _run_phases(run)
     console.say("\n" + output.summary_table(run))
     output.write_summary(run, failed)
@@ -114,7 +151,7 @@ def _run_phases(run: Run) -> str | None:
     """The name of the phase that failed, or None; the emulator stops either way."""
     try:
         phase(run, "start emulator", lambda: _start(run.emulator))
-        for name, step in PHASES:
+        for name, step in phases_of(run.deploy_mode):
             phase(run, name, lambda step=step: step(run))
     except (Exception, KeyboardInterrupt) as err:  # report the phase, then stop cleanly
         failed = run.phases[-1].name if run.phases else "setup"

@@ -126,12 +126,11 @@ def verify_password_written_nowhere(run: Run) -> None:
     secret) is in neither the synthesized JSON, the plan, the state nor the outputs."""
     password = run.password or master_password(run)
     run.check(len(password) >= 20, "the master password is a long one")
-    state_files = list(run.stack_dir.glob("*.tfstate"))
-    run.check(len(state_files) == 1, f"one local state file, got {state_files}")
+    where, state = run.state()
     for what, text in (
         ("synthesized JSON", (run.stack_dir / "cdk.tf.json").read_text()),
-        ("plan", (run.stack_dir / "plan.json").read_text()),
-        ("state", state_files[0].read_text() if state_files else ""),
+        ("plan", (run.plan_json or run.stack_dir / "plan.json").read_text()),
+        (f"state ({where})", state),
         ("outputs", json.dumps(run.outputs)),
     ):
         run.check(password not in text, f"the master password is not in the {what}")

@@ -1,7 +1,10 @@
 """After the teardown, nothing the stack created is left in either region (keys excepted:
-they wait out their deletion window), and the run removes the input it created."""
+they wait out their deletion window), and the run removes the inputs it created (the
+secret, the public zone, the state bucket once its state is empty)."""
 
 from __future__ import annotations
+
+import json
 
 from dr_lambdas.contract import ROLES
 from tools.e2e.context import Run
@@ -17,6 +20,7 @@ def verify_nothing_left(run: Run) -> str:
         _regional_leftovers(run, role)
     for role in ROLES:
         _data_protection_leftovers(run, role)
+    _state_bucket_left(run)
     _global_leftovers(run)
     if run.config.app_tier:
         _application_leftovers(run)
@@ -159,3 +163,24 @@ def _secrets_left(run: Run) -> None:
         SecretId=c.master_secret, RemoveReplicaRegions=[c.secondary_region]
     )
     primary_secrets.delete_secret(SecretId=c.master_secret, ForceDeleteWithoutRecovery=True)
+
+
+def _state_bucket_left(run: Run) -> None:
+    """The state bucket (an input of the cdktf run) holds an empty state and no lock; the
+    run removes it, every version and delete marker first (a versioned bucket must be
+    empty of them to be deleted)."""
+    c = run.config
+    if not c.state_bucket:
+        return
+    s3 = run.emulator.client("s3", c.state_region)
+    where, text = run.state()
+    left = json.loads(text).get("resources", [])
+    run.check(not left, f"the state in {where} holds no resource, got {len(left)}")
+    current = [o["Key"] for o in s3.list_objects_v2(Bucket=c.state_bucket).get("Contents", [])]
+    run.check(current == [c.state_key], f"only the state is in the bucket (no lock), got {current}")
+    if left or current != [c.state_key]:
+        return
+    for page in s3.get_paginator("list_object_versions").paginate(Bucket=c.state_bucket):
+        for entry in page.get("Versions", []) + page.get("DeleteMarkers", []):
+            s3.delete_object(Bucket=c.state_bucket, Key=entry["Key"], VersionId=entry["VersionId"])
+    s3.delete_bucket(Bucket=c.state_bucket)
