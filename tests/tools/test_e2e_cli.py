@@ -177,3 +177,24 @@ def test_the_emulator_refuses_a_second_lock_file_as_s3_does(emulator):
     s3.put_object(Body=b'{"ID": "third"}', **lock)
     body = s3.get_object(Bucket=lock["Bucket"], Key=lock["Key"])["Body"].read()
     assert body == b'{"ID": "third"}'
+
+
+def test_the_clis_redrawn_lines_are_logged_plain_and_counted(monkeypatch):
+    # Given what cdktf 0.21 prints without a terminal, even with --no-color
+    shown = []
+    monkeypatch.setattr(cli, "detail", shown.append)
+    progress = cli._progress("Creation complete after")
+    for line in (
+        "\x1b[2K\x1b[1A\x1b[2K\x1b[Gdbdr  aws_vpc.PrimaryVpc_Vpc (PrimaryVpc/Vpc): Creating...",
+        "\x1b[2K\x1b[1A\x1b[2K\x1b[Gdbdr  aws_vpc.PrimaryVpc_Vpc (PrimaryVpc/Vpc): "
+        "Creation complete after 1s [id=vpc-1]",
+        "      aws_kms_key.PrimaryKey: Creation complete after 2s [id=k-1]",
+        "1 Stack deploying     0 Stacks done     0 Stacks waiting",
+        "\x1b[Gdbdr  Error: creating RDS Cluster: boom",
+    ):
+        progress(cli.TERMINAL_CONTROL.sub("", line))
+    assert shown == [
+        "    [  1] aws_vpc.PrimaryVpc_Vpc (PrimaryVpc/Vpc): Creation complete after 1s [id=vpc-1]",
+        "    [  2] aws_kms_key.PrimaryKey: Creation complete after 2s [id=k-1]",
+        "    [  2] Error: creating RDS Cluster: boom",
+    ]
