@@ -3,14 +3,23 @@
 The AWS provider comes from a filesystem mirror when one is found (``DR_PROVIDER_MIRROR``,
 else the usual locations), so ``init`` needs no internet; with no mirror Terraform
 downloads the provider from the public registry as usual.
+
+For your own ``terraform`` or ``npx cdktf`` calls offline:
+
+    eval "$(./run python -m tools.terraform cli-config [DIR])"
+
+writes ``DIR/terraform.tfrc`` (default: the current directory) and prints the
+``export TF_CLI_CONFIG_FILE=...`` line that points Terraform at it.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import shlex
 import shutil
 import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -98,3 +107,25 @@ def run(
             f"{result.stdout[-4000:]}\n{result.stderr[-4000:]}"
         )
     return result
+
+
+def main(argv: list[str]) -> int:
+    if not argv or argv[0] != "cli-config" or len(argv) > 2:
+        print("usage: python -m tools.terraform cli-config [DIR]", file=sys.stderr)
+        return 2
+    directory = Path(argv[1] if len(argv) == 2 else ".").resolve()
+    try:
+        path = cli_config(directory)
+    except (FileNotFoundError, NotADirectoryError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    if not path.read_text():
+        print(
+            "note: no provider mirror found: Terraform will download the provider", file=sys.stderr
+        )
+    print(f"export TF_CLI_CONFIG_FILE={shlex.quote(str(path))}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -50,3 +50,24 @@ def test_a_configured_mirror_without_the_provider_is_an_error(tmp_path, monkeypa
     monkeypatch.setenv("DR_PROVIDER_MIRROR", str(tmp_path))
     with pytest.raises(FileNotFoundError, match="does not contain registry.terraform.io"):
         terraform.cli_config(tmp_path)
+
+
+def test_the_command_writes_the_config_and_prints_the_export_line(mirror, tmp_path, capsys):
+    assert terraform.main(["cli-config", str(tmp_path)]) == 0
+    written = tmp_path / "terraform.tfrc"
+    assert f'path = "{mirror}"' in written.read_text()
+    assert capsys.readouterr().out == f"export TF_CLI_CONFIG_FILE={written}\n"
+
+
+@pytest.mark.parametrize("argv", [[], ["config"], ["cli-config", "a", "b"]])
+def test_the_command_refuses_other_arguments_in_one_line(argv, capsys):
+    assert terraform.main(argv) == 2
+    assert capsys.readouterr().err == "usage: python -m tools.terraform cli-config [DIR]\n"
+
+
+def test_the_command_names_a_mirror_that_lacks_the_provider(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("DR_PROVIDER_MIRROR", str(tmp_path / "empty"))
+    assert terraform.main(["cli-config", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: DR_PROVIDER_MIRROR=") and err.count("\n") == 1
+    assert not (tmp_path / "terraform.tfrc").exists()
