@@ -91,7 +91,7 @@ def test_the_config_is_valid_and_every_hook_is_local():
         "configuration",
         "settings-table",
     }
-    assert all(h["entry"].startswith("./run ") for h in repo["hooks"])
+    assert all(h["entry"].startswith(".venv/bin/") for h in repo["hooks"])
 
 
 def test_every_hook_passes_on_the_project_and_fails_on_what_it_catches(repo):
