@@ -1,15 +1,15 @@
-"""Session fixtures: the app is synthesized once per configuration per test session.
+"""Session fixtures: the app is synthesized once per configuration per test run.
 
 Importing the AWS provider bindings costs 10-15 s per process, and synthesizing the whole
-app a few seconds more, so every test that looks at the app shares these results.
+app a few seconds more, so every test that looks at the app shares these results; with
+pytest-xdist the workers share them too (the first worker that needs a configuration
+synthesizes it, the others read what it wrote: ``Synthesized``).
 """
 
 from __future__ import annotations
 
 import json
 import os
-import shutil
-import tempfile
 from pathlib import Path
 
 import pytest
@@ -25,10 +25,13 @@ from support.apps import (  # noqa: E402
 
 
 @pytest.fixture(scope="session")
-def outdir_root():
-    path = Path(tempfile.mkdtemp(prefix="dbdr-synth-"))
-    yield path
-    shutil.rmtree(path, ignore_errors=True)
+def outdir_root(tmp_path_factory) -> Path:
+    """Where the configurations are synthesized: one directory for the whole run, shared by
+    the xdist workers (each worker's base temp lies in the run's own directory)."""
+    base = tmp_path_factory.getbasetemp()
+    root = (base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base) / "synth"
+    root.mkdir(exist_ok=True)
+    return root
 
 
 @pytest.fixture(scope="session")
@@ -69,12 +72,11 @@ def app_tier_app(outdir_root) -> Synthesized:
 
 
 @pytest.fixture(scope="session")
-def provider_schema(default_app, outdir_root) -> dict:
+def provider_schema(default_app, tmp_path_factory) -> dict:
     """The schema of the AWS provider the app pins, read from the real provider binary."""
     from tools import terraform
 
-    workdir = outdir_root / "schema"
-    workdir.mkdir()
+    workdir = tmp_path_factory.mktemp("schema")
     pin = default_app.doc["terraform"]["required_providers"]
     (workdir / "main.tf.json").write_text(json.dumps({"terraform": {"required_providers": pin}}))
     terraform.run(workdir, "init", "-input=false")

@@ -3,6 +3,7 @@ main.py run as a user runs it."""
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import subprocess
@@ -73,14 +74,22 @@ APPS = [
 
 
 class Synthesized:
-    """One synthesized app: its Terraform JSON, where it was written, and its config."""
+    """One synthesized app: its Terraform JSON, where it was written, and its config.
+
+    ``outdir`` may be shared by several test processes: the first synthesizes into it, under
+    an exclusive lock on ``<outdir>.lock``; the others wait for the lock, then read."""
 
     def __init__(self, env: dict[str, str], outdir: Path) -> None:
         from constructs_lib.config import load_config, read_context
         from main import STACK_ID, build_app
 
         self.config = load_config(env, read_context(ROOT))
-        build_app(self.config, outdir=str(outdir)).synth()
+        done = outdir / ".synthesized"
+        with open(f"{outdir}.lock", "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            if not done.exists():
+                build_app(self.config, outdir=str(outdir)).synth()
+                done.touch()
         self.stack_dir = outdir / "stacks" / STACK_ID
         self.doc = json.loads((self.stack_dir / "cdk.tf.json").read_text())
 
