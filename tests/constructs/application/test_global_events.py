@@ -97,6 +97,14 @@ def _by_role(doc, rtype: str) -> dict[str, tuple[str, dict]]:
     return found
 
 
+def _assert_one_per_region(doc, rtype: str, properties) -> None:
+    """Exactly one ``rtype`` per region, each with ``properties(role)`` and its region's
+    provider."""
+    assert set(_by_role(doc, rtype)) == set(ROLES)
+    for role in ROLES:
+        assert_resource(doc, rtype, {"provider": f"aws.{role}", **properties(role)})
+
+
 def _ref(doc, rtype: str, role: str, attribute: str, match=None) -> str:
     names = [
         name
@@ -133,19 +141,16 @@ def _function_arn(doc, role):
 
 
 def test_each_region_has_a_bus_of_the_same_name_encrypted_with_its_own_key(doc):
-    assert set(_by_role(doc, "aws_cloudwatch_event_bus")) == set(ROLES)
-    for role in ROLES:
-        assert_resource(
-            doc,
-            "aws_cloudwatch_event_bus",
-            {
-                "provider": f"aws.{role}",
-                "name": "dbdr-events-test",
-                "kms_key_identifier": _key_arn(doc, role),
-                # events EventBridge cannot encrypt or decrypt go to the region's queue
-                "dead_letter_config": {"arn": _queue(doc, role, "arn")},
-            },
-        )
+    _assert_one_per_region(
+        doc,
+        "aws_cloudwatch_event_bus",
+        lambda role: {
+            "name": "dbdr-events-test",
+            "kms_key_identifier": _key_arn(doc, role),
+            # events EventBridge cannot encrypt or decrypt go to the region's queue
+            "dead_letter_config": {"arn": _queue(doc, role, "arn")},
+        },
+    )
 
 
 def test_the_regional_keys_let_eventbridge_use_them_for_this_bus_and_queue_only(doc):
@@ -322,39 +327,30 @@ def test_health_check_watches_the_alarm_and_keeps_its_last_status_without_data(d
 
 
 def test_each_bus_has_a_rule_on_the_source_prefix(doc):
-    assert set(_by_role(doc, "aws_cloudwatch_event_rule")) == set(ROLES)
-    for role in ROLES:
-        assert_resource(
-            doc,
-            "aws_cloudwatch_event_rule",
-            {
-                "provider": f"aws.{role}",
-                "name": f"dbdr-events-delivery-{CODES[role]}-test",
-                "event_bus_name": _bus(doc, role, "name"),
-                "event_pattern": json.dumps({"source": [{"prefix": "dbdr.app"}]}),
-                "state": "ENABLED",
-            },
-        )
+    _assert_one_per_region(
+        doc,
+        "aws_cloudwatch_event_rule",
+        lambda role: {
+            "name": f"dbdr-events-delivery-{CODES[role]}-test",
+            "event_bus_name": _bus(doc, role, "name"),
+            "event_pattern": json.dumps({"source": [{"prefix": "dbdr.app"}]}),
+            "state": "ENABLED",
+        },
+    )
 
 
 def test_each_rule_delivers_to_its_regions_function_with_retries_and_dead_letters(doc):
-    assert set(_by_role(doc, "aws_cloudwatch_event_target")) == set(ROLES)
-    for role in ROLES:
-        assert_resource(
-            doc,
-            "aws_cloudwatch_event_target",
-            {
-                "provider": f"aws.{role}",
-                "rule": _ref(doc, "aws_cloudwatch_event_rule", role, "name"),
-                "event_bus_name": _bus(doc, role, "name"),
-                "arn": _function_arn(doc, role),
-                "retry_policy": {
-                    "maximum_retry_attempts": 185,
-                    "maximum_event_age_in_seconds": 86400,
-                },
-                "dead_letter_config": {"arn": _queue(doc, role, "arn")},
-            },
-        )
+    _assert_one_per_region(
+        doc,
+        "aws_cloudwatch_event_target",
+        lambda role: {
+            "rule": _ref(doc, "aws_cloudwatch_event_rule", role, "name"),
+            "event_bus_name": _bus(doc, role, "name"),
+            "arn": _function_arn(doc, role),
+            "retry_policy": {"maximum_retry_attempts": 185, "maximum_event_age_in_seconds": 86400},
+            "dead_letter_config": {"arn": _queue(doc, role, "arn")},
+        },
+    )
 
 
 def test_each_function_may_be_invoked_by_its_regions_rule_only(doc):
@@ -486,37 +482,26 @@ def base():
             lambda r, p, t: {"targets": {"primary": t["secondary"], "secondary": t["secondary"]}},
             r"targets\['primary'\] must be a function in us-east-1 .*dbdr-service-usw2-test",
         ),
-        ("aws-source", lambda r, p, t: {"source_prefix": "aws.app"}, "not with 'aws.'"),
-        ("empty-source", lambda r, p, t: {"source_prefix": ""}, "source_prefix must be 1-256"),
+        ("aws-source", {"source_prefix": "aws.app"}, "not with 'aws.'"),
+        ("empty-source", {"source_prefix": ""}, "source_prefix must be 1-256"),
         (
             "topic-not-sns",
-            lambda r, p, t: {"alarm_topic_arn": "arn:aws:sqs:us-east-1:123456789012:q"},
+            {"alarm_topic_arn": "arn:aws:sqs:us-east-1:123456789012:q"},
             "alarm_topic_arn must be an SNS topic ARN",
         ),
         (
             "topic-in-secondary",
-            lambda r, p, t: {"alarm_topic_arn": TOPIC.replace("us-east-1", "us-west-2")},
+            {"alarm_topic_arn": TOPIC.replace("us-east-1", "us-west-2")},
             "alarm_topic_arn must be in the primary region us-east-1",
         ),
-        (
-            "threshold",
-            lambda r, p, t: {"latency_threshold_ms": 0},
-            "latency_threshold_ms must be 1..3600000, got 0",
-        ),
-        (
-            "evaluation-periods",
-            lambda r, p, t: {"latency_evaluation_periods": 1441},
-            "latency_evaluation_periods must be 1..1440, got 1441",
-        ),
-        (
-            "retry-attempts",
-            lambda r, p, t: {"retry_attempts": 186},
-            "retry_attempts must be 0..185, got 186",
-        ),
-        (
-            "event-age",
-            lambda r, p, t: {"max_event_age_seconds": 59},
-            "max_event_age_seconds must be 60..86400, got 59",
+        *(
+            (field, {field: value}, f"{field} must be {allowed}, got {value}")
+            for field, value, allowed in (
+                ("latency_threshold_ms", 0, "1..3600000"),
+                ("latency_evaluation_periods", 1441, "1..1440"),
+                ("retry_attempts", 186, "0..185"),
+                ("max_event_age_seconds", 59, "60..86400"),
+            )
         ),
     ],
 )
@@ -524,9 +509,7 @@ def test_invalid_props_are_rejected_naming_field_value_and_what_is_allowed(
     base, case, overrides, message
 ):
     t, regions, plain, targets = base
+    if callable(overrides):  # the cases that need the keys or functions built by ``base``
+        overrides = overrides(regions, plain, targets)
     with pytest.raises(ValueError, match=message):
-        GlobalEvents(
-            t.stack,
-            f"Invalid-{case}",
-            _props(regions, targets, **overrides(regions, plain, targets)),
-        )
+        GlobalEvents(t.stack, f"Invalid-{case}", _props(regions, targets, **overrides))
