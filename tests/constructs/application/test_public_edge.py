@@ -42,6 +42,15 @@ def _named(doc, rtype, name):
     return body
 
 
+def _load_balancer(doc, name: str, **properties) -> dict:
+    """The ``aws_lb`` called ``name``, checked to have ``properties`` and, like every load
+    balancer here, no deletion protection."""
+    assert_resource(
+        doc, "aws_lb", {"name": name, "enable_deletion_protection": False, **properties}
+    )
+    return _named(doc, "aws_lb", name)
+
+
 def _ref(doc, rtype, predicate) -> str:
     """``${rtype.<logical name>`` of the one ``rtype`` resource matching ``predicate``."""
     (name,) = [n for n, b in resources(doc, rtype).items() if predicate(b)]
@@ -166,26 +175,32 @@ def test_public_subnets_one_per_zone_routed_to_an_internet_gateway(doc, provider
 
 
 def test_the_nlb_is_public_cross_zone_logged_and_waits_for_the_gateway(doc):
-    nlb = _named(doc, "aws_lb", "dbdr-nlb-usw2-test")
-    assert nlb["provider"] == "aws.secondary"
-    assert nlb["load_balancer_type"] == "network" and nlb["internal"] is False
-    assert nlb["enable_cross_zone_load_balancing"] is True
-    assert nlb["enable_deletion_protection"] is False
+    nlb = _load_balancer(
+        doc,
+        "dbdr-nlb-usw2-test",
+        provider="aws.secondary",
+        load_balancer_type="network",
+        internal=False,
+        enable_cross_zone_load_balancing=True,
+        access_logs={"enabled": True, "prefix": "nlb"},
+    )
     assert len(nlb["subnets"]) == 3 and len(nlb["security_groups"]) == 1
-    assert nlb["access_logs"]["enabled"] is True and nlb["access_logs"]["prefix"] == "nlb"
     waits = " ".join(nlb["depends_on"])
     assert "aws_internet_gateway." in waits and "aws_route." in waits
     assert "aws_s3_bucket_policy." in waits
 
 
 def test_the_alb_is_internal_in_the_private_subnets_dropping_invalid_headers(doc):
-    alb = _named(doc, "aws_lb", "dbdr-alb-use1-test")
-    assert alb["provider"] == "aws.primary"
-    assert alb["load_balancer_type"] == "application" and alb["internal"] is True
-    assert alb["drop_invalid_header_fields"] is True
-    assert alb["enable_deletion_protection"] is False
+    alb = _load_balancer(
+        doc,
+        "dbdr-alb-use1-test",
+        provider="aws.primary",
+        load_balancer_type="application",
+        internal=True,
+        drop_invalid_header_fields=True,
+        access_logs={"prefix": "alb"},
+    )
     assert all("PrivateSubnet" in s for s in alb["subnets"])
-    assert alb["access_logs"]["prefix"] == "alb"
     assert any("aws_s3_bucket_policy." in d for d in alb["depends_on"])
 
 
