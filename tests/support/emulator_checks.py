@@ -11,6 +11,8 @@ import zipfile
 import pytest
 from botocore.exceptions import ClientError
 
+from dr_lambdas.contract import NAMESPACE
+
 PRIMARY, SECONDARY = "us-east-1", "us-west-2"
 GLOBAL_ID = "emu-global"
 PRIMARY_ID, SECONDARY_ID = "emu-primary", "emu-secondary"
@@ -122,6 +124,27 @@ def create_function(emulator, name: str, **settings) -> dict:
         Handler="index.handler",
         Code={"ZipFile": package.getvalue()},
         **settings,
+    )
+
+
+def put_canary_alarm(cloudwatch, name: str, metric: str, dimensions: dict, **settings) -> None:
+    """A metric alarm shaped as the connectivity canary's (ConnectivityCanary): ALARM when the
+    minimum of its ``metric`` is below 1 or missing, over one 60 s period unless
+    ``settings`` (PutMetricAlarm's arguments) say otherwise."""
+    cloudwatch.put_metric_alarm(
+        **{
+            "AlarmName": name,
+            "Namespace": NAMESPACE,
+            "MetricName": metric,
+            "Dimensions": [{"Name": key, "Value": value} for key, value in dimensions.items()],
+            "Statistic": "Minimum",
+            "Period": 60,
+            "EvaluationPeriods": 1,
+            "Threshold": 1,
+            "ComparisonOperator": "LessThanThreshold",
+            "TreatMissingData": "breaching",
+            **settings,
+        }
     )
 
 

@@ -51,6 +51,7 @@ from dr_lambdas import contract
 from dr_lambdas.contract import OrchestratorEnv
 from dr_lambdas.orchestrator import handler
 from dr_lambdas.orchestrator.config import OrchestratorConfig
+from support.emulator_checks import put_canary_alarm
 from tools.emulator import apply_patches
 
 apply_patches()  # before any moto backend is used
@@ -425,18 +426,7 @@ def _create_canary_alarms(region: str, d: Deployment) -> None:
     before any failover: the primary accepts writes."""
     cloudwatch = aws("cloudwatch", region)
     for metric, alarm in d.alarms[region].items():
-        cloudwatch.put_metric_alarm(
-            AlarmName=alarm,
-            Namespace=NAMESPACE,
-            MetricName=metric,
-            Dimensions=[{"Name": d.dimension, "Value": d.member_id[region]}],
-            Statistic="Minimum",
-            Period=60,
-            EvaluationPeriods=1,
-            Threshold=1,
-            ComparisonOperator="LessThanThreshold",
-            TreatMissingData="breaching",
-        )
+        put_canary_alarm(cloudwatch, alarm, metric, {d.dimension: d.member_id[region]})
     cloudwatch.set_alarm_state(
         AlarmName=d.writer_alarm(region),
         StateValue="OK" if region == PRIMARY else "ALARM",

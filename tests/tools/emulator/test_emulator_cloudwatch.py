@@ -11,6 +11,7 @@ from support.emulator_checks import (
     PRIMARY,
     PRIMARY_ID,
     error_code,
+    put_canary_alarm,
 )
 
 # -- CloudWatch composite alarms (patch i) -------------------------------------------------
@@ -261,18 +262,14 @@ def test_a_state_change_publishes_the_alarm_notification_to_the_topics_of_that_s
 ):
     topic = emulator.client("sns", PRIMARY).create_topic(Name="dr-alerts")["TopicArn"]
     inbox = _inbox(emulator, topic)
-    cloudwatch.put_metric_alarm(
-        AlarmName="peer-down",
+    put_canary_alarm(
+        cloudwatch,
+        "peer-down",
+        "PeerConnectivityOkHighRes",
+        {"DBClusterIdentifier": PRIMARY_ID},
         AlarmDescription="the peer cannot be reached",
-        Namespace="DatabaseDR",
-        MetricName="PeerConnectivityOkHighRes",
-        Dimensions=[{"Name": "DBClusterIdentifier", "Value": PRIMARY_ID}],
-        Statistic="Minimum",
         Period=10,
         EvaluationPeriods=2,
-        Threshold=1,
-        ComparisonOperator="LessThanThreshold",
-        TreatMissingData="breaching",
         AlarmActions=[topic],
         OKActions=[topic],
     )
