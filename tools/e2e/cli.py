@@ -193,7 +193,8 @@ def risky_change(run: Run) -> str:
         bool(database) and all(a in outcome.markdown for a in database),
         f"the review names the database it replaces, replaced {replaced}",
     )
-    accepted = _pr_plan(run, stack_dir, "risky-accepted", accept_high=True)
+    # The label changes the gate, not the plan: the same plan, gated as a labeled rerun is.
+    accepted = pr_plan.gate(outcome.plan or {}, accept_high=True)
     run.check(
         (accepted.risk, accepted.exit_code) == ("high", 0) and "accepted" in accepted.markdown,
         f"accepted, the high risk passes and says so: got {accepted.risk}, exit "
@@ -240,10 +241,10 @@ def destroy(run: Run) -> str:
     return f"{destroyed} resources destroyed by cdktf destroy; {detached.summary()}"
 
 
-def _pr_plan(run: Run, stack_dir: Path, name: str = "", **options: bool) -> pr_plan.Outcome:
+def _pr_plan(run: Run, stack_dir: Path, name: str = "") -> pr_plan.Outcome:
     """``tools.pr_plan.pr_plan`` on ``stack_dir``; with a ``name``, its Markdown is kept as
     pr-review-<name>.md in the run's workdir."""
-    outcome = pr_plan.pr_plan(stack_dir, **options)
+    outcome = pr_plan.pr_plan(stack_dir)
     kept = ""
     if name:
         review = run.workdir / f"pr-review-{name}.md"
