@@ -181,6 +181,22 @@ def _metric(
     return [namespace, name, dimension, value, {"region": region, "label": label}]
 
 
+def _health_widget(title: str, region: str, period: int, checks: list[tuple[str, str]]) -> _Widget:
+    """Route 53's status (1 = healthy) of each ``(health check id, label)`` of ``checks``;
+    ``region`` is where Route 53 publishes its metrics."""
+    return _Widget(
+        title=title,
+        region=region,
+        stat="Minimum",
+        period=period,
+        y_range={"min": 0, "max": 1},
+        metrics=[
+            _metric("AWS/Route53", "HealthCheckStatus", "HealthCheckId", check_id, region, label)
+            for check_id, label in checks
+        ],
+    )
+
+
 def _dimensioned(
     namespace: str, name: str, dimensions: dict[str, str], region: str, label: str, **options
 ) -> list[Any]:
@@ -245,21 +261,12 @@ def _rows(props: DrDashboardProps) -> list[list[_Widget]]:
         )
         for metric, unit, title in lags
     ]
-    health = _Widget(
-        title="Route 53 health of the writer records (1 = healthy)",
-        region=props.route53_metrics_region,
-        stat="Minimum",
-        period=period,
-        y_range={"min": 0, "max": 1},
-        metrics=[
-            _metric(
-                "AWS/Route53",
-                "HealthCheckStatus",
-                "HealthCheckId",
-                props.health_check_ids[role],
-                props.route53_metrics_region,
-                f"{role} writer record ({m.region})",
-            )
+    health = _health_widget(
+        "Route 53 health of the writer records (1 = healthy)",
+        props.route53_metrics_region,
+        period,
+        [
+            (props.health_check_ids[role], f"{role} writer record ({m.region})")
             for role, m in members.items()
         ],
     )
@@ -365,25 +372,13 @@ def _application_rows(props: DrDashboardProps, app: ApplicationWidgets) -> list[
         }[part]
 
     health = [
-        _Widget(
-            title=f"Route 53 health of the API and the edge in {regions[role]} (1 = healthy)",
-            region=r53,
-            stat="Minimum",
-            period=period,
-            y_range={"min": 0, "max": 1},
-            metrics=[
-                _metric(
-                    "AWS/Route53",
-                    "HealthCheckStatus",
-                    "HealthCheckId",
-                    check_id,
-                    r53,
-                    f"{what} ({regions[role]})",
-                )
-                for what, check_id in (
-                    ("API", side.api.health_check_id),
-                    ("edge", side.edge.health_check_id),
-                )
+        _health_widget(
+            f"Route 53 health of the API and the edge in {regions[role]} (1 = healthy)",
+            r53,
+            period,
+            [
+                (side.api.health_check_id, f"API ({regions[role]})"),
+                (side.edge.health_check_id, f"edge ({regions[role]})"),
             ],
         )
         for role, side in sides.items()
