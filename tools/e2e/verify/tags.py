@@ -121,28 +121,28 @@ def _route53_tags(aws: Callable, values: dict, kind: str) -> dict[str, str]:
     return _pairs(tags["ResourceTagSet"]["Tags"])
 
 
+def _by_arn(service: str, argument: str) -> Callable[[Callable, dict], dict[str, str]]:
+    """Tags from ``service``'s ListTagsForResource, given the ARN as ``argument`` (its
+    spelling differs between services)."""
+    return lambda aws, v: _pairs(
+        aws(service).list_tags_for_resource(**{argument: v["arn"]})["Tags"]
+    )
+
+
 # How to read one resource type's tags: (the region's client factory, state values) -> tags.
 _READERS: dict[str, Callable[[Callable, dict], dict[str, str]]] = {
     "aws_kms_key": lambda aws, v: _pairs(
         aws("kms").list_resource_tags(KeyId=v["key_id"])["Tags"], "TagKey", "TagValue"
     ),
-    "aws_sns_topic": lambda aws, v: _pairs(
-        aws("sns").list_tags_for_resource(ResourceArn=v["arn"])["Tags"]
-    ),
+    "aws_sns_topic": _by_arn("sns", "ResourceArn"),
     "aws_lambda_function": lambda aws, v: aws("lambda").list_tags(Resource=v["arn"])["Tags"],
     "aws_sqs_queue": lambda aws, v: aws("sqs").list_queue_tags(QueueUrl=v["url"]).get("Tags", {}),
     "aws_dynamodb_table": lambda aws, v: _pairs(
         aws("dynamodb").list_tags_of_resource(ResourceArn=v["arn"])["Tags"]
     ),
-    "aws_cloudwatch_event_rule": lambda aws, v: _pairs(
-        aws("events").list_tags_for_resource(ResourceARN=v["arn"])["Tags"]
-    ),
-    "aws_cloudwatch_metric_alarm": lambda aws, v: _pairs(
-        aws("cloudwatch").list_tags_for_resource(ResourceARN=v["arn"])["Tags"]
-    ),
-    "aws_cloudwatch_composite_alarm": lambda aws, v: _pairs(
-        aws("cloudwatch").list_tags_for_resource(ResourceARN=v["arn"])["Tags"]
-    ),
+    "aws_cloudwatch_event_rule": _by_arn("events", "ResourceARN"),
+    "aws_cloudwatch_metric_alarm": _by_arn("cloudwatch", "ResourceARN"),
+    "aws_cloudwatch_composite_alarm": _by_arn("cloudwatch", "ResourceARN"),
     "aws_cloudwatch_log_group": lambda aws, v: aws("logs").list_tags_for_resource(
         resourceArn=v["arn"].removesuffix(":*")
     )["tags"],
@@ -181,9 +181,7 @@ _READERS: dict[str, Callable[[Callable, dict], dict[str, str]]] = {
     "aws_acm_certificate": lambda aws, v: _pairs(
         aws("acm").list_tags_for_certificate(CertificateArn=v["arn"])["Tags"]
     ),
-    "aws_cloudwatch_event_bus": lambda aws, v: _pairs(
-        aws("events").list_tags_for_resource(ResourceARN=v["arn"])["Tags"]
-    ),
+    "aws_cloudwatch_event_bus": _by_arn("events", "ResourceARN"),
     "aws_globalaccelerator_accelerator": lambda aws, v: _pairs(
         aws("globalaccelerator").list_tags_for_resource(ResourceArn=v["id"])["Tags"]
     ),
