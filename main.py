@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from constructs_lib.config import ConfigError, DrConfig, load_config, read_context
-from dr_lambdas.contract import STACK_ID
+from dr_lambdas.contract import EMULATOR_CREDENTIALS, STACK_ID
 
 if TYPE_CHECKING:
     from constructs_lib.monitoring.dr_dashboard import ApplicationWidgets
@@ -339,8 +339,7 @@ def s3_backend(c: DrConfig) -> dict:
         backend.update(
             endpoints={"s3": c.emulator_endpoint, "sts": c.emulator_endpoint},
             use_path_style=True,
-            access_key="testing",
-            secret_key="testing",
+            **EMULATOR_CREDENTIALS,
             skip_credentials_validation=True,
             skip_requesting_account_id=True,
             skip_metadata_api_check=True,

@@ -18,6 +18,8 @@ from cdktf_cdktf_provider_aws.provider import (
 )
 from constructs import Construct
 
+from dr_lambdas.contract import EMULATOR_CREDENTIALS
+
 # Every service the app deploys to or reads from, as named in the provider's endpoints block.
 SERVICES = (
     "acm",
@@ -53,8 +55,7 @@ def regional_provider(
     if emulator_endpoint:
         emulator = dict(
             endpoints=[AwsProviderEndpoints(**{s: emulator_endpoint for s in SERVICES})],
-            access_key="testing",
-            secret_key="testing",
+            **EMULATOR_CREDENTIALS,
             # The emulator answers sts:GetCallerIdentity, so the provider learns the account
             # as it does on AWS (without it, same-account security group references plan
             # as "<account>/sg-..." changes).

@@ -15,6 +15,9 @@ from __future__ import annotations
 
 # The Terraform stack (cdktf.out/stacks/<STACK_ID>).
 STACK_ID = "dbdr"
+# What an offline deploy signs with (the emulator accepts any key): the providers and the S3
+# backend synthesized for the emulator, and the tools that call it.
+EMULATOR_CREDENTIALS = {"access_key": "testing", "secret_key": "testing"}
 
 # The two regions' roles: provider aliases, the writer records' set identifiers, the
 # suffixes of the functions' per-region settings.

@@ -23,6 +23,7 @@ from dr_lambdas.contract import STACK_ID
 from tools import pr_plan, terraform
 from tools.e2e import deploy
 from tools.e2e.context import ROOT, Run
+from tools.e2e.harness import TEST_CREDENTIALS
 from tools.e2e.output import detail
 
 # The risky change the pull-request check must stop: another database name, which forces
@@ -44,8 +45,7 @@ def cli_env(run: Run) -> dict[str, str]:
         run.settings,
         ENVIRONMENT_SUFFIX=run.config.environment_suffix,
         DR_EMULATOR_ENDPOINT=run.emulator.endpoint,
-        AWS_ACCESS_KEY_ID="testing",
-        AWS_SECRET_ACCESS_KEY="testing",
+        **TEST_CREDENTIALS,
         TF_CLI_CONFIG_FILE=str(terraform.cli_config(run.workdir)),
         TF_IN_AUTOMATION="1",
         CHECKPOINT_DISABLE="1",

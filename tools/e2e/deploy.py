@@ -14,6 +14,7 @@ from constructs_lib.config import load_config, read_context
 from dr_lambdas.contract import STACK_ID
 from tools import checkov_gate, teardown
 from tools.e2e.context import ROOT, Run
+from tools.e2e.harness import TEST_CREDENTIALS
 from tools.e2e.output import detail
 from tools.teardown import region_of
 
@@ -167,8 +168,7 @@ def integration_tests(run: Run) -> str:
     env = dict(
         os.environ,
         AWS_ENDPOINT_URL=run.emulator.endpoint,
-        AWS_ACCESS_KEY_ID="testing",
-        AWS_SECRET_ACCESS_KEY="testing",
+        **TEST_CREDENTIALS,
         DR_INTEGRATION_PRIMARY_REGION=run.config.primary_region,
         DR_INTEGRATION_SECONDARY_REGION=run.config.secondary_region,
     )

@@ -12,13 +12,16 @@ from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from dr_lambdas.contract import CanaryEnv
+from dr_lambdas.contract import EMULATOR_CREDENTIALS, CanaryEnv
 from tools.e2e.context import Run
 from tools.e2e.output import detail
 from tools.emulator import lambda_deliveries
 from tools.pg_cluster import PgCluster
 
-TEST_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
+TEST_CREDENTIALS = {
+    "AWS_ACCESS_KEY_ID": EMULATOR_CREDENTIALS["access_key"],
+    "AWS_SECRET_ACCESS_KEY": EMULATOR_CREDENTIALS["secret_key"],
+}
 # The clock alarm periods are aligned to (tests give a fixed one).
 _clock = time.time
 
