@@ -153,6 +153,20 @@ REGION_DEPTH = {
     "configuration": 3,
 }
 GLOBAL_COLUMNS = 1
+# The application tier's kinds, drawn only when it is synthesized, in row order.
+TIER_KINDS = (
+    "accelerator",
+    "event_endpoint",
+    "public_lb",
+    "internal_lb",
+    "api",
+    "service",
+    "bus",
+    "replicator",
+    "table",
+    "replica",
+    "configuration",
+)
 # The order nodes are written in, top to bottom. dot starts ordering each column from it,
 # so the stores that replicate tend to sit in the same rows on both sides.
 ROW_ORDER = (
@@ -172,17 +186,7 @@ ROW_ORDER = (
     "key",
     "parameters",
     "dashboard",
-    "accelerator",
-    "event_endpoint",
-    "public_lb",
-    "internal_lb",
-    "api",
-    "service",
-    "bus",
-    "replicator",
-    "table",
-    "replica",
-    "configuration",
+    *TIER_KINDS,
 )
 
 # --- how things look ----------------------------------------------------------------------
@@ -1583,6 +1587,7 @@ class _Builder:
         """Data copied from the primary region to the secondary: the global database (its
         member in the primary region replicates to the others), a read replica's
         ``replicate_source_db``, S3 replication and the AWS Backup copy action."""
+        copies: list[tuple[Resource, Resource, str]] = []  # (source, target, label)
         for glob in self.stack.of_type("aws_rds_global_cluster"):
             members = self.stack.referring_to(glob, "aws_rds_cluster")
             writers = [m for m in members if m.place == "primary"] or members[:1]
@@ -1590,20 +1595,12 @@ class _Builder:
                 self._edge(writer, glob, "writer member", "membership")
                 for member in (m for m in members if m not in writers):
                     self._edge(glob, member, "secondary member", "membership")
-                    self._edge(
-                        writer,
-                        member,
-                        f"global database replication\n({glob.physical_name})",
-                        "replication",
-                    )
+                    label = f"global database replication\n({glob.physical_name})"
+                    copies.append((writer, member, label))
         for replica in self.stack.of_type("aws_db_instance"):
             for source, attribute in self.stack.resolve(replica.get("replicate_source_db")):
-                self._edge(
-                    source,
-                    replica,
-                    f"cross-region read replica\n(replicate_source_db = {attribute})",
-                    "replication",
-                )
+                label = f"cross-region read replica\n(replicate_source_db = {attribute})"
+                copies.append((source, replica, label))
         for replication in self.stack.of_type("aws_s3_bucket_replication_configuration"):
             for source, _ in self.stack.resolve(replication.get("bucket")):
                 for rule in _blocks(replication.get("rule")):
@@ -1614,7 +1611,7 @@ class _Builder:
                             f" (RTC {minutes} min)" if rtc.get("status") == "Enabled" else ""
                         )
                         for target, _ in self.stack.resolve(destination.get("bucket")):
-                            self._edge(source, target, label, "replication")
+                            copies.append((source, target, label))
             self._show(replication)
         for plan in self.stack.of_type("aws_backup_plan"):
             for rule in _blocks(plan.get("rule")):
@@ -1622,9 +1619,9 @@ class _Builder:
                     keep = (_blocks(copy.get("lifecycle"))[:1] or [{}])[0].get("delete_after")
                     for vault, _ in self.stack.resolve(rule.get("target_vault_name")):
                         for target, _ in self.stack.resolve(copy.get("destination_vault_arn")):
-                            self._edge(
-                                vault, target, f"AWS Backup copy, keep {keep} d", "replication"
-                            )
+                            copies.append((vault, target, f"AWS Backup copy, keep {keep} d"))
+        for source, target, label in copies:
+            self._edge(source, target, label, "replication")
 
     def _dns_edges(self) -> None:
         for record in self.stack.of_type("aws_route53_record"):

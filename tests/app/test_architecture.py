@@ -18,7 +18,14 @@ import pytest
 
 from support import ROOT
 from support.apps import APP_TIER_ENV, RDS_ENV, Synthesized
-from tools.architecture import ICON_ROOT, NOT_DRAWN_NAMES, build_graph, render, to_dot
+from tools.architecture import (
+    ICON_ROOT,
+    NOT_DRAWN_NAMES,
+    TIER_KINDS,
+    build_graph,
+    render,
+    to_dot,
+)
 
 DOCS = ROOT / "docs"
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
@@ -346,26 +353,16 @@ def test_the_same_stack_gives_the_same_dot(app, request):
 
 # --- the application tier -------------------------------------------------------------------
 
-TIER_KINDS = (
-    "accelerator",
-    "event_endpoint",
-    "public_lb",
-    "internal_lb",
-    "api",
-    "service",
-    "replicator",
-    "bus",
-    "table",
-    "replica",
-    "configuration",
-)
-
 
 def _service(doc: dict, alias: str) -> str:
     return _find(doc, "aws_lambda_function", alias, handler=".app_service.")
 
 
-def test_without_the_tier_nothing_of_it_is_drawn(default_graph):
+def test_without_the_tier_nothing_of_it_is_drawn(default_graph, app_tier_graph):
+    # The tier's kinds are exactly what the tier adds to the picture...
+    kinds = {n.kind for n in default_graph.nodes.values()}
+    assert {n.kind for n in app_tier_graph.nodes.values()} - kinds == set(TIER_KINDS)
+    # ...and none of them is drawn without it.
     assert not [n.id for kind in TIER_KINDS for n in default_graph.nodes_of(kind)]
     assert not [e for kind in ("traffic", "events", "reads") for e in default_graph.edges_of(kind)]
     assert "application tier" not in default_graph.title
