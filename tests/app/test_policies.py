@@ -42,20 +42,16 @@ ENCRYPTION_EXEMPT = {
     ): "only used by RDS-managed master passwords, which cross-region replicas cannot use",
 }
 # IAM / key policy statements allowed to name Resource "*", with the AWS reason.
+THIS_KEY_ONLY = "key policy: Resource * is this key only"
+PUT_METRIC_DATA = "cloudwatch:PutMetricData has no resource-level permissions; limited by namespace"
 STAR_RESOURCE_ALLOWLIST = {
-    ("aws_kms_key", "AccountAdministration"): "key policy: Resource * is this key only",
-    ("aws_kms_key", "RdsInThisAccount"): "key policy: Resource * is this key only",
-    ("aws_kms_key", "CloudWatchLogsOfThisRegion"): "key policy: Resource * is this key only",
-    ("aws_kms_key", "AlarmsToEncryptedTopics"): "key policy: Resource * is this key only",
-    ("aws_kms_key", "RdsEventsToEncryptedTopics"): "key policy: Resource * is this key only",
-    (
-        "aws_iam_role_policy",
-        "PublishCanaryMetrics",
-    ): "cloudwatch:PutMetricData has no resource-level permissions; limited by namespace",
-    (
-        "aws_iam_role_policy",
-        "PublishFailoverMetric",
-    ): "cloudwatch:PutMetricData has no resource-level permissions; limited by namespace",
+    ("aws_kms_key", "AccountAdministration"): THIS_KEY_ONLY,
+    ("aws_kms_key", "RdsInThisAccount"): THIS_KEY_ONLY,
+    ("aws_kms_key", "CloudWatchLogsOfThisRegion"): THIS_KEY_ONLY,
+    ("aws_kms_key", "AlarmsToEncryptedTopics"): THIS_KEY_ONLY,
+    ("aws_kms_key", "RdsEventsToEncryptedTopics"): THIS_KEY_ONLY,
+    ("aws_iam_role_policy", "PublishCanaryMetrics"): PUT_METRIC_DATA,
+    ("aws_iam_role_policy", "PublishFailoverMetric"): PUT_METRIC_DATA,
     (
         "aws_iam_role_policy",
         "ReadHealthMetrics",
@@ -65,12 +61,9 @@ STAR_RESOURCE_ALLOWLIST = {
 
 # What the application tier adds (app_tier on).
 APP_TIER_STAR_ALLOWLIST = {
-    ("aws_kms_key", "EventBridgeDescribesKey"): "key policy: Resource * is this key only",
-    ("aws_kms_key", "EventBridgeEncryptsEventBus"): "key policy: Resource * is this key only",
-    (
-        "aws_kms_key",
-        "EventBridgeToEncryptedDeadLetterQueue",
-    ): "key policy: Resource * is this key only",
+    ("aws_kms_key", "EventBridgeDescribesKey"): THIS_KEY_ONLY,
+    ("aws_kms_key", "EventBridgeEncryptsEventBus"): THIS_KEY_ONLY,
+    ("aws_kms_key", "EventBridgeToEncryptedDeadLetterQueue"): THIS_KEY_ONLY,
     (
         "aws_iam_role_policy",
         "DescribeParameters",
