@@ -185,11 +185,9 @@ class World:
     subclasses it with what its database reports."""
 
     deployment: Deployment
-    dns_mode: str
-    env: dict[str, str]
+    env: dict[str, str]  # the orchestrator's environment (DNS_MODE says the records' kind)
     zone_id: str
     target: dict[str, str]  # the record target (the member's endpoint) per region
-    health_check: dict[str, str]  # the writer record's health check per region
     queues: dict[str, str]  # SQS queue URL per region, subscribed to that region's topic
     clock: FakeClock = field(default_factory=FakeClock)
 
@@ -226,15 +224,7 @@ class World:
             "LOCK_TABLE": d.lock_table,
             **deployed_settings(d.dr_mode),
         }
-        return cls(
-            deployment=d,
-            dns_mode=dns_mode,
-            env=env,
-            zone_id=zone_id,
-            target=target,
-            health_check=health_checks,
-            queues=queues,
-        )
+        return cls(deployment=d, env=env, zone_id=zone_id, target=target, queues=queues)
 
     def config(self, **env: str) -> OrchestratorConfig:
         return OrchestratorConfig.from_env({**self.env, **env})
