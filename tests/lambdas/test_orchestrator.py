@@ -34,7 +34,6 @@ from dr_lambdas.orchestrator import handler
 from dr_lambdas.orchestrator.config import OrchestratorConfig
 from dr_lambdas.orchestrator.lock import Lock
 from support.orchestrator_world import (
-    ALARM,
     AURORA,
     GLOBAL_ID,
     NAMESPACE,
@@ -187,29 +186,6 @@ def test_evaluate_with_a_healthy_writer_does_nothing(world, writer_calls):
     assert world.alarm_states() == {PRIMARY: "OK", SECONDARY: "ALARM"}  # as before
     assert world.notifications() == {PRIMARY: [], SECONDARY: []}
     assert world.lock_items() == []
-
-
-def test_dry_run_returns_the_plan_and_changes_nothing(world, writer_calls):
-    world.outage(PRIMARY)
-    world.lag(2)
-    answer = world.invoke({"action": "evaluate", "dry_run": True})
-    assert (answer["decision"], answer["status"]) == ("failover", "dry_run")
-    assert answer["plan"]["operation"] == "FailoverGlobalCluster"
-    assert answer["plan"]["arguments"] == {
-        "GlobalClusterIdentifier": GLOBAL_ID,
-        "AllowDataLoss": True,
-        "TargetDbClusterIdentifier": world.env["SECONDARY_CLUSTER_ARN"],
-    }
-    assert answer["plan"]["dns"]["alarms"] == [
-        {"alarm": ALARM[PRIMARY], "region": PRIMARY, "state": "ALARM"},
-        {"alarm": ALARM[SECONDARY], "region": SECONDARY, "state": "OK"},
-    ]
-    assert writer_calls == []
-    assert world.writer_region() == PRIMARY
-    assert world.alarm_states() == {PRIMARY: "OK", SECONDARY: "ALARM"}  # as before
-    assert world.notifications() == {PRIMARY: [], SECONDARY: []}
-    assert world.lock_items() == []
-    assert world.duration_metrics() == []
 
 
 def test_dry_run_of_a_weighted_flip_leaves_the_records(weighted_world, writer_calls):

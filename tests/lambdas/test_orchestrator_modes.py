@@ -8,22 +8,66 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 from moto import mock_aws
 
 from dr_lambdas.contract import AURORA_GLOBAL, RDS_REPLICA
 from support.orchestrator_world import (
+    ALARM,
+    BACKUP_RETENTION_DAYS,
+    GLOBAL_ID,
+    INSTANCE_ID,
     PRIMARY,
+    RDS,
     RPO_SECONDS,
     SECONDARY,
     RdsWorld,
+    World,
     build_aurora_world,
     build_rds_world,
 )
 
 # What reaches moto's RDS backend when the writer fails over.
 FAILOVER_OPERATION = {AURORA_GLOBAL: "failover_global_cluster", RDS_REPLICA: "promote_read_replica"}
+
+# Part of the plan a dry run in the secondary region answers when the primary's writer is
+# down: the writer change, and the DNS change after it (alarms flipped with failover records;
+# with weighted records, the weights and the fence that keeps the old primary out).
+DRY_RUN_PLAN: dict[str, Callable[[World], dict[str, Any]]] = {
+    AURORA_GLOBAL: lambda world: {
+        "region": SECONDARY,
+        "operation": "FailoverGlobalCluster",
+        "arguments": {
+            "GlobalClusterIdentifier": GLOBAL_ID,
+            "AllowDataLoss": True,
+            "TargetDbClusterIdentifier": world.env["SECONDARY_CLUSTER_ARN"],
+        },
+        "dns": {
+            "alarms": [
+                {"alarm": ALARM[PRIMARY], "region": PRIMARY, "state": "ALARM"},
+                {"alarm": ALARM[SECONDARY], "region": SECONDARY, "state": "OK"},
+            ]
+        },
+    },
+    RDS_REPLICA: lambda world: {
+        "region": SECONDARY,
+        "operation": "PromoteReadReplica",
+        "arguments": {
+            "DBInstanceIdentifier": INSTANCE_ID[SECONDARY],
+            "BackupRetentionPeriod": BACKUP_RETENTION_DAYS,
+        },
+        "dns": {
+            "fence": {
+                "instance": INSTANCE_ID[PRIMARY],
+                "metric": f"Fenced=1 in {SECONDARY}",
+                "remembered": f"fence#{INSTANCE_ID[PRIMARY]} in {RDS.lock_table}",
+            },
+            "weights": {"primary": 0, "secondary": 100},
+        },
+    },
+}
 
 
 @pytest.fixture(
@@ -42,6 +86,29 @@ def writer_changes(writer_calls, promotions) -> Callable[[], list[str]]:
     switchovers / failovers (aurora-global) and promotions (rds-replica)."""
     promoted = FAILOVER_OPERATION[RDS_REPLICA]
     return lambda: [name for name, _ in writer_calls] + [promoted] * len(promotions.calls)
+
+
+# -- dry run ----------------------------------------------------------------------------------
+
+
+def test_dry_run_returns_the_plan_and_changes_nothing(world, writer_changes):
+    world.outage(PRIMARY)
+    world.lag(2)
+    records = world.writer_records()
+    answer = world.invoke({"action": "evaluate", "dry_run": True})
+    assert (answer["decision"], answer["status"]) == ("failover", "dry_run")
+    plan, expected = answer["plan"], DRY_RUN_PLAN[world.deployment.dr_mode](world)
+    # The plan holds at least what is expected (and may say more)
+    assert plan == {**plan, **expected, "dns": {**plan["dns"], **expected["dns"]}}
+    assert writer_changes() == []
+    assert not world.moved()
+    assert world.writer_records() == records
+    assert world.writer_alarm_states() == {PRIMARY: "OK", SECONDARY: "ALARM"}  # as before
+    if isinstance(world, RdsWorld):
+        assert world.fences() == {PRIMARY: False, SECONDARY: False}
+    assert world.phases() == {PRIMARY: [], SECONDARY: []}
+    assert world.lock_items() == []
+    assert world.duration_metrics() == []
 
 
 # -- refusals and force -----------------------------------------------------------------------

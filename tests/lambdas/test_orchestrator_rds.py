@@ -93,31 +93,6 @@ def test_healthy_primary_is_left_alone(world, promotions):
     assert world.lock_items() == []
 
 
-def test_dry_run_returns_the_promotion_plan_and_changes_nothing(world, promotions):
-    world.outage(PRIMARY)
-    world.lag(5)
-    answer = world.invoke({"action": "evaluate", "dry_run": True})
-    assert (answer["decision"], answer["status"]) == ("failover", "dry_run")
-    plan = answer["plan"]
-    assert (plan["operation"], plan["region"]) == ("PromoteReadReplica", SECONDARY)
-    assert plan["arguments"] == {
-        "DBInstanceIdentifier": INSTANCE_ID[SECONDARY],
-        "BackupRetentionPeriod": BACKUP_RETENTION_DAYS,
-    }
-    assert plan["dns"]["fence"] == {
-        "instance": INSTANCE_ID[PRIMARY],
-        "metric": f"Fenced=1 in {SECONDARY}",
-        "remembered": f"fence#{INSTANCE_ID[PRIMARY]} in {RDS.lock_table}",
-    }
-    assert plan["dns"]["weights"] == {"primary": 0, "secondary": 100}
-    assert promotions.calls == []
-    assert world.replicating()
-    assert world.fences() == {PRIMARY: False, SECONDARY: False}
-    assert world.weighted()["primary"][0] == 100
-    assert world.phases() == {PRIMARY: [], SECONDARY: []}
-    assert world.lock_items() == []
-
-
 def test_unhealthy_primary_is_failed_over(world, promotions):
     # Given the primary's canary fails and the replica is 5 s behind
     world.canary(PRIMARY, 1, seconds_ago=150)
