@@ -29,8 +29,6 @@ def _patch_account_role_reset() -> None:
     from moto.apigateway.models import Account
 
     original = Account.apply_patch_operations
-    if getattr(original, "_dbdr_patched", False):
-        return
 
     def apply_patch_operations(self: Account, patch_operations: list[dict[str, Any]]) -> Any:
         others = []
@@ -41,5 +39,4 @@ def _patch_account_role_reset() -> None:
                 others.append(op)
         return original(self, others)
 
-    apply_patch_operations._dbdr_patched = True  # type: ignore[attr-defined]
     install(Account, apply_patch_operations)

@@ -358,8 +358,6 @@ def _patch_alarm_actions() -> None:
     from moto.core.utils import iso_8601_datetime_with_milliseconds
     from moto.sns.models import Subscription, sns_backends
 
-    if getattr(Alarm.update_state, "_dbdr_patched", False):
-        return
     original_update = Alarm.update_state
     original_publish = Subscription.publish
 
@@ -493,6 +491,5 @@ def _patch_alarm_actions() -> None:
             _LAMBDA_DELIVERIES.append({"function": self.endpoint, "event": event})
         return None
 
-    update_state._dbdr_patched = True  # type: ignore[attr-defined]
     install(Alarm, update_state)
     install(Subscription, publish)

@@ -173,14 +173,11 @@ class _Group:
 
 def apply() -> None:
     """Install this module's fixes (called once by ``apply_patches``)."""
-    if getattr(DynamoHandler.update_table, "_dbdr_patched", False):
-        return
     _patch_describe()
     _patch_update_table()
     _patch_delete_table()
     _patch_replication()
     _patch_tags()
-    DynamoHandler.update_table._dbdr_patched = True  # type: ignore[attr-defined]
 
 
 # -- state ---------------------------------------------------------------------------------

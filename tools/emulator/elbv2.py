@@ -28,13 +28,10 @@ def _patch_default_scheme() -> None:
     from moto.elbv2.models import ELBv2Backend
 
     original = ELBv2Backend.create_load_balancer
-    if getattr(original, "_dbdr_patched", False):
-        return
 
     def create_load_balancer(self: ELBv2Backend, *args: Any, **kwargs: Any) -> Any:
         if kwargs.get("scheme") is None:
             kwargs["scheme"] = DEFAULT_SCHEME
         return original(self, *args, **kwargs)
 
-    create_load_balancer._dbdr_patched = True  # type: ignore[attr-defined]
     install(ELBv2Backend, create_load_balancer)

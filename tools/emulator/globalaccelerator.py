@@ -781,12 +781,10 @@ def apply() -> None:
     import moto.backend_index as backend_index
     import moto.backends as backends
 
-    patterns = backend_index.backend_url_patterns
-    if not any(name == SERVICE for name, _ in patterns):
-        # The server's dispatcher holds this very list, so appending reaches it.
-        patterns.append((SERVICE, re.compile(r"https?://globalaccelerator\.(.+)\.amazonaws\.com")))
-    if getattr(backends.get_backend, "_dbdr_patched", False):
-        return
+    # The server's dispatcher holds this very list, so appending reaches it.
+    backend_index.backend_url_patterns.append(
+        (SERVICE, re.compile(r"https?://globalaccelerator\.(.+)\.amazonaws\.com"))
+    )
     original = backends.get_backend
 
     def get_backend(name: str) -> Any:
@@ -794,5 +792,4 @@ def apply() -> None:
             return globalaccelerator_backends
         return original(name)  # type: ignore[call-overload]
 
-    get_backend._dbdr_patched = True  # type: ignore[attr-defined]
     backends.get_backend = get_backend  # type: ignore[assignment]

@@ -70,8 +70,6 @@ def _patch_project_invocations() -> None:
     from moto.awslambda.models import LambdaFunction
 
     original = LambdaFunction.invoke
-    if getattr(original, "_dbdr_patched", False):
-        return
 
     def invoke(
         self: LambdaFunction, body: str, request_headers: Any, response_headers: Any
@@ -85,7 +83,6 @@ def _patch_project_invocations() -> None:
             response_headers["x-amz-function-error"] = "Unhandled"
         return payload
 
-    invoke._dbdr_patched = True  # type: ignore[attr-defined]
     install(LambdaFunction, invoke)
 
 

@@ -1,5 +1,9 @@
 """How a fix reaches moto: its functions set on moto's classes, which every backend and
-request of the process shares."""
+request of the process shares.
+
+``apply_patches`` installs every fix once per process (under a lock), so a fix that wraps
+moto's method takes the method it finds as the original, with no check of its own against a
+second install."""
 
 from __future__ import annotations
 

@@ -37,13 +37,10 @@ def _patch_zone_ids() -> None:
     from moto.route53 import models
 
     original = models.create_route53_zone_id
-    if getattr(original, "_dbdr_patched", False):
-        return
 
     def create_route53_zone_id(*args: Any, **kwargs: Any) -> str:
         return "Z" + original(*args, **kwargs)[1:]
 
-    create_route53_zone_id._dbdr_patched = True  # type: ignore[attr-defined]
     models.create_route53_zone_id = create_route53_zone_id
 
 

@@ -26,9 +26,6 @@ def _patch_bucket_replication_rules() -> None:
     from moto.s3.exceptions import ReplicationConfigurationNotFoundError
     from moto.s3.responses import S3Response
 
-    if getattr(S3Response.get_bucket_replication, "_dbdr_patched", False):
-        return
-
     def get_bucket_replication(self):  # type: ignore[no-untyped-def]
         self.data["Action"] = "GetBucketReplication"
         replication = self.backend.get_bucket_replication(self.bucket_name)
@@ -56,5 +53,4 @@ def _patch_bucket_replication_rules() -> None:
             )
         )
 
-    get_bucket_replication._dbdr_patched = True  # type: ignore[attr-defined]
     install(S3Response, get_bucket_replication)

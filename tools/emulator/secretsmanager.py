@@ -22,8 +22,6 @@ def _patch_secret_replica_keys() -> None:
     """(v) Each replica records the ``KmsKeyId`` it was given."""
     from moto.secretsmanager.models import FakeSecret
 
-    if getattr(FakeSecret.create_replicas, "_dbdr_patched", False):
-        return
     original = FakeSecret.create_replicas
 
     def create_replicas(
@@ -36,5 +34,4 @@ def _patch_secret_replica_keys() -> None:
                 replica.config["KmsKeyId"] = keys[replica.region]
         return replicas
 
-    create_replicas._dbdr_patched = True  # type: ignore[attr-defined]
     install(FakeSecret, create_replicas)
