@@ -3,6 +3,8 @@ session's server, emptied before each test."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import pytest
 
 from support.emulator_checks import (
@@ -15,6 +17,18 @@ from support.emulator_checks import (
     SECONDARY,
     SECONDARY_ID,
 )
+from support.emulator_rds import CREDENTIALS, create_cluster, create_instance
+
+
+@dataclass(frozen=True, kw_only=True)
+class GlobalDatabase:
+    """What ``topology`` created: the global cluster, its member cluster in each region
+    (identifier and ARN, by region) and the primary member's one instance."""
+
+    global_id: str
+    cluster_ids: dict[str, str]
+    arns: dict[str, str]
+    instance_id: str
 
 
 @pytest.fixture()
@@ -24,33 +38,23 @@ def rds(emulator):
 
 
 @pytest.fixture()
-def topology(rds):
-    """Global cluster, primary with one instance, headless secondary; the two cluster ARNs."""
+def topology(rds) -> GlobalDatabase:
+    """Global cluster, primary with one instance, headless secondary."""
     rds[PRIMARY].create_global_cluster(
         GlobalClusterIdentifier=GLOBAL_ID,
         Engine=ENGINE,
         EngineVersion=ENGINE_VERSION,
         StorageEncrypted=False,
     )
-    primary = rds[PRIMARY].create_db_cluster(
-        DBClusterIdentifier=PRIMARY_ID,
-        Engine=ENGINE,
-        EngineVersion=ENGINE_VERSION,
-        GlobalClusterIdentifier=GLOBAL_ID,
-        MasterUsername="dbadmin",
-        MasterUserPassword="not-a-real-secret",
-    )["DBCluster"]
-    rds[PRIMARY].create_db_instance(
-        DBInstanceIdentifier=INSTANCE_ID,
-        DBClusterIdentifier=PRIMARY_ID,
-        Engine=ENGINE,
-        DBInstanceClass="db.r6g.large",
+    primary = create_cluster(
+        rds[PRIMARY], PRIMARY_ID, GlobalClusterIdentifier=GLOBAL_ID, **CREDENTIALS
     )
+    create_instance(rds[PRIMARY], INSTANCE_ID, PRIMARY_ID)
     # A secondary joins with the global cluster's identifier and no credentials of its own.
-    secondary = rds[SECONDARY].create_db_cluster(
-        DBClusterIdentifier=SECONDARY_ID,
-        Engine=ENGINE,
-        EngineVersion=ENGINE_VERSION,
-        GlobalClusterIdentifier=GLOBAL_ID,
-    )["DBCluster"]
-    return {PRIMARY: primary["DBClusterArn"], SECONDARY: secondary["DBClusterArn"]}
+    secondary = create_cluster(rds[SECONDARY], SECONDARY_ID, GlobalClusterIdentifier=GLOBAL_ID)
+    return GlobalDatabase(
+        global_id=GLOBAL_ID,
+        cluster_ids={PRIMARY: PRIMARY_ID, SECONDARY: SECONDARY_ID},
+        arns={PRIMARY: primary["DBClusterArn"], SECONDARY: secondary["DBClusterArn"]},
+        instance_id=INSTANCE_ID,
+    )

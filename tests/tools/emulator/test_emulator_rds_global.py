@@ -10,14 +10,8 @@ import pytest
 from botocore.exceptions import ClientError
 
 from support.emulator_checks import (
-    ENGINE,
-    ENGINE_VERSION,
-    GLOBAL_ID,
-    INSTANCE_ID,
     PRIMARY,
-    PRIMARY_ID,
     SECONDARY,
-    SECONDARY_ID,
     answers,
     assert_nothing_left,
     assert_writer,
@@ -27,6 +21,7 @@ from support.emulator_checks import (
     roles,
     switchover,
 )
+from support.emulator_rds import CREDENTIALS, create_cluster, create_instance
 from tools.emulator import Emulator
 
 
@@ -48,59 +43,56 @@ def test_emulator_serves_and_always_stops():
 
 
 def test_primary_is_the_writer_from_both_regions(rds, topology):
-    assert_writer(rds, topology, writer=PRIMARY, reader=SECONDARY)
+    assert_writer(rds, topology.arns, writer=PRIMARY, reader=SECONDARY)
     clusters = {
         region: rds[region].describe_db_clusters()["DBClusters"] for region in (PRIMARY, SECONDARY)
     }
-    assert [c["DBClusterIdentifier"] for c in clusters[PRIMARY]] == [PRIMARY_ID]
-    assert [c["DBClusterIdentifier"] for c in clusters[SECONDARY]] == [SECONDARY_ID]
+    for region in (PRIMARY, SECONDARY):
+        assert [c["DBClusterIdentifier"] for c in clusters[region]] == [
+            topology.cluster_ids[region]
+        ]
 
 
 def test_failover_then_switchover_moves_the_writer(rds, topology):
-    answer = failover(rds[SECONDARY], topology[SECONDARY], AllowDataLoss=True)
+    answer = failover(rds[SECONDARY], topology.arns[SECONDARY], AllowDataLoss=True)
     # The answer is AWS's "operation started" view; later reads show it completed.
-    assert answer["GlobalClusterIdentifier"] == GLOBAL_ID
+    assert answer["GlobalClusterIdentifier"] == topology.global_id
     assert answer["Status"] == "failing-over"
     assert answer["FailoverState"] == {
         "Status": "pending",
-        "FromDbClusterArn": topology[PRIMARY],
-        "ToDbClusterArn": topology[SECONDARY],
+        "FromDbClusterArn": topology.arns[PRIMARY],
+        "ToDbClusterArn": topology.arns[SECONDARY],
         "IsDataLossAllowed": True,
     }
-    assert_writer(rds, topology, writer=SECONDARY, reader=PRIMARY)
+    assert_writer(rds, topology.arns, writer=SECONDARY, reader=PRIMARY)
     assert "FailoverState" not in global_cluster(rds[PRIMARY])
 
-    answer = switchover(rds[PRIMARY], topology[PRIMARY])
+    answer = switchover(rds[PRIMARY], topology.arns[PRIMARY])
     assert answer["Status"] == "switching-over"
     assert answer["FailoverState"]["IsDataLossAllowed"] is False
-    assert answer["FailoverState"]["ToDbClusterArn"] == topology[PRIMARY]
-    assert_writer(rds, topology, writer=PRIMARY, reader=SECONDARY)
+    assert answer["FailoverState"]["ToDbClusterArn"] == topology.arns[PRIMARY]
+    assert_writer(rds, topology.arns, writer=PRIMARY, reader=SECONDARY)
 
 
 def test_failover_without_allow_data_loss_is_a_switchover(rds, topology):
-    answer = failover(rds[PRIMARY], topology[SECONDARY], Switchover=True)
+    answer = failover(rds[PRIMARY], topology.arns[SECONDARY], Switchover=True)
     assert answer["Status"] == "switching-over"
-    assert_writer(rds, topology, writer=SECONDARY, reader=PRIMARY)
+    assert_writer(rds, topology.arns, writer=SECONDARY, reader=PRIMARY)
     with pytest.raises(ClientError) as excinfo:
-        failover(rds[PRIMARY], topology[PRIMARY], AllowDataLoss=True, Switchover=True)
+        failover(rds[PRIMARY], topology.arns[PRIMARY], AllowDataLoss=True, Switchover=True)
     assert error_code(excinfo) == "InvalidParameterCombination"
-    assert_writer(rds, topology, writer=SECONDARY, reader=PRIMARY)
+    assert_writer(rds, topology.arns, writer=SECONDARY, reader=PRIMARY)
 
 
 def test_failover_rejects_bad_targets(rds, topology):
-    lone = rds[SECONDARY].create_db_cluster(
-        DBClusterIdentifier="emu-standalone",
-        Engine=ENGINE,
-        EngineVersion=ENGINE_VERSION,
-        MasterUsername="dbadmin",
-        MasterUserPassword="not-a-real-secret",
-    )["DBCluster"]
-    missing_arn = topology[SECONDARY].replace(SECONDARY_ID, "emu-nowhere")
+    lone = create_cluster(rds[SECONDARY], "emu-standalone", **CREDENTIALS)
+    known = topology.global_id
+    missing_arn = topology.arns[SECONDARY].replace(topology.cluster_ids[SECONDARY], "emu-nowhere")
     cases = [
-        (GLOBAL_ID, lone["DBClusterArn"], "InvalidParameterValue"),  # exists, not a member
-        (GLOBAL_ID, missing_arn, "DBClusterNotFoundFault"),
-        (GLOBAL_ID, topology[PRIMARY], "InvalidGlobalClusterStateFault"),  # already writer
-        ("emu-no-such-global", topology[SECONDARY], "GlobalClusterNotFoundFault"),
+        (known, lone["DBClusterArn"], "InvalidParameterValue"),  # exists, not a member
+        (known, missing_arn, "DBClusterNotFoundFault"),
+        (known, topology.arns[PRIMARY], "InvalidGlobalClusterStateFault"),  # already writer
+        ("emu-no-such-global", topology.arns[SECONDARY], "GlobalClusterNotFoundFault"),
     ]
     for global_id, target, code in cases:
         for call, extra in (
@@ -110,56 +102,63 @@ def test_failover_rejects_bad_targets(rds, topology):
             with pytest.raises(ClientError) as excinfo:
                 call(GlobalClusterIdentifier=global_id, TargetDbClusterIdentifier=target, **extra)
             assert error_code(excinfo) == code, (call.__name__, target)
-    assert_writer(rds, topology, writer=PRIMARY, reader=SECONDARY)
+    assert_writer(rds, topology.arns, writer=PRIMARY, reader=SECONDARY)
 
 
 def test_identifier_targets_a_cluster_in_the_callers_region(rds, topology):
     # AWS asks for the ARN; a bare identifier can only name a cluster in the caller's region.
-    switchover(rds[SECONDARY], SECONDARY_ID)
-    assert_writer(rds, topology, writer=SECONDARY, reader=PRIMARY)
+    switchover(rds[SECONDARY], topology.cluster_ids[SECONDARY])
+    assert_writer(rds, topology.arns, writer=SECONDARY, reader=PRIMARY)
     with pytest.raises(ClientError) as excinfo:
-        switchover(rds[SECONDARY], PRIMARY_ID)
+        switchover(rds[SECONDARY], topology.cluster_ids[PRIMARY])
     assert error_code(excinfo) == "DBClusterNotFoundFault"
 
 
 def test_teardown_after_a_round_trip_leaves_nothing(rds, topology):
-    failover(rds[SECONDARY], topology[SECONDARY], AllowDataLoss=True)
-    switchover(rds[PRIMARY], topology[PRIMARY])
+    failover(rds[SECONDARY], topology.arns[SECONDARY], AllowDataLoss=True)
+    switchover(rds[PRIMARY], topology.arns[PRIMARY])
 
     # The secondary goes first: AWS refuses to delete the writer's last instance while
     # another member remains (tools/emulator/rules.py, rule 2).
-    rds[SECONDARY].delete_db_cluster(DBClusterIdentifier=SECONDARY_ID, SkipFinalSnapshot=True)
+    rds[SECONDARY].delete_db_cluster(
+        DBClusterIdentifier=topology.cluster_ids[SECONDARY], SkipFinalSnapshot=True
+    )
     # The deleted us-west-2 cluster is no longer a member of the us-east-1-stored global cluster.
-    assert roles(rds[SECONDARY]) == {topology[PRIMARY]: (True, [])}
-    rds[PRIMARY].delete_db_instance(DBInstanceIdentifier=INSTANCE_ID, SkipFinalSnapshot=True)
-    rds[PRIMARY].delete_db_cluster(DBClusterIdentifier=PRIMARY_ID, SkipFinalSnapshot=True)
+    assert roles(rds[SECONDARY]) == {topology.arns[PRIMARY]: (True, [])}
+    rds[PRIMARY].delete_db_instance(
+        DBInstanceIdentifier=topology.instance_id, SkipFinalSnapshot=True
+    )
+    rds[PRIMARY].delete_db_cluster(
+        DBClusterIdentifier=topology.cluster_ids[PRIMARY], SkipFinalSnapshot=True
+    )
     assert global_cluster(rds[PRIMARY])["GlobalClusterMembers"] == []
-    rds[PRIMARY].delete_global_cluster(GlobalClusterIdentifier=GLOBAL_ID)
+    rds[PRIMARY].delete_global_cluster(GlobalClusterIdentifier=topology.global_id)
     assert_nothing_left(rds)
     with pytest.raises(ClientError) as excinfo:
-        rds[PRIMARY].delete_global_cluster(GlobalClusterIdentifier=GLOBAL_ID)
+        rds[PRIMARY].delete_global_cluster(GlobalClusterIdentifier=topology.global_id)
     assert error_code(excinfo) == "GlobalClusterNotFoundFault"
 
 
 def test_terraform_style_teardown_leaves_nothing(rds, topology):
     """Terraform removes each member (by ARN, in the member's region) before deleting it;
     the writer's last instance goes once it is the only member (rule 2)."""
-    for region, cluster_id in ((SECONDARY, SECONDARY_ID), (PRIMARY, PRIMARY_ID)):
+    for region in (SECONDARY, PRIMARY):
         if region == PRIMARY:
             rds[PRIMARY].delete_db_instance(
-                DBInstanceIdentifier=INSTANCE_ID, SkipFinalSnapshot=True
+                DBInstanceIdentifier=topology.instance_id, SkipFinalSnapshot=True
             )
         removed = rds[region].remove_from_global_cluster(
-            GlobalClusterIdentifier=GLOBAL_ID, DbClusterIdentifier=topology[region]
+            GlobalClusterIdentifier=topology.global_id, DbClusterIdentifier=topology.arns[region]
         )
         members = [m["DBClusterArn"] for m in removed["GlobalCluster"]["GlobalClusterMembers"]]
-        assert topology[region] not in members
-        assert topology[region] not in roles(rds[PRIMARY])
+        assert topology.arns[region] not in members
+        assert topology.arns[region] not in roles(rds[PRIMARY])
         # The removed cluster is standalone now.
+        cluster_id = topology.cluster_ids[region]
         cluster = rds[region].describe_db_clusters(DBClusterIdentifier=cluster_id)
         assert "GlobalClusterIdentifier" not in cluster["DBClusters"][0]
         rds[region].delete_db_cluster(DBClusterIdentifier=cluster_id, SkipFinalSnapshot=True)
-    rds[PRIMARY].delete_global_cluster(GlobalClusterIdentifier=GLOBAL_ID)
+    rds[PRIMARY].delete_global_cluster(GlobalClusterIdentifier=topology.global_id)
     assert_nothing_left(rds)
 
 
@@ -225,18 +224,11 @@ def test_global_cluster_keeps_its_tags_under_its_region_less_arn(emulator):
 
 def test_provisioned_cluster_reports_no_serverless_scaling_and_instances_keep_insights(emulator):
     rds = emulator.client("rds", "us-east-1")
-    rds.create_db_cluster(
-        DBClusterIdentifier="pi-cluster",
-        Engine="aurora-postgresql",
-        EngineVersion="15.10",
-        MasterUsername="u",
-        MasterUserPassword="p" * 12,
-    )
-    rds.create_db_instance(
-        DBInstanceIdentifier="pi-instance",
-        DBClusterIdentifier="pi-cluster",
-        DBInstanceClass="db.r6g.large",
-        Engine="aurora-postgresql",
+    create_cluster(rds, "pi-cluster", **CREDENTIALS)
+    create_instance(
+        rds,
+        "pi-instance",
+        "pi-cluster",
         EnablePerformanceInsights=True,
         PerformanceInsightsKMSKeyId="key-1",
         PerformanceInsightsRetentionPeriod=7,

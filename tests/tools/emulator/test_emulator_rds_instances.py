@@ -9,15 +9,25 @@ import re
 import pytest
 from botocore.exceptions import ClientError
 
-from support.emulator_checks import (
-    PRIMARY,
-    SECONDARY,
-    error_code,
-)
+from support.emulator_checks import PRIMARY, SECONDARY, error_code
+from support.emulator_rds import CREDENTIALS
 
 # -- RDS DB instance read replicas across regions (patches l, m) and parameter groups (n) --
 
 PG_PRIMARY, PG_REPLICA = "pg-primary", "pg-replica"
+
+
+def create_postgres(client, identifier: str, **settings) -> dict:
+    """A PostgreSQL 15 db.r6g.large instance with ``settings`` (CreateDBInstance's
+    arguments): the DBInstance of the answer."""
+    return client.create_db_instance(
+        DBInstanceIdentifier=identifier,
+        Engine="postgres",
+        EngineVersion="15.12",
+        DBInstanceClass="db.r6g.large",
+        **CREDENTIALS,
+        **settings,
+    )["DBInstance"]
 
 
 @pytest.fixture()
@@ -49,19 +59,15 @@ def pg_pair(emulator):
         DBParameterGroupFamily="postgres15",
         Description="replica",
     )
-    primary = rds[PRIMARY].create_db_instance(
-        DBInstanceIdentifier=PG_PRIMARY,
-        Engine="postgres",
-        EngineVersion="15.12",
-        DBInstanceClass="db.r6g.large",
+    primary = create_postgres(
+        rds[PRIMARY],
+        PG_PRIMARY,
         AllocatedStorage=100,
         MaxAllocatedStorage=500,
         StorageType="gp3",
         StorageEncrypted=True,
         KmsKeyId=keys[PRIMARY],
         MultiAZ=True,
-        MasterUsername="dbadmin",
-        MasterUserPassword="not-a-real-secret",
         DBName="appdb",
         BackupRetentionPeriod=7,
         EnablePerformanceInsights=True,
@@ -69,7 +75,7 @@ def pg_pair(emulator):
         PerformanceInsightsRetentionPeriod=7,
         EnableCloudwatchLogsExports=["postgresql", "upgrade"],
         EnableIAMDatabaseAuthentication=True,
-    )["DBInstance"]
+    )
     return {
         "rds": rds,
         "keys": keys,
@@ -161,15 +167,7 @@ def test_read_replica_is_refused_as_aws_refuses_it(pg_pair):
             pg_pair, SourceDBInstanceIdentifier=pg_pair["primary_arn"] + "-nowhere"
         )
     assert error_code(excinfo) == "DBInstanceNotFound"
-    rds[PRIMARY].create_db_instance(
-        DBInstanceIdentifier="no-backups",
-        Engine="postgres",
-        EngineVersion="15.12",
-        DBInstanceClass="db.r6g.large",
-        MasterUsername="dbadmin",
-        MasterUserPassword="not-a-real-secret",
-        BackupRetentionPeriod=0,
-    )
+    create_postgres(rds[PRIMARY], "no-backups", BackupRetentionPeriod=0)
     with pytest.raises(ClientError) as excinfo:  # replicas need the source's backups
         rds[PRIMARY].create_db_instance_read_replica(
             DBInstanceIdentifier="no-backups-replica", SourceDBInstanceIdentifier="no-backups"

@@ -4,18 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from support.emulator_checks import (
-    ENGINE,
-    GLOBAL_ID,
-    INSTANCE_ID,
-    PRIMARY,
-    PRIMARY_ID,
-    SECONDARY,
-    SECONDARY_ID,
-    create_function,
-    failover,
-    refusal,
-)
+from support.emulator_checks import PRIMARY, SECONDARY, create_function, failover, refusal
+from support.emulator_rds import create_instance
 from tools.emulator import Emulator
 
 # -- strictness rules (tools/emulator/rules.py): the emulator refuses what AWS refuses ------
@@ -40,20 +30,17 @@ def test_rule_1_an_event_subscription_naming_a_missing_source_is_refused(emulato
     assert (code, status) == ("SourceNotFound", 404)
     assert message == "Could not find source : emu-not-yet-created"
     # and once the source exists in the region, the same call succeeds
-    assert subscribe(SECONDARY_ID)["EventSubscription"]["SourceIdsList"] == [SECONDARY_ID]
+    here, elsewhere = topology.cluster_ids[SECONDARY], topology.cluster_ids[PRIMARY]
+    assert subscribe(here)["EventSubscription"]["SourceIdsList"] == [here]
     # a cluster of another region is not a source here
-    assert refusal(lambda: subscribe(PRIMARY_ID))[0] == "SourceNotFound"
+    assert refusal(lambda: subscribe(elsewhere))[0] == "SourceNotFound"
 
 
 def test_rules_2_3_the_writer_cluster_outlives_the_other_members(rds, topology):
     # Given a global database whose writer moved to the secondary region (a failover)
-    rds[SECONDARY].create_db_instance(
-        DBInstanceIdentifier="emu-secondary-1",
-        DBClusterIdentifier=SECONDARY_ID,
-        Engine=ENGINE,
-        DBInstanceClass="db.r6g.large",
-    )
-    failover(rds[SECONDARY], topology[SECONDARY], AllowDataLoss=True)
+    secondary_id = topology.cluster_ids[SECONDARY]
+    create_instance(rds[SECONDARY], "emu-secondary-1", secondary_id)
+    failover(rds[SECONDARY], topology.arns[SECONDARY], AllowDataLoss=True)
     # When Terraform destroys in its declared order (the secondary first)
     code, status, message = refusal(
         lambda: rds[SECONDARY].delete_db_instance(
@@ -65,16 +52,18 @@ def test_rules_2_3_the_writer_cluster_outlives_the_other_members(rds, topology):
     assert message.startswith("Cannot delete the last instance of the master cluster.")
     code, _, message = refusal(
         lambda: rds[SECONDARY].delete_db_cluster(
-            DBClusterIdentifier=SECONDARY_ID, SkipFinalSnapshot=True
+            DBClusterIdentifier=secondary_id, SkipFinalSnapshot=True
         )
     )
     assert code == "InvalidGlobalClusterStateFault"
     assert "primary member of global cluster" in message
     # The reader's last instance may go; and once the other member is detached, the
     # writer's too
-    rds[PRIMARY].delete_db_instance(DBInstanceIdentifier=INSTANCE_ID, SkipFinalSnapshot=True)
+    rds[PRIMARY].delete_db_instance(
+        DBInstanceIdentifier=topology.instance_id, SkipFinalSnapshot=True
+    )
     rds[PRIMARY].remove_from_global_cluster(
-        GlobalClusterIdentifier=GLOBAL_ID, DbClusterIdentifier=topology[PRIMARY]
+        GlobalClusterIdentifier=topology.global_id, DbClusterIdentifier=topology.arns[PRIMARY]
     )
     rds[SECONDARY].delete_db_instance(
         DBInstanceIdentifier="emu-secondary-1", SkipFinalSnapshot=True
