@@ -282,6 +282,17 @@ def _length(low: int, high: int) -> Rule:
     )
 
 
+def _pairs(allowed: str, what: str, ok: Callable[[str, str], bool], wanted: str) -> Rule:
+    """A ``name=value`` mapping rule (tags, flags): every pair must pass ``ok``; the first
+    that does not is named: "<what> '<name>' must have <wanted>"."""
+
+    def check(value: dict, _: DrConfig) -> str | None:
+        bad = next((name for name, val in value.items() if not ok(name, val)), None)
+        return None if bad is None else f"{what} {bad!r} must have {wanted}"
+
+    return Rule(allowed, check)
+
+
 def _per_mode(allowed_in: Callable[[Mode], tuple[str, ...]]) -> Rule:
     """One of the values the database mode allows (its engines, its DNS routings)."""
 
@@ -323,15 +334,14 @@ def _fits_longest_name(value: str, config: DrConfig) -> str | None:
     return None
 
 
-@rule("keys of 1-128 characters not starting with `aws:`, values of at most 256")
-def _tags(value: dict, _: DrConfig) -> str | None:
-    for key, val in value.items():
-        if not 1 <= len(key) <= 128 or len(val) > 256 or key.lower().startswith("aws:"):
-            return (
-                f"tag {key!r} must have a 1-128 character key not starting with aws: and a"
-                " value of at most 256"
-            )
-    return None
+_tags = _pairs(
+    "keys of 1-128 characters not starting with `aws:`, values of at most 256",
+    "tag",
+    lambda key, val: (
+        1 <= len(key) <= 128 and len(val) <= 256 and not key.lower().startswith("aws:")
+    ),
+    "a 1-128 character key not starting with aws: and a value of at most 256",
+)
 
 
 @rule("a commercial AWS region such as `us-east-1`")
@@ -517,15 +527,12 @@ def _app_tier(value: bool, config: DrConfig) -> str | None:
 _FLAG = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
 
 
-@rule("names of 1-64 letters, digits, `_`, `.`, `-`; values of 1-1024 characters")
-def _flags(value: dict, _: DrConfig) -> str | None:
-    for name, flag in value.items():
-        if not _FLAG.match(name) or not 1 <= len(flag) <= 1024:
-            return (
-                f"flag {name!r} must have a name of 1-64 letters, digits, _ . - and a value of "
-                "1-1024 characters"
-            )
-    return None
+_flags = _pairs(
+    "names of 1-64 letters, digits, `_`, `.`, `-`; values of 1-1024 characters",
+    "flag",
+    lambda name, flag: bool(_FLAG.match(name)) and 1 <= len(flag) <= 1024,
+    "a name of 1-64 letters, digits, _ . - and a value of 1-1024 characters",
+)
 
 
 @rule("0..100 (percent)")
