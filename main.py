@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -84,9 +84,8 @@ def build_stack(app, config: DrConfig):
         """What every regional construct is given: its region's provider, the region, the namer."""
         return dict(provider=providers[role], region=regions[role], namer=namer)
 
-    keys, vpcs = {}, {}
-    for role in regions:
-        keys[role] = RegionalKey(
+    keys = {
+        role: RegionalKey(
             stack,
             f"{role.capitalize()}Key",
             RegionalKeyProps(
@@ -95,21 +94,35 @@ def build_stack(app, config: DrConfig):
                 application_events=c.app_tier,
             ),
         )
-        vpcs[role] = RegionalVpc(
-            stack,
-            f"{role.capitalize()}Vpc",
-            RegionalVpcProps(
-                **placed(role),
-                key=keys[role],
-                cidr=getattr(c, f"{role}_vpc_cidr"),
-                port=c.port,
-                az_count=c.az_count,
-                zone_ids=getattr(c, f"{role}_zone_ids"),
-                client_cidrs=c.allowed_cidrs,
-                client_security_group_ids=getattr(c, f"{role}_client_security_group_ids"),
-                log_retention_days=c.log_retention_days,
-            ),
-        )
+        for role in regions
+    }
+
+    def in_each_region(name: str, construct, props, fields: Callable[[str], dict]) -> dict:
+        """``construct`` once per region, as ``<Role><name>`` (``PrimaryVpc``): its props are
+        the region's provider, region, namer and key, and ``fields(role)``."""
+        return {
+            role: construct(
+                stack,
+                f"{role.capitalize()}{name}",
+                props(**placed(role), key=keys[role], **fields(role)),
+            )
+            for role in regions
+        }
+
+    vpcs = in_each_region(
+        "Vpc",
+        RegionalVpc,
+        RegionalVpcProps,
+        lambda role: dict(
+            cidr=getattr(c, f"{role}_vpc_cidr"),
+            port=c.port,
+            az_count=c.az_count,
+            zone_ids=getattr(c, f"{role}_zone_ids"),
+            client_cidrs=c.allowed_cidrs,
+            client_security_group_ids=getattr(c, f"{role}_client_security_group_ids"),
+            log_retention_days=c.log_retention_days,
+        ),
+    )
 
     database = _database(stack, c, providers, keys, vpcs)
     members = {"primary": database.primary, "secondary": database.secondary}
@@ -127,20 +140,12 @@ def build_stack(app, config: DrConfig):
         period_seconds=c.alarm_period_seconds,
         evaluation_periods=c.alarm_evaluation_periods,
     )
-    alarms = {
-        role: LagAlarms(
-            stack,
-            f"{role.capitalize()}Alarms",
-            LagAlarmsProps(
-                **placed(role),
-                key=keys[role],
-                database=members[role],
-                thresholds=thresholds,
-                alert_email=c.alert_email,
-            ),
-        )
-        for role in regions
-    }
+    alarms = in_each_region(
+        "Alarms",
+        LagAlarms,
+        LagAlarmsProps,
+        lambda role: dict(database=members[role], thresholds=thresholds, alert_email=c.alert_email),
+    )
 
     reserved = 1 if c.reserve_function_concurrency else None
 
@@ -157,31 +162,27 @@ def build_stack(app, config: DrConfig):
             cidr=getattr(c, f"{other}_vpc_cidr"),
         )
 
-    canaries = {
-        role: ConnectivityCanary(
-            stack,
-            f"{role.capitalize()}Canary",
-            ConnectivityCanaryProps(
-                **placed(role),
-                key=keys[role],
-                vpc=vpcs[role],
-                engine=c.engine,
-                endpoint=members[role].endpoint,
-                reader_endpoint=members[role].reader_endpoint if aurora else "",
-                peer=peer_of(role),
-                database_id=members[role].identifier,
-                dimension=members[role].dimension,
-                database_name=c.database_name,
-                secret_id=database.master_secret.secret_id(role),
-                secret_statements=database.master_secret.read_statements(role),
-                alarm_topic_arn=alarms[role].topic_arn,
-                log_retention_days=c.log_retention_days,
-                reserved_concurrency=reserved,
-                probe_interval_seconds=c.probe_interval_seconds,
-            ),
-        )
-        for role in regions
-    }
+    canaries = in_each_region(
+        "Canary",
+        ConnectivityCanary,
+        ConnectivityCanaryProps,
+        lambda role: dict(
+            vpc=vpcs[role],
+            engine=c.engine,
+            endpoint=members[role].endpoint,
+            reader_endpoint=members[role].reader_endpoint if aurora else "",
+            peer=peer_of(role),
+            database_id=members[role].identifier,
+            dimension=members[role].dimension,
+            database_name=c.database_name,
+            secret_id=database.master_secret.secret_id(role),
+            secret_statements=database.master_secret.read_statements(role),
+            alarm_topic_arn=alarms[role].topic_arn,
+            log_retention_days=c.log_retention_days,
+            reserved_concurrency=reserved,
+            probe_interval_seconds=c.probe_interval_seconds,
+        ),
+    )
 
     global_writer_endpoint = database.global_cluster.endpoint if aurora else ""
     dns = FailoverDns(
@@ -268,7 +269,7 @@ def build_stack(app, config: DrConfig):
     application = None
     if c.app_tier:
         tier_outputs, application = _application_tier(
-            stack, c, providers, keys, vpcs, members, alarms, dns
+            stack, c, in_each_region, providers, keys, vpcs, members, alarms, dns
         )
         extras.update(tier_outputs)
     if c.dashboard:
@@ -490,10 +491,19 @@ def _dashboard(
 
 
 def _application_tier(
-    stack, c: DrConfig, providers: dict, keys: dict, vpcs: dict, members: dict, alarms: dict, dns
+    stack,
+    c: DrConfig,
+    in_each_region: Callable,
+    providers: dict,
+    keys: dict,
+    vpcs: dict,
+    members: dict,
+    alarms: dict,
+    dns,
 ) -> tuple[dict, ApplicationWidgets]:
     """The application tier in front of the database (``app_tier``); returns its outputs and
-    what the dashboard shows of it (``ApplicationWidgets``)."""
+    what the dashboard shows of it (``ApplicationWidgets``). Its regional constructs are
+    placed by ``in_each_region`` (``build_stack``'s)."""
     from constructs_lib.application.api_failover_records import (
         ApiFailoverRecords,
         ApiFailoverRecordsProps,
@@ -532,10 +542,6 @@ def _application_tier(
     }
     topics = {role: alarms[role].topic_arn for role in regions}
 
-    def regional(role: str) -> dict:
-        """What every regional construct of the tier takes for ``role``'s region."""
-        return dict(provider=providers[role], region=regions[role], namer=namer, key=keys[role])
-
     table = GlobalTable(
         stack, "AppTable", GlobalTableProps(namer=namer, **keyed, topic_arns=topics)
     )
@@ -555,21 +561,18 @@ def _application_tier(
         ),
     )
     path = f"{configuration.path}/"
-    services = {
-        role: RegionalService(
-            stack,
-            f"{role.capitalize()}Service",
-            RegionalServiceProps(
-                **regional(role),
-                table_name=table.table_name,
-                table_arn=table.arn(role),
-                config_path=path,
-                writer_parameter=f"{path}database/writer",
-                log_retention_days=c.log_retention_days,
-            ),
-        )
-        for role in regions
-    }
+    services = in_each_region(
+        "Service",
+        RegionalService,
+        RegionalServiceProps,
+        lambda role: dict(
+            table_name=table.table_name,
+            table_arn=table.arn(role),
+            config_path=path,
+            writer_parameter=f"{path}database/writer",
+            log_retention_days=c.log_retention_days,
+        ),
+    )
     events = GlobalEvents(
         stack,
         "AppEvents",
@@ -598,19 +601,14 @@ def _application_tier(
             return dict(names, public_zone_id=zone, certificate_names=(domain,))
         return dict(names, certificate_arn=getattr(c, f"app_{role}_certificate_arn"))
 
-    apis = {
-        role: RegionalApi(
-            stack,
-            f"{role.capitalize()}Api",
-            RegionalApiProps(
-                **regional(role),
-                service=services[role],
-                log_retention_days=c.log_retention_days,
-                **custom_domain(role),
-            ),
-        )
-        for role in regions
-    }
+    apis = in_each_region(
+        "Api",
+        RegionalApi,
+        RegionalApiProps,
+        lambda role: dict(
+            service=services[role], log_retention_days=c.log_retention_days, **custom_domain(role)
+        ),
+    )
     if zone:
         ApiFailoverRecords(
             stack,
@@ -628,22 +626,19 @@ def _application_tier(
                 },
             ),
         )
-    edges = {
-        role: PublicEdge(
-            stack,
-            f"{role.capitalize()}Edge",
-            PublicEdgeProps(
-                **regional(role),
-                vpc=vpcs[role],
-                service=services[role],
-                certificate_arn=(
-                    apis[role].custom_domain.certificate_arn if apis[role].custom_domain else None
-                ),
-                deletion_protection=c.deletion_protection,
+    edges = in_each_region(
+        "Edge",
+        PublicEdge,
+        PublicEdgeProps,
+        lambda role: dict(
+            vpc=vpcs[role],
+            service=services[role],
+            certificate_arn=(
+                apis[role].custom_domain.certificate_arn if apis[role].custom_domain else None
             ),
-        )
-        for role in regions
-    }
+            deletion_protection=c.deletion_protection,
+        ),
+    )
     accelerator = GlobalAccelerator(
         stack,
         "Accelerator",
