@@ -74,9 +74,7 @@ from cdktf_cdktf_provider_aws.provider import AwsProvider
 from cdktf_cdktf_provider_aws.route import Route
 from cdktf_cdktf_provider_aws.route53_health_check import Route53HealthCheck
 from cdktf_cdktf_provider_aws.route_table import RouteTable
-from cdktf_cdktf_provider_aws.route_table_association import RouteTableAssociation
 from cdktf_cdktf_provider_aws.security_group import SecurityGroup
-from cdktf_cdktf_provider_aws.subnet import Subnet
 from cdktf_cdktf_provider_aws.vpc_security_group_egress_rule import VpcSecurityGroupEgressRule
 from cdktf_cdktf_provider_aws.vpc_security_group_ingress_rule import (
     VpcSecurityGroupIngressRule,
@@ -91,7 +89,7 @@ from constructs_lib.data_protection.hardened_bucket import (
     hardened_bucket,
 )
 from constructs_lib.naming import Namer
-from constructs_lib.network.regional_vpc import RegionalVpc
+from constructs_lib.network.regional_vpc import RegionalVpc, zone_subnets
 from constructs_lib.security.regional_key import RegionalKey
 from dr_lambdas.contract import EDGE_HEALTH_INTERVAL_SECONDS, EDGE_UNHEALTHY_THRESHOLD
 
@@ -445,26 +443,16 @@ class PublicEdge(Construct):
             destination_cidr_block="0.0.0.0/0",
             gateway_id=gateway.id,
         )
-        self.public_subnets: list[Subnet] = []
-        for i, cidr in enumerate(cidrs):
-            subnet = Subnet(
-                self,
-                f"PublicSubnet{i}",
-                provider=provider,
-                vpc_id=vpc.vpc_id,
-                cidr_block=cidr,
-                availability_zone_id=vpc.zone_ids[i],
-                map_public_ip_on_launch=False,
-                tags={"Name": f"{name}-public-{i}", "Tier": "public"},
-            )
-            RouteTableAssociation(
-                self,
-                f"PublicRouteTableAssociation{i}",
-                provider=provider,
-                subnet_id=subnet.id,
-                route_table_id=table.id,
-            )
-            self.public_subnets.append(subnet)
+        self.public_subnets, _ = zone_subnets(
+            self,
+            "public",
+            provider=provider,
+            vpc_id=vpc.vpc_id,
+            name=name,
+            cidrs=cidrs,
+            zone_ids=vpc.zone_ids,
+            route_table=table,
+        )
         self.public_subnet_ids = [s.id for s in self.public_subnets]
         self.public_route_table_id = table.id
         return gateway

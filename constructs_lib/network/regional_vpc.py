@@ -7,7 +7,8 @@ group stripped of all rules, and VPC flow logs to a KMS-encrypted log group.
 
 Subnets are carved from the VPC range in Python (``/prefix+3`` each), so the plan shows
 literal CIDRs a reviewer can check; the last of those eight blocks is never a private subnet
-and is exposed, with the zone IDs, for a public tier (``public_cidr``, ``zone_ids``).
+and is exposed, with the zone IDs, for a public tier (``public_cidr``, ``zone_ids``), which
+lays its subnets across the zones with the same ``zone_subnets``.
 Subnets are placed by availability-zone **ID** (``use1-az1``), which names the same
 physical zone in every account, unlike a zone name (``us-east-1a``), which AWS maps to a
 different zone per account
@@ -157,35 +158,15 @@ class RegionalVpc(Construct):
         # The last block is never a private subnet (az_count <= MAX_ZONES < len(blocks)): it
         # is kept for a public tier (constructs_lib/application/public_edge.py).
         self.public_cidr = str(blocks[-1])
-        self.subnets: list[Subnet] = []
-        self.route_tables: list[RouteTable] = []
-        for i in range(props.az_count):
-            subnet = Subnet(
-                self,
-                f"PrivateSubnet{i}",
-                provider=provider,
-                vpc_id=self.vpc.id,
-                cidr_block=str(blocks[i]),
-                availability_zone_id=zone_ids[i],
-                map_public_ip_on_launch=False,
-                tags={"Name": f"{namer.name('vpc', region)}-private-{i}", "Tier": "private"},
-            )
-            table = RouteTable(
-                self,
-                f"PrivateRouteTable{i}",
-                provider=provider,
-                vpc_id=self.vpc.id,
-                tags={"Name": f"{namer.name('vpc', region)}-private-{i}"},
-            )
-            RouteTableAssociation(
-                self,
-                f"PrivateRouteTableAssociation{i}",
-                provider=provider,
-                subnet_id=subnet.id,
-                route_table_id=table.id,
-            )
-            self.subnets.append(subnet)
-            self.route_tables.append(table)
+        self.subnets, self.route_tables = zone_subnets(
+            self,
+            "private",
+            provider=provider,
+            vpc_id=self.vpc.id,
+            name=namer.name("vpc", region),
+            cidrs=[str(block) for block in blocks[: props.az_count]],
+            zone_ids=zone_ids,
+        )
         self.private_subnet_ids = [s.id for s in self.subnets]
         self.route_table_ids = [t.id for t in self.route_tables]
 
@@ -343,6 +324,55 @@ class RegionalVpc(Construct):
             iam_role_arn=role.arn,
             max_aggregation_interval=60,
         )
+
+
+def zone_subnets(
+    scope: Construct,
+    tier: str,
+    *,
+    provider: AwsProvider,
+    vpc_id: str,
+    name: str,
+    cidrs: list[str],
+    zone_ids: list[str],
+    route_table: RouteTable | None = None,
+) -> tuple[list[Subnet], list[RouteTable]]:
+    """One ``tier`` subnet per zone, ``cidrs[i]`` in ``zone_ids[i]`` (``<Tier>Subnet<i>``,
+    named ``<name>-<tier>-<i>``, no public IPs on launch), each associated with
+    ``route_table`` or, without one, with a route table of its own (``<Tier>RouteTable<i>``).
+    Returns the subnets and the route table of each."""
+    title = tier.capitalize()
+    subnets, tables = [], []
+    for i, (cidr, zone_id) in enumerate(zip(cidrs, zone_ids, strict=True)):
+        subnet = Subnet(
+            scope,
+            f"{title}Subnet{i}",
+            provider=provider,
+            vpc_id=vpc_id,
+            cidr_block=cidr,
+            availability_zone_id=zone_id,
+            map_public_ip_on_launch=False,
+            tags={"Name": f"{name}-{tier}-{i}", "Tier": tier},
+        )
+        table = route_table
+        if table is None:
+            table = RouteTable(
+                scope,
+                f"{title}RouteTable{i}",
+                provider=provider,
+                vpc_id=vpc_id,
+                tags={"Name": f"{name}-{tier}-{i}"},
+            )
+        RouteTableAssociation(
+            scope,
+            f"{title}RouteTableAssociation{i}",
+            provider=provider,
+            subnet_id=subnet.id,
+            route_table_id=table.id,
+        )
+        subnets.append(subnet)
+        tables.append(table)
+    return subnets, tables
 
 
 def _validate(props: RegionalVpcProps) -> ipaddress.IPv4Network:
