@@ -51,6 +51,7 @@ Route 53 publishes health-check metrics only in us-east-1 (Route 53 developer gu
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -296,23 +297,38 @@ def _rows(props: DrDashboardProps) -> list[list[_Widget]]:
     ]
 
 
+# Each part of a region's application tier: the namespace of its metrics and their
+# dimensions.
+_PARTS: dict[str, tuple[str, Callable[[ApplicationRegion], dict[str, str]]]] = {
+    "service": ("AWS/Lambda", lambda side: {"FunctionName": side.service.function_name}),
+    "api": (
+        "AWS/ApiGateway",
+        lambda side: {"ApiName": side.api.api_name, "Stage": side.api.stage_name},
+    ),
+    "nlb": ("AWS/NetworkELB", lambda side: dict(side.edge.nlb_dimensions)),
+    "alb": ("AWS/ApplicationELB", lambda side: dict(side.edge.alb_dimensions)),
+}
+
+
 @dataclass(frozen=True)
 class _TierRow:
     """One of the application tier's per-region rows: the metrics of one part of each
     region, primary left, secondary right."""
 
     title: str  # formatted with {service}, {api} and {region}
-    namespace: str
-    part: str  # whose dimensions: "service", "api", "nlb" or "alb"
+    part: str  # whose metrics: a key of _PARTS
     # (metric, statistic, label) of each series; the first series' statistic is the widget's.
     series: tuple[tuple[str, str, str], ...]
     y_label: str = ""
 
 
+def _average_and_p99(metric: str) -> tuple[tuple[str, str, str], ...]:
+    return ((metric, "Average", "average"), (metric, "p99", "p99"))
+
+
 _TIER_ROWS = (
     _TierRow(
         "Service invocations, errors, throttles: {service} ({region})",
-        "AWS/Lambda",
         "service",
         (
             ("Invocations", "Sum", "invocations"),
@@ -322,20 +338,12 @@ _TIER_ROWS = (
     ),
     _TierRow(
         "API requests and 5XX errors: {api} ({region})",
-        "AWS/ApiGateway",
         "api",
         (("Count", "Sum", "requests"), ("5XXError", "Sum", "5XX errors")),
     ),
-    _TierRow(
-        "API latency (ms): {api} ({region})",
-        "AWS/ApiGateway",
-        "api",
-        (("Latency", "Average", "average"), ("Latency", "p99", "p99")),
-        "ms",
-    ),
+    _TierRow("API latency (ms): {api} ({region})", "api", _average_and_p99("Latency"), "ms"),
     _TierRow(
         "Edge NLB targets (the ALB), healthy and unhealthy ({region})",
-        "AWS/NetworkELB",
         "nlb",
         (
             ("HealthyHostCount", "Minimum", "healthy (minimum)"),
@@ -344,15 +352,13 @@ _TIER_ROWS = (
     ),
     _TierRow(
         "Edge ALB, 5XX responses of the function ({region})",
-        "AWS/ApplicationELB",
         "alb",
         (("HTTPCode_Target_5XX_Count", "Sum", "target 5XX"),),
     ),
     _TierRow(
         "Edge ALB, response time of the function (s) ({region})",
-        "AWS/ApplicationELB",
         "alb",
-        (("TargetResponseTime", "Average", "average"), ("TargetResponseTime", "p99", "p99")),
+        _average_and_p99("TargetResponseTime"),
         "s",
     ),
 )
@@ -362,14 +368,6 @@ def _application_rows(props: DrDashboardProps, app: ApplicationWidgets) -> list[
     regions = {"primary": props.primary.region, "secondary": props.secondary.region}
     sides = {"primary": app.primary, "secondary": app.secondary}
     period, r53 = props.period_seconds, props.route53_metrics_region
-
-    def dimensions(side: ApplicationRegion, part: str) -> dict[str, str]:
-        return {
-            "service": {"FunctionName": side.service.function_name},
-            "api": {"ApiName": side.api.api_name, "Stage": side.api.stage_name},
-            "nlb": dict(side.edge.nlb_dimensions),
-            "alb": dict(side.edge.alb_dimensions),
-        }[part]
 
     health = [
         _health_widget(
@@ -385,7 +383,7 @@ def _application_rows(props: DrDashboardProps, app: ApplicationWidgets) -> list[
     ]
     rows = [health]
     for row in _TIER_ROWS:
-        stat = row.series[0][1]
+        stat, (namespace, dimensions) = row.series[0][1], _PARTS[row.part]
         rows.append(
             [
                 _Widget(
@@ -400,9 +398,9 @@ def _application_rows(props: DrDashboardProps, app: ApplicationWidgets) -> list[
                     y_label=row.y_label,
                     metrics=[
                         _dimensioned(
-                            row.namespace,
+                            namespace,
                             metric,
-                            dimensions(side, row.part),
+                            dimensions(side),
                             regions[role],
                             label,
                             **({"stat": own} if own != stat else {}),
