@@ -89,7 +89,7 @@ from constructs_lib.data_protection.hardened_bucket import (
     hardened_bucket,
 )
 from constructs_lib.naming import Namer
-from constructs_lib.network.regional_vpc import RegionalVpc, zone_subnets
+from constructs_lib.network.regional_vpc import RegionalVpc, tcp_rule, zone_subnets
 from constructs_lib.security.regional_key import RegionalKey
 from dr_lambdas.contract import EDGE_HEALTH_INTERVAL_SECONDS, EDGE_UNHEALTHY_THRESHOLD
 
@@ -223,14 +223,13 @@ class PublicEdge(Construct):
             ),
         ]
         for rule_type, rule_id, group, description, peer in rules:
-            rule_type(
+            tcp_rule(
+                rule_type,
                 self,
                 rule_id,
                 provider=provider,
-                security_group_id=group.id,
-                ip_protocol="tcp",
-                from_port=props.port,
-                to_port=props.port,
+                group_id=group.id,
+                port=props.port,
                 description=description,
                 **peer,
             )

@@ -47,14 +47,11 @@ from cdktf_cdktf_provider_aws.cloudwatch_metric_alarm import CloudwatchMetricAla
 from cdktf_cdktf_provider_aws.provider import AwsProvider
 from cdktf_cdktf_provider_aws.security_group import SecurityGroup
 from cdktf_cdktf_provider_aws.vpc_security_group_egress_rule import VpcSecurityGroupEgressRule
-from cdktf_cdktf_provider_aws.vpc_security_group_ingress_rule import (
-    VpcSecurityGroupIngressRule,
-)
 from constructs import Construct
 
 from constructs_lib.automation.python_function import PythonFunction, PythonFunctionProps
 from constructs_lib.naming import Namer
-from constructs_lib.network.regional_vpc import RegionalVpc
+from constructs_lib.network.regional_vpc import RegionalVpc, tcp_rule
 from constructs_lib.security.regional_key import RegionalKey
 from dr_lambdas.contract import (
     CANARY_ALARM_PERIOD_SECONDS,
@@ -170,27 +167,21 @@ class ConnectivityCanary(Construct):
                 )
             )
         for rule_id, port, cidr, description in egress:
-            VpcSecurityGroupEgressRule(
+            tcp_rule(
+                VpcSecurityGroupEgressRule,
                 self,
                 f"To{rule_id}",
                 provider=provider,
-                security_group_id=self.security_group.id,
-                ip_protocol="tcp",
-                from_port=port,
-                to_port=port,
-                cidr_ipv4=cidr,
+                group_id=self.security_group.id,
+                port=port,
                 description=f"To {description}",
+                cidr_ipv4=cidr,
             )
-        VpcSecurityGroupIngressRule(
+        vpc.admit(
             self,
             "AdmittedByDatabase",
-            provider=provider,
-            security_group_id=vpc.security_group_id,
-            ip_protocol="tcp",
-            from_port=vpc.port,
-            to_port=vpc.port,
+            "Connectivity canary",
             referenced_security_group_id=self.security_group.id,
-            description="Connectivity canary",
         )
 
         self.function = PythonFunction(

@@ -47,6 +47,7 @@ from cdktf_cdktf_provider_aws.security_group import SecurityGroup
 from cdktf_cdktf_provider_aws.subnet import Subnet
 from cdktf_cdktf_provider_aws.vpc import Vpc
 from cdktf_cdktf_provider_aws.vpc_endpoint import VpcEndpoint
+from cdktf_cdktf_provider_aws.vpc_security_group_egress_rule import VpcSecurityGroupEgressRule
 from cdktf_cdktf_provider_aws.vpc_security_group_ingress_rule import (
     VpcSecurityGroupIngressRule,
 )
@@ -190,18 +191,11 @@ class RegionalVpc(Construct):
         )
         self.security_group_id = self.security_group.id
         for i, cidr in enumerate(props.client_cidrs or (props.cidr,)):
-            self._tcp_ingress(
-                f"ClientCidr{i}",
-                self.security_group,
-                props.port,
-                f"Database clients in {cidr}",
-                cidr_ipv4=cidr,
-            )
+            self.admit(self, f"ClientCidr{i}", f"Database clients in {cidr}", cidr_ipv4=cidr)
         for i, group_id in enumerate(props.client_security_group_ids):
-            self._tcp_ingress(
+            self.admit(
+                self,
                 f"ClientSecurityGroup{i}",
-                self.security_group,
-                props.port,
                 f"Database clients in {group_id}",
                 referenced_security_group_id=group_id,
             )
@@ -209,19 +203,19 @@ class RegionalVpc(Construct):
         self._flow_logs(props)
         self._interface_endpoints(props)
 
-    def _tcp_ingress(
-        self, id: str, group: SecurityGroup, port: int, description: str, **source: str
-    ) -> None:
-        """Admit TCP ``port`` into ``group`` from ``source`` (``cidr_ipv4`` or
-        ``referenced_security_group_id``)."""
-        VpcSecurityGroupIngressRule(
-            self,
+    def admit(
+        self, scope: Construct, id: str, description: str, **source: str
+    ) -> VpcSecurityGroupIngressRule:
+        """Admit ``source`` (``cidr_ipv4`` or ``referenced_security_group_id``) to the
+        database port: a rule of the database security group, declared in ``scope`` (the
+        construct of the clients it admits)."""
+        return tcp_rule(
+            VpcSecurityGroupIngressRule,
+            scope,
             id,
             provider=self.provider,
-            security_group_id=group.id,
-            ip_protocol="tcp",
-            from_port=port,
-            to_port=port,
+            group_id=self.security_group_id,
+            port=self.port,
             description=description,
             **source,
         )
@@ -238,7 +232,16 @@ class RegionalVpc(Construct):
             description="HTTPS to AWS API interface endpoints from inside the VPC",
             vpc_id=self.vpc.id,
         )
-        self._tcp_ingress("EndpointHttps", group, 443, "HTTPS from the VPC", cidr_ipv4=props.cidr)
+        tcp_rule(
+            VpcSecurityGroupIngressRule,
+            self,
+            "EndpointHttps",
+            provider=provider,
+            group_id=group.id,
+            port=443,
+            description="HTTPS from the VPC",
+            cidr_ipv4=props.cidr,
+        )
         self.endpoints = {
             service: VpcEndpoint(
                 self,
@@ -324,6 +327,32 @@ class RegionalVpc(Construct):
             iam_role_arn=role.arn,
             max_aggregation_interval=60,
         )
+
+
+def tcp_rule(
+    rule_type: type[VpcSecurityGroupIngressRule | VpcSecurityGroupEgressRule],
+    scope: Construct,
+    id: str,
+    *,
+    provider: AwsProvider,
+    group_id: str,
+    port: int,
+    description: str,
+    **peer: str,
+) -> VpcSecurityGroupIngressRule | VpcSecurityGroupEgressRule:
+    """A ``rule_type`` (ingress or egress) rule of the security group ``group_id`` for TCP
+    ``port``, from or to ``peer`` (``cidr_ipv4`` or ``referenced_security_group_id``)."""
+    return rule_type(
+        scope,
+        id,
+        provider=provider,
+        security_group_id=group_id,
+        ip_protocol="tcp",
+        from_port=port,
+        to_port=port,
+        description=description,
+        **peer,
+    )
 
 
 def zone_subnets(

@@ -102,17 +102,11 @@ class VpcPeering(Construct):
                     )
                 )
             self.ingress_rules.append(
-                VpcSecurityGroupIngressRule(
+                local.admit(
                     self,
                     f"{role}DatabaseIngress",
-                    provider=local.provider,
-                    security_group_id=local.security_group_id,
-                    ip_protocol="tcp",
-                    from_port=local.port,
-                    to_port=local.port,
+                    f"Peer region {peer.region} over the VPC peering: clients and operators",
                     cidr_ipv4=peer.cidr,
-                    description=f"Peer region {peer.region} over the VPC peering: "
-                    "clients and operators",
                 )
             )
 
