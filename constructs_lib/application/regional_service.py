@@ -110,11 +110,9 @@ class RegionalService(Construct):
                 timeout_seconds=10,
                 log_retention_days=props.log_retention_days,
                 reserved_concurrency=props.reserved_concurrency,
-                check_skips={
-                    "CKV_AWS_117": "the service needs only regional AWS APIs (DynamoDB, "
-                    "Parameter Store), never the database, and its health must not depend "
-                    "on the VPC's interface endpoints"
-                },
+                outside_vpc_reason="the service needs only regional AWS APIs (DynamoDB, "
+                "Parameter Store), never the database, and its health must not depend "
+                "on the VPC's interface endpoints",
             ),
         )
         self.function_name = self.function.function_name

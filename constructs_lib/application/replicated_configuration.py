@@ -180,11 +180,9 @@ class ReplicatedConfiguration(Construct):
                 statements=self._statements(props),
                 timeout_seconds=FUNCTION_TIMEOUT_SECONDS,
                 log_retention_days=props.log_retention_days,
-                check_skips={
-                    "CKV_AWS_117": "the function calls only the Parameter Store APIs of two "
-                    "regions, one of them across the internet from the other; a VPC "
-                    "would add endpoints in both regions and protect nothing it reads"
-                },
+                outside_vpc_reason="the function calls only the Parameter Store APIs of two "
+                "regions, one of them across the internet from the other; a VPC "
+                "would add endpoints in both regions and protect nothing it reads",
             ),
         )
         self.function_name = self.function.function_name

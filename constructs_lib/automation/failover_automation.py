@@ -332,11 +332,9 @@ class FailoverAutomation(Construct):
                 timeout_seconds=ORCHESTRATOR_TIMEOUT_SECONDS,
                 log_retention_days=props.log_retention_days,
                 reserved_concurrency=props.reserved_concurrency,
-                check_skips={
-                    "CKV_AWS_117": "the orchestrator must reach RDS, Route 53, SNS and "
-                    "CloudWatch in both regions, including a failed one, "
-                    "without depending on this region's VPC"
-                },
+                outside_vpc_reason="the orchestrator must reach RDS, Route 53, SNS and "
+                "CloudWatch in both regions, including a failed one, "
+                "without depending on this region's VPC",
             ),
         )
         self.function_name = self.function.function_name

@@ -5,7 +5,9 @@ group (KMS-encrypted, with retention, created before the function so Lambda neve
 an unencrypted one), an execution role that only Lambda in this account can assume with
 exactly the statements the caller passes, X-Ray tracing, environment variables encrypted
 with the regional key, an optional reserved concurrency, and a KMS-encrypted dead-letter
-queue for asynchronous invocations that fail.
+queue for asynchronous invocations that fail. It runs in the VPC subnets it is given or
+outside any VPC; a caller that keeps it outside states why, and the synthesized function
+carries that reason as its checkov skip of CKV_AWS_117 ("Lambda functions run inside a VPC").
 
 Its callers grant invocations through ``allow_invoke`` and ``invoke_on_schedule``, which
 create the permission (and the schedule) in the caller's scope, under the caller's ids.
@@ -14,7 +16,7 @@ create the permission (and the schedule) in the caller's scope, under the caller
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from cdktf import AssetType, TerraformAsset, TerraformStack
@@ -71,8 +73,9 @@ class PythonFunctionProps:
     log_retention_days: int = 365
     subnet_ids: list[str] | None = None
     security_group_ids: list[str] | None = None
-    # Checks that do not fit this function, with the reason (see checks.py).
-    check_skips: dict[str, str] = field(default_factory=dict)
+    # Why a function without subnet_ids runs outside a VPC: the reason its checkov skip of
+    # CKV_AWS_117 gives (see checks.py). Default: none given, and no skip.
+    outside_vpc_reason: str = ""
 
 
 class PythonFunction(Construct):
@@ -84,6 +87,11 @@ class PythonFunction(Construct):
             raise ValueError(f"timeout_seconds must be 3..900, got {props.timeout_seconds}")
         if (props.subnet_ids is None) != (props.security_group_ids is None):
             raise ValueError("subnet_ids and security_group_ids go together")
+        if props.subnet_ids is not None and props.outside_vpc_reason:
+            raise ValueError(
+                f"outside_vpc_reason is for a function without subnet_ids, "
+                f"got {props.outside_vpc_reason!r} with subnet_ids"
+            )
         if props.reserved_concurrency is not None and props.reserved_concurrency < 1:
             raise ValueError(
                 f"reserved_concurrency must be None (not reserved) or >= 1, "
@@ -210,7 +218,7 @@ class PythonFunction(Construct):
                         " first apply; the lock table keeps failovers one at a time"
                     }
                 ),
-                **props.check_skips,
+                **({"CKV_AWS_117": props.outside_vpc_reason} if props.outside_vpc_reason else {}),
             },
         )
         self.arn = self.function.arn
