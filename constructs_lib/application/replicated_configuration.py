@@ -162,11 +162,9 @@ class ReplicatedConfiguration(Construct):
         self.function = PythonFunction(
             self,
             "Function",
-            PythonFunctionProps(
-                provider=primary.provider,
-                region=primary.region,
+            PythonFunctionProps.in_region(
+                primary,
                 namer=namer,
-                key=primary.key,
                 function="config_replicator",
                 role="config-replicator",
                 description=f"Copies the parameters under {self.path} from "

@@ -49,14 +49,13 @@ from cdktf_cdktf_provider_aws.dynamodb_table import (
     DynamodbTableServerSideEncryption,
     DynamodbTableTtl,
 )
-from cdktf_cdktf_provider_aws.provider import AwsProvider
 from cdktf_cdktf_provider_aws.sns_topic_subscription import SnsTopicSubscription
 from constructs import Construct
 
 from constructs_lib.automation.python_function import PythonFunction, PythonFunctionProps
 from constructs_lib.database.database_member import AURORA_CLUSTER, RDS_INSTANCE, DatabaseMember
 from constructs_lib.naming import Namer
-from constructs_lib.security.regional_key import RegionalKey
+from constructs_lib.security.regional_key import KeyedRegion
 from dr_lambdas.contract import (
     AURORA_GLOBAL,
     DNS_MODES,
@@ -77,12 +76,10 @@ DR_MODES = {AURORA_CLUSTER: AURORA_GLOBAL, RDS_INSTANCE: RDS_REPLICA}
 
 
 @dataclass(frozen=True, kw_only=True)
-class RegionSide:
-    """What the orchestrator needs to know about one region of the deployment."""
+class RegionSide(KeyedRegion):
+    """What the orchestrator needs to know about one region of the deployment: the region
+    (provider, name, key), its database, alert topic, writer alarm and canary."""
 
-    provider: AwsProvider
-    region: str
-    key: RegionalKey
     # The region's database: an Aurora member cluster or an RDS instance.
     database: DatabaseMember
     topic_arn: str
@@ -319,11 +316,9 @@ class FailoverAutomation(Construct):
         self.function = PythonFunction(
             self,
             "Function",
-            PythonFunctionProps(
-                provider=provider,
-                region=region,
+            PythonFunctionProps.in_region(
+                home,
                 namer=namer,
-                key=key,
                 function="orchestrator",
                 role="orchestrator",
                 description=f"Moves the writer of the {self.dr_mode} database to {region}",

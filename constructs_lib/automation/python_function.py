@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from cdktf import AssetType, TerraformAsset, TerraformStack
 from cdktf_cdktf_provider_aws.cloudwatch_event_rule import CloudwatchEventRule
@@ -39,7 +40,7 @@ from constructs import Construct
 
 from constructs_lib.checks import skip_checks
 from constructs_lib.naming import Namer
-from constructs_lib.security.regional_key import RegionalKey
+from constructs_lib.security.regional_key import KeyedRegion, RegionalKey
 from constructs_lib.security.trust import service_trust_policy
 
 from . import lambda_package
@@ -76,6 +77,11 @@ class PythonFunctionProps:
     # Why a function without subnet_ids runs outside a VPC: the reason its checkov skip of
     # CKV_AWS_117 gives (see checks.py). Default: none given, and no skip.
     outside_vpc_reason: str = ""
+
+    @classmethod
+    def in_region(cls, where: KeyedRegion, **fields: Any) -> PythonFunctionProps:
+        """The props of a function in ``where`` (its provider, region and key) and ``fields``."""
+        return cls(provider=where.provider, region=where.region, key=where.key, **fields)
 
 
 class PythonFunction(Construct):

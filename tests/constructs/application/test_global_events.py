@@ -35,11 +35,9 @@ def _function(t, where: KeyedRegion, id: str) -> PythonFunction:
     return PythonFunction(
         t.stack,
         id,
-        PythonFunctionProps(
-            provider=where.provider,
-            region=where.region,
+        PythonFunctionProps.in_region(
+            where,
             namer=NAMER,
-            key=where.key,
             function="canary",
             role="service",
             environment={},

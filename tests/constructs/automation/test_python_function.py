@@ -24,12 +24,9 @@ IN_VPC = {"subnet_ids": ["subnet-0a"], "security_group_ids": ["sg-0a"]}
 )
 def test_invalid_props_are_refused(overrides, message):
     t = new_stack()
-    where = keyed_regions(t)["primary"]
-    props = PythonFunctionProps(
-        provider=where.provider,
-        region=where.region,
+    props = PythonFunctionProps.in_region(
+        keyed_regions(t)["primary"],
         namer=NAMER,
-        key=where.key,
         function="canary",
         role="canary",
         environment={},
