@@ -79,6 +79,7 @@ from constructs_lib.automation.python_function import PythonFunction, PythonFunc
 from constructs_lib.naming import Namer
 from constructs_lib.security.dead_letter_policy import eventbridge_dead_letter_policy
 from constructs_lib.security.regional_key import KeyedRegion
+from constructs_lib.security.secure_parameter import secure_parameter
 from dr_lambdas.config_replicator import ReplicatorEnv as E
 from dr_lambdas.contract import CONFIG_RECONCILE_MINUTES, rate
 
@@ -146,14 +147,11 @@ class ReplicatedConfiguration(Construct):
             full = f"{self.path}/{name}"
             # The id follows the name (not its position), so adding or removing a parameter
             # never replaces another.
-            self.parameters[full] = SsmParameter(
+            self.parameters[full] = secure_parameter(
                 self,
                 f"Parameter_{name.replace('/', '_')}",
-                provider=primary.provider,
+                primary,
                 name=full,
-                type="SecureString",
-                tier="Standard",
-                key_id=primary.key.arn,
                 value=value,
                 description=f"{deployment}: application configuration; copied to "
                 f"{secondary.region} by {namer.name('config-replicator', primary.region)}",

@@ -39,6 +39,7 @@ from constructs_lib.checks import skip_checks
 from constructs_lib.database.database_member import DatabaseMember
 from constructs_lib.naming import Namer
 from constructs_lib.security.regional_key import KeyedRegion
+from constructs_lib.security.secure_parameter import secure_parameter
 
 # SSM: names are letters, digits and _.-, "/" separates levels; at most 15 levels; no name
 # may begin with "aws" or "ssm" (Systems Manager user guide, "Creating Parameter Store
@@ -151,14 +152,11 @@ class EndpointParameters(Construct):
                 )
                 created[name] = parameter
             name = f"{props.path}/{MASTER_SECRET_ARN}"
-            created[name] = SsmParameter(
+            created[name] = secure_parameter(
                 self,
                 f"{label}{_camel(MASTER_SECRET_ARN)}",
-                provider=side.provider,
+                side,
                 name=name,
-                type="SecureString",
-                tier="Standard",
-                key_id=side.key.arn,
                 value=props.secret_arn,
                 description=f"{deployment}: ARN of the master credentials secret "
                 "(read it in Secrets Manager; this is not the password)",
