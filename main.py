@@ -741,59 +741,29 @@ def _database(stack, c: DrConfig, providers: dict, keys: dict, vpcs: dict):
         RdsReplicaDatabaseProps,
     )
 
-    # What both database constructs take the same way.
-    settings = dict(
-        engine_version=c.engine_version,
-        parameter_family=c.parameter_family,
-        tls_parameter=c.tls_parameter,
-        log_exports=c.log_exports,
-        instance_class=c.instance_class,
-        backup_retention_days=c.backup_retention_days,
-        preferred_backup_window=c.preferred_backup_window,
-        deletion_protection=c.deletion_protection,
-        skip_final_snapshot=c.skip_final_snapshot,
-        monitoring_interval_seconds=c.monitoring_interval_seconds,
-        log_retention_days=c.log_retention_days,
-    )
-    master_user = dict(
-        master_secret=c.master_secret,
-        master_username=c.master_username,
-        master_password_version=c.master_password_version,
-        database_name=c.database_name,
-        generate_master_secret=c.generate_master_secret,
-        master_secret_kms_key_arn=c.master_secret_kms_key_arn,
-        master_secret_replica_kms_key_arn=c.master_secret_replica_kms_key_arn,
-    )
     regions = {"primary": c.primary_region, "secondary": c.secondary_region}
 
     def where(role: str) -> dict:
         return dict(provider=providers[role], region=regions[role], vpc=vpcs[role], key=keys[role])
 
+    # The settings and the props take from the configuration every field named like a
+    # setting (engine and operations, master user, namer); the rest is given here.
     if c.database_mode == "rds-replica":
         database, props = RdsReplicaDatabase, RdsReplicaDatabaseProps
-        mode_settings = RdsInstanceSettings(
-            **settings,
-            allocated_storage_gib=c.allocated_storage_gib,
-            max_allocated_storage_gib=c.max_allocated_storage_gib,
-            replica_multi_az=c.replica_multi_az,
-        )
+        settings = c.configured(RdsInstanceSettings)
         members = {role: RdsRegion(**where(role)) for role in regions}
     else:
         database, props = AuroraGlobalCluster, AuroraGlobalClusterProps
-        mode_settings = AuroraClusterSettings(
-            engine=c.engine,
+        settings = c.configured(
+            AuroraClusterSettings,
             aws_backup_plan=c.aws_backup,
-            global_db_rpo_seconds=c.global_db_rpo_seconds,
             serverless_capacity=(c.serverless_min_capacity, c.serverless_max_capacity),
-            **settings,
         )
         members = {
             role: AuroraRegion(**where(role), instance_count=getattr(c, f"{role}_instance_count"))
             for role in regions
         }
-    return database(
-        stack, "Database", props(namer=c.namer, **master_user, settings=mode_settings, **members)
-    )
+    return database(stack, "Database", c.configured(props, settings=settings, **members))
 
 
 def main(

@@ -21,7 +21,7 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, TypeVar
 
 from constructs_lib.database.instance_classes import (
     AURORA_INSTANCE_CLASS,
@@ -39,6 +39,8 @@ from dr_lambdas.contract import (
     PROBE_INTERVALS,
     RDS_REPLICA,
 )
+
+T = TypeVar("T")
 
 # Commercial regions that offer Aurora Global Database and RDS cross-region replicas.
 KNOWN_REGIONS = frozenset(
@@ -1082,6 +1084,12 @@ class DrConfig:
             parts[3] = region
             return ":".join(parts)
         return self.master_secret
+
+    def configured(self, cls: type[T], **given: Any) -> T:
+        """``cls`` (a dataclass) from ``given`` and, for each of its other fields named like a
+        setting or a derived value (``namer``, ``port``), this configuration's value."""
+        names = {f.name for f in dataclasses.fields(cls)} - given.keys()
+        return cls(**given, **{name: getattr(self, name) for name in names if hasattr(self, name)})
 
     @property
     def key_deletion_window_days(self) -> int:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from constructs_lib.config import ConfigError, DrConfig, load_config
@@ -38,6 +40,21 @@ def test_environment_beats_context_beats_default():
     assert config.backup_retention_days == 21  # environment wins over context
     assert config.cpu_threshold_percent == 70  # context wins over the default
     assert config.connections_threshold == DrConfig().connections_threshold
+
+
+def test_configured_fills_the_fields_named_like_settings_and_keeps_what_is_given():
+    @dataclasses.dataclass(frozen=True, kw_only=True)
+    class Wanted:
+        port: int  # a derived value
+        backup_retention_days: int  # a setting
+        engine: str  # a setting, given here
+        unrelated: str = "default"  # named like no setting
+
+    # Given a configuration / When it builds Wanted with one field given
+    config = load_config({"DR_BACKUP_RETENTION_DAYS": "21"}, {})
+    wanted = config.configured(Wanted, engine="given")
+    # Then the settings and derived values fill the rest, and other fields keep their default
+    assert wanted == Wanted(port=5432, backup_retention_days=21, engine="given")
 
 
 def test_rds_replica_mode_derives_engine_version_family_and_failover_dns():
