@@ -56,7 +56,7 @@ def build_stack(app, config: DrConfig):
     from constructs_lib.monitoring.lag_alarms import AlarmThresholds, LagAlarms, LagAlarmsProps
     from constructs_lib.network.regional_vpc import RegionalVpc, RegionalVpcProps
     from constructs_lib.regional_provider import regional_provider
-    from constructs_lib.security.regional_key import RegionalKey, RegionalKeyProps
+    from constructs_lib.security.regional_key import KeyedRegion, RegionalKey, RegionalKeyProps
 
     c, namer = config, config.namer
     stack = TerraformStack(app, STACK_ID)
@@ -95,6 +95,11 @@ def build_stack(app, config: DrConfig):
             ),
         )
         for role in regions
+    }
+    # Each region as the data-protection and application constructs see it.
+    keyed = {
+        role: KeyedRegion(provider=providers[role], region=region, key=keys[role])
+        for role, region in regions.items()
     }
 
     def in_each_region(name: str, construct, props, fields: Callable[[str], dict]) -> dict:
@@ -256,8 +261,7 @@ def build_stack(app, config: DrConfig):
     extras = _data_protection(
         stack,
         c,
-        providers,
-        keys,
+        keyed,
         vpcs,
         members,
         alarms,
@@ -269,7 +273,7 @@ def build_stack(app, config: DrConfig):
     application = None
     if c.app_tier:
         tier_outputs, application = _application_tier(
-            stack, c, in_each_region, providers, keys, vpcs, members, alarms, dns
+            stack, c, in_each_region, keyed, vpcs, members, alarms, dns
         )
         extras.update(tier_outputs)
     if c.dashboard:
@@ -352,8 +356,7 @@ def s3_backend(c: DrConfig) -> dict:
 def _data_protection(
     stack,
     c: DrConfig,
-    providers: dict,
-    keys: dict,
+    keyed: dict,
     vpcs: dict,
     members: dict,
     alarms: dict,
@@ -361,15 +364,10 @@ def _data_protection(
     secret_arn: str,
     global_writer_endpoint: str,
 ) -> dict:
-    """The data-protection extras, each behind its flag; returns their outputs."""
-    from constructs_lib.security.regional_key import KeyedRegion
-
+    """The data-protection extras, each behind its flag; ``keyed``: each region's provider
+    and key; returns their outputs."""
     namer, outputs = c.namer, {}
     regions = {"primary": c.primary_region, "secondary": c.secondary_region}
-    keyed = {
-        role: KeyedRegion(provider=providers[role], region=region, key=keys[role])
-        for role, region in regions.items()
-    }
     destroyable = not c.deletion_protection
 
     if c.vpc_peering:
@@ -453,13 +451,13 @@ def _data_protection(
     if c.event_subscriptions:
         from constructs_lib.monitoring.database_events import DatabaseEvents, DatabaseEventsProps
 
-        for role, region in regions.items():
+        for role, side in keyed.items():
             DatabaseEvents(
                 stack,
                 f"{role.capitalize()}Events",
                 DatabaseEventsProps(
-                    provider=providers[role],
-                    region=region,
+                    provider=side.provider,
+                    region=side.region,
                     namer=namer,
                     topic_arn=alarms[role].topic_arn,
                     database=members[role],
@@ -494,8 +492,7 @@ def _application_tier(
     stack,
     c: DrConfig,
     in_each_region: Callable,
-    providers: dict,
-    keys: dict,
+    keyed: dict,
     vpcs: dict,
     members: dict,
     alarms: dict,
@@ -533,13 +530,8 @@ def _application_tier(
         metrics_role,
     )
     from constructs_lib.naming import region_code
-    from constructs_lib.security.regional_key import KeyedRegion
 
     namer, regions = c.namer, {"primary": c.primary_region, "secondary": c.secondary_region}
-    keyed = {
-        role: KeyedRegion(provider=providers[role], region=region, key=keys[role])
-        for role, region in regions.items()
-    }
     topics = {role: alarms[role].topic_arn for role in regions}
 
     table = GlobalTable(
@@ -614,7 +606,7 @@ def _application_tier(
             stack,
             "ApiFailover",
             ApiFailoverRecordsProps(
-                provider=providers["primary"],
+                provider=keyed["primary"].provider,
                 namer=namer,
                 zone_id=zone,
                 name=f"api.{domain}",
@@ -643,7 +635,7 @@ def _application_tier(
         stack,
         "Accelerator",
         GlobalAcceleratorProps(
-            provider=providers["primary"],
+            provider=keyed["primary"].provider,
             namer=namer,
             primary=edges["primary"],
             secondary=edges["secondary"],
@@ -662,7 +654,7 @@ def _application_tier(
             stack,
             "AppHealthAlarms",
             HealthCheckAlarmsProps(
-                provider=providers[watcher],
+                provider=keyed[watcher].provider,
                 region=regions[watcher],
                 namer=namer,
                 topic_arn=topics[watcher],
