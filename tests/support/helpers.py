@@ -182,6 +182,13 @@ def new_stack() -> TestStack:
     return TestStack(stack, primary, secondary)
 
 
+def synth_with(build, *args, **kwargs) -> Synthesized:
+    """A new stack with what ``build(t, *args, **kwargs)`` declares in it, synthesized."""
+    t = new_stack()
+    build(t, *args, **kwargs)
+    return t.synth()
+
+
 def assert_terraform_validates(stack_dir: Path, tmp_path: Path) -> None:
     """``terraform validate`` passes on a copy of ``stack_dir``, without warnings."""
     from tools import terraform
@@ -194,6 +201,23 @@ def assert_terraform_validates(stack_dir: Path, tmp_path: Path) -> None:
     assert "Warning" not in result.stdout + result.stderr
 
 
+def keyed_region(
+    t: TestStack, role: str, *, region: str | None = None, id_suffix: str = "", **key_props
+):
+    """``role``'s region of ``t`` (PRIMARY or SECONDARY unless ``region`` is given) with a
+    RegionalKey there, ``<role>Key<id_suffix>`` of ``key_props``, as a KeyedRegion."""
+    from constructs_lib.security.regional_key import KeyedRegion, RegionalKey, RegionalKeyProps
+
+    provider = getattr(t, role)
+    region = region or {"primary": PRIMARY, "secondary": SECONDARY}[role]
+    key = RegionalKey(
+        t.stack,
+        f"{role}Key{id_suffix}",
+        RegionalKeyProps(provider=provider, region=region, namer=NAMER, **key_props),
+    )
+    return KeyedRegion(provider=provider, region=region, key=key)
+
+
 def keyed_regions(
     t: TestStack,
     *,
@@ -201,29 +225,21 @@ def keyed_regions(
     application_events: tuple[str, ...] = (),
     id_suffix: str = "",
 ) -> dict:
-    """A RegionalKey in each region, as a KeyedRegion by role: what the constructs that need
-    no VPC stand on. EventBridge may also use the keys of the roles in ``application_events``
-    for its bus and dead-letter queues (``RegionalKeyProps.application_events``);
-    ``id_suffix`` sets a second pair of keys apart in the same stack."""
-    from constructs_lib.security.regional_key import KeyedRegion, RegionalKey, RegionalKeyProps
-
-    regions = {}
-    for role, provider, region in (
-        ("primary", t.primary, PRIMARY),
-        ("secondary", t.secondary, secondary_region),
-    ):
-        key = RegionalKey(
-            t.stack,
-            f"{role}Key{id_suffix}",
-            RegionalKeyProps(
-                provider=provider,
-                region=region,
-                namer=NAMER,
-                application_events=role in application_events,
-            ),
+    """A ``keyed_region`` for each role: what the constructs that need no VPC stand on.
+    EventBridge may also use the keys of the roles in ``application_events`` for its bus and
+    dead-letter queues (``RegionalKeyProps.application_events``); ``id_suffix`` sets a second
+    pair of keys apart in the same stack."""
+    regions = {"primary": PRIMARY, "secondary": secondary_region}
+    return {
+        role: keyed_region(
+            t,
+            role,
+            region=regions[role],
+            id_suffix=id_suffix,
+            application_events=role in application_events,
         )
-        regions[role] = KeyedRegion(provider=provider, region=region, key=key)
-    return regions
+        for role in ROLES
+    }
 
 
 def regional_base(
@@ -236,21 +252,18 @@ def regional_base(
     """Key and VPC in each region: what the database, alarms and DNS constructs stand on.
     Each role maps to (provider, region, key, vpc); ``vpc_overrides`` go to both VPCs."""
     from constructs_lib.network.regional_vpc import RegionalVpc, RegionalVpcProps
-    from constructs_lib.security.regional_key import RegionalKey, RegionalKeyProps
 
     base = {}
-    for role, provider, region, cidr in (
-        ("primary", t.primary, PRIMARY, "10.10.0.0/16"),
-        ("secondary", t.secondary, secondary_region, secondary_cidr),
+    for role, region, cidr in (
+        ("primary", PRIMARY, "10.10.0.0/16"),
+        ("secondary", secondary_region, secondary_cidr),
     ):
-        regional = dict(provider=provider, region=region, namer=NAMER)
-        key = RegionalKey(t.stack, f"{role}Key", RegionalKeyProps(**regional))
+        where = keyed_region(t, role, region=region)
+        placed = dict(provider=where.provider, region=region, namer=NAMER, key=where.key)
         vpc = RegionalVpc(
-            t.stack,
-            f"{role}Vpc",
-            RegionalVpcProps(**regional, key=key, cidr=cidr, port=5432, **vpc_overrides),
+            t.stack, f"{role}Vpc", RegionalVpcProps(**placed, cidr=cidr, port=5432, **vpc_overrides)
         )
-        base[role] = (provider, region, key, vpc)
+        base[role] = (where.provider, region, where.key, vpc)
     return base
 
 
@@ -259,6 +272,25 @@ def regional_props(base: dict, role: str, **props) -> dict:
     its provider, region, namer and key."""
     provider, region, key, _ = base[role]
     return dict(provider=provider, region=region, namer=NAMER, key=key, **props)
+
+
+def regional_service(t: TestStack, role: str, **overrides):
+    """A RegionalService ``<role>Service`` in ``role``'s ``keyed_region``, of the app's table
+    (dbdr-app-table-test) and configuration path (/dbdr/test/app/), with ``overrides`` over
+    those props: the props that place it (provider, region, namer and key) and the service."""
+    from constructs_lib.application.regional_service import RegionalService, RegionalServiceProps
+
+    where = keyed_region(t, role)
+    placed = dict(provider=where.provider, region=where.region, namer=NAMER, key=where.key)
+    props = dict(
+        placed,
+        table_name="dbdr-app-table-test",
+        table_arn=f"arn:aws:dynamodb:{where.region}:123456789012:table/dbdr-app-table-test",
+        config_path="/dbdr/test/app/",
+        writer_parameter="/dbdr/test/app/database/writer",
+    )
+    props.update(overrides)
+    return placed, RegionalService(t.stack, f"{role}Service", RegionalServiceProps(**props))
 
 
 def database_stack(kind: str = "aurora", **overrides) -> tuple[TestStack, dict, Any]:

@@ -13,13 +13,13 @@ import pytest
 
 from constructs_lib.application.regional_api import RegionalApi, RegionalApiProps
 from support.helpers import (
-    NAMER,
     PRIMARY,
     SECONDARY,
     assert_no_resource,
     assert_only,
     assert_resource,
     new_stack,
+    regional_service,
     resources,
 )
 
@@ -36,29 +36,11 @@ class Built:
     apis: dict[str, RegionalApi]
 
 
-def _region(t, role: str, provider, region: str):
-    """The region's key and service, what a RegionalApi stands on."""
-    from constructs_lib.application.regional_service import (
-        RegionalService,
-        RegionalServiceProps,
-    )
-    from constructs_lib.security.regional_key import RegionalKey, RegionalKeyProps
-
-    placed = dict(provider=provider, region=region, namer=NAMER)
-    key = RegionalKey(t.stack, f"{role}Key", RegionalKeyProps(**placed))
-    service = RegionalService(
-        t.stack,
-        f"{role}Service",
-        RegionalServiceProps(
-            **placed,
-            key=key,
-            table_name="dbdr-app-table-test",
-            table_arn=f"arn:aws:dynamodb:{region}:{ACCOUNT}:table/dbdr-app-table-test",
-            config_path="/dbdr/test/app/",
-            writer_parameter="/dbdr/test/app/database/writer",
-        ),
-    )
-    return dict(placed, key=key, service=service)
+def _region(t, role: str) -> dict:
+    """The props of a RegionalApi in ``role``'s region but its own: the region's key and a
+    RegionalService there."""
+    placed, service = regional_service(t, role)
+    return dict(placed, service=service)
 
 
 def _build(**by_role: dict) -> Built:
@@ -69,9 +51,7 @@ def _build(**by_role: dict) -> Built:
     t = new_stack()
     apis = {}
     for role, overrides in by_role.items():
-        provider, region = (t.primary, PRIMARY) if role == "primary" else (t.secondary, SECONDARY)
-        base = _region(t, role, provider, region)
-        api = RegionalApi(t.stack, f"{role}Api", RegionalApiProps(**base, **overrides))
+        api = RegionalApi(t.stack, f"{role}Api", RegionalApiProps(**_region(t, role), **overrides))
         apis[role] = api
         wired = {
             "invoke_host": api.invoke_host,
@@ -529,7 +509,7 @@ def test_the_custom_domain_exposes_its_alias_target(domains, role):
 def base():
     """A stack with the secondary region's key and service; each case adds an API."""
     t = new_stack()
-    return t, _region(t, "secondary", t.secondary, SECONDARY)
+    return t, _region(t, "secondary")
 
 
 @pytest.mark.parametrize(

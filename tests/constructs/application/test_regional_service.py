@@ -7,35 +7,16 @@ import json
 
 import pytest
 
-from constructs_lib.application.regional_service import RegionalService, RegionalServiceProps
-from support.helpers import NAMER, assert_only, new_stack, resources
+from support.helpers import assert_only, new_stack, regional_service, resources, synth_with
 
 REGION = "us-west-2"
 TABLE_ARN = f"arn:aws:dynamodb:{REGION}:123456789012:table/dbdr-app-table-test"
 PATH = "/dbdr/test/app/"
 
 
-def _service(**overrides):
-    from constructs_lib.security.regional_key import RegionalKey, RegionalKeyProps
-
-    t = new_stack()
-    placed = dict(provider=t.secondary, region=REGION, namer=NAMER)
-    key = RegionalKey(t.stack, "Key", RegionalKeyProps(**placed))
-    props = dict(
-        **placed,
-        key=key,
-        table_name="dbdr-app-table-test",
-        table_arn=TABLE_ARN,
-        config_path=PATH,
-        writer_parameter=f"{PATH}database/writer",
-    )
-    RegionalService(t.stack, "Service", RegionalServiceProps(**{**props, **overrides}))
-    return t.synth()
-
-
 @pytest.fixture(scope="module")
 def doc():
-    return _service()
+    return synth_with(regional_service, "secondary")
 
 
 def test_the_function_runs_the_service_in_its_region_with_its_configuration(doc):
@@ -70,7 +51,7 @@ def test_the_role_reaches_only_this_region_s_replica_path_and_key(doc):
         "dynamodb:PutItem",
     ]
     path_arn = statements["Configuration"]["Resource"]
-    account = "${data.aws_caller_identity.Key_Account_4A2C4BB1.account_id}"
+    account = "${data.aws_caller_identity.secondaryKey_Account_41C670CB.account_id}"
     assert path_arn.endswith(f":ssm:{REGION}:{account}:parameter/dbdr/test/app")
     assert statements["ConfigurationParameters"]["Resource"] == f"{path_arn}/*"
     via = statements["RegionalKeyThroughServices"]["Condition"]["StringEquals"]["kms:ViaService"]
@@ -88,4 +69,4 @@ def test_the_role_reaches_only_this_region_s_replica_path_and_key(doc):
 )
 def test_invalid_props_are_refused_naming_the_field(overrides, message):
     with pytest.raises(ValueError, match=message):
-        _service(**overrides)
+        regional_service(new_stack(), "secondary", **overrides)

@@ -11,7 +11,15 @@ from constructs_lib.monitoring.health_check_alarms import (
     WatchedHealthCheck,
     metrics_role,
 )
-from support.helpers import NAMER, PRIMARY, SECONDARY, assert_resource, new_stack, resources
+from support.helpers import (
+    NAMER,
+    PRIMARY,
+    SECONDARY,
+    assert_resource,
+    new_stack,
+    resources,
+    synth_with,
+)
 
 TOPIC = "arn:aws:sns:us-east-1:111122223333:dbdr-alerts-use1-test"
 CHECKS = tuple(
@@ -30,17 +38,15 @@ CHECKS = tuple(
 )
 
 
-def _props(t, **overrides):
+def _alarms(t, **overrides):
     props = dict(provider=t.primary, region=PRIMARY, namer=NAMER, topic_arn=TOPIC, checks=CHECKS)
     props.update(overrides)
-    return HealthCheckAlarmsProps(**props)
+    HealthCheckAlarms(t.stack, "HealthAlarms", HealthCheckAlarmsProps(**props))
 
 
 @pytest.fixture(scope="module")
 def doc():
-    t = new_stack()
-    HealthCheckAlarms(t.stack, "HealthAlarms", _props(t))
-    return t.synth()
+    return synth_with(_alarms)
 
 
 def test_one_alarm_per_health_check_through_the_us_east_1_provider(doc):
@@ -119,6 +125,5 @@ def test_the_alarms_belong_to_the_role_whose_region_is_us_east_1(regions, role):
     ],
 )
 def test_invalid_props_are_rejected(overrides, message):
-    t = new_stack()
     with pytest.raises(ValueError, match=message):
-        HealthCheckAlarms(t.stack, "HealthAlarms", _props(t, **overrides))
+        _alarms(new_stack(), **overrides)

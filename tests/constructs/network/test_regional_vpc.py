@@ -5,7 +5,6 @@ import ipaddress
 import pytest
 
 from constructs_lib.network.regional_vpc import RegionalVpc, RegionalVpcProps
-from constructs_lib.security.regional_key import RegionalKey, RegionalKeyProps
 from support.helpers import (
     NAMER,
     PRIMARY,
@@ -14,26 +13,30 @@ from support.helpers import (
     assert_only,
     assert_resource,
     data_sources,
+    keyed_region,
     new_stack,
     resources,
+    synth_with,
 )
 
 
-def _vpc(**overrides):
-    t = new_stack()
-    key = RegionalKey(
-        t.stack, "Key", RegionalKeyProps(provider=t.primary, region=PRIMARY, namer=NAMER)
-    )
+def _vpc(t, **overrides):
+    """A RegionalVpc ``Vpc`` in the primary region over a key there (10.10.0.0/16, database
+    port 5432), ``overrides`` over those props."""
+    key = keyed_region(t, "primary").key
     props = dict(
         provider=t.primary, region=PRIMARY, namer=NAMER, key=key, cidr="10.10.0.0/16", port=5432
     )
     props.update(overrides)
     RegionalVpc(t.stack, "Vpc", RegionalVpcProps(**props))
-    return t.synth()
 
 
-def test_defaults_three_private_subnets_in_distinct_zones_inside_the_vpc():
-    doc = _vpc()
+@pytest.fixture(scope="module")
+def doc():
+    return synth_with(_vpc)
+
+
+def test_defaults_three_private_subnets_in_distinct_zones_inside_the_vpc(doc):
     assert_only(
         doc,
         "aws_vpc",
@@ -78,8 +81,7 @@ def test_defaults_three_private_subnets_in_distinct_zones_inside_the_vpc():
     assert len(group["subnet_ids"]) == 3
 
 
-def test_database_port_open_only_to_the_vpc_itself_by_default():
-    doc = _vpc()
+def test_database_port_open_only_to_the_vpc_itself_by_default(doc):
     (rule,) = _database_rules(doc)
     assert_resource(
         doc,
@@ -102,7 +104,8 @@ def test_database_port_open_only_to_the_vpc_itself_by_default():
 
 
 def test_declared_clients_replace_the_default_and_security_groups_are_admitted():
-    doc = _vpc(
+    doc = synth_with(
+        _vpc,
         client_cidrs=("10.30.0.0/16", "192.168.1.0/24"),
         client_security_group_ids=("sg-0123456789abcdef0",),
     )
@@ -121,8 +124,7 @@ def _database_rules(doc):
     ]
 
 
-def test_flow_logs_go_to_an_encrypted_log_group_with_retention_through_a_scoped_role():
-    doc = _vpc()
+def test_flow_logs_go_to_an_encrypted_log_group_with_retention_through_a_scoped_role(doc):
     group = assert_only(doc, "aws_cloudwatch_log_group", {"retention_in_days": 365})
     assert group["kms_key_id"].startswith("${aws_kms_key.")
     assert_only(
@@ -132,7 +134,7 @@ def test_flow_logs_go_to_an_encrypted_log_group_with_retention_through_a_scoped_
 
 
 def test_chosen_zone_ids_place_the_subnets_without_looking_zones_up():
-    doc = _vpc(az_count=2, zone_ids=("use1-az4", "use1-az6"))
+    doc = synth_with(_vpc, az_count=2, zone_ids=("use1-az4", "use1-az6"))
     assert [s["availability_zone_id"] for s in resources(doc, "aws_subnet").values()] == [
         "use1-az4",
         "use1-az6",
@@ -140,8 +142,7 @@ def test_chosen_zone_ids_place_the_subnets_without_looking_zones_up():
     assert_no_data_source(doc, "aws_availability_zones")
 
 
-def test_flow_log_role_has_what_the_vpc_guide_lists_scoped_to_this_region():
-    doc = _vpc()
+def test_flow_log_role_has_what_the_vpc_guide_lists_scoped_to_this_region(doc):
     policies = {name: body for name, body in data_sources(doc, "aws_iam_policy_document").items()}
     (assume,) = [p for n, p in policies.items() if "FlowLogAssume" in n]
     (trust,) = assume["statement"]
@@ -189,4 +190,4 @@ def test_flow_log_role_has_what_the_vpc_guide_lists_scoped_to_this_region():
 )
 def test_invalid_props_are_rejected(overrides, message):
     with pytest.raises(ValueError, match=message):
-        _vpc(**overrides)
+        _vpc(new_stack(), **overrides)

@@ -14,6 +14,7 @@ from support.helpers import (
     new_stack,
     regional_base,
     resources,
+    synth_with,
 )
 
 PRIMARY_CIDR, SECONDARY_CIDR = "10.10.0.0/16", "10.20.0.0/16"  # regional_base's ranges
@@ -28,9 +29,7 @@ def _peering(t, **base_overrides):
 
 @pytest.fixture(scope="module")
 def doc():
-    t = new_stack()
-    _peering(t)
-    return t.synth()
+    return synth_with(_peering)
 
 
 def _ref(doc, rtype, prefix, attribute="id"):

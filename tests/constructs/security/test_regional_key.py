@@ -4,20 +4,15 @@ import json
 
 import pytest
 
-from constructs_lib.security.regional_key import RegionalKey, RegionalKeyProps
-from support.helpers import NAMER, PRIMARY, assert_only, new_stack, only, resources
+from support.helpers import assert_only, keyed_region, new_stack, only, resources, synth_with
 
 
-def _key(**overrides):
-    t = new_stack()
-    props = dict(provider=t.primary, region=PRIMARY, namer=NAMER)
-    props.update(overrides)
-    RegionalKey(t.stack, "Key", RegionalKeyProps(**props))
-    return t.synth()
+@pytest.fixture(scope="module")
+def doc():
+    return synth_with(keyed_region, "primary")
 
 
-def test_defaults_rotating_key_with_alias_and_short_deletion_window():
-    doc = _key()
+def test_defaults_rotating_key_with_alias_and_short_deletion_window(doc):
     assert_only(
         doc,
         "aws_kms_key",
@@ -35,8 +30,7 @@ def test_defaults_rotating_key_with_alias_and_short_deletion_window():
     )
 
 
-def test_policy_lets_rds_logs_alarm_and_event_delivery_use_the_key_and_nothing_broader():
-    doc = _key()
+def test_policy_lets_rds_logs_alarm_and_event_delivery_use_the_key_and_nothing_broader(doc):
     policy = json.loads(only(doc, "aws_kms_key")["policy"])
     statements = {s["Sid"]: s for s in policy["Statement"]}
     assert set(statements) == {
@@ -64,7 +58,7 @@ def test_policy_lets_rds_logs_alarm_and_event_delivery_use_the_key_and_nothing_b
 @pytest.mark.parametrize("days", [6, 31])
 def test_deletion_window_outside_aws_range_is_rejected(days):
     with pytest.raises(ValueError, match=rf"deletion_window_days must be 7..30, got {days}"):
-        _key(deletion_window_days=days)
+        keyed_region(new_stack(), "primary", deletion_window_days=days)
 
 
 @pytest.mark.parametrize(
@@ -73,22 +67,23 @@ def test_deletion_window_outside_aws_range_is_rejected(days):
         (
             "AlarmsToEncryptedTopics",
             "cloudwatch.amazonaws.com",
-            "arn:${data.aws_partition.Key_Partition_*.partition}:cloudwatch:us-east-1:*:alarm:*",
+            "arn:${data.aws_partition.primaryKey_Partition_*.partition}"
+            ":cloudwatch:us-east-1:*:alarm:*",
         ),
         (
             "RdsEventsToEncryptedTopics",
             "events.rds.amazonaws.com",
-            "arn:${data.aws_partition.Key_Partition_*.partition}:rds:us-east-1:*",
+            "arn:${data.aws_partition.primaryKey_Partition_*.partition}:rds:us-east-1:*",
         ),
     ],
 )
 def test_topic_publishers_get_what_the_sns_guide_lists_and_conditions_that_cannot_drop_them(
-    sid, service, source
+    doc, sid, service, source
 ):
     # Given the key of the encrypted alert topics
-    statement = {
-        s["Sid"]: s for s in json.loads(only(_key(), "aws_kms_key")["policy"])["Statement"]
-    }[sid]
+    statement = {s["Sid"]: s for s in json.loads(only(doc, "aws_kms_key")["policy"])["Statement"]}[
+        sid
+    ]
     # Then the publishing service (never SNS itself) gets exactly GenerateDataKey* and Decrypt
     assert statement["Principal"] == {"Service": service}
     assert sorted(statement["Action"]) == ["kms:Decrypt", "kms:GenerateDataKey*"]
