@@ -293,6 +293,24 @@ def regional_service(t: TestStack, role: str, **overrides):
     return placed, RegionalService(t.stack, f"{role}Service", RegionalServiceProps(**props))
 
 
+def function_props(where, role: str, **overrides):
+    """The PythonFunctionProps of a function in ``where`` (a KeyedRegion) for ``role``, that
+    packages an existing dr_lambdas package (the canary's) and has no environment or
+    statements; ``overrides`` over those."""
+    from constructs_lib.automation.python_function import PythonFunctionProps
+
+    props = dict(
+        namer=NAMER,
+        function="canary",
+        role=role,
+        environment={},
+        statements=[],
+        description=f"test {role} function",
+    )
+    props.update(overrides)
+    return PythonFunctionProps.in_region(where, **props)
+
+
 def database_stack(kind: str = "aurora", **overrides) -> tuple[TestStack, dict, Any]:
     """A new stack with the regional base and a database over it: ``kind`` "aurora" (by
     ``global_database``) or "rds" (by ``rds_database``), which takes ``overrides``.

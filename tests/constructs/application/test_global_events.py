@@ -10,7 +10,7 @@ import pytest
 from cdktf import TerraformOutput
 
 from constructs_lib.application.global_events import GlobalEvents, GlobalEventsProps
-from constructs_lib.automation.python_function import PythonFunction, PythonFunctionProps
+from constructs_lib.automation.python_function import PythonFunction
 from constructs_lib.security.regional_key import KeyedRegion
 from support.helpers import (
     NAMER,
@@ -20,6 +20,7 @@ from support.helpers import (
     assert_no_resource,
     assert_only,
     assert_resource,
+    function_props,
     keyed_regions,
     new_stack,
     resources,
@@ -32,19 +33,7 @@ TOPIC = "arn:aws:sns:us-east-1:123456789012:dbdr-alerts-use1-test"
 
 def _function(t, where: KeyedRegion, id: str) -> PythonFunction:
     """A packaged function of an existing dr_lambdas package, as the events' target."""
-    return PythonFunction(
-        t.stack,
-        id,
-        PythonFunctionProps.in_region(
-            where,
-            namer=NAMER,
-            function="canary",
-            role="service",
-            environment={},
-            statements=[],
-            description="test target",
-        ),
-    )
+    return PythonFunction(t.stack, id, function_props(where, "service"))
 
 
 def _props(regions, functions, **overrides) -> GlobalEventsProps:

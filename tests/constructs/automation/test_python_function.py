@@ -3,8 +3,8 @@ resource is created (the functions it builds are asserted through the constructs
 
 import pytest
 
-from constructs_lib.automation.python_function import PythonFunction, PythonFunctionProps
-from support.helpers import NAMER, keyed_regions, new_stack
+from constructs_lib.automation.python_function import PythonFunction
+from support.helpers import function_props, keyed_region, new_stack
 
 IN_VPC = {"subnet_ids": ["subnet-0a"], "security_group_ids": ["sg-0a"]}
 
@@ -24,15 +24,6 @@ IN_VPC = {"subnet_ids": ["subnet-0a"], "security_group_ids": ["sg-0a"]}
 )
 def test_invalid_props_are_refused(overrides, message):
     t = new_stack()
-    props = PythonFunctionProps.in_region(
-        keyed_regions(t)["primary"],
-        namer=NAMER,
-        function="canary",
-        role="canary",
-        environment={},
-        statements=[],
-        description="test function",
-        **overrides,
-    )
+    props = function_props(keyed_region(t, "primary"), "canary", **overrides)
     with pytest.raises(ValueError, match=message):
         PythonFunction(t.stack, "Function", props)
