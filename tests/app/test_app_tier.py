@@ -12,7 +12,7 @@ import pytest
 from dr_lambdas.contract import STACK_ID
 from support.apps import APP_TIER_ENV
 from support.apps import Synthesized as SynthesizedApp
-from support.helpers import Synthesized, all_blocks, assert_resource, resources
+from support.helpers import Synthesized, all_blocks, assert_resource, resources, sorted_names
 
 ROLES = {"aws.primary": "use1", "aws.secondary": "use2"}
 WRITER_NAME = "writer.db-shop.internal"  # the private name that follows the writer
@@ -99,12 +99,7 @@ def test_the_global_table_lives_in_the_primary_with_a_keyed_replica_in_us_east_2
 
 
 def test_the_configuration_is_written_in_the_primary_and_copied_on_every_change(doc):
-    names = sorted(
-        b["name"]
-        for b in resources(doc, "aws_ssm_parameter").values()
-        if b["name"].startswith("/dbdr/shop/app/")
-    )
-    assert names == [
+    assert sorted_names(doc, "aws_ssm_parameter", "/dbdr/shop/app/") == [
         "/dbdr/shop/app/database/port",
         "/dbdr/shop/app/database/primary-endpoint",
         "/dbdr/shop/app/database/reader",

@@ -23,6 +23,14 @@ def resources(doc: dict, rtype: str) -> dict[str, dict]:
     return doc.get("resource", {}).get(rtype, {})
 
 
+def sorted_names(doc: dict, rtype: str, prefix: str = "") -> list[str]:
+    """The ``name`` property of every ``rtype`` resource whose name starts with ``prefix``,
+    sorted."""
+    return sorted(
+        body["name"] for body in resources(doc, rtype).values() if body["name"].startswith(prefix)
+    )
+
+
 def only(doc: dict, rtype: str) -> dict:
     found = list(resources(doc, rtype).values())
     assert len(found) == 1, f"expected one {rtype}, found {len(found)}"

@@ -13,6 +13,7 @@ from support.helpers import (
     rds_settings,
     regional_base,
     resources,
+    sorted_names,
 )
 
 
@@ -131,12 +132,7 @@ def test_each_region_has_an_audit_parameter_group_and_exports_to_encrypted_log_g
             },
         )
         assert instance["parameter_group_name"].startswith("${aws_db_parameter_group.")
-    log_groups = sorted(
-        g["name"]
-        for g in resources(doc, "aws_cloudwatch_log_group").values()
-        if g["name"].startswith("/aws/rds/instance/")
-    )
-    assert log_groups == [
+    assert sorted_names(doc, "aws_cloudwatch_log_group", "/aws/rds/instance/") == [
         "/aws/rds/instance/dbdr-database-use1-test/postgresql",
         "/aws/rds/instance/dbdr-database-use1-test/upgrade",
         "/aws/rds/instance/dbdr-database-usw2-test/postgresql",
