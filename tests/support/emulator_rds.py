@@ -1,5 +1,6 @@
 """Aurora PostgreSQL clusters and instances as the emulator tests create them: the engine of
-the two-region topology (support.emulator_checks) and a provisioned instance class."""
+the two-region topology (support.emulator_checks) and a provisioned instance class; and the
+one master user of the emulator and orchestrator tests' databases."""
 
 from __future__ import annotations
 

@@ -52,6 +52,7 @@ from dr_lambdas.contract import OrchestratorEnv
 from dr_lambdas.orchestrator import handler
 from dr_lambdas.orchestrator.config import OrchestratorConfig
 from support.emulator_checks import put_canary_alarm
+from support.emulator_rds import CREDENTIALS
 from tools.emulator import apply_patches
 
 apply_patches()  # before any moto backend is used
@@ -574,11 +575,7 @@ def build_aurora_world(dns_mode: str) -> AuroraWorld:
     )
     clusters = {}
     for region in REGIONS:
-        credentials = (
-            {"MasterUsername": "dbadmin", "MasterUserPassword": "not-a-real-secret"}
-            if region == PRIMARY
-            else {}
-        )
+        credentials = CREDENTIALS if region == PRIMARY else {}
         clusters[region] = rds[region].create_db_cluster(
             DBClusterIdentifier=CLUSTER_ID[region],
             Engine=ENGINE,
@@ -656,8 +653,7 @@ def build_rds_world(dns_mode: str) -> RdsWorld:
         MultiAZ=True,
         AllocatedStorage=100,
         BackupRetentionPeriod=BACKUP_RETENTION_DAYS,
-        MasterUsername="dbadmin",
-        MasterUserPassword="not-a-real-secret",
+        **CREDENTIALS,
     )["DBInstance"]
     replica = aws("rds", SECONDARY).create_db_instance_read_replica(
         DBInstanceIdentifier=INSTANCE_ID[SECONDARY],
