@@ -299,7 +299,7 @@ def build_stack(app, config: DrConfig):
         output(f"{role}_vpc_id", vpcs[role].vpc_id, f"VPC in {region}")
         output(
             f"{role}_orchestrator_function",
-            automation[role].function_name,
+            automation[role].function.function_name,
             f"Failover orchestrator in {region} (promotes the {region} member)",
         )
         output(
@@ -691,7 +691,7 @@ def _application_tier(
     }
     for role, region in regions.items():
         outputs[f"{role}_service_function"] = (
-            services[role].function_name,
+            services[role].function.function_name,
             f"The application's regional service in {region}",
         )
         outputs[f"{role}_api_invoke_url"] = (

@@ -115,5 +115,3 @@ class RegionalService(Construct):
                 "on the VPC's interface endpoints",
             ),
         )
-        self.function_name = self.function.function_name
-        self.arn = self.function.arn

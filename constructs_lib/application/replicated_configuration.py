@@ -181,8 +181,6 @@ class ReplicatedConfiguration(Construct):
                 "would add endpoints in both regions and protect nothing it reads",
             ),
         )
-        self.function_name = self.function.function_name
-        self.function_arn = self.function.arn
         self.dead_letter_queue = self.function.dead_letter_queue
 
         self.rule = CloudwatchEventRule(
@@ -215,7 +213,7 @@ class ReplicatedConfiguration(Construct):
             "ChangesTarget",
             provider=primary.provider,
             rule=self.rule.name,
-            arn=self.function_arn,
+            arn=self.function.arn,
             retry_policy=CloudwatchEventTargetRetryPolicy(
                 maximum_event_age_in_seconds=props.event_max_age_seconds,
                 maximum_retry_attempts=props.event_retry_attempts,
@@ -242,7 +240,7 @@ class ReplicatedConfiguration(Construct):
             self,
             "Lifecycle",
             provider=primary.provider,
-            function_name=self.function_name,
+            function_name=self.function.function_name,
             input=RECONCILE_INPUT,
             lifecycle_scope="CRUD",
             terraform_key=TERRAFORM_KEY,

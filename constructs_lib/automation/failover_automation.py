@@ -332,8 +332,6 @@ class FailoverAutomation(Construct):
                 "without depending on this region's VPC",
             ),
         )
-        self.function_name = self.function.function_name
-        self.arn = self.function.arn
 
         if props.automatic and props.home == "secondary":
             self._triggers(props, home)
@@ -382,7 +380,7 @@ class FailoverAutomation(Construct):
             provider=side.provider,
             topic_arn=side.topic_arn,
             protocol="lambda",
-            endpoint=self.arn,
+            endpoint=self.function.arn,
             filter_policy_scope="MessageBody",
             filter_policy=f'{{"AlarmName": [{names}], "NewStateValue": ["ALARM"]}}',
         )

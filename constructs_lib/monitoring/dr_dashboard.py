@@ -77,7 +77,7 @@ WIDTH, HEIGHT = 24, 6  # the dashboard grid is 24 columns wide
 class ApplicationRegion:
     """One region's application tier, as the dashboard reads it."""
 
-    # Its function_name (AWS/Lambda FunctionName).
+    # Its function's function_name (AWS/Lambda FunctionName).
     service: RegionalService
     # Its api_name and stage_name (AWS/ApiGateway ApiName, Stage) and health_check_id.
     api: RegionalApi
@@ -300,7 +300,7 @@ def _rows(props: DrDashboardProps) -> list[list[_Widget]]:
 # Each part of a region's application tier: the namespace of its metrics and their
 # dimensions.
 _PARTS: dict[str, tuple[str, Callable[[ApplicationRegion], dict[str, str]]]] = {
-    "service": ("AWS/Lambda", lambda side: {"FunctionName": side.service.function_name}),
+    "service": ("AWS/Lambda", lambda side: {"FunctionName": side.service.function.function_name}),
     "api": (
         "AWS/ApiGateway",
         lambda side: {"ApiName": side.api.api_name, "Stage": side.api.stage_name},
@@ -388,7 +388,7 @@ def _application_rows(props: DrDashboardProps, app: ApplicationWidgets) -> list[
             [
                 _Widget(
                     title=row.title.format(
-                        service=side.service.function_name,
+                        service=side.service.function.function_name,
                         api=side.api.api_name,
                         region=regions[role],
                     ),

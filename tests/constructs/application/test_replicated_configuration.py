@@ -62,7 +62,7 @@ def built(tmp_path_factory):
     config = ReplicatedConfiguration(t.stack, "Configuration", _props(_regions(t)))
     for region in (PRIMARY, SECONDARY):
         TerraformOutput(t.stack, f"arns_{region}", value=config.parameter_arns[region])
-    TerraformOutput(t.stack, "function_arn", value=config.function_arn)
+    TerraformOutput(t.stack, "function_arn", value=config.function.arn)
     return config, *t.full_synth(tmp_path_factory.mktemp("replicated-configuration"))
 
 

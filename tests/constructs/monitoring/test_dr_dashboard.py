@@ -41,7 +41,9 @@ EVENTS_ALARM_ARN = "arn:aws:cloudwatch:us-east-1:111122223333:alarm:dbdr-events-
 def _tier_region(role):
     code = {"primary": "use1", "secondary": "usw2"}[role]
     return ApplicationRegion(
-        service=SimpleNamespace(function_name=f"dbdr-service-{code}-test"),
+        service=SimpleNamespace(
+            function=SimpleNamespace(function_name=f"dbdr-service-{code}-test")
+        ),
         api=SimpleNamespace(
             api_name=f"dbdr-api-{code}-test", stage_name="live", health_check_id=f"hc-api-{code}"
         ),
