@@ -46,6 +46,9 @@ def test_both_modes_have_the_phases_the_dr_report_reads():
         names = [name for name, _ in runner.phases_of(mode)]
         assert {"apply", "failover drill", "destroy"} <= set(names)
         assert names.index("apply") < names.index("failover drill") < names.index("destroy")
+    terraform = dict(runner.phases_of("terraform"))
+    assert terraform["apply"] is deploy.apply and terraform["destroy"] is deploy.destroy
+    assert "pr-plan of a risky change" not in terraform
     cdktf = dict(runner.phases_of("cdktf"))
     assert cdktf["apply"] is cli.apply and cdktf["destroy"] is cli.destroy
     names = list(cdktf)

@@ -78,7 +78,7 @@ def e2e_main(tmp_path, monkeypatch):
     StandInEmulator.instances.clear()
 
     def run_with(*phases) -> int:
-        monkeypatch.setattr(runner, "PHASES", phases)
+        monkeypatch.setattr(runner, "phases_of", lambda deploy_mode: phases)
         return runner.main()
 
     return run_with

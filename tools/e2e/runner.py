@@ -21,36 +21,32 @@ from tools.emulator import Emulator
 DEFAULT_SUFFIX = "e2e"
 NEW_ACCOUNT_CONCURRENCY = 10
 
-# After "start emulator", in order; the names are the summary's (tools/dr_report.py reads
-# "apply", "failover drill" and "destroy").
-PHASES: tuple[tuple[str, Callable[[Run], str]], ...] = (
-    ("create inputs", deploy.create_inputs),
-    ("synthesize", deploy.synthesize),
-    ("plan + checkov", deploy.plan_and_scan),
-    ("apply", deploy.apply),
-    ("verify through the AWS API", verify),
-    ("integration tests", deploy.integration_tests),
-    ("failover drill", drill.failover_drill),
-    ("destroy", deploy.destroy),
-    ("verify nothing left", verify_nothing_left),
-)
-# DR_E2E_DEPLOY=cdktf: the state in S3, the pull-request check, the cdktf CLI (tools/e2e/cli.py).
-CDKTF_PHASES: tuple[tuple[str, Callable[[Run], str]], ...] = (
-    ("create inputs", deploy.create_inputs),
-    ("synthesize", cli.synthesize),
-    ("pr-plan + checkov", cli.pr_plan_and_scan),
-    ("apply", cli.apply),
-    ("verify through the AWS API", verify),
-    ("integration tests", deploy.integration_tests),
-    ("pr-plan of a risky change", cli.risky_change),
-    ("failover drill", drill.failover_drill),
-    ("destroy", cli.destroy),
-    ("verify nothing left", verify_nothing_left),
-)
+Phases = tuple[tuple[str, Callable[[Run], str]], ...]
 
 
-def phases_of(deploy_mode: str) -> tuple[tuple[str, Callable[[Run], str]], ...]:
-    return CDKTF_PHASES if deploy_mode == "cdktf" else PHASES
+def phases_of(deploy_mode: str) -> Phases:
+    """The phases after "start emulator", in order; the names are the summary's
+    (tools/dr_report.py reads "apply", "failover drill" and "destroy"). DR_E2E_DEPLOY=cdktf
+    deploys with the cdktf CLI (tools/e2e/cli.py), the state in S3, and adds the
+    pull-request check; terraform deploys with Terraform (tools/e2e/deploy.py)."""
+    cdktf = deploy_mode == "cdktf"
+    tool = cli if cdktf else deploy
+    plan = ("pr-plan + checkov", cli.pr_plan_and_scan)
+    risky = [("pr-plan of a risky change", cli.risky_change)]
+    if not cdktf:
+        plan, risky = ("plan + checkov", deploy.plan_and_scan), []
+    return (
+        ("create inputs", deploy.create_inputs),
+        ("synthesize", tool.synthesize),
+        plan,
+        ("apply", tool.apply),
+        ("verify through the AWS API", verify),
+        ("integration tests", deploy.integration_tests),
+        *risky,
+        ("failover drill", drill.failover_drill),
+        ("destroy", tool.destroy),
+        ("verify nothing left", verify_nothing_left),
+    )
 
 
 def phase(run: Run, name: str, action: Callable[[], str]) -> None:
