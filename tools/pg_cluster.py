@@ -35,7 +35,7 @@ import subprocess
 import tempfile
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -87,31 +87,23 @@ class PgNode:
         return str(self.socket_dir / f".s.PGSQL.{self.port}")
 
 
+@dataclass(kw_only=True, eq=False)
 class PgCluster:
     """A primary and (unless ``with_replica=False``) a streaming replica, both with TLS."""
 
-    def __init__(
-        self,
-        *,
-        user: str = "canary",
-        password: str = "canary-Pa55word",
-        database: str = "drill",
-        with_replica: bool = True,
-        replica_host: str = LOOPBACK,
-    ) -> None:
-        self.user = user
-        self.password = password
-        self.database = database
-        self.host = LOOPBACK
-        self.with_replica = with_replica
-        # Another loopback address puts the replica on the primary's port (two "regions").
-        self.replica_host = replica_host
-        self.base: Path | None = None
-        self.primary: PgNode | None = None
-        self.replica: PgNode | None = None
-        self._replication_password = "replicator-Pa55word"
-        self._run_as: dict[str, Any] = {}
-        self._owner: tuple[int, int] | None = None
+    user: str = "canary"
+    password: str = field(default="canary-Pa55word", repr=False)
+    database: str = "drill"
+    with_replica: bool = True
+    # Another loopback address puts the replica on the primary's port (two "regions").
+    replica_host: str = LOOPBACK
+    host: str = field(default=LOOPBACK, init=False)
+    base: Path | None = field(default=None, init=False)
+    primary: PgNode | None = field(default=None, init=False)
+    replica: PgNode | None = field(default=None, init=False)
+    _replication_password: str = field(default="replicator-Pa55word", init=False, repr=False)
+    _run_as: dict[str, Any] = field(default_factory=dict, init=False, repr=False)
+    _owner: tuple[int, int] | None = field(default=None, init=False, repr=False)
 
     # Life cycle -------------------------------------------------------------------------
 
