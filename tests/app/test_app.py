@@ -16,7 +16,7 @@ from dr_lambdas.contract import STACK_ID
 from support import ROOT
 from support.apps import Synthesized, run_main
 from support.bad_settings import BAD
-from support.helpers import all_blocks
+from support.matchers import all_blocks
 from tools import terraform
 
 REGIONAL_TYPES = {  # resource type -> count per region with the default configuration

@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 from collections import Counter
 
-from support.helpers import all_blocks
+from support.matchers import all_blocks
 
 SHARED_REGIONAL_TYPES = {  # the same per region as in the Aurora mode
     "aws_kms_key": 1,

@@ -12,7 +12,7 @@ import pytest
 from dr_lambdas.contract import STACK_ID
 from support.apps import APP_TIER_ENV
 from support.apps import Synthesized as SynthesizedApp
-from support.helpers import Synthesized, all_blocks, assert_resource, resources, sorted_names
+from support.matchers import Synthesized, all_blocks, assert_resource, resources, sorted_names
 
 ROLES = {"aws.primary": "use1", "aws.secondary": "use2"}
 WRITER_NAME = "writer.db-shop.internal"  # the private name that follows the writer

@@ -29,7 +29,7 @@ from dr_lambdas.contract import (
 )
 from dr_lambdas.orchestrator import handler
 from support.apps import run_main
-from support.helpers import resources
+from support.matchers import resources
 
 ROOT = Path(__file__).resolve().parents[2]
 

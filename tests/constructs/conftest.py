@@ -2,7 +2,7 @@
 
 A test module whose construct watches, routes to or backs up either kind defines
 ``synth(kind)``: its construct over the "aurora" global cluster or the "rds" replica pair
-(``support.helpers.database_stack``), synthesized. These fixtures build each kind once per
+(``support.stacks.database_stack``), synthesized. These fixtures build each kind once per
 module.
 """
 

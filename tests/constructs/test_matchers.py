@@ -10,15 +10,15 @@ from cdktf_cdktf_provider_aws.route53_record import (
 )
 from cdktf_cdktf_provider_aws.route53_zone import Route53Zone, Route53ZoneVpc
 
-from support.helpers import (
+from support.matchers import (
     assert_data_source,
     assert_no_data_source,
     assert_no_resource,
     assert_only,
     assert_provider,
     assert_resource,
-    new_stack,
 )
+from support.stacks import new_stack
 
 
 @pytest.fixture(scope="module")

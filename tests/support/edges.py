@@ -1,10 +1,10 @@
 """The application tier's public edges over the regional base, for the edge and accelerator
-tests: a RegionalService and a PublicEdge in a region of ``support.helpers.regional_base``."""
+tests: a RegionalService and a PublicEdge in a region of ``support.stacks.regional_base``."""
 
 from __future__ import annotations
 
 from constructs_lib.application.public_edge import PublicEdge, PublicEdgeProps
-from support.helpers import PRIMARY, regional_props
+from support.stacks import PRIMARY, regional_props
 
 CERTIFICATE = f"arn:aws:acm:{PRIMARY}:123456789012:certificate/0b7a1c2d-3e4f"
 PATH = "/dbdr/test/app/"

@@ -8,7 +8,8 @@ from constructs_lib.application.api_failover_records import (
     FailoverTarget,
 )
 from constructs_lib.application.regional_api import ApiCustomDomain
-from support.helpers import NAMER, assert_resource, new_stack, resources
+from support.matchers import assert_resource, resources
+from support.stacks import NAMER, new_stack
 
 ZONE = "Z0123456789ABCDEFGHIJ"
 

@@ -10,16 +10,8 @@ from constructs_lib.application.global_accelerator import (
     GlobalAcceleratorProps,
 )
 from support.edges import CERTIFICATE, edge
-from support.helpers import (
-    NAMER,
-    PRIMARY,
-    SECONDARY,
-    assert_only,
-    assert_resource,
-    new_stack,
-    regional_base,
-    resources,
-)
+from support.matchers import assert_only, assert_resource, resources
+from support.stacks import NAMER, PRIMARY, SECONDARY, new_stack, regional_base
 
 
 def _accelerator(edge_overrides=None, **overrides):

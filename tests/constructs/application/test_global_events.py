@@ -12,18 +12,15 @@ from cdktf import TerraformOutput
 from constructs_lib.application.global_events import GlobalEvents, GlobalEventsProps
 from constructs_lib.automation.python_function import PythonFunction
 from constructs_lib.security.regional_key import KeyedRegion
-from support.helpers import (
+from support.matchers import assert_no_resource, assert_only, assert_resource, resources
+from support.stacks import (
     NAMER,
     PRIMARY,
     ROLES,
     SECONDARY,
-    assert_no_resource,
-    assert_only,
-    assert_resource,
     function_props,
     keyed_regions,
     new_stack,
-    resources,
 )
 
 CODES = {"primary": "use1", "secondary": "usw2"}

@@ -8,17 +8,8 @@ from cdktf import TerraformOutput
 
 from constructs_lib.application.global_table import GlobalTable, GlobalTableProps
 from dr_lambdas.contract import ROLES
-from support.helpers import (
-    NAMER,
-    PRIMARY,
-    SECONDARY,
-    assert_only,
-    assert_resource,
-    assert_terraform_validates,
-    keyed_regions,
-    new_stack,
-    resources,
-)
+from support.matchers import assert_only, assert_resource, assert_terraform_validates, resources
+from support.stacks import NAMER, PRIMARY, SECONDARY, keyed_regions, new_stack
 
 TOPICS = {
     "primary": "arn:aws:sns:us-east-1:123456789012:dbdr-alerts-use1-test",

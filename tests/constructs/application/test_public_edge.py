@@ -9,14 +9,8 @@ import pytest
 from cdktf import DefaultTokenResolver, StringConcat, TerraformStack, Tokenization
 
 from support.edges import CERTIFICATE, edge
-from support.helpers import (
-    SECONDARY,
-    assert_no_resource,
-    assert_resource,
-    new_stack,
-    regional_base,
-    resources,
-)
+from support.matchers import assert_no_resource, assert_resource, resources
+from support.stacks import SECONDARY, new_stack, regional_base
 
 
 @pytest.fixture(scope="module")

@@ -12,16 +12,8 @@ from typing import Any
 import pytest
 
 from constructs_lib.application.regional_api import RegionalApi, RegionalApiProps
-from support.helpers import (
-    PRIMARY,
-    SECONDARY,
-    assert_no_resource,
-    assert_only,
-    assert_resource,
-    new_stack,
-    regional_service,
-    resources,
-)
+from support.matchers import assert_no_resource, assert_only, assert_resource, resources
+from support.stacks import PRIMARY, SECONDARY, new_stack, regional_service
 
 ACCOUNT = "123456789012"
 ZONE_ID = "Z0123456789ABCDEFGHIJ"

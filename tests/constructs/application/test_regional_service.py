@@ -7,16 +7,15 @@ import json
 
 import pytest
 
-from support.helpers import assert_only, new_stack, regional_service, resources, synth_with
+from support.matchers import assert_only, resources
+from support.stacks import new_stack, regional_service, synthesized_once
 
 REGION = "us-west-2"
 TABLE_ARN = f"arn:aws:dynamodb:{REGION}:123456789012:table/dbdr-app-table-test"
 PATH = "/dbdr/test/app/"
 
 
-@pytest.fixture(scope="module")
-def doc():
-    return synth_with(regional_service, "secondary")
+doc = synthesized_once(regional_service, "secondary")
 
 
 def test_the_function_runs_the_service_in_its_region_with_its_configuration(doc):

@@ -15,19 +15,15 @@ from constructs_lib.application.replicated_configuration import (
 )
 from constructs_lib.naming import Namer
 from dr_lambdas.config_replicator import ReplicatorEnv as E
-from support.helpers import (
-    NAMER,
-    PRIMARY,
-    SECONDARY,
+from support.matchers import (
     assert_no_resource,
     assert_only,
     assert_resource,
     assert_terraform_validates,
-    keyed_regions,
-    new_stack,
     only,
     resources,
 )
+from support.stacks import NAMER, PRIMARY, SECONDARY, keyed_regions, new_stack
 
 PATH = "/dbdr/test/app"
 PARAMETERS = {"database/writer-dns-name": "writer.db-test.internal", "flags/new-checkout": "off"}

@@ -10,7 +10,8 @@ from constructs_lib.automation.failover_automation import (
     FailoverAutomationProps,
     RegionSide,
 )
-from support.helpers import NAMER, ROLES, assert_only, assert_resource, failover_stack, resources
+from support.matchers import assert_only, assert_resource, resources
+from support.stacks import NAMER, ROLES, failover_stack
 
 
 def _automation(**overrides):

@@ -4,7 +4,7 @@ resource is created (the functions it builds are asserted through the constructs
 import pytest
 
 from constructs_lib.automation.python_function import PythonFunction
-from support.helpers import function_props, keyed_region, new_stack
+from support.stacks import function_props, keyed_region, new_stack
 
 IN_VPC = {"subnet_ids": ["subnet-0a"], "security_group_ids": ["sg-0a"]}
 

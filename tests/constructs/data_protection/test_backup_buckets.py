@@ -11,18 +11,14 @@ from cdktf import TerraformOutput
 from constructs_lib.checks import skips_of
 from constructs_lib.data_protection.backup_buckets import BackupBuckets, BackupBucketsProps
 from dr_lambdas.contract import ROLES
-from support.helpers import (
-    NAMER,
-    PRIMARY,
-    SECONDARY,
+from support.matchers import (
     assert_only,
     assert_resource,
     assert_terraform_validates,
-    keyed_regions,
-    new_stack,
     only,
     resources,
 )
+from support.stacks import NAMER, PRIMARY, SECONDARY, keyed_regions, new_stack
 
 EXPECTED_SKIPS = {"CKV_AWS_18", "CKV2_AWS_62"}
 

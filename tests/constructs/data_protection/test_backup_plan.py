@@ -8,16 +8,8 @@ import pytest
 from constructs_lib.data_protection.backup_plan import DatabaseBackups, DatabaseBackupsProps
 from constructs_lib.naming import Namer
 from constructs_lib.security.regional_key import KeyedRegion
-from support.helpers import (
-    NAMER,
-    assert_no_resource,
-    assert_only,
-    assert_resource,
-    database_stack,
-    new_stack,
-    regional_base,
-    resources,
-)
+from support.matchers import assert_no_resource, assert_only, assert_resource, resources
+from support.stacks import NAMER, database_stack, new_stack, regional_base
 
 
 def _vault_region(base, role):

@@ -7,13 +7,8 @@ import json
 import pytest
 
 from constructs_lib.database.aurora_regional_cluster import MEMBERSHIP_DRIFT
-from support.helpers import (
-    assert_only,
-    assert_resource,
-    database_stack,
-    postgres_settings,
-    resources,
-)
+from support.matchers import assert_only, assert_resource, resources
+from support.stacks import database_stack, postgres_settings
 
 
 def _synth(**kwargs):

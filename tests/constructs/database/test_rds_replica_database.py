@@ -3,18 +3,14 @@ promotable, encrypted cross-region read replica (rds-replica mode)."""
 
 import pytest
 
-from support.helpers import (
+from support.matchers import (
     assert_data_source,
     assert_resource,
     data_sources,
-    database_stack,
-    new_stack,
-    rds_database,
-    rds_settings,
-    regional_base,
     resources,
     sorted_names,
 )
+from support.stacks import database_stack, new_stack, rds_database, rds_settings, regional_base
 
 
 def _database(settings=None, **overrides):

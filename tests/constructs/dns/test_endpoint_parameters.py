@@ -5,14 +5,8 @@ import pytest
 
 from constructs_lib.dns.endpoint_parameters import EndpointParameters, EndpointParametersProps
 from constructs_lib.security.regional_key import KeyedRegion
-from support.helpers import (
-    NAMER,
-    PRIMARY,
-    SECONDARY,
-    assert_resource,
-    database_stack,
-    resources,
-)
+from support.matchers import assert_resource, resources
+from support.stacks import NAMER, PRIMARY, SECONDARY, database_stack
 
 SECRET_ARN = "arn:aws:secretsmanager:us-east-1:123456789012:secret:dbdr/test/master-AbCdEf"
 LEAVES = [

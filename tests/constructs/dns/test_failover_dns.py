@@ -3,7 +3,8 @@ health checks over alarm-based children, failover or weighted routing."""
 
 import pytest
 
-from support.helpers import assert_only, assert_resource, failover_stack, resources
+from support.matchers import assert_only, assert_resource, resources
+from support.stacks import failover_stack
 
 
 def _dns(**overrides):

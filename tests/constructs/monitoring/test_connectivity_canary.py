@@ -5,14 +5,8 @@ import json
 
 import pytest
 
-from support.helpers import (
-    assert_only,
-    assert_resource,
-    canary,
-    database_stack,
-    only,
-    resources,
-)
+from support.matchers import assert_only, assert_resource, only, resources
+from support.stacks import canary, database_stack
 
 SECRET_PATTERN = (
     "arn:aws:secretsmanager:us-east-1:123456789012:secret:dbdr/test/master-credentials-??????"

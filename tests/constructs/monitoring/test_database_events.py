@@ -6,15 +6,8 @@ from types import SimpleNamespace
 import pytest
 
 from constructs_lib.monitoring.database_events import DatabaseEvents, DatabaseEventsProps
-from support.helpers import (
-    NAMER,
-    PRIMARY,
-    ROLES,
-    SECONDARY,
-    assert_resource,
-    database_stack,
-    resources,
-)
+from support.matchers import assert_resource, resources
+from support.stacks import NAMER, PRIMARY, ROLES, SECONDARY, database_stack
 
 
 def _topic(region):

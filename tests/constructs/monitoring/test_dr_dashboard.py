@@ -14,15 +14,8 @@ from constructs_lib.monitoring.dr_dashboard import (
     DrDashboard,
     DrDashboardProps,
 )
-from support.helpers import (
-    NAMER,
-    PRIMARY,
-    SECONDARY,
-    assert_only,
-    database_stack,
-    new_stack,
-    only,
-)
+from support.matchers import assert_only, only
+from support.stacks import NAMER, PRIMARY, SECONDARY, database_stack, new_stack
 
 HEALTH_CHECKS = {"primary": "hc-primary-0001", "secondary": "hc-secondary-0002"}
 # kind -> (dimension, primary identifier, secondary identifier)

@@ -11,15 +11,8 @@ from constructs_lib.monitoring.health_check_alarms import (
     WatchedHealthCheck,
     metrics_role,
 )
-from support.helpers import (
-    NAMER,
-    PRIMARY,
-    SECONDARY,
-    assert_resource,
-    new_stack,
-    resources,
-    synth_with,
-)
+from support.matchers import assert_resource, resources
+from support.stacks import NAMER, PRIMARY, SECONDARY, new_stack, synthesized_once
 
 TOPIC = "arn:aws:sns:us-east-1:111122223333:dbdr-alerts-use1-test"
 CHECKS = tuple(
@@ -44,9 +37,7 @@ def _alarms(t, **overrides):
     HealthCheckAlarms(t.stack, "HealthAlarms", HealthCheckAlarmsProps(**props))
 
 
-@pytest.fixture(scope="module")
-def doc():
-    return synth_with(_alarms)
+doc = synthesized_once(_alarms)
 
 
 def test_one_alarm_per_health_check_through_the_us_east_1_provider(doc):

@@ -4,13 +4,8 @@ writer health on the primary."""
 import pytest
 
 from constructs_lib.monitoring.lag_alarms import AlarmThresholds
-from support.helpers import (
-    assert_no_resource,
-    assert_resource,
-    database_stack,
-    lag_alarms,
-    resources,
-)
+from support.matchers import assert_no_resource, assert_resource, resources
+from support.stacks import database_stack, lag_alarms
 
 
 def _alarms(secondary_instances=1, email="", **thresholds):

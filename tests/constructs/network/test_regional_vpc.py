@@ -5,19 +5,15 @@ import ipaddress
 import pytest
 
 from constructs_lib.network.regional_vpc import RegionalVpc, RegionalVpcProps
-from support.helpers import (
-    NAMER,
-    PRIMARY,
+from support.matchers import (
     assert_data_source,
     assert_no_data_source,
     assert_only,
     assert_resource,
     data_sources,
-    keyed_region,
-    new_stack,
     resources,
-    synth_with,
 )
+from support.stacks import NAMER, PRIMARY, keyed_region, new_stack, synth_with, synthesized_once
 
 
 def _vpc(t, **overrides):
@@ -31,9 +27,7 @@ def _vpc(t, **overrides):
     RegionalVpc(t.stack, "Vpc", RegionalVpcProps(**props))
 
 
-@pytest.fixture(scope="module")
-def doc():
-    return synth_with(_vpc)
+doc = synthesized_once(_vpc)
 
 
 def test_defaults_three_private_subnets_in_distinct_zones_inside_the_vpc(doc):

@@ -4,17 +4,15 @@ table once accepted, peer range admitted on the database port only."""
 import pytest
 
 from constructs_lib.network.vpc_peering import VpcPeering, VpcPeeringProps
-from support.helpers import (
+from support.matchers import assert_only, assert_resource, resources
+from support.stacks import (
     NAMER,
     PRIMARY,
     ROLES,
     SECONDARY,
-    assert_only,
-    assert_resource,
     new_stack,
     regional_base,
-    resources,
-    synth_with,
+    synthesized_once,
 )
 
 PRIMARY_CIDR, SECONDARY_CIDR = "10.10.0.0/16", "10.20.0.0/16"  # regional_base's ranges
@@ -27,9 +25,7 @@ def _peering(t, **base_overrides):
     VpcPeering(t.stack, "Peering", VpcPeeringProps(namer=NAMER, **vpcs))
 
 
-@pytest.fixture(scope="module")
-def doc():
-    return synth_with(_peering)
+doc = synthesized_once(_peering)
 
 
 def _ref(doc, rtype, prefix, attribute="id"):

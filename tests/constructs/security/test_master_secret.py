@@ -12,16 +12,16 @@ import re
 import pytest
 
 from constructs_lib.security.master_secret import MasterUserProps, secret_name
-from support.helpers import (
+from support.matchers import (
     assert_data_source,
     assert_no_data_source,
     assert_no_resource,
     assert_only,
     assert_resource,
     data_sources,
-    database_stack,
     resources,
 )
+from support.stacks import database_stack
 
 NAME = "dbdr/test/master-credentials"
 KEY = "arn:aws:kms:{}:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"

@@ -4,12 +4,10 @@ import json
 
 import pytest
 
-from support.helpers import assert_only, keyed_region, new_stack, only, resources, synth_with
+from support.matchers import assert_only, only, resources
+from support.stacks import keyed_region, new_stack, synthesized_once
 
-
-@pytest.fixture(scope="module")
-def doc():
-    return synth_with(keyed_region, "primary")
+doc = synthesized_once(keyed_region, "primary")
 
 
 def test_defaults_rotating_key_with_alias_and_short_deletion_window(doc):
